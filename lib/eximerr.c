@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * eximerr.c - names for the errno values in retry records: Exim's own
+ * negative ERRNO_* codes (stable since 4.94) and system errno names.
+ */
+#include <string.h>
+
+#include "eximerr.h"
+
+static const char *const exim_names[] = {
+	NULL,
+	"ERRNO_UNKNOWNERROR", "ERRNO_USERSLASH", "ERRNO_EXISTRACE",
+	"ERRNO_NOTREGULAR", "ERRNO_NOTDIRECTORY", "ERRNO_BADUGID",
+	"ERRNO_BADMODE", "ERRNO_INODECHANGED", "ERRNO_LOCKFAILED",
+	"ERRNO_BADADDRESS2", "ERRNO_FORBIDPIPE", "ERRNO_FORBIDFILE",
+	"ERRNO_FORBIDREPLY", "ERRNO_MISSINGPIPE", "ERRNO_MISSINGFILE",
+	"ERRNO_MISSINGREPLY", "ERRNO_BADREDIRECT", "ERRNO_SMTPCLOSED",
+	"ERRNO_SMTPFORMAT", "ERRNO_SPOOLFORMAT", "ERRNO_NOTABSOLUTE",
+	"ERRNO_EXIMQUOTA", "ERRNO_HELD", "ERRNO_FILTER_FAIL",
+	"ERRNO_CHHEADER_FAIL", "ERRNO_WRITEINCOMPLETE", "ERRNO_EXPANDFAIL",
+	"ERRNO_GIDFAIL", "ERRNO_UIDFAIL", "ERRNO_BADTRANSPORT",
+	"ERRNO_MBXLENGTH", "ERRNO_UNKNOWNHOST", "ERRNO_FORMATUNKNOWN",
+	"ERRNO_BADCREATE", "ERRNO_LISTDEFER", "ERRNO_DNSDEFER",
+	"ERRNO_TLSFAILURE", "ERRNO_TLSREQUIRED", "ERRNO_CHOWNFAIL",
+	"ERRNO_PIPEFAIL", "ERRNO_CALLOUTDEFER", "ERRNO_AUTHFAIL",
+	"ERRNO_CONNECTTIMEOUT", "ERRNO_RCPT4XX", "ERRNO_MAIL4XX",
+	"ERRNO_DATA4XX", "ERRNO_PROXYFAIL", "ERRNO_AUTHPROB",
+	"ERRNO_UTF8_FWD", "ERRNO_HOST_IS_LOCAL", "ERRNO_PASSONE",
+	"ERRNO_NOROUTER", "ERRNO_ROUTERDEFER", "ERRNO_ROUTERFAIL",
+	"ERRNO_MXDEFER", NULL, "ERRNO_TPTLIMIT", "ERRNO_TAINT",
+	"ERRNO_RRETRY", "ERRNO_LRETRY", "ERRNO_HRETRY", "ERRNO_LOCAL_ONLY",
+	"ERRNO_QUEUE_DOMAIN", "ERRNO_TRETRY", "ERRNO_EVENT",
+};
+
+const char *
+hdb_errno_name(int e)
+{
+	const char *n;
+
+	if (e == 0)
+		return "none";
+	if (e < 0) {
+		if ((size_t)-(long)e < sizeof(exim_names) / sizeof(exim_names[0]) &&
+		    exim_names[-e] != NULL)
+			return exim_names[-e];
+		return "unknown";
+	}
+	n = strerrorname_np(e);
+	return n != NULL ? n : "unknown";
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * hdb.h - the pluggable DBM layer under hintsdb.
+ *
+ * A handle (struct hdb) points at one const backend (struct hdb_backend) and
+ * keeps that backend's private state.  The backend is chosen at run time from
+ * the file's magic bytes (hdb_detect) or named by the caller.
+ *
+ * Keys are the bytes Exim's own dbfn_* API passes: the C string including its
+ * terminating NUL.  A backend that stores keys differently (SQLite's TEXT and
+ * xtext schemas) translates in both directions, so callers never see that.
+ *
+ * Returns: HDB_OK (0), HDB_NOTFOUND (1) for an absent key or the end of an
+ * iteration, HDB_ERR (-1) on error with the text in hdb_error().  Library code
+ * never prints and never exits.
+ *
+ * Lifetimes: a datum handed out by get or by the iterate callback is valid
+ * until the next call on the same handle, or the end of the callback.  Copy
+ * what you keep.
+ */
+#ifndef HDB_H
+#define HDB_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HDB_OK		0
+#define HDB_NOTFOUND	1
+#define HDB_ERR		(-1)
+
+/* Open flags. */
+#define HDB_O_RDONLY	0x00
+#define HDB_O_RDWR	0x01
+#define HDB_O_CREATE	0x02	/* with RDWR: create the file if missing */
+
+/* Backend capability bits. */
+#define HDB_CAP_LOCKS_ITSELF	0x01	/* Exim uses no lockfile (SQLite) */
+#define HDB_CAP_DEL_IN_ITER	0x02	/* safe to delete while iterating */
+#define HDB_CAP_TXN		0x04	/* writes are transactional */
+
+struct hdb_datum {
+	const uint8_t	*data;
+	size_t		 len;
+};
+
+struct hdb;
+
+/*
+ * Iteration callback: return 0 to go on, anything else to stop (iterate
+ * then returns that value).
+ */
+typedef int (*hdb_iter_fn)(void *ctx, struct hdb_datum key,
+    struct hdb_datum val);
+
+struct hdb_backend {
+	const char	*name;
+	unsigned	 caps;
+	/* file suffixes the backend adds to the DB name ("" or ".dir"/".pag") */
+	const char	*suffix;
+	/* 1 if head[0..len) is this backend's magic (head of the file that
+	 * hdb_detect reads: the DB file, or NAME.dir for NDBM) */
+	int	(*probe)(const uint8_t *head, size_t len);
+	int	(*open)(struct hdb *, const char *path, int flags, mode_t mode);
+	void	(*close)(struct hdb *);
+	int	(*get)(struct hdb *, struct hdb_datum key, struct hdb_datum *val);
+	int	(*put)(struct hdb *, struct hdb_datum key, struct hdb_datum val);
+	int	(*del)(struct hdb *, struct hdb_datum key);
+	int	(*iterate)(struct hdb *, hdb_iter_fn, void *ctx);
+	/* backend's own consistency check; NULL if it has none */
+	int	(*verify)(struct hdb *);
+	/* flush everything to stable storage (before a rename); may be NULL */
+	int	(*sync)(struct hdb *);
+};
+
+struct hdb {
+	const struct hdb_backend *be;
+	void		*priv;
+	int		 flags;		/* HDB_O_* */
+	char		*path;		/* as given to hdb_open */
+	char		 err[256];
+};
+
+extern const struct hdb_backend hdb_backend_bdb;
+extern const struct hdb_backend hdb_backend_gdbm;
+extern const struct hdb_backend hdb_backend_tdb;
+extern const struct hdb_backend hdb_backend_ndbm;
+extern const struct hdb_backend hdb_backend_sqlite;
+
+/* NULL-terminated, in probe order. */
+extern const struct hdb_backend *const hdb_backends[];
+
+/* Backend by name ("bdb", "gdbm", "tdb", "ndbm", "sqlite"), or NULL. */
+const struct hdb_backend *hdb_backend_find(const char *name);
+
+/*
+ * hdb_detect - find the backend of the DB at path by its magic.  Looks at
+ * path itself, then path.dir (NDBM) and path.db (BDB's NDBM emulation).
+ * Returns the backend, or NULL with errno set (ENOENT: no such DB;
+ * EFTYPE-like EINVAL: no backend recognises it).  Reads only; opens with
+ * O_NOFOLLOW, so a symlink gives ELOOP.
+ */
+const struct hdb_backend *hdb_detect(const char *path);
+
+/*
+ * hdb_open - open path with backend be (NULL: detect).  flags are HDB_O_*;
+ * mode is used only when creating.  On failure returns NULL and, if errbuf
+ * is not NULL, leaves the reason there.  Locking is the caller's business
+ * (lock.h): lock first, open, work, close, unlock.
+ */
+struct hdb *hdb_open(const struct hdb_backend *be, const char *path, int flags,
+    mode_t mode, char *errbuf, size_t errlen);
+void	 hdb_close(struct hdb *);	/* accepts NULL */
+
+int	 hdb_get(struct hdb *, struct hdb_datum key, struct hdb_datum *val);
+int	 hdb_put(struct hdb *, struct hdb_datum key, struct hdb_datum val);
+int	 hdb_del(struct hdb *, struct hdb_datum key);
+int	 hdb_iterate(struct hdb *, hdb_iter_fn, void *ctx);
+int	 hdb_verify(struct hdb *);	/* HDB_ERR with text if damaged */
+int	 hdb_sync(struct hdb *);
+const char *hdb_error(const struct hdb *);
+
+/* For backends: record an error text in the handle; returns HDB_ERR. */
+int	 hdb_seterr(struct hdb *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+#endif

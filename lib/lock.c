@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * lock.c - take and drop Exim's hints lock (formats doc §2).
+ *
+ * Exim waits for the lock with F_SETLKW under alarm(60).  We poll F_SETLK
+ * instead, with a short sleep that grows to 10 ms, so the wait is bounded to
+ * the millisecond without touching SIGALRM, which a library must not own.
+ * The lock is the classic process-associated fcntl kind: open file
+ * description locks would not conflict correctly with Exim's.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lock.h"
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static int
+try_lock(int fd, int how)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = how == HDB_LOCK_WRITE ? F_WRLCK : F_RDLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 0;
+	fl.l_len = 0;
+	return fcntl(fd, F_SETLK, &fl);
+}
+
+static int
+open_lockfile(const char *path, int how, int create)
+{
+	int flags = O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
+	int fd;
+
+	flags |= how == HDB_LOCK_WRITE ? O_RDWR : O_RDONLY;
+	fd = open(path, flags);
+	if (fd == -1 && errno == ENOENT && create && how == HDB_LOCK_WRITE)
+		fd = open(path, flags | O_CREAT | O_EXCL, 0640);
+	if (fd == -1 && errno == EEXIST)	/* lost a creation race */
+		fd = open(path, flags);
+	return fd;
+}
+
+int
+hdb_lock_take(const char *path, int how, int create, long timeout_ms)
+{
+	struct stat st;
+	long start, waited;
+	useconds_t nap = 200;
+	int fd, saved;
+
+	if ((fd = open_lockfile(path, how, create)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		saved = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	start = now_ms();
+	for (;;) {
+		if (try_lock(fd, how) == 0)
+			return fd;
+		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
+			break;
+		waited = now_ms() - start;
+		if (timeout_ms <= 0) {
+			errno = EAGAIN;
+			break;
+		}
+		if (waited >= timeout_ms) {
+			errno = ETIMEDOUT;
+			break;
+		}
+		usleep(nap);
+		if (nap < 10000)
+			nap *= 2;
+	}
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+void
+hdb_lock_release(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+int
+hdb_lock_path(char *buf, size_t len, const char *spool, const char *name)
+{
+	int n = snprintf(buf, len, "%s/db/%s.lockfile", spool, name);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}

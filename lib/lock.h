@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * lock.h - Exim's hints lock protocol.
+ *
+ * Exim serialises access to SPOOL/db/NAME through an fcntl lock on the empty
+ * file SPOOL/db/NAME.lockfile: a read lock for read-only opens, a write lock
+ * otherwise, taken before the DB is opened and dropped (by closing the fd)
+ * after the DB is closed.  Calling sequence:
+ *
+ *	hdb_lock_take(...); hdb_open(...); ...; hdb_close(); hdb_lock_release();
+ *
+ * fcntl locks belong to the process: never hold two fds on one lockfile.
+ */
+#ifndef HDB_LOCK_H
+#define HDB_LOCK_H
+
+#define HDB_LOCK_READ	0
+#define HDB_LOCK_WRITE	1
+
+/* Exim's own bound on a lock wait (EXIMDB_LOCK_TIMEOUT), in milliseconds. */
+#define HDB_LOCK_TIMEOUT_MS	60000L
+
+/*
+ * hdb_lock_take - lock path (the .lockfile) for reading or writing, waiting
+ * at most timeout_ms (0: try once).  A read lock opens the file O_RDONLY and
+ * never creates it; a write lock opens it O_RDWR and, if create is set,
+ * creates it with mode 0640 when missing.  Both refuse a symlink (ELOOP).
+ * Returns the locked fd, or -1 with errno: ENOENT (no lockfile), EAGAIN (busy
+ * and timeout_ms was 0), ETIMEDOUT (waited timeout_ms), or the open/fcntl
+ * error.
+ */
+int	hdb_lock_take(const char *path, int how, int create, long timeout_ms);
+
+/* Drop the lock by closing fd; accepts -1. */
+void	hdb_lock_release(int fd);
+
+/* SPOOL/db/NAME.lockfile into buf; -1 if it does not fit. */
+int	hdb_lock_path(char *buf, size_t len, const char *spool, const char *name);
+
+#endif

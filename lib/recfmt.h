@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * recfmt.h - a decoded record as readable text, as JSON, and in the line
+ * formats of Exim 4.96's exim_dumpdb.  Every string from a record is
+ * escaped; secrets are printed only when show_secrets is set.
+ */
+#ifndef HDB_RECFMT_H
+#define HDB_RECFMT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "rec.h"
+
+struct hdb_fmtopts {
+	int64_t		 now;
+	int		 utc;
+	int		 show_secrets;
+	const char	*db;		/* DB name for JSON "db" */
+};
+
+/* One readable block: the key line, then indented "name: value" lines. */
+void	hdb_rec_print_text(FILE *, const uint8_t *key, size_t klen,
+	    const struct hdb_rec *, const struct hdb_fmtopts *);
+
+/* Text block for a record that failed to decode. */
+void	hdb_rec_print_text_error(FILE *, const uint8_t *key, size_t klen,
+	    const uint8_t *val, size_t vlen, const char *why,
+	    const struct hdb_fmtopts *);
+
+/* JSON object (new reference) for a record, or for a decode failure. */
+json_t *hdb_rec_json(const uint8_t *key, size_t klen, const struct hdb_rec *,
+	    const struct hdb_fmtopts *);
+json_t *hdb_rec_json_error(const uint8_t *key, size_t klen, const char *why,
+	    const struct hdb_fmtopts *);
+
+/* Put the key as "key" (text, escaped if not UTF-8) and "key_b64" if it had
+ * to be escaped. */
+void	hdb_json_set_key(json_t *, const uint8_t *key, size_t klen);
+
+/*
+ * exim_dumpdb's lines for one record to out (diagnostics to err).  Returns
+ * 0, or 1 where exim_dumpdb would have set exit status 1.
+ */
+int	hdb_rec_print_exim(FILE *out, FILE *err, const uint8_t *key,
+	    size_t klen, const struct hdb_rec *, const struct hdb_fmtopts *);
+
+/* EHLO feature bit names, comma-separated into buf. */
+char   *hdb_ehlo_features(char *buf, size_t len, unsigned bits);
+
+
+
+/* The tls parts (recfmt_tls.c): a block, JSON members, a one-line summary.
+ * Each returns -1 if the payload could not be decoded (0 otherwise). */
+int	hdb_tlsrec_text(FILE *, const struct hdb_rec *,
+	    const struct hdb_fmtopts *);
+int	hdb_tlsrec_json(json_t *, const struct hdb_rec *,
+	    const struct hdb_fmtopts *);
+int	hdb_tlsrec_summary(char *buf, size_t len, const struct hdb_rec *,
+	    const struct hdb_fmtopts *);
+#endif

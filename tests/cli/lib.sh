@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# lib.sh - the command-line test harness, sourced by each tests/cli/t*.sh.
+#
+# A test file sets test_description, sources this file, calls ok/expect_*
+# inside `run_test "title" 'body'` blocks, and ends with `test_done`.
+# Bodies are &&-chained shell; a body that returns non-zero fails the test.
+# Each test file runs in its own scratch directory ($TRASH), removed at the
+# end unless HINTSDB_KEEP is set.  Results go to $RESULTS (one line per test)
+# so tests/check.sh can add them up.
+#
+# Helpers:
+#   expect_code N cmd...  run cmd, succeed only if it exits exactly N
+#                         (a status above 128 is a crash and always fails)
+#   no_ctl FILE...        fail if a file holds a byte below 0x20 other than
+#                         tab and newline, or 0x7f
+#   norm_times FILE       replace ISO and Exim-style times with placeholders
+
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+HINTSDB=${HINTSDB:-$TOP/bin/hintsdb}
+HELPER=${HELPER:-$TOP/build/helper/hdb-test}
+SPOOL_EX=$TOP/examples/spool
+DATA=$TOP/tests/data
+RESULTS=${RESULTS:-/dev/null}
+export TZ=${TZ:-UTC} LC_ALL=C
+name=$(basename "$0" .sh)
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/hdbtest.$name.XXXXXX")
+trap 'cd /; [ -n "${HINTSDB_KEEP:-}" ] || rm -rf "$TRASH"' EXIT
+cd "$TRASH" || exit 1
+n_pass=0
+n_fail=0
+
+run_test() {
+	title=$1
+	body=$2
+	if (eval "$body") >"$TRASH/.out" 2>&1; then
+		n_pass=$((n_pass + 1))
+		echo "ok - $name: $title" >>"$RESULTS"
+		[ -n "${VERBOSE:-}" ] && echo "ok - $name: $title"
+	else
+		n_fail=$((n_fail + 1))
+		echo "FAIL - $name: $title" >>"$RESULTS"
+		echo "FAIL - $name: $title"
+		sed 's/^/    | /' "$TRASH/.out" | head -n 40
+	fi
+	return 0
+}
+
+expect_code() {
+	want=$1
+	shift
+	"$@"
+	got=$?
+	if [ "$got" -gt 128 ]; then
+		echo "crashed: $* (status $got)" >&2
+		return 1
+	fi
+	if [ "$got" -ne "$want" ]; then
+		echo "exit status $got, wanted $want: $*" >&2
+		return 1
+	fi
+	return 0
+}
+
+no_ctl() {
+	for f in "$@"; do
+		if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$f"; then
+			echo "control bytes in $f" >&2
+			return 1
+		fi
+		if [ "$(tr -d '\000' <"$f" | wc -c)" -ne "$(wc -c <"$f")" ]; then
+			echo "NUL bytes in $f" >&2
+			return 1
+		fi
+	done
+	return 0
+}
+
+norm_times() {
+	sed -E -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}(Z|[+-][0-9:]{5})/<TIME>/g' \
+	    -e 's/[0-9]{2}-[A-Z][a-z]{2}-[0-9]{4} [0-9:]{8}/<TIME>/g' "$1"
+}
+
+# copy the example spool into ./spool (writable scratch copy)
+copy_spool() {
+	cp -a "$SPOOL_EX" "${1:-spool}"
+}
+
+test_done() {
+	echo "$name: $n_pass passed, $n_fail failed" >&2
+	[ "$n_fail" -eq 0 ]
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * commands.h - the subcommand table.
+ *
+ * Adding a command:
+ *  1. write tools/cmd_<name>.c with a static cmd_<name>_main and a
+ *     `const struct command cmd_<name>_entry`;
+ *  2. declare the entry below and add it to commands[] in tools/hintsdb.c,
+ *     keeping the table alphabetical;
+ *  3. write man/hintsdb-<name>.8 whose SYNOPSIS is the entry's usage text,
+ *     and list it in hintsdb(8);
+ *  4. add tests/cli/tNNNN-<name>-*.sh covering every option and exit status.
+ */
+#ifndef HDB_COMMANDS_H
+#define HDB_COMMANDS_H
+
+/* Exit codes, after sysexits(3).  Listed in every man page. */
+#define EX_OK_		0	/* success */
+#define EX_FINDINGS	1	/* done, but found damage / skipped records */
+#define EX_USAGE_	64	/* command line usage error */
+#define EX_REFUSED	65	/* input data refused */
+#define EX_NODB		66	/* no such database or input file */
+#define EX_INTERNAL	70	/* internal error */
+#define EX_IOERR_	74	/* I/O error, DB open or read failure */
+#define EX_LOCKED	75	/* lock busy or timed out: try again later */
+
+#define CMD_F_RDONLY	0x01	/* never writes */
+#define CMD_F_WRITES	0x02	/* may change a DB */
+#define CMD_F_NODB	0x04	/* works on no DB */
+
+struct command {
+	const char	*name;
+	const char	*usage;		/* one line, = the man SYNOPSIS */
+	const char	*summary;	/* for `hintsdb help` */
+	unsigned	 flags;
+	int		(*main)(int argc, char **argv);
+};
+
+extern const struct command cmd_dump_entry;
+extern const struct command cmd_ticket_entry;
+
+/* exim_* compatibility entry points (tools/compat.c). */
+int	compat_dumpdb_main(int argc, char **argv);
+int	compat_precheck(const char *spool, const char *name, int write);
+
+/* Global options, parsed before the command name. */
+extern const char *progname;
+
+#endif

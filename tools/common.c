@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * common.c - DB opening by Exim's lock protocol, and shared options.
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bsd/stdlib.h>
+
+#include "commands.h"
+#include "common.h"
+#include "lock.h"
+#include "out.h"
+
+const char *const format_names[] = { "text", "json", "exim", NULL };
+
+void
+dbopts_init(struct dbopts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->layout = HDB_L_AUTO;
+	o->lock_timeout_ms = HDB_LOCK_TIMEOUT_MS;
+	o->now = -1;
+}
+
+int
+pick(const char *arg, const char *const *names)
+{
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(arg, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Lock timeout: plain milliseconds, or with an s suffix seconds. */
+static int
+parse_timeout(const char *arg, long *ms)
+{
+	const char *errstr;
+	char buf[32];
+	size_t n = strlen(arg);
+	long long v;
+	int secs = 0;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, arg, n + 1);
+	if (n > 2 && strcmp(buf + n - 2, "ms") == 0)
+		buf[n - 2] = '\0';
+	else if (buf[n - 1] == 's') {
+		buf[n - 1] = '\0';
+		secs = 1;
+	}
+	v = strtonum(buf, 0, secs ? 86400 : 86400000LL, &errstr);
+	if (errstr != NULL)
+		return -1;
+	*ms = secs ? (long)v * 1000 : (long)v;
+	return 0;
+}
+
+int
+dbopts_parse(struct dbopts *o, int opt, const char *arg, const char *cmd)
+{
+	switch (opt) {
+	case OPT_BACKEND:
+		if ((o->backend = hdb_backend_find(arg)) == NULL) {
+			warnx("%s: unknown backend '%s' (bdb, gdbm, tdb, ndbm, "
+			    "sqlite)", cmd, arg);
+			return -1;
+		}
+		return 0;
+	case OPT_FILE:
+		o->file = arg;
+		return 0;
+	case OPT_LAYOUT:
+		if (hdb_layout_from_name(arg, &o->layout) == -1) {
+			warnx("%s: unknown layout '%s' (legacy, v2, auto)",
+			    cmd, arg);
+			return -1;
+		}
+		return 0;
+	case OPT_LOCK_TIMEOUT:
+		if (parse_timeout(arg, &o->lock_timeout_ms) == -1) {
+			warnx("%s: bad lock timeout '%s' (milliseconds, or "
+			    "seconds with s)", cmd, arg);
+			return -1;
+		}
+		return 0;
+	case OPT_NOW:
+		if (hdb_parse_time(arg, &o->now) == -1) {
+			warnx("%s: bad time '%s' (epoch seconds or ISO 8601)",
+			    cmd, arg);
+			return -1;
+		}
+		return 0;
+	case OPT_TYPE:
+		if ((o->type = hdb_dbtype_from_name(arg)) == HDB_T_UNKNOWN &&
+		    strcmp(arg, "wait") == 0)
+			o->type = HDB_T_WAIT;
+		if (o->type == HDB_T_UNKNOWN) {
+			warnx("%s: unknown type '%s' (retry, misc, wait, "
+			    "callout, ratelimit, seen, tls)", cmd, arg);
+			return -1;
+		}
+		return 0;
+	case 'z':
+		o->utc = 1;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+int64_t
+clock_now(const struct dbopts *o)
+{
+	return o->now >= 0 || o->now < -1 ? o->now : (int64_t)time(NULL);
+}
+
+int
+db_name_ok(const char *name, const char *cmd)
+{
+	if (hdb_dbtype_from_name(name) != HDB_T_UNKNOWN &&
+	    strchr(name, '/') == NULL && strlen(name) <= 205)
+		return 1;
+	warnx("%s: unknown database '%s' (retry, misc, wait-<transport>, "
+	    "callout, ratelimit, seen, tls)", cmd, name);
+	return 0;
+}
+
+static int
+lock_error(const struct dbh *d, int write, const char *cmd)
+{
+	char *p = hdb_vis_dup(d->lockpath, strlen(d->lockpath));
+	int e = errno;
+
+	if (e == ETIMEDOUT || e == EAGAIN)
+		warnx("%s: cannot %s-lock '%s': %s", cmd,
+		    write ? "write" : "read", p,
+		    e == ETIMEDOUT ? "timed out" : "lock is busy");
+	else if (e == ELOOP)
+		warnx("%s: refusing symlinked lockfile '%s'", cmd, p);
+	else
+		warnx("%s: cannot open lockfile '%s': %s", cmd, p,
+		    strerror(e));
+	free(p);
+	return e == ETIMEDOUT || e == EAGAIN ? EX_LOCKED : EX_IOERR_;
+}
+
+static int
+open_error(const struct dbh *d, const char *why, int e, const char *cmd)
+{
+	char *p = hdb_vis_dup(d->path, strlen(d->path));
+
+	if (e == ENOENT)
+		warnx("%s: no such database '%s'", cmd, p);
+	else if (e == ELOOP)
+		warnx("%s: refusing symlinked database '%s'", cmd, p);
+	else if (why != NULL)
+		warnx("%s: cannot open '%s': %s", cmd, p, why);
+	else
+		warnx("%s: cannot open '%s': %s", cmd, p, strerror(e));
+	free(p);
+	return e == ENOENT ? EX_NODB : EX_IOERR_;
+}
+
+static int
+set_paths(struct dbh *d, const char *spool, const char *name,
+    const struct dbopts *o)
+{
+	int n;
+
+	if (o->file != NULL) {
+		n = snprintf(d->path, sizeof(d->path), "%s", o->file);
+		if (n >= 0 && (size_t)n < sizeof(d->path))
+			n = snprintf(d->lockpath, sizeof(d->lockpath),
+			    "%s.lockfile", o->file);
+	} else {
+		n = snprintf(d->path, sizeof(d->path), "%s/db/%s", spool,
+		    name);
+		if (n >= 0 && (size_t)n < sizeof(d->path))
+			n = hdb_lock_path(d->lockpath, sizeof(d->lockpath),
+			    spool, name) == -1 ? -1 : 0;
+	}
+	return n < 0 || (size_t)n >= sizeof(d->path) ? -1 : 0;
+}
+
+int
+db_open(struct dbh *d, const char *spool, const char *name, int write,
+    const struct dbopts *o, const char *cmd)
+{
+	const struct hdb_backend *be = o->backend;
+	char why[256];
+	int flags = write ? HDB_O_RDWR : HDB_O_RDONLY;
+
+	memset(d, 0, sizeof(*d));
+	d->lockfd = -1;
+	d->name = name;
+	d->type = o->file != NULL ? o->type : hdb_dbtype_from_name(name);
+	if (set_paths(d, spool, name, o) == -1) {
+		warnx("%s: path too long", cmd);
+		return EX_USAGE_;
+	}
+	/* Reading the magic needs no lock: it never changes. */
+	if (be == NULL && (be = hdb_detect(d->path)) == NULL) {
+		if (errno == ENOENT || errno == ELOOP)
+			return open_error(d, NULL, errno, cmd);
+		return open_error(d, "not a hints database of a known backend",
+		    errno, cmd);
+	}
+	if (!(be->caps & HDB_CAP_LOCKS_ITSELF)) {
+		d->lockfd = hdb_lock_take(d->lockpath,
+		    write ? HDB_LOCK_WRITE : HDB_LOCK_READ, write,
+		    o->lock_timeout_ms);
+		/* No lockfile, no Exim using it: a reader goes on. */
+		if (d->lockfd == -1 && !(errno == ENOENT && !write))
+			return lock_error(d, write, cmd);
+	}
+	d->h = hdb_open(be, d->path, flags, 0640, why, sizeof(why));
+	if (d->h == NULL) {
+		int e = errno;
+
+		hdb_lock_release(d->lockfd);
+		d->lockfd = -1;
+		return open_error(d, why, e, cmd);
+	}
+	return 0;
+}
+
+void
+db_close(struct dbh *d)
+{
+	hdb_close(d->h);	/* close the DB before dropping the lock */
+	d->h = NULL;
+	hdb_lock_release(d->lockfd);
+	d->lockfd = -1;
+}
+
+int
+finish_stdout(const char *cmd)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		warn("%s: write error on standard output", cmd);
+		return EX_IOERR_;
+	}
+	return 0;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * common.h - what every command shares: opening a hints DB by Exim's lock
+ * protocol, and the options that mean the same everywhere.
+ */
+#ifndef HDB_COMMON_H
+#define HDB_COMMON_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hdb.h"
+#include "rec.h"
+
+/* Long-option ids shared by commands (above any short option). */
+enum {
+	OPT_BACKEND = 256,
+	OPT_FILE,
+	OPT_FORMAT,
+	OPT_HELP,
+	OPT_LAYOUT,
+	OPT_LOCK_TIMEOUT,
+	OPT_NOW,
+	OPT_SHOW_SECRETS,
+	OPT_TYPE,
+	OPT_UNSORTED,
+	OPT_FIRST_FREE,		/* commands number their own from here */
+};
+
+struct dbopts {
+	const struct hdb_backend *backend;	/* NULL: detect */
+	enum hdb_layout	 layout;
+	long		 lock_timeout_ms;
+	int64_t		 now;
+	int		 utc;
+	const char	*file;		/* --file: a DB outside a spool */
+	enum hdb_dbtype	 type;		/* --type, with --file */
+	int		 compat;	/* called as exim_*: Exim's messages */
+};
+
+/* An open DB with its lock, closed by db_close in the right order. */
+struct dbh {
+	struct hdb	*h;
+	int		 lockfd;
+	enum hdb_dbtype	 type;
+	const char	*name;		/* DB name, e.g. "retry" */
+	char		 path[PATH_MAX];
+	char		 lockpath[PATH_MAX];
+};
+
+void	dbopts_init(struct dbopts *);
+
+/*
+ * Parse one shared option into o; returns 0 if taken, -1 after printing a
+ * usage error, 1 if opt is not a shared option.
+ */
+int	dbopts_parse(struct dbopts *o, int opt, const char *arg, const char *cmd);
+
+/*
+ * db_open - lock and open spool/db/name (or o->file) for reading or
+ * writing.  Prints its own diagnostic and returns an EX_* code; 0 on
+ * success.  A reader takes a read lock and never creates a file: when the
+ * lockfile is missing it reads without one (nothing that follows Exim's
+ * protocol can be writing without creating it first... it says so with -v).
+ */
+int	db_open(struct dbh *d, const char *spool, const char *name, int write,
+	    const struct dbopts *o, const char *cmd);
+void	db_close(struct dbh *d);
+
+/* Check the DB name as Exim does; prints the error. */
+int	db_name_ok(const char *name, const char *cmd);
+
+/* Flush stdout and report a write error: returns EX_IOERR_ or 0. */
+int	finish_stdout(const char *cmd);
+
+/* The clock: --now if given, else time(). */
+int64_t	clock_now(const struct dbopts *);
+
+/* Parse "--format" values against a NULL-terminated list; index or -1. */
+int	pick(const char *arg, const char *const *names);
+
+extern const char *const format_names[];	/* text, json, exim */
+
+#endif

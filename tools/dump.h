@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* dump.h - the dump engine, shared by `hintsdb dump` and exim_dumpdb. */
+#ifndef HDB_DUMP_H
+#define HDB_DUMP_H
+
+#include "common.h"
+#include "recfmt.h"
+
+enum { DUMP_TEXT, DUMP_JSON, DUMP_EXIM };
+
+struct dump_ctx {
+	const char	*cmd;		/* for messages */
+	int		 format;	/* DUMP_* */
+	int		 keys_only;
+	int		 sorted;
+	enum hdb_dbtype	 type;
+	enum hdb_layout	 layout;
+	struct hdb_fmtopts fo;
+};
+
+/* Dump spool/db/name (or o->file); returns an EX_* code. */
+int	dump_run(const char *spool, const char *name, const struct dbopts *,
+	    struct dump_ctx *);
+void	dump_report_bad(const struct dump_ctx *, const uint8_t *, size_t,
+	    const uint8_t *, size_t, const char *);
+
+#endif

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * hintsdb.c - the dispatcher.  `hintsdb COMMAND ...` runs a subcommand;
+ * called as exim_dumpdb, exim_tidydb or exim_fixdb it behaves as Exim's
+ * utility of that name.  Every command's stdout is checked for write errors
+ * before exiting, so a full disk is never a silent success.
+ */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+#include "commands.h"
+#include "common.h"
+
+#define HINTSDB_VERSION	"0.1"
+
+const char *progname = "hintsdb";
+
+/* Alphabetical; names match exactly, no abbreviations. */
+static const struct command *const commands[] = {
+	&cmd_dump_entry,
+	&cmd_ticket_entry,
+	NULL,
+};
+
+static const struct {
+	const char	*name;
+	int		(*main)(int, char **);
+} compat[] = {
+	{ "exim_dumpdb", compat_dumpdb_main },
+};
+
+static void
+usage(FILE *fp)
+{
+	int i;
+
+	fprintf(fp, "usage: hintsdb [--help | --version] COMMAND [ARG...]\n\n"
+	    "commands:\n");
+	for (i = 0; commands[i] != NULL; i++)
+		fprintf(fp, "  %-8s %s\n", commands[i]->name,
+		    commands[i]->summary);
+	fprintf(fp, "\n'hintsdb help COMMAND' shows a command's usage; "
+	    "hintsdb(8) has the rest.\n");
+}
+
+static const struct command *
+find(const char *name)
+{
+	int i;
+
+	for (i = 0; commands[i] != NULL; i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+static int
+help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		usage(stdout);
+		return finish_stdout("help");
+	}
+	if ((c = find(argv[1])) == NULL) {
+		warnx("unknown command '%s'", argv[1]);
+		return EX_USAGE_;
+	}
+	printf("usage: %s\n%s\n", c->usage, c->summary);
+	return finish_stdout("help");
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct command *c;
+	const char *base;
+	size_t i;
+
+	base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	base = base != NULL ? base + 1 : argc > 0 ? argv[0] : "hintsdb";
+	for (i = 0; i < sizeof(compat) / sizeof(compat[0]); i++)
+		if (strcmp(base, compat[i].name) == 0) {
+			progname = base;
+			return compat[i].main(argc, argv);
+		}
+	if (argc < 2) {
+		usage(stderr);
+		return EX_USAGE_;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return finish_stdout("help");
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("hintsdb %s\n", HINTSDB_VERSION);
+		return finish_stdout("version");
+	}
+	if (strcmp(argv[1], "help") == 0)
+		return help(argc - 1, argv + 1);
+	if ((c = find(argv[1])) == NULL) {
+		warnx("unknown command '%s'; see 'hintsdb --help'", argv[1]);
+		return EX_USAGE_;
+	}
+	return c->main(argc - 1, argv + 1);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * slurp.h - copy every record of an open DB into memory, so the lock can be
+ * dropped before any formatting: the lock is then held only for the time a
+ * bare cursor scan takes, and Exim's delivery processes are not kept
+ * waiting on our output.  Memory is the size of the keys and values plus
+ * 24 bytes a record.
+ */
+#ifndef HDB_SLURP_H
+#define HDB_SLURP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hdb.h"
+
+struct slurp_rec {
+	size_t		 off;		/* key at off, value right after */
+	uint32_t	 klen;
+	uint32_t	 vlen;
+};
+
+struct slurp {
+	uint8_t		*buf;
+	size_t		 used, cap;
+	struct slurp_rec *recs;
+	size_t		 n, ncap;
+	int		 keys_only;
+};
+
+/* Read every record of h (keys only if keys_only); HDB_OK or HDB_ERR. */
+int	slurp_read(struct slurp *, struct hdb *, int keys_only);
+/* Sort by key bytes. */
+void	slurp_sort(struct slurp *);
+void	slurp_free(struct slurp *);
+
+static inline const uint8_t *
+slurp_key(const struct slurp *s, size_t i)
+{
+	return s->buf + s->recs[i].off;
+}
+
+static inline const uint8_t *
+slurp_val(const struct slurp *s, size_t i)
+{
+	return s->buf + s->recs[i].off + s->recs[i].klen;
+}
+
+#endif
