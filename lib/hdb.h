@@ -34,6 +34,13 @@
 #define HDB_O_RDONLY	0x00
 #define HDB_O_RDWR	0x01
 #define HDB_O_CREATE	0x02	/* with RDWR: create the file if missing */
+/*
+ * SQLite only, with CREATE: a DB that has no Exim table yet gets the 4.98.x
+ * schema tbl(ky TEXT PRIMARY KEY, dat BLOB) with keys stored as text without
+ * their NUL (the 4.98.1 encoding), instead of 4.99.1's tblblob.  Other
+ * backends ignore it.
+ */
+#define HDB_O_SQLITE_TBL 0x10
 
 /* Backend capability bits. */
 #define HDB_CAP_LOCKS_ITSELF	0x01	/* Exim uses no lockfile (SQLite) */
@@ -98,8 +105,10 @@ const struct hdb_backend *hdb_backend_find(const char *name);
  * hdb_detect - find the backend of the DB at path by its magic.  Looks at
  * path itself, then path.dir (NDBM) and path.db (BDB's NDBM emulation).
  * Returns the backend, or NULL with errno set (ENOENT: no such DB;
- * EFTYPE-like EINVAL: no backend recognises it).  Reads only; opens with
- * O_NOFOLLOW, so a symlink gives ELOOP.
+ * EINVAL, standing in for BSD's EFTYPE: the file exists but no backend
+ * recognises it, or it is not a regular file; EISDIR: a directory).  Reads
+ * only; opens with O_NOFOLLOW, so a symlink gives ELOOP.  Other errno values
+ * (EACCES, EIO) come from open(2) or read(2).
  */
 const struct hdb_backend *hdb_detect(const char *path);
 

@@ -90,3 +90,30 @@ test_done() {
 	echo "$name: $n_pass passed, $n_fail failed" >&2
 	[ "$n_fail" -eq 0 ]
 }
+
+# hold_lock FILE SECONDS: hold an fcntl write lock on FILE as Exim would, in
+# the background; waits until the lock is taken.  Kill $LOCK_PID to end it.
+hold_lock() {
+	rm -f "$TRASH/.locked"
+	python3 -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_EX)
+open(sys.argv[3], "w").close()
+time.sleep(float(sys.argv[2]))
+' "$1" "$2" "$TRASH/.locked" &
+	LOCK_PID=$!
+	while [ ! -e "$TRASH/.locked" ]; do sleep 0.05; done
+}
+
+# tree_state DIR: names, sizes, modes and checksums of everything in DIR
+tree_state() {
+	(cd "$1" && find . -printf '%p %s %m %T@\n' | sort &&
+	    find . -type f -exec md5sum {} + | sort)
+}
+
+# hexkey STRING: the hex of STRING plus Exim's trailing NUL
+hexkey() {
+	printf '%s' "$1" | od -An -tx1 | tr -d ' \n'
+	printf '00'
+}

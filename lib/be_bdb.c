@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * be_bdb.c - the Berkeley DB 5.3 backend.
+ *
+ * Writers open the file as Exim 4.98+ does: inside a DB_ENV whose home is
+ * the file's directory, with DB_CREATE|DB_INIT_MPOOL|DB_PRIVATE (so no
+ * __db.00N region files appear), as DB_HASH when creating and DB_UNKNOWN
+ * otherwise.  Readers use no environment at all and DB_UNKNOWN|DB_RDONLY, so
+ * they read hash and btree files alike and write nothing anywhere.
+ *
+ * BDB opens by name and follows symlinks, so the path is lstat'ed first and
+ * the descriptor BDB ends up with must be that same regular file.  When the
+ * name itself does not exist but NAME.db does, that is Exim built for NDBM
+ * on BDB's ndbm emulation, and NAME.db is what we open.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <db.h>
+
+#include "hdb.h"
+#include "xmalloc.h"
+
+struct be_bdb {
+	DB_ENV		*env;		/* writers only */
+	DB		*db;
+	char		*file;		/* the file actually opened */
+	void		*val;		/* get's value (DB_DBT_REALLOC) */
+	char		 msg[200];	/* BDB's last error message */
+};
+
+static int	bdb_probe(const uint8_t *, size_t);
+static int	bdb_open(struct hdb *, const char *, int, mode_t);
+static void	bdb_close(struct hdb *);
+static int	bdb_get(struct hdb *, struct hdb_datum, struct hdb_datum *);
+static int	bdb_put(struct hdb *, struct hdb_datum, struct hdb_datum);
+static int	bdb_del(struct hdb *, struct hdb_datum);
+static int	bdb_iterate(struct hdb *, hdb_iter_fn, void *);
+static int	bdb_verify(struct hdb *);
+static int	bdb_sync(struct hdb *);
+static void	bdb_errcall(const DB_ENV *, const char *, const char *);
+static int	bdb_fail(struct hdb *, struct be_bdb *, const char *,
+		    const char *, int);
+static int	to_dbt(struct hdb *, struct hdb_datum, DBT *);
+static char	*pick_file(const char *);
+static int	same_file(const char *, DB *);
+static void	release(struct be_bdb *);
+
+const struct hdb_backend hdb_backend_bdb = {
+	.name = "bdb",
+	.caps = 0,
+	.suffix = "",
+	.probe = bdb_probe,
+	.open = bdb_open,
+	.close = bdb_close,
+	.get = bdb_get,
+	.put = bdb_put,
+	.del = bdb_del,
+	.iterate = bdb_iterate,
+	.verify = bdb_verify,
+	.sync = bdb_sync,
+};
+
+/*
+ * bdb_probe - the hash or btree magic as a u32 at offset 12, in either byte
+ * order (BDB reads files from hosts of either endianness).
+ */
+static int
+bdb_probe(const uint8_t *head, size_t len)
+{
+	static const uint32_t magics[] = { 0x00061561, 0x00053162 };
+	uint32_t le, be;
+	size_t i;
+
+	if (len < 16)
+		return 0;
+	le = (uint32_t)head[12] | (uint32_t)head[13] << 8 |
+	    (uint32_t)head[14] << 16 | (uint32_t)head[15] << 24;
+	be = (uint32_t)head[15] | (uint32_t)head[14] << 8 |
+	    (uint32_t)head[13] << 16 | (uint32_t)head[12] << 24;
+	for (i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+		if (le == magics[i] || be == magics[i])
+			return 1;
+	return 0;
+}
+
+/*
+ * bdb_errcall - keep BDB's first message since the operation began: verify
+ * says what is wrong first and "DB_VERIFY_BAD" last.
+ */
+static void
+bdb_errcall(const DB_ENV *env, const char *pfx, const char *msg)
+{
+	struct be_bdb *b = env->app_private;
+
+	if (b != NULL && b->msg[0] == '\0')
+		snprintf(b->msg, sizeof(b->msg), "%s", msg);
+}
+
+static int
+bdb_fail(struct hdb *h, struct be_bdb *b, const char *what, const char *file,
+    int ret)
+{
+	return hdb_seterr(h, "%s '%s': %s", what, file,
+	    b->msg[0] != '\0' ? b->msg : db_strerror(ret));
+}
+
+static int
+to_dbt(struct hdb *h, struct hdb_datum d, DBT *t)
+{
+	if (d.len > UINT32_MAX)
+		return hdb_seterr(h, "datum of %zu bytes is too large for bdb",
+		    d.len);
+	memset(t, 0, sizeof(*t));
+	t->data = (void *)(uintptr_t)d.data;
+	t->size = (u_int32_t)d.len;
+	return HDB_OK;
+}
+
+/* pick_file - path, or path.db when only the ndbm emulation's file exists. */
+static char *
+pick_file(const char *path)
+{
+	struct stat st;
+	size_t n;
+	char *db;
+
+	if (lstat(path, &st) == 0 || errno != ENOENT)
+		return xstrdup(path);
+	n = strlen(path) + 4;
+	db = xmalloc(n);
+	snprintf(db, n, "%s.db", path);
+	if (lstat(db, &st) == 0)
+		return db;
+	free(db);
+	return xstrdup(path);
+}
+
+/* same_file - is what BDB opened the regular file now at file? */
+static int
+same_file(const char *file, DB *db)
+{
+	struct stat st, fst;
+	int fd;
+
+	if (db->fd(db, &fd) != 0 || fstat(fd, &fst) == -1 ||
+	    lstat(file, &st) == -1)
+		return 0;
+	return S_ISREG(st.st_mode) && st.st_dev == fst.st_dev &&
+	    st.st_ino == fst.st_ino;
+}
+
+static void
+release(struct be_bdb *b)
+{
+	if (b == NULL)
+		return;
+	if (b->db != NULL)
+		b->db->close(b->db, 0);
+	if (b->env != NULL)
+		b->env->close(b->env, DB_FORCESYNC);
+	free(b->file);
+	free(b->val);
+	free(b);
+}
+
+static int
+bdb_open(struct hdb *h, const char *path, int flags, mode_t mode)
+{
+	struct be_bdb *b;
+	struct stat st;
+	const char *slash, *name;
+	char *home = NULL;
+	DBTYPE type = DB_UNKNOWN;
+	u_int32_t dbflags = 0;
+	int ret, rc = HDB_ERR;
+
+	b = xcalloc(1, sizeof(*b));
+	b->file = pick_file(path);
+	if (lstat(b->file, &st) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			hdb_seterr(h, "cannot open '%s': %s", b->file,
+			    strerror(ELOOP));
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			hdb_seterr(h, "cannot open '%s': not a regular file",
+			    b->file);
+			goto out;
+		}
+	} else if (errno != ENOENT || !(flags & HDB_O_CREATE)) {
+		hdb_seterr(h, "cannot open '%s': %s", b->file, strerror(errno));
+		goto out;
+	} else {
+		type = DB_HASH;
+		dbflags = DB_CREATE;
+	}
+
+	if (!(flags & HDB_O_RDWR)) {
+		if ((ret = db_create(&b->db, NULL, 0)) != 0) {
+			hdb_seterr(h, "cannot open '%s': %s", b->file,
+			    db_strerror(ret));
+			goto out;
+		}
+		b->db->set_errcall(b->db, bdb_errcall);
+		b->db->get_env(b->db)->app_private = b;
+		ret = b->db->open(b->db, NULL, b->file, NULL, DB_UNKNOWN,
+		    DB_RDONLY, 0);
+		if (ret != 0) {
+			bdb_fail(h, b, "cannot open", b->file, ret);
+			goto out;
+		}
+	} else {
+		/* As Exim: env home is the directory, the file its name. */
+		if ((slash = strrchr(b->file, '/')) == NULL) {
+			home = xstrdup(".");
+			name = b->file;
+		} else {
+			home = xstrdup(b->file);
+			home[slash == b->file ? 1 : slash - b->file] = '\0';
+			name = slash + 1;
+		}
+		if ((ret = db_env_create(&b->env, 0)) != 0) {
+			hdb_seterr(h, "cannot open '%s': %s", b->file,
+			    db_strerror(ret));
+			goto out;
+		}
+		b->env->set_errcall(b->env, bdb_errcall);
+		b->env->app_private = b;
+		ret = b->env->open(b->env, home,
+		    DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0);
+		if (ret != 0) {
+			bdb_fail(h, b, "cannot open environment for", b->file,
+			    ret);
+			goto out;
+		}
+		if ((ret = db_create(&b->db, b->env, 0)) != 0) {
+			bdb_fail(h, b, "cannot open", b->file, ret);
+			goto out;
+		}
+		ret = b->db->open(b->db, NULL, name, NULL, type, dbflags,
+		    (int)mode);
+		if (ret != 0) {
+			bdb_fail(h, b, "cannot open", b->file, ret);
+			goto out;
+		}
+	}
+	if (!same_file(b->file, b->db)) {
+		hdb_seterr(h, "cannot open '%s': file replaced while opening",
+		    b->file);
+		goto out;
+	}
+	h->priv = b;
+	b = NULL;
+	rc = HDB_OK;
+out:
+	release(b);
+	free(home);
+	return rc;
+}
+
+static void
+bdb_close(struct hdb *h)
+{
+	release(h->priv);
+	h->priv = NULL;
+}
+
+static int
+bdb_get(struct hdb *h, struct hdb_datum key, struct hdb_datum *val)
+{
+	struct be_bdb *b = h->priv;
+	DBT k, v;
+	int ret;
+
+	if (to_dbt(h, key, &k) != HDB_OK)
+		return HDB_ERR;
+	memset(&v, 0, sizeof(v));
+	v.data = b->val;
+	v.flags = DB_DBT_REALLOC;
+	b->msg[0] = '\0';
+	ret = b->db->get(b->db, NULL, &k, &v, 0);
+	b->val = v.data;
+	if (ret == DB_NOTFOUND || ret == DB_KEYEMPTY)
+		return HDB_NOTFOUND;
+	if (ret != 0)
+		return bdb_fail(h, b, "cannot read", h->path, ret);
+	val->data = v.size > 0 ? v.data : (const uint8_t *)"";
+	val->len = v.size;
+	return HDB_OK;
+}
+
+static int
+bdb_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
+{
+	struct be_bdb *b = h->priv;
+	DBT k, v;
+	int ret;
+
+	if (to_dbt(h, key, &k) != HDB_OK || to_dbt(h, val, &v) != HDB_OK)
+		return HDB_ERR;
+	b->msg[0] = '\0';
+	if ((ret = b->db->put(b->db, NULL, &k, &v, 0)) != 0)
+		return bdb_fail(h, b, "cannot write", h->path, ret);
+	return HDB_OK;
+}
+
+static int
+bdb_del(struct hdb *h, struct hdb_datum key)
+{
+	struct be_bdb *b = h->priv;
+	DBT k;
+	int ret;
+
+	if (to_dbt(h, key, &k) != HDB_OK)
+		return HDB_ERR;
+	b->msg[0] = '\0';
+	ret = b->db->del(b->db, NULL, &k, 0);
+	if (ret == DB_NOTFOUND || ret == DB_KEYEMPTY)
+		return HDB_NOTFOUND;
+	if (ret != 0)
+		return bdb_fail(h, b, "cannot delete from", h->path, ret);
+	return HDB_OK;
+}
+
+/*
+ * bdb_iterate - a cursor walk.  The DBTs use BDB's own memory, which belongs
+ * to the cursor and stays valid until its next get: exactly the callback.
+ */
+static int
+bdb_iterate(struct hdb *h, hdb_iter_fn fn, void *ctx)
+{
+	struct be_bdb *b = h->priv;
+	struct hdb_datum hk, hv;
+	DBC *c = NULL;
+	DBT k, v;
+	int ret, rc = HDB_ERR;
+
+	b->msg[0] = '\0';
+	if ((ret = b->db->cursor(b->db, NULL, &c, 0)) != 0) {
+		bdb_fail(h, b, "cannot iterate over", h->path, ret);
+		goto out;
+	}
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	while ((ret = c->get(c, &k, &v, DB_NEXT)) == 0) {
+		hk.data = k.size > 0 ? k.data : (const uint8_t *)"";
+		hk.len = k.size;
+		hv.data = v.size > 0 ? v.data : (const uint8_t *)"";
+		hv.len = v.size;
+		if ((rc = fn(ctx, hk, hv)) != 0)
+			goto out;
+	}
+	if (ret != DB_NOTFOUND) {
+		rc = bdb_fail(h, b, "cannot iterate over", h->path, ret);
+		goto out;
+	}
+	rc = HDB_OK;
+out:
+	if (c != NULL)
+		c->close(c);
+	return rc;
+}
+
+/*
+ * bdb_verify - DB->verify wants a handle that was never opened, and it
+ * destroys that handle, so it gets a fresh one with no environment.  It only
+ * reads the file.  A writer's cached pages are flushed first so that the
+ * file on disk is what we check.
+ */
+static int
+bdb_verify(struct hdb *h)
+{
+	struct be_bdb *b = h->priv;
+	DB *v;
+	int ret;
+
+	b->msg[0] = '\0';
+	if ((h->flags & HDB_O_RDWR) && (ret = b->db->sync(b->db, 0)) != 0)
+		return bdb_fail(h, b, "cannot sync", h->path, ret);
+	if ((ret = db_create(&v, NULL, 0)) != 0)
+		return bdb_fail(h, b, "cannot verify", h->path, ret);
+	v->set_errcall(v, bdb_errcall);
+	v->get_env(v)->app_private = b;
+	ret = v->verify(v, b->file, NULL, NULL, 0);
+	if (ret != 0)
+		return bdb_fail(h, b, "damaged", b->file, ret);
+	return HDB_OK;
+}
+
+static int
+bdb_sync(struct hdb *h)
+{
+	struct be_bdb *b = h->priv;
+	int ret;
+
+	if (!(h->flags & HDB_O_RDWR))
+		return HDB_OK;
+	b->msg[0] = '\0';
+	if ((ret = b->db->sync(b->db, 0)) != 0)
+		return bdb_fail(h, b, "cannot sync", h->path, ret);
+	return HDB_OK;
+}

@@ -1,0 +1,701 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * be_sqlite.c - the SQLite 3 backend, for both of Exim's schemas:
+ *
+ *   4.99.1+      tblblob(ky BLOB PRIMARY KEY, dat BLOB)  key bytes with NUL
+ *   4.98-4.98.2  tbl(ky TEXT PRIMARY KEY, dat BLOB)      key text, no NUL
+ *   4.99         tbl(ky TEXT PRIMARY KEY, dat BLOB)      xtext of key + NUL
+ *
+ * Callers always see keys with their trailing NUL; this file translates.  If
+ * a file has both tables, tblblob wins (4.99.1 drops tbl on every open, so
+ * tbl is then stale).  We never drop or migrate a table.
+ *
+ * Telling the two tbl encodings apart: xtext writes the NUL as "+00", so
+ * every 4.99 key ends in "+00" and no real 4.98 key does.  The rule: at open,
+ * tbl is in 4.99 xtext mode if any key ends in "+00", otherwise (including an
+ * empty tbl) in 4.98.1 text mode.  In xtext mode a row that does not end in
+ * "+00", or is not valid xtext, is a 4.98 leftover (4.99 never finds it): it
+ * is read as text plus NUL, get and del fall back to it, and put replaces it
+ * with the xtext row.  Writes in text mode refuse keys it cannot hold: no
+ * trailing NUL, a NUL inside, or text ending in "+00".
+ *
+ * Opens: read-only with SQLITE_OPEN_READONLY (never creates, never writes,
+ * no journal); SQLITE_OPEN_NOFOLLOW always; busy timeout 5000 ms as Exim.
+ * A writer runs everything inside one transaction (BEGIN IMMEDIATE at open,
+ * COMMIT at close, as Exim's normal opens), so a writer that dies midway
+ * leaves the DB as it was.  hdb_close cannot report a failed COMMIT (it is
+ * rolled back): a writer that must know calls hdb_sync first, which commits
+ * and starts a new transaction.  New files get tblblob, or tbl in 4.98.1
+ * encoding with HDB_O_SQLITE_TBL.  If a writer died, its hot journal must be
+ * rolled back before the DB can be read; a read-only open cannot do that and
+ * fails with a text that says so (the next read-write open, ours or Exim's,
+ * rolls it back).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "hdb.h"
+#include "xmalloc.h"
+
+enum sq_mode {
+	SQ_BLOB,	/* tblblob: key bytes as they are */
+	SQ_TEXT,	/* tbl, 4.98.x: text without the NUL */
+	SQ_XTEXT	/* tbl, 4.99: xtext of the key and its NUL */
+};
+
+struct be_sqlite {
+	sqlite3		*db;
+	sqlite3_stmt	*get;
+	sqlite3_stmt	*put;
+	sqlite3_stmt	*del;
+	sqlite3_stmt	*iter;
+	enum sq_mode	 mode;
+	int		 txn;		/* in a write transaction */
+	uint8_t		*val;		/* last get's value */
+	size_t		 valcap;
+	uint8_t		*enc;		/* key as stored (xtext) */
+	size_t		 enccap;
+	uint8_t		*ikey;		/* iteration's key, decoded */
+	size_t		 ikeycap;
+};
+
+static int	sq_probe(const uint8_t *, size_t);
+static int	sq_open(struct hdb *, const char *, int, mode_t);
+static void	sq_close(struct hdb *);
+static int	sq_get(struct hdb *, struct hdb_datum, struct hdb_datum *);
+static int	sq_put(struct hdb *, struct hdb_datum, struct hdb_datum);
+static int	sq_del(struct hdb *, struct hdb_datum);
+static int	sq_iterate(struct hdb *, hdb_iter_fn, void *);
+static int	sq_verify(struct hdb *);
+static int	sq_sync(struct hdb *);
+static int	sq_fail(struct hdb *, sqlite3 *, const char *);
+static int	sq_exec(struct hdb *, struct be_sqlite *, const char *);
+static int	sq_schema(struct hdb *, struct be_sqlite *, int);
+static int	sq_prepare(struct hdb *, struct be_sqlite *);
+static void	sq_release(struct be_sqlite *);
+static int	bind_key(struct be_sqlite *, sqlite3_stmt *, const uint8_t *,
+		    size_t);
+static int	lookup(struct hdb *, struct be_sqlite *, const uint8_t *,
+		    size_t, struct hdb_datum *);
+static int	remove_key(struct hdb *, struct be_sqlite *, const uint8_t *,
+		    size_t, int *);
+static int	as_text(struct hdb_datum, size_t *);
+static size_t	xtext_encode(struct be_sqlite *, struct hdb_datum);
+static int	xtext_decode(const uint8_t *, size_t, uint8_t *, size_t *);
+static int	hexval(uint8_t);
+static void	grow(uint8_t **, size_t *, size_t);
+
+const struct hdb_backend hdb_backend_sqlite = {
+	.name = "sqlite",
+	.caps = HDB_CAP_LOCKS_ITSELF | HDB_CAP_TXN,
+	.suffix = "",
+	.probe = sq_probe,
+	.open = sq_open,
+	.close = sq_close,
+	.get = sq_get,
+	.put = sq_put,
+	.del = sq_del,
+	.iterate = sq_iterate,
+	.verify = sq_verify,
+	.sync = sq_sync,
+};
+
+static const char *const tables[] = {
+	[SQ_BLOB] = "tblblob",
+	[SQ_TEXT] = "tbl",
+	[SQ_XTEXT] = "tbl",
+};
+
+static int
+sq_probe(const uint8_t *head, size_t len)
+{
+	static const char magic[] = "SQLite format 3";	/* and its NUL */
+
+	return len >= sizeof(magic) && memcmp(head, magic, sizeof(magic)) == 0;
+}
+
+/*
+ * sq_fail - SQLite's text for the last error.  A read-only open that meets
+ * the hot journal of a writer that died gets SQLITE_READONLY_ROLLBACK: it may
+ * not roll back, and the file alone is not the committed state, so say so.
+ */
+static int
+sq_fail(struct hdb *h, sqlite3 *db, const char *what)
+{
+	if (db == NULL)
+		return hdb_seterr(h, "%s '%s': out of memory", what, h->path);
+	if (sqlite3_extended_errcode(db) == SQLITE_READONLY_ROLLBACK)
+		return hdb_seterr(h, "%s '%s': a writer died mid-transaction "
+		    "and its journal needs rolling back, which only a "
+		    "read-write open does", what, h->path);
+	return hdb_seterr(h, "%s '%s': %s", what, h->path,
+	    sqlite3_errmsg(db));
+}
+
+static int
+sq_exec(struct hdb *h, struct be_sqlite *s, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		hdb_seterr(h, "%s failed on '%s': %s", sql, h->path,
+		    msg != NULL ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return HDB_ERR;
+	}
+	return HDB_OK;
+}
+
+static void
+grow(uint8_t **buf, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return;
+	*buf = xreallocarray(*buf, 1, need);
+	*cap = need;
+}
+
+/*
+ * sq_schema - which of Exim's tables this file has, creating one on a
+ * creating open.  For tbl, sample the keys to pick the encoding (see top).
+ */
+static int
+sq_schema(struct hdb *h, struct be_sqlite *s, int flags)
+{
+	sqlite3_stmt *st = NULL;
+	const char *name, *create;
+	int has_blob = 0, has_tbl = 0, r, rc = HDB_ERR;
+
+	r = sqlite3_prepare_v2(s->db, "SELECT name FROM sqlite_master WHERE "
+	    "type = 'table' AND name IN ('tblblob', 'tbl')", -1, &st, NULL);
+	if (r != SQLITE_OK) {
+		sq_fail(h, s->db, "cannot read");
+		goto out;
+	}
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(st, 0);
+		if (name != NULL && strcmp(name, "tblblob") == 0)
+			has_blob = 1;
+		else if (name != NULL && strcmp(name, "tbl") == 0)
+			has_tbl = 1;
+	}
+	if (r != SQLITE_DONE) {
+		sq_fail(h, s->db, "cannot read");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+
+	if (has_blob)
+		s->mode = SQ_BLOB;
+	else if (has_tbl)
+		s->mode = SQ_TEXT;
+	else if (flags & HDB_O_CREATE) {
+		if (flags & HDB_O_SQLITE_TBL) {
+			s->mode = SQ_TEXT;
+			create = "CREATE TABLE tbl "
+			    "(ky TEXT PRIMARY KEY, dat BLOB)";
+		} else {
+			s->mode = SQ_BLOB;
+			create = "CREATE TABLE tblblob "
+			    "(ky BLOB PRIMARY KEY, dat BLOB)";
+		}
+		if (sq_exec(h, s, create) != HDB_OK)
+			goto out;
+	} else {
+		hdb_seterr(h, "cannot open '%s': no Exim hints table "
+		    "(tblblob or tbl)", h->path);
+		goto out;
+	}
+
+	if (s->mode == SQ_TEXT) {
+		r = sqlite3_prepare_v2(s->db, "SELECT 1 FROM tbl WHERE "
+		    "substr(ky, -3) = '+00' LIMIT 1", -1, &st, NULL);
+		if (r != SQLITE_OK) {
+			sq_fail(h, s->db, "cannot read");
+			goto out;
+		}
+		r = sqlite3_step(st);
+		if (r == SQLITE_ROW)
+			s->mode = SQ_XTEXT;
+		else if (r != SQLITE_DONE) {
+			sq_fail(h, s->db, "cannot read");
+			goto out;
+		}
+	}
+	rc = HDB_OK;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+sq_prepare(struct hdb *h, struct be_sqlite *s)
+{
+	char sql[128];
+	const char *t = tables[s->mode];
+
+	snprintf(sql, sizeof(sql), "SELECT dat FROM %s WHERE ky = ?1", t);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &s->get, NULL) != SQLITE_OK)
+		goto fail;
+	snprintf(sql, sizeof(sql), "SELECT ky, dat FROM %s ORDER BY ky", t);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &s->iter, NULL) != SQLITE_OK)
+		goto fail;
+	if (!(h->flags & HDB_O_RDWR))
+		return HDB_OK;
+	snprintf(sql, sizeof(sql),
+	    "INSERT OR REPLACE INTO %s (ky, dat) VALUES (?1, ?2)", t);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &s->put, NULL) != SQLITE_OK)
+		goto fail;
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE ky = ?1", t);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &s->del, NULL) != SQLITE_OK)
+		goto fail;
+	return HDB_OK;
+fail:
+	return sq_fail(h, s->db, "cannot prepare statements for");
+}
+
+static void
+sq_release(struct be_sqlite *s)
+{
+	if (s == NULL)
+		return;
+	sqlite3_finalize(s->get);
+	sqlite3_finalize(s->put);
+	sqlite3_finalize(s->del);
+	sqlite3_finalize(s->iter);
+	if (s->txn &&
+	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(s->db);
+	free(s->val);
+	free(s->enc);
+	free(s->ikey);
+	free(s);
+}
+
+static int
+sq_open(struct hdb *h, const char *path, int flags, mode_t mode)
+{
+	struct be_sqlite *s;
+	struct stat st;
+	int oflags, fd, rc = HDB_ERR;
+
+	s = xcalloc(1, sizeof(*s));
+	if (lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			hdb_seterr(h, "cannot open '%s': %s", path,
+			    strerror(ELOOP));
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			hdb_seterr(h, "cannot open '%s': not a regular file",
+			    path);
+			goto out;
+		}
+	} else if (errno != ENOENT || !(flags & HDB_O_CREATE)) {
+		hdb_seterr(h, "cannot open '%s': %s", path, strerror(errno));
+		goto out;
+	} else {
+		/*
+		 * SQLite takes no mode, so make the (empty, hence valid)
+		 * file with ours; its journal copies the file's permissions.
+		 */
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, mode);
+		if (fd == -1 || close(fd) == -1) {
+			hdb_seterr(h, "cannot create '%s': %s", path,
+			    strerror(errno));
+			goto out;
+		}
+	}
+
+	oflags = SQLITE_OPEN_NOFOLLOW;
+	if (flags & HDB_O_RDWR)
+		oflags |= SQLITE_OPEN_READWRITE;
+	else
+		oflags |= SQLITE_OPEN_READONLY;
+	if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
+		sq_fail(h, s->db, "cannot open");
+		goto out;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (flags & HDB_O_RDWR) {
+		if (sq_exec(h, s, "BEGIN IMMEDIATE") != HDB_OK)
+			goto out;
+		s->txn = 1;
+	}
+	if (sq_schema(h, s, flags) != HDB_OK || sq_prepare(h, s) != HDB_OK)
+		goto out;
+	h->priv = s;
+	s = NULL;
+	rc = HDB_OK;
+out:
+	if (s != NULL && s->txn) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->txn = 0;
+	}
+	sq_release(s);
+	return rc;
+}
+
+static void
+sq_close(struct hdb *h)
+{
+	sq_release(h->priv);
+	h->priv = NULL;
+}
+
+/*
+ * as_text - can key be stored as 4.98.x text?  It must end in its only NUL,
+ * and its text must not end in "+00" (that would read back as xtext).
+ */
+static int
+as_text(struct hdb_datum key, size_t *len)
+{
+	size_t n;
+
+	if (key.len == 0 || key.data[key.len - 1] != '\0')
+		return 0;
+	n = key.len - 1;
+	if (n > 0 && memchr(key.data, '\0', n) != NULL)
+		return 0;
+	if (n >= 3 && memcmp(key.data + n - 3, "+00", 3) == 0)
+		return 0;
+	*len = n;
+	return 1;
+}
+
+/* xtext_encode - into s->enc; returns the length. */
+static size_t
+xtext_encode(struct be_sqlite *s, struct hdb_datum key)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, n = 0;
+	uint8_t c;
+
+	grow(&s->enc, &s->enccap, key.len * 3 + 1);
+	for (i = 0; i < key.len; i++) {
+		c = key.data[i];
+		if (c >= 33 && c <= 126 && c != '+' && c != '=')
+			s->enc[n++] = c;
+		else {
+			s->enc[n++] = '+';
+			s->enc[n++] = (uint8_t)hex[c >> 4];
+			s->enc[n++] = (uint8_t)hex[c & 0x0f];
+		}
+	}
+	return n;
+}
+
+static int
+hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * xtext_decode - strict: literal bytes must be ones xtext keeps, and every
+ * '+' must have two hex digits.  out needs len bytes.  Returns 0 if s is not
+ * valid xtext.
+ */
+static int
+xtext_decode(const uint8_t *in, size_t len, uint8_t *out, size_t *outlen)
+{
+	size_t i, n = 0;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (in[i] == '+') {
+			if (len - i < 3 || (hi = hexval(in[i + 1])) < 0 ||
+			    (lo = hexval(in[i + 2])) < 0)
+				return 0;
+			out[n++] = (uint8_t)(hi << 4 | lo);
+			i += 2;
+		} else if (in[i] >= 33 && in[i] <= 126 && in[i] != '=')
+			out[n++] = in[i];
+		else
+			return 0;
+	}
+	*outlen = n;
+	return 1;
+}
+
+static int
+bind_key(struct be_sqlite *s, sqlite3_stmt *st, const uint8_t *k, size_t n)
+{
+	if (n > INT32_MAX)
+		return SQLITE_TOOBIG;
+	if (s->mode == SQ_BLOB)
+		return sqlite3_bind_blob(st, 1, n > 0 ? k : (const uint8_t *)"",
+		    (int)n, SQLITE_STATIC);
+	return sqlite3_bind_text(st, 1, n > 0 ? (const char *)k : "", (int)n,
+	    SQLITE_STATIC);
+}
+
+/* lookup - one SELECT by the stored form of a key. */
+static int
+lookup(struct hdb *h, struct be_sqlite *s, const uint8_t *k, size_t n,
+    struct hdb_datum *val)
+{
+	const void *p;
+	size_t len;
+	int r, rc = HDB_ERR;
+
+	if (bind_key(s, s->get, k, n) != SQLITE_OK) {
+		sq_fail(h, s->db, "cannot read");
+		goto out;
+	}
+	r = sqlite3_step(s->get);
+	if (r == SQLITE_DONE) {
+		rc = HDB_NOTFOUND;
+		goto out;
+	}
+	if (r != SQLITE_ROW) {
+		sq_fail(h, s->db, "cannot read");
+		goto out;
+	}
+	p = sqlite3_column_blob(s->get, 0);
+	len = (size_t)sqlite3_column_bytes(s->get, 0);
+	grow(&s->val, &s->valcap, len + 1);
+	if (len > 0)
+		memcpy(s->val, p, len);
+	val->data = s->val;
+	val->len = len;
+	rc = HDB_OK;
+out:
+	sqlite3_reset(s->get);
+	sqlite3_clear_bindings(s->get);
+	return rc;
+}
+
+static int
+sq_get(struct hdb *h, struct hdb_datum key, struct hdb_datum *val)
+{
+	struct be_sqlite *s = h->priv;
+	size_t n;
+	int rc;
+
+	switch (s->mode) {
+	case SQ_BLOB:
+		return lookup(h, s, key.data, key.len, val);
+	case SQ_TEXT:
+		if (!as_text(key, &n))
+			return HDB_NOTFOUND;	/* cannot have been stored */
+		return lookup(h, s, key.data, n, val);
+	case SQ_XTEXT:
+		n = xtext_encode(s, key);
+		rc = lookup(h, s, s->enc, n, val);
+		if (rc == HDB_NOTFOUND && as_text(key, &n))
+			rc = lookup(h, s, key.data, n, val);
+		return rc;
+	}
+	return hdb_seterr(h, "internal error: bad sqlite key mode");
+}
+
+/* remove_key - one DELETE by the stored form; adds the rows gone to *n. */
+static int
+remove_key(struct hdb *h, struct be_sqlite *s, const uint8_t *k, size_t len,
+    int *n)
+{
+	int rc = HDB_ERR;
+
+	if (bind_key(s, s->del, k, len) != SQLITE_OK ||
+	    sqlite3_step(s->del) != SQLITE_DONE) {
+		sq_fail(h, s->db, "cannot delete from");
+		goto out;
+	}
+	*n += sqlite3_changes(s->db);
+	rc = HDB_OK;
+out:
+	sqlite3_reset(s->del);
+	sqlite3_clear_bindings(s->del);
+	return rc;
+}
+
+static int
+sq_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
+{
+	struct be_sqlite *s = h->priv;
+	const uint8_t *k = key.data;
+	size_t n = key.len;
+	int gone = 0, rc = HDB_ERR;
+
+	if (val.len > INT32_MAX)
+		return hdb_seterr(h, "cannot write '%s': value too large",
+		    h->path);
+	if (s->mode == SQ_TEXT && !as_text(key, &n))
+		return hdb_seterr(h, "cannot write '%s': key cannot be held "
+		    "by the 4.98 tbl schema (needs one NUL, at the end, and "
+		    "no \"+00\" before it)", h->path);
+	if (s->mode == SQ_XTEXT) {
+		/* Replace a 4.98 leftover of this key, if there is one. */
+		if (as_text(key, &n) &&
+		    remove_key(h, s, key.data, n, &gone) != HDB_OK)
+			return HDB_ERR;
+		n = xtext_encode(s, key);
+		k = s->enc;
+	}
+	if (bind_key(s, s->put, k, n) != SQLITE_OK ||
+	    sqlite3_bind_blob(s->put, 2, val.len > 0 ? val.data :
+	    (const uint8_t *)"", (int)val.len, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_step(s->put) != SQLITE_DONE) {
+		sq_fail(h, s->db, "cannot write");
+		goto out;
+	}
+	rc = HDB_OK;
+out:
+	sqlite3_reset(s->put);
+	sqlite3_clear_bindings(s->put);
+	return rc;
+}
+
+static int
+sq_del(struct hdb *h, struct hdb_datum key)
+{
+	struct be_sqlite *s = h->priv;
+	size_t n;
+	int gone = 0;
+
+	switch (s->mode) {
+	case SQ_BLOB:
+		if (remove_key(h, s, key.data, key.len, &gone) != HDB_OK)
+			return HDB_ERR;
+		break;
+	case SQ_TEXT:
+		if (!as_text(key, &n))
+			return HDB_NOTFOUND;
+		if (remove_key(h, s, key.data, n, &gone) != HDB_OK)
+			return HDB_ERR;
+		break;
+	case SQ_XTEXT:
+		n = xtext_encode(s, key);
+		if (remove_key(h, s, s->enc, n, &gone) != HDB_OK)
+			return HDB_ERR;
+		if (as_text(key, &n) &&
+		    remove_key(h, s, key.data, n, &gone) != HDB_OK)
+			return HDB_ERR;
+		break;
+	}
+	return gone > 0 ? HDB_OK : HDB_NOTFOUND;
+}
+
+/*
+ * sq_iterate - rows in key order.  For tbl the key is turned back into the
+ * bytes Exim's API uses: text + NUL, or decoded xtext (which ends in NUL).
+ */
+static int
+sq_iterate(struct hdb *h, hdb_iter_fn fn, void *ctx)
+{
+	struct be_sqlite *s = h->priv;
+	struct hdb_datum k, v;
+	const uint8_t *p;
+	size_t len, n;
+	int r, rc = HDB_ERR;
+
+	while ((r = sqlite3_step(s->iter)) == SQLITE_ROW) {
+		if (s->mode == SQ_BLOB)
+			p = sqlite3_column_blob(s->iter, 0);
+		else
+			p = sqlite3_column_text(s->iter, 0);
+		len = (size_t)sqlite3_column_bytes(s->iter, 0);
+		if (s->mode == SQ_BLOB) {
+			k.data = p != NULL ? p : (const uint8_t *)"";
+			k.len = len;
+		} else {
+			grow(&s->ikey, &s->ikeycap, len + 1);
+			if (s->mode == SQ_XTEXT && len >= 3 &&
+			    memcmp(p + len - 3, "+00", 3) == 0 &&
+			    xtext_decode(p, len, s->ikey, &n))
+				k.len = n;
+			else {
+				if (len > 0)
+					memcpy(s->ikey, p, len);
+				s->ikey[len] = '\0';
+				k.len = len + 1;
+			}
+			k.data = s->ikey;
+		}
+		v.data = sqlite3_column_blob(s->iter, 1);
+		v.len = (size_t)sqlite3_column_bytes(s->iter, 1);
+		if (v.data == NULL)
+			v.data = (const uint8_t *)"";
+		if ((rc = fn(ctx, k, v)) != 0)
+			goto out;
+	}
+	if (r != SQLITE_DONE) {
+		sq_fail(h, s->db, "cannot iterate over");
+		goto out;
+	}
+	rc = HDB_OK;
+out:
+	sqlite3_reset(s->iter);
+	return rc;
+}
+
+/* sq_verify - PRAGMA integrity_check; its first complaint is the error. */
+static int
+sq_verify(struct hdb *h)
+{
+	struct be_sqlite *s = h->priv;
+	sqlite3_stmt *st = NULL;
+	const char *msg;
+	char *p;
+	int r, rows = 0, rc = HDB_ERR;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st,
+	    NULL) != SQLITE_OK) {
+		sq_fail(h, s->db, "cannot verify");
+		goto out;
+	}
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		msg = (const char *)sqlite3_column_text(st, 0);
+		if (rows++ == 0 && msg != NULL && strcmp(msg, "ok") == 0)
+			continue;
+		hdb_seterr(h, "damaged '%s': %s", h->path,
+		    msg != NULL ? msg : "(no text)");
+		/* one line: SQLite's report may span several */
+		for (p = h->err; (p = strchr(p, '\n')) != NULL; )
+			*p = ' ';
+		goto out;
+	}
+	if (r != SQLITE_DONE) {
+		sq_fail(h, s->db, "cannot verify");
+		goto out;
+	}
+	rc = HDB_OK;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* sq_sync - commit what was written so far and go on in a new transaction. */
+static int
+sq_sync(struct hdb *h)
+{
+	struct be_sqlite *s = h->priv;
+
+	if (!s->txn)
+		return HDB_OK;
+	if (sq_exec(h, s, "COMMIT") != HDB_OK)
+		return HDB_ERR;
+	s->txn = 0;
+	if (sq_exec(h, s, "BEGIN IMMEDIATE") != HDB_OK)
+		return HDB_ERR;
+	s->txn = 1;
+	return HDB_OK;
+}

@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * hdb.c - the backend registry, autodetection and the generic handle.  The
+ * wrappers here check what every backend would otherwise have to check (a
+ * missing operation, a write on a read-only handle, a bad datum) and leave
+ * the rest to the backend's ops.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hdb.h"
+#include "xmalloc.h"
+
+/* How much of the head of a file hdb_detect hands to the probes. */
+#define HDB_HEAD_LEN	64
+
+#define HDB_O_KNOWN	(HDB_O_RDWR | HDB_O_CREATE | HDB_O_SQLITE_TBL)
+
+static int	read_head(const char *, uint8_t *, size_t *);
+static const struct hdb_backend *probe_all(const uint8_t *, size_t);
+static int	try_suffix(const char *, const char *, uint8_t *, size_t *);
+static int	unsupported(struct hdb *, const char *);
+static int	bad_datum(struct hdb *, struct hdb_datum, const char *);
+static int	read_only(struct hdb *);
+
+const struct hdb_backend *const hdb_backends[] = {
+	&hdb_backend_bdb,
+	&hdb_backend_gdbm,
+	&hdb_backend_tdb,
+	&hdb_backend_sqlite,
+	&hdb_backend_ndbm,
+	NULL
+};
+
+const struct hdb_backend *
+hdb_backend_find(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; hdb_backends[i] != NULL; i++)
+		if (strcmp(hdb_backends[i]->name, name) == 0)
+			return hdb_backends[i];
+	return NULL;
+}
+
+/*
+ * read_head - read up to *len bytes from the start of path without following
+ * a symlink and without blocking on a FIFO.  Returns 0, or an errno value:
+ * EISDIR for a directory, EINVAL for anything else that is not a regular
+ * file.
+ */
+static int
+read_head(const char *path, uint8_t *buf, size_t *len)
+{
+	struct stat st;
+	size_t got = 0;
+	ssize_t n;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1)
+		return errno;
+	if (fstat(fd, &st) == -1) {
+		rc = errno;
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		rc = EISDIR;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = EINVAL;
+		goto out;
+	}
+	while (got < *len) {
+		n = read(fd, buf + got, *len - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			rc = errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	*len = got;
+out:
+	close(fd);
+	return rc;
+}
+
+static const struct hdb_backend *
+probe_all(const uint8_t *head, size_t len)
+{
+	size_t i;
+
+	for (i = 0; hdb_backends[i] != NULL; i++)
+		if (hdb_backends[i]->probe != NULL &&
+		    hdb_backends[i]->probe(head, len))
+			return hdb_backends[i];
+	return NULL;
+}
+
+/* read_head on path + suffix. */
+static int
+try_suffix(const char *path, const char *suffix, uint8_t *buf, size_t *len)
+{
+	char *name;
+	size_t n;
+	int rc;
+
+	n = strlen(path) + strlen(suffix) + 1;
+	name = xmalloc(n);
+	snprintf(name, n, "%s%s", path, suffix);
+	rc = read_head(name, buf, len);
+	free(name);
+	return rc;
+}
+
+/*
+ * hdb_detect - see hdb.h.  The DB file itself wins; the suffixed names are
+ * looked at only when path does not exist, as Exim's NDBM builds never
+ * create the bare name.  A .dir that is a GDBM file rather than the 16-byte
+ * header is the GDBM < 1.10 layout (.dir hard-linked to .pag), still NDBM.
+ */
+const struct hdb_backend *
+hdb_detect(const char *path)
+{
+	const struct hdb_backend *be = NULL;
+	uint8_t head[HDB_HEAD_LEN];
+	size_t len;
+	int rc, seen = 0;
+
+	len = sizeof(head);
+	rc = read_head(path, head, &len);
+	if (rc == 0) {
+		be = probe_all(head, len);
+		rc = be != NULL ? 0 : EINVAL;
+		goto out;
+	}
+	if (rc != ENOENT)
+		goto out;
+
+	len = sizeof(head);
+	rc = try_suffix(path, ".dir", head, &len);
+	if (rc == 0) {
+		if (hdb_backend_ndbm.probe(head, len) ||
+		    hdb_backend_gdbm.probe(head, len)) {
+			be = &hdb_backend_ndbm;
+			goto out;
+		}
+		seen = 1;
+	} else if (rc != ENOENT)
+		goto out;
+
+	len = sizeof(head);
+	rc = try_suffix(path, ".db", head, &len);
+	if (rc == 0) {
+		if (hdb_backend_bdb.probe(head, len)) {
+			be = &hdb_backend_bdb;
+			goto out;
+		}
+		seen = 1;
+	} else if (rc != ENOENT)
+		goto out;
+
+	rc = seen ? EINVAL : ENOENT;
+out:
+	if (be == NULL)
+		errno = rc;
+	return be;
+}
+
+struct hdb *
+hdb_open(const struct hdb_backend *be, const char *path, int flags,
+    mode_t mode, char *errbuf, size_t errlen)
+{
+	struct hdb *h = NULL;
+	const char *why = NULL;
+	int ok = 0;
+
+	if (errbuf != NULL && errlen > 0)
+		errbuf[0] = '\0';
+	if (path == NULL || (flags & ~HDB_O_KNOWN) != 0 ||
+	    ((flags & HDB_O_CREATE) && !(flags & HDB_O_RDWR))) {
+		why = strerror(EINVAL);
+		goto out;
+	}
+	if (be == NULL && (be = hdb_detect(path)) == NULL) {
+		if (errno == EINVAL)
+			why = "no backend recognises the file";
+		else
+			why = strerror(errno);
+		goto out;
+	}
+	if (be->open == NULL) {
+		why = "backend cannot open files";
+		goto out;
+	}
+
+	h = xcalloc(1, sizeof(*h));
+	h->be = be;
+	h->flags = flags;
+	h->path = xstrdup(path);
+	if (be->open(h, path, flags, mode) != HDB_OK) {
+		why = h->err[0] != '\0' ? h->err : "cannot open";
+		goto out;
+	}
+	ok = 1;
+out:
+	if (!ok) {
+		if (errbuf != NULL && errlen > 0 && why != NULL)
+			snprintf(errbuf, errlen, "%s", why);
+		hdb_close(h);
+		h = NULL;
+	}
+	return h;
+}
+
+void
+hdb_close(struct hdb *h)
+{
+	if (h == NULL)
+		return;
+	if (h->priv != NULL && h->be->close != NULL)
+		h->be->close(h);
+	free(h->path);
+	free(h);
+}
+
+static int
+unsupported(struct hdb *h, const char *op)
+{
+	return hdb_seterr(h, "%s: operation not supported by %s", op,
+	    h->be->name);
+}
+
+static int
+bad_datum(struct hdb *h, struct hdb_datum d, const char *what)
+{
+	if (d.data == NULL && d.len > 0)
+		return hdb_seterr(h, "%s has a length but no data", what);
+	return HDB_OK;
+}
+
+static int
+read_only(struct hdb *h)
+{
+	return hdb_seterr(h, "cannot write '%s': opened read-only", h->path);
+}
+
+int
+hdb_get(struct hdb *h, struct hdb_datum key, struct hdb_datum *val)
+{
+	if (h == NULL || val == NULL)
+		return HDB_ERR;
+	h->err[0] = '\0';
+	if (h->be->get == NULL)
+		return unsupported(h, "get");
+	if (bad_datum(h, key, "key") != HDB_OK)
+		return HDB_ERR;
+	return h->be->get(h, key, val);
+}
+
+int
+hdb_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
+{
+	if (h == NULL)
+		return HDB_ERR;
+	h->err[0] = '\0';
+	if (h->be->put == NULL)
+		return unsupported(h, "put");
+	if (!(h->flags & HDB_O_RDWR))
+		return read_only(h);
+	if (bad_datum(h, key, "key") != HDB_OK ||
+	    bad_datum(h, val, "value") != HDB_OK)
+		return HDB_ERR;
+	return h->be->put(h, key, val);
+}
+
+int
+hdb_del(struct hdb *h, struct hdb_datum key)
+{
+	if (h == NULL)
+		return HDB_ERR;
+	h->err[0] = '\0';
+	if (h->be->del == NULL)
+		return unsupported(h, "delete");
+	if (!(h->flags & HDB_O_RDWR))
+		return read_only(h);
+	if (bad_datum(h, key, "key") != HDB_OK)
+		return HDB_ERR;
+	return h->be->del(h, key);
+}
+
+int
+hdb_iterate(struct hdb *h, hdb_iter_fn fn, void *ctx)
+{
+	if (h == NULL || fn == NULL)
+		return HDB_ERR;
+	h->err[0] = '\0';
+	if (h->be->iterate == NULL)
+		return unsupported(h, "iterate");
+	return h->be->iterate(h, fn, ctx);
+}
+
+int
+hdb_verify(struct hdb *h)
+{
+	if (h == NULL)
+		return HDB_ERR;
+	h->err[0] = '\0';
+	if (h->be->verify == NULL)
+		return unsupported(h, "verify");
+	return h->be->verify(h);
+}
+
+int
+hdb_sync(struct hdb *h)
+{
+	if (h == NULL)
+		return HDB_ERR;
+	h->err[0] = '\0';
+	if (h->be->sync == NULL)
+		return unsupported(h, "sync");
+	return h->be->sync(h);
+}
+
+const char *
+hdb_error(const struct hdb *h)
+{
+	if (h == NULL)
+		return "no database handle";
+	return h->err;
+}
+
+int
+hdb_seterr(struct hdb *h, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (h == NULL)
+		return HDB_ERR;
+	va_start(ap, fmt);
+	vsnprintf(h->err, sizeof(h->err), fmt, ap);
+	va_end(ap);
+	return HDB_ERR;
+}

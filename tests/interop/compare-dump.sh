@@ -1,0 +1,85 @@
+#!/bin/sh
+# compare-dump.sh SPOOL HINTSDB - compare `hintsdb dump --format=exim` (and
+# the exim_dumpdb compatibility name) with the real /usr/sbin/exim_dumpdb
+# on every database of SPOOL, byte for byte, except the deviations that
+# hintsdb-dump(8) documents:
+#   tls        the session is summarised; only "  <key> " must match
+#   ratelimit  unique records show the Bloom epoch after "epoch: "
+#   callout    result 3 shows as reject_mfnull, not unknown
+#   keys       control bytes in keys are escaped (vis), not raw
+# Prints a diff and exits 1 on any other difference.
+set -u
+SPOOL=$1
+HINTSDB=$2
+COMPAT=$(dirname "$HINTSDB")/exim_dumpdb
+export TZ=UTC LC_ALL=C
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+# escape_keys DB FILE: Exim's output with raw keys replaced by our escaped
+# forms (pairs from our unsorted -k json and -k exim output, same order)
+escape_keys() {
+	"$HINTSDB" dump -k --unsorted --format=json "$SPOOL" "$1" >"$tmp/kj"
+	"$HINTSDB" dump -k --unsorted --format=exim "$SPOOL" "$1" >"$tmp/ke"
+	python3 - "$tmp/kj" "$tmp/ke" "$2" <<-'PY'
+	import base64, json, sys
+	raw = []
+	for line in open(sys.argv[1]):
+	    o = json.loads(line)
+	    if "key_b64" in o:
+	        raw.append(base64.b64decode(o["key_b64"]).rstrip(b"\0"))
+	    else:
+	        raw.append(o["key"].encode())
+	esc = [l[2:].rstrip(b"\n") for l in open(sys.argv[2], "rb")]
+	data = open(sys.argv[3], "rb").read()
+	for r, e in zip(raw, esc):
+	    if r != e:
+	        data = data.replace(r, e)
+	sys.stdout.buffer.write(data)
+	PY
+}
+
+normalise() {	# db file: apply the documented deviations
+	escape_keys "$1" "$2" >"$tmp/esc"
+	case $1 in
+	tls) sed -E 's/^(  [0-9a-f]+) .*/\1/' "$tmp/esc" ;;
+	ratelimit) sed -E 's/ epoch: [0-9]{2}-[A-Z][a-z]{2}-[0-9]{4} [0-9:]{8} / epoch: <T> /' "$tmp/esc" ;;
+	callout) sed -E 's/=reject_mfnull/=unknown/g' "$tmp/esc" ;;
+	*) cat "$tmp/esc" ;;
+	esac
+}
+
+for f in "$SPOOL"/db/*; do
+	db=$(basename "$f")
+	case $db in *.lockfile) continue ;; esac
+	for z in "" -z; do
+		/usr/sbin/exim_dumpdb $z "$SPOOL" "$db" >"$tmp/exim" 2>"$tmp/exim.err"
+		er=$?
+		"$HINTSDB" dump --format=exim $z "$SPOOL" "$db" >"$tmp/ours" 2>"$tmp/ours.err"
+		or=$?
+		"$COMPAT" $z "$SPOOL" "$db" >"$tmp/compat" 2>/dev/null
+		cr=$?
+		normalise "$db" "$tmp/exim" >"$tmp/exim.n"
+		normalise "$db" "$tmp/ours" >"$tmp/ours.n"
+		normalise "$db" "$tmp/compat" >"$tmp/compat.n"
+		if ! cmp -s "$tmp/exim.n" "$tmp/ours.n" || [ $er -ne $or ]; then
+			echo "differs: $db $z (exim status $er, ours $or)"
+			diff "$tmp/exim.n" "$tmp/ours.n" | head -n 20
+			fail=1
+		fi
+		if ! cmp -s "$tmp/exim.n" "$tmp/compat.n" || [ $er -ne $cr ]; then
+			echo "differs: exim_dumpdb name, $db $z (exim $er, ours $cr)"
+			fail=1
+		fi
+		# -k prints keys only: identical, tls included
+		/usr/sbin/exim_dumpdb -k "$SPOOL" "$db" >"$tmp/ek" 2>/dev/null
+		escape_keys "$db" "$tmp/ek" >"$tmp/ek.n"
+		"$COMPAT" -k "$SPOOL" "$db" >"$tmp/ok" 2>/dev/null
+		if ! cmp -s "$tmp/ek.n" "$tmp/ok"; then
+			echo "differs: -k $db"
+			fail=1
+		fi
+	done
+done
+exit $fail

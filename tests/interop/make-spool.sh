@@ -1,0 +1,482 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# make-spool.sh OUTDIR - build a spool of REAL Exim hints databases.
+#
+# Runs the installed Exim (Debian exim4 4.96: Berkeley DB 5.3, GnuTLS) twice
+# on 127.0.0.1: a "server" daemon (ports 2525 and 2526) and a "client" used
+# through -bs sessions and -odi submissions, each with its own config and
+# spool under a temp dir.  The traffic below makes the client write records
+# into every hints DB: retry, wait-remote_smtp, callout, ratelimit, seen,
+# misc and tls.  The result is copied to OUTDIR/db (DBs + lockfiles),
+# OUTDIR/input (spool files of the messages still queued, so a tidy sees
+# live -D files) and OUTDIR/MANIFEST (record counts and what Exim logged).
+# OUTDIR/db/misc is a copy taken while a delivery and an ETRN were running,
+# because Exim deletes serialisation records when those finish.
+#
+# Needs root (Exim keeps root only for root callers of -C), exim4, openssl,
+# python3 and db5.3_dump (db5.3-util).  No DNS and no traffic leaves
+# 127.0.0.1.  Every process started here is stopped by the EXIT trap.
+# Environment: EXIM (binary), EXIM_DUMPDB, HINTSDB_PORT_TLS13 / _TLS12 / _DEAD
+# (ports), KEEP_WORK=1 (keep the temp dir for debugging).
+# Also needs manifest.py next to it (decodes the records for OUTDIR/MANIFEST).
+set -euo pipefail
+
+die() { printf 'make-spool: %s\n' "$*" >&2; exit 1; }
+log() { printf 'make-spool: %s\n' "$*" >&2; }
+
+[ $# -eq 1 ] || die "usage: $0 OUTDIR"
+OUT=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+EXIM=${EXIM:-/usr/sbin/exim4}
+DUMPDB=${EXIM_DUMPDB:-/usr/sbin/exim_dumpdb}
+P13=${HINTSDB_PORT_TLS13:-2525}	# server port, TLS 1.3 allowed
+P12=${HINTSDB_PORT_TLS12:-2526}	# server port, TLS 1.2 only
+PDEAD=${HINTSDB_PORT_DEAD:-2599}	# nothing listens here: connection refused
+EXIM_USER=Debian-exim		# Debian's compiled-in exim_user
+
+[ "$(id -u)" = 0 ] || die "must run as root (Exim drops root for non-root -C callers)"
+[ -x "$EXIM" ] || die "no Exim binary at $EXIM (apt-get install exim4-daemon-light)"
+[ -x "$DUMPDB" ] || die "no exim_dumpdb at $DUMPDB"
+for t in openssl python3 db5.3_dump; do
+	command -v "$t" >/dev/null 2>&1 || die "$t not found (see tests/deps.sh)"
+done
+[ -f "$HERE/manifest.py" ] || die "$HERE/manifest.py missing"
+id "$EXIM_USER" >/dev/null 2>&1 || die "user $EXIM_USER missing (Debian exim4 creates it)"
+EXIM_VERSION=$("$EXIM" -bV 2>/dev/null | sed -n '1s/^Exim version \([^ ]*\).*/\1/p')
+[ -n "$EXIM_VERSION" ] || die "$EXIM -bV failed"
+# The configs and the MANIFEST checks (16-character message IDs) are for 4.96.
+[ "$EXIM_VERSION" = 4.96 ] || log "warning: made for Exim 4.96, this is $EXIM_VERSION"
+
+# Ports must be free (the dead one too, or the "refused" retry record fails).
+python3 - "$P13" "$P12" "$PDEAD" <<'EOF' || die "a port is in use (set HINTSDB_PORT_*)"
+import socket, sys
+for p in sys.argv[1:]:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", int(p)))
+    except OSError:
+        sys.exit(1)
+    finally:
+        s.close()
+EOF
+
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+# The temp dir must be traversable by the Exim user (deliveries run as it).
+W=$(mktemp -d /tmp/hintsdb-spool.XXXXXX)
+chmod 755 "$W"
+SRV=$W/server
+CLI=$W/client
+F=$W/flags	# hand-shake files; written by processes running as the Exim user
+BGPIDS=
+
+cleanup() {
+	rc=$?
+	set +e
+	# Let every helper that waits on a release file go, then stop what we started.
+	: >"$F/release-slow" 2>/dev/null
+	: >"$F/release-etrn" 2>/dev/null
+	for p in $BGPIDS; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	if [ -s "$SRV/exim.pid" ]; then
+		kill "$(cat "$SRV/exim.pid")" 2>/dev/null
+	fi
+	# Exim children (deliveries, ETRN commands) of either instance: all carry
+	# our unique temp dir in their command line.  Wait a little, then kill.
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		pids=$(pgrep -f -- "$W/" 2>/dev/null | grep -vx "$$" || true)
+		[ -z "$pids" ] && break
+		sleep 0.3
+	done
+	pids=$(pgrep -f -- "$W/" 2>/dev/null | grep -vx "$$" || true)
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	if [ "${KEEP_WORK:-}" = 1 ]; then
+		log "work dir kept: $W"
+	else
+		rm -rf "$W"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- setup
+for d in "$SRV" "$CLI"; do
+	mkdir -p "$d/log"
+	chown -R "$EXIM_USER:$EXIM_USER" "$d"
+	chmod 750 "$d" "$d/log"
+done
+mkdir "$F"
+chown "$EXIM_USER:$EXIM_USER" "$F"
+
+# Self-signed server certificate; the client trusts exactly this cert.
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=mx.test.example \
+	-keyout "$W/key.pem" -out "$W/cert.pem" >/dev/null 2>&1 ||
+	die "openssl could not make the test certificate"
+chgrp "$EXIM_USER" "$W/key.pem"
+chmod 640 "$W/key.pem"
+chmod 644 "$W/cert.pem"
+
+# waitfor FILE [MARK]: touch MARK, then block (at most 30 s) until FILE exists.
+# Used by the server's RCPT ACL and the client's ETRN command to hold a
+# delivery / an ETRN open while the misc DB is copied.
+cat >"$W/waitfor" <<'EOF'
+#!/bin/sh
+[ -n "${2:-}" ] && : >"$2"
+i=0
+while [ ! -e "$1" ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+exit 0
+EOF
+chmod 755 "$W/waitfor"
+
+# Both instances: fixed host names, no reverse/ident lookups, no DNS routing.
+COMMON="keep_environment =
+host_lookup =
+rfc1413_hosts =
+check_spool_space = 0
+check_log_space = 0"
+
+# The server: port P13 offers TLS 1.3, port P12 only TLS 1.2 (GnuTLS priority
+# string chosen per connection).  It offers PIPECONNECT and resumption
+# tickets.  RCPT: reject*@ 550, later*@ 451, verify.example only ok* and
+# postmaster; RCPT slow*@ is held.  MAIL: tempfail@ 451 (message-specific
+# retry record), badsender@ 550, and <> 550 on port $P12 (callout domain
+# record "reject_mfnull").
+cat >"$W/server.conf" <<EOF
+primary_hostname = mx.test.example
+qualify_domain = test.example
+spool_directory = $SRV
+log_file_path = $SRV/log/%slog
+pid_file_path = $SRV/exim.pid
+local_interfaces = <; 127.0.0.1.$P13 ; 127.0.0.1.$P12
+$COMMON
+domainlist local_domains = test.example : verify.example : tls12.example : client.example : \\
+  strict.example : mfnull.example
+acl_smtp_mail = acl_mail
+acl_smtp_rcpt = acl_rcpt
+tls_advertise_hosts = *
+tls_certificate = $W/cert.pem
+tls_privatekey = $W/key.pem
+tls_require_ciphers = \${if eq{\$received_port}{$P12}{NORMAL:-VERS-TLS1.3}{NORMAL}}
+tls_resumption_hosts = *
+pipelining_connect_advertise_hosts = *
+log_selector = +tls_peerdn +tls_resumption +received_recipients +incoming_port
+
+begin acl
+acl_mail:
+  defer   senders = tempfail@client.example
+          message = try MAIL later
+  deny    senders = badsender@client.example
+          message = sender refused
+  deny    senders = :
+          condition = \${if eq{\$received_port}{$P12}}
+          message = null sender refused here
+  accept
+
+acl_rcpt:
+  warn    local_parts = ^slow
+          set acl_m_w = \${run{$W/waitfor $F/release-slow $F/slow-held}}
+  deny    local_parts = ^reject
+          message = no such user
+  defer   local_parts = ^later
+          message = mailbox busy, try later
+  deny    domains = verify.example
+          !local_parts = ^ok : postmaster
+          message = unknown user
+  accept  domains = +local_domains
+  deny
+
+begin routers
+sink:
+  driver = accept
+  transport = devnull
+
+begin transports
+devnull:
+  driver = appendfile
+  file = /dev/null
+  user = $EXIM_USER
+EOF
+
+# The client ("relay"): RCPT ACL with ratelimit (plain and unique), seen and
+# sender/recipient callouts; ETRN accepted and serialised; one smtp transport
+# with TLS resumption, pipe-connect, serialize_hosts and max_parallel.
+cat >"$W/client.conf" <<EOF
+primary_hostname = client.example
+qualify_domain = client.example
+spool_directory = $CLI
+log_file_path = $CLI/log/%slog
+pid_file_path = $CLI/exim.pid
+$COMMON
+smtp_enforce_sync = false
+# one delivery at a time: serialize_hosts is per host name, not per port
+remote_max_parallel = 1
+acl_smtp_rcpt = acl_rcpt
+acl_smtp_etrn = acl_etrn
+smtp_etrn_serialize = true
+smtp_etrn_command = $W/waitfor $F/release-etrn $F/etrn-held
+log_selector = +tls_peerdn +tls_resumption +tls_sni +received_recipients +outgoing_port +retry_defer
+
+begin acl
+acl_etrn:
+  accept
+
+acl_rcpt:
+  warn    ratelimit = 10 / 1h / per_rcpt / \$sender_address
+  warn    ratelimit = 10 / 1h / per_addr / \$sender_address
+  warn    ratelimit = 30 / 1h / per_rcpt / unique=\$local_part@\$domain / rcpt-\$sender_address
+  warn    seen = 1h
+  warn    seen = -1h / key=\$sender_address
+  require verify = sender/callout=10s
+  accept  domains = tls12.example
+  deny    domains = verify.example
+          !verify = recipient/callout=10s,random,postmaster
+  accept  domains = verify.example
+  deny    domains = mfnull.example
+          !verify = recipient/callout=10s
+  accept  domains = mfnull.example
+  require verify = recipient/callout=10s,use_sender
+  accept
+
+begin routers
+deferring:
+  driver = redirect
+  domains = defer.example
+  allow_defer
+  data = :defer: routing held for the test
+tls13:
+  driver = manualroute
+  domains = test.example : verify.example : client.example : strict.example
+  transport = remote_smtp
+  route_list = * 127.0.0.1::$P13
+  self = send
+tls12:
+  driver = manualroute
+  domains = tls12.example : mfnull.example
+  transport = remote_smtp
+  route_list = * 127.0.0.1::$P12
+  self = send
+dead:
+  driver = manualroute
+  domains = dead.example
+  transport = remote_smtp
+  route_list = * 127.0.0.1::$PDEAD
+  self = send
+
+begin transports
+remote_smtp:
+  driver = smtp
+  allow_localhost
+  hosts_try_dane =
+  hosts_require_tls = *
+  tls_verify_certificates = $W/cert.pem
+  tls_verify_hosts = *
+  tls_verify_cert_hostnames =
+  tls_sni = mx.test.example
+  tls_resumption_hosts = *
+  hosts_pipe_connect = *
+  serialize_hosts = *
+  max_parallel = 2
+
+begin retry
+*  *  F,2h,15m; G,16h,1h,1.5; F,4d,6h
+EOF
+
+for c in server client; do
+	"$EXIM" -C "$W/$c.conf" -bV >/dev/null 2>"$W/$c.bV.err" ||
+		die "$c config rejected by Exim: $(cat "$W/$c.bV.err")"
+done
+
+srv() { "$EXIM" -C "$W/server.conf" "$@"; }
+cli() { "$EXIM" -C "$W/client.conf" "$@"; }
+
+# send SENDER RCPT...: local submission (no ACLs) delivered at once (-odi).
+send() {
+	from=$1
+	shift
+	printf 'From: %s\nSubject: hintsdb fixture\n\nhello\n' "$from" |
+		cli -odi -f "$from" "$@" 2>>"$W/client.stderr" || true
+}
+
+# smtp: one SMTP session with the client on stdin/stdout (-bs) as if from
+# 127.0.0.1, so the RCPT ACL runs.  Input is pipelined (smtp_enforce_sync off).
+smtp() {
+	cli -bs -odi -oMa 127.0.0.1 -oMi 127.0.0.1 >>"$W/smtp.transcript" 2>>"$W/client.stderr" ||
+		die "exim -bs session failed: $(tail -n 5 "$W/client.stderr")"
+}
+
+dbkeys() { "$DUMPDB" -k "$CLI" "$1" 2>/dev/null || true; }
+
+# wait_until SECONDS CMD...: poll until CMD succeeds.
+wait_until() {
+	n=$(($1 * 10))
+	shift
+	while ! "$@"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+# ---------------------------------------------------------------- traffic
+log "starting the server on 127.0.0.1:$P13 and :$P12"
+srv -bd
+wait_until 10 test -s "$SRV/exim.pid" || die "server daemon did not start"
+
+# A. First contact with each server port is a plain delivery, so the client's
+# main log shows the full handshake (X=...) of the sessions it stores in tls,
+# and the EHLO capabilities are cached in misc (<ip>:<port>.EHLO).
+log "A: first deliveries (TLS 1.3 on $P13, TLS 1.2 on $P12)"
+send alice@client.example first@test.example
+send alice@client.example first@tls12.example
+
+# B. SMTP sessions through the client's RCPT ACL: callouts (accept and
+# reject, address and domain records, random and postmaster checks),
+# ratelimit (plain and unique) and seen.  Deliveries now resume TLS.
+log "B: SMTP sessions with callouts, ratelimit, seen"
+smtp <<'EOF'
+EHLO relay.test
+MAIL FROM:<alice@client.example>
+RCPT TO:<ok1@test.example>
+RCPT TO:<ok2@test.example>
+RCPT TO:<reject1@test.example>
+RCPT TO:<ok3@verify.example>
+RCPT TO:<nobody@verify.example>
+RCPT TO:<user@tls12.example>
+DATA
+Subject: session 1
+
+hello
+.
+QUIT
+EOF
+smtp <<'EOF'
+EHLO relay.test
+MAIL FROM:<reject-sender@client.example>
+RCPT TO:<ok1@test.example>
+QUIT
+EOF
+smtp <<'EOF'
+EHLO relay.test
+MAIL FROM:<bob@client.example>
+RCPT TO:<ok1@test.example>
+RCPT TO:<ok4@test.example>
+RCPT TO:<reject2@test.example>
+RCPT TO:<x@mfnull.example>
+DATA
+Subject: session 3
+
+hello
+.
+QUIT
+EOF
+# Last, as it caches a negative domain record: MAIL FROM refused by the server.
+smtp <<'EOF'
+EHLO relay.test
+MAIL FROM:<badsender@client.example>
+RCPT TO:<ok1@strict.example>
+QUIT
+EOF
+# A second later, alice again: her unique ratelimit records now have a
+# time_stamp newer than their bloom_epoch, so the two can be told apart.
+sleep 1
+smtp <<'EOF'
+EHLO relay.test
+MAIL FROM:<alice@client.example>
+RCPT TO:<ok2@test.example>
+DATA
+Subject: session 5
+
+hello
+.
+QUIT
+EOF
+
+# C. misc serialisation records live only while a delivery or an ETRN runs,
+# so hold both open and copy misc (under a read lock, as Exim's readers do).
+log "C: holding a delivery and an ETRN to catch the misc serialisation records"
+send alice@client.example slow@test.example &
+BGPIDS="$BGPIDS $!"
+wait_until 30 test -e "$F/slow-held" || die "held delivery never reached the server's RCPT ACL"
+smtp <<'EOF'
+EHLO relay.test
+ETRN test.example
+QUIT
+EOF
+wait_until 30 test -e "$F/etrn-held" || die "ETRN command did not start"
+misc_ready() {
+	k=$(dbkeys misc)
+	case $k in *host-serialize-*) ;; *) return 1 ;; esac
+	case $k in *etrn-*) ;; *) return 1 ;; esac
+	case $k in *.EHLO*) ;; *) return 1 ;; esac
+}
+wait_until 10 misc_ready || die "misc lacks the serialisation/EHLO records: $(dbkeys misc)"
+python3 - "$CLI/db/misc.lockfile" "$CLI/db/misc" "$W/misc.snapshot" <<'EOF'
+import fcntl, shutil, sys
+with open(sys.argv[1], "rb") as lf:
+    fcntl.lockf(lf, fcntl.LOCK_SH)      # fcntl F_RDLCK on the whole file
+    shutil.copy2(sys.argv[2], sys.argv[3])
+EOF
+: >"$F/release-slow"
+: >"$F/release-etrn"
+for p in $BGPIDS; do wait "$p" || true; done
+BGPIDS=
+etrn_gone() { case $(dbkeys misc) in *etrn-*) return 1 ;; esac; }
+wait_until 35 etrn_gone || die "ETRN serialisation record was never removed"
+
+# D. Retry records: a routing defer (R:<domain>), a 451 to one RCPT (address
+# retry R:<addr>:<sender>), and a 451 to MAIL (message-specific host retry).
+log "D: deferrals (routing, RCPT 451, MAIL 451)"
+send alice@client.example someone@defer.example
+send alice@client.example later1@test.example ok5@test.example
+send tempfail@client.example ok6@test.example
+
+# E. Messages waiting for a host: the dead port refuses connections, giving
+# the host retry record T:127.0.0.1:127.0.0.1:<port> and message IDs in
+# wait-remote_smtp.  One message is then removed with -Mrm, so the wait
+# record also holds an ID with no -D file (what exim_tidydb cleans).
+log "E: messages queued for a dead host"
+for n in 1 2 3 4; do
+	send "carol@client.example" "q$n@dead.example"
+done
+gone=$(cli -bp 2>/dev/null | awk '/q4@dead.example/ { print id } { if (NF >= 4) id = $3 }' | head -n 1)
+[ -n "$gone" ] || die "could not find the queued q4@dead.example message"
+cli -Mrm "$gone" >/dev/null 2>&1 || die "exim -Mrm $gone failed"
+
+# ---------------------------------------------------------------- collect
+kill "$(cat "$SRV/exim.pid")" 2>/dev/null || true
+wait_until 10 sh -c "! kill -0 $(cat "$SRV/exim.pid") 2>/dev/null" || true
+
+missing=
+for db in retry misc callout ratelimit seen tls wait-remote_smtp; do
+	[ -f "$CLI/db/$db" ] && [ -n "$(dbkeys "$db")" ] || missing="$missing $db"
+done
+[ -z "$missing" ] || die "Exim did not produce these hints DBs (or left them empty):$missing
+client log: $(tail -n 20 "$CLI/log/mainlog" 2>/dev/null)"
+
+rm -rf "$OUT/db" "$OUT/input" "$OUT/MANIFEST"
+mkdir -p "$OUT/db" "$OUT/input"
+for db in retry callout ratelimit seen tls wait-remote_smtp; do
+	cp -p "$CLI/db/$db" "$CLI/db/$db.lockfile" "$OUT/db/"
+done
+cp -p "$W/misc.snapshot" "$OUT/db/misc"
+cp -p "$CLI/db/misc.lockfile" "$OUT/db/"
+# Spool files of every message still queued (the wait and retry records
+# refer to them).  Split spool is off, so they are input/<id>-D and -H.
+cp -p "$CLI"/input/*-[DH] "$OUT/input/" 2>/dev/null || die "no queued messages left in the client spool"
+
+"$EXIM" -bV >"$W/exim-bV" 2>&1 || true
+python3 "$HERE/manifest.py" "$OUT" "$CLI/log/mainlog" "$W/exim-bV" >"$OUT/MANIFEST" ||
+	die "MANIFEST generation found a problem (see above)"
+
+# Ownership and modes as Exim makes them (0640 files), owned by whoever owns
+# the parent of OUTDIR so the fixture stays readable to the user.
+owner=$(stat -c %u:%g "$(dirname "$OUT")")
+chown -R "$owner" "$OUT/db" "$OUT/input" "$OUT/MANIFEST"
+chmod 750 "$OUT/db" "$OUT/input"
+chmod 640 "$OUT"/db/* "$OUT"/input/*
+chmod 644 "$OUT/MANIFEST"
+log "done: $OUT ($(du -sk "$OUT" | cut -f1) KiB)"

@@ -1,0 +1,233 @@
+#!/bin/sh
+# t4000-tidy-vs-exim.sh - `hintsdb tidy` and our exim_tidydb make the same
+# decisions as Debian's real /usr/sbin/exim_tidydb (Exim 4.96) on copies of
+# the same databases, with the records aged by the test helper (exim_tidydb
+# reads the real clock, so the records move instead of the clock).  Our
+# exim_tidydb must print exactly what Exim prints.  Where Exim is wrong
+# (formats doc §4.5) the tests show Exim's mistake and that hintsdb gets it
+# right.  After every tidy the real exim_dumpdb must read the result.
+. "$(dirname "$0")/../cli/lib.sh"
+
+EXIM_TIDY=/usr/sbin/exim_tidydb
+EXIM_DUMP=/usr/sbin/exim_dumpdb
+COMPAT_TIDY=$(dirname "$HINTSDB")/exim_tidydb
+DAY=86400
+
+dbs() { ls "$SPOOL_EX/db" | grep -v '\.lockfile$'; }
+
+# fresh AGE DB: spool copies ex/ (real Exim), co/ (our exim_tidydb) and hd/
+# (hintsdb tidy) of the sample spool, DB aged by AGE seconds in all three
+fresh() {
+	rm -rf base ex co hd &&
+	copy_spool base &&
+	{ [ "$1" = 0 ] || "$HELPER" age "$TRASH/base/db/$2" "$2" "$1"; } &&
+	cp -a base ex && cp -a base co && cp -a base hd
+}
+
+# run3 DB [-t T]: the three tidies; ex.out co.out hd.out and exit codes
+run3() {
+	db=$1
+	shift
+	"$EXIM_TIDY" "$@" "$TRASH/ex" "$db" >ex.raw 2>&1
+	echo $? >ex.rc
+	"$COMPAT_TIDY" "$@" "$TRASH/co" "$db" >co.raw 2>&1
+	echo $? >co.rc
+	"$HINTSDB" tidy -v "$@" "$TRASH/hd" "$db" >hd.out 2>hd.err
+	echo $? >hd.rc
+	sed "s|$TRASH/ex/|SPOOL/|" ex.raw >ex.out
+	sed "s|$TRASH/co/|SPOOL/|" co.raw >co.out
+}
+
+# Exim prints keys raw; ours are escaped (a pre-4.98.1 ETRN key ends in \n)
+esc_exim() {
+	python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+d = d.replace(b"\n (too old)", b"\\n (too old)")
+sys.stdout.buffer.write(d)' "$1"
+}
+
+# same_result DB: the real exim_dumpdb reads all three alike (and exits 0)
+same_result() {
+	for s in ex co hd; do
+		"$EXIM_DUMP" "$TRASH/$s" "$1" >"$s.dump" 2>"$s.dumperr" || {
+			echo "exim_dumpdb fails on $s/$1"; cat "$s.dumperr"
+			return 1; }
+		sort "$s.dump" >"$s.sorted"
+	done
+	cmp -s ex.sorted co.sorted || { diff ex.sorted co.sorted; return 1; }
+	cmp -s ex.sorted hd.sorted || { diff ex.sorted hd.sorted; return 1; }
+}
+
+same_output() {
+	esc_exim ex.out >ex.esc &&
+	{ cmp -s ex.esc co.out || { diff ex.esc co.out; return 1; }; } &&
+	[ "$(cat ex.rc)" = "$(cat co.rc)" ]
+}
+
+# hexval TYPE ARGS: a legacy record in hex
+#   wait TIME COUNT SEQ IDS...      retry TIME TEXT
+hexval() {
+	python3 - "$@" <<-'PY'
+	import struct, sys
+	a = sys.argv[1:]
+	if a[0] == "wait":
+	    ids = "".join(a[4:]).encode()
+	    b = struct.pack("<qii", int(a[1]), int(a[2]), int(a[3])) + ids + bytes(8)
+	else:
+	    t = int(a[1])
+	    b = struct.pack("<qqqqIii", t, t, t, t + 900, 0, -44, 0) + a[2].encode() + bytes(4)
+	print(b.hex())
+	PY
+}
+
+# ids N PREFIX: N 16-character message IDs, one a line
+ids() {
+	python3 -c '
+import sys
+for i in range(int(sys.argv[1])):
+    print("1%s%03dA-%06d-%02d" % (sys.argv[2], i, i, i % 100))' "$1" "$2"
+}
+
+# newdb SPOOL DB: an empty spool with a lockfile, for hand-made records
+newdb() {
+	mkdir -p "$1/db" "$1/input" && : >"$1/db/$2.lockfile"
+}
+
+put() { "$HELPER" put "$TRASH/$1" bdb "$(hexkey "$2")" "$3"; }
+
+run_test "every sample DB, fresh: same output, same result" '
+	for db in $(dbs); do
+		fresh 0 "$db" && run3 "$db" || exit 1
+		same_output || { echo "output differs for $db"; exit 1; }
+		same_result "$db" || { echo "result differs for $db"; exit 1; }
+		[ "$(cat hd.rc)" = 0 ] || { cat hd.err; exit 1; }
+	done
+'
+run_test "every sample DB aged 31 days: all deleted alike" '
+	for db in $(dbs); do
+		fresh $((31 * DAY)) "$db" && run3 "$db" || exit 1
+		same_output && same_result "$db" || { echo "$db"; exit 1; }
+		grep -q "(too old)" co.out || { echo "nothing too old: $db"; exit 1; }
+		[ ! -s ex.dump ] || { echo "left in $db"; exit 1; }
+	done
+'
+run_test "-t 7d on records 8 days old, -t 1w2d on the same: alike" '
+	for db in $(dbs); do
+		fresh $((8 * DAY)) "$db" && run3 "$db" -t 7d || exit 1
+		same_output && same_result "$db" || { echo "$db 7d"; exit 1; }
+		fresh $((8 * DAY)) "$db" && run3 "$db" -t 1w2d || exit 1
+		same_output && same_result "$db" || { echo "$db 1w2d"; exit 1; }
+		! grep -q "too old" co.out || { echo "$db deleted"; exit 1; }
+	done
+'
+run_test "-t with hours and minutes, bare numbers refused alike" '
+	fresh $((3 * 3600)) retry && run3 retry -t 2h30m && same_output &&
+	grep -q "too old" co.out &&
+	run3 retry -t 30 && same_output && [ "$(cat co.rc)" = 1 ] &&
+	grep -q "^Usage: exim_tidydb \[-t <time>\]" co.out &&
+	run3 retry -t 1x && same_output && run3 retry -f -t 1d4h && same_output
+'
+run_test "wait record over a year old with -t 500d: the one-year rule" '
+	fresh $((400 * DAY)) wait-remote_smtp && run3 wait-remote_smtp -t 500d &&
+	same_output && same_result wait-remote_smtp &&
+	grep -q "^deleted 127.0.0.1 (too old)" co.out
+'
+run_test "wait record from the future: reported, left alone, alike" '
+	fresh $((-2 * DAY)) wait-remote_smtp && run3 wait-remote_smtp &&
+	same_output && same_result wait-remote_smtp &&
+	grep -q "^\*\*\*\* Data for .127.0.0.1. corrupted" co.out &&
+	grep -q "^  time in future: " co.out &&
+	[ "$(cat hd.rc)" = 1 ] && grep -q "corrupt record .127.0.0.1. kept" hd.err
+'
+run_test "messages gone: retry (no message) and wait (empty), alike" '
+	fresh 0 retry && rm -f ex/input/* co/input/* hd/input/* &&
+	run3 retry && same_output && same_result retry &&
+	grep -q "(no message)" co.out &&
+	fresh 0 wait-remote_smtp && rm -f ex/input/* co/input/* hd/input/* &&
+	run3 wait-remote_smtp && same_output && same_result wait-remote_smtp &&
+	grep -q "^deleted 127.0.0.1 (empty)" co.out
+'
+run_test "split spool: -D files in input/<6th char>/ count as present" '
+	fresh 0 wait-remote_smtp || exit 1
+	for s in ex co hd; do
+		for f in $s/input/*-D; do
+			id=$(basename "$f" -D); c=$(echo "$id" | cut -c6)
+			mkdir -p "$s/input/$c" && mv "$s/input/$id"-? "$s/input/$c/"
+		done
+	done
+	run3 wait-remote_smtp && same_output && same_result wait-remote_smtp &&
+	grep -q "^updated 127.0.0.1" co.out && grep -q 1xWlA6-0004Fj-06 hd.dump
+'
+run_test "count over 50 and sequence over 1000: reported alike, kept" '
+	now=$(date +%s) && rm -rf ex co hd && newdb base wait-t &&
+	put base/db/wait-t big "$(hexval wait $now 60 0 $(ids 50 c))" &&
+	put base/db/wait-t seq "$(hexval wait $now 1 1001 $(ids 1 d))" &&
+	cp -a base ex && cp -a base co && cp -a base hd &&
+	run3 wait-t && same_output && same_result wait-t &&
+	grep -q "^  count=60=0x3c max=50" co.out &&
+	grep -q "^  sequence=1001=0x3e9 max=1000" co.out &&
+	[ "$(cat hd.rc)" = 1 ] && [ "$(grep -c "corrupt record" hd.err)" = 2 ]
+'
+run_test "empty main record takes over its continuations alike" '
+	now=$(date +%s) && rm -rf base ex co hd && newdb base wait-t &&
+	ids 6 e >all && for i in $(sed -n "1p;3p;5p" all); do
+		: >base/input/$i-D; done &&
+	put base/db/wait-t h "$(hexval wait $now 1 3 $(sed -n 2p all))" &&
+	put base/db/wait-t h:2 "$(hexval wait $now 1 2 $(sed -n 4p all))" &&
+	put base/db/wait-t h:0 "$(hexval wait $((now - 40 * DAY)) 2 0 \
+	    $(sed -n "5p;6p" all))" &&
+	put base/db/wait-t h:1 "$(hexval wait $now 2 1 $(sed -n "1p;3p" all))" &&
+	put base/db/wait-t g "$(hexval wait $now 0 2)" &&
+	put base/db/wait-t g:0 "$(hexval wait $now 1 0 $(sed -n 1p all))" &&
+	cp -a base ex && cp -a base co && cp -a base hd &&
+	run3 wait-t && same_output && same_result wait-t &&
+	grep -q "^renamed h:1" co.out && grep -q "^updated h$" co.out &&
+	grep -q "^renamed g:0" co.out
+'
+run_test "Exim 4.96 loses live IDs of a 60-ID wait set; hintsdb keeps all" '
+	now=$(date +%s) && rm -rf base ex hd && newdb base wait-t &&
+	ids 60 p >all &&
+	python3 -c "
+import random
+random.seed(1)
+dead = set(random.sample(range(60), 11))
+for i, l in enumerate(open(\"all\")):
+    if i not in dead: print(l.strip())" >live &&
+	[ "$(wc -l <live)" = 49 ] &&
+	for i in $(cat live); do : >base/input/$i-D; done &&
+	put base/db/wait-t host "$(hexval wait $now 10 1 $(sed -n 51,60p all))" &&
+	put base/db/wait-t host:0 "$(hexval wait $now 50 0 $(sed -n 1,50p all))" &&
+	cp -a base ex && cp -a base hd &&
+	"$EXIM_TIDY" "$TRASH/ex" wait-t >ex.out &&
+	"$HINTSDB" tidy -q "$TRASH/hd" wait-t &&
+	for s in ex hd; do
+		"$EXIM_DUMP" "$TRASH/$s" wait-t >$s.dump || exit 1
+		tr " " "\n" <$s.dump | grep -- "-.*-" >$s.ids
+	done &&
+	sort hd.ids | uniq -d >hd.dup && [ ! -s hd.dup ] &&
+	sort hd.ids | cmp - "$(sort live >live.s; echo live.s)" &&
+	grep "^host:0 " hd.dump | tr " " "\n" | grep -- - >hd.cont &&
+	sed -n 1,50p all | grep -Fx -f hd.cont | cmp - hd.cont &&
+	sort ex.ids | uniq -d >ex.dup && [ -s ex.dup ] &&
+	! sort -u ex.ids | cmp -s - live.s &&
+	echo "Exim duplicated $(wc -l <ex.dup) IDs and lost" \
+	    "$(sort -u ex.ids | comm -13 - live.s | wc -l) live ones"
+'
+run_test "retry key with a 23-character ID: Exim keeps it, hintsdb does not" '
+	now=$(date +%s) && rm -rf base ex hd && newdb base retry &&
+	put base/db/retry "T:h:192.0.2.1:1xWlA5-00000000004FR-002Y" \
+	    "$(hexval retry $now gone)" &&
+	put base/db/retry "T:h:192.0.2.1:1xWlA5-00000000004FV-002i" \
+	    "$(hexval retry $now live)" &&
+	: >base/input/1xWlA5-00000000004FV-002i-D &&
+	cp -a base ex && cp -a base hd &&
+	"$EXIM_TIDY" "$TRASH/ex" retry >ex.out &&
+	! grep -q "no message" ex.out &&
+	"$HINTSDB" tidy -v "$TRASH/hd" retry >hd.out &&
+	grep -q "deleted .T:h:192.0.2.1:1xWlA5-00000000004FR-002Y. (no message)" \
+	    hd.out &&
+	"$EXIM_DUMP" "$TRASH/hd" retry >hd.dump &&
+	grep -q 4FV-002i hd.dump && ! grep -q 4FR-002Y hd.dump
+'
+test_done

@@ -1,0 +1,1207 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * test_backend_contract.c - one contract, run against every backend in
+ * hdb_backends[] (the ldb_kv_ops_test pattern), each test in a fresh
+ * temporary directory.
+ *
+ * THE CONTRACT.  For every backend B:
+ *  1. hdb_open(B, path, HDB_O_RDWR|HDB_O_CREATE, 0640) creates a new DB.
+ *  2. put then get gives back the same bytes, for keys holding NUL and ESC
+ *     bytes anywhere and values up to 64 KiB.  get of a missing key gives
+ *     HDB_NOTFOUND.  put on an existing key replaces its value.
+ *  3. del of a present key gives HDB_OK, after which get gives HDB_NOTFOUND;
+ *     del of an absent key gives HDB_NOTFOUND.
+ *  4. iterate visits every key exactly once, with its value (in no promised
+ *     order).  A callback that returns non-zero stops it, and iterate
+ *     returns that value.
+ *  5. After close, a read-only open sees the same data.  put and del on it
+ *     give HDB_ERR and leave a text in hdb_error.  Reading, iterating and
+ *     verifying through it leave every file of the DB byte-for-byte the same
+ *     with the same mtime, and add no file to the directory.
+ *  6. hdb_detect names B for the DB (for NDBM given the base name, as Exim
+ *     names it), and hdb_open(NULL, ...) opens it with B.
+ *  7. hdb_verify gives HDB_OK on a good DB, read-write and read-only.
+ *  8. Opening through a symlink fails, and hdb_detect gives ELOOP.
+ *  9. If B has HDB_CAP_TXN, a writer that dies before hdb_close leaves the
+ *     DB as it was.  (A read-only open may refuse such a DB until a writer
+ *     has recovered it, but must never show the half-written state.)
+ * 10. If B has HDB_CAP_DEL_IN_ITER, a callback may delete the key it was
+ *     given, and a full iteration doing so empties the DB.
+ * Outside the per-backend contract: hdb_detect gives ENOENT for a missing
+ * path and no backend (EINVAL) for an empty file or random bytes; a missing
+ * operation gives HDB_ERR and "operation not supported by <name>"; the NDBM
+ * files interoperate with gdbm-compat's dbm_open; BDB's ndbm emulation file
+ * (NAME.db) is found from NAME; and SQLite reads Exim's 4.98.1 (text) and
+ * 4.99 (xtext) tbl schemas with keys that end in NUL, as tblblob does.
+ *
+ * Sizes and orders that depend on the platform or library are never
+ * asserted.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <ndbm.h>
+#include <sqlite3.h>
+
+#include "hdb.h"
+
+#define NKEYS		150
+#define BIGVAL		(64 * 1024)
+#define MAXKEY		64
+#define NOSUP		"operation not supported by fake"
+
+struct param {
+	const struct hdb_backend *be;
+};
+
+struct fx {
+	const struct hdb_backend *be;
+	char	dir[PATH_MAX];
+	char	path[PATH_MAX + 16];	/* DB name, as Exim names it */
+	char	*files[3];		/* the files it consists of */
+	int	nfiles;
+};
+
+struct snap {
+	uint8_t		*data[3];
+	size_t		 len[3];
+	struct timespec	 mtime[3];
+	char		*listing;
+};
+
+struct visit {
+	int	 seen[NKEYS];
+	int	 calls;
+	int	 stop_after;
+	int	 bad;
+};
+
+static struct param p_bdb = { &hdb_backend_bdb };
+static struct param p_gdbm = { &hdb_backend_gdbm };
+static struct param p_tdb = { &hdb_backend_tdb };
+static struct param p_sqlite = { &hdb_backend_sqlite };
+static struct param p_ndbm = { &hdb_backend_ndbm };
+
+/* ---- fixtures ---------------------------------------------------------- */
+
+static int
+rm_one(const char *p, const struct stat *st, int type, struct FTW *ftw)
+{
+	return remove(p);
+}
+
+static char *
+xstrcat(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 1;
+	char *s = malloc(n);
+
+	assert_non_null(s);
+	snprintf(s, n, "%s%s", a, b);
+	return s;
+}
+
+static int
+setup(void **state)
+{
+	struct param *p = *state;
+	struct fx *f;
+	const char *tmp = getenv("TMPDIR");
+
+	f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	f->be = p != NULL ? p->be : NULL;
+	snprintf(f->dir, sizeof(f->dir), "%s/hdbtest.XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/retry", f->dir);
+	if (f->be == &hdb_backend_ndbm) {
+		f->files[f->nfiles++] = xstrcat(f->path, ".dir");
+		f->files[f->nfiles++] = xstrcat(f->path, ".pag");
+	} else
+		f->files[f->nfiles++] = xstrcat(f->path, "");
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	for (i = 0; i < f->nfiles; i++)
+		free(f->files[i]);
+	free(f);
+	return 0;
+}
+
+/* Key i: "k<i>" NUL ESC <i & 0xff> NUL: NULs and ESC inside, NUL at end. */
+static size_t
+make_key(int i, uint8_t *buf)
+{
+	int n;
+
+	n = snprintf((char *)buf, MAXKEY, "k%d", i);
+	buf[n + 1] = 0x1b;
+	buf[n + 2] = (uint8_t)i;
+	buf[n + 3] = '\0';
+	return (size_t)n + 4;
+}
+
+/* Value i: a length that varies, 64 KiB for a few, bytes from i. */
+static size_t
+make_val(int i, int gen, uint8_t *buf)
+{
+	size_t n, j;
+
+	n = (i % 50 == 7) ? BIGVAL : (size_t)(i * 37 % 300);
+	for (j = 0; j < n; j++)
+		buf[j] = (uint8_t)(j * 31 + i * 7 + gen);
+	return n;
+}
+
+static struct hdb_datum
+dat(const void *p, size_t n)
+{
+	struct hdb_datum d;
+
+	d.data = p;
+	d.len = n;
+	return d;
+}
+
+static struct hdb *
+open_or_fail(const struct hdb_backend *be, const char *path, int flags)
+{
+	char err[256];
+	struct hdb *h;
+
+	h = hdb_open(be, path, flags, 0640, err, sizeof(err));
+	if (h == NULL)
+		fail_msg("hdb_open %s: %s", path, err);
+	return h;
+}
+
+static void
+fill(struct hdb *h, int gen)
+{
+	static uint8_t v[BIGVAL];
+	uint8_t k[MAXKEY];
+	size_t kl, vl;
+	int i;
+
+	for (i = 0; i < NKEYS; i++) {
+		kl = make_key(i, k);
+		vl = make_val(i, gen, v);
+		if (hdb_put(h, dat(k, kl), dat(v, vl)) != HDB_OK)
+			fail_msg("put %d: %s", i, hdb_error(h));
+	}
+}
+
+static void
+check_key(struct hdb *h, int i, int gen)
+{
+	static uint8_t v[BIGVAL];
+	struct hdb_datum got;
+	uint8_t k[MAXKEY];
+	size_t kl, vl;
+	int rc;
+
+	kl = make_key(i, k);
+	vl = make_val(i, gen, v);
+	rc = hdb_get(h, dat(k, kl), &got);
+	if (rc != HDB_OK)
+		fail_msg("get %d: %d %s", i, rc, hdb_error(h));
+	assert_int_equal(got.len, vl);
+	if (vl > 0)
+		assert_memory_equal(got.data, v, vl);
+}
+
+static struct hdb *
+make_db(struct fx *f)
+{
+	struct hdb *h;
+
+	h = open_or_fail(f->be, f->path, HDB_O_RDWR | HDB_O_CREATE);
+	fill(h, 0);
+	return h;
+}
+
+/* ---- snapshots: file bytes, mtimes and the directory listing ------------ */
+
+static char *
+listing(const char *dir)
+{
+	struct dirent **ents;
+	char *s;
+	size_t len = 1;
+	int i, n;
+
+	n = scandir(dir, &ents, NULL, alphasort);
+	assert_true(n >= 0);
+	for (i = 0; i < n; i++)
+		len += strlen(ents[i]->d_name) + 1;
+	s = calloc(1, len);
+	assert_non_null(s);
+	for (i = 0; i < n; i++) {
+		strcat(s, ents[i]->d_name);
+		strcat(s, "/");
+		free(ents[i]);
+	}
+	free(ents);
+	return s;
+}
+
+static void
+take_snap(const struct fx *f, struct snap *s)
+{
+	struct stat st;
+	ssize_t r;
+	int i, fd;
+
+	for (i = 0; i < f->nfiles; i++) {
+		fd = open(f->files[i], O_RDONLY);
+		assert_true(fd >= 0);
+		assert_int_equal(fstat(fd, &st), 0);
+		s->len[i] = (size_t)st.st_size;
+		s->mtime[i] = st.st_mtim;
+		s->data[i] = malloc(s->len[i] + 1);
+		assert_non_null(s->data[i]);
+		r = pread(fd, s->data[i], s->len[i], 0);
+		assert_int_equal(r, (ssize_t)s->len[i]);
+		close(fd);
+	}
+	s->listing = listing(f->dir);
+}
+
+static void
+same_snap(const struct fx *f, const struct snap *a, const struct snap *b)
+{
+	int i;
+
+	for (i = 0; i < f->nfiles; i++) {
+		assert_int_equal(a->len[i], b->len[i]);
+		assert_memory_equal(a->data[i], b->data[i], a->len[i]);
+		assert_int_equal(a->mtime[i].tv_sec, b->mtime[i].tv_sec);
+		assert_int_equal(a->mtime[i].tv_nsec, b->mtime[i].tv_nsec);
+	}
+	assert_string_equal(a->listing, b->listing);
+}
+
+static void
+free_snap(const struct fx *f, struct snap *s)
+{
+	int i;
+
+	for (i = 0; i < f->nfiles; i++)
+		free(s->data[i]);
+	free(s->listing);
+}
+
+/* ---- iteration callbacks ------------------------------------------------ */
+
+static int
+visit_one(void *ctx, struct hdb_datum key, struct hdb_datum val)
+{
+	static uint8_t v[BIGVAL];
+	struct visit *vis = ctx;
+	uint8_t k[MAXKEY];
+	size_t kl, vl;
+	int i;
+
+	vis->calls++;
+	for (i = 0; i < NKEYS; i++) {
+		kl = make_key(i, k);
+		if (kl == key.len && memcmp(k, key.data, kl) == 0)
+			break;
+	}
+	if (i == NKEYS || vis->seen[i]++) {
+		vis->bad++;
+		return 0;
+	}
+	vl = make_val(i, 0, v);
+	if (vl != val.len || (vl > 0 && memcmp(v, val.data, vl) != 0))
+		vis->bad++;
+	if (vis->stop_after > 0 && vis->calls == vis->stop_after)
+		return 42;
+	return 0;
+}
+
+static void
+check_all_visited(struct hdb *h)
+{
+	struct visit vis;
+	int i;
+
+	memset(&vis, 0, sizeof(vis));
+	assert_int_equal(hdb_iterate(h, visit_one, &vis), HDB_OK);
+	assert_int_equal(vis.bad, 0);
+	assert_int_equal(vis.calls, NKEYS);
+	for (i = 0; i < NKEYS; i++)
+		assert_int_equal(vis.seen[i], 1);
+}
+
+/* ---- the contract ------------------------------------------------------- */
+
+static void
+test_round_trip(void **state)
+{
+	static uint8_t big[BIGVAL];
+	static const uint8_t odd[] = { 'k', 0, 0x1b, '1', 0 };
+	static const uint8_t missing[] = { 'k', 0, 0x1b, '2', 0 };
+	struct fx *f = *state;
+	struct hdb_datum got;
+	struct hdb *h;
+	uint8_t k[MAXKEY];
+	size_t i, kl;
+
+	h = make_db(f);
+	for (i = 0; i < NKEYS; i++)
+		check_key(h, (int)i, 0);
+
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i ^ (i >> 8));
+	assert_int_equal(hdb_put(h, dat(odd, sizeof(odd)), dat(big,
+	    sizeof(big))), HDB_OK);
+	assert_int_equal(hdb_get(h, dat(odd, sizeof(odd)), &got), HDB_OK);
+	assert_int_equal(got.len, sizeof(big));
+	assert_memory_equal(got.data, big, sizeof(big));
+	assert_int_equal(hdb_get(h, dat(missing, sizeof(missing)), &got),
+	    HDB_NOTFOUND);
+	/* the same bytes without the trailing NUL are another key */
+	assert_int_equal(hdb_get(h, dat(odd, sizeof(odd) - 1), &got),
+	    HDB_NOTFOUND);
+
+	/* overwrite, with a shorter and then an empty value */
+	assert_int_equal(hdb_put(h, dat(odd, sizeof(odd)), dat("\x1b\0z", 3)),
+	    HDB_OK);
+	assert_int_equal(hdb_get(h, dat(odd, sizeof(odd)), &got), HDB_OK);
+	assert_int_equal(got.len, 3);
+	assert_memory_equal(got.data, "\x1b\0z", 3);
+	assert_int_equal(hdb_put(h, dat(odd, sizeof(odd)), dat("", 0)),
+	    HDB_OK);
+	assert_int_equal(hdb_get(h, dat(odd, sizeof(odd)), &got), HDB_OK);
+	assert_int_equal(got.len, 0);
+
+	/* delete */
+	kl = make_key(3, k);
+	assert_int_equal(hdb_del(h, dat(k, kl)), HDB_OK);
+	assert_int_equal(hdb_get(h, dat(k, kl), &got), HDB_NOTFOUND);
+	assert_int_equal(hdb_del(h, dat(k, kl)), HDB_NOTFOUND);
+	assert_int_equal(hdb_del(h, dat(missing, sizeof(missing))),
+	    HDB_NOTFOUND);
+	check_key(h, 4, 0);
+	assert_int_equal(hdb_sync(h), HDB_OK);
+	hdb_close(h);
+}
+
+static void
+test_iterate(void **state)
+{
+	struct fx *f = *state;
+	struct visit vis;
+	struct hdb *h;
+
+	h = make_db(f);
+	check_all_visited(h);
+
+	memset(&vis, 0, sizeof(vis));
+	vis.stop_after = 3;
+	assert_int_equal(hdb_iterate(h, visit_one, &vis), 42);
+	assert_int_equal(vis.calls, 3);
+	assert_int_equal(vis.bad, 0);
+	hdb_close(h);
+
+	h = open_or_fail(f->be, f->path, HDB_O_RDONLY);
+	check_all_visited(h);
+	memset(&vis, 0, sizeof(vis));
+	vis.stop_after = 1;
+	assert_int_equal(hdb_iterate(h, visit_one, &vis), 42);
+	assert_int_equal(vis.calls, 1);
+	hdb_close(h);
+}
+
+static void
+test_read_only(void **state)
+{
+	struct fx *f = *state;
+	struct snap before, after;
+	struct hdb *h;
+	uint8_t k[MAXKEY];
+	size_t kl;
+	int i;
+
+	h = make_db(f);
+	hdb_close(h);
+	/* let a later write show up in the mtime even on coarse clocks */
+	usleep(20000);
+	memset(&before, 0, sizeof(before));
+	memset(&after, 0, sizeof(after));
+	take_snap(f, &before);
+
+	h = open_or_fail(f->be, f->path, HDB_O_RDONLY);
+	for (i = 0; i < NKEYS; i++)
+		check_key(h, i, 0);
+	check_all_visited(h);
+	assert_int_equal(hdb_verify(h), HDB_OK);
+	kl = make_key(1, k);
+	assert_int_equal(hdb_put(h, dat(k, kl), dat("x", 1)), HDB_ERR);
+	assert_true(hdb_error(h)[0] != '\0');
+	assert_int_equal(hdb_del(h, dat(k, kl)), HDB_ERR);
+	assert_true(hdb_error(h)[0] != '\0');
+	check_key(h, 1, 0);
+	assert_int_equal(hdb_sync(h), HDB_OK);
+	hdb_close(h);
+
+	take_snap(f, &after);
+	same_snap(f, &before, &after);
+	free_snap(f, &before);
+	free_snap(f, &after);
+}
+
+static void
+test_detect(void **state)
+{
+	struct fx *f = *state;
+	struct hdb *h;
+	char *dir;
+
+	h = make_db(f);
+	hdb_close(h);
+	assert_ptr_equal(hdb_detect(f->path), f->be);
+	if (f->be == &hdb_backend_ndbm) {
+		dir = xstrcat(f->path, ".dir");
+		assert_ptr_equal(hdb_detect(dir), f->be);
+		free(dir);
+	}
+	h = open_or_fail(NULL, f->path, HDB_O_RDONLY);
+	assert_ptr_equal(h->be, f->be);
+	check_key(h, 5, 0);
+	hdb_close(h);
+	assert_non_null(hdb_backend_find(f->be->name));
+	assert_ptr_equal(hdb_backend_find(f->be->name), f->be);
+}
+
+static void
+test_verify(void **state)
+{
+	struct fx *f = *state;
+	struct hdb *h;
+
+	h = make_db(f);
+	assert_int_equal(hdb_verify(h), HDB_OK);
+	hdb_close(h);
+	h = open_or_fail(f->be, f->path, HDB_O_RDONLY);
+	assert_int_equal(hdb_verify(h), HDB_OK);
+	hdb_close(h);
+}
+
+static void
+test_symlink(void **state)
+{
+	struct fx *f = *state;
+	struct hdb *h;
+	char link[PATH_MAX + 8], *a, *b;
+	char err[256];
+
+	h = make_db(f);
+	hdb_close(h);
+	snprintf(link, sizeof(link), "%s/link", f->dir);
+	if (f->be == &hdb_backend_ndbm) {
+		a = xstrcat(link, ".dir");
+		assert_int_equal(symlink(f->files[0], a), 0);
+		free(a);
+		a = xstrcat(link, ".pag");
+		assert_int_equal(symlink(f->files[1], a), 0);
+		free(a);
+	} else
+		assert_int_equal(symlink(f->path, link), 0);
+
+	err[0] = '\0';
+	assert_null(hdb_open(f->be, link, HDB_O_RDONLY, 0, err, sizeof(err)));
+	assert_true(err[0] != '\0');
+	err[0] = '\0';
+	assert_null(hdb_open(f->be, link, HDB_O_RDWR, 0, err, sizeof(err)));
+	assert_true(err[0] != '\0');
+	err[0] = '\0';
+	assert_null(hdb_open(f->be, link, HDB_O_RDWR | HDB_O_CREATE, 0600,
+	    err, sizeof(err)));
+	assert_true(err[0] != '\0');
+	errno = 0;
+	assert_null(hdb_detect(link));
+	assert_int_equal(errno, ELOOP);
+
+	/* the target is still fine */
+	h = open_or_fail(f->be, f->path, HDB_O_RDONLY);
+	check_key(h, 9, 0);
+	hdb_close(h);
+
+	/* a directory where the DB should be is refused too */
+	b = xstrcat(f->dir, "/sub");
+	assert_int_equal(mkdir(b, 0700), 0);
+	assert_null(hdb_open(f->be, b, HDB_O_RDONLY, 0, err, sizeof(err)));
+	free(b);
+}
+
+static void
+check_unchanged(struct hdb *h)
+{
+	struct hdb_datum got;
+	uint8_t k[MAXKEY];
+	size_t kl;
+
+	check_key(h, 0, 0);
+	check_key(h, 1, 0);
+	kl = make_key(NKEYS + 1, k);
+	assert_int_equal(hdb_get(h, dat(k, kl), &got), HDB_NOTFOUND);
+	check_all_visited(h);
+	assert_int_equal(hdb_verify(h), HDB_OK);
+}
+
+/*
+ * test_crash_mid_write - a child writes (more than SQLite's page cache, so
+ * that pages spill into the file) and dies without closing; the parent
+ * must find the DB as it was.
+ */
+static void
+test_crash_mid_write(void **state)
+{
+	static uint8_t v[BIGVAL];
+	struct fx *f = *state;
+	struct hdb *h;
+	uint8_t k[MAXKEY];
+	char err[256];
+	size_t kl;
+	pid_t pid;
+	int i, status;
+
+	if (!(f->be->caps & HDB_CAP_TXN))
+		skip();
+	h = make_db(f);
+	hdb_close(h);
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		h = hdb_open(f->be, f->path, HDB_O_RDWR, 0, NULL, 0);
+		if (h == NULL)
+			_exit(2);
+		kl = make_key(0, k);
+		if (hdb_del(h, dat(k, kl)) != HDB_OK)
+			_exit(3);
+		kl = make_key(1, k);
+		if (hdb_put(h, dat(k, kl), dat("changed", 7)) != HDB_OK)
+			_exit(4);
+		for (i = NKEYS; i < NKEYS + 100; i++) {
+			kl = make_key(i, k);
+			if (hdb_put(h, dat(k, kl), dat(v, sizeof(v))) != HDB_OK)
+				_exit(5);
+		}
+		_exit(0);	/* no hdb_close: the process "crashes" */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	/*
+	 * A read-only open may refuse (it must not roll back a journal), but
+	 * if it reads, it reads the old data.  A read-write open recovers.
+	 */
+	err[0] = '\0';
+	h = hdb_open(f->be, f->path, HDB_O_RDONLY, 0, err, sizeof(err));
+	if (h == NULL)
+		assert_true(err[0] != '\0');
+	else
+		check_unchanged(h);
+	hdb_close(h);
+	h = open_or_fail(f->be, f->path, HDB_O_RDWR);
+	check_unchanged(h);
+	hdb_close(h);
+	h = open_or_fail(f->be, f->path, HDB_O_RDONLY);
+	check_unchanged(h);
+	hdb_close(h);
+}
+
+struct delctx {
+	struct hdb	*h;
+	int		 calls;
+	int		 bad;
+};
+
+static int
+delete_visited(void *ctx, struct hdb_datum key, struct hdb_datum val)
+{
+	struct delctx *d = ctx;
+	uint8_t k[MAXKEY];
+
+	d->calls++;
+	if (key.len > sizeof(k)) {
+		d->bad++;
+		return 0;
+	}
+	memcpy(k, key.data, key.len);	/* key dies with the next call */
+	if (hdb_del(d->h, dat(k, key.len)) != HDB_OK)
+		d->bad++;
+	return 0;
+}
+
+/* test_delete_in_iterate - HDB_CAP_DEL_IN_ITER means what it says. */
+static void
+test_delete_in_iterate(void **state)
+{
+	struct fx *f = *state;
+	struct delctx d;
+	struct visit vis;
+
+	if (!(f->be->caps & HDB_CAP_DEL_IN_ITER))
+		skip();
+	memset(&d, 0, sizeof(d));
+	d.h = make_db(f);
+	assert_int_equal(hdb_iterate(d.h, delete_visited, &d), HDB_OK);
+	assert_int_equal(d.bad, 0);
+	assert_int_equal(d.calls, NKEYS);
+	memset(&vis, 0, sizeof(vis));
+	assert_int_equal(hdb_iterate(d.h, visit_one, &vis), HDB_OK);
+	assert_int_equal(vis.calls, 0);
+	assert_int_equal(hdb_verify(d.h), HDB_OK);
+	hdb_close(d.h);
+}
+
+/* ---- outside the per-backend contract ----------------------------------- */
+
+static void
+write_file(const char *path, const void *p, size_t n)
+{
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, p, n), (ssize_t)n);
+	close(fd);
+}
+
+static void
+test_registry(void **state)
+{
+	static const char *const names[] = {
+		"bdb", "gdbm", "tdb", "sqlite", "ndbm"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_non_null(hdb_backends[i]);
+		assert_string_equal(hdb_backends[i]->name, names[i]);
+		assert_ptr_equal(hdb_backend_find(names[i]), hdb_backends[i]);
+	}
+	assert_null(hdb_backends[i]);
+	assert_null(hdb_backend_find("dbm"));
+	assert_null(hdb_backend_find(""));
+	assert_null(hdb_backend_find(NULL));
+}
+
+static void
+test_detect_odd_files(void **state)
+{
+	struct fx *f = *state;
+	uint8_t junk[4096];
+	char *p;
+	size_t i;
+	uint32_t x = 0x2545f491;
+
+	errno = 0;
+	assert_null(hdb_detect(f->path));
+	assert_int_equal(errno, ENOENT);
+
+	write_file(f->path, "", 0);
+	errno = 0;
+	assert_null(hdb_detect(f->path));
+	assert_int_equal(errno, EINVAL);
+
+	for (i = 0; i < sizeof(junk); i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		junk[i] = (uint8_t)x;
+	}
+	write_file(f->path, junk, sizeof(junk));
+	errno = 0;
+	assert_null(hdb_detect(f->path));
+	assert_int_equal(errno, EINVAL);
+
+	p = xstrcat(f->dir, "/lnk");
+	assert_int_equal(symlink(f->path, p), 0);
+	errno = 0;
+	assert_null(hdb_detect(p));
+	assert_int_equal(errno, ELOOP);
+	free(p);
+
+	/* a NAME.dir that is not NDBM's is not a DB either */
+	p = xstrcat(f->dir, "/other.dir");
+	write_file(p, junk, 16);
+	free(p);
+	p = xstrcat(f->dir, "/other");
+	errno = 0;
+	assert_null(hdb_detect(p));
+	assert_int_equal(errno, EINVAL);
+	free(p);
+
+	errno = 0;
+	assert_null(hdb_detect(f->dir));
+	assert_int_equal(errno, EISDIR);
+}
+
+static void
+test_open_errors(void **state)
+{
+	struct fx *f = *state;
+	char err[256];
+
+	err[0] = '\0';
+	assert_null(hdb_open(NULL, f->path, HDB_O_RDONLY, 0, err,
+	    sizeof(err)));
+	assert_true(err[0] != '\0');
+	assert_null(hdb_open(&hdb_backend_gdbm, f->path, HDB_O_CREATE, 0600,
+	    err, sizeof(err)));
+	assert_null(hdb_open(&hdb_backend_gdbm, f->path, 0x100, 0600, err,
+	    sizeof(err)));
+	/* none of that created anything */
+	assert_int_equal(access(f->path, F_OK), -1);
+	hdb_close(NULL);
+}
+
+/* A backend with nothing but open and close. */
+static int fake_priv;
+
+static int
+fake_open(struct hdb *h, const char *path, int flags, mode_t mode)
+{
+	h->priv = &fake_priv;
+	return HDB_OK;
+}
+
+static void
+fake_close(struct hdb *h)
+{
+	h->priv = NULL;
+}
+
+static const struct hdb_backend fake = {
+	.name = "fake",
+	.caps = 0,
+	.suffix = "",
+	.probe = NULL,
+	.open = fake_open,
+	.close = fake_close,
+	.get = NULL,
+	.put = NULL,
+	.del = NULL,
+	.iterate = NULL,
+	.verify = NULL,
+	.sync = NULL,
+};
+
+static int
+never(void *ctx, struct hdb_datum k, struct hdb_datum v)
+{
+	return 1;
+}
+
+static void
+test_unsupported(void **state)
+{
+	struct hdb_datum got;
+	struct hdb *h;
+
+	h = open_or_fail(&fake, "nowhere", HDB_O_RDWR);
+	assert_int_equal(hdb_get(h, dat("a", 2), &got), HDB_ERR);
+	assert_non_null(strstr(hdb_error(h), NOSUP));
+	h->err[0] = '\0';
+	assert_int_equal(hdb_put(h, dat("a", 2), dat("b", 1)), HDB_ERR);
+	assert_non_null(strstr(hdb_error(h), NOSUP));
+	assert_int_equal(hdb_del(h, dat("a", 2)), HDB_ERR);
+	assert_non_null(strstr(hdb_error(h), NOSUP));
+	assert_int_equal(hdb_iterate(h, never, NULL), HDB_ERR);
+	assert_non_null(strstr(hdb_error(h), NOSUP));
+	assert_int_equal(hdb_verify(h), HDB_ERR);
+	assert_non_null(strstr(hdb_error(h), NOSUP));
+	assert_int_equal(hdb_sync(h), HDB_ERR);
+	assert_non_null(strstr(hdb_error(h), NOSUP));
+	hdb_close(h);
+}
+
+/* NDBM: our files and gdbm-compat's dbm_open read each other. */
+static void
+test_ndbm_interop(void **state)
+{
+	struct fx *f = *state;
+	struct hdb_datum got;
+	struct hdb *h;
+	DBM *d;
+	datum k, v;
+	char *p;
+	int n;
+
+	/* written by dbm_open, read by us */
+	p = xstrcat(f->dir, "/compat");
+	d = dbm_open(p, O_RDWR | O_CREAT, 0640);
+	assert_non_null(d);
+	k.dptr = "R:mx.example";
+	k.dsize = 13;
+	v.dptr = "\x01\x02\0\x03";
+	v.dsize = 4;
+	assert_int_equal(dbm_store(d, k, v, DBM_REPLACE), 0);
+	dbm_close(d);
+	assert_ptr_equal(hdb_detect(p), &hdb_backend_ndbm);
+	h = open_or_fail(NULL, p, HDB_O_RDONLY);
+	assert_int_equal(hdb_get(h, dat("R:mx.example", 13), &got), HDB_OK);
+	assert_int_equal(got.len, 4);
+	assert_memory_equal(got.data, "\x01\x02\0\x03", 4);
+	assert_int_equal(hdb_verify(h), HDB_OK);
+	hdb_close(h);
+	free(p);
+
+	/* written by us, read by dbm_open */
+	h = make_db(f);
+	hdb_close(h);
+	d = dbm_open(f->path, O_RDONLY, 0);
+	assert_non_null(d);
+	n = 0;
+	for (k = dbm_firstkey(d); k.dptr != NULL; k = dbm_nextkey(d))
+		n++;
+	assert_int_equal(n, NKEYS);
+	k.dptr = "k5\0\x1b\x05";
+	k.dsize = 6;
+	v = dbm_fetch(d, k);
+	assert_non_null(v.dptr);
+	assert_int_equal(v.dsize, (int)make_val(5, 0, (uint8_t[300]){ 0 }));
+	dbm_close(d);
+
+	/* a read-only open needs the .dir and never makes one */
+	assert_int_equal(unlink(f->files[0]), 0);
+	assert_null(hdb_open(&hdb_backend_ndbm, f->path, HDB_O_RDONLY, 0,
+	    NULL, 0));
+	assert_int_equal(access(f->files[0], F_OK), -1);
+}
+
+/* BDB's ndbm emulation: NAME.db, found and opened from NAME. */
+static void
+test_bdb_ndbm_emulation(void **state)
+{
+	struct fx *f = *state;
+	struct hdb *h;
+	char *db;
+
+	db = xstrcat(f->path, ".db");
+	h = open_or_fail(&hdb_backend_bdb, db, HDB_O_RDWR | HDB_O_CREATE);
+	fill(h, 0);
+	hdb_close(h);
+	assert_ptr_equal(hdb_detect(f->path), &hdb_backend_bdb);
+	h = open_or_fail(NULL, f->path, HDB_O_RDONLY);
+	check_key(h, 7, 0);
+	check_all_visited(h);
+	hdb_close(h);
+	h = open_or_fail(&hdb_backend_bdb, f->path, HDB_O_RDWR);
+	check_key(h, 8, 0);
+	hdb_close(h);
+	assert_int_equal(access(f->path, F_OK), -1);
+	free(db);
+}
+
+/* ---- SQLite's older schemas --------------------------------------------- */
+
+static void
+sql(sqlite3 *db, const char *s)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, s, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", s, msg);
+}
+
+static void
+make_sqlite(const char *path, const char *const *stmts)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (; *stmts != NULL; stmts++)
+		sql(db, *stmts);
+	sqlite3_close(db);
+}
+
+/* stored - the ky column of the one row whose dat is val, or NULL. */
+static char *
+stored(const char *path, const char *table, const char *val)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char q[128], *r = NULL;
+	const uint8_t *p;
+	size_t i, n;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	snprintf(q, sizeof(q), "SELECT ky, typeof(ky) FROM %s WHERE dat = ?1",
+	    table);
+	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_blob(st, 1, val, (int)strlen(val), SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		p = sqlite3_column_blob(st, 0);
+		n = (size_t)sqlite3_column_bytes(st, 0);
+		/* "type:bytes", NUL shown as "\0" */
+		r = calloc(1, n * 2 + 16);
+		assert_non_null(r);
+		strcpy(r, (const char *)sqlite3_column_text(st, 1));
+		strcat(r, ":");
+		for (i = 0; i < n; i++)
+			if (p[i] == '\0')
+				strcat(r, "\\0");
+			else
+				strncat(r, (const char *)p + i, 1);
+		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return r;
+}
+
+struct keylist {
+	char	 keys[8][64];
+	size_t	 lens[8];
+	int	 n;
+	int	 bad;
+};
+
+static int
+collect(void *ctx, struct hdb_datum k, struct hdb_datum v)
+{
+	struct keylist *l = ctx;
+
+	if (l->n == 8 || k.len > 64) {
+		l->bad++;
+		return 0;
+	}
+	memcpy(l->keys[l->n], k.data, k.len);
+	l->lens[l->n++] = k.len;
+	return 0;
+}
+
+static int
+has_key(const struct keylist *l, const char *s)
+{
+	size_t n = strlen(s) + 1;	/* with its NUL */
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->lens[i] == n && memcmp(l->keys[i], s, n) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+expect_val(struct hdb *h, const char *key, const char *val)
+{
+	struct hdb_datum got;
+
+	if (hdb_get(h, dat(key, strlen(key) + 1), &got) != HDB_OK)
+		fail_msg("get '%s': %s", key, hdb_error(h));
+	assert_int_equal(got.len, strlen(val));
+	assert_memory_equal(got.data, val, got.len);
+}
+
+static void
+test_sqlite_tbl_4981(void **state)
+{
+	static const char *const make[] = {
+		"CREATE TABLE tbl (ky TEXT PRIMARY KEY, dat BLOB)",
+		"INSERT INTO tbl VALUES ('R:mx.example', x'0102')",
+		"INSERT INTO tbl VALUES ('T:mx.example:192.0.2.1', x'03')",
+		NULL
+	};
+	struct fx *f = *state;
+	struct keylist l;
+	struct hdb_datum got;
+	struct hdb *h;
+	char *s;
+
+	make_sqlite(f->path, make);
+	assert_ptr_equal(hdb_detect(f->path), &hdb_backend_sqlite);
+	h = open_or_fail(NULL, f->path, HDB_O_RDONLY);
+	expect_val(h, "R:mx.example", "\x01\x02");
+	expect_val(h, "T:mx.example:192.0.2.1", "\x03");
+	assert_int_equal(hdb_get(h, dat("R:mx.example", 12), &got),
+	    HDB_NOTFOUND);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(hdb_iterate(h, collect, &l), HDB_OK);
+	assert_int_equal(l.n, 2);
+	assert_true(has_key(&l, "R:mx.example"));
+	assert_true(has_key(&l, "T:mx.example:192.0.2.1"));
+	assert_int_equal(hdb_verify(h), HDB_OK);
+	hdb_close(h);
+
+	/* writes keep the 4.98.1 encoding: text without the NUL */
+	h = open_or_fail(NULL, f->path, HDB_O_RDWR);
+	assert_int_equal(hdb_put(h, dat("new key\0", 8), dat("nv", 2)),
+	    HDB_OK);
+	assert_int_equal(hdb_put(h, dat("no-nul", 6), dat("x", 1)), HDB_ERR);
+	assert_true(hdb_error(h)[0] != '\0');
+	assert_int_equal(hdb_put(h, dat("in\0side\0", 8), dat("x", 1)),
+	    HDB_ERR);
+	assert_int_equal(hdb_del(h, dat("R:mx.example", 13)), HDB_OK);
+	assert_int_equal(hdb_del(h, dat("R:mx.example", 13)), HDB_NOTFOUND);
+	hdb_close(h);
+	s = stored(f->path, "tbl", "nv");
+	assert_non_null(s);
+	assert_string_equal(s, "text:new key");
+	free(s);
+}
+
+static void
+test_sqlite_tbl_499(void **state)
+{
+	static const char *const make[] = {
+		"CREATE TABLE tbl (ky TEXT PRIMARY KEY, dat BLOB)",
+		"INSERT INTO tbl VALUES ('R:mx.example+00', x'0102')",
+		/* "a b+c=" NUL */
+		"INSERT INTO tbl VALUES ('a+20b+2Bc+3D+00', x'03')",
+		/* a 4.98 leftover that 4.99 never finds */
+		"INSERT INTO tbl VALUES ('old', x'04')",
+		NULL
+	};
+	struct fx *f = *state;
+	struct keylist l;
+	struct hdb *h;
+	char *s;
+
+	make_sqlite(f->path, make);
+	h = open_or_fail(NULL, f->path, HDB_O_RDONLY);
+	expect_val(h, "R:mx.example", "\x01\x02");
+	expect_val(h, "a b+c=", "\x03");
+	expect_val(h, "old", "\x04");
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(hdb_iterate(h, collect, &l), HDB_OK);
+	assert_int_equal(l.bad, 0);
+	assert_int_equal(l.n, 3);
+	assert_true(has_key(&l, "R:mx.example"));
+	assert_true(has_key(&l, "a b+c="));
+	assert_true(has_key(&l, "old"));
+	hdb_close(h);
+
+	/* writes use xtext; a write of the leftover's key replaces it */
+	h = open_or_fail(NULL, f->path, HDB_O_RDWR);
+	assert_int_equal(hdb_put(h, dat("x y\x1b\0", 5), dat("nv", 2)),
+	    HDB_OK);
+	assert_int_equal(hdb_put(h, dat("old", 4), dat("ov", 2)), HDB_OK);
+	assert_int_equal(hdb_del(h, dat("a b+c=", 7)), HDB_OK);
+	assert_int_equal(hdb_del(h, dat("a b+c=", 7)), HDB_NOTFOUND);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(hdb_iterate(h, collect, &l), HDB_OK);
+	assert_int_equal(l.n, 3);
+	assert_true(has_key(&l, "old"));
+	hdb_close(h);
+	s = stored(f->path, "tbl", "nv");
+	assert_non_null(s);
+	assert_string_equal(s, "text:x+20y+1B+00");
+	free(s);
+	s = stored(f->path, "tbl", "ov");
+	assert_non_null(s);
+	assert_string_equal(s, "text:old+00");
+	free(s);
+}
+
+static void
+test_sqlite_schemas_on_create(void **state)
+{
+	struct fx *f = *state;
+	struct hdb *h;
+	char *s, *p;
+
+	/* the default: 4.99.1's tblblob, key bytes with the NUL */
+	h = open_or_fail(&hdb_backend_sqlite, f->path,
+	    HDB_O_RDWR | HDB_O_CREATE);
+	assert_int_equal(hdb_put(h, dat("abc", 4), dat("v", 1)), HDB_OK);
+	hdb_close(h);
+	s = stored(f->path, "tblblob", "v");
+	assert_non_null(s);
+	assert_string_equal(s, "blob:abc\\0");
+	free(s);
+
+	/* HDB_O_SQLITE_TBL: the 4.98.1 schema and encoding */
+	p = xstrcat(f->dir, "/old");
+	h = open_or_fail(&hdb_backend_sqlite, p,
+	    HDB_O_RDWR | HDB_O_CREATE | HDB_O_SQLITE_TBL);
+	assert_int_equal(hdb_put(h, dat("abc", 4), dat("v", 1)), HDB_OK);
+	hdb_close(h);
+	s = stored(p, "tbl", "v");
+	assert_non_null(s);
+	assert_string_equal(s, "text:abc");
+	free(s);
+	h = open_or_fail(NULL, p, HDB_O_RDONLY);
+	expect_val(h, "abc", "v");
+	hdb_close(h);
+	free(p);
+
+	/* an SQLite file without Exim's tables is refused read-only */
+	p = xstrcat(f->dir, "/empty");
+	{
+		static const char *const make[] = {
+			"CREATE TABLE other (x)", NULL
+		};
+		make_sqlite(p, make);
+	}
+	assert_null(hdb_open(&hdb_backend_sqlite, p, HDB_O_RDONLY, 0, NULL,
+	    0));
+	free(p);
+}
+
+#define T(b, fn) { #b ": " #fn, fn, setup, teardown, &p_##b }
+#define CONTRACT(b)							\
+	T(b, test_round_trip),						\
+	T(b, test_iterate),						\
+	T(b, test_read_only),						\
+	T(b, test_detect),						\
+	T(b, test_verify),						\
+	T(b, test_symlink),						\
+	T(b, test_crash_mid_write),					\
+	T(b, test_delete_in_iterate)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		CONTRACT(bdb),
+		CONTRACT(gdbm),
+		CONTRACT(tdb),
+		CONTRACT(sqlite),
+		CONTRACT(ndbm),
+		cmocka_unit_test(test_registry),
+		cmocka_unit_test_setup_teardown(test_detect_odd_files, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_open_errors, setup,
+		    teardown),
+		cmocka_unit_test(test_unsupported),
+		T(ndbm, test_ndbm_interop),
+		T(bdb, test_bdb_ndbm_emulation),
+		T(sqlite, test_sqlite_tbl_4981),
+		T(sqlite, test_sqlite_tbl_499),
+		T(sqlite, test_sqlite_schemas_on_create),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

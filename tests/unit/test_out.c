@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_out.c - escaping, time formats and parsing, ages, base64. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "out.h"
+
+static void
+test_vis(void **state)
+{
+	char buf[HDB_VIS_SIZE(16)];
+	static const uint8_t raw[] = { 'a', 0x1b, '[', '2', 'J', '\n', 0, 0x7f,
+	    '\\', 0xff };
+	size_t n, i;
+
+	n = hdb_vis(buf, sizeof(buf), "plain key", 9);
+	assert_int_equal(n, 9);
+	assert_string_equal(buf, "plain key");
+	n = hdb_vis(buf, sizeof(buf), raw, sizeof(raw));
+	assert_int_equal(n, strlen(buf));
+	for (i = 0; i < n; i++)
+		assert_true(buf[i] >= 0x20 && buf[i] < 0x7f);
+	assert_non_null(strstr(buf, "\\\\"));	/* backslash doubled */
+	assert_non_null(strstr(buf, "\\n"));
+}
+
+static void
+test_fmt(void **state)
+{
+	char b[HDB_TIMEBUF];
+
+	assert_string_equal(hdb_fmt_exim(b, sizeof(b), 1795722966, 1),
+	    "26-Nov-2026 19:56:06");
+	assert_string_equal(hdb_fmt_iso(b, sizeof(b), 1795722966, 1),
+	    "2026-11-26T19:56:06Z");
+	assert_string_equal(hdb_fmt_exim(b, sizeof(b), 0, 1),
+	    "01-Jan-1970 00:00:00");
+	assert_string_equal(hdb_fmt_age(b, sizeof(b), 0), "0s");
+	assert_string_equal(hdb_fmt_age(b, sizeof(b), 273600), "3d4h");
+	assert_string_equal(hdb_fmt_age(b, sizeof(b), 3601), "1h");
+	assert_string_equal(hdb_fmt_age(b, sizeof(b), 3661), "1h1m");
+	assert_string_equal(hdb_fmt_age(b, sizeof(b), -90), "-1m30s");
+	/* out-of-range times print as @epoch, never garbage */
+	assert_string_equal(hdb_fmt_exim(b, sizeof(b), INT64_MAX, 1),
+	    "@9223372036854775807");
+}
+
+static void
+test_parse(void **state)
+{
+	int64_t t;
+
+	assert_int_equal(hdb_parse_time("1795722966", &t), 0);
+	assert_int_equal(t, 1795722966);
+	assert_int_equal(hdb_parse_time("@1795722966", &t), 0);
+	assert_int_equal(t, 1795722966);
+	assert_int_equal(hdb_parse_time("2026-11-26T19:56:06Z", &t), 0);
+	assert_int_equal(t, 1795722966);
+	assert_int_equal(hdb_parse_time("2026-11-26T20:56:06+01:00", &t), 0);
+	assert_int_equal(t, 1795722966);
+	assert_int_equal(hdb_parse_time("2026-11-26T19:56Z", &t), 0);
+	assert_int_equal(t, 1795722960);
+	assert_int_equal(hdb_parse_time("2026-13-26", &t), -1);
+	assert_int_equal(hdb_parse_time("yesterday", &t), -1);
+	assert_int_equal(hdb_parse_time("12x", &t), -1);
+	assert_int_equal(hdb_parse_time("", &t), -1);
+}
+
+static void
+test_base64(void **state)
+{
+	static const uint8_t raw[] = { 0, 1, 2, 0xfe, 0xff };
+	uint8_t *back;
+	size_t n;
+	char *s;
+
+	s = hdb_base64(raw, sizeof(raw));
+	assert_string_equal(s, "AAEC/v8=");
+	back = hdb_unbase64(s, strlen(s), &n);
+	assert_non_null(back);
+	assert_int_equal(n, sizeof(raw));
+	assert_memory_equal(back, raw, n);
+	free(back);
+	free(s);
+	assert_null(hdb_unbase64("abc", 3, &n));
+	assert_null(hdb_unbase64("a*c=", 4, &n));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vis),
+		cmocka_unit_test(test_fmt),
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_base64),
+	};
+
+	setenv("TZ", "UTC", 1);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
