@@ -505,7 +505,8 @@ hdb_rec_decode(enum hdb_dbtype t, enum hdb_layout layout,
 		hdr = HDB_V2_HDR;
 		break;
 	default:
-		*why = "record layout not recognised";
+		*why = len < HDB_LEGACY_HDR ? "record shorter than its header" :
+		    "record layout not recognised";
 		return -1;
 	}
 	return dec_body(t, key, klen, val + hdr, len - hdr, r, why);

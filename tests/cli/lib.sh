@@ -4,8 +4,9 @@
 # A test file sets test_description, sources this file, calls ok/expect_*
 # inside `run_test "title" 'body'` blocks, and ends with `test_done`.
 # Bodies are &&-chained shell; a body that returns non-zero fails the test.
-# Each test file runs in its own scratch directory ($TRASH), removed at the
-# end unless HINTSDB_KEEP is set.  Results go to $RESULTS (one line per test)
+# Each test file has its own scratch directory ($TRASH), removed at the end
+# unless HINTSDB_KEEP is set; each test body runs in a fresh directory below
+# it.  Results go to $RESULTS (one line per test)
 # so tests/check.sh can add them up.
 #
 # Helpers:
@@ -33,7 +34,9 @@ n_fail=0
 run_test() {
 	title=$1
 	body=$2
-	if (eval "$body") >"$TRASH/.out" 2>&1; then
+	_dir="$TRASH/t$((n_pass + n_fail))"
+	mkdir -p "$_dir"
+	if (cd "$_dir" && eval "$body") >"$TRASH/.out" 2>&1; then
 		n_pass=$((n_pass + 1))
 		echo "ok - $name: $title" >>"$RESULTS"
 		[ -n "${VERBOSE:-}" ] && echo "ok - $name: $title"
@@ -63,13 +66,13 @@ expect_code() {
 }
 
 no_ctl() {
-	for f in "$@"; do
-		if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$f"; then
-			echo "control bytes in $f" >&2
+	for _f in "$@"; do
+		if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$_f"; then
+			echo "control bytes in $_f" >&2
 			return 1
 		fi
-		if [ "$(tr -d '\000' <"$f" | wc -c)" -ne "$(wc -c <"$f")" ]; then
-			echo "NUL bytes in $f" >&2
+		if [ "$(tr -d '\000' <"$_f" | wc -c)" -ne "$(wc -c <"$_f")" ]; then
+			echo "NUL bytes in $_f" >&2
 			return 1
 		fi
 	done
@@ -83,7 +86,7 @@ norm_times() {
 
 # copy the example spool into ./spool (writable scratch copy)
 copy_spool() {
-	cp -a "$SPOOL_EX" "${1:-spool}"
+	rm -rf "${1:-spool}" && cp -a "$SPOOL_EX" "${1:-spool}"
 }
 
 test_done() {
@@ -103,7 +106,12 @@ open(sys.argv[3], "w").close()
 time.sleep(float(sys.argv[2]))
 ' "$1" "$2" "$TRASH/.locked" &
 	LOCK_PID=$!
-	while [ ! -e "$TRASH/.locked" ]; do sleep 0.05; done
+	_n=0
+	while [ ! -e "$TRASH/.locked" ]; do
+		_n=$((_n + 1))
+		[ $_n -lt 200 ] || { echo "hold_lock: no lock on $1" >&2; return 1; }
+		sleep 0.05
+	done
 }
 
 # tree_state DIR: names, sizes, modes and checksums of everything in DIR

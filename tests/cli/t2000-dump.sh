@@ -134,14 +134,26 @@ run_test "hostile keys are escaped in text and exim, exact in json" '
 	: >h.db.lockfile &&
 	expect_code 0 "$HINTSDB" dump --file=h.db --type=tls >t 2>e &&
 	no_ctl t e &&
-	grep -q "^\\\\E\]0;pwned\\\\a\\\\E\[2J$" t &&
+	grep -qF "\\033]0;pwned\\a\\033[2J" t &&
 	expect_code 0 "$HINTSDB" dump --format=exim --file=h.db --type=tls >x &&
 	no_ctl x &&
 	"$HINTSDB" dump --format=json --file=h.db --type=tls >j &&
 	python3 -c "
 import json, base64
 o = json.loads(open(\"j\").read())
-assert base64.b64decode(o[\"key_b64\"]) == b\"\x1b]0;pwned\x07\x1b[2J\x00\", o
+assert o[\"key\"] == \"\x1b]0;pwned\x07\x1b[2J\", o
+"
+'
+run_test "a key that is not UTF-8 or holds a NUL keeps its bytes in key_b64" '
+	"$HELPER" put b.db bdb ff410042c300 d68e086b00000000 &&
+	: >b.db.lockfile &&
+	expect_code 0 "$HINTSDB" dump --file=b.db --type=seen >t &&
+	no_ctl t && grep -qF "\\377A\\0B\\303" t &&
+	"$HINTSDB" dump --format=json --file=b.db --type=seen >j &&
+	python3 -c "
+import json, base64
+o = json.loads(open(\"j\").read())
+assert base64.b64decode(o[\"key_b64\"]) == b\"\xffA\x00B\xc3\x00\", o
 "
 '
 run_test "an undecodable record is reported, the rest printed, exit 1" '
