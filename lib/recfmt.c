@@ -158,10 +158,13 @@ text_ratelimit(FILE *fp, const struct hdb_rec *r,
 	fprintf(fp, "  bloom_size: %u\n", rl->bloom_size);
 }
 
-void
+int
 hdb_rec_print_text(FILE *fp, const uint8_t *key, size_t klen,
     const struct hdb_rec *r, const struct hdb_fmtopts *o)
 {
+	const char *problem;
+	int bad = 0;
+
 	put_key(fp, key, klen);
 	fprintf(fp, "\n  layout: %s", hdb_layout_name(r->layout));
 	if (r->layout == HDB_L_V2)
@@ -185,14 +188,19 @@ hdb_rec_print_text(FILE *fp, const uint8_t *key, size_t klen,
 		text_ratelimit(fp, r, o);
 		break;
 	case HDB_T_TLS:
-		hdb_tlsrec_text(fp, r, o);
+		bad = hdb_tlsrec_text(fp, r, o) == -1;
 		break;
 	default:
 		break;
 	}
-	if (r->type != HDB_T_WAIT && hdb_rec_check(r) != NULL)
-		fprintf(fp, "  problem: %s\n", hdb_rec_check(r));
+	/* wait records name their bad ID themselves */
+	if ((problem = hdb_rec_check(r)) != NULL) {
+		bad = 1;
+		if (r->type != HDB_T_WAIT || r->u.wait.bad_id < 0)
+			fprintf(fp, "  problem: %s\n", problem);
+	}
 	fputc('\n', fp);
+	return bad;
 }
 
 void
@@ -409,7 +417,9 @@ hdb_rec_json(const uint8_t *key, size_t klen, const struct hdb_rec *r,
 		break;
 	case HDB_T_TLS:
 		set_int(obj, "flags", r->u.tls.flags);
-		hdb_tlsrec_json(obj, r, o);
+		if (hdb_tlsrec_json(obj, r, o) == -1)
+			json_object_set_new(obj, "problem",
+			    json_string("tls session could not be decoded"));
 		break;
 	default:
 		break;

@@ -21,8 +21,12 @@ struct hdb_fmtopts {
 	const char	*db;		/* DB name for JSON "db" */
 };
 
-/* One readable block: the key line, then indented "name: value" lines. */
-void	hdb_rec_print_text(FILE *, const uint8_t *key, size_t klen,
+/*
+ * One readable block: the key line, then indented "name: value" lines.
+ * Returns 1 if the block reports a problem (a value outside Exim's limits,
+ * a tls session that could not be decoded), else 0.
+ */
+int	hdb_rec_print_text(FILE *, const uint8_t *key, size_t klen,
 	    const struct hdb_rec *, const struct hdb_fmtopts *);
 
 /* Text block for a record that failed to decode. */
@@ -30,7 +34,8 @@ void	hdb_rec_print_text_error(FILE *, const uint8_t *key, size_t klen,
 	    const uint8_t *val, size_t vlen, const char *why,
 	    const struct hdb_fmtopts *);
 
-/* JSON object (new reference) for a record, or for a decode failure. */
+/* JSON object (new reference) for a record, or for a decode failure.  A
+ * record with a problem (as above) carries it in "problem". */
 json_t *hdb_rec_json(const uint8_t *key, size_t klen, const struct hdb_rec *,
 	    const struct hdb_fmtopts *);
 json_t *hdb_rec_json_error(const uint8_t *key, size_t klen, const char *why,

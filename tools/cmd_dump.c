@@ -24,7 +24,7 @@
 
 #define DUMP_USAGE "hintsdb dump [-kz] [--format=text|json|exim] " \
 	"[--now=TIME] [--backend=B] [--layout=L] [--lock-timeout=T] " \
-	"[--unsorted] (SPOOL DBNAME | --file=PATH --type=TYPE)"
+	"[--show-secrets] [--unsorted] (SPOOL DBNAME | --file=PATH --type=TYPE)"
 
 static const struct option longopts[] = {
 	{ "backend", required_argument, NULL, OPT_BACKEND },
@@ -34,6 +34,7 @@ static const struct option longopts[] = {
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 	{ "now", required_argument, NULL, OPT_NOW },
+	{ "show-secrets", no_argument, NULL, OPT_SHOW_SECRETS },
 	{ "type", required_argument, NULL, OPT_TYPE },
 	{ "unsorted", no_argument, NULL, OPT_UNSORTED },
 	{ NULL, 0, NULL, 0 },
@@ -72,7 +73,17 @@ print_keys(const struct slurp *s, int format, const struct hdb_fmtopts *fo)
 	return 0;
 }
 
-/* One record in the chosen format; 1 if it could not be decoded. */
+static void
+warn_problem(const struct dump_ctx *c, const uint8_t *k, size_t kl)
+{
+	char *vk = hdb_vis_dup(k, hdb_key_text_len(k, kl));
+
+	warnx("%s: record '%s' has a problem (see its output)", c->cmd, vk);
+	free(vk);
+}
+
+/* One record in the chosen format; 1 if it could not be decoded or has a
+ * problem. */
 static int
 print_one(const struct slurp *s, size_t i, const struct dump_ctx *c)
 {
@@ -81,6 +92,7 @@ print_one(const struct slurp *s, size_t i, const struct dump_ctx *c)
 	struct hdb_rec r;
 	const char *why = NULL;
 	json_t *o;
+	int bad = 0;
 
 	if (hdb_rec_decode(c->type, c->layout, k, kl, v, vl, &r, &why) == -1) {
 		dump_report_bad(c, k, kl, v, vl, why);
@@ -91,14 +103,18 @@ print_one(const struct slurp *s, size_t i, const struct dump_ctx *c)
 		o = hdb_rec_json(k, kl, &r, &c->fo);
 		json_dumpf(o, stdout, JSON_COMPACT);
 		fputc('\n', stdout);
+		bad = json_object_get(o, "problem") != NULL;
 		json_decref(o);
-		return 0;
+		break;
 	case DUMP_EXIM:
 		return hdb_rec_print_exim(stdout, stderr, k, kl, &r, &c->fo);
 	default:
-		hdb_rec_print_text(stdout, k, kl, &r, &c->fo);
-		return 0;
+		bad = hdb_rec_print_text(stdout, k, kl, &r, &c->fo);
+		break;
 	}
+	if (bad)
+		warn_problem(c, k, kl);
+	return bad;
 }
 
 int
@@ -183,6 +199,9 @@ cmd_dump_main(int argc, char **argv)
 			break;
 		case OPT_HELP:
 			return usage(stdout);
+		case OPT_SHOW_SECRETS:
+			c.fo.show_secrets = 1;
+			break;
 		case OPT_UNSORTED:
 			unsorted = 1;
 			break;

@@ -130,7 +130,7 @@ run_test "--file --type dumps a DB outside a spool" '
 '
 run_test "hostile keys are escaped in text and exim, exact in json" '
 	"$HELPER" put h.db bdb "$(printf "\033]0;pwned\007\033[2J" | od -An -tx1 | tr -d " \n")00" \
-	    "$(printf "d68e086b0000000001" ; printf "%014d" 0)" &&
+	    "$(printf "d68e086b000000000100000000" ; printf "%014d" 0)" &&
 	: >h.db.lockfile &&
 	expect_code 0 "$HINTSDB" dump --file=h.db --type=tls >t 2>e &&
 	no_ctl t e &&

@@ -7,7 +7,7 @@
 
 run_test "sample spool: exim format equals exim_dumpdb (but deviations)" '
 	copy_spool sp &&
-	sh "$TOP/tests/interop/compare-dump.sh" "$TRASH/sp" "$HINTSDB"
+	sh "$TOP/tests/interop/compare-dump.sh" "$PWD/sp" "$HINTSDB"
 '
 run_test "sample spool: committed goldens still match exim_dumpdb" '
 	for f in "$DATA"/interop/*.exim; do
@@ -23,12 +23,12 @@ run_test "live Exim 4.96 spool: exim format equals exim_dumpdb" '
 	sh "$TOP/tests/interop/compare-dump.sh" "$TRASH/live" "$HINTSDB"
 '
 run_test "live spool: every database decodes with no error in every format" '
-	[ -d live/db ] || exit 1
-	for f in live/db/*; do
+	[ -d "$TRASH/live/db" ] || exit 1
+	for f in "$TRASH"/live/db/*; do
 		case $f in *.lockfile) continue ;; esac
 		db=$(basename "$f")
 		for fmt in text json exim; do
-			expect_code 0 "$HINTSDB" dump --format=$fmt live "$db" \
+			expect_code 0 "$HINTSDB" dump --format=$fmt "$TRASH/live" "$db" \
 			    >out 2>err || exit 1
 			no_ctl out err || exit 1
 		done
