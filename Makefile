@@ -19,27 +19,32 @@ XCFLAGS	= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	  -Ilib $(PKG_CFLAGS) $(SAN)
 LDLIBS	= -ldb-5.3 -lgdbm_compat -lgdbm $(PKG_LIBS)
 
+# Build and binary directories; the sanitizer build uses build-san/ and
+# bin-san/ (make check-san), so both can sit side by side.
 B	?= build
-BIN	= bin
+BIN	?= bin
 
 LIB_SRC	= $(sort $(wildcard lib/*.c))
 TOOL_SRC = $(sort $(wildcard tools/*.c))
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
-HELPER_SRC = $(sort $(wildcard tests/helper/*.c))
+HELPER_SRC = $(filter-out tests/helper/faultinject.c,\
+	     $(sort $(wildcard tests/helper/*.c)))
 
 LIB_OBJ	= $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 HELPER_BIN = $(HELPER_SRC:tests/helper/%.c=$(B)/helper/%)
+FAULT_SO = $(B)/helper/faultinject.so
 LIBA	= $(B)/libhintsdb.a
 
 COMPAT	= exim_dumpdb exim_tidydb exim_fixdb
 MANS	= $(sort $(wildcard man/*.8))
 
 .PHONY: all deps demo check test unit cli interop lint check-san bench \
-	install install-compat clean fuzz
+	install install-compat clean fuzz fuzz-build san-build unit-bins \
+	check-valgrind
 
-all: $(BIN)/hintsdb $(HELPER_BIN) $(COMPAT:%=$(BIN)/%)
+all: $(BIN)/hintsdb $(HELPER_BIN) $(FAULT_SO) $(COMPAT:%=$(BIN)/%)
 
 $(B)/%.o: %.c $(wildcard lib/*.h tools/*.h)
 	@mkdir -p $(@D)
@@ -64,6 +69,15 @@ $(B)/helper/%: tests/helper/%.c $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
+# The fault-injection shim (LD_PRELOAD) for tests/cli/t6100-faults.sh.
+# Never built with the sanitizers: it sits in front of their interceptors.
+$(FAULT_SO): tests/helper/faultinject.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -fPIC \
+	    -shared -o $@ $< -ldl
+
+unit-bins: $(UNIT_BIN)
+
 deps:
 	@sh tests/deps.sh
 
@@ -74,13 +88,93 @@ demo: deps
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
-# check: everything, ending with one "N passed, N failed" line.
+# check: everything, ending with one "N passed, N failed" line: the unit,
+# CLI and interop suites and the man lint, then the unit and CLI suites
+# again against the ASan+UBSan build, then a short run of every fuzzer and
+# its regression inputs (tests/check.sh).
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
-	@sh tests/check.sh
+	@$(MAKE) --no-print-directory san-build
+	@$(MAKE) --no-print-directory fuzz-build
+	@CHECK_SAN=1 CHECK_FUZZ=1 FUZZ_B=$(FUZZ_B) sh tests/check.sh
+
+# --- sanitizers: the same sources in build-san/ and bin-san/ ---------------
+SAN_B	= build-san
+SAN_BIN	= bin-san
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer
+
+san-build:
+	@$(MAKE) --no-print-directory B=$(SAN_B) BIN=$(SAN_BIN) \
+	    OPT="-O1 -g" SAN="$(SAN_FLAGS)" all unit-bins
+
+# Unit and CLI suites against the sanitizer build; any report fails.
+check-san: deps san-build
+	@CHECK_NORMAL=0 CHECK_SAN=1 sh tests/check.sh
+
+# The CLI suite under valgrind memcheck (slow; not part of check).
+check-valgrind: deps
+	@$(MAKE) --no-print-directory all
+	@CHECK_NORMAL=0 CHECK_VALGRIND=1 sh tests/check.sh
+
+# --- fuzzing: libFuzzer targets in tests/fuzz/ (clang) ------------------
+# make fuzz FUZZ_SECONDS=300 runs each target that long (tests/fuzz/README).
+FUZZ_CC	?= clang
+FUZZ_B	?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+	    -Ilib -Itools $(PKG_CFLAGS) \
+	    -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OPEN = bdb gdbm tdb ndbm sqlite
+FUZZ_TARGETS = $(filter-out fuzz_open,$(patsubst tests/fuzz/%.c,%, \
+	    $(sort $(wildcard tests/fuzz/fuzz_*.c)))) \
+	    $(FUZZ_OPEN:%=fuzz_open_%)
+FUZZ_LIBA = $(FUZZ_B)/libhintsdb.a
+FUZZ_TOOLA = $(FUZZ_B)/libtools.a
+FUZZ_DEPS = $(FUZZ_TOOLA) $(FUZZ_LIBA) $(wildcard tests/fuzz/*.h)
+
+$(FUZZ_B)/obj/%.o: %.c $(wildcard lib/*.h tools/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_LIBA): $(LIB_SRC:%.c=$(FUZZ_B)/obj/%.o)
+	rm -f $@
+	ar rcs $@ $^
+
+# Every tool object but main's: a target that includes a command's .c file
+# (for its static functions) then leaves that command's object out.
+$(FUZZ_TOOLA): $(filter-out $(FUZZ_B)/obj/tools/hintsdb.o, \
+	    $(TOOL_SRC:%.c=$(FUZZ_B)/obj/%.o))
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_B)/fuzz_open_%: tests/fuzz/fuzz_open.c $(FUZZ_DEPS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZ_BACKEND=$* -fsanitize=fuzzer -o $@ \
+	    $< $(FUZZ_TOOLA) $(FUZZ_LIBA) $(LDLIBS)
+
+$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ \
+	    $< $(FUZZ_TOOLA) $(FUZZ_LIBA) $(LDLIBS)
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
+
+fuzz: deps fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_B) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 lint:
 	@mandoc -Tlint -Wwarning $(MANS)
+
+# bench: hintsdb against Exim's own tools on generated DBs of up to 1M
+# records (bench/run.py; minutes, not part of check).  The DBs are cached
+# in bench/work/; results go to bench/RESULTS.md and bench/results.json.
+BENCH_BIN = $(patsubst bench/%.c,$(B)/bench/%,$(sort $(wildcard bench/*.c)))
+
+$(B)/bench/%: bench/%.c $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+bench: all $(BENCH_BIN)
+	@python3 bench/run.py --bin $(BIN) --build $(B)
 
 install: $(BIN)/hintsdb
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
@@ -91,4 +185,4 @@ install-compat: install
 	for n in $(COMPAT); do ln -sf hintsdb $(DESTDIR)$(SBINDIR)/$$n; done
 
 clean:
-	rm -rf build build-san $(BIN)
+	rm -rf build $(SAN_B) $(FUZZ_B) $(BIN) $(SAN_BIN)

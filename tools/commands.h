@@ -36,12 +36,23 @@ struct command {
 	int		(*main)(int argc, char **argv);
 };
 
+extern const struct command cmd_check_entry;
+extern const struct command cmd_convert_entry;
+extern const struct command cmd_delete_entry;
 extern const struct command cmd_dump_entry;
+extern const struct command cmd_export_entry;
+extern const struct command cmd_fix_entry;
+extern const struct command cmd_import_entry;
+extern const struct command cmd_stat_entry;
 extern const struct command cmd_ticket_entry;
+extern const struct command cmd_tidy_entry;
 
 /* exim_* compatibility entry points (tools/compat.c). */
 int	compat_dumpdb_main(int argc, char **argv);
 int	compat_precheck(const char *spool, const char *name, int write);
+int	compat_usage(const char *name, const char *opts);
+int	compat_tidydb_main(int argc, char **argv);	/* compat_tidy.c */
+int	compat_fixdb_main(int argc, char **argv);	/* compat_fix.c */
 
 /* Global options, parsed before the command name. */
 extern const char *progname;

@@ -15,7 +15,7 @@
 #include "dump.h"
 #include "lock.h"
 
-static int
+int
 compat_usage(const char *name, const char *opts)
 {
 	printf("Usage: exim_%s%s  <spool-directory> <database-name>\n", name,

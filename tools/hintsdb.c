@@ -20,8 +20,16 @@ const char *progname = "hintsdb";
 
 /* Alphabetical; names match exactly, no abbreviations. */
 static const struct command *const commands[] = {
+	&cmd_check_entry,
+	&cmd_convert_entry,
+	&cmd_delete_entry,
 	&cmd_dump_entry,
+	&cmd_export_entry,
+	&cmd_fix_entry,
+	&cmd_import_entry,
+	&cmd_stat_entry,
 	&cmd_ticket_entry,
+	&cmd_tidy_entry,
 	NULL,
 };
 
@@ -30,6 +38,8 @@ static const struct {
 	int		(*main)(int, char **);
 } compat[] = {
 	{ "exim_dumpdb", compat_dumpdb_main },
+	{ "exim_fixdb", compat_fixdb_main },
+	{ "exim_tidydb", compat_tidydb_main },
 };
 
 static void

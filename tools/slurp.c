@@ -63,6 +63,8 @@ cmp(const void *a, const void *b)
 void
 slurp_sort(struct slurp *s)
 {
+	if (s->n < 2)
+		return;		/* an empty DB has no recs array at all */
 	sort_base = s->buf;
 	qsort(s->recs, s->n, sizeof(*s->recs), cmp);
 }

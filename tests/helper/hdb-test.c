@@ -8,16 +8,22 @@
  *   hdb-test age DB TYPE SECONDS          shift every time in every record
  *   hdb-test put DB BACKEND KEYHEX VALHEX  raw record (created if missing)
  *   hdb-test del DB KEYHEX
- *   hdb-test gen DB BACKEND TYPE N SEED NOW  N synthetic legacy records
+ *   hdb-test gen DB BACKEND TYPE N SEED NOW [PAYLOAD...]
+ *                                   N synthetic legacy records (make bench)
+ *   hdb-test writer DB SECONDS SEED NKEYS LOG  act as Exim on a retry DB
  *
- * It takes no locks: it works on scratch copies only.
+ * It takes no locks (but writer): it works on scratch copies only.
  */
 #include <err.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <bsd/stdlib.h>
+#include <openssl/ssl.h>
 
 #include "hdb.h"
 #include "rec.h"
@@ -260,6 +266,345 @@ del(int argc, char **argv)
 	return r == HDB_OK ? 0 : 1;
 }
 
+static double
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/*
+ * writer - for SECONDS, refresh random retry records k0..k<NKEYS-1> the way
+ * Exim's delivery processes do: F_SETLKW write lock on DB.lockfile, open,
+ * put, close, unlock.  Each record gets time_stamp now and the text "w<n>"
+ * with a counter n; "k<i> w<n>" goes to LOG after the unlock.  Prints the
+ * number of updates and the longest wait for the lock in milliseconds.
+ */
+static int
+writer(int argc, char **argv)
+{
+	char lockpath[4096], key[32], text[32], why[256];
+	struct flock fl;
+	struct hdb_rec r;
+	struct hdb_datum k, v;
+	struct hdb *h;
+	const char *errstr;
+	double end, t0, wait, maxwait = 0;
+	uint8_t buf[256];
+	long n = 0, nkeys;
+	FILE *log;
+	int fd;
+
+	if (argc != 6)
+		errx(2, "usage: writer DB SECONDS SEED NKEYS LOG");
+	end = mono_ms() + 1000.0 * (double)strtonum(argv[2], 1, 3600,
+	    &errstr);
+	if (errstr != NULL)
+		errx(2, "seconds %s: %s", argv[2], errstr);
+	srandom((unsigned)strtonum(argv[3], 0, INT32_MAX, &errstr));
+	nkeys = (long)strtonum(argv[4], 1, 10000000, &errstr);
+	if (errstr != NULL)
+		errx(2, "nkeys %s: %s", argv[4], errstr);
+	if ((log = fopen(argv[5], "w")) == NULL)
+		err(2, "%s", argv[5]);
+	snprintf(lockpath, sizeof(lockpath), "%s.lockfile", argv[1]);
+	while (mono_ms() < end) {
+		snprintf(key, sizeof(key), "k%ld", random() % nkeys);
+		snprintf(text, sizeof(text), "w%ld", ++n);
+		if ((fd = open(lockpath, O_RDWR)) == -1)
+			err(2, "%s", lockpath);
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		t0 = mono_ms();
+		if (fcntl(fd, F_SETLKW, &fl) == -1)
+			err(2, "lock %s", lockpath);
+		if ((wait = mono_ms() - t0) > maxwait)
+			maxwait = wait;
+		if ((h = hdb_open(NULL, argv[1], HDB_O_RDWR, 0640, why,
+		    sizeof(why))) == NULL)
+			errx(2, "open %s: %s", argv[1], why);
+		memset(&r, 0, sizeof(r));
+		r.type = HDB_T_RETRY;
+		r.time_stamp = r.u.retry.first_failed = r.u.retry.last_try =
+		    time(NULL);
+		r.u.retry.next_try = r.time_stamp + 900;
+		r.u.retry.basic_errno = -44;
+		r.u.retry.text = (const uint8_t *)text;
+		r.u.retry.text_len = strlen(text);
+		k.data = (const uint8_t *)key;
+		k.len = strlen(key) + 1;
+		v.data = buf;
+		v.len = hdb_rec_encode(&r, HDB_L_LEGACY, buf, sizeof(buf));
+		if (v.len == 0 || hdb_put(h, k, v) != HDB_OK)
+			errx(2, "put: %s", hdb_error(h));
+		hdb_close(h);
+		close(fd);
+		fprintf(log, "%s %s\n", key, text);
+	}
+	fclose(log);
+	printf("updates %ld max_wait_ms %.1f\n", n, maxwait);
+	return 0;
+}
+
+/*
+ * gen - N deterministic legacy records for `make bench` (bench/run.py):
+ * the same SEED and NOW give the same file.  Time stamps are spread over
+ * the 60 days before NOW.  retry: host, domain, address and (2%)
+ * message-specific keys with Exim's error texts; callout: a third domain
+ * records, the rest address records; tls: the payloads of the given
+ * files (OpenSSL DER, GnuTLS packed data, or hints DBs whose tls records
+ * are taken), cycled, each OpenSSL one with a fresh session id and time.
+ */
+#define GEN_SPAN	(60 * 86400)
+
+struct gen {
+	uint64_t	 state;
+	int64_t		 now;
+	uint8_t		**pay;		/* tls payload templates */
+	size_t		*paylen;
+	SSL_SESSION	**sess;		/* parsed, for OpenSSL templates */
+	size_t		 npay;
+	uint8_t		 buf[65536];	/* a payload */
+	uint8_t		 rec[65536 + 64];	/* a record */
+	char		 key[256], text[160];
+};
+
+/* splitmix64: small, fast and the same everywhere. */
+static uint64_t
+gen_rand(struct gen *g)
+{
+	uint64_t z = (g->state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void
+gen_retry(struct gen *g, uint64_t i, struct hdb_rec *r)
+{
+	static const int errnos[] = { -18, -19, -32, -36, -43, -44, -45, 110,
+	    111 };
+	static const char *const texts[] = {
+	    "", "Connection timed out", "Connection refused",
+	    "SMTP error from remote mail server after RCPT TO:<user@example."
+	    "com>: 451 4.7.1 Greylisted, please try again later",
+	    "SMTP error from remote mail server after MAIL FROM:<> SIZE=1234:"
+	    " 421 4.7.0 Too many connections from your IP, try later",
+	    "all host address lookups failed temporarily",
+	};
+	static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz";
+	struct hdb_retry *t = &r->u.retry;
+	unsigned shape = (unsigned)(gen_rand(g) % 100);
+	unsigned long long n = (unsigned long long)i;
+	uint64_t x = gen_rand(g);
+	char id[17];
+	int j;
+
+	if (shape < 40)
+		snprintf(g->key, sizeof(g->key), "T:mx%u.n%llx.example.net:"
+		    "198.51.%u.%u", (unsigned)(x % 4) + 1, n,
+		    (unsigned)(x >> 8) % 256, (unsigned)(x >> 16) % 256);
+	else if (shape < 70)
+		snprintf(g->key, sizeof(g->key), "R:n%llx.example.com", n);
+	else if (shape < 98)
+		snprintf(g->key, sizeof(g->key), "R:user%u@n%llx.example.org:"
+		    "<sender%u@example.com>", (unsigned)(x % 1000), n,
+		    (unsigned)(x >> 10) % 100);
+	else {
+		for (j = 0; j < 16; j++)
+			id[j] = b62[(x >> (j * 3)) % 62];
+		id[6] = id[13] = '-';
+		id[16] = '\0';
+		snprintf(g->key, sizeof(g->key), "T:mx.n%llx.example.net:"
+		    "203.0.113.%u:%s", n, (unsigned)(x >> 50) % 256, id);
+	}
+	r->type = HDB_T_RETRY;
+	r->time_stamp = g->now - (int64_t)(gen_rand(g) % GEN_SPAN);
+	t->first_failed = r->time_stamp - (int64_t)(gen_rand(g) % 259200);
+	t->last_try = r->time_stamp;
+	t->next_try = r->time_stamp + 900 + (int64_t)(gen_rand(g) % 20700);
+	t->expired = gen_rand(g) % 10 == 0;
+	x = gen_rand(g);
+	t->basic_errno = errnos[x % (sizeof(errnos) / sizeof(errnos[0]))];
+	t->more_errno = (x >> 8) % 2 ? 'M' : 'A';
+	if (t->basic_errno == -44)
+		t->more_errno |= 51 << 8;
+	snprintf(g->text, sizeof(g->text), "%s",
+	    texts[(x >> 16) % (sizeof(texts) / sizeof(texts[0]))]);
+	t->text = (const uint8_t *)g->text;
+	t->text_len = strlen(g->text);
+}
+
+static void
+gen_callout(struct gen *g, uint64_t i, struct hdb_rec *r)
+{
+	struct hdb_callout *c = &r->u.callout;
+	unsigned long long n = (unsigned long long)i;
+	uint64_t x = gen_rand(g);
+
+	r->type = HDB_T_CALLOUT;
+	r->time_stamp = g->now - (int64_t)(gen_rand(g) % GEN_SPAN);
+	c->result = x % 10 < 8 ? HDB_CC_ACCEPT : HDB_CC_REJECT;
+	if (x % 3 == 0) {
+		snprintf(g->key, sizeof(g->key), "n%llx.example.com", n);
+		r->kind = HDB_K_CALLOUT_DOMAIN;
+		c->postmaster_result = (int32_t)((x >> 8) % 3);
+		c->random_result = (int32_t)((x >> 10) % 3);
+		c->postmaster_stamp = r->time_stamp - (int64_t)((x >> 12) %
+		    3600);
+		c->random_stamp = r->time_stamp - (int64_t)((x >> 24) % 3600);
+	} else {
+		r->kind = HDB_K_CALLOUT_ADDRESS;
+		snprintf(g->key, sizeof(g->key), x % 3 == 1 ?
+		    "user%u@n%llx.example.com" :
+		    "user%u@n%llx.example.com/<sender@example.org>",
+		    (unsigned)(x >> 8) % 1000, n);
+	}
+}
+
+static void
+gen_tls(struct gen *g, uint64_t i, struct hdb_rec *r)
+{
+	size_t k = (size_t)(i % g->npay);
+	uint8_t id[32], *p = g->buf;
+	int j, n;
+
+	for (j = 0; j < 4; j++)
+		snprintf(g->key + 16 * j, 17, "%016llx",
+		    (unsigned long long)gen_rand(g));
+	r->type = HDB_T_TLS;
+	r->time_stamp = g->now - (int64_t)(gen_rand(g) % GEN_SPAN);
+	r->u.tls.payload = g->pay[k];
+	r->u.tls.payload_len = g->paylen[k];
+	if (g->sess[k] == NULL)
+		return;
+	for (j = 0; j < 32; j++)
+		id[j] = (uint8_t)gen_rand(g);
+	if (!SSL_SESSION_set1_id(g->sess[k], id, sizeof(id)) ||
+	    !SSL_SESSION_set_time(g->sess[k], (long)r->time_stamp - 1) ||
+	    (n = i2d_SSL_SESSION(g->sess[k], NULL)) <= 0 ||
+	    (size_t)n > sizeof(g->buf) ||
+	    i2d_SSL_SESSION(g->sess[k], &p) != n)
+		errx(2, "cannot re-encode an OpenSSL session");
+	r->u.tls.payload = g->buf;
+	r->u.tls.payload_len = (size_t)n;
+}
+
+static void
+gen_keep(struct gen *g, const uint8_t *pay, size_t len)
+{
+	const unsigned char *p;
+
+	g->pay = xreallocarray(g->pay, g->npay + 1, sizeof(*g->pay));
+	g->paylen = xreallocarray(g->paylen, g->npay + 1, sizeof(*g->paylen));
+	g->sess = xreallocarray(g->sess, g->npay + 1, sizeof(*g->sess));
+	p = g->pay[g->npay] = xmemdup(pay, len);
+	g->paylen[g->npay] = len;
+	g->sess[g->npay] = len > 0 && p[0] == 0x30 ?
+	    d2i_SSL_SESSION(NULL, &p, (long)len) : NULL;
+	g->npay++;
+}
+
+static int
+gen_keep_rec(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	struct hdb_rec r;
+	const char *why;
+
+	if (hdb_rec_decode(HDB_T_TLS, HDB_L_AUTO, key.data, key.len,
+	    val.data, val.len, &r, &why) == 0)
+		gen_keep(arg, r.u.tls.payload, r.u.tls.payload_len);
+	return 0;
+}
+
+/* A payload file, or a hints DB whose tls records lend theirs. */
+static void
+gen_load(struct gen *g, const char *path)
+{
+	struct hdb *h;
+	FILE *fp;
+	size_t n;
+
+	if (hdb_detect(path) != NULL) {
+		h = open_or_die(NULL, path, HDB_O_RDONLY);
+		if (hdb_iterate(h, gen_keep_rec, g) == HDB_ERR)
+			errx(2, "iterate: %s", hdb_error(h));
+		hdb_close(h);
+		return;
+	}
+	if ((fp = fopen(path, "rb")) == NULL)
+		err(2, "%s", path);
+	n = fread(g->buf, 1, sizeof(g->buf), fp);
+	if (ferror(fp) || !feof(fp) || n == 0)
+		errx(2, "%s: unreadable, empty or too large", path);
+	fclose(fp);
+	gen_keep(g, g->buf, n);
+}
+
+static int
+gen(int argc, char **argv)
+{
+	struct gen *g = xcalloc(1, sizeof(*g));
+	struct hdb_datum k, v;
+	struct hdb_rec r;
+	struct hdb *h;
+	const char *errstr;
+	enum hdb_dbtype t;
+	uint64_t i, n;
+	int a;
+
+	if (argc < 7)
+		errx(2, "usage: gen DB BACKEND TYPE N SEED NOW [PAYLOAD...]");
+	if ((t = hdb_dbtype_from_name(argv[3])) != HDB_T_RETRY &&
+	    t != HDB_T_CALLOUT && t != HDB_T_TLS)
+		errx(2, "gen makes retry, callout and tls records");
+	n = (uint64_t)strtonum(argv[4], 1, 100000000, &errstr);
+	if (errstr == NULL)
+		g->state = (uint64_t)strtonum(argv[5], 0, INT32_MAX, &errstr);
+	if (errstr == NULL)
+		g->now = strtonum(argv[6], 946684800, 4294967295LL, &errstr);
+	if (errstr != NULL)
+		errx(2, "gen: N, SEED or NOW is %s", errstr);
+	for (a = 7; a < argc; a++)
+		gen_load(g, argv[a]);
+	if (t == HDB_T_TLS && g->npay == 0)
+		errx(2, "gen: tls needs payload files");
+	h = open_or_die(backend(argv[2]), argv[1], HDB_O_RDWR | HDB_O_CREATE);
+	for (i = 0; i < n; i++) {
+		memset(&r, 0, sizeof(r));
+		if (t == HDB_T_RETRY)
+			gen_retry(g, i, &r);
+		else if (t == HDB_T_CALLOUT)
+			gen_callout(g, i, &r);
+		else
+			gen_tls(g, i, &r);
+		k.data = (const uint8_t *)g->key;
+		k.len = strlen(g->key) + 1;
+		v.data = g->rec;
+		if ((v.len = hdb_rec_encode(&r, HDB_L_LEGACY, g->rec,
+		    sizeof(g->rec))) == 0)
+			errx(2, "gen: cannot encode record %llu",
+			    (unsigned long long)i);
+		if (hdb_put(h, k, v) != HDB_OK)
+			errx(2, "put: %s", hdb_error(h));
+	}
+	hdb_close(h);
+	for (i = 0; i < g->npay; i++) {
+		free(g->pay[i]);
+		SSL_SESSION_free(g->sess[i]);
+	}
+	free(g->pay);
+	free(g->paylen);
+	free(g->sess);
+	free(g);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -273,5 +618,9 @@ main(int argc, char **argv)
 		return put(argc - 1, argv + 1);
 	if (strcmp(argv[1], "del") == 0)
 		return del(argc - 1, argv + 1);
+	if (strcmp(argv[1], "gen") == 0)
+		return gen(argc - 1, argv + 1);
+	if (strcmp(argv[1], "writer") == 0)
+		return writer(argc - 1, argv + 1);
 	errx(2, "unknown subcommand %s", argv[1]);
 }

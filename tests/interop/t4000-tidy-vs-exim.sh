@@ -20,7 +20,7 @@ dbs() { ls "$SPOOL_EX/db" | grep -v '\.lockfile$'; }
 fresh() {
 	rm -rf base ex co hd &&
 	copy_spool base &&
-	{ [ "$1" = 0 ] || "$HELPER" age "$TRASH/base/db/$2" "$2" "$1"; } &&
+	{ [ "$1" = 0 ] || "$HELPER" age "$PWD/base/db/$2" "$2" "$1"; } &&
 	cp -a base ex && cp -a base co && cp -a base hd
 }
 
@@ -28,29 +28,27 @@ fresh() {
 run3() {
 	db=$1
 	shift
-	"$EXIM_TIDY" "$@" "$TRASH/ex" "$db" >ex.raw 2>&1
+	"$EXIM_TIDY" "$@" "$PWD/ex" "$db" >ex.raw 2>&1
 	echo $? >ex.rc
-	"$COMPAT_TIDY" "$@" "$TRASH/co" "$db" >co.raw 2>&1
+	"$COMPAT_TIDY" "$@" "$PWD/co" "$db" >co.raw 2>&1
 	echo $? >co.rc
-	"$HINTSDB" tidy -v "$@" "$TRASH/hd" "$db" >hd.out 2>hd.err
+	"$HINTSDB" tidy -v "$@" "$PWD/hd" "$db" >hd.out 2>hd.err
 	echo $? >hd.rc
-	sed "s|$TRASH/ex/|SPOOL/|" ex.raw >ex.out
-	sed "s|$TRASH/co/|SPOOL/|" co.raw >co.out
+	sed "s|$PWD/ex/|SPOOL/|" ex.raw >ex.out
+	sed "s|$PWD/co/|SPOOL/|" co.raw >co.out
 }
 
 # Exim prints keys raw; ours are escaped (a pre-4.98.1 ETRN key ends in \n)
 esc_exim() {
-	python3 -c '
-import sys
-d = open(sys.argv[1], "rb").read()
-d = d.replace(b"\n (too old)", b"\\n (too old)")
-sys.stdout.buffer.write(d)' "$1"
+	sed ':a;N;$!ba;s/\n (too old)/\\n (too old)/g' "$1"
 }
 
-# same_result DB: the real exim_dumpdb reads all three alike (and exits 0)
+# same_result DB [RC]: the real exim_dumpdb reads all three alike, and
+# exits RC (0 unless said)
 same_result() {
 	for s in ex co hd; do
-		"$EXIM_DUMP" "$TRASH/$s" "$1" >"$s.dump" 2>"$s.dumperr" || {
+		"$EXIM_DUMP" "$PWD/$s" "$1" >"$s.dump" 2>"$s.dumperr"
+		[ $? = "${2:-0}" ] || {
 			echo "exim_dumpdb fails on $s/$1"; cat "$s.dumperr"
 			return 1; }
 		sort "$s.dump" >"$s.sorted"
@@ -60,33 +58,39 @@ same_result() {
 }
 
 same_output() {
-	esc_exim ex.out >ex.esc &&
+	if grep -q "^deleted etrn-" ex.out; then esc_exim ex.out >ex.esc
+	else cp ex.out ex.esc; fi &&
 	{ cmp -s ex.esc co.out || { diff ex.esc co.out; return 1; }; } &&
 	[ "$(cat ex.rc)" = "$(cat co.rc)" ]
 }
 
+# le N VALUE: VALUE as N little-endian bytes, in hex
+le() {
+	printf "%016x" "$2" | awk -v n="$1" '{
+		s = substr($0, length($0) - 2 * n + 1); o = ""
+		for (i = length(s) - 1; i > 0; i -= 2) o = o substr(s, i, 2)
+		print o }'
+}
+hexstr() { printf "%s" "$1" | od -An -tx1 | tr -d " \n"; }
+
 # hexval TYPE ARGS: a legacy record in hex
 #   wait TIME COUNT SEQ IDS...      retry TIME TEXT
 hexval() {
-	python3 - "$@" <<-'PY'
-	import struct, sys
-	a = sys.argv[1:]
-	if a[0] == "wait":
-	    ids = "".join(a[4:]).encode()
-	    b = struct.pack("<qii", int(a[1]), int(a[2]), int(a[3])) + ids + bytes(8)
-	else:
-	    t = int(a[1])
-	    b = struct.pack("<qqqqIii", t, t, t, t + 900, 0, -44, 0) + a[2].encode() + bytes(4)
-	print(b.hex())
-	PY
+	if [ "$1" = wait ]; then
+		t=$2 c=$3 q=$4
+		shift 4
+		echo "$(le 8 "$t")$(le 4 "$c")$(le 4 "$q")$(hexstr "$(echo "$@" |
+		    tr -d " ")")0000000000000000"
+	else
+		echo "$(le 8 "$2")$(le 8 "$2")$(le 8 "$2")$(le 8 $(($2 + 900)))$(
+		    le 4 0)$(le 4 -44)$(le 4 0)$(hexstr "$3")00000000"
+	fi
 }
 
 # ids N PREFIX: N 16-character message IDs, one a line
 ids() {
-	python3 -c '
-import sys
-for i in range(int(sys.argv[1])):
-    print("1%s%03dA-%06d-%02d" % (sys.argv[2], i, i, i % 100))' "$1" "$2"
+	awk -v n="$1" -v p="$2" 'BEGIN { for (i = 0; i < n; i++)
+		printf "1%s%03dA-%06d-%02d\n", p, i, i, i % 100 }'
 }
 
 # newdb SPOOL DB: an empty spool with a lockfile, for hand-made records
@@ -94,7 +98,7 @@ newdb() {
 	mkdir -p "$1/db" "$1/input" && : >"$1/db/$2.lockfile"
 }
 
-put() { "$HELPER" put "$TRASH/$1" bdb "$(hexkey "$2")" "$3"; }
+put() { "$HELPER" put "$PWD/$1" bdb "$(hexkey "$2")" "$3"; }
 
 run_test "every sample DB, fresh: same output, same result" '
 	for db in $(dbs); do
@@ -116,10 +120,9 @@ run_test "-t 7d on records 8 days old, -t 1w2d on the same: alike" '
 	for db in $(dbs); do
 		fresh $((8 * DAY)) "$db" && run3 "$db" -t 7d || exit 1
 		same_output && same_result "$db" || { echo "$db 7d"; exit 1; }
-		fresh $((8 * DAY)) "$db" && run3 "$db" -t 1w2d || exit 1
-		same_output && same_result "$db" || { echo "$db 1w2d"; exit 1; }
-		! grep -q "too old" co.out || { echo "$db deleted"; exit 1; }
-	done
+	done &&
+	fresh $((8 * DAY)) retry && run3 retry -t 1w2d && same_output &&
+	same_result retry && ! grep -q "too old" co.out
 '
 run_test "-t with hours and minutes, bare numbers refused alike" '
 	fresh $((3 * 3600)) retry && run3 retry -t 2h30m && same_output &&
@@ -159,12 +162,24 @@ run_test "split spool: -D files in input/<6th char>/ count as present" '
 	run3 wait-remote_smtp && same_output && same_result wait-remote_smtp &&
 	grep -q "^updated 127.0.0.1" co.out && grep -q 1xWlA6-0004Fj-06 hd.dump
 '
+run_test "no lockfile, or a lockfile but no DB: Exim's messages and status" '
+	rm -rf ex co && mkdir -p ex/db co/db hd/db &&
+	"$EXIM_TIDY" "$PWD/ex" retry >ex.raw; echo $? >ex.rc
+	"$COMPAT_TIDY" "$PWD/co" retry >co.raw; echo $? >co.rc
+	sed "s|$PWD/ex/|SPOOL/|" ex.raw >ex.out && sed "s|$PWD/co/|SPOOL/|" co.raw >co.out &&
+	same_output && [ "$(cat co.rc)" = 1 ] &&
+	: >ex/db/retry.lockfile && : >co/db/retry.lockfile &&
+	"$EXIM_TIDY" "$PWD/ex" retry >ex.raw; echo $? >ex.rc
+	"$COMPAT_TIDY" "$PWD/co" retry >co.raw; echo $? >co.rc
+	sed "s|$PWD/ex/|SPOOL/|" ex.raw >ex.out && sed "s|$PWD/co/|SPOOL/|" co.raw >co.out &&
+	same_output && [ "$(cat co.rc)" = 0 ] && [ ! -e co/db/retry ]
+'
 run_test "count over 50 and sequence over 1000: reported alike, kept" '
 	now=$(date +%s) && rm -rf ex co hd && newdb base wait-t &&
 	put base/db/wait-t big "$(hexval wait $now 60 0 $(ids 50 c))" &&
 	put base/db/wait-t seq "$(hexval wait $now 1 1001 $(ids 1 d))" &&
 	cp -a base ex && cp -a base co && cp -a base hd &&
-	run3 wait-t && same_output && same_result wait-t &&
+	run3 wait-t && same_output && same_result wait-t 1 &&
 	grep -q "^  count=60=0x3c max=50" co.out &&
 	grep -q "^  sequence=1001=0x3e9 max=1000" co.out &&
 	[ "$(cat hd.rc)" = 1 ] && [ "$(grep -c "corrupt record" hd.err)" = 2 ]
@@ -185,49 +200,44 @@ run_test "empty main record takes over its continuations alike" '
 	grep -q "^renamed h:1" co.out && grep -q "^updated h$" co.out &&
 	grep -q "^renamed g:0" co.out
 '
-run_test "Exim 4.96 loses live IDs of a 60-ID wait set; hintsdb keeps all" '
+run_test "Exim 4.96 mangles a 60-ID wait set (49 live); hintsdb keeps the 49" '
 	now=$(date +%s) && rm -rf base ex hd && newdb base wait-t &&
 	ids 60 p >all &&
-	python3 -c "
-import random
-random.seed(1)
-dead = set(random.sample(range(60), 11))
-for i, l in enumerate(open(\"all\")):
-    if i not in dead: print(l.strip())" >live &&
+	sed "5d;8d;17d;24d;29d;32d;37d;49d;52d;55d;56d" all >live &&
 	[ "$(wc -l <live)" = 49 ] &&
 	for i in $(cat live); do : >base/input/$i-D; done &&
 	put base/db/wait-t host "$(hexval wait $now 10 1 $(sed -n 51,60p all))" &&
 	put base/db/wait-t host:0 "$(hexval wait $now 50 0 $(sed -n 1,50p all))" &&
 	cp -a base ex && cp -a base hd &&
-	"$EXIM_TIDY" "$TRASH/ex" wait-t >ex.out &&
-	"$HINTSDB" tidy -q "$TRASH/hd" wait-t &&
+	"$EXIM_TIDY" "$PWD/ex" wait-t >ex.out &&
+	"$HINTSDB" tidy -q "$PWD/hd" wait-t &&
 	for s in ex hd; do
-		"$EXIM_DUMP" "$TRASH/$s" wait-t >$s.dump || exit 1
+		"$EXIM_DUMP" "$PWD/$s" wait-t >$s.dump || exit 1
 		tr " " "\n" <$s.dump | grep -- "-.*-" >$s.ids
 	done &&
 	sort hd.ids | uniq -d >hd.dup && [ ! -s hd.dup ] &&
 	sort hd.ids | cmp - "$(sort live >live.s; echo live.s)" &&
 	grep "^host:0 " hd.dump | tr " " "\n" | grep -- - >hd.cont &&
 	sed -n 1,50p all | grep -Fx -f hd.cont | cmp - hd.cont &&
-	sort ex.ids | uniq -d >ex.dup && [ -s ex.dup ] &&
-	! sort -u ex.ids | cmp -s - live.s &&
-	echo "Exim duplicated $(wc -l <ex.dup) IDs and lost" \
-	    "$(sort -u ex.ids | comm -13 - live.s | wc -l) live ones"
+	sort -u ex.ids | comm -13 - live.s >ex.lost && [ -s ex.lost ] &&
+	echo "Exim 4.96 lost $(wc -l <ex.lost) of 49 live IDs and wrote" \
+	    "$(sort -u ex.ids | comm -23 - live.s | wc -l) IDs that were" \
+	    "never there or are duplicates ($(sort ex.ids | uniq -d | wc -l))"
 '
 run_test "retry key with a 23-character ID: Exim keeps it, hintsdb does not" '
 	now=$(date +%s) && rm -rf base ex hd && newdb base retry &&
-	put base/db/retry "T:h:192.0.2.1:1xWlA5-00000000004FR-002Y" \
+	put base/db/retry "T:h:192.0.2.1:1xWlA5-000000004FR-002Y" \
 	    "$(hexval retry $now gone)" &&
-	put base/db/retry "T:h:192.0.2.1:1xWlA5-00000000004FV-002i" \
+	put base/db/retry "T:h:192.0.2.1:1xWlA5-000000004FV-002i" \
 	    "$(hexval retry $now live)" &&
-	: >base/input/1xWlA5-00000000004FV-002i-D &&
+	: >base/input/1xWlA5-000000004FV-002i-D &&
 	cp -a base ex && cp -a base hd &&
-	"$EXIM_TIDY" "$TRASH/ex" retry >ex.out &&
+	"$EXIM_TIDY" "$PWD/ex" retry >ex.out &&
 	! grep -q "no message" ex.out &&
-	"$HINTSDB" tidy -v "$TRASH/hd" retry >hd.out &&
-	grep -q "deleted .T:h:192.0.2.1:1xWlA5-00000000004FR-002Y. (no message)" \
+	"$HINTSDB" tidy -v "$PWD/hd" retry >hd.out &&
+	grep -q "deleted .T:h:192.0.2.1:1xWlA5-000000004FR-002Y. (no message)" \
 	    hd.out &&
-	"$EXIM_DUMP" "$TRASH/hd" retry >hd.dump &&
+	"$EXIM_DUMP" "$PWD/hd" retry >hd.dump &&
 	grep -q 4FV-002i hd.dump && ! grep -q 4FR-002Y hd.dump
 '
 test_done

@@ -1,0 +1,676 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""run.py - `make bench`: hintsdb against Exim's own tools, side by side.
+
+Generates (once, cached under bench/work/) deterministic legacy-layout
+Berkeley DB spools with the project's test helper (hdb-test gen): retry and
+callout DBs of 100,000 and 1,000,000 records with time stamps spread over
+the 60 days before today, a tls DB of 100,000 sessions cloned from the real
+captured sessions in tests/data/tls and examples/spool, and the 100,000
+retry records again in GDBM, tdb and SQLite files (hdb-test copy).
+
+Every command runs under bench/prober.c, which gives wall, user and system
+time, peak RSS (wait4) and the longest time a concurrent prober trying
+F_SETLK F_WRLCK every millisecond had to wait for the write lock.  The
+commands of one group run alternately, in forward then reverse order,
+--runs times after one warm-up round; we report medians, min-max and, for
+each pair, the median and range of the per-round ratios.
+
+Writes bench/RESULTS.md and bench/results.json.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DAY = 86400
+GEN_VERSION = 1          # bump when hdb-test gen changes its output
+EXIM_DUMPDB = "/usr/sbin/exim_dumpdb"
+EXIM_TIDYDB = "/usr/sbin/exim_tidydb"
+SEEDS = {"retry": 1, "callout": 2, "tls": 3}
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+def fmt_n(n):
+    return "1M" if n == 1000000 else "%dk" % (n // 1000) if n % 1000 == 0 \
+        else str(n)
+
+
+class Bench:
+    def __init__(self, a):
+        self.a = a
+        self.work = os.path.abspath(a.work)
+        self.hintsdb = os.path.abspath(os.path.join(a.bin, "hintsdb"))
+        self.helper = os.path.abspath(os.path.join(a.build, "helper",
+                                                   "hdb-test"))
+        bb = os.path.abspath(os.path.join(a.build, "bench"))
+        self.prober = os.path.join(bb, "prober")
+        self.scan = os.path.join(bb, "scan")
+        self.tlsdec = os.path.join(bb, "tlsdec")
+        self.now = int(time.time()) // DAY * DAY
+        env = {k: v for k, v in os.environ.items() if k != "TZ"}
+        env["LC_ALL"] = "C"
+        self.env = env
+        self.results = {"datasets": {}, "groups": [], "checks": {},
+                        "notes": []}
+
+    # ---------------------------------------------------------------- data
+    def run_quiet(self, argv, **kw):
+        r = subprocess.run(argv, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, **kw)
+        if r.returncode != 0:
+            raise SystemExit("bench: %s failed (%d): %s" %
+                             (" ".join(argv), r.returncode, r.stderr.strip()))
+        return r.stdout
+
+    def spool(self, name):
+        return os.path.join(self.work, name)
+
+    def make_spool_dirs(self, sp, dbname):
+        os.makedirs(os.path.join(sp, "db"), exist_ok=True)
+        os.makedirs(os.path.join(sp, "input"), exist_ok=True)
+        lock = os.path.join(sp, "db", dbname + ".lockfile")
+        if not os.path.exists(lock):
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT, 0o640)
+            os.close(fd)
+
+    def cached(self, sp, stamp):
+        try:
+            with open(os.path.join(sp, "STAMP")) as f:
+                old = json.load(f)
+        except (OSError, ValueError):
+            return False
+        # A day-old set is still good: tidy -t 30d then deletes 31/60.
+        return all(old.get(k) == v for k, v in stamp.items()
+                   if k != "now") and self.now - old.get("now", 0) <= DAY
+
+    def tls_payloads(self):
+        d = os.path.join(TOP, "tests", "data", "tls")
+        files = sorted(os.path.join(d, f) for f in os.listdir(d)
+                       if f.endswith(".der") or (f.endswith(".bin") and
+                                                 "placeholder" not in f))
+        real = os.path.join(TOP, "examples", "spool", "db", "tls")
+        return files + ([real] if os.path.exists(real) else [])
+
+    def dataset(self, typ, n, backend="bdb"):
+        """Spool with db/<typ> of n records; generated or copied once."""
+        name = "%s-%s" % (typ, fmt_n(n)) + ("" if backend == "bdb" else
+                                            "-" + backend)
+        sp = self.spool(name)
+        stamp = {"gen": GEN_VERSION, "type": typ, "n": n,
+                 "seed": SEEDS[typ], "backend": backend, "now": self.now}
+        src = None
+        if backend != "bdb":
+            src = self.dataset(typ, n)
+            with open(os.path.join(src, "STAMP")) as f:
+                stamp["now"] = json.load(f)["now"]
+        pays = self.tls_payloads() if typ == "tls" else []
+        if typ == "tls":
+            stamp["payloads"] = [os.path.basename(p) for p in pays]
+        if not self.cached(sp, stamp):
+            t0 = time.time()
+            shutil.rmtree(sp, ignore_errors=True)
+            self.make_spool_dirs(sp, typ)
+            db = os.path.join(sp, "db", typ)
+            if backend == "bdb":
+                self.run_quiet([self.helper, "gen", db, "bdb", typ, str(n),
+                                str(SEEDS[typ]), str(self.now)] + pays)
+            else:
+                self.run_quiet([self.helper, "copy",
+                                os.path.join(src, "db", typ), typ, db,
+                                backend, "legacy"])
+            with open(os.path.join(sp, "STAMP"), "w") as f:
+                json.dump(stamp, f)
+            log("generated %s in %.1f s" % (name, time.time() - t0))
+        db = os.path.join(sp, "db", typ)
+        with open(os.path.join(sp, "STAMP")) as f:
+            gen_now = json.load(f)["now"]
+        info = {"path": os.path.relpath(db, TOP), "records": n,
+                "type": typ, "backend": backend,
+                "file_bytes": os.path.getsize(db),
+                "generated_for": datetime.datetime.fromtimestamp(
+                    gen_now, datetime.timezone.utc).strftime("%Y-%m-%d")}
+        if backend == "bdb":
+            info["scan"] = self.run_quiet([self.scan, db]).strip()
+        self.results["datasets"][name] = info
+        return sp
+
+    # ------------------------------------------------------------- measure
+    def probe(self, argv, lockfile=None, env=None, out="/dev/null"):
+        errf = os.path.join(self.work, "last.err")
+        cmd = [self.prober, "-o", out, "-e", errf]
+        if lockfile is not None:
+            cmd += ["-l", lockfile]
+        r = subprocess.run(cmd + ["--"] + argv, stdout=subprocess.PIPE,
+                           text=True, env=env or self.env)
+        if r.returncode != 0:
+            raise SystemExit("bench: prober failed on %s" % " ".join(argv))
+        m = json.loads(r.stdout)
+        with open(errf, errors="replace") as f:
+            m["stderr"] = f.read()[-300:]
+        return m
+
+    def group(self, name, cmds, pairs, runs=None, warmup=True, setup=None,
+              after=None, note=None):
+        """Run cmds (dicts: name, argv, lock, env) alternately.
+
+        setup(cmd) runs before each run, outside the timing, and may return
+        replacement argv/lockfile; after(cmd, m) may add fields to m.
+        """
+        runs = runs or self.a.runs
+        log("%s: %d command(s) x %d run(s)%s" %
+            (name, len(cmds), runs, " + warm-up" if warmup else ""))
+        samples = {c["name"]: [] for c in cmds}
+        rounds = ([-1] if warmup else []) + list(range(runs))
+        for r in rounds:
+            order = cmds if r % 2 == 0 else list(reversed(cmds))
+            for c in order:
+                argv, lock = c["argv"], c.get("lock")
+                if setup is not None:
+                    argv, lock = setup(c)
+                m = self.probe(argv, lock, c.get("env"))
+                if m["status"] != 0 and not c.get("may_fail"):
+                    raise SystemExit("bench: %s exited %d: %s" %
+                                     (" ".join(argv), m["status"],
+                                      m["stderr"]))
+                if after is not None:
+                    after(c, m)
+                if r >= 0:
+                    samples[c["name"]].append(m)
+        g = {"name": name, "runs": runs, "warmup": warmup, "commands": [],
+             "ratios": []}
+        if note:
+            g["note"] = note
+        for c in cmds:
+            s = samples[c["name"]]
+            ent = {"name": c["name"], "argv": c["argv"],
+                   "env": c.get("env_note", "default (TZ unset)"),
+                   "samples": s, "stats": {}}
+            for k in ("wall_ms", "cpu_ms", "maxrss_kib", "lock_max_wait_ms",
+                      "lock_blocked_ms") + tuple(c.get("extra", ())):
+                vals = [x["user_ms"] + x["sys_ms"] if k == "cpu_ms" else
+                        x.get(k) for x in s]
+                vals = [v for v in vals if v is not None]
+                if vals:
+                    ent["stats"][k] = {"median": statistics.median(vals),
+                                       "min": min(vals), "max": max(vals)}
+            g["commands"].append(ent)
+        for a_name, b_name in pairs:
+            ra = [x / y for x, y in
+                  zip([m["wall_ms"] for m in samples[a_name]],
+                      [m["wall_ms"] for m in samples[b_name]]) if y > 0]
+            if ra:
+                g["ratios"].append({"a": a_name, "b": b_name,
+                                    "median": statistics.median(ra),
+                                    "min": min(ra), "max": max(ra)})
+        self.results["groups"].append(g)
+        return g
+
+    # -------------------------------------------------------------- checks
+    def same_output(self, sp, db):
+        """hintsdb's exim format equals exim_dumpdb's, byte for byte."""
+        env = dict(self.env, TZ="UTC")
+        outs = []
+        for argv in ([EXIM_DUMPDB, sp, db],
+                     [self.hintsdb, "dump", "--format=exim", sp, db]):
+            p = os.path.join(self.work, "cmp.%d" % len(outs))
+            with open(p, "w") as f:
+                subprocess.run(argv, stdout=f, stderr=subprocess.DEVNULL,
+                               env=env, check=True)
+            outs.append(p)
+        r = subprocess.run(["cmp", "-s"] + outs).returncode == 0
+        size = os.path.getsize(outs[0])
+        for p in outs:
+            os.unlink(p)
+        return {"identical": r, "bytes": size}
+
+    # -------------------------------------------------------------- groups
+    def dump_group(self, typ, n):
+        sp = self.dataset(typ, n)
+        db = os.path.join(sp, "db", typ)
+        lock = db + ".lockfile"
+        h = self.hintsdb
+        tz = dict(self.env, TZ="UTC")
+        cmds = [
+            {"name": "scan", "argv": [self.scan, db], "lock": lock},
+            {"name": "hintsdb-exim",
+             "argv": [h, "dump", "--format=exim", sp, typ], "lock": lock},
+            {"name": "exim_dumpdb", "argv": [EXIM_DUMPDB, sp, typ],
+             "lock": lock},
+            {"name": "exim_dumpdb-TZ", "argv": [EXIM_DUMPDB, sp, typ],
+             "lock": lock, "env": tz, "env_note": "TZ=UTC"},
+            {"name": "hintsdb-text", "argv": [h, "dump", sp, typ],
+             "lock": lock},
+            {"name": "hintsdb-json",
+             "argv": [h, "dump", "--format=json", sp, typ], "lock": lock},
+        ]
+        pairs = [("exim_dumpdb", "hintsdb-exim"),
+                 ("exim_dumpdb-TZ", "hintsdb-exim"),
+                 ("hintsdb-exim", "scan"), ("hintsdb-text", "scan"),
+                 ("hintsdb-json", "scan")]
+        return self.group("dump %s %s" % (typ, fmt_n(n)), cmds, pairs)
+
+    def tidy_group(self, typ, n):
+        src = self.dataset(typ, n)
+        tmp = {"hintsdb-tidy": self.spool("tidy-a"),
+               "exim_tidydb": self.spool("tidy-b")}
+
+        def setup(c):
+            sp = tmp[c["name"]]
+            shutil.rmtree(sp, ignore_errors=True)
+            shutil.copytree(src, sp)
+            os.sync()
+            argv = [x if x != "@SPOOL@" else sp for x in c["argv"]]
+            return argv, os.path.join(sp, "db", typ + ".lockfile")
+
+        def after(c, m):
+            sp = tmp[c["name"]]
+            out = self.run_quiet([self.scan, os.path.join(sp, "db", typ)])
+            m["left"] = int(out.split()[0])
+            m["deleted"] = n - m["left"]
+            if c["name"] == "hintsdb-tidy":
+                try:
+                    with open(os.path.join(self.work, "tidy.json")) as f:
+                        t = json.loads(f.read().strip().splitlines()[-1])
+                    m["tidy_max_write_hold_ms"] = t.get("max_lock_held_ms")
+                    m["tidy_read_hold_ms"] = t.get("read_lock_held_ms")
+                    m["tidy_lock_holds"] = t.get("lock_holds")
+                except (OSError, ValueError, IndexError):
+                    pass
+
+        cmds = [{"name": "hintsdb-tidy",
+                 "argv": [self.hintsdb, "tidy", "--format=json", "-t", "30d",
+                          "@SPOOL@", typ],
+                 "extra": ("deleted", "tidy_max_write_hold_ms",
+                           "tidy_read_hold_ms", "tidy_lock_holds")},
+                {"name": "exim_tidydb",
+                 "argv": [EXIM_TIDYDB, "-t", "30d", "@SPOOL@", typ],
+                 "extra": ("deleted",)}]
+        # hintsdb tidy's JSON summary goes to a file we read back.
+        orig_probe = self.probe
+
+        def probe(argv, lock=None, env=None, out="/dev/null"):
+            if argv[:2] == [self.hintsdb, "tidy"]:
+                out = os.path.join(self.work, "tidy.json")
+            return orig_probe(argv, lock, env, out)
+        self.probe = probe
+        try:
+            g = self.group("tidy %s %s" % (typ, fmt_n(n)), cmds,
+                           [("hintsdb-tidy", "exim_tidydb")], setup=setup,
+                           after=after,
+                           note="fresh copy of the spool before every run, "
+                           "outside the timing")
+        finally:
+            self.probe = orig_probe
+            for sp in tmp.values():
+                shutil.rmtree(sp, ignore_errors=True)
+        return g
+
+    def backend_group(self, n):
+        cmds = []
+        for be in ("bdb", "gdbm", "tdb", "sqlite"):
+            sp = self.dataset("retry", n, be)
+            for fmt in ("exim", "json"):
+                cmds.append({"name": "%s-%s" % (be, fmt),
+                             "argv": [self.hintsdb, "dump", "--format=" + fmt,
+                                      sp, "retry"],
+                             "lock": os.path.join(sp, "db",
+                                                  "retry.lockfile")})
+        pairs = [("%s-%s" % (be, f), "bdb-" + f) for f in ("exim", "json")
+                 for be in ("gdbm", "tdb", "sqlite")]
+        return self.group("dump retry %s by backend" % fmt_n(n), cmds, pairs,
+                          note="the same records, copied with hdb-test copy; "
+                          "SQLite locks itself (no lockfile), so its lock "
+                          "column is empty")
+
+    def tls_group(self, n):
+        sp = self.dataset("tls", n)
+        db = os.path.join(sp, "db", "tls")
+        lock = db + ".lockfile"
+        h = self.hintsdb
+
+        def after(c, m):
+            if c["name"].startswith("tlsdec"):
+                with open(os.path.join(self.work, "tlsdec.json")) as f:
+                    t = json.load(f)
+                m.update({k: t[k] for k in ("decode_ms", "decoded",
+                                            "partial", "failed")})
+
+        cmds = [{"name": "scan", "argv": [self.scan, db], "lock": lock},
+                {"name": "tlsdec", "argv": [self.tlsdec, db],
+                 "extra": ("decode_ms",)},
+                {"name": "tlsdec-json", "argv": [self.tlsdec, "-j", db],
+                 "extra": ("decode_ms",)},
+                {"name": "hintsdb-json",
+                 "argv": [h, "dump", "--format=json", sp, "tls"],
+                 "lock": lock},
+                {"name": "exim_dumpdb", "argv": [EXIM_DUMPDB, sp, "tls"],
+                 "lock": lock}]
+        # Estimate first: a slow decoder would make 5 rounds take too long.
+        m = self.probe([self.tlsdec, db], out=os.path.join(self.work,
+                                                          "tlsdec.json"))
+        est = m["wall_ms"] / 1000.0
+        runs, warm, note = None, True, None
+        if est * len(cmds) * (self.a.runs + 1) > self.a.budget:
+            runs, warm = 1, False
+            note = ("one run only, no warm-up: a first decode of all %d "
+                    "sessions took %.1f s, so %d rounds would exceed the "
+                    "%d s budget" % (n, est, self.a.runs + 1, self.a.budget))
+            log(note)
+        orig_probe = self.probe
+
+        def probe(argv, lock=None, env=None, out="/dev/null"):
+            if argv[0] == self.tlsdec:
+                out = os.path.join(self.work, "tlsdec.json")
+            return orig_probe(argv, lock, env, out)
+        self.probe = probe
+        try:
+            return self.group("tls %s" % fmt_n(n), cmds,
+                              [("hintsdb-json", "scan"),
+                               ("exim_dumpdb", "hintsdb-json")],
+                              runs=runs, warmup=warm, after=after, note=note)
+        finally:
+            self.probe = orig_probe
+
+    # ------------------------------------------------------------- machine
+    def machine(self):
+        cpu = "unknown"
+        try:
+            with open("/proc/cpuinfo") as f:
+                for line in f:
+                    if line.startswith("model name"):
+                        cpu = line.split(":", 1)[1].strip()
+                        break
+        except OSError:
+            pass
+        with open("/proc/meminfo") as f:
+            mem = int(f.readline().split()[1]) // 1024
+        git = subprocess.run(["git", "-C", TOP, "rev-parse", "--short",
+                              "HEAD"], stdout=subprocess.PIPE, text=True,
+                             stderr=subprocess.DEVNULL).stdout.strip()
+        exim = subprocess.run(["dpkg-query", "-W", "-f", "${Version}",
+                               "exim4-base"], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+        return {"cpu": cpu, "cores": os.cpu_count(),
+                "kernel": platform.release(), "mem_mib": mem,
+                "git_head": git, "exim4_base": exim.stdout.strip(),
+                "localtime": os.path.realpath("/etc/localtime"),
+                "loadavg_start": os.getloadavg()}
+
+
+def stat(g, cmd, key="wall_ms", what="median"):
+    for c in g["commands"]:
+        if c["name"] == cmd:
+            s = c["stats"].get(key)
+            return None if s is None else s[what]
+    return None
+
+
+def ratio(g, a, b):
+    for r in g["ratios"]:
+        if r["a"] == a and r["b"] == b:
+            return r
+    return None
+
+
+def find(res, name):
+    for g in res["groups"]:
+        if g["name"] == name:
+            return g
+    return None
+
+
+def targets(res, big):
+    t = []
+    d = find(res, "dump retry %s" % fmt_n(big))
+
+    def add(what, value, limit, ok, unit="", why=""):
+        t.append({"target": what, "value": value, "limit": limit,
+                  "met": ok, "unit": unit, "note": why})
+
+    if d is not None:
+        for a, lim, label in (("exim_dumpdb", 10,
+                               "dump --format=exim vs exim_dumpdb "
+                               "(default env): speed-up"),
+                              ("exim_dumpdb-TZ", 2,
+                               "dump --format=exim vs exim_dumpdb TZ=UTC: "
+                               "speed-up")):
+            r = stat(d, a) / stat(d, "hintsdb-exim")
+            add(label, r, ">= %g x" % lim, r >= lim, "x")
+        scan = stat(d, "scan")
+        for f, lim in (("exim", 3), ("text", 6), ("json", 6)):
+            r = stat(d, "hintsdb-" + f) / scan
+            add("dump --format=%s / bare scan" % f, r, "<= %g x" % lim,
+                r <= lim, "x")
+        for f in ("exim", "text", "json"):
+            w = stat(d, "hintsdb-" + f, "lock_max_wait_ms")
+            add("read lock during dump --format=%s / bare scan time" % f,
+                w / scan, "<= 2 x", w / scan <= 2, "x",
+                "lock %.0f ms (prober), scan %.0f ms" % (w, scan))
+        rss = stat(d, "hintsdb-exim", "maxrss_kib")
+        add("dump memory (peak RSS, exim format)", rss / 1024.0,
+            "bounded by the records read", None, "MiB",
+            "see the memory bound below")
+    tg = find(res, "tidy retry %s" % fmt_n(big))
+    if tg is not None:
+        a, b = stat(tg, "hintsdb-tidy"), stat(tg, "exim_tidydb")
+        add("tidy wall time vs exim_tidydb", a / b, "<= 1 x", a <= b, "x")
+        ra = stat(tg, "hintsdb-tidy", "maxrss_kib")
+        rb = stat(tg, "exim_tidydb", "maxrss_kib")
+        add("tidy peak RSS vs exim_tidydb", ra / rb, "<= 0.333 x",
+            ra * 3 <= rb, "x", "%.1f vs %.1f MiB" % (ra / 1024, rb / 1024))
+        w = stat(tg, "hintsdb-tidy", "tidy_max_write_hold_ms", "max")
+        if w is not None:
+            add("tidy longest write-lock hold (its own count, worst run)", w,
+                "<= 100 ms", w <= 100, "ms")
+        w = stat(tg, "hintsdb-tidy", "lock_max_wait_ms", "max")
+        r = stat(tg, "hintsdb-tidy", "tidy_read_hold_ms")
+        add("tidy longest wait of a would-be writer (prober, worst run)", w,
+            "<= 100 ms", w <= 100, "ms",
+            "includes the read-locked scan (median %s ms), which also "
+            "blocks writers" % ("%.0f" % r if r is not None else "?"))
+    tl = find(res, "tls %s" % fmt_n(100000))
+    if tl is not None:
+        dec = stat(tl, "tlsdec", "decode_ms")
+        if dec is not None:
+            add("100k tls sessions decoded (hdb_tls_decode only)",
+                dec / 1000.0, "< 1 s", dec < 1000, "s")
+        js = stat(tl, "hintsdb-json")
+        add("dump --format=json of 100k tls sessions (whole command)",
+            js / 1000.0, "< 1 s", js < 1000, "s")
+    return t
+
+
+# ------------------------------------------------------------------ report
+def ms(v):
+    if v is None:
+        return "–"
+    return "%.0f" % v if v >= 100 else "%.1f" % v if v >= 10 else "%.2f" % v
+
+
+def rng(s):
+    return "%s–%s" % (ms(s["min"]), ms(s["max"])) if s else "–"
+
+
+def write_md(res, path):
+    m = res["machine"]
+    L = []
+    L.append("# hintsdb benchmark results\n")
+    L.append("Generated by `make bench` (bench/run.py) on %s UTC, git %s%s."
+             % (res["date"], m["git_head"], " (tree with local changes)"
+                if res.get("dirty") else ""))
+    L.append("")
+    L.append("Machine: %s, %d cores, %d MiB RAM, Linux %s; Debian exim4 %s "
+             "(Berkeley DB 5.3); /etc/localtime -> %s.  Load average at "
+             "start %s, at end %s (the machine is shared, so wall times are "
+             "noisy: A/B runs alternate and we give medians and ranges)." %
+             (m["cpu"], m["cores"], m["mem_mib"], m["kernel"],
+              m["exim4_base"], m["localtime"],
+              "/".join("%.1f" % x for x in m["loadavg_start"]),
+              "/".join("%.1f" % x for x in m["loadavg_end"])))
+    L.append("")
+    L.append("Each group: one warm-up round, then %d rounds in which the "
+             "commands run one after the other, forward then reverse "
+             "order.  Output goes to /dev/null.  *wall* is fork to exit; "
+             "*cpu* is user + system; *lock wait* is the longest time a "
+             "prober trying `F_SETLK` F_WRLCK every 1 ms waited for the "
+             "write lock (Exim's view of the lock hold).  Ratios are the "
+             "median (and range) of the per-round ratios." % res["runs"])
+    L.append("")
+    L.append("## Targets (1,000,000 retry records unless said)\n")
+    L.append("| target | result | limit | met |")
+    L.append("|---|---|---|---|")
+    for t in res["targets"]:
+        v = t["value"]
+        val = "–" if v is None else ("%.2f %s" % (v, t["unit"])).strip()
+        met = "n/a" if t["met"] is None else "yes" if t["met"] else "**no**"
+        note = " (%s)" % t["note"] if t["note"] else ""
+        L.append("| %s | %s%s | %s | %s |" % (t["target"], val, note,
+                                              t["limit"], met))
+    L.append("")
+    for n in res.get("notes", []):
+        L.append(n)
+        L.append("")
+    L.append("## Datasets\n")
+    L.append("| name | records | backend | file size | generated for |")
+    L.append("|---|---|---|---|---|")
+    for k, d in res["datasets"].items():
+        L.append("| %s | %d | %s | %.1f MiB | %s |" %
+                 (k, d["records"], d["backend"], d["file_bytes"] / 2**20,
+                  d["generated_for"]))
+    L.append("")
+    for g in res["groups"]:
+        L.append("## %s\n" % g["name"])
+        if g.get("note"):
+            L.append(g["note"][0].upper() + g["note"][1:] + ".\n")
+        L.append("| command | wall ms median | wall min–max | cpu ms median "
+                 "| peak RSS MiB | lock wait ms median (min–max) |")
+        L.append("|---|---|---|---|---|---|")
+        for c in g["commands"]:
+            s = c["stats"]
+            lw = s.get("lock_max_wait_ms")
+            lock = "–" if lw is None or not c["samples"][0]["lock_probed"] \
+                else "%s (%s)" % (ms(lw["median"]), rng(lw))
+            rss = s.get("maxrss_kib")
+            L.append("| %s | %s | %s | %s | %s | %s |" %
+                     (c["name"], ms(s["wall_ms"]["median"]),
+                      rng(s["wall_ms"]), ms(s["cpu_ms"]["median"]),
+                      "%.1f" % (rss["median"] / 1024) if rss else "–", lock))
+        extra = [(c["name"], k, v) for c in g["commands"]
+                 for k, v in c["stats"].items()
+                 if k not in ("wall_ms", "cpu_ms", "maxrss_kib",
+                              "lock_max_wait_ms", "lock_blocked_ms")]
+        if extra:
+            L.append("")
+            for name, k, v in extra:
+                L.append("- %s %s: median %s (%s)" % (name, k, ms(v["median"]),
+                                                      rng(v)))
+        if g["ratios"]:
+            L.append("")
+            L.append("| pair (wall A / B) | median | min–max |")
+            L.append("|---|---|---|")
+            for r in g["ratios"]:
+                L.append("| %s / %s | %.2f | %.2f–%.2f |" %
+                         (r["a"], r["b"], r["median"], r["min"], r["max"]))
+        L.append("")
+    L.append("## Commands\n")
+    L.append("`@SPOOL@` is a fresh copy of the dataset's spool.  `scan` is "
+             "bench/scan.c, `tlsdec` bench/tlsdec.c, both measured with "
+             "bench/prober.c like everything else.\n")
+    L.append("```")
+    seen = set()
+    for g in res["groups"]:
+        for c in g["commands"]:
+            line = ("TZ=UTC " if c["env"] == "TZ=UTC" else "") + \
+                " ".join(os.path.relpath(x, TOP) if x.startswith(TOP)
+                         else x for x in c["argv"])
+            if line not in seen:
+                seen.add(line)
+                L.append(line)
+    L.append("```")
+    with open(path, "w") as f:
+        f.write("\n".join(L) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bin", default=os.path.join(TOP, "bin"))
+    ap.add_argument("--build", default=os.path.join(TOP, "build"))
+    ap.add_argument("--work", default=os.path.join(TOP, "bench", "work"))
+    ap.add_argument("--out", default=os.path.join(TOP, "bench"))
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument("--tls", type=int, default=100000)
+    ap.add_argument("--backend-size", type=int, default=100000)
+    ap.add_argument("--budget", type=int, default=300,
+                    help="seconds a group may take before runs are cut")
+    ap.add_argument("--only", default="dump,tidy,backends,tls")
+    a = ap.parse_args()
+    for tool in (EXIM_DUMPDB, EXIM_TIDYDB):
+        if not os.access(tool, os.X_OK):
+            raise SystemExit("bench: %s is needed" % tool)
+    os.makedirs(a.work, exist_ok=True)
+    b = Bench(a)
+    for p in (b.hintsdb, b.helper, b.prober, b.scan, b.tlsdec):
+        if not os.access(p, os.X_OK):
+            raise SystemExit("bench: %s is missing (make all first)" % p)
+    t0 = time.time()
+    res = b.results
+    res["machine"] = b.machine()
+    res["date"] = datetime.datetime.now(datetime.timezone.utc).strftime(
+        "%Y-%m-%d %H:%M")
+    res["runs"] = a.runs
+    res["dirty"] = subprocess.run(["git", "-C", TOP, "diff", "--quiet",
+                                   "HEAD"]).returncode != 0
+    sizes = [int(x) for x in a.sizes.split(",")]
+    only = a.only.split(",")
+    for typ in ("retry", "callout"):
+        for n in sizes:
+            b.dataset(typ, n)
+    for typ in ("retry", "callout"):
+        sp = b.dataset(typ, sizes[0])
+        res["checks"]["exim format identical to exim_dumpdb, %s %s" %
+                      (typ, fmt_n(sizes[0]))] = b.same_output(sp, typ)
+    if "dump" in only:
+        for n in sizes:
+            for typ in ("retry", "callout"):
+                b.dump_group(typ, n)
+    if "tidy" in only:
+        for n in sizes:
+            b.tidy_group("retry", n)
+    if "backends" in only:
+        b.backend_group(a.backend_size)
+    if "tls" in only:
+        b.tls_group(a.tls)
+    res["machine"]["loadavg_end"] = os.getloadavg()
+    res["elapsed_s"] = time.time() - t0
+    res["targets"] = targets(res, max(sizes))
+    for k, v in res["checks"].items():
+        res["notes"].append("Check: %s: %s (%d bytes)." %
+                            (k, "yes" if v["identical"] else "**NO**",
+                             v["bytes"]))
+    with open(os.path.join(a.out, "results.json"), "w") as f:
+        json.dump(res, f, indent=1, sort_keys=False)
+        f.write("\n")
+    write_md(res, os.path.join(a.out, "RESULTS.md"))
+    log("done in %.0f s: %s" % (res["elapsed_s"],
+                                os.path.join(a.out, "RESULTS.md")))
+    for t in res["targets"]:
+        log("%-4s %s: %s" % ("ok" if t["met"] else "n/a" if t["met"] is None
+                             else "MISS", t["target"],
+                             "–" if t["value"] is None else
+                             "%.2f %s" % (t["value"], t["unit"])))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * atomic.c - build a hints DB beside its target and rename it into place
+ * (see atomic.h).  Modelled on OpenSMTPD makemap: a private temporary in
+ * the same directory, fsync, the original's owner and mode, rename, and
+ * the temporary removed on any failure.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomic.h"
+#include "xmalloc.h"
+
+#define MAX_FILES	8
+
+/* Suffixes of a database's files, in hdb_db_files bit order. */
+static const char *const suffixes[] = { "", ".dir", ".pag", ".db" };
+#define NSUFFIX	(sizeof(suffixes) / sizeof(suffixes[0]))
+
+struct hdb_atomic {
+	int	 dirfd;		/* the target's directory */
+	char	*dir;
+	char	*base;		/* the target's file name */
+	char	*tmpname;	/* the private directory, relative to dir */
+	char	*tmppath;	/* dir/tmpname/base */
+	int	 done;		/* renamed into place */
+	int	 gone;		/* private directory removed */
+};
+
+static int	seterr(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static int	split(const char *, char **, char **);
+static int	rm_tree(int, const char *);
+static int	list_new(struct hdb_atomic *, int, char [][NAME_MAX + 1],
+		    size_t *, char *, size_t);
+static int	settle(int, const char *, const struct stat *, char *,
+		    size_t);
+static unsigned	files_at(int, const char *);
+static int	primary(char [][NAME_MAX + 1], size_t, const char *);
+static int	drop_old(struct hdb_atomic *, unsigned, unsigned, char *,
+		    size_t);
+static int	suffix_bit(const char *, const char *);
+static int	move(struct hdb_atomic *, int, const char *, char *, size_t);
+
+static int
+seterr(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && len > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, len, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* split - target into its directory ("." if none) and file name. */
+static int
+split(const char *target, char **dir, char **base)
+{
+	const char *slash = strrchr(target, '/');
+	const char *b = slash != NULL ? slash + 1 : target;
+
+	*dir = *base = NULL;
+	if (*b == '\0' || strcmp(b, ".") == 0 || strcmp(b, "..") == 0 ||
+	    strlen(b) > NAME_MAX - 32)
+		return -1;
+	*base = xstrdup(b);
+	if (slash == NULL)
+		*dir = xstrdup(".");
+	else if (slash == target)
+		*dir = xstrdup("/");
+	else {
+		*dir = xmemdup(target, (size_t)(slash - target) + 1);
+		(*dir)[slash - target] = '\0';
+	}
+	return 0;
+}
+
+void
+hdb_testpoint(void)
+{
+	static long left = -1;
+	const char *s;
+	char *end;
+
+	if (left == -1) {
+		left = 0;
+		if ((s = getenv("HINTSDB_TEST_KILL_AT")) != NULL) {
+			errno = 0;
+			left = strtol(s, &end, 10);
+			if (errno != 0 || *end != '\0' || left < 0)
+				left = 0;
+		}
+	}
+	if (left > 0 && --left == 0)
+		raise(SIGKILL);
+}
+
+struct hdb_atomic *
+hdb_atomic_new(const char *target, char *err, size_t errlen)
+{
+	struct hdb_atomic *a;
+	char *tmpl = NULL;
+	int ok = 0;
+
+	a = xcalloc(1, sizeof(*a));
+	a->dirfd = -1;
+	if (split(target, &a->dir, &a->base) == -1) {
+		seterr(err, errlen, "bad database path");
+		goto out;
+	}
+	a->dirfd = open(a->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (a->dirfd == -1) {
+		seterr(err, errlen, "cannot open directory: %s",
+		    strerror(errno));
+		goto out;
+	}
+	if (asprintf(&tmpl, "%s/.%s%s%ld.XXXXXX", a->dir, a->base,
+	    HDB_ATOMIC_TAG, (long)getpid()) == -1) {
+		tmpl = NULL;
+		seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	if (strlen(tmpl) + strlen(a->base) + 8 >= PATH_MAX) {
+		seterr(err, errlen, "path too long");
+		goto out;
+	}
+	if (mkdtemp(tmpl) == NULL) {
+		seterr(err, errlen, "cannot make a temporary directory: %s",
+		    strerror(errno));
+		goto out;
+	}
+	a->tmpname = xstrdup(tmpl + strlen(a->dir) + 1);
+	if (asprintf(&a->tmppath, "%s/%s", tmpl, a->base) == -1) {
+		a->tmppath = NULL;
+		seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	ok = 1;
+out:
+	free(tmpl);
+	if (!ok) {
+		hdb_atomic_free(a);
+		a = NULL;
+	}
+	return a;
+}
+
+const char *
+hdb_atomic_path(const struct hdb_atomic *a)
+{
+	return a->tmppath;
+}
+
+int
+hdb_atomic_done(const struct hdb_atomic *a)
+{
+	return a != NULL && a->done;
+}
+
+/* rm_tree - remove the flat directory name in dirfd and its files. */
+static int
+rm_tree(int dirfd, const char *name)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd, rc = 0;
+
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT ? 0 : -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (unlinkat(fd, e->d_name, 0) == -1)
+			rc = -1;
+	}
+	closedir(d);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) == -1)
+		rc = -1;
+	return rc;
+}
+
+void
+hdb_atomic_free(struct hdb_atomic *a)
+{
+	if (a == NULL)
+		return;
+	if (a->tmpname != NULL && !a->gone && a->dirfd != -1)
+		(void)rm_tree(a->dirfd, a->tmpname);
+	if (a->dirfd != -1)
+		close(a->dirfd);
+	free(a->dir);
+	free(a->base);
+	free(a->tmpname);
+	free(a->tmppath);
+	free(a);
+}
+
+/* suffix_bit - the hdb_db_files bit of file name, or 0 if not base's. */
+static int
+suffix_bit(const char *name, const char *base)
+{
+	size_t n = strlen(base), i;
+
+	if (strncmp(name, base, n) != 0)
+		return 0;
+	for (i = 0; i < NSUFFIX; i++)
+		if (strcmp(name + n, suffixes[i]) == 0)
+			return 1 << i;
+	return 0;
+}
+
+static unsigned
+files_at(int dirfd, const char *base)
+{
+	struct stat st;
+	char name[NAME_MAX + 1];
+	unsigned bits = 0;
+	size_t i;
+
+	for (i = 0; i < NSUFFIX; i++) {
+		if ((size_t)snprintf(name, sizeof(name), "%s%s", base,
+		    suffixes[i]) >= sizeof(name))
+			continue;
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			bits |= 1u << i;
+	}
+	return bits;
+}
+
+unsigned
+hdb_db_files(const char *target)
+{
+	char *dir, *base;
+	unsigned bits = 0;
+	int fd;
+
+	if (split(target, &dir, &base) == -1)
+		return 0;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		bits = files_at(fd, base);
+		close(fd);
+	}
+	free(dir);
+	free(base);
+	return bits;
+}
+
+/* list_new - the files the backend made in the private directory. */
+static int
+list_new(struct hdb_atomic *a, int tmpfd, char names[][NAME_MAX + 1],
+    size_t *n, char *err, size_t errlen)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd, rc = 0;
+
+	*n = 0;
+	if ((fd = dup(tmpfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return seterr(err, errlen, "cannot read temporary directory: "
+		    "%s", strerror(errno));
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (suffix_bit(e->d_name, a->base) == 0 || *n == MAX_FILES) {
+			rc = seterr(err, errlen, "unexpected file '%s' in the "
+			    "temporary directory", e->d_name);
+			break;
+		}
+		snprintf(names[(*n)++], NAME_MAX + 1, "%s", e->d_name);
+	}
+	closedir(d);
+	if (rc == 0 && *n == 0)
+		rc = seterr(err, errlen, "the new database has no files");
+	return rc;
+}
+
+/* settle - owner, mode and fsync for one new file. */
+static int
+settle(int tmpfd, const char *name, const struct stat *like, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	int fd, rc = -1;
+
+	fd = openat(tmpfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return seterr(err, errlen, "cannot open new file '%s': %s",
+		    name, strerror(errno));
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		seterr(err, errlen, "new file '%s' is not a regular file",
+		    name);
+		goto out;
+	}
+	if (like != NULL && (st.st_uid != like->st_uid ||
+	    st.st_gid != like->st_gid) &&
+	    fchown(fd, like->st_uid, like->st_gid) == -1) {
+		seterr(err, errlen, "cannot give '%s' the original's owner: %s",
+		    name, strerror(errno));
+		goto out;
+	}
+	if (like != NULL && fchmod(fd, like->st_mode & 07777) == -1) {
+		seterr(err, errlen, "cannot give '%s' the original's mode: %s",
+		    name, strerror(errno));
+		goto out;
+	}
+	if (fsync(fd) == -1) {
+		seterr(err, errlen, "cannot fsync '%s': %s", name,
+		    strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+/*
+ * primary - the file whose rename makes the new database visible: the bare
+ * name (every one-file backend), else NDBM's .pag, else BDB-ndbm's .db.
+ */
+static int
+primary(char names[][NAME_MAX + 1], size_t n, const char *base)
+{
+	static const int order[] = { 1 << 0, 1 << 2, 1 << 3 };
+	size_t i, j;
+
+	for (j = 0; j < sizeof(order) / sizeof(order[0]); j++)
+		for (i = 0; i < n; i++)
+			if (suffix_bit(names[i], base) == order[j])
+				return (int)i;
+	return (int)n - 1;
+}
+
+/*
+ * drop_old - remove the old database's files that the new one did not
+ * replace.  The bare name goes first: while it exists, hdb_detect (and an
+ * Exim of a one-file backend) still sees the old database.
+ */
+static int
+drop_old(struct hdb_atomic *a, unsigned old, unsigned new, char *err,
+    size_t errlen)
+{
+	static const int order[] = { 0, 3, 1, 2 };
+	char name[NAME_MAX + 1];
+	size_t i;
+	int s;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		s = order[i];
+		if (!(old & (1u << s)) || (new & (1u << s)))
+			continue;
+		snprintf(name, sizeof(name), "%s%s", a->base, suffixes[s]);
+		if (unlinkat(a->dirfd, name, 0) == -1 && errno != ENOENT)
+			return seterr(err, errlen, "database replaced, but "
+			    "cannot remove the old '%s': %s", name,
+			    strerror(errno));
+		hdb_testpoint();
+	}
+	return 0;
+}
+
+static int
+move(struct hdb_atomic *a, int tmpfd, const char *name, char *err,
+    size_t errlen)
+{
+	if (renameat(tmpfd, name, a->dirfd, name) == -1)
+		return seterr(err, errlen, "cannot rename '%s' into place: %s",
+		    name, strerror(errno));
+	hdb_testpoint();
+	return 0;
+}
+
+int
+hdb_atomic_commit(struct hdb_atomic *a, const struct stat *like, int replace,
+    char *err, size_t errlen)
+{
+	char names[MAX_FILES][NAME_MAX + 1], journal[NAME_MAX + 1];
+	struct stat st;
+	unsigned old, new = 0;
+	size_t n = 0, i;
+	int tmpfd, p, rc = -1;
+
+	tmpfd = openat(a->dirfd, a->tmpname, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+	if (tmpfd == -1)
+		return seterr(err, errlen, "cannot open temporary directory: "
+		    "%s", strerror(errno));
+	if (list_new(a, tmpfd, names, &n, err, errlen) == -1)
+		goto out;
+	for (i = 0; i < n; i++) {
+		new |= (unsigned)suffix_bit(names[i], a->base);
+		if (settle(tmpfd, names[i], like, err, errlen) == -1)
+			goto out;
+		hdb_testpoint();
+	}
+	old = files_at(a->dirfd, a->base);
+	if (old != 0 && !replace) {
+		seterr(err, errlen, "'%s/%s' exists", a->dir, a->base);
+		goto out;
+	}
+	/* A journal beside a file we replace would be rolled back into it. */
+	snprintf(journal, sizeof(journal), "%s-journal", a->base);
+	if ((new & 1) && fstatat(a->dirfd, journal, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0) {
+		seterr(err, errlen, "'%s' exists: the SQLite database is in "
+		    "use", journal);
+		goto out;
+	}
+	p = primary(names, n, a->base);
+	for (i = 0; i < n; i++)
+		if ((int)i != p && move(a, tmpfd, names[i], err, errlen) == -1)
+			goto out;
+	if (move(a, tmpfd, names[p], err, errlen) == -1)
+		goto out;
+	a->done = 1;
+	if (drop_old(a, old, new, err, errlen) == -1)
+		goto out;
+	if (fsync(a->dirfd) == -1) {
+		seterr(err, errlen, "database replaced, but cannot fsync the "
+		    "directory: %s", strerror(errno));
+		goto out;
+	}
+	hdb_testpoint();
+	if (unlinkat(a->dirfd, a->tmpname, AT_REMOVEDIR) == 0)
+		a->gone = 1;
+	rc = 0;
+out:
+	close(tmpfd);
+	return rc;
+}
+
+int
+hdb_atomic_sweep(const char *target, char *err, size_t errlen)
+{
+	struct dirent *e;
+	struct stat st;
+	char *dir, *base, *prefix = NULL, *end;
+	size_t plen;
+	DIR *d = NULL;
+	long pid;
+	int dirfd = -1, removed = 0;
+
+	if (split(target, &dir, &base) == -1) {
+		free(dir);
+		free(base);
+		return seterr(err, errlen, "bad database path");
+	}
+	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (d = fdopendir(dirfd)) == NULL) {
+		removed = seterr(err, errlen, "cannot read directory: %s",
+		    strerror(errno));
+		if (dirfd != -1)
+			close(dirfd);
+		goto out;
+	}
+	if (asprintf(&prefix, ".%s%s", base, HDB_ATOMIC_TAG) == -1) {
+		prefix = NULL;
+		removed = seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	plen = strlen(prefix);
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, prefix, plen) != 0)
+			continue;
+		errno = 0;
+		pid = strtol(e->d_name + plen, &end, 10);
+		if (errno != 0 || pid <= 0 || end == e->d_name + plen ||
+		    *end != '.' || strlen(end + 1) != 6)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		if (rm_tree(dirfd, e->d_name) == -1) {
+			removed = seterr(err, errlen, "cannot remove '%s': %s",
+			    e->d_name, strerror(errno));
+			goto out;
+		}
+		removed++;
+	}
+out:
+	if (d != NULL)
+		closedir(d);
+	free(prefix);
+	free(dir);
+	free(base);
+	return removed;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * atomic.h - replace a hints DB file (or create a new one) so that a reader
+ * sees either the old database or the complete new one, never a mixture,
+ * whatever happens to the writer.
+ *
+ * The new database is built in a private directory beside the target,
+ *
+ *	DIR/.BASE.hintsdb.PID.XXXXXX/BASE	(and BASE.dir, BASE.pag for NDBM)
+ *
+ * where PID is the writer's process ID.  A directory rather than a single
+ * mkstemp file, because a backend creates its own files, and NDBM creates
+ * two.  Commit fsyncs every file, gives it the owner and mode asked for,
+ * renames the files into DIR (the data-bearing one last, so that is the
+ * instant the new database appears), removes files of the old database that
+ * the new one does not replace (NAME when NDBM replaces a one-file backend,
+ * or NAME.dir and NAME.pag the other way round), fsyncs DIR and removes the
+ * private directory.
+ *
+ * Clean-up rule: a writer killed before it finished leaves its private
+ * directory behind, and nothing else.  hdb_atomic_sweep removes every such
+ * directory for a target whose PID no longer names a live process; the
+ * commands call it before they start writing.
+ *
+ * Calling sequence:
+ *
+ *	a = hdb_atomic_new(target, ...);
+ *	h = hdb_open(be, hdb_atomic_path(a), HDB_O_RDWR | HDB_O_CREATE, ...);
+ *	... hdb_put ...; hdb_sync(h); hdb_close(h);
+ *	hdb_atomic_commit(a, &st_of_original_or_NULL, 1, ...);
+ *	hdb_atomic_free(a);	(removes the private directory unless committed)
+ *
+ * Library code: nothing is printed; errors come back as text in the
+ * caller's buffer.
+ */
+#ifndef HDB_ATOMIC_H
+#define HDB_ATOMIC_H
+
+#include <sys/stat.h>
+
+#include <stddef.h>
+
+/* The part of the private directory's name after ".BASE". */
+#define HDB_ATOMIC_TAG	".hintsdb."
+
+struct hdb_atomic;
+
+/*
+ * hdb_atomic_new - make the private directory (mode 0700) beside target.
+ * Returns NULL with the reason in err on failure.
+ */
+struct hdb_atomic *hdb_atomic_new(const char *target, char *err,
+	    size_t errlen);
+
+/* Where to create the new database: the private directory plus BASE. */
+const char *hdb_atomic_path(const struct hdb_atomic *);
+
+/*
+ * hdb_atomic_commit - put the new database in place of target.  like, if
+ * not NULL, gives the owner, group and permission bits for every new file
+ * (the original's); otherwise the files keep what the backend gave them.
+ * replace: 0 refuses (before anything is renamed) if any file of a database
+ * named target exists; 1 replaces it.  Returns 0, or -1 with the reason in
+ * err: before the rename nothing has changed; after it (fsync of the
+ * directory, removal of an old NDBM pair) the text says the database was
+ * replaced.
+ */
+int	hdb_atomic_commit(struct hdb_atomic *, const struct stat *like,
+	    int replace, char *err, size_t errlen);
+
+/* 1 once commit has renamed the new database into place. */
+int	hdb_atomic_done(const struct hdb_atomic *);
+
+/* Remove the private directory unless committed, and free; accepts NULL. */
+void	hdb_atomic_free(struct hdb_atomic *);
+
+/*
+ * hdb_atomic_sweep - remove the private directories that writers of target
+ * left behind when they died (the PID in the name is not a live process).
+ * Returns how many were removed, or -1 with the reason in err.
+ */
+int	hdb_atomic_sweep(const char *target, char *err, size_t errlen);
+
+/*
+ * hdb_db_files - which of target, target.dir, target.pag and target.db
+ * exist, in that order, as a bit mask (bit 0 = target itself).
+ */
+unsigned hdb_db_files(const char *target);
+
+/*
+ * hdb_testpoint - test hook for the crash-safety tests: with the
+ * environment variable HINTSDB_TEST_KILL_AT=N, the process kills itself
+ * (SIGKILL) at the N-th call.  The writers call it between every step.
+ */
+void	hdb_testpoint(void);
+
+#endif

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * convert.c - a new hints DB of any backend and layout, written beside its
+ * target and renamed into place (see convert.h and atomic.h).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "atomic.h"
+#include "convert.h"
+#include "xmalloc.h"
+
+struct hdb_writer {
+	struct hdb_atomic *tmp;
+	struct hdb	*h;
+	const struct hdb_backend *be;
+	int		 oflags;
+	enum hdb_dbtype	 type;
+	enum hdb_layout	 to;
+	int		 drop_bad;
+	size_t		 written;
+	uint8_t		*buf;
+	size_t		 cap;
+	struct hdb_convert_stats st;
+	char		 err[512];
+};
+
+struct copyctx {
+	struct hdb_writer *w;
+	hdb_convert_report_fn report;
+	void		*ctx;
+	int		 refused;
+};
+
+static int	seterr(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static int	copy_one(void *, struct hdb_datum, struct hdb_datum);
+static int	count_one(void *, struct hdb_datum, struct hdb_datum);
+static int	count_new(struct hdb_writer *, size_t *, char *, size_t);
+
+static int
+seterr(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && len > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, len, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+int
+hdb_convert_rec(enum hdb_dbtype t, enum hdb_layout to, struct hdb_datum key,
+    struct hdb_datum val, uint8_t **buf, size_t *cap, struct hdb_datum *out,
+    const char **why)
+{
+	struct hdb_rec r;
+	size_t need;
+
+	*out = val;
+	if (to == HDB_L_AUTO || hdb_rec_layout(val.data, val.len) == to)
+		return HDB_CONV_KEPT;
+	if (hdb_rec_decode(t, HDB_L_AUTO, key.data, key.len, val.data,
+	    val.len, &r, why) == -1)
+		return HDB_CONV_REFUSED;
+	need = hdb_rec_size(&r, to);
+	if (need > *cap) {
+		*buf = xreallocarray(*buf, need, 1);
+		*cap = need;
+	}
+	out->data = *buf;
+	out->len = hdb_rec_encode(&r, to, *buf, *cap);
+	if (out->len == 0) {
+		*why = "record cannot be encoded in the target layout";
+		return HDB_CONV_REFUSED;
+	}
+	return HDB_CONV_REENCODED;
+}
+
+struct hdb_writer *
+hdb_writer_new(const char *target, const struct hdb_backend *be, int oflags,
+    enum hdb_dbtype t, enum hdb_layout to, int drop_bad, char *err,
+    size_t errlen)
+{
+	struct hdb_writer *w;
+	char why[256];
+
+	w = xcalloc(1, sizeof(*w));
+	w->be = be;
+	w->oflags = oflags & HDB_O_SQLITE_TBL;
+	w->type = t;
+	w->to = to;
+	w->drop_bad = drop_bad;
+	if ((w->tmp = hdb_atomic_new(target, err, errlen)) == NULL)
+		goto fail;
+	w->h = hdb_open(be, hdb_atomic_path(w->tmp),
+	    HDB_O_RDWR | HDB_O_CREATE | w->oflags, 0640, why, sizeof(why));
+	if (w->h == NULL) {
+		seterr(err, errlen, "cannot create the new database: %s", why);
+		goto fail;
+	}
+	hdb_testpoint();
+	return w;
+fail:
+	hdb_writer_free(w);
+	return NULL;
+}
+
+int
+hdb_writer_put(struct hdb_writer *w, struct hdb_datum key,
+    struct hdb_datum val, const char **why)
+{
+	struct hdb_datum out, old;
+	int rc, got;
+
+	rc = hdb_convert_rec(w->type, w->to, key, val, &w->buf, &w->cap, &out,
+	    why);
+	if (rc == HDB_CONV_REFUSED) {
+		if (!w->drop_bad) {
+			w->st.refused++;
+			return HDB_CONV_REFUSED;
+		}
+		w->st.dropped++;
+		return HDB_CONV_DROPPED;
+	}
+	if ((got = hdb_get(w->h, key, &old)) == HDB_OK) {
+		*why = "duplicate key";
+		w->st.refused++;
+		return HDB_CONV_REFUSED;
+	}
+	if (got != HDB_NOTFOUND || hdb_put(w->h, key, out) != HDB_OK) {
+		seterr(w->err, sizeof(w->err), "%s", hdb_error(w->h));
+		return HDB_ERR;
+	}
+	w->written++;
+	if (rc == HDB_CONV_KEPT)
+		w->st.kept++;
+	else
+		w->st.reencoded++;
+	hdb_testpoint();
+	return rc;
+}
+
+static int
+copy_one(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	struct copyctx *c = arg;
+	const char *why = NULL;
+	int rc;
+
+	rc = hdb_writer_put(c->w, key, val, &why);
+	if (rc == HDB_ERR)
+		return HDB_ERR;
+	if (rc == HDB_CONV_REFUSED)
+		c->refused = 1;
+	if ((rc == HDB_CONV_REFUSED || rc == HDB_CONV_DROPPED) &&
+	    c->report != NULL)
+		c->report(c->ctx, key, rc, why);
+	return 0;
+}
+
+int
+hdb_convert_copy(struct hdb_writer *w, struct hdb *src,
+    hdb_convert_report_fn report, void *ctx)
+{
+	struct copyctx c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.w = w;
+	c.report = report;
+	c.ctx = ctx;
+	w->err[0] = '\0';
+	rc = hdb_iterate(src, copy_one, &c);
+	if (rc == HDB_ERR) {
+		/* A write error left its text; otherwise the read failed. */
+		if (w->err[0] == '\0')
+			seterr(w->err, sizeof(w->err), "cannot read: %s",
+			    hdb_error(src));
+		return HDB_ERR;
+	}
+	return c.refused ? HDB_CONV_REFUSED : HDB_OK;
+}
+
+static int
+count_one(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/* count_new - open the finished DB again and count what it holds. */
+static int
+count_new(struct hdb_writer *w, size_t *n, char *err, size_t errlen)
+{
+	struct hdb *h;
+	char why[256];
+	int rc;
+
+	*n = 0;
+	h = hdb_open(w->be, hdb_atomic_path(w->tmp), HDB_O_RDONLY, 0, why,
+	    sizeof(why));
+	if (h == NULL)
+		return seterr(err, errlen, "cannot reopen the new database: %s",
+		    why);
+	rc = hdb_iterate(h, count_one, n);
+	if (rc == HDB_ERR)
+		seterr(err, errlen, "cannot read the new database: %s",
+		    hdb_error(h));
+	hdb_close(h);
+	return rc == HDB_ERR ? -1 : 0;
+}
+
+int
+hdb_writer_commit(struct hdb_writer *w, const struct stat *like, int replace,
+    char *err, size_t errlen)
+{
+	size_t n;
+
+	/* SQLite's close cannot report a failed COMMIT; sync can. */
+	if (hdb_sync(w->h) != HDB_OK)
+		return seterr(err, errlen, "cannot sync the new database: %s",
+		    hdb_error(w->h));
+	hdb_close(w->h);
+	w->h = NULL;
+	hdb_testpoint();
+	if (count_new(w, &n, err, errlen) == -1)
+		return -1;
+	if (n != w->written)
+		return seterr(err, errlen, "the new database holds %zu records, "
+		    "%zu were written", n, w->written);
+	hdb_testpoint();
+	return hdb_atomic_commit(w->tmp, like, replace, err, errlen);
+}
+
+int
+hdb_writer_replaced(const struct hdb_writer *w)
+{
+	return hdb_atomic_done(w->tmp);
+}
+
+const struct hdb_convert_stats *
+hdb_writer_stats(const struct hdb_writer *w)
+{
+	return &w->st;
+}
+
+const char *
+hdb_writer_error(const struct hdb_writer *w)
+{
+	return w->err;
+}
+
+void
+hdb_writer_free(struct hdb_writer *w)
+{
+	if (w == NULL)
+		return;
+	hdb_close(w->h);
+	hdb_atomic_free(w->tmp);
+	free(w->buf);
+	free(w);
+}
+
+int
+hdb_db_stat(const char *target, struct stat *st)
+{
+	static const char *const sfx[] = { "", ".pag", ".db" };
+	char path[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s%s", target,
+		    sfx[i]) >= sizeof(path)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		if (lstat(path, st) == 0)
+			return 0;
+		if (errno != ENOENT)
+			return -1;
+	}
+	return -1;
+}
+
+int
+hdb_sqlite_flags(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	int tbl = 0, blob = 0;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
+		goto out;
+	if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE "
+	    "type = 'table'", -1, &q, NULL) != SQLITE_OK)
+		goto out;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const unsigned char *n = sqlite3_column_text(q, 0);
+
+		if (n != NULL && strcmp((const char *)n, "tbl") == 0)
+			tbl = 1;
+		if (n != NULL && strcmp((const char *)n, "tblblob") == 0)
+			blob = 1;
+	}
+out:
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return tbl && !blob ? HDB_O_SQLITE_TBL : 0;
+}
+
+const char *
+hdb_abi(void)
+{
+#if defined(__x86_64__)
+#define ARCH "x86_64"
+#elif defined(__aarch64__)
+#define ARCH "aarch64"
+#elif defined(__i386__)
+#define ARCH "i386"
+#elif defined(__arm__)
+#define ARCH "arm"
+#elif defined(__powerpc64__)
+#define ARCH "ppc64"
+#elif defined(__s390x__)
+#define ARCH "s390x"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define ARCH "riscv64"
+#else
+#define ARCH "unknown"
+#endif
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ENDIAN "le"
+#else
+#define ENDIAN "be"
+#endif
+	if (sizeof(long) == 8 && sizeof(void *) == 8)
+		return ARCH "-lp64-" ENDIAN;
+	if (sizeof(time_t) == 8)
+		return ARCH "-ilp32t64-" ENDIAN;
+	return ARCH "-ilp32-" ENDIAN;
+#undef ARCH
+#undef ENDIAN
+}

@@ -1,0 +1,86 @@
+#!/bin/sh
+# t4150-tidy-concurrency.sh - tidy on a large DB while a writer that follows
+# Exim's lock protocol (F_SETLKW on the lockfile, open, put, close, unlock;
+# `hdb-test writer`) keeps refreshing random records.  Afterwards no update
+# may be lost, no record written during the run may be gone, every old
+# record nobody touched must be gone, and the file must verify.  The
+# writer's longest lock wait is printed (to stderr), never asserted: timing
+# bounds belong in `make bench`.
+. "$(dirname "$0")/lib.sh"
+
+# Debian's python3, not a slow shim in front of it
+PY=$(command -v /usr/bin/python3 || command -v python3)
+
+
+N=20000		# records: even k<i> 40 days old, odd ones fresh
+DAY=86400
+
+le() {
+	printf "%016x" "$2" | awk -v n="$1" '{
+		s = substr($0, length($0) - 2 * n + 1); o = ""
+		for (i = length(s) - 1; i > 0; i -= 2) o = o substr(s, i, 2)
+		print o }'
+}
+# retry record written at TIME with the text "init"
+retryval() {
+	echo "$(le 8 "$1")$(le 8 "$1")$(le 8 "$1")$(le 8 $(($1 + 900)))$(
+	    le 4 0)$(le 4 -44)$(le 4 0)696e697400000000"
+}
+
+# bigretry DB: N records, k0..k<N-1>, the even ones old
+bigretry() {
+	now=$(date +%s)
+	awk -v n="$N" -v old="$(retryval $((now - 40 * DAY)))" \
+	    -v new="$(retryval $((now - DAY)))" 'BEGIN {
+		print "VERSION=3\nformat=bytevalue\ntype=hash\nHEADER=END"
+		for (i = 0; i < n; i++) {
+			k = i ""; h = "6b"
+			for (j = 1; j <= length(k); j++)
+				h = h sprintf("%02x", 48 + substr(k, j, 1))
+			print " " h "00\n " (i % 2 ? new : old)
+		}
+		print "DATA=END" }' >"$1.load" && db5.3_load -f "$1.load" "$1" &&
+	: >"$1.lockfile"
+}
+
+run_test "tidy under a busy writer: nothing lost, nothing fresh deleted" '
+	mkdir -p sp/db sp/input && bigretry "$PWD/sp/db/retry" || exit 1
+	"$HELPER" writer "$PWD/sp/db/retry" 4 42 $N "$PWD/w.log" >w.out &
+	wpid=$!
+	sleep 0.3
+	for pass in 1 2 3; do
+		"$HINTSDB" tidy --format=json sp retry >>tidy.json || exit 1
+	done
+	wait $wpid || exit 1
+	cat w.out >&2
+	"$HINTSDB" dump --format=json sp retry >after.json &&
+	db5.3_verify -q "$PWD/sp/db/retry" &&
+	"$PY" - w.log after.json tidy.json $N <<-PY
+	import json, sys
+	last = {}
+	for line in open(sys.argv[1]):
+	    k, t = line.split()
+	    last[k] = t
+	have = {}
+	for line in open(sys.argv[2]):
+	    o = json.loads(line)
+	    have[o["key"]] = o["text"]
+	n = int(sys.argv[4])
+	assert last, "the writer wrote nothing"
+	for k, t in last.items():
+	    assert have.get(k) == t, "update of %s lost: %r" % (k, have.get(k))
+	for i in range(n):
+	    k = "k%d" % i
+	    if i % 2:
+	        assert k in have, "fresh %s deleted" % k
+	    elif k not in last:
+	        assert k not in have, "old %s kept" % k
+	runs = [json.loads(l) for l in open(sys.argv[3])]
+	assert runs[0]["deleted"] > 0 and runs[0]["lock_holds"] >= 1, runs[0]
+	print("tidy: %s; writer updates: %d keys" % (
+	    ", ".join("held %.1f ms max in %d holds, %d refreshed kept" % (
+	    r["max_lock_held_ms"], r["lock_holds"], r["refreshed"])
+	    for r in runs), len(last)), file=sys.stderr)
+	PY
+'
+test_done

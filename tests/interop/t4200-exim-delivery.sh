@@ -1,0 +1,94 @@
+#!/bin/sh
+# t4200-exim-delivery.sh - a real Exim 4.96 uses what tidy, fix and delete
+# leave behind.  An Exim client on loopback defers a message to a port
+# where nothing listens, which writes a host retry record; a queue run then
+# skips the host ("retry time not reached").  After `hintsdb delete`,
+# `hintsdb fix` (next try in the past) or `hintsdb tidy` (record aged past
+# the limit), the next queue run tries the host again at once.  Everything
+# runs as root on a spool owned by Exim's user, which our tools switch to.
+. "$(dirname "$0")/../cli/lib.sh"
+
+EXIM=/usr/sbin/exim4
+EXIM_USER=Debian-exim
+PORT=${HINTSDB_PORT_DEAD4:-45219}	# nothing may listen here
+
+# client: a spool and config in ./c, one deferred message, its retry record
+client() {
+	chmod 755 "$TRASH" "$PWD" && rm -rf c && mkdir -p c/spool/log &&
+	chown -R "$EXIM_USER:$EXIM_USER" c/spool &&
+	cat >c/conf <<-EOF &&
+	primary_hostname = client.test.example
+	qualify_domain = test.example
+	spool_directory = $PWD/c/spool
+	log_file_path = $PWD/c/spool/log/%slog
+	keep_environment =
+	host_lookup =
+	rfc1413_hosts =
+	check_spool_space = 0
+	check_log_space = 0
+	begin routers
+	out:
+	  driver = manualroute
+	  route_list = * 127.0.0.1
+	  transport = smtp_out
+	  self = send
+	begin transports
+	smtp_out:
+	  driver = smtp
+	  port = $PORT
+	begin retry
+	* * F,1h,1h
+	EOF
+	printf "Subject: t\n\nbody\n" | "$EXIM" -C "$PWD/c/conf" -odi \
+	    -f a@test.example user@remote.example 2>/dev/null &&
+	[ "$(attempts)" = 1 ] &&
+	"$HINTSDB" dump -k c/spool retry | grep -qx "T:127.0.0.1:127.0.0.1:$PORT"
+}
+
+attempts() { grep -c "H=127.0.0.1 \[127.0.0.1\] Connection refused" \
+    c/spool/log/mainlog; }
+
+# queue_run: one queue run, waited for (its deliveries are forked)
+queue_run() {
+	n=$(grep -c "End queue run" c/spool/log/mainlog)
+	"$EXIM" -C "$PWD/c/conf" -q 2>/dev/null || return 1
+	i=0
+	while [ "$(grep -c "End queue run" c/spool/log/mainlog)" = "$n" ]; do
+		i=$((i + 1)); [ $i -lt 100 ] || return 1; sleep 0.05
+	done
+}
+
+# skipped: a queue run leaves the host alone while its retry record stands
+skipped() {
+	queue_run && [ "$(attempts)" = 1 ] &&
+	grep -q "retry time not reached for any host" c/spool/log/mainlog
+}
+
+rootfree() { [ -z "$(find c/spool -user root)" ]; }
+
+run_test "Exim on loopback defers, and skips the host on the next run" '
+	[ "$(id -u)" = 0 ] || { echo "needs root"; exit 1; }
+	client && skipped
+'
+run_test "after hintsdb delete, the next queue run tries at once" '
+	client && skipped &&
+	"$HINTSDB" delete --match="T:127.0.0.1:*" c/spool retry >out &&
+	grep -q "^deleted .T:127.0.0.1:127.0.0.1:$PORT.$" out &&
+	queue_run && [ "$(attempts)" = 2 ] && rootfree
+'
+run_test "after hintsdb fix sets next try in the past, likewise" '
+	client && skipped &&
+	printf "T:127.0.0.1:127.0.0.1:$PORT 4 2001010000\n" |
+	    "$HINTSDB" fix c/spool retry >out &&
+	grep -q "^4 next try: " out &&
+	queue_run && [ "$(attempts)" = 2 ] && rootfree
+'
+run_test "after hintsdb tidy removes the aged record, likewise" '
+	client && skipped &&
+	"$HELPER" age "$PWD/c/spool/db/retry" retry $((8 * 86400)) &&
+	"$HINTSDB" tidy -v -t 7d c/spool retry >out &&
+	grep -q "deleted .T:127.0.0.1:127.0.0.1:$PORT. (too old)" out &&
+	queue_run && [ "$(attempts)" = 2 ] && rootfree &&
+	/usr/sbin/exim_dumpdb "$PWD/c/spool" retry >d
+'
+test_done

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * test_convert.c - lib/convert.c and lib/atomic.c: one record between the
+ * layouts (kept, re-encoded, refused), a whole new DB written beside its
+ * target and renamed into place (count checked, owner and mode, the old
+ * files of another backend removed, refusal to overwrite), and the sweep of
+ * what a killed writer left behind.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "atomic.h"
+#include "convert.h"
+#include "hdb.h"
+#include "rec.h"
+
+#define T0	1795722966LL	/* 2026-11-26 19:56:06 UTC */
+
+static char dir[64];
+
+static struct hdb_datum
+dat(const void *p, size_t n)
+{
+	struct hdb_datum d;
+
+	d.data = p;
+	d.len = n;
+	return d;
+}
+
+static struct hdb_datum
+key(const char *s)
+{
+	return dat(s, strlen(s) + 1);
+}
+
+/* A legacy retry record with text. */
+static size_t
+retry_rec(uint8_t *buf, size_t cap, enum hdb_layout l, const char *text)
+{
+	struct hdb_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = HDB_T_RETRY;
+	r.time_stamp = T0;
+	r.u.retry.first_failed = T0 - 100;
+	r.u.retry.last_try = T0 - 10;
+	r.u.retry.next_try = T0 + 900;
+	r.u.retry.basic_errno = 111;
+	r.u.retry.text = (const uint8_t *)text;
+	r.u.retry.text_len = strlen(text);
+	return hdb_rec_encode(&r, l, buf, cap);
+}
+
+static int
+mkdir_tmp(void **state)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test_convert.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	return 0;
+}
+
+static int
+rm_tmp(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* entries in dir other than . and .. */
+static int
+nentries(void)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static size_t
+count_db(const struct hdb_backend *be, const char *path)
+{
+	struct hdb *h;
+	struct hdb_datum k, v;
+	size_t n = 0;
+	char name[64];
+	int i;
+
+	h = hdb_open(be, path, HDB_O_RDONLY, 0, NULL, 0);
+	assert_non_null(h);
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "k%d", i);
+		k = key(name);
+		if (hdb_get(h, k, &v) == HDB_OK)
+			n++;
+	}
+	hdb_close(h);
+	return n;
+}
+
+static void
+test_rec_keep_and_reencode(void **state)
+{
+	uint8_t leg[256], v2[256], *buf = NULL;
+	size_t ll, l2, cap = 0;
+	struct hdb_datum out;
+	const char *why = NULL;
+	int rc;
+
+	ll = retry_rec(leg, sizeof(leg), HDB_L_LEGACY, "Connection refused");
+	l2 = retry_rec(v2, sizeof(v2), HDB_L_V2, "Connection refused");
+	assert_int_equal(ll + 8, l2);
+	/* keep: the same bytes, not a copy */
+	rc = hdb_convert_rec(HDB_T_RETRY, HDB_L_AUTO, key("T:h"),
+	    dat(leg, ll), &buf, &cap, &out, &why);
+	assert_int_equal(rc, HDB_CONV_KEPT);
+	assert_ptr_equal(out.data, leg);
+	rc = hdb_convert_rec(HDB_T_RETRY, HDB_L_LEGACY, key("T:h"),
+	    dat(leg, ll), &buf, &cap, &out, &why);
+	assert_int_equal(rc, HDB_CONV_KEPT);
+	/* legacy -> v2 and back */
+	rc = hdb_convert_rec(HDB_T_RETRY, HDB_L_V2, key("T:h"), dat(leg, ll),
+	    &buf, &cap, &out, &why);
+	assert_int_equal(rc, HDB_CONV_REENCODED);
+	assert_int_equal(out.len, l2);
+	assert_memory_equal(out.data, v2, l2);
+	rc = hdb_convert_rec(HDB_T_RETRY, HDB_L_LEGACY, key("T:h"),
+	    dat(v2, l2), &buf, &cap, &out, &why);
+	assert_int_equal(rc, HDB_CONV_REENCODED);
+	assert_int_equal(out.len, ll);
+	assert_memory_equal(out.data, leg, ll);
+	free(buf);
+}
+
+static void
+test_rec_padding_zeroed(void **state)
+{
+	uint8_t leg[256], *buf = NULL;
+	size_t ll, cap = 0;
+	struct hdb_datum out;
+	const char *why;
+
+	ll = retry_rec(leg, sizeof(leg), HDB_L_LEGACY, "x");
+	leg[ll - 1] = 0xee;	/* Exim's uninitialised padding */
+	assert_int_equal(hdb_convert_rec(HDB_T_RETRY, HDB_L_V2, key("R:d"),
+	    dat(leg, ll), &buf, &cap, &out, &why), HDB_CONV_REENCODED);
+	assert_int_equal(out.data[out.len - 1], 0);
+	free(buf);
+}
+
+static void
+test_rec_undecodable(void **state)
+{
+	/* a callout record of 20 bytes: no shape has that length */
+	uint8_t bad[20] = { 0xd6, 0x8e, 0x08, 0x6b, 0, 0, 0, 0, 1 };
+	uint8_t junk[4] = { 1, 2, 3, 4 }, *buf = NULL;
+	struct hdb_datum out;
+	const char *why = NULL;
+	size_t cap = 0;
+
+	assert_int_equal(hdb_convert_rec(HDB_T_CALLOUT, HDB_L_LEGACY,
+	    key("a@b"), dat(bad, sizeof(bad)), &buf, &cap, &out, &why),
+	    HDB_CONV_KEPT);
+	assert_int_equal(hdb_convert_rec(HDB_T_CALLOUT, HDB_L_V2, key("a@b"),
+	    dat(bad, sizeof(bad)), &buf, &cap, &out, &why), HDB_CONV_REFUSED);
+	assert_string_equal(why, "callout record has the wrong length");
+	/* no layout at all: kept only when nothing is asked */
+	assert_int_equal(hdb_convert_rec(HDB_T_SEEN, HDB_L_AUTO, key("x"),
+	    dat(junk, sizeof(junk)), &buf, &cap, &out, &why), HDB_CONV_KEPT);
+	assert_int_equal(hdb_convert_rec(HDB_T_SEEN, HDB_L_LEGACY, key("x"),
+	    dat(junk, sizeof(junk)), &buf, &cap, &out, &why),
+	    HDB_CONV_REFUSED);
+	free(buf);
+}
+
+/* write n records k0..k(n-1) into a new DB at target */
+static struct hdb_writer *
+writer(const char *target, const struct hdb_backend *be, int n,
+    enum hdb_layout to, int drop_bad)
+{
+	struct hdb_writer *w;
+	uint8_t rec[256];
+	size_t len;
+	char name[16], err[256];
+	const char *why;
+	int i;
+
+	w = hdb_writer_new(target, be, 0, HDB_T_RETRY, to, drop_bad, err,
+	    sizeof(err));
+	assert_non_null(w);
+	len = retry_rec(rec, sizeof(rec), HDB_L_LEGACY, "text");
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "k%d", i);
+		assert_true(hdb_writer_put(w, key(name), dat(rec, len),
+		    &why) >= 0);
+	}
+	return w;
+}
+
+static void
+test_writer_new_db(void **state)
+{
+	struct hdb_writer *w;
+	char target[128], err[256];
+	struct stat st;
+
+	snprintf(target, sizeof(target), "%s/retry", dir);
+	w = writer(target, &hdb_backend_gdbm, 10, HDB_L_V2, 0);
+	assert_int_equal(hdb_writer_stats(w)->reencoded, 10);
+	/* the new DB lives in the private directory until commit */
+	assert_int_equal(nentries(), 1);
+	assert_int_equal(hdb_writer_commit(w, NULL, 0, err, sizeof(err)), 0);
+	assert_true(hdb_writer_replaced(w));
+	hdb_writer_free(w);
+	assert_int_equal(nentries(), 1);
+	assert_int_equal(lstat(target, &st), 0);
+	assert_ptr_equal(hdb_detect(target), &hdb_backend_gdbm);
+	assert_int_equal(count_db(&hdb_backend_gdbm, target), 10);
+	/* without replace, an existing DB is refused and kept */
+	w = writer(target, &hdb_backend_gdbm, 3, HDB_L_V2, 0);
+	assert_int_equal(hdb_writer_commit(w, NULL, 0, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "exists"));
+	assert_false(hdb_writer_replaced(w));
+	hdb_writer_free(w);
+	assert_int_equal(nentries(), 1);
+	assert_int_equal(count_db(&hdb_backend_gdbm, target), 10);
+}
+
+static void
+test_writer_replace_like(void **state)
+{
+	struct hdb_writer *w;
+	char target[128], err[256];
+	struct stat like, st;
+
+	snprintf(target, sizeof(target), "%s/retry", dir);
+	w = writer(target, &hdb_backend_bdb, 5, HDB_L_LEGACY, 0);
+	assert_int_equal(hdb_writer_commit(w, NULL, 0, err, sizeof(err)), 0);
+	hdb_writer_free(w);
+	assert_int_equal(chmod(target, 0604), 0);
+	assert_int_equal(hdb_db_stat(target, &like), 0);
+	w = writer(target, &hdb_backend_tdb, 7, HDB_L_V2, 0);
+	assert_int_equal(hdb_writer_commit(w, &like, 1, err, sizeof(err)), 0);
+	hdb_writer_free(w);
+	assert_int_equal(lstat(target, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0604);
+	assert_ptr_equal(hdb_detect(target), &hdb_backend_tdb);
+	assert_int_equal(count_db(&hdb_backend_tdb, target), 7);
+	assert_int_equal(nentries(), 1);
+}
+
+static void
+test_writer_ndbm_and_back(void **state)
+{
+	struct hdb_writer *w;
+	char target[128], err[256];
+
+	snprintf(target, sizeof(target), "%s/tls", dir);
+	w = writer(target, &hdb_backend_sqlite, 4, HDB_L_LEGACY, 0);
+	assert_int_equal(hdb_writer_commit(w, NULL, 1, err, sizeof(err)), 0);
+	hdb_writer_free(w);
+	assert_int_equal(hdb_db_files(target), 1);
+	/* the bare file goes: NDBM's pair alone remains */
+	w = writer(target, &hdb_backend_ndbm, 4, HDB_L_LEGACY, 0);
+	assert_int_equal(hdb_writer_commit(w, NULL, 1, err, sizeof(err)), 0);
+	hdb_writer_free(w);
+	assert_int_equal(hdb_db_files(target), 2 | 4);
+	assert_ptr_equal(hdb_detect(target), &hdb_backend_ndbm);
+	assert_int_equal(count_db(&hdb_backend_ndbm, target), 4);
+	/* and back to one file */
+	w = writer(target, &hdb_backend_gdbm, 6, HDB_L_LEGACY, 0);
+	assert_int_equal(hdb_writer_commit(w, NULL, 1, err, sizeof(err)), 0);
+	hdb_writer_free(w);
+	assert_int_equal(hdb_db_files(target), 1);
+	assert_int_equal(count_db(&hdb_backend_gdbm, target), 6);
+	assert_int_equal(nentries(), 1);
+}
+
+static void
+test_writer_refuse_drop_dup(void **state)
+{
+	struct hdb_writer *w;
+	uint8_t bad[20] = { 0xd6, 0x8e, 0x08, 0x6b }, rec[128];
+	char target[128], err[256];
+	const char *why = NULL;
+	size_t len;
+
+	snprintf(target, sizeof(target), "%s/callout", dir);
+	w = hdb_writer_new(target, &hdb_backend_gdbm, 0, HDB_T_CALLOUT,
+	    HDB_L_V2, 0, err, sizeof(err));
+	assert_non_null(w);
+	assert_int_equal(hdb_writer_put(w, key("bad"), dat(bad, sizeof(bad)),
+	    &why), HDB_CONV_REFUSED);
+	assert_int_equal(hdb_writer_stats(w)->refused, 1);
+	hdb_writer_free(w);
+	/* abandoned: nothing left behind */
+	assert_int_equal(nentries(), 0);
+
+	w = hdb_writer_new(target, &hdb_backend_gdbm, 0, HDB_T_CALLOUT,
+	    HDB_L_V2, 1, err, sizeof(err));
+	assert_int_equal(hdb_writer_put(w, key("bad"), dat(bad, sizeof(bad)),
+	    &why), HDB_CONV_DROPPED);
+	memset(rec, 0, sizeof(rec));
+	memcpy(rec, bad, 8);
+	rec[8] = 1;
+	len = 16;
+	assert_int_equal(hdb_writer_put(w, key("ok"), dat(rec, len), &why),
+	    HDB_CONV_REENCODED);
+	assert_int_equal(hdb_writer_put(w, key("ok"), dat(rec, len), &why),
+	    HDB_CONV_REFUSED);
+	assert_string_equal(why, "duplicate key");
+	assert_int_equal(hdb_writer_stats(w)->dropped, 1);
+	assert_int_equal(hdb_writer_commit(w, NULL, 0, err, sizeof(err)), 0);
+	hdb_writer_free(w);
+}
+
+static void
+test_copy(void **state)
+{
+	struct hdb_writer *w;
+	struct hdb *src;
+	char a[128], b[128], err[256];
+	uint8_t rec[128];
+	size_t len;
+
+	snprintf(a, sizeof(a), "%s/src", dir);
+	snprintf(b, sizeof(b), "%s/dst", dir);
+	src = hdb_open(&hdb_backend_bdb, a, HDB_O_RDWR | HDB_O_CREATE, 0640,
+	    NULL, 0);
+	assert_non_null(src);
+	len = retry_rec(rec, sizeof(rec), HDB_L_LEGACY, "hello");
+	assert_int_equal(hdb_put(src, key("k1"), dat(rec, len)), HDB_OK);
+	assert_int_equal(hdb_put(src, key("k2"), dat(rec, len)), HDB_OK);
+	assert_int_equal(hdb_put(src, key("k3"), dat("junk", 4)), HDB_OK);
+	w = hdb_writer_new(b, &hdb_backend_tdb, 0, HDB_T_RETRY, HDB_L_V2, 0,
+	    err, sizeof(err));
+	assert_int_equal(hdb_convert_copy(w, src, NULL, NULL),
+	    HDB_CONV_REFUSED);
+	hdb_writer_free(w);
+	w = hdb_writer_new(b, &hdb_backend_tdb, 0, HDB_T_RETRY, HDB_L_AUTO, 0,
+	    err, sizeof(err));
+	assert_int_equal(hdb_convert_copy(w, src, NULL, NULL), HDB_OK);
+	assert_int_equal(hdb_writer_stats(w)->kept, 3);
+	assert_int_equal(hdb_writer_commit(w, NULL, 0, err, sizeof(err)), 0);
+	hdb_writer_free(w);
+	hdb_close(src);
+	assert_int_equal(count_db(&hdb_backend_tdb, b), 3);
+}
+
+static void
+test_sweep(void **state)
+{
+	char target[128], p[256], err[256];
+	struct hdb_atomic *a;
+
+	snprintf(target, sizeof(target), "%s/seen", dir);
+	/* dead writer: removed, files and all */
+	snprintf(p, sizeof(p), "%s/.seen.hintsdb.999999999.AbCdEf", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/.seen.hintsdb.999999999.AbCdEf/seen", dir);
+	fclose(fopen(p, "w"));
+	/* live writer (us), another DB's, and a look-alike: kept */
+	snprintf(p, sizeof(p), "%s/.seen.hintsdb.%ld.XyZxYz", dir,
+	    (long)getpid());
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/.retry.hintsdb.999999999.AbCdEf", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/.seen.hintsdb.999999999.toolong", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(hdb_atomic_sweep(target, err, sizeof(err)), 1);
+	assert_int_equal(nentries(), 3);
+	/* a private directory goes with its handle */
+	a = hdb_atomic_new(target, err, sizeof(err));
+	assert_non_null(a);
+	assert_non_null(strstr(hdb_atomic_path(a), "/.seen.hintsdb."));
+	assert_int_equal(nentries(), 4);
+	fclose(fopen(hdb_atomic_path(a), "w"));
+	hdb_atomic_free(a);
+	assert_int_equal(nentries(), 3);
+}
+
+static void
+test_abi(void **state)
+{
+	const char *abi = hdb_abi();
+
+	assert_non_null(strchr(abi, '-'));
+	assert_true(strstr(abi, "-le") != NULL || strstr(abi, "-be") != NULL);
+#if defined(__x86_64__)
+	assert_string_equal(abi, "x86_64-lp64-le");
+#endif
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rec_keep_and_reencode),
+		cmocka_unit_test(test_rec_padding_zeroed),
+		cmocka_unit_test(test_rec_undecodable),
+		cmocka_unit_test_setup_teardown(test_writer_new_db, mkdir_tmp,
+		    rm_tmp),
+		cmocka_unit_test_setup_teardown(test_writer_replace_like,
+		    mkdir_tmp, rm_tmp),
+		cmocka_unit_test_setup_teardown(test_writer_ndbm_and_back,
+		    mkdir_tmp, rm_tmp),
+		cmocka_unit_test_setup_teardown(test_writer_refuse_drop_dup,
+		    mkdir_tmp, rm_tmp),
+		cmocka_unit_test_setup_teardown(test_copy, mkdir_tmp, rm_tmp),
+		cmocka_unit_test_setup_teardown(test_sweep, mkdir_tmp, rm_tmp),
+		cmocka_unit_test(test_abi),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

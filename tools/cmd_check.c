@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cmd_check.c - look for damage in hints DBs: the backend's own consistency
+ * check (BDB verify, tdb_check, GDBM's bucket walk, SQLite integrity_check),
+ * then every record decoded and validated: its length for its type, its
+ * version, plausible times, Exim's limits (wait counts, message ID
+ * characters, callout results) and, for tls, the stored session.
+ *
+ * One line per problem on standard output, "DBNAME: 'KEY': problem" or
+ * "DBNAME: problem"; nothing when all is well (so it fits cron).  The exit
+ * status is 1 if anything was found.  The records are read under Exim's
+ * read lock and checked after it is dropped (slurp.h).
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic.h"
+#include "commands.h"
+#include "common.h"
+#include "lock.h"
+#include "out.h"
+#include "rebuild.h"
+#include "slurp.h"
+#include "spool.h"
+#include "tls.h"
+#include "xmalloc.h"
+
+#define CHECK_USAGE "hintsdb check [-v] [--backend=B] [--layout=L] " \
+	"[--lock-timeout=T] [--now=TIME] SPOOL [DBNAME...]"
+
+/* A record time more than this far ahead of now is implausible. */
+#define FUTURE_SLACK	86400
+
+static const struct option longopts[] = {
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "layout", required_argument, NULL, OPT_LAYOUT },
+	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+	{ "now", required_argument, NULL, OPT_NOW },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct checkctx {
+	struct dbopts	 o;
+	int64_t		 now;
+	int		 verbose;
+	const char	*db;		/* the DB being checked */
+	size_t		 problems;	/* in this DB */
+};
+
+static int	usage(FILE *);
+static void	problem(struct checkctx *, const uint8_t *, size_t,
+		    const char *, ...) __attribute__((format(printf, 4, 5)));
+static int	open_db(struct dbh *, const char *, const char *,
+		    struct checkctx *);
+static const char *why_layout(const uint8_t *, size_t, const char *);
+static const char *tls_check(const struct hdb_rec *, char *, size_t);
+static const char *more_checks(const struct hdb_rec *, int64_t);
+static void	check_rec(struct checkctx *, const uint8_t *, size_t,
+		    const uint8_t *, size_t);
+static void	leftovers(struct checkctx *, const char *);
+static int	check_db(const char *, const char *, struct checkctx *);
+
+static int
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: %s\n", CHECK_USAGE);
+	return fp == stdout ? finish_stdout("check") : EX_USAGE_;
+}
+
+/* problem - one finding: "DB: 'KEY': text" (key NULL: "DB: text"). */
+static void
+problem(struct checkctx *c, const uint8_t *key, size_t klen,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	c->problems++;
+	fputs(c->db, stdout);
+	fputs(": ", stdout);
+	if (key != NULL) {
+		putchar('\'');
+		hdb_out_vis(stdout, key, hdb_key_text_len(key, klen));
+		fputs("': ", stdout);
+	}
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/*
+ * open_db - lock and open a DB to check it.  A file that no backend
+ * recognises or that its backend cannot open is a finding; a missing DB,
+ * a permission problem or a busy lock is an error (EX_* returned).
+ */
+static int
+open_db(struct dbh *d, const char *spool, const char *name,
+    struct checkctx *c)
+{
+	const struct hdb_backend *be = c->o.backend;
+	char why[256], *p;
+	int e;
+
+	memset(d, 0, sizeof(*d));
+	d->lockfd = -1;
+	d->name = name;
+	d->type = hdb_dbtype_from_name(name);
+	if ((size_t)snprintf(d->path, sizeof(d->path), "%s/db/%s", spool,
+	    name) >= sizeof(d->path) || hdb_lock_path(d->lockpath,
+	    sizeof(d->lockpath), spool, name) == -1) {
+		warnx("check: path too long");
+		return EX_USAGE_;
+	}
+	if (be == NULL && (be = hdb_detect(d->path)) == NULL) {
+		if ((e = errno) == EINVAL) {
+			problem(c, NULL, 0, "not a database of any known "
+			    "backend (damaged header?)");
+			return 0;
+		}
+		p = hdb_vis_dup(d->path, strlen(d->path));
+		if (e == ENOENT)
+			warnx("check: no such database '%s'", p);
+		else
+			warnx("check: cannot open '%s': %s", p, strerror(e));
+		free(p);
+		return e == ENOENT ? EX_NODB : EX_IOERR_;
+	}
+	if (!(be->caps & HDB_CAP_LOCKS_ITSELF)) {
+		d->lockfd = hdb_lock_take(d->lockpath, HDB_LOCK_READ, 0,
+		    c->o.lock_timeout_ms);
+		if (d->lockfd == -1 && errno != ENOENT)
+			return rebuild_lock_error("check", d->lockpath, 0);
+	}
+	d->h = hdb_open(be, d->path, HDB_O_RDONLY, 0, why, sizeof(why));
+	if (d->h != NULL)
+		return 0;
+	e = errno;
+	hdb_lock_release(d->lockfd);
+	d->lockfd = -1;
+	if (e == EACCES || e == ELOOP) {
+		p = hdb_vis_dup(d->path, strlen(d->path));
+		warnx("check: cannot open '%s': %s", p, why);
+		free(p);
+		return EX_IOERR_;
+	}
+	problem(c, NULL, 0, "%s cannot open it: %s", be->name, why);
+	return 0;
+}
+
+/*
+ * why_layout - a better reason than the decoder's for a record whose
+ * layout was not recognised: a v2 header with another version number.
+ */
+static const char *
+why_layout(const uint8_t *v, size_t len, const char *why)
+{
+	uint32_t ver, taint;
+
+	if (len < HDB_V2_HDR)
+		return why;
+	memcpy(&ver, v, sizeof(ver));
+	memcpy(&taint, v + 4, sizeof(taint));
+	if (ver != HDB_V2_VERSION && ver < 256 && taint <= 1 &&
+	    hdb_rec_layout(v + 8, len - 8) == HDB_L_LEGACY)
+		return "unknown record version (not 2)";
+	return why;
+}
+
+/*
+ * tls_check - the stored TLS session must decode completely.  Returns
+ * NULL, or the problem (in buf).
+ */
+static const char *
+tls_check(const struct hdb_rec *r, char *buf, size_t len)
+{
+	struct hdb_tls_info ti;
+	int rc;
+
+	rc = hdb_tls_decode(r->u.tls.payload, r->u.tls.payload_len, &ti);
+	if (rc == -1)
+		snprintf(buf, len, "tls session does not decode: %s",
+		    ti.why != NULL ? ti.why : "unknown format");
+	else if (rc == 1)
+		snprintf(buf, len, "tls session decodes only in part: %s",
+		    ti.why != NULL ? ti.why : "unknown reason");
+	hdb_tls_info_clear(&ti);
+	return rc == 0 ? NULL : buf;
+}
+
+/* more_checks - what hdb_rec_check leaves out; NULL if fine. */
+static const char *
+more_checks(const struct hdb_rec *r, int64_t now)
+{
+	const struct hdb_callout *co = &r->u.callout;
+
+	if (r->time_stamp > now + FUTURE_SLACK)
+		return "record time is in the future";
+	switch (r->type) {
+	case HDB_T_CALLOUT:
+		if (r->kind != HDB_K_CALLOUT_ADDRESS &&
+		    (co->postmaster_result < 0 || co->postmaster_result > 2 ||
+		    co->random_result < 0 || co->random_result > 2))
+			return "callout postmaster or random result out of "
+			    "range";
+		break;
+	case HDB_T_MISC:
+		if (r->kind == HDB_K_MISC_SERIALIZE && r->u.misc.count < 0)
+			return "serialisation count is negative";
+		break;
+	case HDB_T_RATELIMIT:
+		if (!isfinite(r->u.ratelimit.rate) || r->u.ratelimit.rate < 0)
+			return "rate is not a number >= 0";
+		if (r->u.ratelimit.time_usec < 0 ||
+		    r->u.ratelimit.time_usec > 999999)
+			return "microseconds out of range";
+		break;
+	default:
+		break;
+	}
+	return NULL;
+}
+
+static void
+check_rec(struct checkctx *c, const uint8_t *k, size_t kl, const uint8_t *v,
+    size_t vl)
+{
+	struct hdb_rec r;
+	const char *why = NULL;
+	char buf[256];
+	enum hdb_dbtype t = hdb_dbtype_from_name(c->db);
+
+	if (kl == 0 || k[kl - 1] != '\0')
+		problem(c, k, kl, "key lacks Exim's trailing NUL");
+	if (hdb_rec_decode(t, c->o.layout, k, kl, v, vl, &r, &why) == -1) {
+		if (r.layout == HDB_L_AUTO)
+			why = why_layout(v, vl, why);
+		problem(c, k, kl, "%s (%zu bytes)", why, vl);
+		return;
+	}
+	if ((why = hdb_rec_check(&r)) != NULL ||
+	    (why = more_checks(&r, c->now)) != NULL)
+		problem(c, k, kl, "%s", why);
+	if (t == HDB_T_TLS && (why = tls_check(&r, buf, sizeof(buf))) != NULL)
+		problem(c, k, kl, "%s", why);
+}
+
+/*
+ * leftovers - temporary directories that a killed convert or import left
+ * beside the DB (atomic.h).  The next one removes them; say so meanwhile.
+ */
+static void
+leftovers(struct checkctx *c, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX], *prefix;
+	struct dirent *e;
+	DIR *d;
+	long pid;
+
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if ((d = opendir(dir)) == NULL)
+		return;
+	if (asprintf(&prefix, ".%s%s", slash + 1, HDB_ATOMIC_TAG) == -1) {
+		closedir(d);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		pid = strtol(e->d_name + strlen(prefix), NULL, 10);
+		if (pid > 0 && kill((pid_t)pid, 0) == -1 && errno == ESRCH)
+			problem(c, NULL, 0, "'%s' was left by an interrupted "
+			    "convert or import (the next one removes it)",
+			    e->d_name);
+	}
+	free(prefix);
+	closedir(d);
+}
+
+/* check_db - one DB; 0 (findings counted in c) or an EX_* code. */
+static int
+check_db(const char *spool, const char *name, struct checkctx *c)
+{
+	struct dbh d;
+	struct slurp s;
+	size_t i;
+	int ex;
+
+	c->db = name;
+	c->problems = 0;
+	if ((ex = open_db(&d, spool, name, c)) != 0 || d.h == NULL)
+		goto out;
+	if (d.h->be->verify != NULL && hdb_verify(d.h) != HDB_OK)
+		problem(c, NULL, 0, "%s consistency check: %s", d.h->be->name,
+		    hdb_error(d.h));
+	if (slurp_read(&s, d.h, 0) != HDB_OK)
+		problem(c, NULL, 0, "cannot read every record: %s",
+		    hdb_error(d.h));
+	db_close(&d);
+	for (i = 0; i < s.n; i++)
+		check_rec(c, slurp_key(&s, i), s.recs[i].klen,
+		    slurp_val(&s, i), s.recs[i].vlen);
+	if (c->verbose && c->problems == 0)
+		printf("%s: %zu records, no problems\n", name, s.n);
+	slurp_free(&s);
+out:
+	if (ex == 0)
+		leftovers(c, d.path);
+	return ex;
+}
+
+static int
+cmd_check_main(int argc, char **argv)
+{
+	struct checkctx c;
+	char **names = NULL;
+	size_t n, i, found = 0;
+	int ch, ex, first = 0, fx;
+
+	memset(&c, 0, sizeof(c));
+	dbopts_init(&c.o);
+	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'v':
+			c.verbose = 1;
+			break;
+		case OPT_HELP:
+			return usage(stdout);
+		case OPT_BACKEND:
+		case OPT_LAYOUT:
+		case OPT_LOCK_TIMEOUT:
+		case OPT_NOW:
+			if (dbopts_parse(&c.o, ch, optarg, "check") == 0)
+				break;
+			return usage(stderr);
+		default:
+			return usage(stderr);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		return usage(stderr);
+	for (i = 1; i < (size_t)argc; i++)
+		if (!db_name_ok(argv[i], "check"))
+			return EX_USAGE_;
+	c.now = clock_now(&c.o);
+	if (argc > 1) {
+		n = (size_t)argc - 1;
+		names = xreallocarray(NULL, n, sizeof(*names));
+		for (i = 0; i < n; i++)
+			names[i] = xstrdup(argv[i + 1]);
+	} else if (spool_dbs(argv[0], &names, &n) == -1) {
+		char *p = hdb_vis_dup(argv[0], strlen(argv[0]));
+
+		warn("check: cannot read '%s/db'", p);
+		free(p);
+		return EX_NODB;
+	}
+	for (i = 0; i < n; i++) {
+		ex = check_db(argv[0], names[i], &c);
+		found += c.problems;
+		if (ex != 0 && first == 0)
+			first = ex;
+		free(names[i]);
+	}
+	free(names);
+	fx = finish_stdout("check");
+	if (first != 0)
+		return first;
+	if (fx != 0)
+		return fx;
+	return found ? EX_FINDINGS : 0;
+}
+
+const struct command cmd_check_entry = {
+	.name = "check",
+	.usage = CHECK_USAGE,
+	.summary = "look for damage in hints databases",
+	.flags = CMD_F_RDONLY,
+	.main = cmd_check_main,
+};

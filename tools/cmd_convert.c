@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cmd_convert.c - copy every record of one hints DB into a new file of
+ * another backend and/or record layout.
+ *
+ * --in-place replaces SPOOL/db/NAME atomically under Exim's write lock: the
+ * new DB is written in a private directory beside it, its records counted,
+ * fsynced, given the original's owner and mode and renamed over it; on any
+ * failure the original is left as it was (atomic.h).  --output writes a new
+ * file elsewhere, under a read lock on the source.
+ *
+ * A record that does not decode is carried byte for byte when its layout
+ * does not change; when it would have to, the whole convert is refused,
+ * unless --drop-bad, which skips and reports it (exit status 1).
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "common.h"
+#include "convert.h"
+#include "lock.h"
+#include "out.h"
+#include "rebuild.h"
+
+#define CONVERT_USAGE "hintsdb convert [-v] [--backend=B] [--drop-bad] " \
+	"[--lock-timeout=T] [--sqlite-schema=tbl|tblblob] " \
+	"[--to-backend=B] [--to-layout=legacy|v2] " \
+	"(--output=PATH | --in-place) SPOOL DBNAME"
+
+enum {
+	OPT_DROP_BAD = OPT_FIRST_FREE,
+	OPT_IN_PLACE,
+	OPT_OUTPUT,
+	OPT_SQLITE_SCHEMA,
+	OPT_TO_BACKEND,
+	OPT_TO_LAYOUT,
+};
+
+static const struct option longopts[] = {
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "drop-bad", no_argument, NULL, OPT_DROP_BAD },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "in-place", no_argument, NULL, OPT_IN_PLACE },
+	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "sqlite-schema", required_argument, NULL, OPT_SQLITE_SCHEMA },
+	{ "to-backend", required_argument, NULL, OPT_TO_BACKEND },
+	{ "to-layout", required_argument, NULL, OPT_TO_LAYOUT },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct convopts {
+	struct dbopts	 db;		/* --backend, --lock-timeout */
+	const struct hdb_backend *to_be;
+	enum hdb_layout	 to_layout;
+	const char	*output;
+	int		 in_place;
+	int		 drop_bad;
+	int		 schema;	/* -1 as the source, else 0 or TBL */
+	int		 verbose;
+};
+
+static int	usage(FILE *);
+static int	parse(struct convopts *, int, char **);
+static int	open_source(struct dbh *, const char *, const char *,
+		    const struct convopts *, int);
+static int	convert(const char *, const char *, struct convopts *);
+static void	summary(const char *, const struct hdb_backend *,
+		    const struct convopts *, const struct hdb_convert_stats *);
+
+static int
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: %s\n", CONVERT_USAGE);
+	return fp == stdout ? finish_stdout("convert") : EX_USAGE_;
+}
+
+/* parse - options into c; 0, or an exit code (usage printed). */
+static int
+parse(struct convopts *c, int argc, char **argv)
+{
+	static const char *const schemas[] = { "tblblob", "tbl", NULL };
+	int ch, s;
+
+	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'v':
+			c->verbose = 1;
+			break;
+		case OPT_DROP_BAD:
+			c->drop_bad = 1;
+			break;
+		case OPT_HELP:
+			return usage(stdout) == 0 ? -1 : EX_IOERR_;
+		case OPT_IN_PLACE:
+			c->in_place = 1;
+			break;
+		case OPT_OUTPUT:
+			c->output = optarg;
+			break;
+		case OPT_SQLITE_SCHEMA:
+			if ((s = pick(optarg, schemas)) == -1) {
+				warnx("convert: unknown SQLite schema '%s' "
+				    "(tbl, tblblob)", optarg);
+				return EX_USAGE_;
+			}
+			c->schema = s == 1 ? HDB_O_SQLITE_TBL : 0;
+			break;
+		case OPT_TO_BACKEND:
+			if ((c->to_be = hdb_backend_find(optarg)) == NULL) {
+				warnx("convert: unknown backend '%s' (bdb, gdbm, "
+				    "tdb, ndbm, sqlite)", optarg);
+				return EX_USAGE_;
+			}
+			break;
+		case OPT_TO_LAYOUT:
+			if (hdb_layout_from_name(optarg, &c->to_layout) == -1 ||
+			    c->to_layout == HDB_L_AUTO) {
+				warnx("convert: unknown layout '%s' (legacy, v2)",
+				    optarg);
+				return EX_USAGE_;
+			}
+			break;
+		case OPT_BACKEND:
+		case OPT_LOCK_TIMEOUT:
+			if (dbopts_parse(&c->db, ch, optarg, "convert") == 0)
+				break;
+			return usage(stderr);
+		default:
+			return usage(stderr);
+		}
+	}
+	return 0;
+}
+
+/*
+ * open_source - open SPOOL/db/NAME for reading.  In place, the write lock
+ * is already held (rebuild_begin), so no lock is taken here; otherwise a
+ * read lock, through db_open.
+ */
+static int
+open_source(struct dbh *d, const char *spool, const char *name,
+    const struct convopts *c, int locked)
+{
+	char why[256], *p;
+	int e;
+
+	if (!locked)
+		return db_open(d, spool, name, 0, &c->db, "convert");
+	memset(d, 0, sizeof(*d));
+	d->lockfd = -1;
+	d->name = name;
+	d->type = hdb_dbtype_from_name(name);
+	snprintf(d->path, sizeof(d->path), "%s/db/%s", spool, name);
+	d->h = hdb_open(c->db.backend, d->path, HDB_O_RDONLY, 0, why,
+	    sizeof(why));
+	if (d->h != NULL)
+		return 0;
+	e = errno;
+	p = hdb_vis_dup(d->path, strlen(d->path));
+	warnx("convert: cannot open '%s': %s", p, why);
+	free(p);
+	return e == ENOENT ? EX_NODB : EX_IOERR_;
+}
+
+static void
+summary(const char *name, const struct hdb_backend *from,
+    const struct convopts *c, const struct hdb_convert_stats *st)
+{
+	printf("%s: %zu records from %s to %s %s: %zu kept as they were, "
+	    "%zu re-encoded, %zu dropped\n", name,
+	    st->kept + st->reencoded + st->dropped, from->name,
+	    c->to_be->name, c->to_layout == HDB_L_AUTO ? "(layout kept)" :
+	    hdb_layout_name(c->to_layout), st->kept, st->reencoded,
+	    st->dropped);
+}
+
+static int
+convert(const char *spool, const char *name, struct convopts *c)
+{
+	struct rebuild_spec sp;
+	struct rebuild rb;
+	struct dbh d;
+	const struct hdb_backend *from;
+	char path[PATH_MAX];
+	int ex, rc;
+
+	memset(&d, 0, sizeof(d));
+	d.lockfd = -1;
+	snprintf(path, sizeof(path), "%s/db/%s", spool, name);
+	if ((from = c->db.backend) == NULL && (from = hdb_detect(path)) ==
+	    NULL) {
+		char *p = hdb_vis_dup(path, strlen(path));
+
+		if (errno == ENOENT)
+			warnx("convert: no such database '%s'", p);
+		else
+			warnx("convert: cannot open '%s': %s", p, errno ==
+			    EINVAL ? "not a hints database of a known backend" :
+			    strerror(errno));
+		free(p);
+		return errno == ENOENT ? EX_NODB : EX_IOERR_;
+	}
+	c->db.backend = from;
+	if (c->to_be == NULL)
+		c->to_be = from;
+	if (c->schema != -1 && c->to_be != &hdb_backend_sqlite) {
+		warnx("convert: --sqlite-schema is for SQLite targets only");
+		return EX_USAGE_;
+	}
+	memset(&sp, 0, sizeof(sp));
+	sp.be = c->to_be;
+	sp.oflags = c->schema != -1 ? c->schema : from == &hdb_backend_sqlite ?
+	    hdb_sqlite_flags(path) : 0;
+	sp.type = hdb_dbtype_from_name(name);
+	sp.layout = c->to_layout;
+	sp.drop_bad = c->drop_bad;
+	sp.lock_timeout_ms = c->db.lock_timeout_ms;
+	/* In place: the write lock first, then the source. */
+	if ((ex = rebuild_begin(&rb, "convert", c->in_place ? spool : NULL,
+	    c->in_place ? name : c->output, &sp)) != 0)
+		goto out;
+	if ((ex = open_source(&d, spool, name, c, c->in_place)) != 0)
+		goto out;
+	rc = hdb_convert_copy(rb.w, d.h, rebuild_report, "convert");
+	db_close(&d);
+	if (rc == HDB_ERR) {
+		warnx("convert: '%s' not converted: %s", name,
+		    hdb_writer_error(rb.w));
+		ex = EX_IOERR_;
+		goto out;
+	}
+	if (rc == HDB_CONV_REFUSED) {
+		warnx("convert: '%s' not converted: %zu records cannot be "
+		    "converted (--drop-bad skips them)", name,
+		    hdb_writer_stats(rb.w)->refused);
+		ex = EX_REFUSED;
+		goto out;
+	}
+	if ((ex = rebuild_commit(&rb)) != 0)
+		goto out;
+	if (c->verbose)
+		summary(name, from, c, hdb_writer_stats(rb.w));
+	ex = hdb_writer_stats(rb.w)->dropped ? EX_FINDINGS : 0;
+out:
+	db_close(&d);
+	rebuild_end(&rb);
+	return ex;
+}
+
+static int
+cmd_convert_main(int argc, char **argv)
+{
+	struct convopts c;
+	int ex;
+
+	memset(&c, 0, sizeof(c));
+	dbopts_init(&c.db);
+	c.schema = -1;
+	if ((ex = parse(&c, argc, argv)) != 0)
+		return ex == -1 ? 0 : ex;
+	argc -= optind;
+	argv += optind;
+	if (argc != 2)
+		return usage(stderr);
+	if ((c.output != NULL) == c.in_place) {
+		warnx("convert: give exactly one of --output and --in-place");
+		return EX_USAGE_;
+	}
+	if (!db_name_ok(argv[1], "convert"))
+		return EX_USAGE_;
+	ex = convert(argv[0], argv[1], &c);
+	if (ex == 0 || ex == EX_FINDINGS) {
+		int fx = finish_stdout("convert");
+
+		return fx != 0 ? fx : ex;
+	}
+	return ex;
+}
+
+const struct command cmd_convert_entry = {
+	.name = "convert",
+	.usage = CONVERT_USAGE,
+	.summary = "copy a hints database into another backend or layout",
+	.flags = CMD_F_WRITES,
+	.main = cmd_convert_main,
+};

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cmd_delete.c - delete records by key, or every record whose key matches
+ * a glob ("forget the retry state of every host of example.com").
+ *
+ * Named keys are given as their text; Exim's trailing NUL is added.  With
+ * --match the keys are collected under a read lock and deleted in short
+ * write-locked batches, as tidy does, so a busy Exim is never held up for
+ * long.  Every deleted key is printed, escaped; -n prints what would go.
+ */
+#include <err.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bsd/stdlib.h>
+
+#include "commands.h"
+#include "common.h"
+#include "out.h"
+#include "priv.h"
+#include "xmalloc.h"
+
+#define DELETE_USAGE "hintsdb delete [-nq] [--max-lock-ms=N] " \
+	"[--lock-timeout=T] [--backend=B] [--no-drop-privileges] " \
+	"SPOOL DBNAME (KEY... | --match=GLOB)"
+
+enum {
+	OPT_DRY_RUN = OPT_FIRST_FREE,
+	OPT_MATCH,
+	OPT_MAX_LOCK_MS,
+	OPT_NO_DROP,
+	OPT_QUIET,
+};
+
+static const struct option longopts[] = {
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+	{ "match", required_argument, NULL, OPT_MATCH },
+	{ "max-lock-ms", required_argument, NULL, OPT_MAX_LOCK_MS },
+	{ "no-drop-privileges", no_argument, NULL, OPT_NO_DROP },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct delkey {
+	uint8_t		*key;		/* with Exim's NUL */
+	size_t		 klen;
+};
+
+struct delcmd {
+	struct dbopts	 dbo;
+	const char	*match;
+	const char	*spool;
+	const char	*name;
+	long		 max_lock_ms;
+	int		 dry_run;
+	int		 quiet;
+	int		 no_drop;
+	struct delkey	*k;
+	size_t		 n, cap;
+	int		 missing;	/* named keys that were not there */
+};
+
+static int
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: %s\n", DELETE_USAGE);
+	return fp == stdout ? finish_stdout("delete") : EX_USAGE_;
+}
+
+static double
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static void
+add_key(struct delcmd *dc, const uint8_t *key, size_t klen)
+{
+	if (dc->n == dc->cap) {
+		dc->cap = dc->cap ? dc->cap * 2 : 64;
+		dc->k = xreallocarray(dc->k, dc->cap, sizeof(*dc->k));
+	}
+	dc->k[dc->n].key = xmemdup(key, klen);
+	dc->k[dc->n].klen = klen;
+	dc->n++;
+}
+
+static int
+match_one(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	struct delcmd *dc = arg;
+	size_t kl = hdb_key_text_len(key.data, key.len);
+	char *text;
+
+	(void)val;
+	if (memchr(key.data, '\0', kl) != NULL)
+		return 0;	/* an embedded NUL: no glob can name it */
+	text = xmalloc(kl + 1);
+	memcpy(text, key.data, kl);
+	text[kl] = '\0';
+	if (fnmatch(dc->match, text, 0) == 0)
+		add_key(dc, key.data, key.len);
+	free(text);
+	return 0;
+}
+
+/* --match: the matching keys, collected under a read lock. */
+static int
+collect(struct delcmd *dc)
+{
+	struct dbh d;
+	int ex;
+
+	if ((ex = db_open(&d, dc->spool, dc->name, 0, &dc->dbo, "delete")) != 0)
+		return ex;
+	if (hdb_iterate(d.h, match_one, dc) == HDB_ERR) {
+		warnx("delete: cannot read '%s': %s", dc->name,
+		    hdb_error(d.h));
+		db_close(&d);
+		return EX_IOERR_;
+	}
+	db_close(&d);
+	return 0;
+}
+
+/* Delete (or, with -n, look up) one key; the line goes to out or err. */
+static int
+del_one(struct delcmd *dc, struct hdb *h, const struct delkey *k, FILE *out,
+    FILE *errs)
+{
+	struct hdb_datum key = { k->key, k->klen }, val;
+	int r;
+
+	r = dc->dry_run ? hdb_get(h, key, &val) : hdb_del(h, key);
+	if (r == HDB_ERR)
+		return -1;
+	if (r == HDB_NOTFOUND) {
+		dc->missing++;
+		fprintf(errs, "%s: delete: no record '", progname);
+		hdb_out_vis(errs, k->key, hdb_key_text_len(k->key, k->klen));
+		fprintf(errs, "' in '%s'\n", dc->name);
+		return 0;
+	}
+	if (!dc->quiet) {
+		fprintf(out, "%s '", dc->dry_run ? "would delete" : "deleted");
+		hdb_out_vis(out, k->key, hdb_key_text_len(k->key, k->klen));
+		fputs("'\n", out);
+	}
+	return 0;
+}
+
+/* Write a batch's buffered lines once the lock is gone. */
+static void
+flush_lines(FILE *out, char **obuf, size_t *olen, FILE *errs, char **ebuf,
+    size_t *elen)
+{
+	fclose(out);		/* sets *obuf and *olen */
+	fclose(errs);
+	fwrite(*obuf, 1, *olen, stdout);
+	fflush(stdout);
+	fwrite(*ebuf, 1, *elen, stderr);
+	free(*obuf);
+	free(*ebuf);
+}
+
+/*
+ * apply - the keys in batches; a batch ends before its hold could pass
+ * max_lock_ms (time so far plus the slowest single delete).
+ */
+static int
+apply(struct delcmd *dc)
+{
+	struct timespec pause = { 0, 2000000L };
+	double t0, tl, op, maxop = 0;
+	char *obuf, *ebuf;
+	size_t olen, elen, i = 0;
+	FILE *out, *errs;
+	struct dbh d;
+	int ex, fail;
+
+	while (i < dc->n) {
+		ex = db_open(&d, dc->spool, dc->name, !dc->dry_run, &dc->dbo,
+		    "delete");
+		if (ex != 0)
+			return ex;
+		tl = mono_ms();
+		out = open_memstream(&obuf, &olen);
+		errs = open_memstream(&ebuf, &elen);
+		if (out == NULL || errs == NULL)
+			err(EX_INTERNAL, "open_memstream");
+		for (fail = 0; i < dc->n; i++) {
+			t0 = mono_ms();
+			if (t0 > tl && t0 - tl + maxop >=
+			    (double)dc->max_lock_ms)
+				break;
+			if ((fail = del_one(dc, d.h, &dc->k[i], out,
+			    errs)) == -1)
+				break;
+			if ((op = mono_ms() - t0) > maxop)
+				maxop = op;
+		}
+		if (fail)
+			fprintf(errs, "%s: delete: cannot delete from '%s': "
+			    "%s\n", progname, dc->name, hdb_error(d.h));
+		db_close(&d);
+		flush_lines(out, &obuf, &olen, errs, &ebuf, &elen);
+		if (fail)
+			return EX_IOERR_;
+		if (i < dc->n)
+			nanosleep(&pause, NULL);
+	}
+	return 0;
+}
+
+static int
+parse_opt(struct delcmd *dc, int ch, const char *arg)
+{
+	const char *errstr;
+
+	switch (ch) {
+	case 'n':
+	case OPT_DRY_RUN:
+		dc->dry_run = 1;
+		return 0;
+	case 'q':
+	case OPT_QUIET:
+		dc->quiet = 1;
+		return 0;
+	case OPT_MATCH:
+		dc->match = arg;
+		return 0;
+	case OPT_MAX_LOCK_MS:
+		dc->max_lock_ms = (long)strtonum(arg, 1, 60000, &errstr);
+		if (errstr != NULL) {
+			warnx("delete: --max-lock-ms '%s' is %s (1 to 60000)",
+			    arg, errstr);
+			return -1;
+		}
+		return 0;
+	case OPT_NO_DROP:
+		dc->no_drop = 1;
+		return 0;
+	case OPT_BACKEND:
+	case OPT_LOCK_TIMEOUT:
+		return dbopts_parse(&dc->dbo, ch, arg, "delete") == 0 ? 0 : -1;
+	default:
+		return -1;
+	}
+}
+
+static int
+cmd_delete_main(int argc, char **argv)
+{
+	struct delcmd dc;
+	size_t i;
+	int ch, ex;
+
+	memset(&dc, 0, sizeof(dc));
+	dbopts_init(&dc.dbo);
+	dc.max_lock_ms = 100;
+	while ((ch = getopt_long(argc, argv, "nq", longopts, NULL)) != -1) {
+		if (ch == OPT_HELP)
+			return usage(stdout);
+		if (parse_opt(&dc, ch, optarg) == -1)
+			return usage(stderr);
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 2 || (dc.match != NULL) == (argc > 2)) {
+		if (argc > 2 && dc.match != NULL)
+			warnx("delete: give keys or --match, not both");
+		return usage(stderr);
+	}
+	if (!db_name_ok(argv[1], "delete"))
+		return EX_USAGE_;
+	dc.spool = argv[0];
+	dc.name = argv[1];
+	if (!dc.no_drop && (ex = priv_drop(dc.spool, "delete")) != 0)
+		return ex;
+	for (i = 2; i < (size_t)argc; i++)
+		add_key(&dc, (const uint8_t *)argv[i], strlen(argv[i]) + 1);
+	if (dc.match != NULL && (ex = collect(&dc)) != 0)
+		goto out;
+	if (dc.match != NULL && dc.n == 0) {
+		warnx("delete: no key in '%s' matches '%s'", dc.name,
+		    dc.match);
+		ex = EX_FINDINGS;
+		goto out;
+	}
+	if ((ex = apply(&dc)) == 0 && dc.missing > 0)
+		ex = EX_FINDINGS;
+out:
+	for (i = 0; i < dc.n; i++)
+		free(dc.k[i].key);
+	free(dc.k);
+	if (finish_stdout("delete") != 0 && ex == 0)
+		ex = EX_IOERR_;
+	return ex;
+}
+
+const struct command cmd_delete_entry = {
+	.name = "delete",
+	.usage = DELETE_USAGE,
+	.summary = "delete records by key or by a glob on the key",
+	.flags = CMD_F_WRITES,
+	.main = cmd_delete_main,
+};

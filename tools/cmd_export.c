@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cmd_export.c - write one hints DB as JSON Lines: a header line naming the
+ * source (database, type, backend, layout, ABI, record count), then one
+ * line per record, sorted by key, with the decoded fields of `dump
+ * --format=json` (less the clock-dependent age_s) and the stored bytes in
+ * base64 ("raw").  `hintsdb import` rebuilds a DB from it.
+ *
+ * The records are copied into memory under Exim's read lock and the lock is
+ * dropped before any output (slurp.h).  Output depends only on the records
+ * (and --now), so exporting the same DB twice gives the same bytes.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "commands.h"
+#include "common.h"
+#include "convert.h"
+#include "out.h"
+#include "recfmt.h"
+#include "slurp.h"
+
+#define EXPORT_USAGE "hintsdb export [--backend=B] [--lock-timeout=T] " \
+	"[--now=TIME] SPOOL DBNAME"
+
+/* The export format's version, in the header's "hintsdb_export". */
+#define EXPORT_VERSION	1
+
+static const struct option longopts[] = {
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+	{ "now", required_argument, NULL, OPT_NOW },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int	usage(FILE *);
+static const char *layouts(const struct slurp *);
+static void	put_line(json_t *);
+static void	header(const struct slurp *, const struct dbh *, const char *);
+static int	record(const struct slurp *, size_t, enum hdb_dbtype,
+		    const struct hdb_fmtopts *);
+static int	export(const char *, const char *, const struct dbopts *);
+
+static int
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: %s\n", EXPORT_USAGE);
+	return fp == stdout ? finish_stdout("export") : EX_USAGE_;
+}
+
+/* layouts - "legacy", "v2", "mixed", or "none" for the records in s. */
+static const char *
+layouts(const struct slurp *s)
+{
+	int seen = 0;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		enum hdb_layout l = hdb_rec_layout(slurp_val(s, i),
+		    s->recs[i].vlen);
+
+		if (l == HDB_L_LEGACY)
+			seen |= 1;
+		else if (l == HDB_L_V2)
+			seen |= 2;
+	}
+	return seen == 1 ? "legacy" : seen == 2 ? "v2" : seen == 3 ? "mixed" :
+	    "none";
+}
+
+static void
+put_line(json_t *o)
+{
+	json_dumpf(o, stdout, JSON_COMPACT);
+	fputc('\n', stdout);
+	json_decref(o);
+}
+
+static void
+header(const struct slurp *s, const struct dbh *d, const char *name)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "hintsdb_export", json_integer(EXPORT_VERSION));
+	json_object_set_new(o, "db", json_string(name));
+	json_object_set_new(o, "type", json_string(hdb_dbtype_name(d->type)));
+	json_object_set_new(o, "backend", json_string(d->h->be->name));
+	if (d->h->be == &hdb_backend_sqlite)
+		json_object_set_new(o, "sqlite_schema",
+		    json_string(hdb_sqlite_flags(d->path) ? "tbl" : "tblblob"));
+	json_object_set_new(o, "layout", json_string(layouts(s)));
+	json_object_set_new(o, "abi", json_string(hdb_abi()));
+	json_object_set_new(o, "records", json_integer((json_int_t)s->n));
+	put_line(o);
+}
+
+/* record - one record's line; 1 if it could not be decoded. */
+static int
+record(const struct slurp *s, size_t i, enum hdb_dbtype t,
+    const struct hdb_fmtopts *fo)
+{
+	const uint8_t *k = slurp_key(s, i), *v = slurp_val(s, i);
+	size_t kl = s->recs[i].klen, vl = s->recs[i].vlen;
+	struct hdb_rec r;
+	const char *why = NULL;
+	json_t *o;
+	char *b64, *vk;
+	int bad = 0;
+
+	if (hdb_rec_decode(t, HDB_L_AUTO, k, kl, v, vl, &r, &why) == 0) {
+		o = hdb_rec_json(k, kl, &r, fo);
+		json_object_del(o, "age_s");
+	} else {
+		o = hdb_rec_json_error(k, kl, why, fo);
+		vk = hdb_vis_dup(k, hdb_key_text_len(k, kl));
+		warnx("export: cannot decode record '%s': %s (exported as "
+		    "stored)", vk, why);
+		free(vk);
+		bad = 1;
+	}
+	b64 = hdb_base64(v, vl);
+	json_object_set_new(o, "raw", json_string(b64));
+	free(b64);
+	put_line(o);
+	return bad;
+}
+
+static int
+export(const char *spool, const char *name, const struct dbopts *o)
+{
+	struct hdb_fmtopts fo;
+	struct dbh d;
+	struct slurp s;
+	size_t i;
+	int ex, bad = 0;
+
+	if ((ex = db_open(&d, spool, name, 0, o, "export")) != 0)
+		return ex;
+	if (slurp_read(&s, d.h, 0) != HDB_OK) {
+		warnx("export: cannot read '%s': %s", name, hdb_error(d.h));
+		db_close(&d);
+		slurp_free(&s);
+		return EX_IOERR_;
+	}
+	slurp_sort(&s);
+	memset(&fo, 0, sizeof(fo));
+	fo.now = clock_now(o);
+	fo.utc = 1;
+	fo.db = name;
+	header(&s, &d, name);
+	db_close(&d);
+	for (i = 0; i < s.n; i++)
+		bad |= record(&s, i, d.type, &fo);
+	slurp_free(&s);
+	if ((ex = finish_stdout("export")) != 0)
+		return ex;
+	return bad ? EX_FINDINGS : 0;
+}
+
+static int
+cmd_export_main(int argc, char **argv)
+{
+	struct dbopts o;
+	int ch;
+
+	dbopts_init(&o);
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_HELP:
+			return usage(stdout);
+		case OPT_BACKEND:
+		case OPT_LOCK_TIMEOUT:
+		case OPT_NOW:
+			if (dbopts_parse(&o, ch, optarg, "export") == 0)
+				break;
+			return usage(stderr);
+		default:
+			return usage(stderr);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 2)
+		return usage(stderr);
+	if (!db_name_ok(argv[1], "export"))
+		return EX_USAGE_;
+	return export(argv[0], argv[1], &o);
+}
+
+const struct command cmd_export_entry = {
+	.name = "export",
+	.usage = EXPORT_USAGE,
+	.summary = "write a hints database as JSON Lines, for import",
+	.flags = CMD_F_RDONLY,
+	.main = cmd_export_main,
+};

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cmd_import.c - rebuild a hints DB from `hintsdb export` output read on
+ * standard input, re-encoding every record for the target layout, and put
+ * it in place of SPOOL/db/NAME atomically under Exim's write lock (the
+ * same machinery as convert --in-place).
+ *
+ * Only "key"/"key_b64" and "raw" of a record line are used; the decoded
+ * fields are for people and scripts.  The header must be for a DB of the
+ * same type and the same ABI, and the number of record lines must match
+ * its count, so a truncated file is refused rather than half-imported.
+ *
+ * Target backend: --backend, else that of the DB being replaced, else the
+ * export's.  Layout: --layout, else the export's (a mixed export keeps
+ * each record's).
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "commands.h"
+#include "common.h"
+#include "convert.h"
+#include "out.h"
+#include "rebuild.h"
+#include "xmalloc.h"
+
+#define IMPORT_USAGE "hintsdb import [-v] [--backend=B] [--drop-bad] " \
+	"[--layout=L] [--lock-timeout=T] [--sqlite-schema=tbl|tblblob] " \
+	"SPOOL DBNAME < FILE"
+
+enum {
+	OPT_DROP_BAD = OPT_FIRST_FREE,
+	OPT_SQLITE_SCHEMA,
+};
+
+static const struct option longopts[] = {
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "drop-bad", no_argument, NULL, OPT_DROP_BAD },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "layout", required_argument, NULL, OPT_LAYOUT },
+	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+	{ "sqlite-schema", required_argument, NULL, OPT_SQLITE_SCHEMA },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct importopts {
+	struct dbopts	 db;		/* --backend, --layout, --lock-timeout */
+	int		 layout_set;
+	int		 drop_bad;
+	int		 schema;	/* -1: as the DB replaced or the export */
+	int		 verbose;
+};
+
+/* One input line: the key and value it carries (owned). */
+struct inrec {
+	uint8_t		*key, *val;
+	size_t		 klen, vlen;
+};
+
+struct input {
+	FILE		*fp;
+	char		*line;
+	size_t		 cap;
+	unsigned long	 lineno;
+};
+
+static int	usage(FILE *);
+static int	parse(struct importopts *, int, char **);
+static int	next_line(struct input *, json_t **);
+static const char *abi_model(const char *);
+static int	check_header(json_t *, const char *, struct rebuild_spec *,
+		    const struct importopts *, const char *, size_t *);
+static int	get_key(json_t *, struct inrec *, const char **);
+static int	get_rec(json_t *, struct inrec *, const char **);
+static int	import_records(struct input *, struct rebuild *, size_t);
+static int	import(const char *, const char *, struct importopts *);
+
+static int
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: %s\n", IMPORT_USAGE);
+	return fp == stdout ? finish_stdout("import") : EX_USAGE_;
+}
+
+static int
+parse(struct importopts *io, int argc, char **argv)
+{
+	static const char *const schemas[] = { "tblblob", "tbl", NULL };
+	int ch, s;
+
+	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'v':
+			io->verbose = 1;
+			break;
+		case OPT_DROP_BAD:
+			io->drop_bad = 1;
+			break;
+		case OPT_HELP:
+			return usage(stdout) == 0 ? -1 : EX_IOERR_;
+		case OPT_SQLITE_SCHEMA:
+			if ((s = pick(optarg, schemas)) == -1) {
+				warnx("import: unknown SQLite schema '%s' "
+				    "(tbl, tblblob)", optarg);
+				return EX_USAGE_;
+			}
+			io->schema = s == 1 ? HDB_O_SQLITE_TBL : 0;
+			break;
+		case OPT_LAYOUT:
+			io->layout_set = 1;
+			if (dbopts_parse(&io->db, ch, optarg, "import") == 0)
+				break;
+			return usage(stderr);
+		case OPT_BACKEND:
+		case OPT_LOCK_TIMEOUT:
+			if (dbopts_parse(&io->db, ch, optarg, "import") == 0)
+				break;
+			return usage(stderr);
+		default:
+			return usage(stderr);
+		}
+	}
+	return 0;
+}
+
+/*
+ * next_line - the next non-empty input line as a JSON object in *o.
+ * Returns 1 with *o, 0 at the end, or -1 after printing why.
+ */
+static int
+next_line(struct input *in, json_t **o)
+{
+	json_error_t je;
+	ssize_t n;
+
+	for (;;) {
+		errno = 0;
+		if ((n = getline(&in->line, &in->cap, in->fp)) == -1) {
+			if (ferror(in->fp)) {
+				warn("import: cannot read standard input");
+				return -1;
+			}
+			return 0;
+		}
+		in->lineno++;
+		while (n > 0 && (in->line[n - 1] == '\n' ||
+		    in->line[n - 1] == '\r'))
+			in->line[--n] = '\0';
+		if (n > 0)
+			break;
+	}
+	*o = json_loadb(in->line, (size_t)n, JSON_DISABLE_EOF_CHECK, &je);
+	if (*o == NULL || !json_is_object(*o)) {
+		warnx("import: line %lu: not a JSON object%s%s", in->lineno,
+		    *o == NULL ? ": " : "", *o == NULL ? je.text : "");
+		json_decref(*o);
+		return -1;
+	}
+	return 1;
+}
+
+/* abi_model - the ABI without the architecture ("lp64-le"). */
+static const char *
+abi_model(const char *abi)
+{
+	const char *dash = strchr(abi, '-');
+
+	return dash != NULL ? dash + 1 : abi;
+}
+
+/*
+ * check_header - the header suits DB name: same export version, type and
+ * record ABI.  Fills the backend and layout that the options left open,
+ * and *count.  Returns 0 or an exit code (message printed).
+ */
+static int
+check_header(json_t *h, const char *name, struct rebuild_spec *sp,
+    const struct importopts *io, const char *path, size_t *count)
+{
+	const char *type, *be, *layout, *abi, *schema;
+	json_int_t ver, n;
+
+	if (json_unpack(h, "{s:I, s:s, s:s, s:s, s:s, s:I}", "hintsdb_export",
+	    &ver, "type", &type, "backend", &be, "layout", &layout, "abi",
+	    &abi, "records", &n) == -1 || ver != 1 || n < 0) {
+		warnx("import: line 1: not a hintsdb export header");
+		return EX_REFUSED;
+	}
+	if (strcmp(type, hdb_dbtype_name(sp->type)) != 0) {
+		warnx("import: the export holds %s records, not %s records",
+		    type, hdb_dbtype_name(sp->type));
+		return EX_REFUSED;
+	}
+	if (strcmp(abi_model(abi), abi_model(hdb_abi())) != 0) {
+		warnx("import: the export was made on %s; its records do not "
+		    "fit %s", abi, hdb_abi());
+		return EX_REFUSED;
+	}
+	*count = (size_t)n;
+	if (sp->be == NULL && (sp->be = hdb_detect(path)) == NULL &&
+	    (sp->be = hdb_backend_find(be)) == NULL) {
+		warnx("import: unknown backend '%s' in the export", be);
+		return EX_REFUSED;
+	}
+	if (!io->layout_set && hdb_layout_from_name(layout, &sp->layout) == -1)
+		sp->layout = HDB_L_AUTO;	/* mixed or none: keep */
+	if (io->schema != -1)
+		sp->oflags = io->schema;
+	else if (hdb_detect(path) == &hdb_backend_sqlite)
+		sp->oflags = hdb_sqlite_flags(path);
+	else if (json_unpack(h, "{s:s}", "sqlite_schema", &schema) == 0 &&
+	    strcmp(schema, "tbl") == 0)
+		sp->oflags = HDB_O_SQLITE_TBL;
+	if (sp->oflags && sp->be != &hdb_backend_sqlite)
+		sp->oflags = 0;
+	return 0;
+}
+
+static int
+get_key(json_t *o, struct inrec *r, const char **why)
+{
+	const char *s;
+	size_t n;
+	json_t *k;
+
+	if ((k = json_object_get(o, "key_b64")) != NULL) {
+		if (!json_is_string(k) || (r->key = hdb_unbase64(
+		    json_string_value(k), json_string_length(k),
+		    &r->klen)) == NULL) {
+			*why = "bad \"key_b64\"";
+			return -1;
+		}
+		return 0;
+	}
+	if ((k = json_object_get(o, "key")) == NULL || !json_is_string(k)) {
+		*why = "no \"key\"";
+		return -1;
+	}
+	s = json_string_value(k);
+	n = json_string_length(k);
+	if (memchr(s, '\0', n) != NULL) {
+		*why = "\"key\" holds a NUL but there is no \"key_b64\"";
+		return -1;
+	}
+	/* Exim's keys carry their NUL. */
+	r->key = xmalloc(n + 1);
+	memcpy(r->key, s, n + 1);
+	r->klen = n + 1;
+	return 0;
+}
+
+static int
+get_rec(json_t *o, struct inrec *r, const char **why)
+{
+	json_t *v;
+
+	memset(r, 0, sizeof(*r));
+	if (get_key(o, r, why) == -1)
+		return -1;
+	v = json_object_get(o, "raw");
+	if (v == NULL || !json_is_string(v)) {
+		*why = "no \"raw\"";
+		return -1;
+	}
+	r->val = hdb_unbase64(json_string_value(v), json_string_length(v),
+	    &r->vlen);
+	if (r->val == NULL) {
+		*why = "bad base64 in \"raw\"";
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * import_records - every record line into the new DB.  Goes on after a
+ * refused record so that all are reported.  Returns 0 or an exit code.
+ */
+static int
+import_records(struct input *in, struct rebuild *rb, size_t want)
+{
+	struct inrec r;
+	struct hdb_datum k, v;
+	const char *why;
+	size_t got = 0;
+	json_t *o;
+	int rc, ex = 0;
+
+	while ((rc = next_line(in, &o)) == 1) {
+		got++;
+		if (get_rec(o, &r, &why) == -1) {
+			warnx("import: line %lu: %s", in->lineno, why);
+			ex = EX_REFUSED;
+		} else {
+			k.data = r.key;
+			k.len = r.klen;
+			v.data = r.val;
+			v.len = r.vlen;
+			rc = hdb_writer_put(rb->w, k, v, &why);
+			if (rc == HDB_ERR) {
+				warnx("import: cannot write: %s",
+				    hdb_writer_error(rb->w));
+				ex = EX_IOERR_;
+			} else if (rc == HDB_CONV_REFUSED ||
+			    rc == HDB_CONV_DROPPED) {
+				rebuild_report("import", k, rc, why);
+				if (rc == HDB_CONV_REFUSED && ex == 0)
+					ex = EX_REFUSED;
+			}
+		}
+		free(r.key);
+		free(r.val);
+		json_decref(o);
+		if (ex == EX_IOERR_)
+			return ex;
+	}
+	if (rc == -1)
+		return EX_REFUSED;
+	if (ex == 0 && got != want) {
+		warnx("import: the export has %zu records but its header "
+		    "says %zu (truncated?)", got, want);
+		ex = EX_REFUSED;
+	}
+	return ex;
+}
+
+static int
+import(const char *spool, const char *name, struct importopts *io)
+{
+	struct rebuild_spec sp;
+	struct rebuild rb;
+	struct input in;
+	char path[PATH_MAX];
+	size_t want = 0;
+	json_t *h = NULL;
+	int ex, rc;
+
+	memset(&in, 0, sizeof(in));
+	memset(&rb, 0, sizeof(rb));
+	rb.lockfd = -1;
+	in.fp = stdin;
+	memset(&sp, 0, sizeof(sp));
+	sp.be = io->db.backend;
+	sp.type = hdb_dbtype_from_name(name);
+	sp.layout = io->db.layout;
+	sp.drop_bad = io->drop_bad;
+	sp.lock_timeout_ms = io->db.lock_timeout_ms;
+	if ((size_t)snprintf(path, sizeof(path), "%s/db/%s", spool, name) >=
+	    sizeof(path)) {
+		warnx("import: path too long");
+		return EX_USAGE_;
+	}
+	if ((rc = next_line(&in, &h)) != 1) {
+		if (rc == 0)
+			warnx("import: empty input");
+		ex = EX_REFUSED;
+		goto out;
+	}
+	if ((ex = check_header(h, name, &sp, io, path, &want)) != 0)
+		goto out;
+	if ((ex = rebuild_begin(&rb, "import", spool, name, &sp)) != 0)
+		goto out;
+	if ((ex = import_records(&in, &rb, want)) != 0) {
+		warnx("import: '%s' left as it was", name);
+		goto out;
+	}
+	if ((ex = rebuild_commit(&rb)) != 0)
+		goto out;
+	if (io->verbose)
+		printf("%s: %zu records imported into %s %s\n", name,
+		    hdb_writer_stats(rb.w)->kept +
+		    hdb_writer_stats(rb.w)->reencoded, sp.be->name,
+		    sp.layout == HDB_L_AUTO ? "(layout kept)" :
+		    hdb_layout_name(sp.layout));
+	ex = hdb_writer_stats(rb.w)->dropped ? EX_FINDINGS : 0;
+out:
+	json_decref(h);
+	free(in.line);
+	rebuild_end(&rb);
+	return ex;
+}
+
+static int
+cmd_import_main(int argc, char **argv)
+{
+	struct importopts io;
+	int ex, fx;
+
+	memset(&io, 0, sizeof(io));
+	dbopts_init(&io.db);
+	io.schema = -1;
+	if ((ex = parse(&io, argc, argv)) != 0)
+		return ex == -1 ? 0 : ex;
+	argc -= optind;
+	argv += optind;
+	if (argc != 2)
+		return usage(stderr);
+	if (!db_name_ok(argv[1], "import"))
+		return EX_USAGE_;
+	if (isatty(STDIN_FILENO)) {
+		warnx("import: reads an export on standard input");
+		return EX_USAGE_;
+	}
+	ex = import(argv[0], argv[1], &io);
+	fx = finish_stdout("import");
+	return ex != 0 ? ex : fx;
+}
+
+const struct command cmd_import_entry = {
+	.name = "import",
+	.usage = IMPORT_USAGE,
+	.summary = "rebuild a hints database from an export",
+	.flags = CMD_F_WRITES,
+	.main = cmd_import_main,
+};

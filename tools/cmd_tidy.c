@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cmd_tidy.c - remove stale records from hints DBs, as exim_tidydb does,
+ * without blocking Exim.
+ *
+ * The rules are Exim 4.96's (age, dead message IDs in wait and retry
+ * records, continuation takeover) plus expired TLS tickets; the work is
+ * done by the tidy engine (tidy.h) in short write-locked batches.  Each DB
+ * gets one summary line (or one JSON object); -v adds a line per change,
+ * -q keeps quiet unless something failed.  As root it first becomes the
+ * owner of SPOOL/db.  With --all every hints DB in SPOOL/db is tidied, each
+ * on its own: one failure does not stop the others, and the exit status is
+ * the worst seen.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <err.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bsd/stdlib.h>
+#include <jansson.h>
+
+#include "commands.h"
+#include "common.h"
+#include "out.h"
+#include "priv.h"
+#include "tidy.h"
+#include "xmalloc.h"
+
+#define TIDY_USAGE "hintsdb tidy [-fnqv] [-t TIME] [--format=text|json] " \
+	"[--now=TIME] [--max-lock-ms=N] [--lock-timeout=T] [--backend=B] " \
+	"[--layout=L] [--no-drop-privileges] (SPOOL DBNAME... | --all SPOOL)"
+
+#define DEFAULT_MAXAGE	(30 * 86400)
+#define DEFAULT_LOCK_MS	100
+
+enum {
+	OPT_ALL = OPT_FIRST_FREE,
+	OPT_DRY_RUN,
+	OPT_MAX_LOCK_MS,
+	OPT_NO_DROP,
+	OPT_QUIET,
+	OPT_VERBOSE,
+};
+
+static const struct option longopts[] = {
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "layout", required_argument, NULL, OPT_LAYOUT },
+	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+	{ "max-lock-ms", required_argument, NULL, OPT_MAX_LOCK_MS },
+	{ "no-drop-privileges", no_argument, NULL, OPT_NO_DROP },
+	{ "now", required_argument, NULL, OPT_NOW },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct tidycmd {
+	struct dbopts	 dbo;
+	struct tidy_opts to;
+	int		 all;
+	int		 json;
+	int		 quiet;
+	int		 no_drop;
+};
+
+static int
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: %s\n", TIDY_USAGE);
+	return fp == stdout ? finish_stdout("tidy") : EX_USAGE_;
+}
+
+/* The exit status to report when two DBs ended with a and b. */
+static int
+worse(int a, int b)
+{
+	static const int order[] = { 0, EX_FINDINGS, EX_LOCKED, EX_NODB,
+	    EX_IOERR_, EX_INTERNAL, EX_USAGE_ };
+	int ia = 0, ib = 0, i;
+
+	for (i = 0; i < (int)(sizeof(order) / sizeof(order[0])); i++) {
+		if (order[i] == a)
+			ia = i;
+		if (order[i] == b)
+			ib = i;
+	}
+	return ia >= ib ? a : b;
+}
+
+static void
+print_text(const struct tidycmd *tc, const struct tidy_stats *st)
+{
+	if (st->status != 0 && st->status != EX_FINDINGS)
+		return;		/* the error is on stderr already */
+	printf("%s: %sexamined %llu, deleted %llu (too old %llu, no message "
+	    "%llu, empty %llu, ticket expired %llu), updated %llu, renamed "
+	    "%llu, corrupt kept %llu, refreshed kept %llu, %.1f ms\n",
+	    st->name, tc->to.dry_run ? "dry run: " : "",
+	    (unsigned long long)st->examined,
+	    (unsigned long long)tidy_deleted(st),
+	    (unsigned long long)st->deleted[TR_TOO_OLD],
+	    (unsigned long long)st->deleted[TR_NO_MESSAGE],
+	    (unsigned long long)st->deleted[TR_EMPTY],
+	    (unsigned long long)st->deleted[TR_EXPIRED],
+	    (unsigned long long)st->updated, (unsigned long long)st->renamed,
+	    (unsigned long long)st->corrupt,
+	    (unsigned long long)st->refreshed, st->elapsed_ms);
+}
+
+static void
+print_json(const struct tidycmd *tc, const char *spool,
+    const struct tidy_stats *st)
+{
+	json_t *o = json_object(), *by = json_object();
+
+	json_object_set_new(o, "db", json_string(st->name));
+	json_object_set_new(o, "spool", json_string(spool));
+	json_object_set_new(o, "dry_run", json_boolean(tc->to.dry_run));
+	json_object_set_new(o, "status", json_integer(st->status));
+	if (st->status != 0 && st->status != EX_FINDINGS)
+		json_object_set_new(o, "error", json_string(st->error));
+	json_object_set_new(o, "examined", json_integer(
+	    (json_int_t)st->examined));
+	json_object_set_new(o, "deleted", json_integer(
+	    (json_int_t)tidy_deleted(st)));
+	json_object_set_new(by, "too_old", json_integer(
+	    (json_int_t)st->deleted[TR_TOO_OLD]));
+	json_object_set_new(by, "no_message", json_integer(
+	    (json_int_t)st->deleted[TR_NO_MESSAGE]));
+	json_object_set_new(by, "empty", json_integer(
+	    (json_int_t)st->deleted[TR_EMPTY]));
+	json_object_set_new(by, "ticket_expired", json_integer(
+	    (json_int_t)st->deleted[TR_EXPIRED]));
+	json_object_set_new(o, "deleted_by", by);
+	json_object_set_new(o, "updated", json_integer(
+	    (json_int_t)st->updated));
+	json_object_set_new(o, "renamed", json_integer(
+	    (json_int_t)st->renamed));
+	json_object_set_new(o, "corrupt", json_integer(
+	    (json_int_t)st->corrupt));
+	json_object_set_new(o, "refreshed", json_integer(
+	    (json_int_t)st->refreshed));
+	json_object_set_new(o, "lock_holds", json_integer(
+	    (json_int_t)st->batches));
+	json_object_set_new(o, "max_lock_held_ms", json_real(
+	    st->max_hold_ms));
+	json_object_set_new(o, "read_lock_held_ms", json_real(
+	    st->read_hold_ms));
+	json_object_set_new(o, "elapsed_ms", json_real(st->elapsed_ms));
+	json_dumpf(o, stdout, JSON_COMPACT);
+	fputc('\n', stdout);
+	json_decref(o);
+}
+
+static int
+tidy_one(const struct tidycmd *tc, const char *spool, const char *name)
+{
+	struct tidy_stats st;
+
+	tidy_db(spool, name, &tc->to, &st);
+	if (tc->json)
+		print_json(tc, spool, &st);
+	else if (!tc->quiet)
+		print_text(tc, &st);
+	fflush(stdout);
+	return st.status;
+}
+
+static int
+cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The DB name a file in SPOOL/db stands for, or NULL (lockfiles etc.). */
+static char *
+db_of_file(const char *f)
+{
+	static const char *const sfx[] = { ".dir", ".pag", ".db", NULL };
+	size_t n = strlen(f), s;
+	char *name;
+	int i;
+
+	if (f[0] == '.' || (n > 9 && strcmp(f + n - 9, ".lockfile") == 0) ||
+	    (n > 8 && strcmp(f + n - 8, "-journal") == 0))
+		return NULL;
+	name = xstrdup(f);
+	for (i = 0; sfx[i] != NULL; i++) {
+		s = strlen(sfx[i]);
+		if (n > s && strcmp(name + n - s, sfx[i]) == 0) {
+			name[n - s] = '\0';
+			break;
+		}
+	}
+	if (hdb_dbtype_from_name(name) == HDB_T_UNKNOWN) {
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
+/* Every hints DB in spool/db, sorted and once each; -1 if unreadable. */
+static int
+list_dbs(const char *spool, char ***out, size_t *n)
+{
+	char dir[4096];
+	struct dirent *de;
+	size_t cap = 0, i, j;
+	char **v = NULL, *name;
+	DIR *d;
+
+	*n = 0;
+	snprintf(dir, sizeof(dir), "%s/db", spool);
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if ((name = db_of_file(de->d_name)) == NULL)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[(*n)++] = name;
+	}
+	closedir(d);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), cmpstr);
+	for (i = j = 0; i < *n; i++) {
+		if (j > 0 && strcmp(v[j - 1], v[i]) == 0) {
+			free(v[i]);
+			continue;
+		}
+		v[j++] = v[i];
+	}
+	*n = j;
+	*out = v;
+	return 0;
+}
+
+static int
+tidy_all(const struct tidycmd *tc, const char *spool)
+{
+	char **names = NULL, *p;
+	size_t n, i;
+	int ex = 0;
+
+	if (list_dbs(spool, &names, &n) == -1) {
+		p = hdb_vis_dup(spool, strlen(spool));
+		warn("tidy: cannot list '%s/db'", p);
+		free(p);
+		return EX_NODB;
+	}
+	for (i = 0; i < n; i++) {
+		ex = worse(ex, tidy_one(tc, spool, names[i]));
+		free(names[i]);
+	}
+	free(names);
+	return ex;
+}
+
+static int
+parse_opt(struct tidycmd *tc, int ch, const char *arg)
+{
+	const char *errstr;
+	int f;
+
+	switch (ch) {
+	case 'f':			/* Exim's, accepted and ignored */
+		return 0;
+	case 'n':
+	case OPT_DRY_RUN:
+		tc->to.dry_run = 1;
+		return 0;
+	case 'q':
+	case OPT_QUIET:
+		tc->quiet = 1;
+		return 0;
+	case 't':
+		if (tidy_parse_age(arg, &tc->to.maxage) == -1) {
+			warnx("tidy: bad time '%s' (e.g. 30d, 2h30m, "
+			    "1w2d3h4m5s)", arg);
+			return -1;
+		}
+		return 0;
+	case 'v':
+	case OPT_VERBOSE:
+		tc->to.verbose = 1;
+		return 0;
+	case OPT_ALL:
+		tc->all = 1;
+		return 0;
+	case OPT_FORMAT:
+		if ((f = pick(arg, format_names)) == -1 || f == 2) {
+			warnx("tidy: unknown format '%s' (text, json)", arg);
+			return -1;
+		}
+		tc->json = f == 1;
+		return 0;
+	case OPT_MAX_LOCK_MS:
+		tc->to.max_lock_ms = (long)strtonum(arg, 1, 60000, &errstr);
+		if (errstr != NULL) {
+			warnx("tidy: --max-lock-ms '%s' is %s (1 to 60000)",
+			    arg, errstr);
+			return -1;
+		}
+		return 0;
+	case OPT_NO_DROP:
+		tc->no_drop = 1;
+		return 0;
+	default:
+		return dbopts_parse(&tc->dbo, ch, arg, "tidy") == 0 ? 0 : -1;
+	}
+}
+
+static int
+cmd_tidy_main(int argc, char **argv)
+{
+	struct tidycmd tc;
+	int ch, i, ex = 0;
+
+	memset(&tc, 0, sizeof(tc));
+	dbopts_init(&tc.dbo);
+	tc.to.maxage = DEFAULT_MAXAGE;
+	tc.to.max_lock_ms = DEFAULT_LOCK_MS;
+	tc.to.cmd = "tidy";
+	tc.to.dbo = &tc.dbo;
+	while ((ch = getopt_long(argc, argv, "fnqt:v", longopts, NULL)) != -1) {
+		if (ch == OPT_HELP)
+			return usage(stdout);
+		if (ch == '?' || parse_opt(&tc, ch, optarg) == -1)
+			return usage(stderr);
+	}
+	argc -= optind;
+	argv += optind;
+	if (tc.quiet && tc.to.verbose) {
+		warnx("tidy: -q and -v cannot be used together");
+		return EX_USAGE_;
+	}
+	if (tc.all ? argc != 1 : argc < 2)
+		return usage(stderr);
+	for (i = 1; i < argc; i++)
+		if (!db_name_ok(argv[i], "tidy"))
+			return EX_USAGE_;
+	tc.to.now = clock_now(&tc.dbo);
+	if (!tc.no_drop && (ex = priv_drop(argv[0], "tidy")) != 0)
+		return ex;
+	if (tc.all)
+		ex = tidy_all(&tc, argv[0]);
+	else
+		for (i = 1; i < argc; i++)
+			ex = worse(ex, tidy_one(&tc, argv[0], argv[i]));
+	return worse(ex, finish_stdout("tidy"));
+}
+
+const struct command cmd_tidy_entry = {
+	.name = "tidy",
+	.usage = TIDY_USAGE,
+	.summary = "remove stale records, as exim_tidydb, in short locks",
+	.flags = CMD_F_WRITES,
+	.main = cmd_tidy_main,
+};

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * compat_tidy.c - called as exim_tidydb: Exim 4.96's options, messages and
+ * exit status (0, or 1 on any failure), the tidy engine's short locks and
+ * correct wait-record handling underneath.
+ *
+ * Like Exim, the options are scanned by hand and must come first; -f is
+ * accepted and ignored; -t takes Exim's time syntax.  Unlike Exim, -t with
+ * no value or an empty value is a usage error, not a crash or "delete
+ * everything".  TLS tickets are expired by age only, as Exim does.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "common.h"
+#include "hdb.h"
+#include "lock.h"
+#include "priv.h"
+#include "tidy.h"
+
+#define TIDY_OPTS " [-t <time>]"
+
+/*
+ * no_db - the lockfile is there but the DB is not.  Exim's write open
+ * then creates an empty DB (Berkeley DB's DB_CREATE) and finds nothing to
+ * tidy; we report the same and create nothing.
+ */
+static int
+no_db(const char *spool, const char *name)
+{
+	char lp[PATH_MAX], dp[PATH_MAX];
+
+	if (hdb_lock_path(lp, sizeof(lp), spool, name) == -1 ||
+	    access(lp, F_OK) == -1)
+		return 0;
+	snprintf(dp, sizeof(dp), "%s/db/%s", spool, name);
+	return hdb_detect(dp) == NULL && errno == ENOENT;
+}
+
+int
+compat_tidydb_main(int argc, char **argv)
+{
+	struct dbopts o;
+	struct tidy_opts to;
+	struct tidy_stats st;
+	int i;
+
+	dbopts_init(&o);
+	o.compat = 1;
+	memset(&to, 0, sizeof(to));
+	to.maxage = 30 * 86400;
+	to.max_lock_ms = 100;
+	to.compat = 1;
+	to.cmd = "exim_tidydb";
+	to.dbo = &o;
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-f") == 0)
+			continue;
+		if (strcmp(argv[i], "-t") != 0 || i + 1 >= argc ||
+		    tidy_parse_age(argv[++i], &to.maxage) == -1)
+			return compat_usage("tidydb", TIDY_OPTS);
+	}
+	argc -= i;
+	argv += i;
+	if (argc != 2 || hdb_dbtype_from_name(argv[1]) == HDB_T_UNKNOWN)
+		return compat_usage("tidydb", TIDY_OPTS);
+	printf("Tidying Exim hints database %s/db/%s\n", argv[0], argv[1]);
+	if (no_db(argv[0], argv[1])) {
+		printf("Tidying complete\n");
+		return finish_stdout("exim_tidydb") == 0 ? 0 : 1;
+	}
+	if (priv_drop(argv[0], "exim_tidydb") != 0 ||
+	    compat_precheck(argv[0], argv[1], 1) != 0) {
+		finish_stdout("exim_tidydb");
+		return 1;
+	}
+	to.now = clock_now(&o);
+	tidy_db(argv[0], argv[1], &to, &st);
+	if (st.status != 0 && st.status != EX_FINDINGS) {
+		finish_stdout("exim_tidydb");
+		return 1;
+	}
+	printf("Tidying complete\n");
+	return finish_stdout("exim_tidydb") == 0 ? 0 : 1;
+}

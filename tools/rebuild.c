@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rebuild.c - lock, write and swap in a whole new hints DB (see rebuild.h).
+ *
+ * In place, Exim's write lock is held from before the old DB is read until
+ * after the new one is renamed over it, so no Exim process can write in
+ * between and have its update lost.  SQLite DBs have no lockfile in Exim;
+ * we still take NAME.lockfile, which keeps two hintsdb runs apart, but an
+ * Exim writer is not excluded (see hintsdb-convert(8)).
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomic.h"
+#include "commands.h"
+#include "lock.h"
+#include "out.h"
+#include "priv.h"
+#include "rebuild.h"
+
+static int	like_spool(const struct rebuild *, struct stat *);
+
+int
+rebuild_lock_error(const char *cmd, const char *lockpath, int write)
+{
+	char *p = hdb_vis_dup(lockpath, strlen(lockpath));
+	int e = errno;
+
+	if (e == ETIMEDOUT || e == EAGAIN)
+		warnx("%s: cannot %s-lock '%s': %s", cmd,
+		    write ? "write" : "read", p,
+		    e == ETIMEDOUT ? "timed out" : "lock is busy");
+	else
+		warnx("%s: cannot open lockfile '%s': %s", cmd, p,
+		    strerror(e));
+	free(p);
+	return e == ETIMEDOUT || e == EAGAIN ? EX_LOCKED : EX_IOERR_;
+}
+
+void
+rebuild_report(void *cmd, struct hdb_datum key, int what, const char *why)
+{
+	char *k = hdb_vis_dup(key.data, hdb_key_text_len(key.data, key.len));
+
+	if (what == HDB_CONV_DROPPED)
+		warnx("%s: dropped record '%s': %s", (const char *)cmd, k, why);
+	else
+		warnx("%s: cannot convert record '%s': %s", (const char *)cmd,
+		    k, why);
+	free(k);
+}
+
+int
+rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
+    const char *name, const struct rebuild_spec *sp)
+{
+	char err[512], *p;
+	int n;
+
+	memset(rb, 0, sizeof(*rb));
+	rb->cmd = cmd;
+	rb->spool = spool;
+	rb->lockfd = -1;
+	rb->replace = spool != NULL;
+	if (spool != NULL) {
+		n = snprintf(rb->target, sizeof(rb->target), "%s/db/%s", spool,
+		    name);
+		if (n >= 0 && (size_t)n < sizeof(rb->target))
+			n = hdb_lock_path(rb->lockpath, sizeof(rb->lockpath),
+			    spool, name);
+	} else
+		n = snprintf(rb->target, sizeof(rb->target), "%s", name);
+	if (n < 0 || (size_t)n >= sizeof(rb->target)) {
+		warnx("%s: path too long", cmd);
+		return EX_USAGE_;
+	}
+	p = hdb_vis_dup(rb->target, strlen(rb->target));
+	if (!rb->replace && hdb_db_files(rb->target) != 0) {
+		warnx("%s: '%s' exists", cmd, p);
+		free(p);
+		return EX_USAGE_;
+	}
+	if (rb->replace) {
+		priv_make_lockfile(spool, rb->lockpath);
+		rb->lockfd = hdb_lock_take(rb->lockpath, HDB_LOCK_WRITE, 0,
+		    sp->lock_timeout_ms);
+		if (rb->lockfd == -1) {
+			free(p);
+			return rebuild_lock_error(cmd, rb->lockpath, 1);
+		}
+	}
+	if (hdb_atomic_sweep(rb->target, err, sizeof(err)) == -1)
+		warnx("%s: cannot remove leftovers of '%s': %s", cmd, p, err);
+	rb->w = hdb_writer_new(rb->target, sp->be, sp->oflags, sp->type,
+	    sp->layout, sp->drop_bad, err, sizeof(err));
+	if (rb->w == NULL) {
+		warnx("%s: cannot write '%s': %s", cmd, p, err);
+		free(p);
+		return EX_IOERR_;
+	}
+	free(p);
+	return 0;
+}
+
+/*
+ * like_spool - owner and mode for a DB that did not exist: Exim's 0640,
+ * owned like SPOOL/db when we are root (Exim could not open a root-owned
+ * file).
+ */
+static int
+like_spool(const struct rebuild *rb, struct stat *st)
+{
+	char dir[PATH_MAX];
+
+	if (geteuid() != 0)
+		return -1;
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/db", rb->spool) >=
+	    sizeof(dir) || stat(dir, st) == -1)
+		return -1;
+	st->st_mode = (st->st_mode & ~07777) | 0640;
+	return 0;
+}
+
+int
+rebuild_commit(struct rebuild *rb)
+{
+	struct stat st, *like = NULL;
+	char err[512], *p;
+	int rc = 0;
+
+	if (rb->replace) {
+		if (hdb_db_stat(rb->target, &st) == 0 || like_spool(rb, &st) == 0)
+			like = &st;
+	}
+	if (hdb_writer_commit(rb->w, like, rb->replace, err, sizeof(err)) ==
+	    -1) {
+		p = hdb_vis_dup(rb->target, strlen(rb->target));
+		if (hdb_writer_replaced(rb->w))
+			warnx("%s: '%s': %s", rb->cmd, p, err);
+		else
+			warnx("%s: '%s' left as it was: %s", rb->cmd, p, err);
+		free(p);
+		rc = EX_IOERR_;
+	}
+	return rc;
+}
+
+void
+rebuild_end(struct rebuild *rb)
+{
+	hdb_writer_free(rb->w);
+	rb->w = NULL;
+	hdb_lock_release(rb->lockfd);
+	rb->lockfd = -1;
+}

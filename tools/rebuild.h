@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rebuild.h - what `convert` and `import` share: write a whole new hints DB
+ * with lib/convert.h and put it in place of SPOOL/db/NAME (under Exim's
+ * write lock) or at a new path.  Prints its own diagnostics.
+ *
+ *	rebuild_begin(&rb, ...);	lock, sweep leftovers, start the new DB
+ *	... hdb_writer_put(rb.w, ...) or hdb_convert_copy(rb.w, ...) ...
+ *	rebuild_commit(&rb);		verify the count, fsync, rename
+ *	rebuild_end(&rb);		abandon if not committed, unlock
+ */
+#ifndef HDB_REBUILD_H
+#define HDB_REBUILD_H
+
+#include <limits.h>
+
+#include "convert.h"
+#include "hdb.h"
+#include "rec.h"
+
+struct rebuild {
+	const char	*cmd;		/* for messages */
+	const char	*spool;		/* NULL for --output */
+	char		 target[PATH_MAX];
+	char		 lockpath[PATH_MAX];
+	int		 lockfd;
+	int		 replace;	/* in place: the DB may exist */
+	struct hdb_writer *w;
+};
+
+struct rebuild_spec {
+	const struct hdb_backend *be;	/* of the new DB */
+	int		 oflags;	/* HDB_O_SQLITE_TBL */
+	enum hdb_dbtype	 type;
+	enum hdb_layout	 layout;	/* HDB_L_AUTO: keep each record's */
+	int		 drop_bad;
+	long		 lock_timeout_ms;
+};
+
+/*
+ * rebuild_begin - for SPOOL/db/NAME (spool not NULL: take Exim's write lock,
+ * creating the lockfile as Exim would, and replace the DB) or for the new
+ * file path (spool NULL: no lock; refuses a path that exists).  Returns 0
+ * or an EX_* code.
+ */
+int	rebuild_begin(struct rebuild *, const char *cmd, const char *spool,
+	    const char *name_or_path, const struct rebuild_spec *);
+
+/* rebuild_commit - finish and rename into place; 0 or an EX_* code. */
+int	rebuild_commit(struct rebuild *);
+
+/* Abandon the new DB unless committed, and drop the lock. */
+void	rebuild_end(struct rebuild *);
+
+/* Report a dropped or refused record (hdb_convert_report_fn). */
+void	rebuild_report(void *cmd, struct hdb_datum key, int what,
+	    const char *why);
+
+/* The message for a lock failure; returns EX_LOCKED or EX_IOERR_. */
+int	rebuild_lock_error(const char *cmd, const char *lockpath, int write);
+
+#endif

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* spool.c - list the hints DBs of a spool (see spool.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rec.h"
+#include "spool.h"
+#include "xmalloc.h"
+
+static int	cmpstr(const void *, const void *);
+static char    *db_name(const char *);
+
+static int
+cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* db_name - the DB a file in SPOOL/db belongs to, or NULL. */
+static char *
+db_name(const char *file)
+{
+	static const char *const sfx[] = { ".dir", ".pag", ".db" };
+	size_t i, len = strlen(file), sl;
+	char *name;
+
+	if (file[0] == '.')
+		return NULL;
+	name = xstrdup(file);
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		sl = strlen(sfx[i]);
+		if (len > sl && strcmp(name + len - sl, sfx[i]) == 0) {
+			name[len - sl] = '\0';
+			break;
+		}
+	}
+	if (hdb_dbtype_from_name(name) == HDB_T_UNKNOWN ||
+	    strstr(name, ".lockfile") != NULL ||
+	    strstr(name, "-journal") != NULL) {
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
+int
+spool_dbs(const char *spool, char ***names, size_t *n)
+{
+	char dir[PATH_MAX], *name, **v = NULL;
+	struct dirent *e;
+	size_t i, j, cap = 0;
+	DIR *d;
+
+	*n = 0;
+	*names = NULL;
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/db", spool) >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if ((name = db_name(e->d_name)) == NULL)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[(*n)++] = name;
+	}
+	closedir(d);
+	*names = v;
+	if (*n == 0)
+		return 0;
+	qsort(v, *n, sizeof(*v), cmpstr);
+	for (i = 1, j = 1; i < *n; i++) {
+		if (strcmp(v[i], v[j - 1]) == 0)
+			free(v[i]);
+		else
+			v[j++] = v[i];
+	}
+	*n = j;
+	return 0;
+}
+
+void
+spool_dbs_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* spool.h - the hints DBs a spool holds, for commands that take them all. */
+#ifndef HDB_SPOOL_H
+#define HDB_SPOOL_H
+
+#include <stddef.h>
+
+/*
+ * spool_dbs - the names of the hints DBs in SPOOL/db, sorted and unique:
+ * every file name Exim would use for a hints DB, with NDBM's .dir/.pag
+ * (or BDB-ndbm's .db) folded into the DB name.  Lockfiles, SQLite
+ * journals, dot files (hintsdb's temporary directories) and anything
+ * else are left out.  *names and each name are the caller's to free.
+ * Returns 0, or -1 with errno if the directory cannot be read.
+ */
+int	spool_dbs(const char *spool, char ***names, size_t *n);
+
+/* Free what spool_dbs returned. */
+void	spool_dbs_free(char **names, size_t n);
+
+#endif

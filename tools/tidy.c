@@ -1,0 +1,1070 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tidy.c - the tidy engine (tidy.h): Exim 4.96's exim_tidydb rules, decided
+ * under a read lock and applied in short write-locked batches.
+ *
+ * Why two phases: exim_tidydb holds the write lock for its whole run, and
+ * every delivery process that wants the same DB waits (and gives up after
+ * 60 s).  Here the write lock is held at most max_lock_ms at a stretch.  The
+ * price is that a record can change between the decision and the change,
+ * so every record is judged again, from its current bytes, under the write
+ * lock: the decision is never applied blind.
+ *
+ * Why reverse order: exim_tidydb collects the keys and handles them last
+ * first.  For wait records the order matters (a main record takes over a
+ * continuation that may itself be due for deletion), so the candidates are
+ * applied in the same order to get the same result.
+ *
+ * Exim's mistakes that are not copied (formats doc §4.5): a wait record
+ * keeps exactly the IDs whose -D file exists, each once and in order (4.96
+ * shifts them with an overlapping copy and loses some); retry keys ending
+ * in a 23-character message ID are matched too (4.97+ never matches them).
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "common.h"
+#include "hdb.h"
+#include "lock.h"
+#include "out.h"
+#include "priv.h"
+#include "rec.h"
+#include "tidy.h"
+#include "tls.h"
+#include "xmalloc.h"
+
+#define YEAR_SECS	(365 * 24 * 60 * 60)
+#define TAKEOVER_MAX	2100	/* loop guard: renames and skips per record */
+#define BATCH_PAUSE_NS	2000000L	/* let waiting writers in: 2 ms */
+
+/* One record the decide phase wants changed, or reported. */
+struct cand {
+	uint8_t		*key;
+	size_t		 klen;
+	char		*report;	/* native reason: corrupt, report only */
+	char		*exim;		/* exim_tidydb's lines for it, or NULL */
+};
+
+/* A wait record being rewritten: its IDs copied out of the DB's buffer. */
+struct waitrec {
+	enum hdb_layout	 layout;
+	uint32_t	 tainted;
+	int32_t		 count;
+	int32_t		 sequence;
+	size_t		 id_len;
+	uint8_t		 ids[HDB_WAIT_NAME_MAX * HDB_MSGID_NEW];
+};
+
+enum verdict {
+	V_KEEP,
+	V_DELETE,
+	V_UPDATE,	/* wait: some IDs go */
+	V_EMPTY_MAIN,	/* wait: main record empty, take over or delete */
+	V_CORRUPT,
+};
+
+struct judgement {
+	enum verdict	 v;
+	enum tidy_reason why;
+	struct hdb_rec	 r;
+	uint64_t	 keep;		/* wait: bit i set, ID i stays */
+	int		 nkeep;
+	char		 native[160];
+	char		 exim[320];
+};
+
+struct tidy {
+	const struct tidy_opts *o;
+	struct tidy_stats *st;
+	const char	*spool;
+	const char	*name;
+	enum hdb_dbtype	 type;
+	const struct hdb_backend *be;
+	char		 path[PATH_MAX];
+	char		 lockpath[PATH_MAX];
+	int		 inputfd;
+	int		 warned_stat;
+	struct cand	*c;
+	size_t		 n, cap;
+	/* the open DB */
+	struct hdb	*h;
+	int		 lockfd;
+	double		 t_lock;
+	/* output of the current lock hold, written after it */
+	FILE		*out, *err;
+	char		*outbuf, *errbuf;
+	size_t		 outlen, errlen;
+	/* dry run: keys deleted so far, so the takeover sees them gone */
+	struct cand	*gone;
+	size_t		 ngone, capgone;
+};
+
+static double
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static int32_t
+rd_i32(const uint8_t *p)
+{
+	int32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+uint64_t
+tidy_deleted(const struct tidy_stats *st)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < TR_NREASONS; i++)
+		n += st->deleted[i];
+	return n;
+}
+
+int
+tidy_parse_age(const char *s, int64_t *out)
+{
+	int64_t total = 0, v, mult;
+	const char *p = s;
+
+	if (*p == '\0')
+		return -1;
+	while (*p != '\0') {
+		if (*p < '0' || *p > '9')
+			return -1;
+		for (v = 0; *p >= '0' && *p <= '9'; p++) {
+			v = v * 10 + (*p - '0');
+			if (v > 100000000)
+				return -1;
+		}
+		switch (*p) {
+		case 'w':
+			mult = 7 * 86400;
+			break;
+		case 'd':
+			mult = 86400;
+			break;
+		case 'h':
+			mult = 3600;
+			break;
+		case 'm':
+			mult = 60;
+			break;
+		case 's':
+			mult = 1;
+			break;
+		default:
+			return -1;	/* a bare number, or another unit */
+		}
+		p++;
+		total += v * mult;
+		if (total > 100LL * 366 * 86400)
+			return -1;
+	}
+	*out = total;
+	return 0;
+}
+
+/* Output lines of the current hold; flushed once the lock is dropped. */
+static void
+pend_open(struct tidy *t)
+{
+	if (t->out == NULL)
+		t->out = open_memstream(&t->outbuf, &t->outlen);
+	if (t->err == NULL)
+		t->err = open_memstream(&t->errbuf, &t->errlen);
+	if (t->out == NULL || t->err == NULL)
+		err(EX_INTERNAL, "open_memstream");
+}
+
+static void
+pend_flush(struct tidy *t)
+{
+	if (t->out != NULL) {
+		fclose(t->out);
+		fwrite(t->outbuf, 1, t->outlen, stdout);
+		free(t->outbuf);
+		t->out = NULL;
+		t->outbuf = NULL;
+	}
+	if (t->err != NULL) {
+		fclose(t->err);
+		fflush(stdout);
+		fwrite(t->errbuf, 1, t->errlen, stderr);
+		free(t->errbuf);
+		t->err = NULL;
+		t->errbuf = NULL;
+	}
+}
+
+static void
+emit_key(FILE *fp, const uint8_t *key, size_t klen)
+{
+	hdb_out_vis(fp, key, hdb_key_text_len(key, klen));
+}
+
+/*
+ * emit_change - one line per change: exim_tidydb's in compat mode, else
+ * ours with -v ("retry: deleted 'KEY' (too old)").
+ */
+static void
+emit_change(struct tidy *t, const char *verb, const uint8_t *key, size_t klen,
+    const char *why)
+{
+	if (t->o->compat) {
+		fprintf(t->out, "%s ", verb);
+		emit_key(t->out, key, klen);
+		if (why != NULL)
+			fprintf(t->out, " (%s)", why);
+		fputc('\n', t->out);
+		return;
+	}
+	if (!t->o->verbose)
+		return;
+	fprintf(t->out, "%s: %s%s '", t->name, t->o->dry_run ? "would " : "",
+	    t->o->dry_run ? (strcmp(verb, "deleted") == 0 ? "delete" :
+	    strcmp(verb, "renamed") == 0 ? "rename" : "update") : verb);
+	emit_key(t->out, key, klen);
+	fputc('\'', t->out);
+	if (why != NULL)
+		fprintf(t->out, " (%s)", why);
+	fputc('\n', t->out);
+}
+
+static void
+emit_corrupt(struct tidy *t, const uint8_t *key, size_t klen,
+    const char *native, const char *exim)
+{
+	t->st->corrupt++;
+	if (t->o->compat) {
+		if (exim != NULL && *exim != '\0')
+			fputs(exim, t->out);
+		return;
+	}
+	fprintf(t->err, "%s: %s: %s: corrupt record '", program_invocation_short_name,
+	    t->o->cmd, t->name);
+	emit_key(t->err, key, klen);
+	fprintf(t->err, "' kept: %s\n", native);
+}
+
+static const char *const reason_text[TR_NREASONS] = {
+	"too old", "no message", "empty", "ticket expired",
+};
+
+/*
+ * msg_exists - is there SPOOL/input/<id>-D, or the split-spool
+ * SPOOL/input/<c>/<id>-D with c the ID's 6th character?  An error other
+ * than "not there" keeps the ID: a permission problem must not look like a
+ * delivered message.
+ */
+static int
+msg_exists(struct tidy *t, const uint8_t *id, size_t len)
+{
+	struct stat sb;
+	char p[64];
+	int pass;
+
+	if (t->inputfd == -1)
+		return !t->o->compat;	/* checked and reported up front */
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 0)
+			snprintf(p, sizeof(p), "%.*s-D", (int)len,
+			    (const char *)id);
+		else
+			snprintf(p, sizeof(p), "%c/%.*s-D", id[5], (int)len,
+			    (const char *)id);
+		if (fstatat(t->inputfd, p, &sb, 0) == 0)
+			return 1;
+		if (errno != ENOENT && errno != ENOTDIR) {
+			if (!t->warned_stat++)
+				warn("%s: %s: cannot check '%s/input/%s'; "
+				    "keeping such message IDs", t->o->cmd,
+				    t->name, t->spool, p);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+corrupt(struct judgement *j, const char *native)
+{
+	j->v = V_CORRUPT;
+	snprintf(j->native, sizeof(j->native), "%s", native);
+}
+
+/* exim_tidydb's two lines for a corrupt wait record. */
+static void
+exim_corrupt(struct judgement *j, const uint8_t *key, size_t klen,
+    const char *detail)
+{
+	char *vk = hdb_vis_dup(key, hdb_key_text_len(key, klen));
+
+	snprintf(j->exim, sizeof(j->exim), "**** Data for '%s' corrupted\n"
+	    "  %s\n", vk, detail);
+	free(vk);
+}
+
+/* wait records: Exim's corruption checks, the one-year rule, then the IDs. */
+static void
+judge_wait(struct tidy *t, const uint8_t *key, size_t klen, const uint8_t *val,
+    size_t vlen, int decoded, const char *why, struct judgement *j)
+{
+	const struct hdb_wait *w = &j->r.u.wait;
+	size_t hdr = j->r.layout == HDB_L_V2 ? HDB_V2_HDR : HDB_LEGACY_HDR;
+	int32_t count, seq;
+	char tb[HDB_TIMEBUF], detail[80];
+	int i, main;
+
+	if (vlen < hdr + 8) {
+		corrupt(j, "wait record too short");
+		return;
+	}
+	count = rd_i32(val + hdr);
+	seq = rd_i32(val + hdr + 4);
+	if (j->r.time_stamp > t->o->now) {
+		corrupt(j, "time in the future");
+		snprintf(detail, sizeof(detail), "time in future: %s",
+		    hdb_fmt_exim(tb, sizeof(tb), j->r.time_stamp, 0));
+		exim_corrupt(j, key, klen, detail);
+		return;
+	}
+	if (count > HDB_WAIT_NAME_MAX) {
+		corrupt(j, "wait count over 50");
+		snprintf(detail, sizeof(detail), "count=%d=0x%x max=%d",
+		    count, (unsigned)count, HDB_WAIT_NAME_MAX);
+		exim_corrupt(j, key, klen, detail);
+		return;
+	}
+	if (seq > HDB_WAIT_CONT_MAX) {
+		corrupt(j, "wait sequence over 1000");
+		snprintf(detail, sizeof(detail), "sequence=%d=0x%x max=%d",
+		    seq, (unsigned)seq, HDB_WAIT_CONT_MAX);
+		exim_corrupt(j, key, klen, detail);
+		return;
+	}
+	if (j->r.time_stamp < t->o->now - YEAR_SECS) {
+		j->v = V_DELETE;
+		j->why = TR_TOO_OLD;
+		return;
+	}
+	if (!decoded) {
+		corrupt(j, why);
+		return;
+	}
+	if (w->bad_id >= 0 || count < 0 || seq < 0) {
+		corrupt(j, w->bad_id >= 0 ? "bad character in message id" :
+		    "negative count or sequence");
+		return;
+	}
+	j->keep = 0;
+	j->nkeep = 0;
+	for (i = 0; i < count; i++)
+		if (msg_exists(t, w->ids + (size_t)i * w->id_len, w->id_len)) {
+			j->keep |= 1ULL << i;
+			j->nkeep++;
+		}
+	main = memchr(key, ':', hdb_key_text_len(key, klen)) == NULL;
+	if (main && j->nkeep == 0)
+		j->v = V_EMPTY_MAIN;
+	else if (j->nkeep != count)
+		j->v = V_UPDATE;
+}
+
+/* The message ID at the end of a retry key, 23 or 16 characters; 0 if none. */
+static size_t
+retry_key_msgid(const uint8_t *key, size_t klen, const uint8_t **id)
+{
+	size_t kl = hdb_key_text_len(key, klen);
+	static const size_t lens[] = { HDB_MSGID_NEW, HDB_MSGID_OLD };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (kl < lens[i] + 1 || key[kl - lens[i] - 1] != ':')
+			continue;
+		if (hdb_msgid_valid(key + kl - lens[i], lens[i])) {
+			*id = key + kl - lens[i];
+			return lens[i];
+		}
+	}
+	return 0;
+}
+
+/*
+ * tls_expired - 1 if the session's ticket has expired at now, 0 if not or
+ * if its expiry cannot be told, -1 if the payload cannot be decoded at
+ * all.  The expiry is the TLS decoder's (tls.h): Exim's own rule for
+ * OpenSSL (record time + lifetime hint), the ticket or session lifetime
+ * for GnuTLS.  Expired means expires < now, as Exim tests.
+ */
+static int
+tls_expired(const struct hdb_rec *r, int64_t now)
+{
+	struct hdb_tls_info ti;
+	int rc, ret;
+
+	rc = hdb_tls_decode(r->u.tls.payload, r->u.tls.payload_len, &ti);
+	if (rc == -1) {
+		ret = -1;
+		goto out;
+	}
+	hdb_tls_set_record(&ti, r->time_stamp, 1, r->u.tls.flags);
+	ret = ti.have_expires && ti.expires < now;
+out:
+	hdb_tls_info_clear(&ti);
+	return ret;
+}
+
+/*
+ * judge - what exim_tidydb would do with this record now (plus our own
+ * rules), from its bytes alone.  The same function decides under the read
+ * lock and re-checks under the write lock.
+ */
+static void
+judge(struct tidy *t, const uint8_t *key, size_t klen, const uint8_t *val,
+    size_t vlen, struct judgement *j)
+{
+	enum hdb_layout layout = t->o->dbo->layout;
+	const uint8_t *id;
+	const char *why = NULL, *bad;
+	size_t idlen;
+	int decoded, have_time, e;
+
+	memset(j, 0, sizeof(*j));
+	decoded = hdb_rec_decode(t->type, layout, key, klen, val, vlen, &j->r,
+	    &why) == 0;
+	/* An implausible time hides the layout; Exim reads it as legacy. */
+	if (!decoded && layout == HDB_L_AUTO && j->r.layout == HDB_L_AUTO &&
+	    vlen >= HDB_LEGACY_HDR)
+		decoded = hdb_rec_decode(t->type, HDB_L_LEGACY, key, klen, val,
+		    vlen, &j->r, &why) == 0;
+	have_time = decoded || (j->r.layout == HDB_L_LEGACY &&
+	    vlen >= HDB_LEGACY_HDR) || (j->r.layout == HDB_L_V2 &&
+	    vlen >= HDB_V2_HDR && j->r.version == HDB_V2_VERSION);
+	if (!have_time) {
+		corrupt(j, why != NULL ? why : "unreadable record");
+		return;
+	}
+	if (j->r.time_stamp < t->o->now - t->o->maxage) {
+		j->v = V_DELETE;
+		j->why = TR_TOO_OLD;
+		return;
+	}
+	if (t->type == HDB_T_WAIT) {
+		judge_wait(t, key, klen, val, vlen, decoded, why, j);
+		return;
+	}
+	if (!decoded) {
+		corrupt(j, why);
+		return;
+	}
+	if (t->type == HDB_T_RETRY &&
+	    (idlen = retry_key_msgid(key, klen, &id)) != 0 &&
+	    !msg_exists(t, id, idlen)) {
+		j->v = V_DELETE;
+		j->why = TR_NO_MESSAGE;
+		return;
+	}
+	if (t->type == HDB_T_TLS && !t->o->compat) {
+		if ((e = tls_expired(&j->r, t->o->now)) == 1) {
+			j->v = V_DELETE;
+			j->why = TR_EXPIRED;
+			return;
+		}
+		if (e == -1) {
+			corrupt(j, "cannot decode the TLS session");
+			return;
+		}
+	}
+	if ((bad = hdb_rec_check(&j->r)) != NULL)
+		corrupt(j, bad);
+}
+
+static void
+add_cand(struct tidy *t, const uint8_t *key, size_t klen,
+    const struct judgement *j)
+{
+	struct cand *c;
+
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 256;
+		t->c = xreallocarray(t->c, t->cap, sizeof(*t->c));
+	}
+	c = &t->c[t->n++];
+	memset(c, 0, sizeof(*c));
+	c->key = xmemdup(key, klen);
+	c->klen = klen;
+	if (j->v == V_CORRUPT) {
+		c->report = xstrdup(j->native);
+		c->exim = j->exim[0] ? xstrdup(j->exim) : NULL;
+	}
+}
+
+static int
+decide_one(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	struct tidy *t = arg;
+	struct judgement j;
+
+	t->st->examined++;
+	judge(t, key.data, key.len, val.data, val.len, &j);
+	if (j.v != V_KEEP)
+		add_cand(t, key.data, key.len, &j);
+	return 0;
+}
+
+static void
+set_error(struct tidy *t, int status, const char *fmt, const char *path,
+    const char *why)
+{
+	char *p = hdb_vis_dup(path, strlen(path));
+
+	snprintf(t->st->error, sizeof(t->st->error), fmt, p, why);
+	t->st->status = status;
+	free(p);
+	if (!t->o->compat)
+		warnx("%s: %s", t->o->cmd, t->st->error);
+}
+
+/* Open the DB by Exim's protocol (lock, open); the hold starts at t_lock. */
+static int
+topen(struct tidy *t, int write)
+{
+	char why[256];
+	int e;
+
+	t->lockfd = -1;
+	if (!(t->be->caps & HDB_CAP_LOCKS_ITSELF)) {
+		t->lockfd = hdb_lock_take(t->lockpath,
+		    write ? HDB_LOCK_WRITE : HDB_LOCK_READ, write,
+		    t->o->dbo->lock_timeout_ms);
+		if (t->lockfd == -1 && !(errno == ENOENT && !write)) {
+			e = errno;
+			if (t->o->compat && (e == ETIMEDOUT || e == EAGAIN))
+				printf("** Failed to get %s lock for %s: "
+				    "timed out", write ? "write" : "read",
+				    t->lockpath);
+			if (e == ETIMEDOUT || e == EAGAIN)
+				set_error(t, EX_LOCKED, write ?
+				    "cannot write-lock '%s': %s" :
+				    "cannot read-lock '%s': %s", t->lockpath,
+				    e == ETIMEDOUT ? "timed out" :
+				    "lock is busy");
+			else if (e == ELOOP)
+				set_error(t, EX_IOERR_, "refusing symlinked "
+				    "lockfile '%s'%s", t->lockpath, "");
+			else
+				set_error(t, EX_IOERR_, "cannot open lockfile "
+				    "'%s': %s", t->lockpath, strerror(e));
+			return -1;
+		}
+	}
+	t->t_lock = mono_ms();
+	t->h = hdb_open(t->be, t->path, write ? HDB_O_RDWR : HDB_O_RDONLY,
+	    0640, why, sizeof(why));
+	if (t->h == NULL) {
+		e = errno;
+		hdb_lock_release(t->lockfd);
+		t->lockfd = -1;
+		if (t->o->compat)
+			printf("** Failed to open DBM file %s for %s:\n   %s "
+			    "(or Berkeley DB error while opening)\n", t->path,
+			    write ? "writing" : "reading", why);
+		if (e == ELOOP)
+			set_error(t, EX_IOERR_, "refusing symlinked database "
+			    "'%s'%s", t->path, "");
+		else
+			set_error(t, e == ENOENT ? EX_NODB : EX_IOERR_,
+			    "cannot open '%s': %s", t->path, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Close the DB, then drop the lock; returns how long the lock was held. */
+static double
+tclose(struct tidy *t)
+{
+	double held;
+
+	hdb_close(t->h);
+	t->h = NULL;
+	hdb_lock_release(t->lockfd);
+	t->lockfd = -1;
+	held = mono_ms() - t->t_lock;
+	return held;
+}
+
+/*
+ * gone_add - a dry run deletes nothing, but a wait takeover must see what
+ * it would have deleted.  Only wait DBs need this (and are small), so the
+ * linear list costs nothing elsewhere.
+ */
+static void
+gone_add(struct tidy *t, const uint8_t *key, size_t klen)
+{
+	if (!t->o->dry_run || t->type != HDB_T_WAIT)
+		return;
+	if (t->ngone == t->capgone) {
+		t->capgone = t->capgone ? t->capgone * 2 : 64;
+		t->gone = xreallocarray(t->gone, t->capgone,
+		    sizeof(*t->gone));
+	}
+	t->gone[t->ngone].key = xmemdup(key, klen);
+	t->gone[t->ngone].klen = klen;
+	t->ngone++;
+}
+
+/* Read key under the current lock; a copy (caller frees) or NULL. */
+static uint8_t *
+tget(struct tidy *t, const uint8_t *key, size_t klen, size_t *vlen, int *err)
+{
+	struct hdb_datum k = { key, klen }, v;
+	size_t i;
+	int r;
+
+	*err = 0;
+	for (i = 0; i < t->ngone; i++)
+		if (t->gone[i].klen == klen &&
+		    memcmp(t->gone[i].key, key, klen) == 0)
+			return NULL;
+	r = hdb_get(t->h, k, &v);
+	if (r == HDB_NOTFOUND)
+		return NULL;
+	if (r != HDB_OK) {
+		*err = 1;
+		return NULL;
+	}
+	*vlen = v.len;
+	return xmemdup(v.data, v.len ? v.len : 1);
+}
+
+static int
+tdel(struct tidy *t, const uint8_t *key, size_t klen)
+{
+	struct hdb_datum k = { key, klen };
+
+	gone_add(t, key, klen);
+	if (t->o->dry_run)
+		return 0;
+	return hdb_del(t->h, k) == HDB_ERR ? -1 : 0;
+}
+
+/* Write a wait record, its time set to now, in the given layout. */
+static int
+tput_wait(struct tidy *t, const uint8_t *key, size_t klen,
+    const struct waitrec *w)
+{
+	uint8_t buf[HDB_V2_HDR + 16 + sizeof(w->ids)];
+	struct hdb_datum k = { key, klen }, v;
+	struct hdb_rec r;
+
+	if (t->o->dry_run)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	r.type = HDB_T_WAIT;
+	r.layout = w->layout;
+	r.tainted = w->tainted;
+	r.time_stamp = t->o->now;
+	r.u.wait.count = w->count;
+	r.u.wait.sequence = w->sequence;
+	r.u.wait.ids = w->ids;
+	r.u.wait.id_len = w->id_len ? w->id_len : HDB_MSGID_OLD;
+	v.data = buf;
+	v.len = hdb_rec_encode(&r, w->layout, buf, sizeof(buf));
+	if (v.len == 0)
+		return -1;
+	return hdb_put(t->h, k, v) == HDB_ERR ? -1 : 0;
+}
+
+/* Copy the IDs of a decoded wait record whose bit is set in keep. */
+static void
+wait_load(struct waitrec *w, const struct hdb_rec *r, uint64_t keep)
+{
+	const struct hdb_wait *src = &r->u.wait;
+	int i;
+
+	w->layout = r->layout;
+	w->tainted = r->tainted;
+	w->sequence = src->sequence;
+	w->id_len = src->id_len;
+	w->count = 0;
+	for (i = 0; i < src->count; i++)
+		if (keep & (1ULL << i))
+			memcpy(w->ids + (size_t)w->count++ * w->id_len,
+			    src->ids + (size_t)i * src->id_len, src->id_len);
+}
+
+/* Drop the IDs of w whose message is gone; 1 if any went. */
+static int
+wait_prune(struct tidy *t, struct waitrec *w)
+{
+	int32_t i, n = 0;
+
+	for (i = 0; i < w->count; i++) {
+		const uint8_t *id = w->ids + (size_t)i * w->id_len;
+
+		if (!msg_exists(t, id, w->id_len))
+			continue;
+		if (n != i)
+			memmove(w->ids + (size_t)n * w->id_len, id,
+			    w->id_len);
+		n++;
+	}
+	if (n == w->count)
+		return 0;
+	w->count = n;
+	return 1;
+}
+
+/*
+ * take_next - the main record is empty: take over its highest
+ * continuation <key>:<sequence-1>, as exim_tidydb does, skipping missing
+ * ones.  Returns 1 if one was taken, 0 if none is left, -1 on error, 2 if
+ * the continuation is corrupt (left alone, reported).
+ */
+static int
+take_next(struct tidy *t, const uint8_t *key, size_t klen, struct waitrec *w)
+{
+	size_t kl = hdb_key_text_len(key, klen), cl, vlen = 0;
+	char ck[PATH_MAX];
+	struct hdb_rec r;
+	const char *why;
+	uint8_t *val;
+	int e;
+
+	while (w->count == 0 && w->sequence > 0) {
+		if (kl + 16 > sizeof(ck))
+			return 0;
+		memcpy(ck, key, kl);
+		cl = kl + (size_t)snprintf(ck + kl, sizeof(ck) - kl, ":%d",
+		    w->sequence - 1) + 1;	/* with Exim's NUL */
+		val = tget(t, (uint8_t *)ck, cl, &vlen, &e);
+		if (e)
+			return -1;
+		if (val == NULL) {
+			w->sequence--;
+			continue;
+		}
+		if (hdb_rec_decode(HDB_T_WAIT, t->o->dbo->layout,
+		    (uint8_t *)ck, cl, val, vlen, &r, &why) == -1 ||
+		    r.u.wait.count > HDB_WAIT_NAME_MAX ||
+		    r.u.wait.sequence > HDB_WAIT_CONT_MAX ||
+		    r.u.wait.sequence < 0 || r.u.wait.bad_id >= 0) {
+			free(val);
+			emit_corrupt(t, (uint8_t *)ck, cl,
+			    "continuation not taken over", NULL);
+			return 2;
+		}
+		wait_load(w, &r, ~0ULL);
+		free(val);
+		if (tdel(t, (uint8_t *)ck, cl) == -1)
+			return -1;
+		t->st->renamed++;
+		emit_change(t, "renamed", (uint8_t *)ck, cl, NULL);
+		return 1;
+	}
+	return 0;
+}
+
+/* An empty main wait record: take over continuations, or delete it. */
+static int
+apply_empty_main(struct tidy *t, const uint8_t *key, size_t klen,
+    const struct judgement *j)
+{
+	struct waitrec *w = xcalloc(1, sizeof(*w));
+	int update, rc = 0, guard, r;
+
+	wait_load(w, &j->r, j->keep);
+	update = j->nkeep != j->r.u.wait.count;
+	for (guard = 0; guard < TAKEOVER_MAX; guard++) {
+		if (w->count != 0)
+			break;
+		if ((r = take_next(t, key, klen, w)) == -1) {
+			rc = -1;
+			goto out;
+		}
+		if (r == 2)
+			break;
+		if (r == 1)
+			update = 1;
+		if (w->count == 0 && w->sequence == 0) {
+			if (tdel(t, key, klen) == -1) {
+				rc = -1;
+				goto out;
+			}
+			t->st->deleted[TR_EMPTY]++;
+			emit_change(t, "deleted", key, klen, "empty");
+			update = 0;
+			break;
+		}
+		if (wait_prune(t, w))
+			update = 1;
+	}
+	if (update) {
+		if (tput_wait(t, key, klen, w) == -1) {
+			rc = -1;
+			goto out;
+		}
+		t->st->updated++;
+		emit_change(t, "updated", key, klen, NULL);
+	}
+out:
+	free(w);
+	return rc;
+}
+
+/*
+ * apply_one - re-read a candidate under the lock, judge it again from its
+ * current bytes, and do what that says.  0, or -1 on a DB error.
+ */
+static int
+apply_one(struct tidy *t, const struct cand *c)
+{
+	struct judgement j;
+	struct waitrec *w;
+	uint8_t *val;
+	size_t vlen = 0;
+	int e, rc = 0;
+
+	if (c->report != NULL) {
+		emit_corrupt(t, c->key, c->klen, c->report, c->exim);
+		return 0;
+	}
+	if ((val = tget(t, c->key, c->klen, &vlen, &e)) == NULL)
+		return e ? -1 : 0;	/* gone meanwhile: nothing to do */
+	judge(t, c->key, c->klen, val, vlen, &j);
+	switch (j.v) {
+	case V_KEEP:
+		t->st->refreshed++;
+		break;
+	case V_CORRUPT:
+		emit_corrupt(t, c->key, c->klen, j.native, j.exim);
+		break;
+	case V_DELETE:
+		if ((rc = tdel(t, c->key, c->klen)) == 0) {
+			t->st->deleted[j.why]++;
+			emit_change(t, "deleted", c->key, c->klen,
+			    reason_text[j.why]);
+		}
+		break;
+	case V_UPDATE:
+		w = xcalloc(1, sizeof(*w));
+		wait_load(w, &j.r, j.keep);
+		if ((rc = tput_wait(t, c->key, c->klen, w)) == 0) {
+			t->st->updated++;
+			emit_change(t, "updated", c->key, c->klen, NULL);
+		}
+		free(w);
+		break;
+	case V_EMPTY_MAIN:
+		rc = apply_empty_main(t, c->key, c->klen, &j);
+		break;
+	}
+	free(val);
+	return rc;
+}
+
+static int
+has_changes(const struct tidy *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->c[i].report == NULL)
+			return 1;
+	return 0;
+}
+
+static void
+pause_for_writers(void)
+{
+	struct timespec ts = { 0, BATCH_PAUSE_NS };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * apply - the candidates, last first, in batches.  A batch ends before
+ * its hold could pass the budget: the time held so far, plus the slowest
+ * change of this batch, plus the close, which flushes what the batch made
+ * dirty and so is estimated per change from the batches before (slowly
+ * forgetting a slow one).  20% of the budget is kept for the noise of the
+ * disk; the first batch, with nothing measured yet, stops at half of it.  Each batch
+ * makes at least one change, so a slow disk still gets there.
+ */
+static int
+apply(struct tidy *t)
+{
+	int write = !t->o->dry_run;
+	double budget = (double)t->o->max_lock_ms, t0, op, bmax, held, tc;
+	double per_close = -1;	/* close time per change; -1: not known */
+	double pc;
+	size_t i = t->n, n;
+
+	if (!has_changes(t)) {
+		pend_open(t);
+		while (i > 0)
+			apply_one(t, &t->c[--i]);
+		pend_flush(t);
+		return 0;
+	}
+	while (i > 0) {
+		if (topen(t, write) == -1)
+			return -1;
+		t->st->batches++;
+		pend_open(t);
+		for (n = 0, bmax = 0; i > 0; n++) {
+			t0 = mono_ms();
+			if (n > 0 && (per_close < 0 ? t0 - t->t_lock + bmax >=
+			    budget / 2 : t0 - t->t_lock + bmax +
+			    per_close * (double)(n + 1) >= budget * 0.8))
+				break;
+			if (apply_one(t, &t->c[i - 1]) == -1) {
+				set_error(t, EX_IOERR_, "cannot update '%s': "
+				    "%s", t->path, hdb_error(t->h));
+				tclose(t);
+				pend_flush(t);
+				return -1;
+			}
+			i--;
+			if ((op = mono_ms() - t0) > bmax)
+				bmax = op;
+		}
+		tc = mono_ms();
+		held = tclose(t);
+		pc = (mono_ms() - tc) / (double)n;
+		per_close = per_close * 0.75 > pc ? per_close * 0.75 : pc;
+		if (held > t->st->max_hold_ms)
+			t->st->max_hold_ms = held;
+		pend_flush(t);
+		if (i > 0)
+			pause_for_writers();
+	}
+	return 0;
+}
+
+static int
+setup(struct tidy *t)
+{
+	struct stat sb;
+	char in[PATH_MAX];
+	int n;
+
+	n = snprintf(t->path, sizeof(t->path), "%s/db/%s", t->spool, t->name);
+	if (n < 0 || (size_t)n >= sizeof(t->path) ||
+	    hdb_lock_path(t->lockpath, sizeof(t->lockpath), t->spool,
+	    t->name) == -1) {
+		set_error(t, EX_USAGE_, "path too long: '%s'%s", t->spool, "");
+		return -1;
+	}
+	if (lstat(t->path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+		set_error(t, EX_IOERR_, "refusing symlinked database '%s'%s",
+		    t->path, "");
+		return -1;
+	}
+	t->be = t->o->dbo->backend;
+	if (t->be == NULL && (t->be = hdb_detect(t->path)) == NULL) {
+		if (errno == ENOENT)
+			set_error(t, EX_NODB, "no such database '%s'%s",
+			    t->path, "");
+		else if (errno == ELOOP)
+			set_error(t, EX_IOERR_, "refusing symlinked "
+			    "database '%s'%s", t->path, "");
+		else
+			set_error(t, EX_IOERR_, "cannot open '%s': %s",
+			    t->path, "not a hints database of a known "
+			    "backend");
+		return -1;
+	}
+	t->inputfd = -1;
+	if (t->type == HDB_T_WAIT || t->type == HDB_T_RETRY) {
+		snprintf(in, sizeof(in), "%s/input", t->spool);
+		t->inputfd = open(in, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (t->inputfd == -1 && !t->o->compat)
+			warn("%s: %s: cannot open '%s'; message checks "
+			    "skipped", t->o->cmd, t->name, in);
+	}
+	/* A tidy that writes makes the lockfile as Exim's owner would. */
+	if (!t->o->dry_run && !(t->be->caps & HDB_CAP_LOCKS_ITSELF))
+		priv_make_lockfile(t->spool, t->lockpath);
+	return 0;
+}
+
+static void
+cleanup(struct tidy *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		free(t->c[i].key);
+		free(t->c[i].report);
+		free(t->c[i].exim);
+	}
+	free(t->c);
+	for (i = 0; i < t->ngone; i++)
+		free(t->gone[i].key);
+	free(t->gone);
+	if (t->inputfd != -1)
+		close(t->inputfd);
+	pend_flush(t);
+}
+
+int
+tidy_db(const char *spool, const char *name, const struct tidy_opts *o,
+    struct tidy_stats *st)
+{
+	struct tidy t;
+	double start = mono_ms();
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->name, sizeof(st->name), "%s", name);
+	memset(&t, 0, sizeof(t));
+	t.o = o;
+	t.st = st;
+	t.spool = spool;
+	t.name = name;
+	t.inputfd = -1;
+	t.lockfd = -1;
+	t.type = hdb_dbtype_from_name(name);
+	if (setup(&t) == -1)
+		goto out;
+	/* Decide: one scan under the read lock, no output. */
+	if (topen(&t, 0) == -1)
+		goto out;
+	r = hdb_iterate(t.h, decide_one, &t);
+	if (r == HDB_ERR) {
+		set_error(&t, EX_IOERR_, "cannot read '%s': %s", t.path,
+		    hdb_error(t.h));
+		tclose(&t);
+		goto out;
+	}
+	st->read_hold_ms = tclose(&t);
+	/* Apply: short write-locked batches, every record judged again. */
+	if (apply(&t) == -1)
+		goto out;
+	if (st->corrupt > 0)
+		st->status = EX_FINDINGS;
+out:
+	cleanup(&t);
+	st->elapsed_ms = mono_ms() - start;
+	return st->status;
+}
