@@ -24,6 +24,9 @@ SPOOL_EX=$TOP/examples/spool
 DATA=$TOP/tests/data
 RESULTS=${RESULTS:-/dev/null}
 export TZ=${TZ:-UTC} LC_ALL=C
+# Debian's python3 starts faster than a version-manager shim on PATH
+PYTHON=python3
+[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
 name=$(basename "$0" .sh)
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/hdbtest.$name.XXXXXX")
 trap 'cd /; [ -n "${HINTSDB_KEEP:-}" ] || rm -rf "$TRASH"' EXIT
@@ -98,7 +101,7 @@ test_done() {
 # the background; waits until the lock is taken.  Kill $LOCK_PID to end it.
 hold_lock() {
 	rm -f "$TRASH/.locked"
-	python3 -c '
+	"$PYTHON" -c '
 import fcntl, os, sys, time
 fd = os.open(sys.argv[1], os.O_RDWR)
 fcntl.lockf(fd, fcntl.LOCK_EX)

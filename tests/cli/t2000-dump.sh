@@ -54,7 +54,7 @@ run_test "json lines parse and carry db, key, layout, time_stamp, age_s" '
 	for db in $(dbs); do
 		"$HINTSDB" dump --format=json --now=2030-01-01T00:00:00Z \
 		    "$SPOOL_EX" "$db" >"$db.json" || exit 1
-		python3 - "$db" "$db.json" <<-PY || exit 1
+		"$PYTHON" - "$db" "$db.json" <<-PY || exit 1
 		import json, sys
 		db, path = sys.argv[1], sys.argv[2]
 		now = 1893456000
@@ -79,7 +79,7 @@ run_test "-k prints keys only, in all formats" '
 	"$HINTSDB" dump -k --format=exim "$SPOOL_EX" retry >ke &&
 	grep -q "^  " ke &&
 	"$HINTSDB" dump -k --format=json "$SPOOL_EX" retry >kj &&
-	python3 -c "import json,sys; [json.loads(l)[\"key\"] for l in open(\"kj\")]"
+	"$PYTHON" -c "import json,sys; [json.loads(l)[\"key\"] for l in open(\"kj\")]"
 '
 run_test "a reader creates and changes nothing, even without a lockfile" '
 	copy_spool sp && rm -f sp/db/retry.lockfile &&
@@ -104,7 +104,7 @@ run_test "a held write lock makes dump exit 75 after the timeout" '
 '
 run_test "a read lock held by another reader does not block dump" '
 	copy_spool sp &&
-	python3 -c "
+	"$PYTHON" -c "
 import fcntl, os, subprocess, sys
 fd = os.open(\"sp/db/retry.lockfile\", os.O_RDONLY)
 fcntl.lockf(fd, fcntl.LOCK_SH)
@@ -138,7 +138,7 @@ run_test "hostile keys are escaped in text and exim, exact in json" '
 	expect_code 0 "$HINTSDB" dump --format=exim --file=h.db --type=tls >x &&
 	no_ctl x &&
 	"$HINTSDB" dump --format=json --file=h.db --type=tls >j &&
-	python3 -c "
+	"$PYTHON" -c "
 import json, base64
 o = json.loads(open(\"j\").read())
 assert o[\"key\"] == \"\x1b]0;pwned\x07\x1b[2J\", o
@@ -150,7 +150,7 @@ run_test "a key that is not UTF-8 or holds a NUL keeps its bytes in key_b64" '
 	expect_code 0 "$HINTSDB" dump --file=b.db --type=seen >t &&
 	no_ctl t && grep -qF "\\377A\\0B\\303" t &&
 	"$HINTSDB" dump --format=json --file=b.db --type=seen >j &&
-	python3 -c "
+	"$PYTHON" -c "
 import json, base64
 o = json.loads(open(\"j\").read())
 assert base64.b64decode(o[\"key_b64\"]) == b\"\xffA\x00B\xc3\x00\", o

@@ -9,7 +9,7 @@ dbs() { ls "$SPOOL_EX/db" | grep -v '\.lockfile$'; }
 
 # strip the fields that legitimately differ between layouts
 canon() {
-	python3 -c '
+	"$PYTHON" -c '
 import json, sys
 for line in open(sys.argv[1]):
     o = json.loads(line)

@@ -1,12 +1,16 @@
 #!/bin/sh
 # t5500-upgrade-readme.sh - the exact commands of the README section
-# "Upgrading Exim without losing hints" (tests/data/README-upgrading.txt),
+# "Upgrading Exim without losing hints" (taken from README itself),
 # run block by block on a copy of the real-Exim spool, with the paths moved
 # into the scratch directory and systemctl a no-op.  The tests build on each
 # other, in $TRASH.
 . "$(dirname "$0")/lib.sh"
 
-TEXT=$DATA/README-upgrading.txt
+TEXT=$TRASH/section
+# the section runs from its title to the next underlined title
+awk '/^Upgrading Exim without losing hints$/ { on = 1 }
+	on && ++n > 2 && /^---+$/ { exit }
+	on { print }' "$TOP/README" >"$TEXT"
 NOW=--now=2030-01-01T00:00:00Z
 PATH=$(dirname "$HINTSDB"):$PATH
 export PATH
