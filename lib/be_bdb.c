@@ -16,9 +16,11 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <db.h>
 
@@ -48,6 +50,7 @@ static int	bdb_fail(struct hdb *, struct be_bdb *, const char *,
 static int	to_dbt(struct hdb *, struct hdb_datum, DBT *);
 static char	*pick_file(const char *);
 static int	same_file(const char *, DB *);
+static int	meta_ok(struct hdb *, const char *);
 static void	release(struct be_bdb *);
 
 const struct hdb_backend hdb_backend_bdb = {
@@ -154,6 +157,54 @@ same_file(const char *file, DB *db)
 	    st.st_ino == fst.st_ino;
 }
 
+/*
+ * meta_ok - refuse a meta page whose page size libdb would divide by or
+ * trust: libdb 5.3 dies of SIGFPE opening a file whose page size is 0
+ * (tests/data/hostile/magic-bdb-pagesize-0).  Every BDB access method keeps
+ * the page size as a u32 at offset 20, in the byte order its magic at
+ * offset 12 shows; valid sizes are powers of two from 512 to 65536.  A
+ * file too short to hold it, or with no magic we know, is left to libdb.
+ */
+static int
+meta_ok(struct hdb *h, const char *file)
+{
+	static const uint32_t magics[] = { 0x00061561, 0x00053162,
+	    0x00042253, 0x00074582 };
+	uint8_t m[24];
+	uint32_t le, be, ps;
+	size_t i;
+	int fd;
+
+	if ((fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK)) == -1)
+		return 1;
+	i = pread(fd, m, sizeof(m), 0) == (ssize_t)sizeof(m);
+	close(fd);
+	if (!i)
+		return 1;
+	le = (uint32_t)m[12] | (uint32_t)m[13] << 8 | (uint32_t)m[14] << 16 |
+	    (uint32_t)m[15] << 24;
+	be = (uint32_t)m[15] | (uint32_t)m[14] << 8 | (uint32_t)m[13] << 16 |
+	    (uint32_t)m[12] << 24;
+	for (i = 0; i < sizeof(magics) / sizeof(magics[0]); i++) {
+		if (le == magics[i])
+			ps = (uint32_t)m[20] | (uint32_t)m[21] << 8 |
+			    (uint32_t)m[22] << 16 | (uint32_t)m[23] << 24;
+		else if (be == magics[i])
+			ps = (uint32_t)m[23] | (uint32_t)m[22] << 8 |
+			    (uint32_t)m[21] << 16 | (uint32_t)m[20] << 24;
+		else
+			continue;
+		if (ps < 512 || ps > 65536 || (ps & (ps - 1)) != 0) {
+			hdb_seterr(h, "cannot open '%s': damaged meta page "
+			    "(page size %u)", file, ps);
+			return 0;
+		}
+		return 1;
+	}
+	return 1;
+}
+
 static void
 release(struct be_bdb *b)
 {
@@ -192,6 +243,8 @@ bdb_open(struct hdb *h, const char *path, int flags, mode_t mode)
 			    b->file);
 			goto out;
 		}
+		if (!meta_ok(h, b->file))
+			goto out;
 	} else if (errno != ENOENT || !(flags & HDB_O_CREATE)) {
 		hdb_seterr(h, "cannot open '%s': %s", b->file, strerror(errno));
 		goto out;

@@ -146,6 +146,16 @@ hdb_fmt_exim(char *buf, size_t len, int64_t t, int utc)
 	return buf;
 }
 
+int64_t
+hdb_time_diff(int64_t now, int64_t t)
+{
+	int64_t d;
+
+	if (__builtin_sub_overflow(now, t, &d) || d == INT64_MIN)
+		return t < 0 ? INT64_MAX : -INT64_MAX;
+	return d;
+}
+
 char *
 hdb_fmt_age(char *buf, size_t len, int64_t secs)
 {

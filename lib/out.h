@@ -38,6 +38,10 @@ char   *hdb_fmt_iso(char *buf, size_t len, int64_t t, int utc);
 /* Exim's utilities' format: 26-Nov-2026 19:56:06, C locale. */
 char   *hdb_fmt_exim(char *buf, size_t len, int64_t t, int utc);
 
+/* now - t, saturated: record times are hostile and may be anywhere in
+ * int64; never INT64_MIN, so the result can be negated. */
+int64_t	hdb_time_diff(int64_t now, int64_t t);
+
 /* A duration as 3d4h, 2h5m, 45s; negative as -3d4h. */
 char   *hdb_fmt_age(char *buf, size_t len, int64_t secs);
 

@@ -42,27 +42,13 @@ put_key(FILE *fp, const uint8_t *key, size_t klen)
 	hdb_out_vis(fp, key, hdb_key_text_len(key, klen));
 }
 
-/*
- * age_of - now - t without overflow: record times are hostile and may be
- * anywhere in int64_t.  Saturates to +-INT64_MAX (never INT64_MIN, so the
- * result can be negated).
- */
-static int64_t
-age_of(int64_t now, int64_t t)
-{
-	int64_t d;
-
-	if (__builtin_sub_overflow(now, t, &d) || d == INT64_MIN)
-		return t < 0 ? INT64_MAX : -INT64_MAX;
-	return d;
-}
 
 /* "  name: <iso> (<age> ago)" or "(in <age>)". */
 static void
 put_time(FILE *fp, const char *name, int64_t t, const struct hdb_fmtopts *o)
 {
 	char ts[HDB_TIMEBUF], age[HDB_TIMEBUF];
-	int64_t d = age_of(o->now, t);
+	int64_t d = hdb_time_diff(o->now, t);
 
 	hdb_fmt_iso(ts, sizeof(ts), t, o->utc);
 	if (d >= 0)
@@ -413,7 +399,7 @@ hdb_rec_json(const uint8_t *key, size_t klen, const struct hdb_rec *r,
 	if (r->layout == HDB_L_V2)
 		json_object_set_new(obj, "tainted", json_boolean(r->tainted));
 	set_int(obj, "time_stamp", r->time_stamp);
-	set_int(obj, "age_s", age_of(o->now, r->time_stamp));
+	set_int(obj, "age_s", hdb_time_diff(o->now, r->time_stamp));
 	switch (r->type) {
 	case HDB_T_RETRY:
 		json_retry(obj, &r->u.retry);

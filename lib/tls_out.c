@@ -542,16 +542,17 @@ static char *
 when(char *buf, size_t len, int64_t t, int64_t now, int utc)
 {
 	char ts[HDB_TIMEBUF], age[HDB_TIMEBUF];
+	int64_t d = hdb_time_diff(now, t);
 
 	hdb_fmt_iso(ts, sizeof(ts), t, utc);
-	if (now == t)
+	if (d == 0)
 		snprintf(buf, len, "%s (now)", ts);
-	else if (now > t)
+	else if (d > 0)
 		snprintf(buf, len, "%s (%s ago)", ts,
-		    hdb_fmt_age(age, sizeof(age), now - t));
+		    hdb_fmt_age(age, sizeof(age), d));
 	else
 		snprintf(buf, len, "%s (in %s)", ts,
-		    hdb_fmt_age(age, sizeof(age), t - now));
+		    hdb_fmt_age(age, sizeof(age), -d));
 	return buf;
 }
 

@@ -159,14 +159,18 @@ del_one(struct delcmd *dc, struct hdb *h, const struct delkey *k, FILE *out,
 	return 0;
 }
 
-/* Write a batch's buffered lines once the lock is gone. */
+/*
+ * Write a batch's buffered lines once the lock is gone; its "deleted"
+ * lines only if the batch was written (keep_out).
+ */
 static void
 flush_lines(FILE *out, char **obuf, size_t *olen, FILE *errs, char **ebuf,
-    size_t *elen)
+    size_t *elen, int keep_out)
 {
 	fclose(out);		/* sets *obuf and *olen */
 	fclose(errs);
-	fwrite(*obuf, 1, *olen, stdout);
+	if (keep_out)
+		fwrite(*obuf, 1, *olen, stdout);
 	fflush(stdout);
 	fwrite(*ebuf, 1, *elen, stderr);
 	free(*obuf);
@@ -186,7 +190,7 @@ apply(struct delcmd *dc)
 	size_t olen, elen, i = 0;
 	FILE *out, *errs;
 	struct dbh d;
-	int ex, fail;
+	int ex, fail, lost;
 
 	while (i < dc->n) {
 		ex = db_open(&d, dc->spool, dc->name, !dc->dry_run, &dc->dbo,
@@ -212,9 +216,9 @@ apply(struct delcmd *dc)
 		if (fail)
 			fprintf(errs, "%s: delete: cannot delete from '%s': "
 			    "%s\n", progname, dc->name, hdb_error(d.h));
-		db_close(&d);
-		flush_lines(out, &obuf, &olen, errs, &ebuf, &elen);
-		if (fail)
+		lost = db_close_sync(&d, "delete") != 0;
+		flush_lines(out, &obuf, &olen, errs, &ebuf, &elen, !lost);
+		if (fail || lost)
 			return EX_IOERR_;
 		if (i < dc->n)
 			nanosleep(&pause, NULL);

@@ -394,6 +394,19 @@ open_db(struct fix *f, struct dbh *d, int write)
 	return 0;
 }
 
+/* Close a DB opened by open_db, written to disk first; 0 or -1. */
+static int
+close_db(struct fix *f, struct dbh *d)
+{
+	int ex;
+
+	if ((ex = db_close_sync(d, "fix")) != 0) {
+		note(f, ex);
+		return -1;
+	}
+	return 0;
+}
+
 /* A copy of the record at the current key into *val; 1 found, 0 not. */
 static int
 read_rec(struct fix *f, struct dbh *d, uint8_t **val, size_t *vlen)
@@ -753,7 +766,8 @@ update(struct fix *f, const char *field, const char *value)
 		e = edit(f, &r, val, fieldno, value, clock_now(f->o));
 	if (e == E_WRITE && write_rec(f, &d, &r) == -1)
 		show = 0;
-	db_close(&d);
+	if (close_db(f, &d) == -1)
+		show = 0;
 	free(val);
 	if (e == E_REFUSED || e == E_QUIET)
 		note(f, EX_FINDINGS);
@@ -781,7 +795,8 @@ delete_key(struct fix *f, const char *value)
 	k.data = f->key;
 	k.len = f->klen;
 	r = hdb_del(d.h, k);
-	db_close(&d);
+	if (close_db(f, &d) == -1 && r == HDB_OK)
+		return;			/* not written: not deleted */
 	if (r == HDB_ERR) {
 		warnx("fix: cannot delete from '%s'", f->name);
 		note(f, EX_IOERR_);

@@ -158,8 +158,12 @@ next_line(struct input *in, json_t **o)
 	}
 	*o = json_loadb(in->line, (size_t)n, JSON_DISABLE_EOF_CHECK, &je);
 	if (*o == NULL || !json_is_object(*o)) {
+		/* jansson quotes the offending input: escape it */
+		char *t = hdb_vis_dup(je.text, *o == NULL ? strlen(je.text) : 0);
+
 		warnx("import: line %lu: not a JSON object%s%s", in->lineno,
-		    *o == NULL ? ": " : "", *o == NULL ? je.text : "");
+		    *o == NULL ? ": " : "", t);
+		free(t);
 		json_decref(*o);
 		return -1;
 	}

@@ -165,7 +165,13 @@ open_error(const struct dbh *d, const char *why, int e, const char *cmd)
 		warnx("%s: no such database '%s'", cmd, p);
 	else if (e == ELOOP)
 		warnx("%s: refusing symlinked database '%s'", cmd, p);
-	else if (why != NULL)
+	else if (why != NULL && strncmp(why, "cannot open", 11) == 0) {
+		/* the backend's text names the file already */
+		char *w = hdb_vis_dup(why, strlen(why));
+
+		warnx("%s: %s", cmd, w);
+		free(w);
+	} else if (why != NULL)
 		warnx("%s: cannot open '%s': %s", cmd, p, why);
 	else
 		warnx("%s: cannot open '%s': %s", cmd, p, strerror(e));
@@ -229,6 +235,11 @@ db_open(struct dbh *d, const char *spool, const char *name, int write,
 	if (d->h == NULL) {
 		int e = errno;
 
+		/* errno after a library failure may be stale: a file that is
+		 * there but will not open is damage, not absence */
+		if (e == ENOENT && (hdb_detect(d->path) != NULL ||
+		    errno != ENOENT))
+			e = EIO;
 		hdb_lock_release(d->lockfd);
 		d->lockfd = -1;
 		return open_error(d, why, e, cmd);
@@ -253,4 +264,27 @@ finish_stdout(const char *cmd)
 		return EX_IOERR_;
 	}
 	return 0;
+}
+
+/*
+ * db_close_sync - db_close, but a DB opened for writing is first flushed
+ * to disk under the lock: a change is not made until it is written, and
+ * a close cannot report that it failed.  Prints the error; returns 0 or
+ * EX_IOERR_.  The handle is closed either way.
+ */
+int
+db_close_sync(struct dbh *d, const char *cmd)
+{
+	char *n;
+	int ex = 0;
+
+	if (d->h != NULL && (d->h->flags & HDB_O_RDWR) &&
+	    hdb_sync(d->h) != HDB_OK) {
+		n = hdb_vis_dup(d->name, strlen(d->name));
+		warnx("%s: cannot write '%s': %s", cmd, n, hdb_error(d->h));
+		free(n);
+		ex = EX_IOERR_;
+	}
+	db_close(d);
+	return ex;
 }

@@ -82,4 +82,10 @@ int	pick(const char *arg, const char *const *names);
 
 extern const char *const format_names[];	/* text, json, exim */
 
+/*
+ * Sync a DB opened for writing, then db_close it; prints the error and
+ * returns EX_IOERR_ if the changes could not be written, else 0.
+ */
+int	db_close_sync(struct dbh *d, const char *cmd);
+
 #endif

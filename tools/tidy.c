@@ -581,6 +581,10 @@ topen(struct tidy *t, int write)
 	    0640, why, sizeof(why));
 	if (t->h == NULL) {
 		e = errno;
+		/* a stale ENOENT after a library failure: the file is there */
+		if (e == ENOENT && (hdb_detect(t->path) != NULL ||
+		    errno != ENOENT))
+			e = EIO;
 		hdb_lock_release(t->lockfd);
 		t->lockfd = -1;
 		if (t->o->compat)
@@ -882,6 +886,37 @@ apply_one(struct tidy *t, const struct cand *c)
 	return rc;
 }
 
+/* A batch that could not be written: its counts and lines never happened. */
+static void
+batch_undo(struct tidy *t, const struct tidy_stats *before)
+{
+	memcpy(t->st->deleted, before->deleted, sizeof(t->st->deleted));
+	t->st->updated = before->updated;
+	t->st->renamed = before->renamed;
+	if (t->out != NULL) {
+		fflush(t->out);
+		t->outlen = 0;
+		rewind(t->out);
+	}
+}
+
+/*
+ * batch_sync - flush a write batch to disk while the lock is still held:
+ * until then nothing is deleted.  0, or -1 with the batch undone.
+ */
+static int
+batch_sync(struct tidy *t, const struct tidy_stats *before)
+{
+	if (t->o->dry_run || hdb_sync(t->h) == HDB_OK)
+		return 0;
+	set_error(t, EX_IOERR_, "cannot write '%s': %s", t->name,
+	    hdb_error(t->h));
+	if (t->o->compat)
+		fprintf(stderr, "%s: %s\n", t->o->cmd, t->st->error);
+	batch_undo(t, before);
+	return -1;
+}
+
 static int
 has_changes(const struct tidy *t)
 {
@@ -918,6 +953,8 @@ apply(struct tidy *t)
 	double per_close = -1;	/* close time per change; -1: not known */
 	double pc;
 	size_t i = t->n, n;
+	struct tidy_stats before;
+	int fail;
 
 	if (!has_changes(t)) {
 		pend_open(t);
@@ -931,7 +968,8 @@ apply(struct tidy *t)
 			return -1;
 		t->st->batches++;
 		pend_open(t);
-		for (n = 0, bmax = 0; i > 0; n++) {
+		before = *t->st;
+		for (n = 0, bmax = 0, fail = 0; i > 0; n++) {
 			t0 = mono_ms();
 			if (n > 0 && (per_close < 0 ? t0 - t->t_lock + bmax >=
 			    budget / 2 : t0 - t->t_lock + bmax +
@@ -940,15 +978,19 @@ apply(struct tidy *t)
 			if (apply_one(t, &t->c[i - 1]) == -1) {
 				set_error(t, EX_IOERR_, "cannot update '%s': "
 				    "%s", t->path, hdb_error(t->h));
-				tclose(t);
-				pend_flush(t);
-				return -1;
+				fail = 1;
+				break;
 			}
 			i--;
 			if ((op = mono_ms() - t0) > bmax)
 				bmax = op;
 		}
 		tc = mono_ms();
+		if (batch_sync(t, &before) == -1 || fail) {
+			tclose(t);
+			pend_flush(t);
+			return -1;
+		}
 		held = tclose(t);
 		pc = (mono_ms() - tc) / (double)n;
 		per_close = per_close * 0.75 > pc ? per_close * 0.75 : pc;

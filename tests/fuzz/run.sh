@@ -71,6 +71,13 @@ for t in "$@"; do
 				bad=1
 			fi
 		fi
+		# libdb 5.3 reads past its own page buffers on crafted files
+		# (tests/data/repro/bdb-*): fuzzing it finds that within
+		# seconds, so the smoke run would fail at random.  Its seeds
+		# and regressions still run; `make fuzz` fuzzes it.
+		case " ${FUZZ_SMOKE_SKIP-fuzz_open_bdb} " in
+		*" $t "*) continue ;;
+		esac
 		work=$(mktemp -d "${TMPDIR:-/tmp}/hdbfuzz-$t.XXXXXX")
 		sd=
 		[ -d "$seeds" ] && sd=$seeds
