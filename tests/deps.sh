@@ -8,7 +8,8 @@ set -eu
 PKGS="build-essential pkg-config clang libdb5.3-dev libgdbm-dev libgdbm-compat-dev
 libtdb-dev libsqlite3-dev libbsd-dev libssl-dev libjansson-dev libcmocka-dev
 exim4-daemon-light db5.3-util gdbmtool tdb-tools sqlite3 mandoc openssl
-gnutls-bin python3 procps prometheus python3-prometheus-client"
+gnutls-bin python3 procps prometheus python3-prometheus-client libclang-rt-14-dev
+valgrind"
 
 missing=
 for p in $PKGS; do
