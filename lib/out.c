@@ -5,10 +5,14 @@
  * Times are formatted by hand from a broken-down time: strftime is locale
  * dependent and a dump formats a time for every record.  Local time goes
  * through localtime_r, which (unlike localtime) does not re-read the zone
- * file on every call.
+ * file on every call, but still costs some 450 instructions; a dump of a
+ * million retry records makes three million of those calls.  So libc is
+ * asked once per hour of time stamps and the rest is arithmetic (see
+ * breakdown).
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,30 @@
 
 #define VISFLAGS	(VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL)
 
+#define ONES		0x0101010101010101ULL
+#define HAS_LESS(x, n)	(((x) - ONES * (n)) & ~(x) & ONES * 0x80)
+
+/* Times in [0, TC_MAX] may be cached; 253402300799 is 9999-12-31. */
+#define TC_HOUR		3600
+#define TC_SLOTS	2048		/* hours: 85 days without eviction */
+#define TC_MAX		253402300799LL
+#define TC_NONE		LONG_MIN	/* an hour libc must always do */
+
+/* A broken-down time: just what the formats need. */
+struct bd {
+	int		 year, mon, mday, hour, min, sec;	/* mon 1-12 */
+	long		 off;		/* seconds east of UTC */
+};
+
+/* Per mode (local, UTC): the offset of each cached hour, and the zone
+ * state it was computed in. */
+static struct tcache {
+	const char	*name0, *name1;
+	long		 zone;
+	int64_t		 hour[TC_SLOTS];	/* hour + 1; 0: empty */
+	long		 off[TC_SLOTS];
+} tcache[2];
+
 static const char months[12][4] = {
 	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -35,8 +63,18 @@ hdb_vis(char *dst, size_t dstlen, const void *src, size_t len)
 	size_t i;
 	int n;
 
-	/* Fast path: plain printable ASCII needs no escaping. */
-	for (i = 0; i < len; i++)
+	/* Fast path: plain printable ASCII needs no escaping.  Eight bytes
+	 * at a time while none is below 0x20, above 0x7e or a backslash
+	 * (the "has a byte less than n" bit trick). */
+	for (i = 0; len - i >= 8; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, s + i, sizeof(x));
+		if (HAS_LESS(x, 0x20) | HAS_LESS(x ^ (ONES * '\\'), 1) |
+		    HAS_LESS(x ^ (ONES * 0x7f), 1) | (x & ONES * 0x80))
+			break;
+	}
+	for (; i < len; i++)
 		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '\\')
 			break;
 	if (i == len && len < dstlen) {
@@ -75,73 +113,202 @@ hdb_vis_dup(const void *src, size_t len)
 	return buf;
 }
 
+/* The proleptic Gregorian date of a day count from 1970-01-01 (H. Hinnant's
+ * civil_from_days). */
+static void
+civil(int64_t days, struct bd *b)
+{
+	int64_t z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+
+	b->mday = (int)(doy - (153 * mp + 2) / 5 + 1);
+	b->mon = (int)(mp < 10 ? mp + 3 : mp - 9);
+	b->year = (int)((int64_t)yoe + era * 400 + (b->mon <= 2));
+}
+
+/* t shifted by off seconds, as a date and time of day. */
+static void
+arith(int64_t t, long off, struct bd *b)
+{
+	int64_t l = t + off, d = l >= 0 ? l / 86400 : (l - 86399) / 86400;
+	int s = (int)(l - d * 86400);
+
+	civil(d, b);
+	b->hour = s / 3600;
+	b->min = s / 60 % 60;
+	b->sec = s % 60;
+	b->off = off;
+}
+
 static int
-breakdown(int64_t t, int utc, struct tm *tm)
+libc(int64_t t, int utc, struct bd *b)
 {
 	time_t tt = (time_t)t;
+	struct tm tm;
 
-	if (utc)
-		return gmtime_r(&tt, tm) == NULL ? -1 : 0;
-	return localtime_r(&tt, tm) == NULL ? -1 : 0;
+	if ((utc ? gmtime_r(&tt, &tm) : localtime_r(&tt, &tm)) == NULL)
+		return -1;
+	b->year = tm.tm_year + 1900;
+	b->mon = tm.tm_mon + 1;
+	b->mday = tm.tm_mday;
+	b->hour = tm.tm_hour;
+	b->min = tm.tm_min;
+	b->sec = tm.tm_sec;
+	b->off = utc ? 0 : tm.tm_gmtoff;
+	return 0;
+}
+
+/* libc's answer at t, if plain arithmetic on its offset gives it too. */
+static int
+agrees(int64_t t, int utc, long *off)
+{
+	struct bd l, a;
+
+	if (libc(t, utc, &l) == -1)
+		return 0;
+	arith(t, l.off, &a);
+	*off = l.off;
+	return l.year == a.year && l.mon == a.mon && l.mday == a.mday &&
+	    l.hour == a.hour && l.min == a.min && l.sec == a.sec;
+}
+
+/*
+ * breakdown - t as local time, or UTC, like localtime_r/gmtime_r.  The
+ * offset from UTC is taken from libc for the first and last second of t's
+ * hour; when both agree, and arithmetic on that offset gives libc's own
+ * answer at both ends (it does not in zones with leap seconds), the hour
+ * is cached and every time in it is computed from the offset.  An hour
+ * holding a zone transition or a leap second is always left to libc.  The
+ * one thing this does not see, two transitions cancelling out within one
+ * hour, exists in no time zone.  The cache is dropped when tzset() has
+ * changed the zone (tzname, timezone).
+ */
+static int
+breakdown(int64_t t, int utc, struct bd *b)
+{
+	struct tcache *c = &tcache[utc != 0];
+	int64_t h = t / TC_HOUR;
+	size_t i = (size_t)h % TC_SLOTS;
+	long o1, o2;
+
+	if (t < 0 || t > TC_MAX)
+		return libc(t, utc, b);
+	if (c->name0 != tzname[0] || c->name1 != tzname[1] ||
+	    c->zone != timezone) {
+		memset(c, 0, sizeof(*c));
+		c->name0 = tzname[0];
+		c->name1 = tzname[1];
+		c->zone = timezone;
+	}
+	if (c->hour[i] != h + 1) {
+		c->hour[i] = h + 1;
+		c->off[i] = agrees(h * TC_HOUR, utc, &o1) &&
+		    agrees(h * TC_HOUR + TC_HOUR - 1, utc, &o2) && o1 == o2 ?
+		    o1 : TC_NONE;
+	}
+	if (c->off[i] == TC_NONE)
+		return libc(t, utc, b);
+	arith(t, c->off[i], b);
+	return 0;
+}
+
+static const char pairs[] =
+    "00010203040506070809101112131415161718192021222324"
+    "25262728293031323334353637383940414243444546474849"
+    "50515253545556575859606162636465666768697071727374"
+    "75767778798081828384858687888990919293949596979899";
+
+/* Two decimal digits at p (of v mod 100). */
+static char *
+put2(char *p, unsigned v)
+{
+	memcpy(p, pairs + 2 * (v % 100), 2);
+	return p + 2;
+}
+
+/* YYYY-MM-DD?hh:mm:ss at p (a year of 0-9999). */
+static char *
+put_ymdhms(char *p, const struct bd *b, char mid)
+{
+	p = put2(p, b->year / 100);
+	p = put2(p, b->year % 100);
+	*p++ = '-';
+	p = put2(p, b->mon);
+	*p++ = '-';
+	p = put2(p, b->mday);
+	*p++ = mid;
+	p = put2(p, b->hour);
+	*p++ = ':';
+	p = put2(p, b->min);
+	*p++ = ':';
+	return put2(p, b->sec);
 }
 
 char *
 hdb_fmt_iso(char *buf, size_t len, int64_t t, int utc)
 {
-	struct tm tm;
+	struct bd b;
 	long off;
+	char *p;
 
-	if (breakdown(t, utc, &tm) == -1) {
+	if (breakdown(t, utc, &b) == -1) {
 		snprintf(buf, len, "@%lld", (long long)t);
 		return buf;
 	}
-	off = utc ? 0 : tm.tm_gmtoff;
-	if (off == 0 && utc) {
-		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		    tm.tm_hour, tm.tm_min, tm.tm_sec);
+	off = utc ? 0 : b.off;
+	if (len < 26 || b.year < 0 || b.year > 9999 || labs(off) >= 360000) {
+		if (off == 0 && utc)
+			snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+			    b.year, b.mon, b.mday, b.hour, b.min, b.sec);
+		else
+			snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d"
+			    "%c%02ld:%02ld", b.year, b.mon, b.mday, b.hour,
+			    b.min, b.sec, off < 0 ? '-' : '+', labs(off) / 3600,
+			    labs(off) % 3600 / 60);
 		return buf;
 	}
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+',
-	    labs(off) / 3600, labs(off) % 3600 / 60);
+	/* As the snprintf formats above, by hand. */
+	p = put_ymdhms(buf, &b, 'T');
+	if (off == 0 && utc)
+		*p++ = 'Z';
+	else {
+		*p++ = off < 0 ? '-' : '+';
+		p = put2(p, (int)(labs(off) / 3600));
+		*p++ = ':';
+		p = put2(p, (int)(labs(off) % 3600 / 60));
+	}
+	*p = '\0';
 	return buf;
-}
-
-/* Two decimal digits at p. */
-static char *
-put2(char *p, int v)
-{
-	p[0] = (char)('0' + v / 10 % 10);
-	p[1] = (char)('0' + v % 10);
-	return p + 2;
 }
 
 char *
 hdb_fmt_exim(char *buf, size_t len, int64_t t, int utc)
 {
-	struct tm tm;
+	struct bd b;
 	char *p = buf;
 
-	if (len < 24 || breakdown(t, utc, &tm) == -1 ||
-	    tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+	if (len < 24 || breakdown(t, utc, &b) == -1 || b.year < 0 ||
+	    b.year > 9999) {
 		snprintf(buf, len, "@%lld", (long long)t);
 		return buf;
 	}
-	p = put2(p, tm.tm_mday);
+	p = put2(p, b.mday);
 	*p++ = '-';
-	memcpy(p, months[tm.tm_mon], 3);
+	memcpy(p, months[b.mon - 1], 3);
 	p += 3;
 	*p++ = '-';
-	p = put2(p, (tm.tm_year + 1900) / 100);
-	p = put2(p, (tm.tm_year + 1900) % 100);
+	p = put2(p, b.year / 100);
+	p = put2(p, b.year % 100);
 	*p++ = ' ';
-	p = put2(p, tm.tm_hour);
+	p = put2(p, b.hour);
 	*p++ = ':';
-	p = put2(p, tm.tm_min);
+	p = put2(p, b.min);
 	*p++ = ':';
-	p = put2(p, tm.tm_sec);
+	p = put2(p, b.sec);
 	*p = '\0';
 	return buf;
 }
@@ -156,37 +323,58 @@ hdb_time_diff(int64_t now, int64_t t)
 	return d;
 }
 
+/* The decimal digits of v at p. */
+static char *
+put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
 char *
 hdb_fmt_age(char *buf, size_t len, int64_t secs)
 {
 	static const struct { char u; int64_t s; } units[] = {
 		{ 'd', 86400 }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 },
 	};
+	char tmp[64], *p = tmp;
 	uint64_t v;
-	size_t i, used = 0;
+	size_t i, n;
 	int parts = 0;
 
+	if (len == 0)
+		return buf;
 	if (secs < 0) {
-		used = (size_t)snprintf(buf, len, "-");
+		*p++ = '-';
 		v = (uint64_t)0 - (uint64_t)secs;
 	} else
 		v = (uint64_t)secs;
-	if (v == 0) {
-		snprintf(buf, len, "0s");
-		return buf;
-	}
+	if (v == 0)
+		*p++ = '0', *p++ = 's';
 	/* Two most significant units are enough to read. */
-	for (i = 0; i < 4 && parts < 2 && used < len; i++) {
+	for (i = 0; v != 0 && i < 4 && parts < 2; i++) {
 		uint64_t q = v / (uint64_t)units[i].s;
 
 		if (q == 0 && parts == 0)
 			continue;
-		if (q != 0)
-			used += (size_t)snprintf(buf + used, len - used,
-			    "%llu%c", (unsigned long long)q, units[i].u);
+		if (q != 0) {
+			p = put_u64(p, q);
+			*p++ = units[i].u;
+		}
 		v -= q * (uint64_t)units[i].s;
 		parts++;
 	}
+	/* What snprintf into len bytes would have left. */
+	n = (size_t)(p - tmp) < len - 1 ? (size_t)(p - tmp) : len - 1;
+	memcpy(buf, tmp, n);
+	buf[n] = '\0';
 	return buf;
 }
 

@@ -4,6 +4,11 @@
  * §4.2).  The exim format keeps Exim 4.96's shapes byte for byte, except
  * where Exim prints wrong or unsafe data; those places are marked
  * "deviation" here and listed in hintsdb-dump(8).
+ *
+ * A dump prints millions of these, so the common records (retry and
+ * callout lines, times, JSON) are put together in a buffer (struct obuf)
+ * and written with one fwrite: stdio's cost per call, and printf's format
+ * parsing, were most of a dump's time.  The bytes are the same.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -36,46 +41,169 @@ hdb_ehlo_features(char *buf, size_t len, unsigned bits)
 	return buf;
 }
 
+/* Output built in memory: on the stack while it fits, then on the heap. */
+struct obuf {
+	char		*p;
+	size_t		 len, cap;
+	char		 room[1024];
+};
+
+static void
+ob_init(struct obuf *b)
+{
+	b->p = b->room;
+	b->len = 0;
+	b->cap = sizeof(b->room);
+}
+
+static char *
+ob_grow(struct obuf *b, size_t n)
+{
+	char *q;
+
+	while (b->cap - b->len < n)
+		b->cap *= 2;
+	if (b->p == b->room) {
+		q = xmalloc(b->cap);
+		memcpy(q, b->room, b->len);
+		b->p = q;
+	} else
+		b->p = xreallocarray(b->p, b->cap, 1);
+	return b->p + b->len;
+}
+
+/* Room for n more bytes; returns where they go. */
+static inline char *
+ob_room(struct obuf *b, size_t n)
+{
+	return b->cap - b->len >= n ? b->p + b->len : ob_grow(b, n);
+}
+
+static void
+ob_add(struct obuf *b, const void *s, size_t n)
+{
+	memcpy(ob_room(b, n), s, n);
+	b->len += n;
+}
+
+static void
+ob_str(struct obuf *b, const char *s)
+{
+	ob_add(b, s, strlen(s));
+}
+
+/* Decimal, as printf's %lld; two digits a division. */
+static void
+ob_int(struct obuf *b, long long v)
+{
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324"
+	    "25262728293031323334353637383940414243444546474849"
+	    "50515253545556575859606162636465666768697071727374"
+	    "75767778798081828384858687888990919293949596979899";
+	char tmp[24], *e = tmp + sizeof(tmp), *q = e;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v;
+
+	while (u >= 100) {
+		q -= 2;
+		memcpy(q, pairs + 2 * (u % 100), 2);
+		u /= 100;
+	}
+	if (u >= 10) {
+		q -= 2;
+		memcpy(q, pairs + 2 * u, 2);
+	} else
+		*--q = (char)('0' + u);
+	if (v < 0)
+		*--q = '-';
+	ob_add(b, q, (size_t)(e - q));
+}
+
+/* src escaped as hdb_vis does. */
+static void
+ob_vis(struct obuf *b, const void *src, size_t len)
+{
+	b->len += hdb_vis(ob_room(b, HDB_VIS_SIZE(len)), HDB_VIS_SIZE(len),
+	    src, len);
+}
+
+static void
+ob_time(struct obuf *b, int64_t t, int utc)
+{
+	hdb_fmt_exim(ob_room(b, HDB_TIMEBUF), HDB_TIMEBUF, t, utc);
+	b->len += strlen(b->p + b->len);
+}
+
+/* Write it out and forget it. */
+static void
+ob_flush(struct obuf *b, FILE *fp)
+{
+	fwrite(b->p, 1, b->len, fp);
+	if (b->p != b->room)
+		free(b->p);
+	ob_init(b);
+}
+
 static void
 put_key(FILE *fp, const uint8_t *key, size_t klen)
 {
 	hdb_out_vis(fp, key, hdb_key_text_len(key, klen));
 }
 
-
 /* "  name: <iso> (<age> ago)" or "(in <age>)". */
 static void
-put_time(FILE *fp, const char *name, int64_t t, const struct hdb_fmtopts *o)
+ob_put_time(struct obuf *b, const char *name, int64_t t,
+    const struct hdb_fmtopts *o)
 {
 	char ts[HDB_TIMEBUF], age[HDB_TIMEBUF];
 	int64_t d = hdb_time_diff(o->now, t);
 
 	hdb_fmt_iso(ts, sizeof(ts), t, o->utc);
-	if (d >= 0)
-		fprintf(fp, "  %s: %s (%s ago)\n", name, ts,
-		    hdb_fmt_age(age, sizeof(age), d));
-	else
-		fprintf(fp, "  %s: %s (in %s)\n", name, ts,
-		    hdb_fmt_age(age, sizeof(age), -d));
+	hdb_fmt_age(age, sizeof(age), d >= 0 ? d : -d);
+	ob_add(b, "  ", 2);
+	ob_str(b, name);
+	ob_add(b, ": ", 2);
+	ob_str(b, ts);
+	ob_str(b, d >= 0 ? " (" : " (in ");
+	ob_str(b, age);
+	ob_str(b, d >= 0 ? " ago)\n" : ")\n");
+}
+
+static void
+put_time(FILE *fp, const char *name, int64_t t, const struct hdb_fmtopts *o)
+{
+	struct obuf b;
+
+	ob_init(&b);
+	ob_put_time(&b, name, t, o);
+	ob_flush(&b, fp);
 }
 
 static void
 text_retry(FILE *fp, const struct hdb_retry *r, const struct hdb_fmtopts *o)
 {
+	struct obuf b;
 	int lo = r->more_errno & 0xff;
 
-	put_time(fp, "first_failed", r->first_failed, o);
-	put_time(fp, "last_try", r->last_try, o);
-	put_time(fp, "next_try", r->next_try, o);
-	fprintf(fp, "  expired: %s\n", r->expired ? "yes" : "no");
-	fprintf(fp, "  errno: %s (%d)\n", hdb_errno_name(r->basic_errno),
-	    r->basic_errno);
-	fprintf(fp, "  more_errno: %d", r->more_errno);
+	ob_init(&b);
+	ob_put_time(&b, "first_failed", r->first_failed, o);
+	ob_put_time(&b, "last_try", r->last_try, o);
+	ob_put_time(&b, "next_try", r->next_try, o);
+	ob_str(&b, r->expired ? "  expired: yes\n" : "  expired: no\n");
+	ob_str(&b, "  errno: ");
+	ob_str(&b, hdb_errno_name(r->basic_errno));
+	ob_add(&b, " (", 2);
+	ob_int(&b, r->basic_errno);
+	ob_str(&b, ")\n  more_errno: ");
+	ob_int(&b, r->more_errno);
 	if (lo == 'A' || lo == 'M')
-		fprintf(fp, " (host found via %s)", lo == 'A' ? "A" : "MX");
-	fputs("\n  text: ", fp);
-	hdb_out_vis(fp, r->text, r->text_len);
-	fputc('\n', fp);
+		ob_str(&b, lo == 'A' ? " (host found via A)" :
+		    " (host found via MX)");
+	ob_str(&b, "\n  text: ");
+	ob_vis(&b, r->text, r->text_len);
+	ob_add(&b, "\n", 1);
+	ob_flush(&b, fp);
 }
 
 static void
@@ -213,231 +341,509 @@ hdb_rec_print_text_error(FILE *fp, const uint8_t *key, size_t klen,
 	fprintf(fp, "\n  error: %s\n  length: %zu\n\n", why, vlen);
 }
 
-void
-hdb_json_set_key(json_t *obj, const uint8_t *key, size_t klen)
-{
-	size_t kl = hdb_key_text_len(key, klen);
-	json_t *s = NULL;
-	char *b64;
+/*
+ * JSON goes through a small emitter, so that one description of each
+ * record serves both hdb_rec_json (a jansson object, for callers that want
+ * one) and hdb_rec_json_print (the compact text straight into a buffer:
+ * building and dumping a jansson object per record costs ten times the
+ * read).  The text is byte for byte what json_dumpf(obj, JSON_COMPACT)
+ * prints; tests/unit/test_recfmt_json.c holds the two to that.  A string
+ * jansson would refuse (not UTF-8) is left out in both, as
+ * json_object_set_new leaves out a NULL value.
+ */
+struct jout {
+	json_t		*obj;		/* object mode */
+	struct obuf	*b;		/* text mode: members appended here */
+	int		 n;		/* members so far (text) */
+};
 
-	if (memchr(key, '\0', kl) == NULL)
-		s = json_stringn((const char *)key, kl);
-	if (s != NULL && kl == klen - 1) {
-		json_object_set_new(obj, "key", s);
+#define ONES		0x0101010101010101ULL
+#define HIGHS		0x8080808080808080ULL
+#define HAS_LESS(x, n)	(((x) - ONES * (n)) & ~(x) & HIGHS)
+#define HAS_BYTE(x, c)	HAS_LESS((x) ^ (ONES * (c)), 1)
+#define JSON_SPECIAL(x)	(HAS_LESS(x, 0x20) | HAS_BYTE(x, '"') | \
+			    HAS_BYTE(x, '\\'))
+
+static uint64_t
+rd64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* 1 if s[0..len) is UTF-8 as jansson takes it: no overlong forms, no
+ * surrogates, nothing above U+10FFFF. */
+static int
+utf8_ok(const uint8_t *s, size_t len)
+{
+	size_t i = 0, n, k;
+	uint32_t c;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			i++;
+			/* ASCII runs eight bytes at a time */
+			while (len - i >= 8 && (rd64(s + i) & HIGHS) == 0)
+				i += 8;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			n = 2, c = s[i] & 0x1f;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef)
+			n = 3, c = s[i] & 0x0f;
+		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+			n = 4, c = s[i] & 0x07;
+		else
+			return 0;
+		if (n > len - i)
+			return 0;
+		for (k = 1; k < n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			c = c << 6 | (s[i + k] & 0x3f);
+		}
+		if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ||
+		    (n == 3 && c < 0x800) || (n == 4 && c < 0x10000))
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+/* A JSON string of UTF-8 s, escaped as jansson's dump does. */
+static void
+ob_jstr(struct obuf *b, const uint8_t *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *p = ob_room(b, 6 * len + 2), *q = p;
+	size_t i;
+
+	*q++ = '"';
+	for (i = 0; i < len; i++) {
+		size_t run = i;
+
+		/* Eight bytes at a time while none is below 0x20, '"' or
+		 * '\\' (the "has a byte less than n" bit trick). */
+		while (len - run >= 8 && !JSON_SPECIAL(rd64(s + run)))
+			run += 8;
+		while (run < len && s[run] >= 0x20 && s[run] != '"' &&
+		    s[run] != '\\')
+			run++;
+		memcpy(q, s + i, run - i);
+		q += run - i;
+		if ((i = run) == len)
+			break;
+		*q++ = '\\';
+		switch (s[i]) {
+		case '"':
+		case '\\':
+			*q++ = (char)s[i];
+			break;
+		case '\b':
+			*q++ = 'b';
+			break;
+		case '\f':
+			*q++ = 'f';
+			break;
+		case '\n':
+			*q++ = 'n';
+			break;
+		case '\r':
+			*q++ = 'r';
+			break;
+		case '\t':
+			*q++ = 't';
+			break;
+		default:
+			memcpy(q, "u00", 3);
+			q += 3;
+			*q++ = hex[s[i] >> 4];
+			*q++ = hex[s[i] & 15];
+			break;
+		}
+	}
+	*q++ = '"';
+	b->len += (size_t)(q - p);
+}
+
+/* Text mode: the separator and "name": of the next member. */
+static void
+jo_name(struct jout *j, const char *name)
+{
+	size_t n = strlen(name);
+	char *p = ob_room(j->b, n + 4), *q = p;
+
+	if (j->n++ > 0)
+		*q++ = ',';
+	*q++ = '"';
+	memcpy(q, name, n);
+	q += n;
+	*q++ = '"';
+	*q++ = ':';
+	j->b->len += (size_t)(q - p);
+}
+
+static void
+jo_int(struct jout *j, const char *name, int64_t v)
+{
+	if (j->obj != NULL) {
+		json_object_set_new(j->obj, name, json_integer((json_int_t)v));
 		return;
 	}
-	/* Not UTF-8, holds a NUL, or lacks Exim's trailing NUL: keep the
-	 * exact bytes too. */
-	if (s == NULL) {
-		char *v = hdb_vis_dup(key, kl);
-
-		s = json_string(v);
-		free(v);
-	}
-	json_object_set_new(obj, "key", s);
-	b64 = hdb_base64(key, klen);
-	json_object_set_new(obj, "key_b64", json_string(b64));
-	free(b64);
+	jo_name(j, name);
+	ob_int(j->b, (long long)v);
 }
 
 static void
-set_str(json_t *o, const char *name, const uint8_t *s, size_t len)
+jo_bool(struct jout *j, const char *name, int v)
 {
-	json_t *v = json_stringn((const char *)s, len);
-
-	if (v == NULL) {
-		char *e = hdb_vis_dup(s, len);
-
-		v = json_string(e);
-		free(e);
+	if (j->obj != NULL) {
+		json_object_set_new(j->obj, name, json_boolean(v));
+		return;
 	}
-	json_object_set_new(o, name, v);
+	jo_name(j, name);
+	ob_str(j->b, v ? "true" : "false");
 }
 
+/* A number as jansson prints it (JSON_REAL_PRECISION). */
 static void
-set_int(json_t *o, const char *name, int64_t v)
+jo_real(struct jout *j, const char *name, double v)
 {
-	json_object_set_new(o, name, json_integer((json_int_t)v));
+	json_t *r = json_real(v);
+	char tmp[64];
+	size_t n;
+
+	if (j->obj != NULL) {
+		json_object_set_new(j->obj, name, r);
+		return;
+	}
+	n = json_dumpb(r, tmp, sizeof(tmp), JSON_ENCODE_ANY | JSON_COMPACT);
+	json_decref(r);
+	if (n == 0 || n > sizeof(tmp))
+		return;
+	jo_name(j, name);
+	ob_add(j->b, tmp, n);
+}
+
+/* json_stringn(s, len), ok saying whether s is UTF-8 (-1: unknown);
+ * left out when it is not. */
+static void
+jo_strn_ok(struct jout *j, const char *name, const uint8_t *s, size_t len,
+    int ok)
+{
+	if (j->obj != NULL) {
+		json_object_set_new(j->obj, name,
+		    json_stringn((const char *)s, len));
+		return;
+	}
+	if (ok == 0 || (ok == -1 && !utf8_ok(s, len)))
+		return;
+	jo_name(j, name);
+	ob_jstr(j->b, s, len);
 }
 
 static void
-set_b64(json_t *o, const char *name, const uint8_t *p, size_t len)
+jo_strn(struct jout *j, const char *name, const uint8_t *s, size_t len)
+{
+	jo_strn_ok(j, name, s, len, -1);
+}
+
+static void
+jo_cstr(struct jout *j, const char *name, const char *s)
+{
+	jo_strn(j, name, (const uint8_t *)s, strlen(s));
+}
+
+/* A string from a record: escaped text (hdb_vis) if it is not UTF-8. */
+static void
+jo_str(struct jout *j, const char *name, const uint8_t *s, size_t len)
+{
+	char *e;
+
+	if (utf8_ok(s, len)) {
+		jo_strn_ok(j, name, s, len, 1);
+		return;
+	}
+	e = hdb_vis_dup(s, len);
+	jo_cstr(j, name, e);
+	free(e);
+}
+
+static void
+jo_b64(struct jout *j, const char *name, const uint8_t *p, size_t len)
 {
 	char *b = hdb_base64(p, len);
 
-	json_object_set_new(o, name, json_string(b));
+	if (b != NULL)
+		jo_cstr(j, name, b);
+	else if (j->obj != NULL)	/* json_string(NULL): nothing */
+		json_object_set_new(j->obj, name, NULL);
 	free(b);
 }
 
+/*
+ * jo_key - "key": the key text if it is UTF-8 with no NUL and ends in
+ * Exim's NUL; otherwise also "key_b64" with the exact bytes, and "key"
+ * escaped unless it is UTF-8 with no NUL.
+ */
 static void
-json_retry(json_t *o, const struct hdb_retry *r)
+jo_key(struct jout *j, const uint8_t *key, size_t klen)
 {
-	set_int(o, "first_failed", r->first_failed);
-	set_int(o, "last_try", r->last_try);
-	set_int(o, "next_try", r->next_try);
-	json_object_set_new(o, "expired", json_boolean(r->expired));
-	set_int(o, "basic_errno", r->basic_errno);
-	json_object_set_new(o, "errno_name",
-	    json_string(hdb_errno_name(r->basic_errno)));
-	set_int(o, "more_errno", r->more_errno);
-	set_str(o, "text", r->text, r->text_len);
+	size_t kl = hdb_key_text_len(key, klen);
+	int text = memchr(key, '\0', kl) == NULL && utf8_ok(key, kl);
+	char *e;
+
+	if (text)
+		jo_strn_ok(j, "key", key, kl, 1);
+	else {
+		e = hdb_vis_dup(key, kl);
+		jo_cstr(j, "key", e);
+		free(e);
+	}
+	/* Not UTF-8, holds a NUL, or lacks Exim's trailing NUL: keep the
+	 * exact bytes too. */
+	if (!text || kl != klen - 1)
+		jo_b64(j, "key_b64", key, klen);
+}
+
+void
+hdb_json_set_key(json_t *obj, const uint8_t *key, size_t klen)
+{
+	struct jout j = { obj, NULL, 0 };
+
+	jo_key(&j, key, klen);
 }
 
 static void
-json_wait(json_t *o, const struct hdb_wait *w)
+json_retry(struct jout *j, const struct hdb_retry *r)
 {
-	json_t *ids = json_array();
-	int32_t i;
+	jo_int(j, "first_failed", r->first_failed);
+	jo_int(j, "last_try", r->last_try);
+	jo_int(j, "next_try", r->next_try);
+	jo_bool(j, "expired", r->expired != 0);
+	jo_int(j, "basic_errno", r->basic_errno);
+	jo_cstr(j, "errno_name", hdb_errno_name(r->basic_errno));
+	jo_int(j, "more_errno", r->more_errno);
+	jo_str(j, "text", r->text, r->text_len);
+}
 
-	set_int(o, "count", w->count);
-	set_int(o, "sequence", w->sequence);
-	set_int(o, "id_length", (int64_t)w->id_len);
+/* One message ID: as it is if it is one, else escaped. */
+static int
+id_plain(const uint8_t *id, size_t len)
+{
+	return utf8_ok(id, len) && hdb_msgid_valid(id, len);
+}
+
+static void
+json_wait(struct jout *j, const struct hdb_wait *w)
+{
+	json_t *ids = NULL;
+	int32_t i;
+	char *e;
+
+	jo_int(j, "count", w->count);
+	jo_int(j, "sequence", w->sequence);
+	jo_int(j, "id_length", (int64_t)w->id_len);
+	if (j->obj != NULL)
+		ids = json_array();
+	else {
+		jo_name(j, "ids");
+		ob_add(j->b, "[", 1);
+	}
 	for (i = 0; i < w->count; i++) {
 		const uint8_t *id = w->ids + (size_t)i * w->id_len;
-		json_t *s = json_stringn((const char *)id, w->id_len);
 
-		if (s == NULL || !hdb_msgid_valid(id, w->id_len)) {
-			char *e = hdb_vis_dup(id, w->id_len);
-
-			json_decref(s);
-			s = json_string(e);
-			free(e);
+		e = id_plain(id, w->id_len) ? NULL :
+		    hdb_vis_dup(id, w->id_len);
+		if (ids != NULL)
+			json_array_append_new(ids, e == NULL ?
+			    json_stringn((const char *)id, w->id_len) :
+			    json_string(e));
+		else {
+			if (i > 0)
+				ob_add(j->b, ",", 1);
+			if (e == NULL)
+				ob_jstr(j->b, id, w->id_len);
+			else
+				ob_jstr(j->b, (const uint8_t *)e, strlen(e));
 		}
-		json_array_append_new(ids, s);
+		free(e);
 	}
-	json_object_set_new(o, "ids", ids);
+	if (ids != NULL)
+		json_object_set_new(j->obj, "ids", ids);
+	else
+		ob_add(j->b, "]", 1);
 	if (w->bad_id >= 0)
-		set_int(o, "bad_id_index", w->bad_id);
+		jo_int(j, "bad_id_index", w->bad_id);
 }
 
 static void
-json_misc(json_t *o, const struct hdb_rec *r)
+json_misc(struct jout *j, const struct hdb_rec *r)
 {
 	const struct hdb_misc *m = &r->u.misc;
 
 	switch (r->kind) {
 	case HDB_K_MISC_SERIALIZE:
-		json_object_set_new(o, "kind", json_string("serialize"));
-		set_int(o, "count", m->count);
+		jo_cstr(j, "kind", "serialize");
+		jo_int(j, "count", m->count);
 		break;
 	case HDB_K_MISC_EHLO:
 	case HDB_K_MISC_EHLO_LIMITS:
-		json_object_set_new(o, "kind", json_string("ehlo"));
-		set_int(o, "cleartext_features", m->clr_features);
-		set_int(o, "crypted_features", m->cry_features);
-		set_int(o, "cleartext_auths", m->clr_auths);
-		set_int(o, "crypted_auths", m->cry_auths);
+		jo_cstr(j, "kind", "ehlo");
+		jo_int(j, "cleartext_features", m->clr_features);
+		jo_int(j, "crypted_features", m->cry_features);
+		jo_int(j, "cleartext_auths", m->clr_auths);
+		jo_int(j, "crypted_auths", m->cry_auths);
 		if (r->kind == HDB_K_MISC_EHLO_LIMITS) {
-			set_int(o, "limit_mail", m->limit_mail);
-			set_int(o, "limit_rcpt", m->limit_rcpt);
-			set_int(o, "limit_rcptdom", m->limit_rcptdom);
+			jo_int(j, "limit_mail", m->limit_mail);
+			jo_int(j, "limit_rcpt", m->limit_rcpt);
+			jo_int(j, "limit_rcptdom", m->limit_rcptdom);
 		}
 		break;
 	default:
-		json_object_set_new(o, "kind", json_string("other"));
-		set_b64(o, "data_b64", m->raw, m->raw_len);
+		jo_cstr(j, "kind", "other");
+		jo_b64(j, "data_b64", m->raw, m->raw_len);
 		break;
 	}
 }
 
 static void
-json_callout(json_t *o, const struct hdb_rec *r)
+json_callout(struct jout *j, const struct hdb_rec *r)
 {
 	const struct hdb_callout *c = &r->u.callout;
 
-	json_object_set_new(o, "kind", json_string(
-	    r->kind == HDB_K_CALLOUT_ADDRESS ? "address" :
-	    r->kind == HDB_K_CALLOUT_DOMAIN ? "domain" : "obsolete"));
-	json_object_set_new(o, "result",
-	    json_string(hdb_callout_result_name(c->result)));
+	jo_cstr(j, "kind", r->kind == HDB_K_CALLOUT_ADDRESS ? "address" :
+	    r->kind == HDB_K_CALLOUT_DOMAIN ? "domain" : "obsolete");
+	jo_cstr(j, "result", hdb_callout_result_name(c->result));
 	if (r->kind == HDB_K_CALLOUT_ADDRESS)
 		return;
-	json_object_set_new(o, "postmaster_result",
-	    json_string(hdb_callout_result_name(c->postmaster_result)));
-	json_object_set_new(o, "random_result",
-	    json_string(hdb_callout_result_name(c->random_result)));
-	set_int(o, "postmaster_stamp", c->postmaster_stamp);
-	set_int(o, "random_stamp", c->random_stamp);
+	jo_cstr(j, "postmaster_result",
+	    hdb_callout_result_name(c->postmaster_result));
+	jo_cstr(j, "random_result", hdb_callout_result_name(c->random_result));
+	jo_int(j, "postmaster_stamp", c->postmaster_stamp);
+	jo_int(j, "random_stamp", c->random_stamp);
 }
 
 static void
-json_ratelimit(json_t *o, const struct hdb_rec *r)
+json_ratelimit(struct jout *j, const struct hdb_rec *r)
 {
 	const struct hdb_ratelimit *rl = &r->u.ratelimit;
 
-	json_object_set_new(o, "kind", json_string(
-	    r->kind == HDB_K_RATELIMIT_UNIQUE ? "unique" : "plain"));
-	set_int(o, "time_usec", rl->time_usec);
-	json_object_set_new(o, "rate", json_real(rl->rate));
+	jo_cstr(j, "kind", r->kind == HDB_K_RATELIMIT_UNIQUE ? "unique" :
+	    "plain");
+	jo_int(j, "time_usec", rl->time_usec);
+	jo_real(j, "rate", rl->rate);
 	if (r->kind != HDB_K_RATELIMIT_UNIQUE)
 		return;
-	set_int(o, "bloom_epoch", rl->bloom_epoch);
-	set_int(o, "bloom_size", rl->bloom_size);
-	set_b64(o, "bloom_b64", rl->bloom, rl->bloom_size);
+	jo_int(j, "bloom_epoch", rl->bloom_epoch);
+	jo_int(j, "bloom_size", rl->bloom_size);
+	jo_b64(j, "bloom_b64", rl->bloom, rl->bloom_size);
 }
 
-static json_t *
-json_head(const uint8_t *key, size_t klen, const struct hdb_fmtopts *o)
+static void
+json_head(struct jout *j, const uint8_t *key, size_t klen,
+    const struct hdb_fmtopts *o)
 {
-	json_t *obj = json_object();
+	jo_cstr(j, "db", o->db ? o->db : "");
+	jo_key(j, key, klen);
+}
 
-	json_object_set_new(obj, "db", json_string(o->db ? o->db : ""));
-	hdb_json_set_key(obj, key, klen);
-	return obj;
+/* The members of a record's object; 1 if one of them is "problem".  The
+ * tls payload is jansson's only (object mode). */
+static int
+json_rec(struct jout *j, const uint8_t *key, size_t klen,
+    const struct hdb_rec *r, const struct hdb_fmtopts *o)
+{
+	const char *problem;
+	int bad = 0;
+
+	json_head(j, key, klen, o);
+	jo_cstr(j, "type", hdb_dbtype_name(r->type));
+	jo_cstr(j, "layout", hdb_layout_name(r->layout));
+	if (r->layout == HDB_L_V2)
+		jo_bool(j, "tainted", r->tainted != 0);
+	jo_int(j, "time_stamp", r->time_stamp);
+	jo_int(j, "age_s", hdb_time_diff(o->now, r->time_stamp));
+	switch (r->type) {
+	case HDB_T_RETRY:
+		json_retry(j, &r->u.retry);
+		break;
+	case HDB_T_WAIT:
+		json_wait(j, &r->u.wait);
+		break;
+	case HDB_T_MISC:
+		json_misc(j, r);
+		break;
+	case HDB_T_CALLOUT:
+		json_callout(j, r);
+		break;
+	case HDB_T_RATELIMIT:
+		json_ratelimit(j, r);
+		break;
+	case HDB_T_TLS:
+		jo_int(j, "flags", r->u.tls.flags);
+		if (j->obj != NULL && hdb_tlsrec_json(j->obj, r, o) == -1) {
+			jo_cstr(j, "problem",
+			    "tls session could not be decoded");
+			bad = 1;
+		}
+		break;
+	default:
+		break;
+	}
+	if ((problem = hdb_rec_check(r)) != NULL) {
+		jo_cstr(j, "problem", problem);
+		bad = 1;
+	}
+	return bad;
 }
 
 json_t *
 hdb_rec_json(const uint8_t *key, size_t klen, const struct hdb_rec *r,
     const struct hdb_fmtopts *o)
 {
-	json_t *obj = json_head(key, klen, o);
-	const char *problem;
+	struct jout j = { json_object(), NULL, 0 };
 
-	json_object_set_new(obj, "type", json_string(hdb_dbtype_name(r->type)));
-	json_object_set_new(obj, "layout",
-	    json_string(hdb_layout_name(r->layout)));
-	if (r->layout == HDB_L_V2)
-		json_object_set_new(obj, "tainted", json_boolean(r->tainted));
-	set_int(obj, "time_stamp", r->time_stamp);
-	set_int(obj, "age_s", hdb_time_diff(o->now, r->time_stamp));
-	switch (r->type) {
-	case HDB_T_RETRY:
-		json_retry(obj, &r->u.retry);
-		break;
-	case HDB_T_WAIT:
-		json_wait(obj, &r->u.wait);
-		break;
-	case HDB_T_MISC:
-		json_misc(obj, r);
-		break;
-	case HDB_T_CALLOUT:
-		json_callout(obj, r);
-		break;
-	case HDB_T_RATELIMIT:
-		json_ratelimit(obj, r);
-		break;
-	case HDB_T_TLS:
-		set_int(obj, "flags", r->u.tls.flags);
-		if (hdb_tlsrec_json(obj, r, o) == -1)
-			json_object_set_new(obj, "problem",
-			    json_string("tls session could not be decoded"));
-		break;
-	default:
-		break;
+	json_rec(&j, key, klen, r, o);
+	return j.obj;
+}
+
+int
+hdb_rec_json_print(FILE *fp, const uint8_t *key, size_t klen,
+    const struct hdb_rec *r, const struct hdb_fmtopts *o)
+{
+	struct obuf b;
+	struct jout j = { NULL, &b, 0 };
+	json_t *obj;
+	int bad;
+
+	if (r->type == HDB_T_TLS) {
+		obj = hdb_rec_json(key, klen, r, o);
+		json_dumpf(obj, fp, JSON_COMPACT);
+		fputc('\n', fp);
+		bad = json_object_get(obj, "problem") != NULL;
+		json_decref(obj);
+		return bad;
 	}
-	if ((problem = hdb_rec_check(r)) != NULL)
-		json_object_set_new(obj, "problem", json_string(problem));
-	return obj;
+	ob_init(&b);
+	ob_add(&b, "{", 1);
+	bad = json_rec(&j, key, klen, r, o);
+	ob_add(&b, "}\n", 2);
+	ob_flush(&b, fp);
+	return bad;
 }
 
 json_t *
 hdb_rec_json_error(const uint8_t *key, size_t klen, const char *why,
     const struct hdb_fmtopts *o)
 {
-	json_t *obj = json_head(key, klen, o);
+	struct jout j = { json_object(), NULL, 0 };
 
-	json_object_set_new(obj, "error", json_string(why));
-	return obj;
+	json_head(&j, key, klen, o);
+	jo_cstr(&j, "error", why);
+	return j.obj;
 }
 
 /* exim_dumpdb's callout result words, except reject_mfnull (deviation). */
@@ -488,21 +894,59 @@ exim_callout(FILE *out, const char *k, const struct hdb_rec *r,
     const char *ts, const struct hdb_fmtopts *o)
 {
 	const struct hdb_callout *c = &r->u.callout;
-	char t2[HDB_TIMEBUF];
+	struct obuf b;
 
-	fprintf(out, "%s %s callout=%s", ts, k, exim_cc(c->result));
+	ob_init(&b);
+	ob_str(&b, ts);
+	ob_add(&b, " ", 1);
+	ob_str(&b, k);
+	ob_str(&b, " callout=");
+	ob_str(&b, exim_cc(c->result));
 	/* Obsolete records print as domain records (deviation). */
 	if (r->kind != HDB_K_CALLOUT_ADDRESS) {
-		fprintf(out, " postmaster=%s", exim_cc(c->postmaster_result));
-		if (c->postmaster_result != 0)
-			fprintf(out, " (%s)", hdb_fmt_exim(t2, sizeof(t2),
-			    c->postmaster_stamp, o->utc));
-		fprintf(out, " random=%s", exim_cc(c->random_result));
-		if (c->random_result != 0)
-			fprintf(out, " (%s)", hdb_fmt_exim(t2, sizeof(t2),
-			    c->random_stamp, o->utc));
+		ob_str(&b, " postmaster=");
+		ob_str(&b, exim_cc(c->postmaster_result));
+		if (c->postmaster_result != 0) {
+			ob_add(&b, " (", 2);
+			ob_time(&b, c->postmaster_stamp, o->utc);
+			ob_add(&b, ")", 1);
+		}
+		ob_str(&b, " random=");
+		ob_str(&b, exim_cc(c->random_result));
+		if (c->random_result != 0) {
+			ob_add(&b, " (", 2);
+			ob_time(&b, c->random_stamp, o->utc);
+			ob_add(&b, ")", 1);
+		}
 	}
-	fputc('\n', out);
+	ob_add(&b, "\n", 1);
+	ob_flush(&b, out);
+}
+
+/* Two lines: key, errnos and text; the three times and the expired mark. */
+static void
+exim_retry(FILE *out, const char *k, const struct hdb_retry *t,
+    const struct hdb_fmtopts *o)
+{
+	struct obuf b;
+
+	ob_init(&b);
+	ob_add(&b, "  ", 2);
+	ob_str(&b, k);
+	ob_add(&b, " ", 1);
+	ob_int(&b, t->basic_errno);
+	ob_add(&b, " ", 1);
+	ob_int(&b, t->more_errno);
+	ob_add(&b, " ", 1);
+	ob_vis(&b, t->text, t->text_len);
+	ob_add(&b, "\n", 1);
+	ob_time(&b, t->first_failed, o->utc);
+	ob_add(&b, "  ", 2);
+	ob_time(&b, t->last_try, o->utc);
+	ob_add(&b, "  ", 2);
+	ob_time(&b, t->next_try, o->utc);
+	ob_str(&b, t->expired ? " *\n" : " \n");
+	ob_flush(&b, out);
 }
 
 static void
@@ -525,8 +969,7 @@ int
 hdb_rec_print_exim(FILE *out, FILE *err, const uint8_t *key, size_t klen,
     const struct hdb_rec *r, const struct hdb_fmtopts *o)
 {
-	char small[512], *k = small, ts[HDB_TIMEBUF], t2[HDB_TIMEBUF];
-	char t3[HDB_TIMEBUF], sum[1024];
+	char small[512], *k = small, ts[HDB_TIMEBUF], sum[1024];
 	size_t kl = hdb_key_text_len(key, klen);
 	int ret = 0;
 
@@ -534,17 +977,13 @@ hdb_rec_print_exim(FILE *out, FILE *err, const uint8_t *key, size_t klen,
 	if (HDB_VIS_SIZE(kl) > sizeof(small))
 		k = xmalloc(HDB_VIS_SIZE(kl));
 	hdb_vis(k, HDB_VIS_SIZE(kl), key, kl);
-	hdb_fmt_exim(ts, sizeof(ts), r->time_stamp, o->utc);
+	/* Retry, wait and tls lines do not show the time stamp. */
+	if (r->type != HDB_T_RETRY && r->type != HDB_T_WAIT &&
+	    r->type != HDB_T_TLS)
+		hdb_fmt_exim(ts, sizeof(ts), r->time_stamp, o->utc);
 	switch (r->type) {
 	case HDB_T_RETRY:
-		fprintf(out, "  %s %d %d ", k, r->u.retry.basic_errno,
-		    r->u.retry.more_errno);
-		hdb_out_vis(out, r->u.retry.text, r->u.retry.text_len);
-		fprintf(out, "\n%s  %s  %s %s\n",
-		    hdb_fmt_exim(ts, sizeof(ts), r->u.retry.first_failed,
-		    o->utc), hdb_fmt_exim(t2, sizeof(t2), r->u.retry.last_try,
-		    o->utc), hdb_fmt_exim(t3, sizeof(t3), r->u.retry.next_try,
-		    o->utc), r->u.retry.expired ? "*" : "");
+		exim_retry(out, k, &r->u.retry, o);
 		break;
 	case HDB_T_WAIT:
 		ret = exim_wait(out, err, k, &r->u.wait);

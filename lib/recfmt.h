@@ -41,6 +41,14 @@ json_t *hdb_rec_json(const uint8_t *key, size_t klen, const struct hdb_rec *,
 json_t *hdb_rec_json_error(const uint8_t *key, size_t klen, const char *why,
 	    const struct hdb_fmtopts *);
 
+/*
+ * The record's JSON object as one line of compact text on fp: exactly what
+ * json_dumpf(hdb_rec_json(...), fp, JSON_COMPACT) and a newline print, but
+ * without building the object.  Returns 1 if it has a "problem" member.
+ */
+int	hdb_rec_json_print(FILE *, const uint8_t *key, size_t klen,
+	    const struct hdb_rec *, const struct hdb_fmtopts *);
+
 /* Put the key as "key" (text, escaped if not UTF-8) and "key_b64" if it had
  * to be escaped. */
 void	hdb_json_set_key(json_t *, const uint8_t *key, size_t klen);

@@ -52,6 +52,7 @@ static const struct {
 #endif
 #endif
 
+#ifndef HDB_SANITIZED
 /*
  * fatal - a DBM library can crash on a crafted file (Berkeley DB does,
  * and verifying first costs more than the dump).  Say so in one line
@@ -69,6 +70,7 @@ fatal(int sig)
 	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
 	_exit(EX_INTERNAL);
 }
+#endif
 
 static void
 catch_fatal(void)
