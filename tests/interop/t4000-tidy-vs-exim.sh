@@ -100,8 +100,11 @@ newdb() {
 
 put() { "$HELPER" put "$PWD/$1" bdb "$(hexkey "$2")" "$3"; }
 
+# The sample tls tickets expire two hours after the sample was made, and
+# hintsdb tidy (unlike Exim) deletes expired tickets: by the wall clock the
+# tls DB is compared by the age rule only, from the aged tests below.
 run_test "every sample DB, fresh: same output, same result" '
-	for db in $(dbs); do
+	for db in $(dbs | grep -vx tls); do
 		fresh 0 "$db" && run3 "$db" || exit 1
 		same_output || { echo "output differs for $db"; exit 1; }
 		same_result "$db" || { echo "result differs for $db"; exit 1; }
