@@ -25,6 +25,24 @@
 
 #define SLURP_ALIGN	((size_t)2 << 20)	/* a huge page */
 
+/* n bytes (a multiple of SLURP_ALIGN) of address space, or MAP_FAILED. */
+static void *
+map(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p != MAP_FAILED)
+		madvise(p, n, MADV_HUGEPAGE);	/* advice: fails without THP */
+	return p;
+}
+
+static size_t
+huge_round(size_t n)
+{
+	return (n + SLURP_ALIGN - 1) & ~(SLURP_ALIGN - 1);
+}
+
 /*
  * room - the mapping at p (NULL: none yet) of *cap bytes, grown to hold at
  * least need bytes: at once to need when new, else by doubling.  Exits as
@@ -37,17 +55,29 @@ room(void *p, size_t *cap, size_t need)
 
 	while (n < need)
 		n *= 2;
-	n = (n + SLURP_ALIGN - 1) & ~(SLURP_ALIGN - 1);
+	n = huge_round(n);
 	if (p == NULL)
-		p = mmap(NULL, n, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	else
-		p = mremap(p, *cap, n, MREMAP_MAYMOVE);
+		p = map(n);
+	else if ((p = mremap(p, *cap, n, MREMAP_MAYMOVE)) != MAP_FAILED)
+		madvise(p, n, MADV_HUGEPAGE);
 	if (p == MAP_FAILED)
 		errx(70, "out of memory");
-	madvise(p, n, MADV_HUGEPAGE);	/* advice: fails without THP */
 	*cap = n;
 	return p;
+}
+
+/* A first mapping of hint bytes; one huge page if that much address space
+ * is not to be had (strict overcommit counts it): room grows it. */
+static void *
+reserve(size_t *cap, size_t hint)
+{
+	void *p;
+
+	*cap = huge_round(hint > 0 ? hint : 1);
+	if ((p = map(*cap)) != MAP_FAILED)
+		return p;
+	*cap = 0;
+	return room(NULL, cap, 1);
 }
 
 static int
@@ -90,8 +120,8 @@ slurp_read(struct slurp *s, struct hdb *h, int keys_only)
 	 * the index is more than any backend's per-record overhead. */
 	if (stat(h->path, &st) == 0 && S_ISREG(st.st_mode))
 		hint = (size_t)st.st_size;
-	s->buf = room(NULL, &s->cap, hint > 0 ? hint : 1);
-	s->recs = room(NULL, &bytes, hint > 0 ? hint : 1);
+	s->buf = reserve(&s->cap, hint);
+	s->recs = reserve(&bytes, hint);
 	s->ncap = bytes / sizeof(*s->recs);
 	r = hdb_iterate(h, add, s);
 	return r == HDB_ERR || r == -1 ? HDB_ERR : HDB_OK;
