@@ -41,7 +41,8 @@ static void	bdb_close(struct hdb *);
 static int	bdb_get(struct hdb *, struct hdb_datum, struct hdb_datum *);
 static int	bdb_put(struct hdb *, struct hdb_datum, struct hdb_datum);
 static int	bdb_del(struct hdb *, struct hdb_datum);
-static int	bdb_iterate(struct hdb *, hdb_iter_fn, void *);
+static int	bdb_iterate(struct hdb *, struct hdb_datum, hdb_iter_fn,
+		    void *);
 static int	bdb_verify(struct hdb *);
 static int	bdb_sync(struct hdb *);
 static void	bdb_errcall(const DB_ENV *, const char *, const char *);
@@ -63,7 +64,7 @@ const struct hdb_backend hdb_backend_bdb = {
 	.get = bdb_get,
 	.put = bdb_put,
 	.del = bdb_del,
-	.iterate = bdb_iterate,
+	.iterate_after = bdb_iterate,
 	.verify = bdb_verify,
 	.sync = bdb_sync,
 };
@@ -381,11 +382,13 @@ bdb_del(struct hdb *h, struct hdb_datum key)
 }
 
 /*
- * bdb_iterate - a cursor walk.  The DBTs use BDB's own memory, which belongs
- * to the cursor and stays valid until its next get: exactly the callback.
+ * bdb_iterate - a cursor walk, from the first record or from just after the
+ * key `after` (DB_SET on it, then DB_NEXT).  The DBTs use BDB's own memory,
+ * which belongs to the cursor and stays valid until its next get: exactly
+ * the callback.
  */
 static int
-bdb_iterate(struct hdb *h, hdb_iter_fn fn, void *ctx)
+bdb_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
 {
 	struct be_bdb *b = h->priv;
 	struct hdb_datum hk, hv;
@@ -397,6 +400,21 @@ bdb_iterate(struct hdb *h, hdb_iter_fn fn, void *ctx)
 	if ((ret = b->db->cursor(b->db, NULL, &c, 0)) != 0) {
 		bdb_fail(h, b, "cannot iterate over", h->path, ret);
 		goto out;
+	}
+	memset(&v, 0, sizeof(v));
+	if (after.data != NULL) {
+		if (to_dbt(h, after, &k) != HDB_OK)
+			goto out;
+		ret = c->get(c, &k, &v, DB_SET);
+		if (ret == DB_NOTFOUND || ret == DB_KEYEMPTY) {
+			rc = HDB_NOTFOUND;
+			goto out;
+		}
+		if (ret != 0) {
+			rc = bdb_fail(h, b, "cannot iterate over", h->path,
+			    ret);
+			goto out;
+		}
 	}
 	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));

@@ -35,7 +35,8 @@ static int	gdbm_be_get(struct hdb *, struct hdb_datum,
 		    struct hdb_datum *);
 static int	gdbm_be_put(struct hdb *, struct hdb_datum, struct hdb_datum);
 static int	gdbm_be_del(struct hdb *, struct hdb_datum);
-static int	gdbm_be_iterate(struct hdb *, hdb_iter_fn, void *);
+static int	gdbm_be_iterate(struct hdb *, struct hdb_datum, hdb_iter_fn,
+		    void *);
 static int	gdbm_be_verify(struct hdb *);
 static int	gdbm_be_sync(struct hdb *);
 static int	gdbm_fail(struct hdb *, const char *);
@@ -51,7 +52,7 @@ const struct hdb_backend hdb_backend_gdbm = {
 	.get = gdbm_be_get,
 	.put = gdbm_be_put,
 	.del = gdbm_be_del,
-	.iterate = gdbm_be_iterate,
+	.iterate_after = gdbm_be_iterate,
 	.verify = gdbm_be_verify,
 	.sync = gdbm_be_sync,
 };
@@ -232,20 +233,40 @@ gdbm_be_del(struct hdb *h, struct hdb_datum key)
 }
 
 /*
- * gdbm_be_iterate - firstkey/nextkey, fetching each value.  GDBM hands out
- * malloc'd copies, so the key and value are freed right after the callback.
- * A key that vanished between nextkey and fetch is skipped.
+ * gdbm_be_iterate - firstkey/nextkey, or nextkey from `after` once we know
+ * it is there (nextkey says "not found" both for a missing key and at the
+ * end), fetching each value.  GDBM hands out malloc'd copies, so the key
+ * and value are freed right after the callback.  A key that vanished
+ * between nextkey and fetch is skipped.
  */
 static int
-gdbm_be_iterate(struct hdb *h, hdb_iter_fn fn, void *ctx)
+gdbm_be_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn,
+    void *ctx)
 {
 	struct be_gdbm *g = h->priv;
 	struct hdb_datum hk, hv;
-	datum k, nk, v;
+	datum a, k, nk, v;
 	int rc = HDB_OK;
 
+	k.dptr = NULL;
 	v.dptr = NULL;
-	k = gdbm_firstkey(g->dbf);
+	if (after.data == NULL)
+		k = gdbm_firstkey(g->dbf);
+	else {
+		if (to_datum(h, after, &a) != HDB_OK) {
+			rc = HDB_ERR;
+			goto out;
+		}
+		if (!gdbm_exists(g->dbf, a)) {
+			if (gdbm_last_errno(g->dbf) != GDBM_NO_ERROR &&
+			    gdbm_last_errno(g->dbf) != GDBM_ITEM_NOT_FOUND)
+				rc = gdbm_fail(h, "cannot read");
+			else
+				rc = HDB_NOTFOUND;
+			goto out;
+		}
+		k = gdbm_nextkey(g->dbf, a);
+	}
 	while (k.dptr != NULL) {
 		v = gdbm_fetch(g->dbf, k);
 		if (v.dptr == NULL &&

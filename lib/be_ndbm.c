@@ -40,7 +40,8 @@ static void	ndbm_close(struct hdb *);
 static int	ndbm_get(struct hdb *, struct hdb_datum, struct hdb_datum *);
 static int	ndbm_put(struct hdb *, struct hdb_datum, struct hdb_datum);
 static int	ndbm_del(struct hdb *, struct hdb_datum);
-static int	ndbm_iterate(struct hdb *, hdb_iter_fn, void *);
+static int	ndbm_iterate(struct hdb *, struct hdb_datum, hdb_iter_fn,
+		    void *);
 static int	ndbm_verify(struct hdb *);
 static int	ndbm_sync(struct hdb *);
 static char	*ndbm_base(const char *);
@@ -58,7 +59,7 @@ const struct hdb_backend hdb_backend_ndbm = {
 	.get = ndbm_get,
 	.put = ndbm_put,
 	.del = ndbm_del,
-	.iterate = ndbm_iterate,
+	.iterate_after = ndbm_iterate,
 	.verify = ndbm_verify,
 	.sync = ndbm_sync,
 };
@@ -254,9 +255,9 @@ ndbm_del(struct hdb *h, struct hdb_datum key)
 }
 
 static int
-ndbm_iterate(struct hdb *h, hdb_iter_fn fn, void *ctx)
+ndbm_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
 {
-	return hdb_backend_gdbm.iterate(h, fn, ctx);
+	return hdb_backend_gdbm.iterate_after(h, after, fn, ctx);
 }
 
 /* ndbm_verify - the .dir header, then the GDBM walk over NAME.pag. */

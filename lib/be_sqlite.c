@@ -57,6 +57,7 @@ struct be_sqlite {
 	sqlite3_stmt	*put;
 	sqlite3_stmt	*del;
 	sqlite3_stmt	*iter;
+	sqlite3_stmt	*iter_after;
 	enum sq_mode	 mode;
 	int		 txn;		/* in a write transaction */
 	uint8_t		*val;		/* last get's value */
@@ -73,7 +74,8 @@ static void	sq_close(struct hdb *);
 static int	sq_get(struct hdb *, struct hdb_datum, struct hdb_datum *);
 static int	sq_put(struct hdb *, struct hdb_datum, struct hdb_datum);
 static int	sq_del(struct hdb *, struct hdb_datum);
-static int	sq_iterate(struct hdb *, hdb_iter_fn, void *);
+static int	sq_iterate(struct hdb *, struct hdb_datum, hdb_iter_fn,
+		    void *);
 static int	sq_verify(struct hdb *);
 static int	sq_sync(struct hdb *);
 static int	sq_fail(struct hdb *, sqlite3 *, const char *);
@@ -87,6 +89,9 @@ static int	lookup(struct hdb *, struct be_sqlite *, const uint8_t *,
 		    size_t, struct hdb_datum *);
 static int	remove_key(struct hdb *, struct be_sqlite *, const uint8_t *,
 		    size_t, int *);
+static int	stored_key(struct hdb *, struct be_sqlite *, struct hdb_datum,
+		    const uint8_t **, size_t *);
+static struct hdb_datum row_key(struct be_sqlite *, sqlite3_stmt *);
 static int	as_text(struct hdb_datum, size_t *);
 static size_t	xtext_encode(struct be_sqlite *, struct hdb_datum);
 static int	xtext_decode(const uint8_t *, size_t, uint8_t *, size_t *);
@@ -103,7 +108,7 @@ const struct hdb_backend hdb_backend_sqlite = {
 	.get = sq_get,
 	.put = sq_put,
 	.del = sq_del,
-	.iterate = sq_iterate,
+	.iterate_after = sq_iterate,
 	.verify = sq_verify,
 	.sync = sq_sync,
 };
@@ -246,8 +251,14 @@ sq_prepare(struct hdb *h, struct be_sqlite *s)
 	snprintf(sql, sizeof(sql), "SELECT dat FROM %s WHERE ky = ?1", t);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &s->get, NULL) != SQLITE_OK)
 		goto fail;
+	/* iterate and iterate_after: the same order, that of the stored key */
 	snprintf(sql, sizeof(sql), "SELECT ky, dat FROM %s ORDER BY ky", t);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &s->iter, NULL) != SQLITE_OK)
+		goto fail;
+	snprintf(sql, sizeof(sql),
+	    "SELECT ky, dat FROM %s WHERE ky > ?1 ORDER BY ky", t);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &s->iter_after, NULL) !=
+	    SQLITE_OK)
 		goto fail;
 	if (!(h->flags & HDB_O_RDWR))
 		return HDB_OK;
@@ -272,6 +283,7 @@ sq_release(struct be_sqlite *s)
 	sqlite3_finalize(s->put);
 	sqlite3_finalize(s->del);
 	sqlite3_finalize(s->iter);
+	sqlite3_finalize(s->iter_after);
 	if (s->txn &&
 	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -595,43 +607,119 @@ sq_del(struct hdb *h, struct hdb_datum key)
 }
 
 /*
- * sq_iterate - rows in key order.  For tbl the key is turned back into the
- * bytes Exim's API uses: text + NUL, or decoded xtext (which ends in NUL).
+ * stored_key - the key as the row that holds it stores it (see the top):
+ * into *k, *n (pointing into key or s->enc).  In xtext mode the xtext row
+ * is the one get finds first; failing that, a 4.98 leftover: any text row
+ * that iteration turns into key (text + NUL), not only one that as_text
+ * allows a put to write, but not one that iteration decodes as xtext.
+ * Returns HDB_NOTFOUND if no row holds key.
  */
 static int
-sq_iterate(struct hdb *h, hdb_iter_fn fn, void *ctx)
+stored_key(struct hdb *h, struct be_sqlite *s, struct hdb_datum key,
+    const uint8_t **k, size_t *n)
+{
+	struct hdb_datum val;
+	size_t dn;
+	int rc;
+
+	switch (s->mode) {
+	case SQ_BLOB:
+		*k = key.data;
+		*n = key.len;
+		return lookup(h, s, *k, *n, &val);
+	case SQ_TEXT:
+		if (!as_text(key, n))
+			return HDB_NOTFOUND;
+		*k = key.data;
+		return lookup(h, s, *k, *n, &val);
+	case SQ_XTEXT:
+		*n = xtext_encode(s, key);
+		*k = s->enc;
+		if ((rc = lookup(h, s, *k, *n, &val)) != HDB_NOTFOUND)
+			return rc;
+		if (key.len == 0 || key.data[key.len - 1] != '\0' ||
+		    memchr(key.data, '\0', key.len - 1) != NULL)
+			return HDB_NOTFOUND;
+		*k = key.data;
+		*n = key.len - 1;
+		/* a row iteration decodes as xtext is never this key */
+		grow(&s->ikey, &s->ikeycap, *n + 1);
+		if (*n >= 3 && memcmp(*k + *n - 3, "+00", 3) == 0 &&
+		    xtext_decode(*k, *n, s->ikey, &dn))
+			return HDB_NOTFOUND;
+		return lookup(h, s, *k, *n, &val);
+	}
+	return hdb_seterr(h, "internal error: bad sqlite key mode");
+}
+
+/*
+ * row_key - the key of st's current row as callers see it.  For tbl it is
+ * turned back into the bytes Exim's API uses: text + NUL, or decoded xtext
+ * (which ends in NUL).
+ */
+static struct hdb_datum
+row_key(struct be_sqlite *s, sqlite3_stmt *st)
+{
+	struct hdb_datum k;
+	const uint8_t *p;
+	size_t len, n;
+
+	if (s->mode == SQ_BLOB) {
+		p = sqlite3_column_blob(st, 0);
+		k.data = p != NULL ? p : (const uint8_t *)"";
+		k.len = (size_t)sqlite3_column_bytes(st, 0);
+		return k;
+	}
+	p = sqlite3_column_text(st, 0);
+	len = (size_t)sqlite3_column_bytes(st, 0);
+	grow(&s->ikey, &s->ikeycap, len + 1);
+	if (s->mode == SQ_XTEXT && len >= 3 &&
+	    memcmp(p + len - 3, "+00", 3) == 0 &&
+	    xtext_decode(p, len, s->ikey, &n))
+		k.len = n;
+	else {
+		if (len > 0)
+			memcpy(s->ikey, p, len);
+		s->ikey[len] = '\0';
+		k.len = len + 1;
+	}
+	k.data = s->ikey;
+	return k;
+}
+
+/*
+ * sq_iterate - rows in the order of their stored keys (ORDER BY ky), from
+ * the first or from the row after the one holding `after`: ky > its stored
+ * form, so that plain and resumed iteration agree.  The orders are
+ * SQLite's: byte order for tblblob and for tbl (TEXT, BINARY collation),
+ * which for xtext is the order of the encoded keys.  If a 4.99 tbl holds
+ * both an xtext row and a 4.98 leftover of the same key, iteration shows
+ * the key twice and resuming from it starts after the xtext row.
+ */
+static int
+sq_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
 {
 	struct be_sqlite *s = h->priv;
 	struct hdb_datum k, v;
-	const uint8_t *p;
-	size_t len, n;
+	sqlite3_stmt *st = s->iter;
+	const uint8_t *sk = NULL;
+	size_t sn = 0;
 	int r, rc = HDB_ERR;
 
-	while ((r = sqlite3_step(s->iter)) == SQLITE_ROW) {
-		if (s->mode == SQ_BLOB)
-			p = sqlite3_column_blob(s->iter, 0);
-		else
-			p = sqlite3_column_text(s->iter, 0);
-		len = (size_t)sqlite3_column_bytes(s->iter, 0);
-		if (s->mode == SQ_BLOB) {
-			k.data = p != NULL ? p : (const uint8_t *)"";
-			k.len = len;
-		} else {
-			grow(&s->ikey, &s->ikeycap, len + 1);
-			if (s->mode == SQ_XTEXT && len >= 3 &&
-			    memcmp(p + len - 3, "+00", 3) == 0 &&
-			    xtext_decode(p, len, s->ikey, &n))
-				k.len = n;
-			else {
-				if (len > 0)
-					memcpy(s->ikey, p, len);
-				s->ikey[len] = '\0';
-				k.len = len + 1;
-			}
-			k.data = s->ikey;
+	if (after.data != NULL) {
+		if ((rc = stored_key(h, s, after, &sk, &sn)) != HDB_OK)
+			return rc;
+		rc = HDB_ERR;
+		st = s->iter_after;
+		if (bind_key(s, st, sk, sn) != SQLITE_OK) {
+			sq_fail(h, s->db, "cannot iterate over");
+			goto out;
 		}
-		v.data = sqlite3_column_blob(s->iter, 1);
-		v.len = (size_t)sqlite3_column_bytes(s->iter, 1);
+	}
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		k = row_key(s, st);
+		v.data = sqlite3_column_blob(st, 1);
+		v.len = (size_t)sqlite3_column_bytes(st, 1);
 		if (v.data == NULL)
 			v.data = (const uint8_t *)"";
 		if ((rc = fn(ctx, k, v)) != 0)
@@ -643,7 +731,8 @@ sq_iterate(struct hdb *h, hdb_iter_fn fn, void *ctx)
 	}
 	rc = HDB_OK;
 out:
-	sqlite3_reset(s->iter);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return rc;
 }
 

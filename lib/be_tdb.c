@@ -34,13 +34,10 @@ struct be_tdb {
 	uint8_t		*val;		/* last get's value */
 	size_t		 valcap;
 	size_t		 vallen;
+	uint8_t		*ival;		/* iteration's value */
+	size_t		 ivalcap;
+	size_t		 ivallen;
 	char		 msg[200];	/* TDB's last logged error */
-};
-
-struct tdb_walk {
-	hdb_iter_fn	 fn;
-	void		*ctx;
-	int		 rc;
 };
 
 static int	tdb_probe(const uint8_t *, size_t);
@@ -50,14 +47,15 @@ static int	tdb_be_get(struct hdb *, struct hdb_datum,
 		    struct hdb_datum *);
 static int	tdb_be_put(struct hdb *, struct hdb_datum, struct hdb_datum);
 static int	tdb_be_del(struct hdb *, struct hdb_datum);
-static int	tdb_be_iterate(struct hdb *, hdb_iter_fn, void *);
+static int	tdb_be_iterate(struct hdb *, struct hdb_datum, hdb_iter_fn,
+		    void *);
 static int	tdb_be_verify(struct hdb *);
 static int	tdb_be_sync(struct hdb *);
 static void	tdb_log(struct tdb_context *, enum tdb_debug_level,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
 static int	tdb_fail(struct hdb *, const char *);
 static int	copy_val(TDB_DATA, TDB_DATA, void *);
-static int	walk_one(struct tdb_context *, TDB_DATA, TDB_DATA, void *);
+static int	copy_ival(TDB_DATA, TDB_DATA, void *);
 static TDB_DATA	to_tdb(struct hdb_datum);
 
 const struct hdb_backend hdb_backend_tdb = {
@@ -70,7 +68,7 @@ const struct hdb_backend hdb_backend_tdb = {
 	.get = tdb_be_get,
 	.put = tdb_be_put,
 	.del = tdb_be_del,
-	.iterate = tdb_be_iterate,
+	.iterate_after = tdb_be_iterate,
 	.verify = tdb_be_verify,
 	.sync = tdb_be_sync,
 };
@@ -208,6 +206,7 @@ tdb_be_close(struct hdb *h)
 		return;
 	tdb_close(t->tdb);
 	free(t->val);
+	free(t->ival);
 	free(t);
 	h->priv = NULL;
 }
@@ -273,45 +272,87 @@ tdb_be_del(struct hdb *h, struct hdb_datum key)
 	return HDB_OK;
 }
 
+/* copy_ival - as copy_val, into the iteration's own buffer. */
 static int
-walk_one(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data, void *arg)
+copy_ival(TDB_DATA key, TDB_DATA data, void *arg)
 {
-	struct tdb_walk *w = arg;
-	struct hdb_datum k, v;
+	struct be_tdb *t = arg;
 
-	k.data = key.dptr != NULL ? key.dptr : (const uint8_t *)"";
-	k.len = key.dsize;
-	v.data = data.dptr != NULL ? data.dptr : (const uint8_t *)"";
-	v.len = data.dsize;
-	w->rc = w->fn(w->ctx, k, v);
-	return w->rc != 0;
+	if (data.dsize > t->ivalcap) {
+		t->ival = xreallocarray(t->ival, 1, data.dsize);
+		t->ivalcap = data.dsize;
+	}
+	if (data.dsize > 0)
+		memcpy(t->ival, data.dptr, data.dsize);
+	t->ivallen = data.dsize;
+	return 0;
 }
 
 /*
- * tdb_be_iterate - tdb_traverse_read on read-only handles (no locks to
- * take), tdb_traverse on writers, whose callback may delete the record it
- * was given (HDB_CAP_DEL_IN_ITER).
+ * tdb_be_iterate - tdb_firstkey/tdb_nextkey, not tdb_traverse: only
+ * nextkey can start from a given key, and nextkey finds that key's record
+ * again by its hash, so it works after a reopen.  Both walk the hash chains
+ * in the same order.  A read-only handle takes no locks at all.  On a
+ * writer, nextkey holds no chain lock between calls, only a read lock on
+ * the record it returned (until the next nextkey, or close if the callback
+ * stops the walk); deleting that record, as the callback may
+ * (HDB_CAP_DEL_IN_ITER), then leaves it marked dead until the walk has
+ * moved on, and nextkey goes on from it all the same.
+ *
+ * The value is copied out of the file (tdb_parse_record) into a buffer of
+ * the iteration's own, so that a get in the callback leaves it alone.  A
+ * key deleted between nextkey and the read is skipped.
+ *
+ * nextkey gives a null key both at the end and on an error, and TDB never
+ * clears its error code, so an error is an error code that changed during
+ * the walk to something other than "no such record".
  */
 static int
-tdb_be_iterate(struct hdb *h, hdb_iter_fn fn, void *ctx)
+tdb_be_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn,
+    void *ctx)
 {
 	struct be_tdb *t = h->priv;
-	struct tdb_walk w;
-	int n;
+	struct hdb_datum hk, hv;
+	enum TDB_ERROR e0;
+	TDB_DATA k, nk;
+	int rc = HDB_OK;
 
-	w.fn = fn;
-	w.ctx = ctx;
-	w.rc = 0;
 	t->msg[0] = '\0';
-	if (h->flags & HDB_O_RDWR)
-		n = tdb_traverse(t->tdb, walk_one, &w);
-	else
-		n = tdb_traverse_read(t->tdb, walk_one, &w);
-	if (w.rc != 0)
-		return w.rc;
-	if (n < 0)
-		return tdb_fail(h, "cannot iterate over");
-	return HDB_OK;
+	e0 = tdb_error(t->tdb);
+	if (after.data == NULL)
+		k = tdb_firstkey(t->tdb);
+	else {
+		if (!tdb_exists(t->tdb, to_tdb(after))) {
+			if (tdb_error(t->tdb) != e0 &&
+			    tdb_error(t->tdb) != TDB_ERR_NOEXIST)
+				return tdb_fail(h, "cannot read");
+			return HDB_NOTFOUND;
+		}
+		k = tdb_nextkey(t->tdb, to_tdb(after));
+	}
+	while (k.dptr != NULL) {
+		if (tdb_parse_record(t->tdb, k, copy_ival, t) == 0) {
+			hk.data = k.dptr;
+			hk.len = k.dsize;
+			hv.data = t->ival != NULL ? t->ival :
+			    (const uint8_t *)"";
+			hv.len = t->ivallen;
+			if ((rc = fn(ctx, hk, hv)) != 0)
+				goto out;
+		} else if (tdb_error(t->tdb) != TDB_ERR_NOEXIST) {
+			rc = tdb_fail(h, "cannot read");
+			goto out;
+		}
+		nk = tdb_nextkey(t->tdb, k);
+		free(k.dptr);
+		k = nk;
+	}
+	if (tdb_error(t->tdb) != e0 && tdb_error(t->tdb) != TDB_SUCCESS &&
+	    tdb_error(t->tdb) != TDB_ERR_NOEXIST)
+		rc = tdb_fail(h, "cannot iterate over");
+out:
+	free(k.dptr);
+	return rc;
 }
 
 static int

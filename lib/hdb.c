@@ -306,12 +306,23 @@ hdb_del(struct hdb *h, struct hdb_datum key)
 int
 hdb_iterate(struct hdb *h, hdb_iter_fn fn, void *ctx)
 {
+	struct hdb_datum first = { NULL, 0 };
+
+	return hdb_iterate_after(h, first, fn, ctx);
+}
+
+int
+hdb_iterate_after(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn,
+    void *ctx)
+{
 	if (h == NULL || fn == NULL)
 		return HDB_ERR;
 	h->err[0] = '\0';
-	if (h->be->iterate == NULL)
+	if (h->be->iterate_after == NULL)
 		return unsupported(h, "iterate");
-	return h->be->iterate(h, fn, ctx);
+	if (after.data == NULL)
+		after.len = 0;
+	return h->be->iterate_after(h, after, fn, ctx);
 }
 
 int

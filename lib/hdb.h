@@ -56,7 +56,8 @@ struct hdb;
 
 /*
  * Iteration callback: return 0 to go on, anything else to stop (iterate
- * then returns that value).
+ * then returns that value).  Do not stop with 1 (HDB_NOTFOUND), which
+ * hdb_iterate_after uses for a missing start key.
  */
 typedef int (*hdb_iter_fn)(void *ctx, struct hdb_datum key,
     struct hdb_datum val);
@@ -74,7 +75,10 @@ struct hdb_backend {
 	int	(*get)(struct hdb *, struct hdb_datum key, struct hdb_datum *val);
 	int	(*put)(struct hdb *, struct hdb_datum key, struct hdb_datum val);
 	int	(*del)(struct hdb *, struct hdb_datum key);
-	int	(*iterate)(struct hdb *, hdb_iter_fn, void *ctx);
+	/* hdb_iterate_after; after.data == NULL: from the first record.
+	 * hdb_iterate is this with a NULL key, so the two share one order */
+	int	(*iterate_after)(struct hdb *, struct hdb_datum after,
+		    hdb_iter_fn, void *ctx);
 	/* backend's own consistency check; NULL if it has none */
 	int	(*verify)(struct hdb *);
 	/* flush everything to stable storage (before a rename); may be NULL */
@@ -126,6 +130,36 @@ int	 hdb_get(struct hdb *, struct hdb_datum key, struct hdb_datum *val);
 int	 hdb_put(struct hdb *, struct hdb_datum key, struct hdb_datum val);
 int	 hdb_del(struct hdb *, struct hdb_datum key);
 int	 hdb_iterate(struct hdb *, hdb_iter_fn, void *ctx);
+
+/*
+ * hdb_iterate_after - like hdb_iterate, but start just after the record
+ * whose key is `after` (after.data == NULL: from the first record), in the
+ * backend's own iteration order.  Returns HDB_NOTFOUND (1) without calling
+ * fn if `after` is not in the DB; otherwise as hdb_iterate (HDB_OK at the
+ * end, HDB_ERR on error, or the callback's nonzero return, which therefore
+ * should not be 1).
+ *
+ * This lets a long scan run in short lock holds: lock, open,
+ * hdb_iterate_after(last key seen) until the callback stops it, close,
+ * unlock, and again.  The position is found again from the key alone, so
+ * the DB may be closed and changed in between.  On an unchanged DB the
+ * records after K are exactly those hdb_iterate visits after K, in the same
+ * order.  Records inserted in between may or may not be visited.  What
+ * else a change in between does depends on the backend:
+ *  - SQLite (key order) and TDB (hash chains, new records go first): every
+ *    record that was there before and is still there after K is visited
+ *    exactly once, whatever was inserted or deleted;
+ *  - BDB: the same after deletes, and for btree files after inserts too;
+ *    enough inserts to split hash buckets move records between them, so
+ *    some old records may be missed or seen twice;
+ *  - GDBM and NDBM: a delete moves the records after it within its bucket,
+ *    so deletes (the caller's own between holds too) and inserts may make
+ *    old records be missed or seen twice.
+ * The order is the key order for SQLite and BDB btree files, hash order
+ * otherwise.
+ */
+int	 hdb_iterate_after(struct hdb *, struct hdb_datum after,
+	    hdb_iter_fn, void *ctx);
 int	 hdb_verify(struct hdb *);	/* HDB_ERR with text if damaged */
 int	 hdb_sync(struct hdb *);
 const char *hdb_error(const struct hdb *);

@@ -27,12 +27,24 @@
  *     has recovered it, but must never show the half-written state.)
  * 10. If B has HDB_CAP_DEL_IN_ITER, a callback may delete the key it was
  *     given, and a full iteration doing so empties the DB.
+ * 11. hdb_iterate_after(K) visits exactly the records that hdb_iterate
+ *     visits after K, in the same order, on that handle and after a reopen
+ *     (read-write or read-only): resuming from each key in turn pieces
+ *     hdb_iterate's sequence together.  With a NULL key it is hdb_iterate.
+ *     A K not in the DB gives HDB_NOTFOUND without calling the callback; a
+ *     callback's stop value comes back as from hdb_iterate.
+ * 12. If other records are deleted and the DB reopened, resuming from a
+ *     kept K visits every remaining record after K exactly once, in the
+ *     old order, for BDB, TDB and SQLite.  GDBM (and so NDBM) does not
+ *     promise that: a delete moves the records after it within its bucket.
  * Outside the per-backend contract: hdb_detect gives ENOENT for a missing
  * path and no backend (EINVAL) for an empty file or random bytes; a missing
  * operation gives HDB_ERR and "operation not supported by <name>"; the NDBM
  * files interoperate with gdbm-compat's dbm_open; BDB's ndbm emulation file
- * (NAME.db) is found from NAME; and SQLite reads Exim's 4.98.1 (text) and
- * 4.99 (xtext) tbl schemas with keys that end in NUL, as tblblob does.
+ * (NAME.db) is found from NAME; SQLite reads Exim's 4.98.1 (text) and
+ * 4.99 (xtext) tbl schemas with keys that end in NUL, as tblblob does; and
+ * contract 11 holds for BDB btree files and for both tbl schemas, whose
+ * order is that of the stored keys.
  *
  * Sizes and orders that depend on the platform or library are never
  * asserted.
@@ -55,6 +67,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <db.h>
 #include <ndbm.h>
 #include <sqlite3.h>
 
@@ -684,6 +697,318 @@ test_delete_in_iterate(void **state)
 	hdb_close(d.h);
 }
 
+/* ---- resumable iteration ------------------------------------------------ */
+
+#define NMANY		300
+
+/* A copied sequence of keys, as an iteration gave them. */
+struct seq {
+	uint8_t	**k;
+	size_t	 *len;
+	int	  n;
+	int	  cap;
+	int	  stop_after;	/* >0: return 2 after that many calls */
+};
+
+static int
+seq_add(void *ctx, struct hdb_datum key, struct hdb_datum val)
+{
+	struct seq *q = ctx;
+
+	if (q->n == q->cap) {
+		q->cap = q->cap > 0 ? q->cap * 2 : 64;
+		q->k = realloc(q->k, (size_t)q->cap * sizeof(*q->k));
+		q->len = realloc(q->len, (size_t)q->cap * sizeof(*q->len));
+		assert_non_null(q->k);
+		assert_non_null(q->len);
+	}
+	q->k[q->n] = malloc(key.len + 1);
+	assert_non_null(q->k[q->n]);
+	if (key.len > 0)
+		memcpy(q->k[q->n], key.data, key.len);
+	q->len[q->n] = key.len;
+	q->n++;
+	if (q->stop_after > 0 && q->n == q->stop_after)
+		return 2;
+	return 0;
+}
+
+static void
+seq_free(struct seq *q)
+{
+	int i;
+
+	for (i = 0; i < q->n; i++)
+		free(q->k[i]);
+	free(q->k);
+	free(q->len);
+	memset(q, 0, sizeof(*q));
+}
+
+static struct hdb_datum
+seq_key(const struct seq *q, int i)
+{
+	return dat(q->k[i], q->len[i]);
+}
+
+static int
+seq_find(const struct seq *q, struct hdb_datum k)
+{
+	int i;
+
+	for (i = 0; i < q->n; i++)
+		if (q->len[i] == k.len && memcmp(q->k[i], k.data, k.len) == 0)
+			return i;
+	return -1;
+}
+
+/* seq_same - a equals b from index from on. */
+static int
+seq_same(const struct seq *a, const struct seq *b, int from)
+{
+	int i;
+
+	if (a->n != b->n - from)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (a->len[i] != b->len[from + i] ||
+		    memcmp(a->k[i], b->k[from + i], a->len[i]) != 0)
+			return 0;
+	return 1;
+}
+
+static void
+fill_many(struct hdb *h, int from, int to)
+{
+	uint8_t k[MAXKEY], v[32];
+	size_t kl;
+	int i, vl;
+
+	for (i = from; i < to; i++) {
+		kl = make_key(i, k);
+		vl = snprintf((char *)v, sizeof(v), "v%d", i);
+		if (hdb_put(h, dat(k, kl), dat(v, (size_t)vl)) != HDB_OK)
+			fail_msg("put %d: %s", i, hdb_error(h));
+	}
+}
+
+static void
+iterate_all(struct hdb *h, struct seq *q)
+{
+	memset(q, 0, sizeof(*q));
+	if (hdb_iterate(h, seq_add, q) != HDB_OK)
+		fail_msg("iterate: %s", hdb_error(h));
+}
+
+/* check_resume - resuming from every key of s gives the rest of s. */
+static void
+check_resume(struct hdb *h, const struct seq *s)
+{
+	struct hdb_datum none = { NULL, 0 };
+	struct seq t;
+	int j, rc;
+
+	for (j = -1; j < s->n; j++) {
+		memset(&t, 0, sizeof(t));
+		rc = hdb_iterate_after(h, j < 0 ? none : seq_key(s, j),
+		    seq_add, &t);
+		if (rc != HDB_OK)
+			fail_msg("iterate_after #%d: %d %s", j, rc,
+			    hdb_error(h));
+		if (!seq_same(&t, s, j + 1))
+			fail_msg("iterate_after #%d: %d records, not the %d "
+			    "that iterate gives after it", j, t.n,
+			    s->n - j - 1);
+		seq_free(&t);
+	}
+}
+
+/* check_resume_all - contract 11 for whatever h holds. */
+static void
+check_resume_all(struct hdb *h, int expect)
+{
+	struct seq s;
+
+	iterate_all(h, &s);
+	assert_int_equal(s.n, expect);
+	check_resume(h, &s);
+	seq_free(&s);
+}
+
+static int
+count_calls(void *ctx, struct hdb_datum k, struct hdb_datum v)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void
+test_iterate_after(void **state)
+{
+	static const uint8_t missing[] = { 'k', 0, 0x1b, '2', 0 };
+	struct fx *f = *state;
+	struct hdb_datum none = { NULL, 0 }, last;
+	struct seq s, t, all;
+	struct hdb *h;
+	uint8_t lastbuf[MAXKEY];
+	int calls, i, rc;
+
+	h = open_or_fail(f->be, f->path, HDB_O_RDWR | HDB_O_CREATE);
+	fill_many(h, 0, NMANY);
+	iterate_all(h, &s);
+	assert_int_equal(s.n, NMANY);
+	check_resume(h, &s);
+
+	/* a key that is not there, or is there only without its NUL */
+	calls = 0;
+	assert_int_equal(hdb_iterate_after(h, dat(missing, sizeof(missing)),
+	    count_calls, &calls), HDB_NOTFOUND);
+	assert_int_equal(calls, 0);
+	assert_int_equal(hdb_iterate_after(h, dat(s.k[0], s.len[0] - 1),
+	    count_calls, &calls), HDB_NOTFOUND);
+	assert_int_equal(calls, 0);
+
+	/* the callback's stop value, after exactly the records it saw */
+	memset(&t, 0, sizeof(t));
+	t.stop_after = 3;
+	assert_int_equal(hdb_iterate_after(h, seq_key(&s, 0), seq_add, &t), 2);
+	assert_int_equal(t.n, 3);
+	t.n = 3;
+	all = s;
+	all.n = 4;
+	assert_true(seq_same(&t, &all, 1));
+	seq_free(&t);
+	hdb_close(h);
+
+	/* the same order after a reopen, read-only and read-write */
+	h = open_or_fail(f->be, f->path, HDB_O_RDONLY);
+	iterate_all(h, &t);
+	assert_true(seq_same(&t, &s, 0));
+	seq_free(&t);
+	check_resume(h, &s);
+	calls = 0;
+	assert_int_equal(hdb_iterate_after(h, dat(missing, sizeof(missing)),
+	    count_calls, &calls), HDB_NOTFOUND);
+	assert_int_equal(calls, 0);
+	hdb_close(h);
+	h = open_or_fail(f->be, f->path, HDB_O_RDWR);
+	iterate_all(h, &t);
+	assert_true(seq_same(&t, &s, 0));
+	seq_free(&t);
+	hdb_close(h);
+
+	/* tidy's way: short holds of 7 records, a reopen between them */
+	memset(&all, 0, sizeof(all));
+	last = none;
+	do {
+		h = open_or_fail(f->be, f->path, HDB_O_RDONLY);
+		memset(&t, 0, sizeof(t));
+		t.stop_after = 7;
+		rc = hdb_iterate_after(h, last, seq_add, &t);
+		hdb_close(h);
+		assert_true(rc == HDB_OK || rc == 2);
+		assert_true(t.n <= 7);
+		for (i = 0; i < t.n; i++)
+			seq_add(&all, seq_key(&t, i), none);
+		if (t.n > 0) {
+			memcpy(lastbuf, t.k[t.n - 1], t.len[t.n - 1]);
+			last = dat(lastbuf, t.len[t.n - 1]);
+		}
+		seq_free(&t);
+	} while (rc == 2);
+	assert_true(seq_same(&all, &s, 0));
+	seq_free(&all);
+	seq_free(&s);
+}
+
+/*
+ * resume_gaps - for every key of r (the records left, in the order
+ * iteration gave them before), resume from it and count the records after
+ * it in r that were missed or seen more than once, and the records not
+ * after it in r that were seen.
+ */
+static int
+resume_gaps(struct hdb *h, const struct seq *r)
+{
+	struct seq t;
+	int *seen, bad = 0, i, j, x;
+
+	seen = calloc((size_t)r->n, sizeof(*seen));
+	assert_non_null(seen);
+	for (j = 0; j < r->n; j++) {
+		memset(&t, 0, sizeof(t));
+		if (hdb_iterate_after(h, seq_key(r, j), seq_add, &t) != HDB_OK)
+			fail_msg("iterate_after #%d: %s", j, hdb_error(h));
+		memset(seen, 0, (size_t)r->n * sizeof(*seen));
+		for (i = 0; i < t.n; i++) {
+			x = seq_find(r, seq_key(&t, i));
+			if (x <= j)
+				bad++;
+			else
+				seen[x]++;
+		}
+		for (x = j + 1; x < r->n; x++)
+			bad += seen[x] != 1;
+		seq_free(&t);
+	}
+	free(seen);
+	return bad;
+}
+
+/*
+ * test_iterate_after_deleted - delete every third record, reopen, resume
+ * from each kept key: the records after it, in the old order, are still
+ * visited exactly once (contract 12).  Not so with GDBM, whose iteration
+ * order itself changes (with 300 records, 159 of the 200 resume points miss
+ * some records and see as many again); there only contract 11 holds, for
+ * the new order.
+ */
+static void
+test_iterate_after_deleted(void **state)
+{
+	struct fx *f = *state;
+	struct seq s, r, t;
+	struct hdb *h;
+	int calls, i;
+
+	h = open_or_fail(f->be, f->path, HDB_O_RDWR | HDB_O_CREATE);
+	fill_many(h, 0, NMANY);
+	iterate_all(h, &s);
+	hdb_close(h);
+
+	h = open_or_fail(f->be, f->path, HDB_O_RDWR);
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < s.n; i++) {
+		if (i % 3 == 1) {
+			if (hdb_del(h, seq_key(&s, i)) != HDB_OK)
+				fail_msg("del #%d: %s", i, hdb_error(h));
+		} else
+			seq_add(&r, seq_key(&s, i), seq_key(&s, i));
+	}
+	hdb_close(h);
+
+	h = open_or_fail(f->be, f->path, HDB_O_RDONLY);
+	iterate_all(h, &t);
+	assert_int_equal(t.n, r.n);
+	for (i = 0; i < t.n; i++)
+		assert_true(seq_find(&r, seq_key(&t, i)) >= 0);
+	calls = 0;
+	assert_int_equal(hdb_iterate_after(h, seq_key(&s, 1), count_calls,
+	    &calls), HDB_NOTFOUND);
+	assert_int_equal(calls, 0);
+	if (f->be == &hdb_backend_gdbm || f->be == &hdb_backend_ndbm) {
+		/* only the new order holds (contract 11) */
+		check_resume(h, &t);
+	} else {
+		assert_true(seq_same(&t, &r, 0));
+		assert_int_equal(resume_gaps(h, &r), 0);
+	}
+	seq_free(&t);
+	hdb_close(h);
+	seq_free(&s);
+	seq_free(&r);
+}
+
 /* ---- outside the per-backend contract ----------------------------------- */
 
 static void
@@ -812,7 +1137,7 @@ static const struct hdb_backend fake = {
 	.get = NULL,
 	.put = NULL,
 	.del = NULL,
-	.iterate = NULL,
+	.iterate_after = NULL,
 	.verify = NULL,
 	.sync = NULL,
 };
@@ -838,6 +1163,9 @@ test_unsupported(void **state)
 	assert_int_equal(hdb_del(h, dat("a", 2)), HDB_ERR);
 	assert_non_null(strstr(hdb_error(h), NOSUP));
 	assert_int_equal(hdb_iterate(h, never, NULL), HDB_ERR);
+	assert_non_null(strstr(hdb_error(h), NOSUP));
+	assert_int_equal(hdb_iterate_after(h, dat("a", 2), never, NULL),
+	    HDB_ERR);
 	assert_non_null(strstr(hdb_error(h), NOSUP));
 	assert_int_equal(hdb_verify(h), HDB_ERR);
 	assert_non_null(strstr(hdb_error(h), NOSUP));
@@ -1053,6 +1381,7 @@ test_sqlite_tbl_4981(void **state)
 	assert_true(has_key(&l, "R:mx.example"));
 	assert_true(has_key(&l, "T:mx.example:192.0.2.1"));
 	assert_int_equal(hdb_verify(h), HDB_OK);
+	check_resume_all(h, 2);
 	hdb_close(h);
 
 	/* writes keep the 4.98.1 encoding: text without the NUL */
@@ -1101,6 +1430,7 @@ test_sqlite_tbl_499(void **state)
 	assert_true(has_key(&l, "R:mx.example"));
 	assert_true(has_key(&l, "a b+c="));
 	assert_true(has_key(&l, "old"));
+	check_resume_all(h, 3);
 	hdb_close(h);
 
 	/* writes use xtext; a write of the leftover's key replaces it */
@@ -1179,7 +1509,92 @@ test_sqlite_schemas_on_create(void **state)
 	T(b, test_verify),						\
 	T(b, test_symlink),						\
 	T(b, test_crash_mid_write),					\
-	T(b, test_delete_in_iterate)
+	T(b, test_delete_in_iterate),					\
+	T(b, test_iterate_after),					\
+	T(b, test_iterate_after_deleted)
+
+/*
+ * test_sqlite_tbl_resume - resuming in a 4.99 tbl finds the row that holds
+ * the key whichever encoding it has: xtext, a 4.98 leftover, or a leftover
+ * that ends in "+00" but is not xtext (iteration hands that out as text
+ * plus NUL, though a put could not write it); but not a key that only the
+ * row's undecoded text matches.  The order is the stored keys' byte order.
+ */
+static void
+test_sqlite_tbl_resume(void **state)
+{
+	static const char *const make[] = {
+		"CREATE TABLE tbl (ky TEXT PRIMARY KEY, dat BLOB)",
+		"INSERT INTO tbl VALUES ('R:mx.example+00', x'01')",
+		"INSERT INTO tbl VALUES ('a+zz+00', x'02')",
+		"INSERT INTO tbl VALUES ('b+2B+00', x'03')",	/* "b+" */
+		"INSERT INTO tbl VALUES ('old', x'04')",
+		"INSERT INTO tbl VALUES ('+20x+00', x'05')",	/* " x" */
+		NULL
+	};
+	static const char *const order[] = {
+		" x", "R:mx.example", "a+zz+00", "b+", "old"
+	};
+	struct fx *f = *state;
+	struct seq s;
+	struct hdb *h;
+	int calls, i;
+
+	make_sqlite(f->path, make);
+	h = open_or_fail(NULL, f->path, HDB_O_RDONLY);
+	iterate_all(h, &s);
+	assert_int_equal(s.n, 5);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(s.len[i], strlen(order[i]) + 1);
+		assert_memory_equal(s.k[i], order[i], s.len[i]);
+	}
+	check_resume(h, &s);
+	calls = 0;
+	assert_int_equal(hdb_iterate_after(h, dat("b+", 2), count_calls,
+	    &calls), HDB_NOTFOUND);
+	assert_int_equal(hdb_iterate_after(h, dat("b+2B+00", 8), count_calls,
+	    &calls), HDB_NOTFOUND);
+	assert_int_equal(calls, 0);
+	seq_free(&s);
+	hdb_close(h);
+}
+
+/* test_bdb_btree - a btree file (Exim only makes hash) resumes in key order. */
+static void
+test_bdb_btree(void **state)
+{
+	struct fx *f = *state;
+	uint8_t k[MAXKEY];
+	struct seq s;
+	struct hdb *h;
+	DBT dk, dv;
+	DB *db;
+	int i;
+
+	assert_int_equal(db_create(&db, NULL, 0), 0);
+	assert_int_equal(db->open(db, NULL, f->path, NULL, DB_BTREE,
+	    DB_CREATE, 0600), 0);
+	for (i = 0; i < NMANY; i++) {
+		memset(&dk, 0, sizeof(dk));
+		memset(&dv, 0, sizeof(dv));
+		dk.data = k;
+		dk.size = (u_int32_t)make_key(i, k);
+		dv.data = "v";
+		dv.size = 1;
+		assert_int_equal(db->put(db, NULL, &dk, &dv, 0), 0);
+	}
+	assert_int_equal(db->close(db, 0), 0);
+
+	h = open_or_fail(&hdb_backend_bdb, f->path, HDB_O_RDONLY);
+	iterate_all(h, &s);
+	assert_int_equal(s.n, NMANY);
+	for (i = 1; i < s.n; i++)
+		assert_true(memcmp(s.k[i - 1], s.k[i], s.len[i - 1] <
+		    s.len[i] ? s.len[i - 1] : s.len[i]) <= 0);
+	check_resume(h, &s);
+	seq_free(&s);
+	hdb_close(h);
+}
 
 int
 main(void)
@@ -1201,6 +1616,8 @@ main(void)
 		T(sqlite, test_sqlite_tbl_4981),
 		T(sqlite, test_sqlite_tbl_499),
 		T(sqlite, test_sqlite_schemas_on_create),
+		T(sqlite, test_sqlite_tbl_resume),
+		T(bdb, test_bdb_btree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
