@@ -5,7 +5,7 @@
  *
  * The rules are Exim 4.96's (age, dead message IDs in wait and retry
  * records, continuation takeover) plus expired TLS tickets; the work is
- * done by the tidy engine (tidy.h) in short write-locked batches.  Each DB
+ * done by the tidy engine (tidy.h) in short lock holds.  Each DB
  * gets one summary line (or one JSON object); -v adds a line per change,
  * -q keeps quiet unless something failed.  As root it first becomes the
  * owner of SPOOL/db.  With --all every hints DB in SPOOL/db is tidied, each

@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * tidy.c - the tidy engine (tidy.h): Exim 4.96's exim_tidydb rules, decided
- * under a read lock and applied in short write-locked batches.
+ * tidy.c - the tidy engine (tidy.h): Exim 4.96's exim_tidydb rules, in
+ * short lock holds.
  *
- * Why two phases: exim_tidydb holds the write lock for its whole run, and
- * every delivery process that wants the same DB waits (and gives up after
- * 60 s).  Here the write lock is held at most max_lock_ms at a stretch.  The
- * price is that a record can change between the decision and the change,
- * so every record is judged again, from its current bytes, under the write
- * lock: the decision is never applied blind.
+ * Why holds: exim_tidydb holds the write lock for its whole run, and every
+ * delivery process that wants the same DB waits (and gives up after 60 s).
+ * Here no lock is held longer than max_lock_ms at a stretch.  The price is
+ * that the DB changes between holds, so a change is only ever decided from
+ * the record's current bytes under the write lock that makes it.
  *
- * Why reverse order: exim_tidydb collects the keys and handles them last
- * first.  For wait records the order matters (a main record takes over a
- * continuation that may itself be due for deletion), so the candidates are
- * applied in the same order to get the same result.
+ * Why two ways: most rules judge a record alone, so one sweep judges and
+ * deletes in the same hold.  For wait records exim_tidydb's order matters
+ * (it collects the keys and handles them last first, and a main record
+ * takes over a continuation that may itself be due), and so does the order
+ * of exim_tidydb's lines in compat mode: there the keys are collected
+ * first and applied last first, each record judged again.
  *
  * Exim's mistakes that are not copied (formats doc §4.5): a wait record
  * keeps exactly the IDs whose -D file exists, each once and in order (4.96
@@ -46,6 +47,10 @@
 #define YEAR_SECS	(365 * 24 * 60 * 60)
 #define TAKEOVER_MAX	2100	/* loop guard: renames and skips per record */
 #define BATCH_PAUSE_NS	2000000L	/* let waiting writers in: 2 ms */
+#define POS_KEEP	4	/* resume points kept */
+#define RESTART_MAX	8	/* scans started again from the top */
+#define SCAN_STOP	2	/* iterate callback: this hold is full */
+#define SCAN_FAIL	3	/* iterate callback: a change failed */
 
 /* One record the decide phase wants changed, or reported. */
 struct cand {
@@ -53,6 +58,18 @@ struct cand {
 	size_t		 klen;
 	char		*report;	/* native reason: corrupt, report only */
 	char		*exim;		/* exim_tidydb's lines for it, or NULL */
+};
+
+/* A key to resume after; POS_KEEP of them, in case Exim deletes one. */
+struct pos {
+	uint8_t		*key;
+	size_t		 len, cap;
+};
+
+/* A key the current sweep hold deletes: bytes at dk + off. */
+struct doom {
+	size_t		 off, len;
+	enum tidy_reason why;
 };
 
 /* A wait record being rewritten: its IDs copied out of the DB's buffer. */
@@ -107,6 +124,19 @@ struct tidy {
 	/* dry run: keys deleted so far, so the takeover sees them gone */
 	struct cand	*gone;
 	size_t		 ngone, capgone;
+	/* the scan in pieces: where the next hold starts, newest last */
+	struct pos	 pos[POS_KEEP + 1];	/* + the scratch slot */
+	int		 npos, have_here;
+	int		 restarts;
+	size_t		 held_recs;	/* records seen in this hold */
+	int		 write;		/* this hold has the write lock */
+	double		 allow_ms;	/* a write hold's scan time */
+	/* sweep: the keys this hold deletes, packed */
+	uint8_t		*dk;
+	size_t		 dklen, dkcap;
+	struct doom	*dm;
+	size_t		 ndm, capdm;
+	size_t		 nchanged;	/* deletions in this hold */
 };
 
 static double
@@ -515,19 +545,6 @@ add_cand(struct tidy *t, const uint8_t *key, size_t klen,
 		c->report = xstrdup(j->native);
 		c->exim = j->exim[0] ? xstrdup(j->exim) : NULL;
 	}
-}
-
-static int
-decide_one(void *arg, struct hdb_datum key, struct hdb_datum val)
-{
-	struct tidy *t = arg;
-	struct judgement j;
-
-	t->st->examined++;
-	judge(t, key.data, key.len, val.data, val.len, &j);
-	if (j.v != V_KEEP)
-		add_cand(t, key.data, key.len, &j);
-	return 0;
 }
 
 static void
@@ -1003,6 +1020,281 @@ apply(struct tidy *t)
 	return 0;
 }
 
+/*
+ * The scan in pieces.  A hold scans from just after the newest resume
+ * point until its time is nearly up; the next one, after a pause, finds
+ * its place again by key (hdb_iterate_after), since Exim may change the
+ * DB in between.  A resume point must still be there: under the write
+ * lock only a kept key will do.  Should Exim delete it meanwhile, the end
+ * of an earlier hold serves, and failing all of them the scan starts again
+ * from the top.  Records seen twice are judged again, which changes
+ * nothing, but are counted twice.
+ */
+static void
+pos_copy(struct pos *p, const uint8_t *key, size_t len)
+{
+	if (len > p->cap) {
+		p->cap = len < 64 ? 64 : len;
+		p->key = xreallocarray(p->key, p->cap, 1);
+	}
+	memcpy(p->key, key, len);
+	p->len = len;
+}
+
+/* The hold's position so far; pos[npos] is the scratch slot. */
+static void
+pos_here(struct tidy *t, const uint8_t *key, size_t len)
+{
+	pos_copy(&t->pos[t->npos], key, len);
+	t->have_here = 1;
+}
+
+/* A hold ended: its position becomes the newest resume point. */
+static void
+pos_commit(struct tidy *t)
+{
+	struct pos p;
+
+	if (!t->have_here)
+		return;
+	t->have_here = 0;
+	if (t->npos < POS_KEEP) {
+		t->npos++;
+		return;
+	}
+	p = t->pos[0];
+	memmove(&t->pos[0], &t->pos[1], POS_KEEP * sizeof(p));
+	t->pos[POS_KEEP] = p;
+}
+
+/* The newest resume point is gone: fall back.  0, or -1 if hopeless. */
+static int
+pos_lost(struct tidy *t)
+{
+	if (t->npos > 0) {
+		t->npos--;
+		if (t->npos > 0 || ++t->restarts <= RESTART_MAX)
+			return 0;
+	}
+	set_error(t, EX_LOCKED, "'%s' %s", t->path, "changed too fast to "
+	    "scan to the end; try again later");
+	return -1;
+}
+
+/*
+ * hold_full - is it time to end this hold?  A read hold stops at 65% of
+ * the budget, leaving the rest to a busy machine's scheduler.  A write
+ * hold must also leave time for its flush (an fsync, whose cost varies a
+ * lot) and for deletions still to make, so its scan gets an allowance that
+ * each hold adjusts (see allow): a quarter of the budget at first.
+ * Checked every 16 records: the clock is cheap, but not free.
+ */
+static int
+hold_full(struct tidy *t)
+{
+	double el, budget = (double)t->o->max_lock_ms;
+
+	if (t->held_recs == 0 || t->held_recs % 16 != 0)
+		return 0;
+	el = mono_ms() - t->t_lock;
+	return el >= (t->write ? t->allow_ms : budget * 0.65);
+}
+
+/*
+ * allow - after a write hold of held ms: shrink the scan's allowance by
+ * 30% (down to 10% of the budget, so that every hold gets some work done
+ * however slow the disk) if the hold went past 65% of the budget, grow it
+ * by 25% (up to 65%) if it stayed under half.  A slow flush thus costs a
+ * few short holds, not a long one.
+ */
+static void
+allow(struct tidy *t, double held)
+{
+	double budget = (double)t->o->max_lock_ms;
+
+	if (held > budget * 0.65 && t->allow_ms * 0.7 > budget * 0.1)
+		t->allow_ms *= 0.7;
+	else if (held < budget * 0.5 && t->allow_ms * 1.25 < budget * 0.65)
+		t->allow_ms *= 1.25;
+}
+
+/* decide: a record that needs a change joins the candidates. */
+static int
+decide_one(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	struct tidy *t = arg;
+	struct judgement j;
+
+	if (hold_full(t))
+		return SCAN_STOP;
+	t->held_recs++;
+	t->st->examined++;
+	judge(t, key.data, key.len, val.data, val.len, &j);
+	if (j.v != V_KEEP)
+		add_cand(t, key.data, key.len, &j);
+	pos_here(t, key.data, key.len);
+	return 0;
+}
+
+static void
+doom_add(struct tidy *t, const uint8_t *key, size_t len,
+    enum tidy_reason why)
+{
+	struct doom *d;
+
+	if (t->ndm == t->capdm) {
+		t->capdm = t->capdm ? t->capdm * 2 : 1024;
+		t->dm = xreallocarray(t->dm, t->capdm, sizeof(*t->dm));
+	}
+	while (t->dklen + len > t->dkcap) {
+		t->dkcap = t->dkcap ? t->dkcap * 2 : 65536;
+		t->dk = xreallocarray(t->dk, t->dkcap, 1);
+	}
+	d = &t->dm[t->ndm++];
+	d->off = t->dklen;
+	d->len = len;
+	d->why = why;
+	memcpy(t->dk + t->dklen, key, len);
+	t->dklen += len;
+}
+
+/* Delete one record (a dry run only counts it).  0, or -1. */
+static int
+doom(struct tidy *t, struct hdb_datum k, enum tidy_reason why)
+{
+	if (t->write && hdb_del(t->h, k) == HDB_ERR) {
+		set_error(t, EX_IOERR_, "cannot update '%s': %s", t->path,
+		    hdb_error(t->h));
+		return -1;
+	}
+	t->nchanged++;
+	t->st->deleted[why]++;
+	emit_change(t, "deleted", k.data, k.len, reason_text[why]);
+	return 0;
+}
+
+/*
+ * sweep: every rule but wait's is about the record alone, so it is judged
+ * and, if due, deleted in the same write-locked hold: at once where the
+ * backend allows it (the page is still in its cache), else once the scan
+ * has stopped.
+ */
+static int
+sweep_one(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	struct tidy *t = arg;
+	struct judgement j;
+
+	if (hold_full(t))
+		return SCAN_STOP;
+	t->held_recs++;
+	t->st->examined++;
+	judge(t, key.data, key.len, val.data, val.len, &j);
+	if (j.v == V_DELETE && t->write &&
+	    (t->be->caps & HDB_CAP_DEL_IN_ITER)) {
+		if (doom(t, key, j.why) == -1)
+			return SCAN_FAIL;
+	} else if (j.v == V_DELETE)
+		doom_add(t, key.data, key.len, j.why);
+	else if (j.v == V_CORRUPT)
+		emit_corrupt(t, key.data, key.len, j.native, j.exim);
+	if (j.v != V_DELETE || !t->write)
+		pos_here(t, key.data, key.len);
+	return 0;
+}
+
+/* The hold's deletions (a dry run only counts them).  0, or -1. */
+static int
+doom_apply(struct tidy *t)
+{
+	struct hdb_datum k;
+	size_t i;
+
+	for (i = 0; i < t->ndm; i++) {
+		k.data = t->dk + t->dm[i].off;
+		k.len = t->dm[i].len;
+		if (doom(t, k, t->dm[i].why) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Close a hold and keep its numbers: the longest read and write holds. */
+static double
+hold_close(struct tidy *t)
+{
+	double held = tclose(t);
+
+	if (t->write && held > t->st->max_hold_ms)
+		t->st->max_hold_ms = held;
+	if (!t->write && held > t->st->read_hold_ms)
+		t->st->read_hold_ms = held;
+	return held;
+}
+
+/*
+ * hold - one lock hold of a scan in pieces, fn judging each record:
+ * lock, open, scan on from the resume point, delete what fn doomed,
+ * flush, close, unlock.  1 when the scan reached the end, 0 if there is
+ * more, -1 on failure.
+ */
+static int
+hold(struct tidy *t, hdb_iter_fn fn)
+{
+	struct hdb_datum after = { NULL, 0 };
+	struct tidy_stats before;
+	double held;
+	int r, ok;
+
+	if (topen(t, t->write) == -1)
+		return -1;
+	t->st->batches++;
+	pend_open(t);
+	before = *t->st;
+	t->ndm = t->dklen = t->nchanged = 0;
+	t->held_recs = 0;
+	if (t->npos > 0) {
+		after.data = t->pos[t->npos - 1].key;
+		after.len = t->pos[t->npos - 1].len;
+	}
+	r = hdb_iterate_after(t->h, after, fn, t);
+	if (r == HDB_ERR)
+		set_error(t, EX_IOERR_, "cannot read '%s': %s", t->path,
+		    hdb_error(t->h));
+	ok = r != HDB_ERR && r != HDB_NOTFOUND && r != SCAN_FAIL;
+	if (ok && doom_apply(t) == -1) {
+		batch_undo(t, &before);
+		ok = 0;
+	}
+	if (!ok && r == SCAN_FAIL)
+		batch_undo(t, &before);
+	if (ok && t->nchanged > 0 && batch_sync(t, &before) == -1)
+		ok = 0;
+	held = hold_close(t);
+	pend_flush(t);
+	if (r == HDB_NOTFOUND)
+		return pos_lost(t);
+	if (!ok)
+		return -1;
+	if (t->write)
+		allow(t, held);
+	pos_commit(t);
+	return r == HDB_OK;
+}
+
+/* Scan in pieces with fn, pausing between holds for waiting writers. */
+static int
+scan(struct tidy *t, hdb_iter_fn fn, int write)
+{
+	int r;
+
+	t->write = write;
+	t->allow_ms = (double)t->o->max_lock_ms / 4;
+	while ((r = hold(t, fn)) == 0)
+		pause_for_writers();
+	return r == 1 ? 0 : -1;
+}
+
 static int
 setup(struct tidy *t)
 {
@@ -1064,6 +1356,10 @@ cleanup(struct tidy *t)
 	for (i = 0; i < t->ngone; i++)
 		free(t->gone[i].key);
 	free(t->gone);
+	for (i = 0; i <= POS_KEEP; i++)
+		free(t->pos[i].key);
+	free(t->dk);
+	free(t->dm);
 	if (t->inputfd != -1)
 		close(t->inputfd);
 	pend_flush(t);
@@ -1075,7 +1371,6 @@ tidy_db(const char *spool, const char *name, const struct tidy_opts *o,
 {
 	struct tidy t;
 	double start = mono_ms();
-	int r;
 
 	memset(st, 0, sizeof(*st));
 	snprintf(st->name, sizeof(st->name), "%s", name);
@@ -1089,19 +1384,15 @@ tidy_db(const char *spool, const char *name, const struct tidy_opts *o,
 	t.type = hdb_dbtype_from_name(name);
 	if (setup(&t) == -1)
 		goto out;
-	/* Decide: one scan under the read lock, no output. */
-	if (topen(&t, 0) == -1)
-		goto out;
-	r = hdb_iterate(t.h, decide_one, &t);
-	if (r == HDB_ERR) {
-		set_error(&t, EX_IOERR_, "cannot read '%s': %s", t.path,
-		    hdb_error(t.h));
-		tclose(&t);
-		goto out;
-	}
-	st->read_hold_ms = tclose(&t);
-	/* Apply: short write-locked batches, every record judged again. */
-	if (apply(&t) == -1)
+	/*
+	 * Wait records depend on each other, and exim_tidydb's lines come
+	 * in its order: decide first, apply last first.  Every other rule
+	 * judges a record alone, so one sweep does it all.
+	 */
+	if (t.type == HDB_T_WAIT || o->compat) {
+		if (scan(&t, decide_one, 0) == -1 || apply(&t) == -1)
+			goto out;
+	} else if (scan(&t, sweep_one, !o->dry_run) == -1)
 		goto out;
 	if (st->corrupt > 0)
 		st->status = EX_FINDINGS;

@@ -3,17 +3,20 @@
  * tidy.h - the tidy engine, shared by `hintsdb tidy` and exim_tidydb.
  *
  * tidy_db() makes Exim 4.96's exim_tidydb decisions for one hints DB
- * (formats doc §4.3), minus its mistakes (§4.5), without holding the write
- * lock for the whole run:
+ * (formats doc §4.3), minus its mistakes (§4.5), without holding a lock
+ * for the whole run: it scans in holds of at most max_lock_ms, each of
+ * which locks, opens, scans on from where the last one stopped, makes its
+ * changes, closes and unlocks.  Every change is decided from the record's
+ * bytes under the write lock that makes it, so a record Exim refreshed
+ * is kept.
  *
- *  1. decide: under a read lock, scan every record once and keep the keys
- *     that need a change (and the corrupt ones to report) in a list;
- *  2. apply: walk that list in reverse scan order (Exim's order) in batches,
- *     each under a write lock held at most max_lock_ms; every record is read
- *     again and judged again under the write lock before it is deleted or
- *     rewritten, so one that Exim refreshed in between is kept.
+ *  - sweep (every DB but wait, in hintsdb's own mode): one pass, each hold
+ *    deleting what it found due; memory is one hold's keys;
+ *  - decide, then apply (wait DBs, and exim_tidydb's compat mode): read
+ *    holds collect the keys that need a change, then write holds apply
+ *    them last first (Exim's order, which wait takeovers and Exim's output
+ *    depend on), judging each record again; memory is those keys.
  *
- * Memory is the candidate list plus one batch of output, never the DB.
  * Output: per-change lines (verbose or compat) and diagnostics; the summary
  * is the caller's business (struct tidy_stats).
  */
@@ -51,9 +54,9 @@ struct tidy_stats {
 	uint64_t	 renamed;
 	uint64_t	 corrupt;	/* kept and reported */
 	uint64_t	 refreshed;	/* changed by Exim meanwhile: kept */
-	uint64_t	 batches;	/* write-lock holds */
+	uint64_t	 batches;	/* lock holds */
 	double		 max_hold_ms;	/* longest write-lock hold */
-	double		 read_hold_ms;	/* the decide scan's read lock */
+	double		 read_hold_ms;	/* longest read-lock hold */
 	double		 elapsed_ms;
 	int		 status;	/* EX_* for this DB */
 	char		 error[512];	/* what failed, when status says so */

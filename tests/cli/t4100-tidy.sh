@@ -213,7 +213,7 @@ run_test "lock held by Exim: exit 75 after --lock-timeout" '
 	sample && exim_hold sp/db/seen.lockfile &&
 	expect_code 75 "$HINTSDB" tidy --lock-timeout=300 sp seen 2>err;
 	st=$?; wait $HOLD_PID; [ $st = 0 ] &&
-	grep -q "cannot read-lock .*seen.lockfile.: timed out" err
+	grep -q "cannot write-lock .*seen.lockfile.: timed out" err
 '
 run_test "a missing lockfile is created, mode 0640" '
 	sample && rm sp/db/seen.lockfile &&

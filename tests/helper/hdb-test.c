@@ -279,8 +279,11 @@ mono_ms(void)
  * writer - for SECONDS, refresh random retry records k0..k<NKEYS-1> the way
  * Exim's delivery processes do: F_SETLKW write lock on DB.lockfile, open,
  * put, close, unlock.  Each record gets time_stamp now and the text "w<n>"
- * with a counter n; "k<i> w<n>" goes to LOG after the unlock.  Prints the
- * number of updates and the longest wait for the lock in milliseconds.
+ * with a counter n; "k<i> w<n>" goes to LOG after the unlock.  With
+ * "churn" a third of the changes delete k<i> instead ("k<i> -") and a
+ * third add a new record n<n> ("n<n> w<n>"), so the DB's shape changes
+ * under a scan.  Prints the number of changes and the longest wait for
+ * the lock in milliseconds.
  */
 static int
 writer(int argc, char **argv)
@@ -295,10 +298,11 @@ writer(int argc, char **argv)
 	uint8_t buf[256];
 	long n = 0, nkeys;
 	FILE *log;
-	int fd;
+	int fd, churn, op;
 
-	if (argc != 6)
-		errx(2, "usage: writer DB SECONDS SEED NKEYS LOG");
+	churn = argc == 7 && strcmp(argv[6], "churn") == 0;
+	if (argc != 6 && !churn)
+		errx(2, "usage: writer DB SECONDS SEED NKEYS LOG [churn]");
 	end = mono_ms() + 1000.0 * (double)strtonum(argv[2], 1, 3600,
 	    &errstr);
 	if (errstr != NULL)
@@ -311,8 +315,12 @@ writer(int argc, char **argv)
 		err(2, "%s", argv[5]);
 	snprintf(lockpath, sizeof(lockpath), "%s.lockfile", argv[1]);
 	while (mono_ms() < end) {
-		snprintf(key, sizeof(key), "k%ld", random() % nkeys);
+		op = churn ? (int)(random() % 3) : 0;
 		snprintf(text, sizeof(text), "w%ld", ++n);
+		if (op == 2)
+			snprintf(key, sizeof(key), "n%ld", n);
+		else
+			snprintf(key, sizeof(key), "k%ld", random() % nkeys);
 		if ((fd = open(lockpath, O_RDWR)) == -1)
 			err(2, "%s", lockpath);
 		memset(&fl, 0, sizeof(fl));
@@ -338,11 +346,14 @@ writer(int argc, char **argv)
 		k.len = strlen(key) + 1;
 		v.data = buf;
 		v.len = hdb_rec_encode(&r, HDB_L_LEGACY, buf, sizeof(buf));
-		if (v.len == 0 || hdb_put(h, k, v) != HDB_OK)
+		if (op == 1) {
+			if (hdb_del(h, k) == HDB_ERR)
+				errx(2, "del: %s", hdb_error(h));
+		} else if (v.len == 0 || hdb_put(h, k, v) != HDB_OK)
 			errx(2, "put: %s", hdb_error(h));
 		hdb_close(h);
 		close(fd);
-		fprintf(log, "%s %s\n", key, text);
+		fprintf(log, "%s %s\n", key, op == 1 ? "-" : text);
 	}
 	fclose(log);
 	printf("updates %ld max_wait_ms %.1f\n", n, maxwait);
