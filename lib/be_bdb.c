@@ -56,7 +56,7 @@ static void	release(struct be_bdb *);
 
 const struct hdb_backend hdb_backend_bdb = {
 	.name = "bdb",
-	.caps = 0,
+	.caps = HDB_CAP_ORDER_KEPT,
 	.suffix = "",
 	.probe = bdb_probe,
 	.open = bdb_open,

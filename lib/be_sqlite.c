@@ -100,7 +100,7 @@ static void	grow(uint8_t **, size_t *, size_t);
 
 const struct hdb_backend hdb_backend_sqlite = {
 	.name = "sqlite",
-	.caps = HDB_CAP_LOCKS_ITSELF | HDB_CAP_TXN,
+	.caps = HDB_CAP_LOCKS_ITSELF | HDB_CAP_TXN | HDB_CAP_ORDER_KEPT,
 	.suffix = "",
 	.probe = sq_probe,
 	.open = sq_open,

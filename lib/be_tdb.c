@@ -60,7 +60,7 @@ static TDB_DATA	to_tdb(struct hdb_datum);
 
 const struct hdb_backend hdb_backend_tdb = {
 	.name = "tdb",
-	.caps = HDB_CAP_DEL_IN_ITER,
+	.caps = HDB_CAP_DEL_IN_ITER | HDB_CAP_ORDER_KEPT,
 	.suffix = "",
 	.probe = tdb_probe,
 	.open = tdb_be_open,

@@ -46,6 +46,9 @@
 #define HDB_CAP_LOCKS_ITSELF	0x01	/* Exim uses no lockfile (SQLite) */
 #define HDB_CAP_DEL_IN_ITER	0x02	/* safe to delete while iterating */
 #define HDB_CAP_TXN		0x04	/* writes are transactional */
+/* deleting records moves none of the others in iteration order, so
+ * hdb_iterate_after from a kept key still sees all that came after it */
+#define HDB_CAP_ORDER_KEPT	0x08
 
 struct hdb_datum {
 	const uint8_t	*data;

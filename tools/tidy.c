@@ -10,7 +10,8 @@
  * the record's current bytes under the write lock that makes it.
  *
  * Why two ways: most rules judge a record alone, so one sweep judges and
- * deletes in the same hold.  For wait records exim_tidydb's order matters
+ * deletes in the same hold, where deleting keeps the order of the rest
+ * (HDB_CAP_ORDER_KEPT: else a hold would resume at the wrong place).  For wait records exim_tidydb's order matters
  * (it collects the keys and handles them last first, and a main record
  * takes over a continuation that may itself be due), and so does the order
  * of exim_tidydb's lines in compat mode: there the keys are collected
@@ -1389,7 +1390,8 @@ tidy_db(const char *spool, const char *name, const struct tidy_opts *o,
 	 * in its order: decide first, apply last first.  Every other rule
 	 * judges a record alone, so one sweep does it all.
 	 */
-	if (t.type == HDB_T_WAIT || o->compat) {
+	if (t.type == HDB_T_WAIT || o->compat ||
+	    !(t.be->caps & HDB_CAP_ORDER_KEPT)) {
 		if (scan(&t, decide_one, 0) == -1 || apply(&t) == -1)
 			goto out;
 	} else if (scan(&t, sweep_one, !o->dry_run) == -1)

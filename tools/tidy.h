@@ -10,9 +10,10 @@
  * bytes under the write lock that makes it, so a record Exim refreshed
  * is kept.
  *
- *  - sweep (every DB but wait, in hintsdb's own mode): one pass, each hold
+ *  - sweep (every DB but wait, in hintsdb's own mode, where the backend
+ *    keeps the scan order over deletions): one pass, each hold
  *    deleting what it found due; memory is one hold's keys;
- *  - decide, then apply (wait DBs, and exim_tidydb's compat mode): read
+ *  - decide, then apply (wait DBs, GDBM and NDBM, exim_tidydb's mode): read
  *    holds collect the keys that need a change, then write holds apply
  *    them last first (Exim's order, which wait takeovers and Exim's output
  *    depend on), judging each record again; memory is those keys.

@@ -278,4 +278,19 @@ run_test "short locks: a big tidy with a tiny limit takes many holds" '
 	assert o["lock_holds"] > 1, o
 	PY
 '
+run_test "every backend: tiny holds tidy exactly what one long hold does" '
+	now=1795000000 &&
+	for be in bdb gdbm ndbm tdb sqlite; do
+		mkdir -p $be/db $be/input &&
+		"$HELPER" gen "$PWD/$be/db/retry" $be retry 3000 5 $now &&
+		: >$be/db/retry.lockfile &&
+		"$HINTSDB" tidy --max-lock-ms=$([ $be = bdb ] && echo 60000 ||
+		    echo 1) --now=$now --format=json $be retry >$be.json &&
+		"$HINTSDB" dump -k $be retry | sort >$be.keys || exit 1
+		grep -q "\"examined\":3000," $be.json || { cat $be.json; exit 1; }
+	done &&
+	[ "$(wc -l <bdb.keys)" -gt 1000 ] && [ "$(wc -l <bdb.keys)" -lt 2000 ] &&
+	grep -q "\"lock_holds\":1," bdb.json &&
+	for be in gdbm ndbm tdb sqlite; do cmp bdb.keys $be.keys || exit 1; done
+'
 test_done
