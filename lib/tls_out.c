@@ -362,6 +362,13 @@ hdb_tls_compute_expiry(struct hdb_tls_info *ti)
 int
 hdb_tls_decode(const uint8_t *p, size_t len, struct hdb_tls_info *ti)
 {
+	return hdb_tls_decode_cache(p, len, hdb_tls_cache_default(), ti);
+}
+
+int
+hdb_tls_decode_cache(const uint8_t *p, size_t len, struct hdb_tls_cache *cache,
+    struct hdb_tls_info *ti)
+{
 	int r;
 
 	info_init(ti, len);
@@ -371,10 +378,10 @@ hdb_tls_decode(const uint8_t *p, size_t len, struct hdb_tls_info *ti)
 		/* GnuTLS's "TLS 1.3, no ticket received": nothing to resume. */
 		return 0;
 	case HDB_TLS_LIB_OPENSSL:
-		r = hdb_tls_decode_der(p, len, ti);
+		r = hdb_tls_decode_der(p, len, cache, ti);
 		break;
 	case HDB_TLS_LIB_GNUTLS:
-		r = hdb_tls_decode_gnutls(p, len, ti);
+		r = hdb_tls_decode_gnutls(p, len, cache, ti);
 		break;
 	default:
 		ti->why = len == 0 ? "empty payload" :
