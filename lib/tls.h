@@ -286,6 +286,10 @@ void	hdb_tls_print_text(FILE *, const struct hdb_tls_info *, int64_t now,
 /* A JSON object (new reference) with every field; binary as hex. */
 json_t *hdb_tls_json(const struct hdb_tls_info *, int64_t now,
 	    int show_secrets);
+/* The same members through the emitter of jout.h (either mode). */
+struct jout;
+void	hdb_tls_json_out(struct jout *, const struct hdb_tls_info *,
+	    int64_t now, int show_secrets);
 /* One line, no newline, no control bytes; returns what snprintf would. */
 size_t	hdb_tls_summary(char *buf, size_t len, const struct hdb_tls_info *,
 	    int64_t now, int utc);
