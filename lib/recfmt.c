@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "eximerr.h"
+#include "jout.h"
 #include "out.h"
 #include "recfmt.h"
 #include "xmalloc.h"
@@ -351,11 +352,6 @@ hdb_rec_print_text_error(FILE *fp, const uint8_t *key, size_t klen,
  * jansson would refuse (not UTF-8) is left out in both, as
  * json_object_set_new leaves out a NULL value.
  */
-struct jout {
-	json_t		*obj;		/* object mode */
-	struct obuf	*b;		/* text mode: members appended here */
-	int		 n;		/* members so far (text) */
-};
 
 #define ONES		0x0101010101010101ULL
 #define HIGHS		0x8080808080808080ULL
@@ -468,15 +464,30 @@ ob_jstr(struct obuf *b, const uint8_t *s, size_t len)
 	b->len += (size_t)(q - p);
 }
 
-/* Text mode: the separator and "name": of the next member. */
+/* Object mode: member name = v, or an array element if name is NULL. */
+static void
+jo_set(struct jout *j, const char *name, json_t *v)
+{
+	if (name == NULL)
+		json_array_append_new(j->obj, v);
+	else
+		json_object_set_new(j->obj, name, v);
+}
+
+/* Text mode: the separator and "name": of the next member (the separator
+ * alone for an array element). */
 static void
 jo_name(struct jout *j, const char *name)
 {
-	size_t n = strlen(name);
+	size_t n = name != NULL ? strlen(name) : 0;
 	char *p = ob_room(j->b, n + 4), *q = p;
 
 	if (j->n++ > 0)
 		*q++ = ',';
+	if (name == NULL) {
+		j->b->len += (size_t)(q - p);
+		return;
+	}
 	*q++ = '"';
 	memcpy(q, name, n);
 	q += n;
@@ -489,7 +500,7 @@ static void
 jo_int(struct jout *j, const char *name, int64_t v)
 {
 	if (j->obj != NULL) {
-		json_object_set_new(j->obj, name, json_integer((json_int_t)v));
+		jo_set(j, name, json_integer((json_int_t)v));
 		return;
 	}
 	jo_name(j, name);
@@ -500,7 +511,7 @@ static void
 jo_bool(struct jout *j, const char *name, int v)
 {
 	if (j->obj != NULL) {
-		json_object_set_new(j->obj, name, json_boolean(v));
+		jo_set(j, name, json_boolean(v));
 		return;
 	}
 	jo_name(j, name);
@@ -534,8 +545,7 @@ jo_strn_ok(struct jout *j, const char *name, const uint8_t *s, size_t len,
     int ok)
 {
 	if (j->obj != NULL) {
-		json_object_set_new(j->obj, name,
-		    json_stringn((const char *)s, len));
+		jo_set(j, name, json_stringn((const char *)s, len));
 		return;
 	}
 	if (ok == 0 || (ok == -1 && !utf8_ok(s, len)))
@@ -614,6 +624,54 @@ hdb_json_set_key(json_t *obj, const uint8_t *key, size_t klen)
 	struct jout j = { obj, NULL, 0 };
 
 	jo_key(&j, key, klen);
+}
+
+void
+hdb_jo_int(struct jout *j, const char *name, int64_t v)
+{
+	jo_int(j, name, v);
+}
+
+void
+hdb_jo_bool(struct jout *j, const char *name, int v)
+{
+	jo_bool(j, name, v);
+}
+
+void
+hdb_jo_cstr(struct jout *j, const char *name, const char *s)
+{
+	if (s != NULL)
+		jo_cstr(j, name, s);
+}
+
+void
+hdb_jo_strn(struct jout *j, const char *name, const char *s, size_t len)
+{
+	jo_strn(j, name, (const uint8_t *)s, len);
+}
+
+void
+hdb_jo_open(struct jout *j, const char *name, int array, struct jout *sub)
+{
+	sub->b = j->b;
+	sub->n = 0;
+	if (j->obj != NULL) {
+		sub->obj = array ? json_array() : json_object();
+		return;
+	}
+	sub->obj = NULL;
+	jo_name(j, name);
+	ob_add(j->b, array ? "[" : "{", 1);
+}
+
+void
+hdb_jo_close(struct jout *j, const char *name, int array, struct jout *sub)
+{
+	if (j->obj != NULL)
+		jo_set(j, name, sub->obj);
+	else
+		ob_add(j->b, array ? "]" : "}", 1);
 }
 
 static void
@@ -750,14 +808,13 @@ json_head(struct jout *j, const uint8_t *key, size_t klen,
 	jo_key(j, key, klen);
 }
 
-/* The members of a record's object; 1 if one of them is "problem".  The
- * tls payload is jansson's only (object mode). */
+/* The members of a record's object; 1 if one of them is "problem". */
 static int
 json_rec(struct jout *j, const uint8_t *key, size_t klen,
     const struct hdb_rec *r, const struct hdb_fmtopts *o)
 {
 	const char *problem;
-	int bad = 0;
+	int bad = 0, tlsbad = 0;
 
 	json_head(j, key, klen, o);
 	jo_cstr(j, "type", hdb_dbtype_name(r->type));
@@ -784,16 +841,16 @@ json_rec(struct jout *j, const uint8_t *key, size_t klen,
 		break;
 	case HDB_T_TLS:
 		jo_int(j, "flags", r->u.tls.flags);
-		if (j->obj != NULL && hdb_tlsrec_json(j->obj, r, o) == -1) {
-			jo_cstr(j, "problem",
-			    "tls session could not be decoded");
-			bad = 1;
-		}
+		tlsbad = hdb_tlsrec_json(j, r, o) == -1;
 		break;
 	default:
 		break;
 	}
-	if ((problem = hdb_rec_check(r)) != NULL) {
+	/* One "problem": the record's own wins, in the place of the tls one
+	 * (as a second json_object_set_new of it would leave it). */
+	if ((problem = hdb_rec_check(r)) == NULL && tlsbad)
+		problem = "tls session could not be decoded";
+	if (problem != NULL) {
 		jo_cstr(j, "problem", problem);
 		bad = 1;
 	}
@@ -816,17 +873,8 @@ hdb_rec_json_print(FILE *fp, const uint8_t *key, size_t klen,
 {
 	struct obuf b;
 	struct jout j = { NULL, &b, 0 };
-	json_t *obj;
 	int bad;
 
-	if (r->type == HDB_T_TLS) {
-		obj = hdb_rec_json(key, klen, r, o);
-		json_dumpf(obj, fp, JSON_COMPACT);
-		fputc('\n', fp);
-		bad = json_object_get(obj, "problem") != NULL;
-		json_decref(obj);
-		return bad;
-	}
 	ob_init(&b);
 	ob_add(&b, "{", 1);
 	bad = json_rec(&j, key, klen, r, o);

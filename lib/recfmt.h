@@ -69,7 +69,8 @@ char   *hdb_ehlo_features(char *buf, size_t len, unsigned bits);
  * Each returns -1 if the payload could not be decoded (0 otherwise). */
 int	hdb_tlsrec_text(FILE *, const struct hdb_rec *,
 	    const struct hdb_fmtopts *);
-int	hdb_tlsrec_json(json_t *, const struct hdb_rec *,
+struct jout;
+int	hdb_tlsrec_json(struct jout *, const struct hdb_rec *,
 	    const struct hdb_fmtopts *);
 int	hdb_tlsrec_summary(char *buf, size_t len, const struct hdb_rec *,
 	    const struct hdb_fmtopts *);

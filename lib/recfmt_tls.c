@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jout.h"
 #include "recfmt.h"
 #include "tls.h"
 
@@ -34,14 +35,16 @@ hdb_tlsrec_text(FILE *fp, const struct hdb_rec *r,
 }
 
 int
-hdb_tlsrec_json(json_t *obj, const struct hdb_rec *r,
+hdb_tlsrec_json(struct jout *j, const struct hdb_rec *r,
     const struct hdb_fmtopts *o)
 {
 	struct hdb_tls_info ti;
+	struct jout sub;
 	int ret = decode(r, &ti);
-	json_t *t = hdb_tls_json(&ti, o->now, o->show_secrets);
 
-	json_object_set_new(obj, "session", t);
+	hdb_jo_open(j, "session", 0, &sub);
+	hdb_tls_json_out(&sub, &ti, o->now, o->show_secrets);
+	hdb_jo_close(j, "session", 0, &sub);
 	hdb_tls_info_clear(&ti);
 	return ret;
 }

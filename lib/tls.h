@@ -203,6 +203,30 @@ struct hdb_tls_info {
 int	hdb_tls_decode(const uint8_t *payload, size_t len,
 	    struct hdb_tls_info *out);
 
+/*
+ * Certificate cache.  Parsing the peer certificate costs far more than the
+ * rest of a session, and the sessions of one DB share few certificates, so
+ * each distinct DER is parsed once and the result copied out on later
+ * hits (exact byte comparison; the hash only narrows the search).  A cache
+ * holds at most `entries` certificates of up to 64 KiB and evicts the least
+ * recently used.  It is not thread-safe: one per thread.
+ *
+ * hdb_tls_decode uses a process-wide default cache, made on first use
+ * (HDB_TLS_CACHE_ENTRIES entries) and released by
+ * hdb_tls_cache_default_free; hdb_tls_decode_cache takes one explicitly,
+ * NULL meaning none.  The decoded result is the same with or without.
+ */
+#define HDB_TLS_CACHE_ENTRIES	64
+
+struct hdb_tls_cache;
+
+struct hdb_tls_cache *hdb_tls_cache_new(size_t entries);
+void	hdb_tls_cache_free(struct hdb_tls_cache *);
+struct hdb_tls_cache *hdb_tls_cache_default(void);
+void	hdb_tls_cache_default_free(void);
+int	hdb_tls_decode_cache(const uint8_t *payload, size_t len,
+	    struct hdb_tls_cache *, struct hdb_tls_info *out);
+
 /* What the first bytes of a payload say (§5.1), without decoding. */
 enum hdb_tls_lib hdb_tls_sniff(const uint8_t *payload, size_t len);
 
@@ -262,6 +286,10 @@ void	hdb_tls_print_text(FILE *, const struct hdb_tls_info *, int64_t now,
 /* A JSON object (new reference) with every field; binary as hex. */
 json_t *hdb_tls_json(const struct hdb_tls_info *, int64_t now,
 	    int show_secrets);
+/* The same members through the emitter of jout.h (either mode). */
+struct jout;
+void	hdb_tls_json_out(struct jout *, const struct hdb_tls_info *,
+	    int64_t now, int show_secrets);
 /* One line, no newline, no control bytes; returns what snprintf would. */
 size_t	hdb_tls_summary(char *buf, size_t len, const struct hdb_tls_info *,
 	    int64_t now, int utc);
@@ -271,10 +299,28 @@ size_t	hdb_tls_summary(char *buf, size_t len, const struct hdb_tls_info *,
  * decoders proper, called by hdb_tls_decode on an initialised struct,
  * and the certificate parser they share.
  */
-int	hdb_tls_decode_der(const uint8_t *, size_t, struct hdb_tls_info *);
-int	hdb_tls_decode_gnutls(const uint8_t *, size_t, struct hdb_tls_info *);
+int	hdb_tls_decode_der(const uint8_t *, size_t, struct hdb_tls_cache *,
+	    struct hdb_tls_info *);
+int	hdb_tls_decode_gnutls(const uint8_t *, size_t, struct hdb_tls_cache *,
+	    struct hdb_tls_info *);
 int	hdb_tls_cert_parse(const uint8_t *der, size_t len,
 	    struct hdb_tls_cert *);
+/*
+ * hdb_tls_cert_cached - hdb_tls_cert_parse through cache c (NULL: none).
+ * HDB_TLS_CERT_PLAIN parses der as given (a GnuTLS chain entry);
+ * HDB_TLS_CERT_CANON reports what an OpenSSL session's peer shows: der
+ * must be one X509 that OpenSSL accepts, exactly filling its bytes, and
+ * the result is that of its re-encoding (-2 and out cleared if not).
+ */
+#define HDB_TLS_CERT_PLAIN	0
+#define HDB_TLS_CERT_CANON	1
+int	hdb_tls_cert_cached(struct hdb_tls_cache *c, const uint8_t *der,
+	    size_t len, int mode, struct hdb_tls_cert *out);
+/* For the unit tests: a replacement hash (NULL: the real one), counts. */
+void	hdb_tls_cache_set_hash(struct hdb_tls_cache *,
+	    uint64_t (*)(const uint8_t *, size_t));
+void	hdb_tls_cache_stats(const struct hdb_tls_cache *, size_t *hits,
+	    size_t *misses);
 void	hdb_tls_cert_clear(struct hdb_tls_cert *);
 /* Reserve n bytes of secret storage in ti (xmalloc'd, wiped on clear). */
 uint8_t *hdb_tls_secret_alloc(struct hdb_tls_info *, size_t n);

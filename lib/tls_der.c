@@ -10,6 +10,11 @@
  * checks every length against what is left; only those context tags are
  * read from the walk.  When OpenSSL refuses the session (an unknown cipher,
  * say), the same walk gives the outer fields and the result is partial.
+ *
+ * The peer certificate is most of the cost of a decode, so with a
+ * certificate cache the walk also cuts the [3] item out before
+ * d2i_SSL_SESSION and the certificate comes from the cache (tls_cache.c),
+ * parsed once per distinct DER.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -50,6 +55,13 @@ struct der_walk {
 	const uint8_t	*host, *alpn, *peer, *ticket;
 	size_t		 host_len, alpn_len, peer_len, ticket_len;
 	size_t		 outer_len;	/* header + content of the SEQUENCE */
+	const uint8_t	*body;		/* the SEQUENCE's content */
+	size_t		 body_len;
+	const uint8_t	*peer_tlv;	/* the whole [3] item */
+	size_t		 peer_tlv_len;
+	int		 npeer;		/* [3] items seen */
+	int		 sorted;	/* context tags strictly increasing */
+	int		 last_ctx;
 };
 
 /* A non-negative DER INTEGER of at most 63 bits. */
@@ -188,7 +200,7 @@ walk_ctx(struct der_walk *w, int tag, const uint8_t *c, size_t n)
 static void
 der_walk(const uint8_t *b, size_t len, struct der_walk *w)
 {
-	const uint8_t *p = b, *c, *end;
+	const uint8_t *p = b, *c, *end, *item;
 	size_t n;
 	int tag, cls, cons, idx = 0;
 	int64_t v;
@@ -198,13 +210,26 @@ der_walk(const uint8_t *b, size_t len, struct der_walk *w)
 	    tag != V_ASN1_SEQUENCE || cls != V_ASN1_UNIVERSAL || !cons)
 		goto out;
 	w->outer_len = (size_t)(p - b);
+	w->body = c;
+	w->body_len = n;
+	w->sorted = 1;
+	w->last_ctx = -1;
 	end = c + n;
 	p = c;
 	while (p < end) {
+		item = p;
 		if (der_next(&p, (size_t)(end - p), &c, &n, &tag, &cls,
 		    &cons) == -1)
 			goto out;
 		if (cls == V_ASN1_CONTEXT_SPECIFIC) {
+			if (tag <= w->last_ctx)
+				w->sorted = 0;
+			w->last_ctx = tag;
+			if (tag == 3) {
+				w->npeer++;
+				w->peer_tlv = item;
+				w->peer_tlv_len = (size_t)(p - item);
+			}
 			if (cons)
 				walk_ctx(w, tag, c, n);
 			idx = 5;
@@ -286,7 +311,8 @@ from_walk_extra(struct hdb_tls_info *ti, const struct der_walk *w)
 
 /* OpenSSL refused the DER: report what the walk could read. */
 static int
-from_walk(struct hdb_tls_info *ti, const struct der_walk *w)
+from_walk(struct hdb_tls_info *ti, const struct der_walk *w,
+    struct hdb_tls_cache *cache)
 {
 	if (!w->have_ssl_version || !w->have_cipher)
 		return -1;
@@ -320,7 +346,8 @@ from_walk(struct hdb_tls_info *ti, const struct der_walk *w)
 	}
 	if (w->peer != NULL) {
 		ti->chain_len = 1;
-		hdb_tls_cert_parse(w->peer, w->peer_len, &ti->peer);
+		(void)hdb_tls_cert_cached(cache, w->peer, w->peer_len,
+		    HDB_TLS_CERT_PLAIN, &ti->peer);
 	}
 	from_walk_extra(ti, w);
 	return 1;
@@ -410,8 +437,100 @@ from_session(struct hdb_tls_info *ti, const SSL_SESSION *s)
 	copy_secrets(ti, s);
 }
 
+/* A DER length field for n at p (room for 9 bytes); returns its size. */
+static size_t
+der_len(uint8_t *p, size_t n)
+{
+	size_t k = 0, i;
+
+	if (n < 0x80) {
+		p[0] = (uint8_t)n;
+		return 1;
+	}
+	for (i = n; i > 0; i >>= 8)
+		k++;
+	p[0] = (uint8_t)(0x80 | k);
+	for (i = 0; i < k; i++)
+		p[k - i] = (uint8_t)(n >> (8 * i));
+	return k + 1;
+}
+
+/*
+ * session_sans_peer - d2i_SSL_SESSION of the session with its [3] item
+ * cut out, so that OpenSSL does not parse the certificate again.  The
+ * copy holds the master key: it is wiped.
+ */
+static SSL_SESSION *
+session_sans_peer(const struct der_walk *w)
+{
+	uint8_t stackbuf[4096], *buf = stackbuf;
+	const unsigned char *p;
+	size_t before, after, n, cap, hl;
+	SSL_SESSION *s = NULL;
+
+	n = w->body_len - w->peer_tlv_len;
+	before = (size_t)(w->peer_tlv - w->body);
+	after = n - before;
+	cap = n + 10;
+	if (cap > LONG_MAX)
+		return NULL;
+	if (cap > sizeof(stackbuf))
+		buf = xmalloc(cap);
+	buf[0] = 0x30;
+	hl = 1 + der_len(buf + 1, n);
+	memcpy(buf + hl, w->body, before);
+	memcpy(buf + hl + before, w->peer_tlv + w->peer_tlv_len, after);
+	p = buf;
+	s = d2i_SSL_SESSION(NULL, &p, (long)(hl + n));
+	if (s != NULL && (size_t)(p - buf) != hl + n) {
+		SSL_SESSION_free(s);
+		s = NULL;
+	}
+	OPENSSL_cleanse(buf, hl + n);
+	if (buf != stackbuf)
+		free(buf);
+	ERR_clear_error();
+	return s;
+}
+
+/*
+ * decode_cached - the decode with the peer certificate from the cache.
+ * Cutting the [3] item out leaves a session OpenSSL accepts exactly when
+ * it accepts the original, given that the certificate parses and that [3]
+ * sits where the ASN.1 template expects it (one, in tag order).  Returns
+ * -2 when that does not hold, for the caller to take the long way.
+ */
+static int
+decode_cached(const uint8_t *b, size_t len, const struct der_walk *w,
+    struct hdb_tls_cache *cache, struct hdb_tls_info *ti)
+{
+	SSL_SESSION *s;
+
+	if (!w->ok || !w->sorted || w->npeer != 1 || w->peer == NULL)
+		return -2;
+	if (hdb_tls_cert_cached(cache, w->peer, w->peer_len,
+	    HDB_TLS_CERT_CANON, &ti->peer) == -2)
+		return -2;
+	if ((s = session_sans_peer(w)) == NULL) {
+		hdb_tls_cert_clear(&ti->peer);
+		return -2;
+	}
+	from_session(ti, s);
+	ti->chain_len = 1;
+	from_walk_extra(ti, w);
+	SSL_SESSION_free(s);
+	if (w->outer_len != len) {
+		snprintf(ti->whybuf, sizeof(ti->whybuf),
+		    "%zu bytes after the DER session", len - w->outer_len);
+		ti->why = ti->whybuf;
+		return 1;
+	}
+	return 0;
+}
+
 int
-hdb_tls_decode_der(const uint8_t *b, size_t len, struct hdb_tls_info *ti)
+hdb_tls_decode_der(const uint8_t *b, size_t len, struct hdb_tls_cache *cache,
+    struct hdb_tls_info *ti)
 {
 	const unsigned char *p = b;
 	struct der_walk w;
@@ -424,6 +543,10 @@ hdb_tls_decode_der(const uint8_t *b, size_t len, struct hdb_tls_info *ti)
 		ti->why = "payload too large";
 		return -1;
 	}
+	if (cache != NULL &&
+	    (r = decode_cached(b, len, &w, cache, ti)) != -2)
+		return r;
+	r = 0;
 	s = d2i_SSL_SESSION(NULL, &p, (long)len);
 	if (s == NULL) {
 		e = ERR_peek_last_error();
@@ -433,7 +556,7 @@ hdb_tls_decode_der(const uint8_t *b, size_t len, struct hdb_tls_info *ti)
 		    ERR_reason_error_string(e) : "not an SSL_SESSION");
 		ERR_clear_error();
 		ti->why = ti->whybuf;
-		return from_walk(ti, &w);
+		return from_walk(ti, &w, cache);
 	}
 	from_session(ti, s);
 	from_walk_extra(ti, &w);

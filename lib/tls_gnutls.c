@@ -37,6 +37,7 @@
 struct cur {
 	const uint8_t	*b;
 	size_t		 len, off;
+	struct hdb_tls_cache *cache;	/* for the peer certificate; NULL */
 };
 
 static int
@@ -106,6 +107,7 @@ sub(struct cur *c, size_t n, struct cur *s)
 	s->b = p;
 	s->len = n;
 	s->off = 0;
+	s->cache = c->cache;
 	return 0;
 }
 
@@ -229,7 +231,8 @@ auth_cert(struct cur *c, struct hdb_tls_info *ti)
 		if (rdpfx4(c, &p, &len) == -1)
 			return -1;
 		if (i == 0)
-			hdb_tls_cert_parse(p, len, &ti->peer);
+			(void)hdb_tls_cert_cached(c->cache, p, len,
+			    HDB_TLS_CERT_PLAIN, &ti->peer);
 	}
 	/* OCSP responses: written since 3.6.x; absent in older layouts. */
 	if (c->off == c->len)
@@ -399,7 +402,7 @@ static void
 ext_state(struct hdb_tls_info *ti, uint32_t id, const uint8_t *p,
     uint32_t len)
 {
-	struct cur c = { p, len, 0 };
+	struct cur c = { p, len, 0, NULL };
 	const uint8_t *q;
 	uint32_t tl;
 	uint8_t *s;
@@ -471,9 +474,10 @@ skip(struct cur *c, struct hdb_tls_info *ti)
 }
 
 int
-hdb_tls_decode_gnutls(const uint8_t *b, size_t len, struct hdb_tls_info *ti)
+hdb_tls_decode_gnutls(const uint8_t *b, size_t len,
+    struct hdb_tls_cache *cache, struct hdb_tls_info *ti)
 {
-	struct cur c = { b, len, 0 }, s;
+	struct cur c = { b, len, 0, cache }, s;
 	uint32_t v;
 	uint8_t cred;
 

@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
+#include "jout.h"
 #include "out.h"
 #include "tls.h"
 #include "xmalloc.h"
@@ -362,6 +363,13 @@ hdb_tls_compute_expiry(struct hdb_tls_info *ti)
 int
 hdb_tls_decode(const uint8_t *p, size_t len, struct hdb_tls_info *ti)
 {
+	return hdb_tls_decode_cache(p, len, hdb_tls_cache_default(), ti);
+}
+
+int
+hdb_tls_decode_cache(const uint8_t *p, size_t len, struct hdb_tls_cache *cache,
+    struct hdb_tls_info *ti)
+{
 	int r;
 
 	info_init(ti, len);
@@ -371,10 +379,10 @@ hdb_tls_decode(const uint8_t *p, size_t len, struct hdb_tls_info *ti)
 		/* GnuTLS's "TLS 1.3, no ticket received": nothing to resume. */
 		return 0;
 	case HDB_TLS_LIB_OPENSSL:
-		r = hdb_tls_decode_der(p, len, ti);
+		r = hdb_tls_decode_der(p, len, cache, ti);
 		break;
 	case HDB_TLS_LIB_GNUTLS:
-		r = hdb_tls_decode_gnutls(p, len, ti);
+		r = hdb_tls_decode_gnutls(p, len, cache, ti);
 		break;
 	default:
 		ti->why = len == 0 ? "empty payload" :
@@ -772,21 +780,24 @@ hdb_tls_print_text(FILE *fp, const struct hdb_tls_info *ti, int64_t now,
 
 /* ---- JSON ---- */
 
+/* The members go through jout.h, so that `dump --format=json` prints them
+ * straight into its buffer and hdb_tls_json builds the same object. */
+
 static void
-jint(json_t *o, const char *k, int64_t v)
+jint(struct jout *o, const char *k, int64_t v)
 {
-	json_object_set_new(o, k, json_integer((json_int_t)v));
+	hdb_jo_int(o, k, v);
 }
 
 static void
-jstr(json_t *o, const char *k, const char *v)
+jstr(struct jout *o, const char *k, const char *v)
 {
-	json_object_set_new(o, k, json_string(v));
+	hdb_jo_cstr(o, k, v);
 }
 
 /* Escaped as in the text output, so always valid (ASCII) JSON text. */
 static void
-jvis(json_t *o, const char *k, const struct hdb_tls_str *s)
+jvis(struct jout *o, const char *k, const struct hdb_tls_str *s)
 {
 	char *v;
 
@@ -798,7 +809,7 @@ jvis(json_t *o, const char *k, const struct hdb_tls_str *s)
 }
 
 static void
-jhex(json_t *o, const char *k, const uint8_t *p, size_t n)
+jhex(struct jout *o, const char *k, const uint8_t *p, size_t n)
 {
 	char *h = xmalloc(2 * n + 1);
 
@@ -809,31 +820,27 @@ jhex(json_t *o, const char *k, const uint8_t *p, size_t n)
 }
 
 static void
-jbool(json_t *o, const char *k, int v)
+jbool(struct jout *o, const char *k, int v)
 {
-	json_object_set_new(o, k, json_boolean(v));
+	hdb_jo_bool(o, k, v);
 }
 
-static json_t *
-json_cert(const struct hdb_tls_cert *c)
+static void
+json_cert(struct jout *o, const struct hdb_tls_cert *c)
 {
-	json_t *o = json_object(), *a;
+	struct jout a;
 	size_t i;
 
 	jint(o, "der_length", (int64_t)c->der_len);
 	jbool(o, "parsed", c->parsed);
 	if (!c->parsed)
-		return o;
+		return;
 	jvis(o, "subject", &c->subject);
 	jvis(o, "cn", &c->cn);
-	a = json_array();
-	for (i = 0; i < c->nsan; i++) {
-		char *v = hdb_vis_dup(c->san[i].p, c->san[i].len);
-
-		json_array_append_new(a, json_string(v));
-		free(v);
-	}
-	json_object_set_new(o, "san", a);
+	hdb_jo_open(o, "san", 1, &a);
+	for (i = 0; i < c->nsan; i++)
+		jvis(&a, NULL, &c->san[i]);
+	hdb_jo_close(o, "san", 1, &a);
 	if (c->san_dropped)
 		jint(o, "san_dropped", (int64_t)c->san_dropped);
 	jvis(o, "issuer", &c->issuer);
@@ -846,20 +853,18 @@ json_cert(const struct hdb_tls_cert *c)
 	if (c->key[0] != '\0')
 		jstr(o, "key", c->key);
 	jstr(o, "sha256", c->sha256);
-	return o;
 }
 
 static void
-json_gnutls(json_t *o, const struct hdb_tls_info *ti)
+json_gnutls(struct jout *o, const struct hdb_tls_info *ti)
 {
+	struct jout a, e;
 	size_t i;
-	json_t *a;
 
 	jstr(o, "gnutls_writer", ti->gnutls_version_str);
 	jint(o, "gnutls_magic", ti->magic);
 	if (ti->layout)
-		json_object_set_new(o, "gnutls_layout",
-		    json_stringn(&ti->layout, 1));
+		hdb_jo_strn(o, "gnutls_layout", &ti->layout, 1);
 	if (ti->gnutls_version_match >= 0) {
 		jbool(o, "gnutls_version_match", ti->gnutls_version_match);
 		jstr(o, "gnutls_runtime", ti->gnutls_runtime);
@@ -886,15 +891,14 @@ json_gnutls(json_t *o, const struct hdb_tls_info *ti)
 			jstr(o, "client_signature", ti->client_sig_name);
 	}
 	if (ti->next > 0) {
-		a = json_array();
+		hdb_jo_open(o, "extensions", 1, &a);
 		for (i = 0; i < ti->next; i++) {
-			json_t *e = json_object();
-
-			jint(e, "id", ti->ext[i].id);
-			jint(e, "length", ti->ext[i].len);
-			json_array_append_new(a, e);
+			hdb_jo_open(&a, NULL, 0, &e);
+			jint(&e, "id", ti->ext[i].id);
+			jint(&e, "length", ti->ext[i].len);
+			hdb_jo_close(&a, NULL, 0, &e);
 		}
-		json_object_set_new(o, "extensions", a);
+		hdb_jo_close(o, "extensions", 1, &a);
 	}
 	jint(o, "peer_chain_length", (int64_t)ti->chain_len);
 	jint(o, "ocsp_responses", (int64_t)ti->nocsp);
@@ -903,7 +907,17 @@ json_gnutls(json_t *o, const struct hdb_tls_info *ti)
 json_t *
 hdb_tls_json(const struct hdb_tls_info *ti, int64_t now, int show_secrets)
 {
-	json_t *o = json_object();
+	struct jout o = { json_object(), NULL, 0 };
+
+	hdb_tls_json_out(&o, ti, now, show_secrets);
+	return o.obj;
+}
+
+void
+hdb_tls_json_out(struct jout *o, const struct hdb_tls_info *ti, int64_t now,
+    int show_secrets)
+{
+	struct jout pc;
 	const char *vn = hdb_tls_version_name(ti->tls_version), *why;
 	int res;
 
@@ -973,8 +987,11 @@ hdb_tls_json(const struct hdb_tls_info *ti, int64_t now, int show_secrets)
 		jbool(o, "encrypt_then_mac", ti->etm);
 	if (ti->resumable_flag >= 0)
 		jbool(o, "resumable_flag", ti->resumable_flag);
-	if (ti->peer.present)
-		json_object_set_new(o, "peer", json_cert(&ti->peer));
+	if (ti->peer.present) {
+		hdb_jo_open(o, "peer", 0, &pc);
+		json_cert(&pc, &ti->peer);
+		hdb_jo_close(o, "peer", 0, &pc);
+	}
 	if (ti->have_record)
 		jint(o, "record_time", ti->record_time);
 	if (ti->have_flags) {
@@ -1006,7 +1023,6 @@ hdb_tls_json(const struct hdb_tls_info *ti, int64_t now, int show_secrets)
 	jbool(o, "resumable", res);
 	if (!res)
 		jstr(o, "not_resumable_reason", why);
-	return o;
 }
 
 /* ---- summary ---- */

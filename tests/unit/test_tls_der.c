@@ -393,11 +393,64 @@ test_no_ticket_hint(void **state)
 
 /* ---- hostile input ---- */
 
-static void
-decode_copy(const uint8_t *src, size_t n, int *r)
+/* ---- output of a decoded session ---- */
+
+static char *
+text_of(const struct hdb_tls_info *ti, int show)
 {
-	struct hdb_tls_info ti;
-	/* an exact-size heap copy, so ASan sees any overread */
+	char *s = NULL;
+	size_t n = 0;
+	FILE *fp = open_memstream(&s, &n);
+
+	assert_non_null(fp);
+	hdb_tls_print_text(fp, ti, 1795722966, 1, show, "  ");
+	fclose(fp);
+	return s;
+}
+
+static char *
+json_of(const struct hdb_tls_info *ti, int show)
+{
+	json_t *o = hdb_tls_json(ti, 1795722966, show);
+	char *s = json_dumps(o, JSON_COMPACT);
+
+	json_decref(o);
+	return s;
+}
+
+/* a and b show the same, secrets included. */
+static void
+assert_same(const struct hdb_tls_info *a, const struct hdb_tls_info *b)
+{
+	char *x, *y;
+
+	assert_int_equal(a->partial, b->partial);
+	if (a->why != NULL || b->why != NULL) {
+		assert_non_null(a->why);
+		assert_non_null(b->why);
+		assert_string_equal(a->why, b->why);
+	}
+	x = json_of(a, 1);
+	y = json_of(b, 1);
+	assert_string_equal(x, y);
+	free(x);
+	free(y);
+	x = text_of(a, 1);
+	y = text_of(b, 1);
+	assert_string_equal(x, y);
+	free(x);
+	free(y);
+}
+
+/*
+ * decode_copy - decode an exact-size heap copy (so ASan sees any
+ * overread), through the default certificate cache and through cache c
+ * (NULL: none); both must agree.
+ */
+static void
+decode_copy(const uint8_t *src, size_t n, struct hdb_tls_cache *c, int *r)
+{
+	struct hdb_tls_info ti, ref;
 	uint8_t *p = malloc(n ? n : 1);
 
 	memcpy(p, src, n);
@@ -406,6 +459,9 @@ decode_copy(const uint8_t *src, size_t n, int *r)
 		assert_non_null(ti.why);
 	if (*r == 1)
 		assert_true(ti.partial);
+	assert_int_equal(hdb_tls_decode_cache(p, n, c, &ref), *r);
+	assert_same(&ti, &ref);
+	hdb_tls_info_clear(&ref);
 	hdb_tls_info_clear(&ti);
 	free(p);
 }
@@ -422,7 +478,7 @@ test_truncated(void **state)
 	for (i = 0; i < n; i++) {
 		buf = load(names[i], &len);
 		for (cut = 0; cut < len; cut++) {
-			decode_copy(buf, cut, &r);
+			decode_copy(buf, cut, NULL, &r);
 			if (r != -1 && r != 1)
 				fail_msg("%s cut at %zu: %d", names[i], cut, r);
 		}
@@ -445,12 +501,102 @@ test_flipped(void **state)
 		for (pos = 0; pos < len; pos++)
 			for (k = 0; k < sizeof(x); k++) {
 				buf[pos] ^= x[k];
-				decode_copy(buf, len, &r);
+				decode_copy(buf, len, NULL, &r);
 				assert_true(r >= -1 && r <= 1);
 				buf[pos] ^= x[k];
 			}
 		free(buf);
 	}
+}
+
+/* Every certificate in the same bucket: only the bytes tell them apart. */
+static uint64_t
+same_hash(const uint8_t *p, size_t n)
+{
+	return 42;
+}
+
+/*
+ * The cache gives what no cache gives: two certificates (EC and RSA) under
+ * one colliding hash, in caches too small to hold them all, reached from
+ * both decoders (OpenSSL's canonical form and GnuTLS's bytes as stored).
+ */
+static void
+test_cache(void **state)
+{
+	static const char *const f[] = { "o12-ec-chacha.der",
+	    "o12-rsa-aes256gcm.der", "g12-ec-chacha.bin",
+	    "g13-rsa-aes256-sni.bin", "o13-ec-chacha-sni.der",
+	    "o13-rsa-aes256.der" };
+	static const size_t sizes[] = { 1, 2, 64 };
+	struct hdb_tls_cache *c;
+	size_t i, k, len, hits, misses, nf = sizeof(f) / sizeof(f[0]);
+	uint8_t *buf;
+	int round, r;
+
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		c = hdb_tls_cache_new(sizes[k]);
+		hdb_tls_cache_set_hash(c, same_hash);
+		for (round = 0; round < 2; round++)
+			for (i = 0; i < nf; i++) {
+				buf = load(f[i], &len);
+				decode_copy(buf, len, c, &r);
+				assert_int_equal(r, 0);
+				free(buf);
+			}
+		hdb_tls_cache_stats(c, &hits, &misses);
+		assert_int_equal(hits + misses, 2 * nf);
+		/* two certificates, each in two forms */
+		if (sizes[k] >= 4)
+			assert_int_equal(misses, 4);
+		if (sizes[k] == 1)
+			assert_int_equal(hits, 0);
+		hdb_tls_cache_free(c);
+	}
+	hdb_tls_cache_default_free();
+	hdb_tls_cache_default_free();
+}
+
+/*
+ * A peer certificate whose outer length is not minimal (BER): OpenSSL
+ * takes it and shows the re-encoded (DER) certificate; so must the cache.
+ */
+static void
+test_cache_noncanonical(void **state)
+{
+	struct hdb_tls_info ti;
+	uint8_t *buf, *b2;
+	size_t len, i, sl, pl, cl;
+	int r;
+
+	buf = load("o12-rsa-aes256gcm.der", &len);
+	/* 30 82 SL SL ... a3 82 PL PL 30 82 CL CL: give CL one more byte */
+	assert_true(buf[0] == 0x30 && buf[1] == 0x82);
+	for (i = 4; i + 8 < len; i++)
+		if (buf[i] == 0xa3 && buf[i + 1] == 0x82 &&
+		    buf[i + 4] == 0x30 && buf[i + 5] == 0x82)
+			break;
+	assert_true(i + 8 < len);
+	sl = (size_t)buf[2] << 8 | buf[3];
+	pl = (size_t)buf[i + 2] << 8 | buf[i + 3];
+	cl = (size_t)buf[i + 6] << 8 | buf[i + 7];
+	b2 = malloc(len + 1);
+	memcpy(b2, buf, i + 5);
+	b2[2] = (uint8_t)((sl + 1) >> 8);
+	b2[3] = (uint8_t)(sl + 1);
+	b2[i + 2] = (uint8_t)((pl + 1) >> 8);
+	b2[i + 3] = (uint8_t)(pl + 1);
+	b2[i + 5] = 0x83;
+	b2[i + 6] = 0;
+	memcpy(b2 + i + 7, buf + i + 6, len - i - 6);
+	decode_copy(b2, len + 1, NULL, &r);
+	assert_int_equal(r, 0);
+	assert_int_equal(hdb_tls_decode(b2, len + 1, &ti), 0);
+	assert_true(ti.peer.parsed);
+	assert_int_equal(ti.peer.der_len, cl + 4);
+	hdb_tls_info_clear(&ti);
+	free(b2);
+	free(buf);
 }
 
 static void
@@ -523,29 +669,6 @@ test_openssl_refuses(void **state)
 }
 
 /* ---- secrets never shown by default ---- */
-
-static char *
-text_of(const struct hdb_tls_info *ti, int show)
-{
-	char *s = NULL;
-	size_t n = 0;
-	FILE *fp = open_memstream(&s, &n);
-
-	assert_non_null(fp);
-	hdb_tls_print_text(fp, ti, 1795722966, 1, show, "  ");
-	fclose(fp);
-	return s;
-}
-
-static char *
-json_of(const struct hdb_tls_info *ti, int show)
-{
-	json_t *o = hdb_tls_json(ti, 1795722966, show);
-	char *s = json_dumps(o, JSON_COMPACT);
-
-	json_decref(o);
-	return s;
-}
 
 static void
 assert_no_ctl(const char *s)
@@ -686,6 +809,8 @@ main(void)
 		cmocka_unit_test(test_secrets_hidden),
 		cmocka_unit_test(test_output),
 		cmocka_unit_test(test_cipher_table),
+		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_cache_noncanonical),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_flipped),
 	};
