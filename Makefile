@@ -86,7 +86,7 @@ demo: deps
 	@sh tests/demo.sh $(BIN)/hintsdb examples/spool
 
 unit: $(UNIT_BIN)
-	@sh tests/run-unit.sh $(UNIT_BIN)
+	@st=0; for t in $(UNIT_BIN); do $$t || st=1; done; exit $$st
 
 # check: everything, ending with one "N passed, N failed" line: the unit,
 # CLI and interop suites and the man lint, then the unit and CLI suites
