@@ -775,7 +775,7 @@ cmd_stat_main(int argc, char **argv)
 {
 	struct statctx c;
 	char **names;
-	size_t n, i;
+	size_t n;
 	int ch, ex;
 
 	memset(&c, 0, sizeof(c));
@@ -805,20 +805,10 @@ cmd_stat_main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1)
 		return usage(stderr);
-	for (i = 1; i < (size_t)argc; i++)
-		if (!db_name_ok(argv[i], "stat"))
-			return EX_USAGE_;
+	if ((ex = spool_args("stat", argc, argv, &names, &n)) != 0)
+		return ex;
 	c.now = clock_now(&c.o);
 	c.bars = c.format == FMT_TEXT && isatty(STDOUT_FILENO);
-	if (argc > 1)
-		return run(argv[0], argv + 1, (size_t)argc - 1, &c);
-	if (spool_dbs(argv[0], &names, &n) == -1) {
-		char *p = hdb_vis_dup(argv[0], strlen(argv[0]));
-
-		warn("stat: cannot read '%s/db'", p);
-		free(p);
-		return EX_NODB;
-	}
 	ex = run(argv[0], names, n, &c);
 	spool_dbs_free(names, n);
 	return ex;
