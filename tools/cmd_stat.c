@@ -24,6 +24,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "format.h"
 #include "out.h"
 #include "slurp.h"
 #include "spool.h"
@@ -752,16 +753,12 @@ run(const char *spool, char **names, size_t n, const struct statctx *c)
 		if (c->format == FMT_PROM || !v[i].up)
 			continue;
 		if (c->format == FMT_JSON) {
-			json_t *o = stat_json(&v[i]);
-
-			json_dumpf(o, stdout, JSON_COMPACT);
-			putchar('\n');
-			json_decref(o);
-		} else {
-			if (i > 0)
-				putchar('\n');
-			print_text(&v[i], c);
+			json_line(stat_json(&v[i]), JSON_COMPACT);
+			continue;
 		}
+		if (i > 0)
+			putchar('\n');
+		print_text(&v[i], c);
 	}
 	if (c->format == FMT_PROM)
 		print_prom(v, n, c);
@@ -783,11 +780,9 @@ cmd_stat_main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "z", longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_FORMAT:
-			if ((c.format = pick(optarg, stat_formats)) == -1) {
-				warnx("stat: unknown format '%s' (text, json, "
-				    "prometheus)", optarg);
+			if ((c.format = format_pick("stat", optarg,
+			    stat_formats)) == -1)
 				return EX_USAGE_;
-			}
 			break;
 		case OPT_HELP:
 			return usage(stdout);
