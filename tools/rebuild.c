@@ -95,8 +95,10 @@ rebuild_args(struct rebuild_opts *o, int argc, char **argv,
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
-		if ((rc = shared_opt(o, ch, optarg, cmd)) == 1 &&
-		    (own == NULL || (rc = own(ctx, ch, optarg)) == 1))
+		rc = shared_opt(o, ch, optarg, cmd);
+		if (rc == 1 && own != NULL)
+			rc = own(ctx, ch, optarg);
+		if (rc == 1)
 			return usage(stderr, cmd);
 		if (rc != 0)
 			return rc;
