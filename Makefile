@@ -27,12 +27,16 @@ BIN	?= bin
 LIB_SRC	= $(sort $(wildcard lib/*.c))
 TOOL_SRC = $(sort $(wildcard tools/*.c))
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+# Helpers the unit tests share: any tests/unit/*.c not named test_*.
+UNIT_HELP_SRC = $(filter-out $(UNIT_SRC),$(sort $(wildcard tests/unit/*.c)))
 HELPER_SRC = $(filter-out tests/helper/faultinject.c,\
 	     $(sort $(wildcard tests/helper/*.c)))
 
 LIB_OBJ	= $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+UNIT_HELP_OBJ = $(UNIT_HELP_SRC:%.c=$(B)/%.o)
+UNIT_LIBA = $(B)/libunit.a
 HELPER_BIN = $(HELPER_SRC:tests/helper/%.c=$(B)/helper/%)
 FAULT_SO = $(B)/helper/faultinject.so
 LIBA	= $(B)/libhintsdb.a
@@ -61,9 +65,16 @@ $(BIN)/hintsdb: $(TOOL_OBJ) $(LIBA)
 $(COMPAT:%=$(BIN)/%): $(BIN)/hintsdb
 	ln -sf hintsdb $@
 
-$(B)/unit/%: tests/unit/%.c $(LIBA)
+$(UNIT_HELP_OBJ): $(wildcard tests/unit/*.h)
+
+$(UNIT_LIBA): $(UNIT_HELP_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/unit/%: tests/unit/%.c $(UNIT_LIBA) $(LIBA) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $< $(LIBA) $(LDLIBS) -lcmocka
+	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $< $(UNIT_LIBA) $(LIBA) \
+	    $(LDLIBS) -lcmocka
 
 $(B)/helper/%: tests/helper/%.c $(LIBA)
 	@mkdir -p $(@D)

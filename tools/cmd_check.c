@@ -33,7 +33,6 @@
 #include "slurp.h"
 #include "spool.h"
 #include "tls.h"
-#include "xmalloc.h"
 
 #define CHECK_USAGE "hintsdb check [-v] [--backend=B] [--layout=L] " \
 	"[--lock-timeout=T] [--now=TIME] SPOOL [DBNAME...]"
@@ -324,7 +323,7 @@ static int
 cmd_check_main(int argc, char **argv)
 {
 	struct checkctx c;
-	char **names = NULL;
+	char **names;
 	size_t n, i, found = 0;
 	int ch, ex, first = 0, fx;
 
@@ -352,30 +351,16 @@ cmd_check_main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1)
 		return usage(stderr);
-	for (i = 1; i < (size_t)argc; i++)
-		if (!db_name_ok(argv[i], "check"))
-			return EX_USAGE_;
+	if ((ex = spool_args("check", argc, argv, &names, &n)) != 0)
+		return ex;
 	c.now = clock_now(&c.o);
-	if (argc > 1) {
-		n = (size_t)argc - 1;
-		names = xreallocarray(NULL, n, sizeof(*names));
-		for (i = 0; i < n; i++)
-			names[i] = xstrdup(argv[i + 1]);
-	} else if (spool_dbs(argv[0], &names, &n) == -1) {
-		char *p = hdb_vis_dup(argv[0], strlen(argv[0]));
-
-		warn("check: cannot read '%s/db'", p);
-		free(p);
-		return EX_NODB;
-	}
 	for (i = 0; i < n; i++) {
 		ex = check_db(argv[0], names[i], &c);
 		found += c.problems;
 		if (ex != 0 && first == 0)
 			first = ex;
-		free(names[i]);
 	}
-	free(names);
+	spool_dbs_free(names, n);
 	fx = finish_stdout("check");
 	if (first != 0)
 		return first;

@@ -33,10 +33,8 @@
 	"(--output=PATH | --in-place) SPOOL DBNAME"
 
 enum {
-	OPT_DROP_BAD = OPT_FIRST_FREE,
-	OPT_IN_PLACE,
+	OPT_IN_PLACE = OPT_REBUILD_FREE,
 	OPT_OUTPUT,
-	OPT_SQLITE_SCHEMA,
 	OPT_TO_BACKEND,
 	OPT_TO_LAYOUT,
 };
@@ -55,87 +53,51 @@ static const struct option longopts[] = {
 };
 
 struct convopts {
-	struct dbopts	 db;		/* --backend, --lock-timeout */
+	struct rebuild_opts r;		/* db: the source's --backend */
 	const struct hdb_backend *to_be;
 	enum hdb_layout	 to_layout;
 	const char	*output;
 	int		 in_place;
-	int		 drop_bad;
-	int		 schema;	/* -1 as the source, else 0 or TBL */
-	int		 verbose;
 };
 
-static int	usage(FILE *);
-static int	parse(struct convopts *, int, char **);
+static int	own_opt(void *, int, const char *);
 static int	open_source(struct dbh *, const char *, const char *,
 		    const struct convopts *, int);
 static int	convert(const char *, const char *, struct convopts *);
 static void	summary(const char *, const struct hdb_backend *,
 		    const struct convopts *, const struct hdb_convert_stats *);
 
+/* own_opt - convert's own options (rebuild_opt_fn). */
 static int
-usage(FILE *fp)
+own_opt(void *ctx, int ch, const char *arg)
 {
-	fprintf(fp, "usage: %s\n", CONVERT_USAGE);
-	return fp == stdout ? finish_stdout("convert") : EX_USAGE_;
-}
+	struct convopts *c = ctx;
 
-/* parse - options into c; 0, or an exit code (usage printed). */
-static int
-parse(struct convopts *c, int argc, char **argv)
-{
-	static const char *const schemas[] = { "tblblob", "tbl", NULL };
-	int ch, s;
-
-	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'v':
-			c->verbose = 1;
-			break;
-		case OPT_DROP_BAD:
-			c->drop_bad = 1;
-			break;
-		case OPT_HELP:
-			return usage(stdout) == 0 ? -1 : EX_IOERR_;
-		case OPT_IN_PLACE:
-			c->in_place = 1;
-			break;
-		case OPT_OUTPUT:
-			c->output = optarg;
-			break;
-		case OPT_SQLITE_SCHEMA:
-			if ((s = pick(optarg, schemas)) == -1) {
-				warnx("convert: unknown SQLite schema '%s' "
-				    "(tbl, tblblob)", optarg);
-				return EX_USAGE_;
-			}
-			c->schema = s == 1 ? HDB_O_SQLITE_TBL : 0;
-			break;
-		case OPT_TO_BACKEND:
-			if ((c->to_be = hdb_backend_find(optarg)) == NULL) {
-				warnx("convert: unknown backend '%s' (bdb, gdbm, "
-				    "tdb, ndbm, sqlite)", optarg);
-				return EX_USAGE_;
-			}
-			break;
-		case OPT_TO_LAYOUT:
-			if (hdb_layout_from_name(optarg, &c->to_layout) == -1 ||
-			    c->to_layout == HDB_L_AUTO) {
-				warnx("convert: unknown layout '%s' (legacy, v2)",
-				    optarg);
-				return EX_USAGE_;
-			}
-			break;
-		case OPT_BACKEND:
-		case OPT_LOCK_TIMEOUT:
-			if (dbopts_parse(&c->db, ch, optarg, "convert") == 0)
-				break;
-			return usage(stderr);
-		default:
-			return usage(stderr);
+	switch (ch) {
+	case OPT_IN_PLACE:
+		c->in_place = 1;
+		return 0;
+	case OPT_OUTPUT:
+		c->output = arg;
+		return 0;
+	case OPT_TO_BACKEND:
+		if ((c->to_be = hdb_backend_find(arg)) == NULL) {
+			warnx("convert: unknown backend '%s' (bdb, gdbm, "
+			    "tdb, ndbm, sqlite)", arg);
+			return EX_USAGE_;
 		}
+		return 0;
+	case OPT_TO_LAYOUT:
+		if (hdb_layout_from_name(arg, &c->to_layout) == -1 ||
+		    c->to_layout == HDB_L_AUTO) {
+			warnx("convert: unknown layout '%s' (legacy, v2)",
+			    arg);
+			return EX_USAGE_;
+		}
+		return 0;
+	default:
+		return 1;
 	}
-	return 0;
 }
 
 /*
@@ -151,13 +113,13 @@ open_source(struct dbh *d, const char *spool, const char *name,
 	int e;
 
 	if (!locked)
-		return db_open(d, spool, name, 0, &c->db, "convert");
+		return db_open(d, spool, name, 0, &c->r.db, "convert");
 	memset(d, 0, sizeof(*d));
 	d->lockfd = -1;
 	d->name = name;
 	d->type = hdb_dbtype_from_name(name);
 	snprintf(d->path, sizeof(d->path), "%s/db/%s", spool, name);
-	d->h = hdb_open(c->db.backend, d->path, HDB_O_RDONLY, 0, why,
+	d->h = hdb_open(c->r.db.backend, d->path, HDB_O_RDONLY, 0, why,
 	    sizeof(why));
 	if (d->h != NULL)
 		return 0;
@@ -193,7 +155,7 @@ convert(const char *spool, const char *name, struct convopts *c)
 	memset(&d, 0, sizeof(d));
 	d.lockfd = -1;
 	snprintf(path, sizeof(path), "%s/db/%s", spool, name);
-	if ((from = c->db.backend) == NULL && (from = hdb_detect(path)) ==
+	if ((from = c->r.db.backend) == NULL && (from = hdb_detect(path)) ==
 	    NULL) {
 		char *p = hdb_vis_dup(path, strlen(path));
 
@@ -206,21 +168,18 @@ convert(const char *spool, const char *name, struct convopts *c)
 		free(p);
 		return errno == ENOENT ? EX_NODB : EX_IOERR_;
 	}
-	c->db.backend = from;
+	c->r.db.backend = from;
 	if (c->to_be == NULL)
 		c->to_be = from;
-	if (c->schema != -1 && c->to_be != &hdb_backend_sqlite) {
+	if (c->r.schema != -1 && c->to_be != &hdb_backend_sqlite) {
 		warnx("convert: --sqlite-schema is for SQLite targets only");
 		return EX_USAGE_;
 	}
-	memset(&sp, 0, sizeof(sp));
+	rebuild_spec_init(&sp, &c->r, name);
 	sp.be = c->to_be;
-	sp.oflags = c->schema != -1 ? c->schema : from == &hdb_backend_sqlite ?
-	    hdb_sqlite_flags(path) : 0;
-	sp.type = hdb_dbtype_from_name(name);
 	sp.layout = c->to_layout;
-	sp.drop_bad = c->drop_bad;
-	sp.lock_timeout_ms = c->db.lock_timeout_ms;
+	sp.oflags = c->r.schema != -1 ? c->r.schema :
+	    from == &hdb_backend_sqlite ? hdb_sqlite_flags(path) : 0;
 	/* In place: the write lock first, then the source. */
 	if ((ex = rebuild_begin(&rb, "convert", c->in_place ? spool : NULL,
 	    c->in_place ? name : c->output, &sp)) != 0)
@@ -244,7 +203,7 @@ convert(const char *spool, const char *name, struct convopts *c)
 	}
 	if ((ex = rebuild_commit(&rb)) != 0)
 		goto out;
-	if (c->verbose)
+	if (c->r.verbose)
 		summary(name, from, c, hdb_writer_stats(rb.w));
 	ex = hdb_writer_stats(rb.w)->dropped ? EX_FINDINGS : 0;
 out:
@@ -260,14 +219,12 @@ cmd_convert_main(int argc, char **argv)
 	int ex;
 
 	memset(&c, 0, sizeof(c));
-	dbopts_init(&c.db);
-	c.schema = -1;
-	if ((ex = parse(&c, argc, argv)) != 0)
+	rebuild_opts_init(&c.r);
+	if ((ex = rebuild_args(&c.r, argc, argv, longopts, &cmd_convert_entry,
+	    own_opt, &c)) != 0)
 		return ex == -1 ? 0 : ex;
 	argc -= optind;
 	argv += optind;
-	if (argc != 2)
-		return usage(stderr);
 	if ((c.output != NULL) == c.in_place) {
 		warnx("convert: give exactly one of --output and --in-place");
 		return EX_USAGE_;

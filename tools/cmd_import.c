@@ -35,11 +35,6 @@
 	"[--layout=L] [--lock-timeout=T] [--sqlite-schema=tbl|tblblob] " \
 	"SPOOL DBNAME < FILE"
 
-enum {
-	OPT_DROP_BAD = OPT_FIRST_FREE,
-	OPT_SQLITE_SCHEMA,
-};
-
 static const struct option longopts[] = {
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "drop-bad", no_argument, NULL, OPT_DROP_BAD },
@@ -48,14 +43,6 @@ static const struct option longopts[] = {
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 	{ "sqlite-schema", required_argument, NULL, OPT_SQLITE_SCHEMA },
 	{ NULL, 0, NULL, 0 },
-};
-
-struct importopts {
-	struct dbopts	 db;		/* --backend, --layout, --lock-timeout */
-	int		 layout_set;
-	int		 drop_bad;
-	int		 schema;	/* -1: as the DB replaced or the export */
-	int		 verbose;
 };
 
 /* One input line: the key and value it carries (owned). */
@@ -71,64 +58,14 @@ struct input {
 	unsigned long	 lineno;
 };
 
-static int	usage(FILE *);
-static int	parse(struct importopts *, int, char **);
 static int	next_line(struct input *, json_t **);
 static const char *abi_model(const char *);
 static int	check_header(json_t *, const char *, struct rebuild_spec *,
-		    const struct importopts *, const char *, size_t *);
+		    const struct rebuild_opts *, const char *, size_t *);
 static int	get_key(json_t *, struct inrec *, const char **);
 static int	get_rec(json_t *, struct inrec *, const char **);
 static int	import_records(struct input *, struct rebuild *, size_t);
-static int	import(const char *, const char *, struct importopts *);
-
-static int
-usage(FILE *fp)
-{
-	fprintf(fp, "usage: %s\n", IMPORT_USAGE);
-	return fp == stdout ? finish_stdout("import") : EX_USAGE_;
-}
-
-static int
-parse(struct importopts *io, int argc, char **argv)
-{
-	static const char *const schemas[] = { "tblblob", "tbl", NULL };
-	int ch, s;
-
-	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'v':
-			io->verbose = 1;
-			break;
-		case OPT_DROP_BAD:
-			io->drop_bad = 1;
-			break;
-		case OPT_HELP:
-			return usage(stdout) == 0 ? -1 : EX_IOERR_;
-		case OPT_SQLITE_SCHEMA:
-			if ((s = pick(optarg, schemas)) == -1) {
-				warnx("import: unknown SQLite schema '%s' "
-				    "(tbl, tblblob)", optarg);
-				return EX_USAGE_;
-			}
-			io->schema = s == 1 ? HDB_O_SQLITE_TBL : 0;
-			break;
-		case OPT_LAYOUT:
-			io->layout_set = 1;
-			if (dbopts_parse(&io->db, ch, optarg, "import") == 0)
-				break;
-			return usage(stderr);
-		case OPT_BACKEND:
-		case OPT_LOCK_TIMEOUT:
-			if (dbopts_parse(&io->db, ch, optarg, "import") == 0)
-				break;
-			return usage(stderr);
-		default:
-			return usage(stderr);
-		}
-	}
-	return 0;
-}
+static int	import(const char *, const char *, struct rebuild_opts *);
 
 /*
  * next_line - the next non-empty input line as a JSON object in *o.
@@ -186,7 +123,7 @@ abi_model(const char *abi)
  */
 static int
 check_header(json_t *h, const char *name, struct rebuild_spec *sp,
-    const struct importopts *io, const char *path, size_t *count)
+    const struct rebuild_opts *io, const char *path, size_t *count)
 {
 	const char *type, *be, *layout, *abi, *schema;
 	json_int_t ver, n;
@@ -335,7 +272,7 @@ import_records(struct input *in, struct rebuild *rb, size_t want)
 }
 
 static int
-import(const char *spool, const char *name, struct importopts *io)
+import(const char *spool, const char *name, struct rebuild_opts *io)
 {
 	struct rebuild_spec sp;
 	struct rebuild rb;
@@ -349,12 +286,7 @@ import(const char *spool, const char *name, struct importopts *io)
 	memset(&rb, 0, sizeof(rb));
 	rb.lockfd = -1;
 	in.fp = stdin;
-	memset(&sp, 0, sizeof(sp));
-	sp.be = io->db.backend;
-	sp.type = hdb_dbtype_from_name(name);
-	sp.layout = io->db.layout;
-	sp.drop_bad = io->drop_bad;
-	sp.lock_timeout_ms = io->db.lock_timeout_ms;
+	rebuild_spec_init(&sp, io, name);
 	if ((size_t)snprintf(path, sizeof(path), "%s/db/%s", spool, name) >=
 	    sizeof(path)) {
 		warnx("import: path too long");
@@ -393,18 +325,15 @@ out:
 static int
 cmd_import_main(int argc, char **argv)
 {
-	struct importopts io;
+	struct rebuild_opts io;
 	int ex, fx;
 
-	memset(&io, 0, sizeof(io));
-	dbopts_init(&io.db);
-	io.schema = -1;
-	if ((ex = parse(&io, argc, argv)) != 0)
+	rebuild_opts_init(&io);
+	if ((ex = rebuild_args(&io, argc, argv, longopts, &cmd_import_entry,
+	    NULL, NULL)) != 0)
 		return ex == -1 ? 0 : ex;
 	argc -= optind;
 	argv += optind;
-	if (argc != 2)
-		return usage(stderr);
 	if (!db_name_ok(argv[1], "import"))
 		return EX_USAGE_;
 	if (isatty(STDIN_FILENO)) {

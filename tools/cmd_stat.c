@@ -24,6 +24,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "format.h"
 #include "out.h"
 #include "slurp.h"
 #include "spool.h"
@@ -752,16 +753,12 @@ run(const char *spool, char **names, size_t n, const struct statctx *c)
 		if (c->format == FMT_PROM || !v[i].up)
 			continue;
 		if (c->format == FMT_JSON) {
-			json_t *o = stat_json(&v[i]);
-
-			json_dumpf(o, stdout, JSON_COMPACT);
-			putchar('\n');
-			json_decref(o);
-		} else {
-			if (i > 0)
-				putchar('\n');
-			print_text(&v[i], c);
+			json_line(stat_json(&v[i]), JSON_COMPACT);
+			continue;
 		}
+		if (i > 0)
+			putchar('\n');
+		print_text(&v[i], c);
 	}
 	if (c->format == FMT_PROM)
 		print_prom(v, n, c);
@@ -775,7 +772,7 @@ cmd_stat_main(int argc, char **argv)
 {
 	struct statctx c;
 	char **names;
-	size_t n, i;
+	size_t n;
 	int ch, ex;
 
 	memset(&c, 0, sizeof(c));
@@ -783,11 +780,9 @@ cmd_stat_main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "z", longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_FORMAT:
-			if ((c.format = pick(optarg, stat_formats)) == -1) {
-				warnx("stat: unknown format '%s' (text, json, "
-				    "prometheus)", optarg);
+			if ((c.format = format_pick("stat", optarg,
+			    stat_formats)) == -1)
 				return EX_USAGE_;
-			}
 			break;
 		case OPT_HELP:
 			return usage(stdout);
@@ -805,20 +800,10 @@ cmd_stat_main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1)
 		return usage(stderr);
-	for (i = 1; i < (size_t)argc; i++)
-		if (!db_name_ok(argv[i], "stat"))
-			return EX_USAGE_;
+	if ((ex = spool_args("stat", argc, argv, &names, &n)) != 0)
+		return ex;
 	c.now = clock_now(&c.o);
 	c.bars = c.format == FMT_TEXT && isatty(STDOUT_FILENO);
-	if (argc > 1)
-		return run(argv[0], argv + 1, (size_t)argc - 1, &c);
-	if (spool_dbs(argv[0], &names, &n) == -1) {
-		char *p = hdb_vis_dup(argv[0], strlen(argv[0]));
-
-		warn("stat: cannot read '%s/db'", p);
-		free(p);
-		return EX_NODB;
-	}
 	ex = run(argv[0], names, n, &c);
 	spool_dbs_free(names, n);
 	return ex;

@@ -35,6 +35,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "format.h"
 #include "out.h"
 #include "rec.h"
 #include "tls.h"
@@ -326,9 +327,7 @@ put_json(const char *name, const struct input *in,
 		json_object_set_new(o, "record_flags",
 		    json_integer(in->rec.u.tls.flags));
 	}
-	json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
-	putchar('\n');
-	json_decref(o);
+	json_line(o, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
 static void
@@ -356,9 +355,7 @@ put_refused(const char *name, const char *why, const struct tctx *c)
 		json_object_set_new(o, "file", json_string(v));
 		free(v);
 		json_object_set_new(o, "error", json_string(why));
-		json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
-		putchar('\n');
-		json_decref(o);
+		json_line(o, JSON_COMPACT | JSON_SORT_KEYS);
 		break;
 	case FMT_SUMMARY:
 		hdb_out_vis(stdout, name, strlen(name));
@@ -446,11 +443,9 @@ cmd_ticket_main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "z", longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_FORMAT:
-			if ((c.format = pick(optarg, ticket_formats)) == -1) {
-				warnx("ticket: unknown format '%s' (text, "
-				    "json, summary)", optarg);
+			if ((c.format = format_pick("ticket", optarg,
+			    ticket_formats)) == -1)
 				return EX_USAGE_;
-			}
 			break;
 		case OPT_GNUTLS_VERSION:
 			c.gnutls_version = optarg;

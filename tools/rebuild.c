@@ -12,6 +12,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,100 @@
 #include "priv.h"
 #include "rebuild.h"
 
+static int	usage(FILE *, const struct command *);
+static int	shared_opt(struct rebuild_opts *, int, const char *,
+		    const struct command *);
 static int	like_spool(const struct rebuild *, struct stat *);
+
+static int
+usage(FILE *fp, const struct command *cmd)
+{
+	fprintf(fp, "usage: %s\n", cmd->usage);
+	return fp == stdout ? finish_stdout(cmd->name) : EX_USAGE_;
+}
+
+void
+rebuild_opts_init(struct rebuild_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	dbopts_init(&o->db);
+	o->schema = -1;
+}
+
+/*
+ * shared_opt - one option both commands take: 0 if taken, 1 if not one
+ * of them, or an exit code (-1 after --help).  getopt gives --layout only
+ * to a command that lists it.
+ */
+static int
+shared_opt(struct rebuild_opts *o, int ch, const char *arg,
+    const struct command *cmd)
+{
+	static const char *const schemas[] = { "tblblob", "tbl", NULL };
+	int s;
+
+	switch (ch) {
+	case 'v':
+		o->verbose = 1;
+		return 0;
+	case OPT_DROP_BAD:
+		o->drop_bad = 1;
+		return 0;
+	case OPT_HELP:
+		return usage(stdout, cmd) == 0 ? -1 : EX_IOERR_;
+	case OPT_SQLITE_SCHEMA:
+		if ((s = pick(arg, schemas)) == -1) {
+			warnx("%s: unknown SQLite schema '%s' (tbl, tblblob)",
+			    cmd->name, arg);
+			return EX_USAGE_;
+		}
+		o->schema = s == 1 ? HDB_O_SQLITE_TBL : 0;
+		return 0;
+	case OPT_BACKEND:
+	case OPT_LAYOUT:
+	case OPT_LOCK_TIMEOUT:
+		if (ch == OPT_LAYOUT)
+			o->layout_set = 1;
+		if (dbopts_parse(&o->db, ch, arg, cmd->name) == 0)
+			return 0;
+		return usage(stderr, cmd);
+	default:
+		return 1;
+	}
+}
+
+int
+rebuild_args(struct rebuild_opts *o, int argc, char **argv,
+    const struct option *longopts, const struct command *cmd,
+    rebuild_opt_fn *own, void *ctx)
+{
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
+		rc = shared_opt(o, ch, optarg, cmd);
+		if (rc == 1 && own != NULL)
+			rc = own(ctx, ch, optarg);
+		if (rc == 1)
+			return usage(stderr, cmd);
+		if (rc != 0)
+			return rc;
+	}
+	if (argc - optind != 2)
+		return usage(stderr, cmd);
+	return 0;
+}
+
+void
+rebuild_spec_init(struct rebuild_spec *sp, const struct rebuild_opts *o,
+    const char *name)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->be = o->db.backend;
+	sp->type = hdb_dbtype_from_name(name);
+	sp->layout = o->db.layout;
+	sp->drop_bad = o->drop_bad;
+	sp->lock_timeout_ms = o->db.lock_timeout_ms;
+}
 
 int
 rebuild_lock_error(const char *cmd, const char *lockpath, int write)

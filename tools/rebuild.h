@@ -8,15 +8,46 @@
  *	... hdb_writer_put(rb.w, ...) or hdb_convert_copy(rb.w, ...) ...
  *	rebuild_commit(&rb);		verify the count, fsync, rename
  *	rebuild_end(&rb);		abandon if not committed, unlock
+ *
+ * Both commands also share their command line: rebuild_args parses the
+ * options below and SPOOL DBNAME, and rebuild_spec_init turns them into
+ * the new DB's spec.
  */
 #ifndef HDB_REBUILD_H
 #define HDB_REBUILD_H
 
 #include <limits.h>
+#include <stdio.h>
 
+#include "common.h"
 #include "convert.h"
 #include "hdb.h"
 #include "rec.h"
+
+struct command;
+struct option;
+
+/* The options of convert and import; rebuild_opts_init sets defaults. */
+struct rebuild_opts {
+	struct dbopts	 db;		/* --backend, --layout, --lock-timeout */
+	int		 layout_set;	/* --layout was given */
+	int		 drop_bad;
+	int		 schema;	/* -1 unset, else 0 or HDB_O_SQLITE_TBL */
+	int		 verbose;
+};
+
+/* Ids of the shared long options; a command numbers its own after. */
+enum {
+	OPT_DROP_BAD = OPT_FIRST_FREE,
+	OPT_SQLITE_SCHEMA,
+	OPT_REBUILD_FREE,
+};
+
+/*
+ * A command's own options for rebuild_args: 0 if taken, 1 if ch is not
+ * one of them (usage follows), or an exit code after printing why.
+ */
+typedef int rebuild_opt_fn(void *ctx, int ch, const char *arg);
 
 struct rebuild {
 	const char	*cmd;		/* for messages */
@@ -36,6 +67,25 @@ struct rebuild_spec {
 	int		 drop_bad;
 	long		 lock_timeout_ms;
 };
+
+void	rebuild_opts_init(struct rebuild_opts *);
+
+/*
+ * rebuild_args - parse cmd's command line: -v and the shared options into
+ * o, any other through own (may be NULL), then exactly SPOOL DBNAME, left
+ * at argv[optind].  Returns 0; -1 after --help; or an exit code with the
+ * usage or a message printed.
+ */
+int	rebuild_args(struct rebuild_opts *o, int argc, char **argv,
+	    const struct option *longopts, const struct command *cmd,
+	    rebuild_opt_fn *own, void *ctx);
+
+/*
+ * rebuild_spec_init - the new DB of name as the options ask: --backend
+ * (NULL: for the caller to choose), --layout, --drop-bad, --lock-timeout.
+ */
+void	rebuild_spec_init(struct rebuild_spec *, const struct rebuild_opts *,
+	    const char *name);
 
 /*
  * rebuild_begin - for SPOOL/db/NAME (spool not NULL: take Exim's write lock,

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spool.c - list the hints DBs of a spool (see spool.h). */
 #include <dirent.h>
+#include <err.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
+#include "common.h"
+#include "out.h"
 #include "rec.h"
 #include "spool.h"
 #include "xmalloc.h"
@@ -95,4 +99,28 @@ spool_dbs_free(char **names, size_t n)
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+}
+
+int
+spool_args(const char *cmd, int argc, char **argv, char ***names, size_t *n)
+{
+	char *p;
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!db_name_ok(argv[i], cmd))
+			return EX_USAGE_;
+	if (argc > 1) {
+		*n = (size_t)argc - 1;
+		*names = xreallocarray(NULL, *n, sizeof(**names));
+		for (i = 1; i < argc; i++)
+			(*names)[i - 1] = xstrdup(argv[i]);
+		return 0;
+	}
+	if (spool_dbs(argv[0], names, n) == 0)
+		return 0;
+	p = hdb_vis_dup(argv[0], strlen(argv[0]));
+	warn("%s: cannot read '%s/db'", cmd, p);
+	free(p);
+	return EX_NODB;
 }

@@ -15,7 +15,17 @@
  */
 int	spool_dbs(const char *spool, char ***names, size_t *n);
 
-/* Free what spool_dbs returned. */
+/* Free what spool_dbs or spool_args returned. */
 void	spool_dbs_free(char **names, size_t n);
+
+/*
+ * spool_args - the DBs for a command line of SPOOL [DBNAME...] (argc at
+ * least 1): copies of the names given, each checked as Exim checks them,
+ * else every DB in SPOOL/db (spool_dbs).  Prints its own diagnostics
+ * under cmd.  Returns 0 with *names and *n, EX_USAGE_ for a bad name, or
+ * EX_NODB when SPOOL/db cannot be read.
+ */
+int	spool_args(const char *cmd, int argc, char **argv, char ***names,
+	    size_t *n);
 
 #endif

@@ -66,7 +66,7 @@ clean(const char *name)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct importopts io;
+	struct rebuild_opts io;
 	struct fuzz_cap out, err;
 	FILE *in, *si = stdin, *so = stdout, *se = stderr;
 	const char *name;
