@@ -3,8 +3,11 @@
  * slurp.h - copy every record of an open DB into memory, so the lock can be
  * dropped before any formatting: the lock is then held only for the time a
  * bare cursor scan takes, and Exim's delivery processes are not kept
- * waiting on our output.  Memory is the size of the keys and values plus
- * 24 bytes a record.
+ * waiting on our output.  Memory is the keys and values (keys only with
+ * keys_only) plus a 16-byte index entry (struct slurp_rec) a record, each
+ * in 2 MiB steps; slurp_sort adds two 16-byte sort entries a record (32
+ * bytes) while it runs and frees them before it returns.  (Sizes on
+ * 64-bit hosts.)
  */
 #ifndef HDB_SLURP_H
 #define HDB_SLURP_H
