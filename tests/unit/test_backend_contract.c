@@ -33,20 +33,13 @@
  *     hdb_iterate's sequence together.  With a NULL key it is hdb_iterate.
  *     A K not in the DB gives HDB_NOTFOUND without calling the callback; a
  *     callback's stop value comes back as from hdb_iterate.
-<<<<<<< HEAD
+ *     A record bigger than any buffer a backend iterates with (3 MiB)
+ *     comes through whole, from the start and when resuming before it.
  * 12. If B has HDB_CAP_ORDER_KEPT (BDB, TDB and SQLite), and other
  *     records are deleted and the DB reopened, resuming from a kept K
  *     visits every remaining record after K exactly once, in the old
  *     order.  GDBM (and so NDBM) does not have it: a delete moves the
  *     records after it within its bucket, and the test shows that it does.
-=======
- *     A record bigger than any buffer a backend iterates with (3 MiB)
- *     comes through whole, from the start and when resuming before it.
- * 12. If other records are deleted and the DB reopened, resuming from a
- *     kept K visits every remaining record after K exactly once, in the
- *     old order, for BDB, TDB and SQLite.  GDBM (and so NDBM) does not
- *     promise that: a delete moves the records after it within its bucket.
->>>>>>> be
  * Outside the per-backend contract: hdb_detect gives ENOENT for a missing
  * path and no backend (EINVAL) for an empty file or random bytes; a missing
  * operation gives HDB_ERR and "operation not supported by <name>"; the NDBM
