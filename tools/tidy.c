@@ -1119,6 +1119,19 @@ allow(struct tidy *t, double held)
 		t->allow_ms *= 1.25;
 }
 
+/* The next record of a hold, judged; 0 if the hold is full. */
+static int
+take(struct tidy *t, struct hdb_datum key, struct hdb_datum val,
+    struct judgement *j)
+{
+	if (hold_full(t))
+		return 0;
+	t->held_recs++;
+	t->st->examined++;
+	judge(t, key.data, key.len, val.data, val.len, j);
+	return 1;
+}
+
 /* decide: a record that needs a change joins the candidates. */
 static int
 decide_one(void *arg, struct hdb_datum key, struct hdb_datum val)
@@ -1126,11 +1139,8 @@ decide_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 	struct tidy *t = arg;
 	struct judgement j;
 
-	if (hold_full(t))
+	if (!take(t, key, val, &j))
 		return SCAN_STOP;
-	t->held_recs++;
-	t->st->examined++;
-	judge(t, key.data, key.len, val.data, val.len, &j);
 	if (j.v != V_KEEP)
 		add_cand(t, key.data, key.len, &j);
 	pos_here(t, key.data, key.len);
@@ -1186,11 +1196,8 @@ sweep_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 	struct tidy *t = arg;
 	struct judgement j;
 
-	if (hold_full(t))
+	if (!take(t, key, val, &j))
 		return SCAN_STOP;
-	t->held_recs++;
-	t->st->examined++;
-	judge(t, key.data, key.len, val.data, val.len, &j);
 	if (j.v == V_DELETE && t->write &&
 	    (t->be->caps & HDB_CAP_DEL_IN_ITER)) {
 		if (doom(t, key, j.why) == -1)
