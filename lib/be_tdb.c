@@ -40,6 +40,13 @@ struct be_tdb {
 	char		 msg[200];	/* TDB's last logged error */
 };
 
+/* A whole walk by tdb_traverse: the callback and what it returned. */
+struct tdb_walk {
+	hdb_iter_fn	 fn;
+	void		*ctx;
+	int		 rc;
+};
+
 static int	tdb_probe(const uint8_t *, size_t);
 static int	tdb_be_open(struct hdb *, const char *, int, mode_t);
 static void	tdb_be_close(struct hdb *);
@@ -288,8 +295,51 @@ copy_ival(TDB_DATA key, TDB_DATA data, void *arg)
 	return 0;
 }
 
+static int
+walk_one(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data, void *arg)
+{
+	struct tdb_walk *w = arg;
+	struct hdb_datum k, v;
+
+	k.data = key.dptr != NULL ? key.dptr : (const uint8_t *)"";
+	k.len = key.dsize;
+	v.data = data.dptr != NULL ? data.dptr : (const uint8_t *)"";
+	v.len = data.dsize;
+	w->rc = w->fn(w->ctx, k, v);
+	return w->rc != 0;
+}
+
 /*
- * tdb_be_iterate - tdb_firstkey/tdb_nextkey, not tdb_traverse: only
+ * walk_all - a walk from the first record: tdb_traverse_read on read-only
+ * handles (no locks to take), tdb_traverse on writers, whose callback may
+ * delete the record it was given (HDB_CAP_DEL_IN_ITER).  It hands over
+ * each record as it passes, where nextkey would look the key up again in
+ * its hash chain, and Exim's chains are long (hash size 131): several
+ * times faster on 100k records.  Same order as nextkey.
+ */
+static int
+walk_all(struct hdb *h, hdb_iter_fn fn, void *ctx)
+{
+	struct be_tdb *t = h->priv;
+	struct tdb_walk w;
+	int n;
+
+	w.fn = fn;
+	w.ctx = ctx;
+	w.rc = 0;
+	if (h->flags & HDB_O_RDWR)
+		n = tdb_traverse(t->tdb, walk_one, &w);
+	else
+		n = tdb_traverse_read(t->tdb, walk_one, &w);
+	if (w.rc != 0)
+		return w.rc;
+	if (n < 0)
+		return tdb_fail(h, "cannot iterate over");
+	return HDB_OK;
+}
+
+/*
+ * tdb_be_iterate - from a given key, tdb_nextkey (walk_all otherwise): only
  * nextkey can start from a given key, and nextkey finds that key's record
  * again by its hash, so it works after a reopen.  Both walk the hash chains
  * in the same order.  A read-only handle takes no locks at all.  On a
@@ -318,18 +368,16 @@ tdb_be_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn,
 	int rc = HDB_OK;
 
 	t->msg[0] = '\0';
-	e0 = tdb_error(t->tdb);
 	if (after.data == NULL)
-		k = tdb_firstkey(t->tdb);
-	else {
-		if (!tdb_exists(t->tdb, to_tdb(after))) {
-			if (tdb_error(t->tdb) != e0 &&
-			    tdb_error(t->tdb) != TDB_ERR_NOEXIST)
-				return tdb_fail(h, "cannot read");
-			return HDB_NOTFOUND;
-		}
-		k = tdb_nextkey(t->tdb, to_tdb(after));
+		return walk_all(h, fn, ctx);
+	e0 = tdb_error(t->tdb);
+	if (!tdb_exists(t->tdb, to_tdb(after))) {
+		if (tdb_error(t->tdb) != e0 &&
+		    tdb_error(t->tdb) != TDB_ERR_NOEXIST)
+			return tdb_fail(h, "cannot read");
+		return HDB_NOTFOUND;
 	}
+	k = tdb_nextkey(t->tdb, to_tdb(after));
 	while (k.dptr != NULL) {
 		if (tdb_parse_record(t->tdb, k, copy_ival, t) == 0) {
 			hk.data = k.dptr;
