@@ -1034,11 +1034,12 @@ apply(struct tidy *t)
 static void
 pos_copy(struct pos *p, const uint8_t *key, size_t len)
 {
-	if (len > p->cap) {
+	if (p->key == NULL || len > p->cap) {	/* never NULL: an empty key */
 		p->cap = len < 64 ? 64 : len;
 		p->key = xreallocarray(p->key, p->cap, 1);
 	}
-	memcpy(p->key, key, len);
+	if (len > 0)
+		memcpy(p->key, key, len);
 	p->len = len;
 }
 
@@ -1157,7 +1158,7 @@ doom_add(struct tidy *t, const uint8_t *key, size_t len,
 		t->capdm = t->capdm ? t->capdm * 2 : 1024;
 		t->dm = xreallocarray(t->dm, t->capdm, sizeof(*t->dm));
 	}
-	while (t->dklen + len > t->dkcap) {
+	while (t->dk == NULL || t->dklen + len > t->dkcap) {
 		t->dkcap = t->dkcap ? t->dkcap * 2 : 65536;
 		t->dk = xreallocarray(t->dk, t->dkcap, 1);
 	}
@@ -1165,7 +1166,8 @@ doom_add(struct tidy *t, const uint8_t *key, size_t len,
 	d->off = t->dklen;
 	d->len = len;
 	d->why = why;
-	memcpy(t->dk + t->dklen, key, len);
+	if (len > 0)
+		memcpy(t->dk + t->dklen, key, len);
 	t->dklen += len;
 }
 
