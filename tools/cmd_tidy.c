@@ -14,7 +14,6 @@
  */
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <err.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -28,8 +27,8 @@
 #include "common.h"
 #include "out.h"
 #include "priv.h"
+#include "spool.h"
 #include "tidy.h"
-#include "xmalloc.h"
 
 #define TIDY_USAGE "hintsdb tidy [-fnqv] [-t TIME] [--format=text|json] " \
 	"[--now=TIME] [--max-lock-ms=N] [--lock-timeout=T] [--backend=B] " \
@@ -176,94 +175,21 @@ tidy_one(const struct tidycmd *tc, const char *spool, const char *name)
 }
 
 static int
-cmpstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The DB name a file in SPOOL/db stands for, or NULL (lockfiles etc.). */
-static char *
-db_of_file(const char *f)
-{
-	static const char *const sfx[] = { ".dir", ".pag", ".db", NULL };
-	size_t n = strlen(f), s;
-	char *name;
-	int i;
-
-	if (f[0] == '.' || (n > 9 && strcmp(f + n - 9, ".lockfile") == 0) ||
-	    (n > 8 && strcmp(f + n - 8, "-journal") == 0))
-		return NULL;
-	name = xstrdup(f);
-	for (i = 0; sfx[i] != NULL; i++) {
-		s = strlen(sfx[i]);
-		if (n > s && strcmp(name + n - s, sfx[i]) == 0) {
-			name[n - s] = '\0';
-			break;
-		}
-	}
-	if (hdb_dbtype_from_name(name) == HDB_T_UNKNOWN) {
-		free(name);
-		return NULL;
-	}
-	return name;
-}
-
-/* Every hints DB in spool/db, sorted and once each; -1 if unreadable. */
-static int
-list_dbs(const char *spool, char ***out, size_t *n)
-{
-	char dir[4096];
-	struct dirent *de;
-	size_t cap = 0, i, j;
-	char **v = NULL, *name;
-	DIR *d;
-
-	*n = 0;
-	snprintf(dir, sizeof(dir), "%s/db", spool);
-	if ((d = opendir(dir)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		if ((name = db_of_file(de->d_name)) == NULL)
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		v[(*n)++] = name;
-	}
-	closedir(d);
-	if (*n > 1)
-		qsort(v, *n, sizeof(*v), cmpstr);
-	for (i = j = 0; i < *n; i++) {
-		if (j > 0 && strcmp(v[j - 1], v[i]) == 0) {
-			free(v[i]);
-			continue;
-		}
-		v[j++] = v[i];
-	}
-	*n = j;
-	*out = v;
-	return 0;
-}
-
-static int
 tidy_all(const struct tidycmd *tc, const char *spool)
 {
 	char **names = NULL, *p;
 	size_t n, i;
 	int ex = 0;
 
-	if (list_dbs(spool, &names, &n) == -1) {
+	if (spool_dbs(spool, &names, &n) == -1) {
 		p = hdb_vis_dup(spool, strlen(spool));
 		warn("tidy: cannot list '%s/db'", p);
 		free(p);
 		return EX_NODB;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		ex = worse(ex, tidy_one(tc, spool, names[i]));
-		free(names[i]);
-	}
-	free(names);
+	spool_dbs_free(names, n);
 	return ex;
 }
 
