@@ -128,3 +128,13 @@ hexkey() {
 	printf '%s' "$1" | od -An -tx1 | tr -d ' \n'
 	printf '00'
 }
+
+# exim_run PROG ARG...: a real Debian Exim program (exim4, exim_dumpdb,
+# exim_tidydb, exim_fixdb, exim_lock) of release $EXIM_SUITE (bookworm:
+# 4.96, trixie: 4.98.2, sid: 4.100.1), run in its cached minbase chroot
+# (tests/interop/chroot.sh); paths under $TMPDIR mean the same inside.
+# It execs, so `exim_run exim4 -bd ... &` leaves the daemon's PID in $!.
+EXIM_SUITE=${EXIM_SUITE:-bookworm}
+exim_run() {
+	sh "$TOP/tests/interop/chroot.sh" run "$EXIM_SUITE" "$@"
+}

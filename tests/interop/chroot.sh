@@ -1,0 +1,134 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# chroot.sh - the real Debian Exims, each in a minbase chroot of its own
+# release, so that no MTA is ever installed on the host.
+#
+#   chroot.sh root SUITE          build the chroot if missing or broken, and
+#                                 print its directory
+#   chroot.sh run SUITE PROG ARG  run PROG (e.g. exim4, exim_dumpdb) in it
+#   chroot.sh suites              the suites and their Exim versions
+#
+# SUITE is bookworm (Exim 4.96), trixie (4.98.2) or sid (4.100.1).  The
+# chroots are cached in $HINTSDB_CHROOTS (default /var/cache/hintsdb-tests)
+# and reused; a chroot whose exim4 -bV fails is rebuilt.  They come from the
+# Debian mirror named in the host's apt sources, by debootstrap.  Inside, a
+# policy-rc.d forbids every service start, so installing exim4 starts
+# nothing.
+#
+# `run` works in a private mount namespace (unshare -m): /proc and the
+# temporary directory ($TMPDIR, default /tmp) are mounted into the chroot at
+# the same paths there, so file names mean the same inside and out, and the
+# mounts vanish with the process on every exit path.  `run` execs, so the
+# caller's $! is the PID of PROG itself.
+set -eu
+
+CACHE=${HINTSDB_CHROOTS:-/var/cache/hintsdb-tests}
+TMP=${TMPDIR:-/tmp}
+
+die() { printf 'chroot.sh: %s\n' "$*" >&2; exit 1; }
+
+version_of() {
+	case $1 in
+	bookworm) echo 4.96 ;;
+	trixie) echo 4.98.2 ;;
+	sid) echo 4.100.1 ;;
+	*) die "unknown suite '$1' (bookworm, trixie or sid)" ;;
+	esac
+}
+
+# mirror: the first Debian archive URI in the host's apt sources (one-line
+# or deb822 format), not a security or third-party one
+mirror() {
+	m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+	    /etc/apt/sources.list.d/*.sources 2>/dev/null |
+	    awk '
+		/^deb[ \t]/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break } }
+		/^URIs:/ { print $2 }' |
+	    grep -v -e security -e '^$' | grep '/debian/*$' | head -n 1)
+	[ -n "$m" ] || die "no Debian mirror found in /etc/apt/sources.list*"
+	echo "$m"
+}
+
+# in_root ROOT CMD...: exec CMD chrooted into ROOT with /proc, in a
+# namespace (call it in a subshell unless it is the last thing done)
+in_root() {
+	r=$1
+	shift
+	exec unshare -m --propagation private sh -c '
+		r=$1; t=$2; shift 2
+		mount -t proc proc "$r/proc"
+		if [ -d "$t" ]; then
+			mkdir -p "$r$t"
+			mount --bind "$t" "$r$t"
+		fi
+		exec chroot "$r" "$@"' in_root "$r" "$TMP" "$@"
+}
+
+healthy() {
+	[ -f "$1/.hintsdb-ready" ] &&
+	    (in_root "$1" /usr/sbin/exim4 -bV) >/dev/null 2>&1
+}
+
+build() {
+	suite=$1
+	root=$CACHE/$suite
+	new=$root.new
+	command -v debootstrap >/dev/null 2>&1 ||
+	    die "debootstrap is not installed (make check installs it)"
+	m=$(mirror)
+	printf 'chroot.sh: building the %s chroot (Exim %s) from %s\n' \
+	    "$suite" "$(version_of "$suite")" "$m" >&2
+	rm -rf "$new" "$root"
+	debootstrap --variant=minbase "$suite" "$new" "$m" >"$CACHE/$suite.log" 2>&1 ||
+	    die "debootstrap $suite failed (is $m reachable?); see $CACHE/$suite.log"
+	printf '#!/bin/sh\nexit 101\n' >"$new/usr/sbin/policy-rc.d"
+	chmod 755 "$new/usr/sbin/policy-rc.d"
+	# sid's Release file may be past its Valid-Until date
+	echo 'Acquire::Check-Valid-Until "false";' >"$new/etc/apt/apt.conf.d/99hintsdb"
+	(in_root "$new" sh -c 'DEBIAN_FRONTEND=noninteractive
+		export DEBIAN_FRONTEND
+		apt-get update -qq &&
+		apt-get install -y -qq --no-install-recommends \
+		    exim4-daemon-light') >>"$CACHE/$suite.log" 2>&1 ||
+	    die "installing exim4 in the $suite chroot failed; see $CACHE/$suite.log"
+	(in_root "$new" apt-get clean) >/dev/null 2>&1 || true
+	: >"$new/.hintsdb-ready"
+	mv "$new" "$root"
+}
+
+# ensure SUITE: the chroot, built under a lock so parallel runs share it
+ensure() {
+	version_of "$1" >/dev/null
+	[ "$(id -u)" = 0 ] || die "needs root (chroot, mount namespaces)"
+	mkdir -p "$CACHE"
+	root=$CACHE/$1
+	healthy "$root" && return 0
+	exec 9>"$CACHE/$1.lock"
+	flock 9
+	healthy "$root" || build "$1"
+	exec 9>&-
+	healthy "$root" || die "the $1 chroot is broken after a rebuild"
+}
+
+[ $# -ge 1 ] || die "usage: chroot.sh root SUITE | run SUITE PROG [ARG...] | suites"
+case $1 in
+root)
+	[ $# = 2 ] || die "usage: chroot.sh root SUITE"
+	ensure "$2"
+	echo "$CACHE/$2"
+	;;
+run)
+	[ $# -ge 3 ] || die "usage: chroot.sh run SUITE PROG [ARG...]"
+	suite=$2
+	shift 2
+	ensure "$suite"
+	in_root "$CACHE/$suite" "$@"
+	;;
+suites)
+	for s in bookworm trixie sid; do echo "$s $(version_of $s)"; done
+	;;
+*)
+	die "unknown action '$1'"
+	;;
+esac
