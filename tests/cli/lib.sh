@@ -133,8 +133,10 @@ hexkey() {
 # exim_tidydb, exim_fixdb, exim_lock) of release $EXIM_SUITE (bookworm:
 # 4.96, trixie: 4.98.2, sid: 4.100.1), run in its cached minbase chroot
 # (tests/interop/chroot.sh); paths under $TMPDIR mean the same inside.
-# It execs, so `exim_run exim4 -bd ... &` leaves the daemon's PID in $!.
+# For a background daemon use `$EXIM_RUN exim4 -bd ... &`: chroot.sh execs
+# all the way down, so $! is then the PID of exim4 itself.
 EXIM_SUITE=${EXIM_SUITE:-bookworm}
+EXIM_RUN="sh $TOP/tests/interop/chroot.sh run $EXIM_SUITE"
 exim_run() {
-	sh "$TOP/tests/interop/chroot.sh" run "$EXIM_SUITE" "$@"
+	$EXIM_RUN "$@"
 }
