@@ -14,7 +14,8 @@
 # and reused; a chroot whose exim4 -bV fails is rebuilt.  They come from the
 # Debian mirror named in the host's apt sources, by debootstrap.  Inside, a
 # policy-rc.d forbids every service start, so installing exim4 starts
-# nothing.
+# nothing.  libfaketime is installed too, so a test run under faketime
+# (make check-future) fakes the clock of the chroot's Exim as well.
 #
 # `run` works in a private mount namespace (unshare -m): /proc and the
 # temporary directory ($TMPDIR, default /tmp) are mounted into the chroot at
@@ -24,6 +25,9 @@
 set -eu
 
 CACHE=${HINTSDB_CHROOTS:-/var/cache/hintsdb-tests}
+# What a chroot holds; a chroot stamped otherwise is rebuilt.
+PACKAGES="exim4-daemon-light libfaketime"
+STAMP="hintsdb chroot 2: $PACKAGES"
 TMP=${TMPDIR:-/tmp}
 
 die() { printf 'chroot.sh: %s\n' "$*" >&2; exit 1; }
@@ -66,7 +70,7 @@ in_root() {
 }
 
 healthy() {
-	[ -f "$1/.hintsdb-ready" ] &&
+	[ "$(cat "$1/.hintsdb-ready" 2>/dev/null)" = "$STAMP" ] &&
 	    (in_root "$1" /usr/sbin/exim4 -bV) >/dev/null 2>&1
 }
 
@@ -89,11 +93,10 @@ build() {
 	(in_root "$new" sh -c 'DEBIAN_FRONTEND=noninteractive
 		export DEBIAN_FRONTEND
 		apt-get update -qq &&
-		apt-get install -y -qq --no-install-recommends \
-		    exim4-daemon-light') >>"$CACHE/$suite.log" 2>&1 ||
+		apt-get install -y -qq --no-install-recommends '"$PACKAGES") >>"$CACHE/$suite.log" 2>&1 ||
 	    die "installing exim4 in the $suite chroot failed; see $CACHE/$suite.log"
 	(in_root "$new" apt-get clean) >/dev/null 2>&1 || true
-	: >"$new/.hintsdb-ready"
+	echo "$STAMP" >"$new/.hintsdb-ready"
 	mv "$new" "$root"
 }
 
