@@ -24,11 +24,15 @@ LDLIBS	= -ldb-5.3 -lgdbm_compat -lgdbm $(PKG_LIBS)
 B	?= build
 BIN	?= bin
 
-LIB_SRC	= $(sort $(wildcard lib/*.c))
+# lib/ is three folders (db, rec, tls; each has a README) over the shared
+# helpers at its top; sources include headers by folder ("db/hdb.h").
+LIB_SRC	= $(sort $(wildcard lib/*.c lib/*/*.c))
 TOOL_SRC = $(sort $(wildcard tools/*.c))
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 # Helpers the unit tests share: any tests/unit/*.c not named test_*.
 UNIT_HELP_SRC = $(filter-out $(UNIT_SRC),$(sort $(wildcard tests/unit/*.c)))
+# Every header: any change rebuilds every object.
+HDRS	= $(wildcard lib/*.h lib/*/*.h tools/*.h tools/*/*.h)
 HELPER_SRC = $(filter-out tests/helper/faultinject.c,\
 	     $(sort $(wildcard tests/helper/*.c)))
 
@@ -50,7 +54,7 @@ MANS	= $(sort $(wildcard man/*.8))
 
 all: $(BIN)/hintsdb $(HELPER_BIN) $(FAULT_SO) $(COMPAT:%=$(BIN)/%)
 
-$(B)/%.o: %.c $(wildcard lib/*.h tools/*.h)
+$(B)/%.o: %.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(XCFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -71,12 +75,13 @@ $(UNIT_LIBA): $(UNIT_HELP_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(B)/unit/%: tests/unit/%.c $(UNIT_LIBA) $(LIBA) $(wildcard tests/unit/*.h)
+$(B)/unit/%: tests/unit/%.c $(UNIT_LIBA) $(LIBA) $(HDRS) \
+	    $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $< $(UNIT_LIBA) $(LIBA) \
 	    $(LDLIBS) -lcmocka
 
-$(B)/helper/%: tests/helper/%.c $(LIBA)
+$(B)/helper/%: tests/helper/%.c $(LIBA) $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
@@ -142,9 +147,9 @@ FUZZ_TARGETS = $(filter-out fuzz_open,$(patsubst tests/fuzz/%.c,%, \
 	    $(FUZZ_OPEN:%=fuzz_open_%)
 FUZZ_LIBA = $(FUZZ_B)/libhintsdb.a
 FUZZ_TOOLA = $(FUZZ_B)/libtools.a
-FUZZ_DEPS = $(FUZZ_TOOLA) $(FUZZ_LIBA) $(wildcard tests/fuzz/*.h)
+FUZZ_DEPS = $(FUZZ_TOOLA) $(FUZZ_LIBA) $(HDRS) $(wildcard tests/fuzz/*.h)
 
-$(FUZZ_B)/obj/%.o: %.c $(wildcard lib/*.h tools/*.h)
+$(FUZZ_B)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
@@ -180,7 +185,7 @@ lint:
 # in bench/work/; results go to bench/RESULTS.md and bench/results.json.
 BENCH_BIN = $(patsubst bench/%.c,$(B)/bench/%,$(sort $(wildcard bench/*.c)))
 
-$(B)/bench/%: bench/%.c $(LIBA)
+$(B)/bench/%: bench/%.c $(LIBA) $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 

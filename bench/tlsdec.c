@@ -17,9 +17,9 @@
 
 #include <jansson.h>
 
-#include "hdb.h"
-#include "rec.h"
-#include "tls.h"
+#include "db/hdb.h"
+#include "rec/rec.h"
+#include "tls/tls.h"
 #include "xmalloc.h"
 
 struct recs {

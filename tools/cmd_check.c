@@ -24,15 +24,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic.h"
+#include "db/atomic.h"
 #include "commands.h"
 #include "common.h"
-#include "lock.h"
+#include "db/lock.h"
 #include "out.h"
 #include "rebuild.h"
 #include "slurp.h"
 #include "spool.h"
-#include "tls.h"
+#include "tls/tls.h"
 
 #define CHECK_USAGE "hintsdb check [-v] [--backend=B] [--layout=L] " \
 	"[--lock-timeout=T] [--now=TIME] SPOOL [DBNAME...]"

@@ -22,8 +22,8 @@
 
 #include "commands.h"
 #include "common.h"
-#include "convert.h"
-#include "lock.h"
+#include "rec/convert.h"
+#include "db/lock.h"
 #include "out.h"
 #include "rebuild.h"
 

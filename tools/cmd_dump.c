@@ -20,7 +20,7 @@
 #include "common.h"
 #include "dump.h"
 #include "out.h"
-#include "recfmt.h"
+#include "rec/recfmt.h"
 #include "slurp.h"
 
 #define DUMP_USAGE "hintsdb dump [-kz] [--format=text|json|exim] " \

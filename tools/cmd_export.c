@@ -20,9 +20,9 @@
 
 #include "commands.h"
 #include "common.h"
-#include "convert.h"
+#include "rec/convert.h"
 #include "out.h"
-#include "recfmt.h"
+#include "rec/recfmt.h"
 #include "slurp.h"
 
 #define EXPORT_USAGE "hintsdb export [--backend=B] [--lock-timeout=T] " \

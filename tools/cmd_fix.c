@@ -31,10 +31,10 @@
 #include "commands.h"
 #include "common.h"
 #include "fix.h"
-#include "lock.h"
+#include "db/lock.h"
 #include "out.h"
 #include "priv.h"
-#include "recfmt.h"
+#include "rec/recfmt.h"
 #include "xmalloc.h"
 
 #define FIX_USAGE "hintsdb fix [-z] [--lock-timeout=T] [--backend=B] " \

@@ -26,7 +26,7 @@
 
 #include "commands.h"
 #include "common.h"
-#include "convert.h"
+#include "rec/convert.h"
 #include "out.h"
 #include "rebuild.h"
 #include "xmalloc.h"

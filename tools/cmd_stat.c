@@ -28,7 +28,7 @@
 #include "out.h"
 #include "slurp.h"
 #include "spool.h"
-#include "tls.h"
+#include "tls/tls.h"
 #include "xmalloc.h"
 
 #define STAT_USAGE "hintsdb stat [-z] [--format=text|json|prometheus] " \

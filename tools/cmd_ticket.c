@@ -37,8 +37,8 @@
 #include "common.h"
 #include "format.h"
 #include "out.h"
-#include "rec.h"
-#include "tls.h"
+#include "rec/rec.h"
+#include "tls/tls.h"
 #include "xmalloc.h"
 
 #define TICKET_USAGE "hintsdb ticket [-z] [--format=text|json|summary] " \

@@ -16,7 +16,7 @@
 
 #include "commands.h"
 #include "common.h"
-#include "lock.h"
+#include "db/lock.h"
 #include "out.h"
 
 const char *const format_names[] = { "text", "json", "exim", NULL };

@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "hdb.h"
-#include "rec.h"
+#include "db/hdb.h"
+#include "rec/rec.h"
 
 /* Long-option ids shared by commands (above any short option). */
 enum {

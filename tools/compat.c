@@ -13,7 +13,7 @@
 #include "commands.h"
 #include "common.h"
 #include "dump.h"
-#include "lock.h"
+#include "db/lock.h"
 
 int
 compat_usage(const char *name, const char *opts)

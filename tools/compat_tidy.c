@@ -17,8 +17,8 @@
 
 #include "commands.h"
 #include "common.h"
-#include "hdb.h"
-#include "lock.h"
+#include "db/hdb.h"
+#include "db/lock.h"
 #include "priv.h"
 #include "tidy.h"
 

@@ -4,7 +4,7 @@
 #define HDB_DUMP_H
 
 #include "common.h"
-#include "recfmt.h"
+#include "rec/recfmt.h"
 
 enum { DUMP_TEXT, DUMP_JSON, DUMP_EXIM };
 

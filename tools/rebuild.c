@@ -18,9 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomic.h"
+#include "db/atomic.h"
 #include "commands.h"
-#include "lock.h"
+#include "db/lock.h"
 #include "out.h"
 #include "priv.h"
 #include "rebuild.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rebuild.h - what `convert` and `import` share: write a whole new hints DB
- * with lib/convert.h and put it in place of SPOOL/db/NAME (under Exim's
+ * with lib/rec/convert.h and put it in place of SPOOL/db/NAME (under Exim's
  * write lock) or at a new path.  Prints its own diagnostics.
  *
  *	rebuild_begin(&rb, ...);	lock, sweep leftovers, start the new DB
@@ -20,9 +20,9 @@
 #include <stdio.h>
 
 #include "common.h"
-#include "convert.h"
-#include "hdb.h"
-#include "rec.h"
+#include "rec/convert.h"
+#include "db/hdb.h"
+#include "rec/rec.h"
 
 struct command;
 struct option;

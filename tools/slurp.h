@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hdb.h"
+#include "db/hdb.h"
 
 struct slurp_rec {
 	size_t		 off;		/* key at off, value right after */

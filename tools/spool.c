@@ -11,7 +11,7 @@
 #include "commands.h"
 #include "common.h"
 #include "out.h"
-#include "rec.h"
+#include "rec/rec.h"
 #include "spool.h"
 #include "xmalloc.h"
 

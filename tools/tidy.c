@@ -36,13 +36,13 @@
 
 #include "commands.h"
 #include "common.h"
-#include "hdb.h"
-#include "lock.h"
+#include "db/hdb.h"
+#include "db/lock.h"
 #include "out.h"
 #include "priv.h"
-#include "rec.h"
+#include "rec/rec.h"
 #include "tidy.h"
-#include "tls.h"
+#include "tls/tls.h"
 #include "xmalloc.h"
 
 #define YEAR_SECS	(365 * 24 * 60 * 60)

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomic.h"
+#include "db/atomic.h"
 #include "xmalloc.h"
 
 #define MAX_FILES	8

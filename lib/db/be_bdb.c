@@ -24,7 +24,7 @@
 
 #include <db.h>
 
-#include "hdb.h"
+#include "db/hdb.h"
 #include "xmalloc.h"
 
 struct be_bdb {

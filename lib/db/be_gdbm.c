@@ -20,7 +20,7 @@
 
 #include <gdbm.h>
 
-#include "hdb.h"
+#include "db/hdb.h"
 #include "xmalloc.h"
 
 struct be_gdbm {

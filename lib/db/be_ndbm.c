@@ -29,7 +29,7 @@
 
 #include <gdbm.h>
 
-#include "hdb.h"
+#include "db/hdb.h"
 #include "xmalloc.h"
 
 #define NDBM_DIR_LEN	16

@@ -42,7 +42,7 @@
 
 #include <sqlite3.h>
 
-#include "hdb.h"
+#include "db/hdb.h"
 #include "xmalloc.h"
 
 enum sq_mode {

@@ -26,7 +26,7 @@
 
 #include <tdb.h>
 
-#include "hdb.h"
+#include "db/hdb.h"
 #include "xmalloc.h"
 
 struct be_tdb {

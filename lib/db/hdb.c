@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hdb.h"
+#include "db/hdb.h"
 #include "xmalloc.h"
 
 /* How much of the head of a file hdb_detect hands to the probes. */

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lock.h"
+#include "db/lock.h"
 
 static long
 now_ms(void)

@@ -14,8 +14,8 @@
 
 #include <sqlite3.h>
 
-#include "atomic.h"
-#include "convert.h"
+#include "db/atomic.h"
+#include "rec/convert.h"
 #include "xmalloc.h"
 
 struct hdb_writer {

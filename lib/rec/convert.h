@@ -35,8 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hdb.h"
-#include "rec.h"
+#include "db/hdb.h"
+#include "rec/rec.h"
 
 /* What hdb_convert_rec and hdb_writer_put did with a record. */
 #define HDB_CONV_KEPT		0	/* stored byte for byte */

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "eximerr.h"
+#include "rec/eximerr.h"
 
 static const char *const exim_names[] = {
 	NULL,

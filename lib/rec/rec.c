@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "rec.h"
+#include "rec/rec.h"
 
 /* Plausible record times: 2000-01-01 up to the end of unsigned 32 bits. */
 #define T_MIN	946684800LL

@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eximerr.h"
+#include "rec/eximerr.h"
 #include "jout.h"
 #include "out.h"
-#include "recfmt.h"
+#include "rec/recfmt.h"
 #include "xmalloc.h"
 
 static const char *const ehlo_bits[] = {

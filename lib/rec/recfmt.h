@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "rec.h"
+#include "rec/rec.h"
 
 struct hdb_fmtopts {
 	int64_t		 now;

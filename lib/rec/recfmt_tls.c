@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "jout.h"
-#include "recfmt.h"
-#include "tls.h"
+#include "rec/recfmt.h"
+#include "tls/tls.h"
 
 /* Decode r's payload into ti; -1 if nothing useful came out. */
 static int

@@ -21,7 +21,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
-#include "tls.h"
+#include "tls/tls.h"
 #include "xmalloc.h"
 
 #define CACHE_MAX_DER	(64 * 1024)

@@ -37,7 +37,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "tls.h"
+#include "tls/tls.h"
 #include "xmalloc.h"
 
 /* What the DER walk found.  Pointers are into the payload. */

@@ -26,7 +26,7 @@
 
 #include <openssl/ssl.h>
 
-#include "tls.h"
+#include "tls/tls.h"
 
 #define GNUTLS_CRD_CERTIFICATE	1
 #define GNUTLS_PROTO_TLS13	5

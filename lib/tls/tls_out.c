@@ -18,7 +18,7 @@
 
 #include "jout.h"
 #include "out.h"
-#include "tls.h"
+#include "tls/tls.h"
 #include "xmalloc.h"
 
 struct name16 {

@@ -26,7 +26,7 @@
 #include "common.h"
 #include "fix.h"
 #include "fuzz.h"
-#include "hdb.h"
+#include "db/hdb.h"
 
 static const char *const names[8] = {
 	"retry", "misc", "callout", "ratelimit", "seen", "tls",

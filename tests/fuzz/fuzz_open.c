@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "hdb.h"
-#include "rec.h"
+#include "db/hdb.h"
+#include "rec/rec.h"
 
 #ifndef FUZZ_BACKEND
 #error "compile with -DFUZZ_BACKEND=bdb (or gdbm, tdb, ndbm, sqlite)"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * fuzz_rec.c - libFuzzer target for the record codec (lib/rec.c) and the
- * record formatters (lib/recfmt.c): every DB type, legacy, v2 and
+ * fuzz_rec.c - libFuzzer target for the record codec (lib/rec/rec.c) and the
+ * record formatters (lib/rec/recfmt.c): every DB type, legacy, v2 and
  * autodetected layout.
  *
  * Input: byte 0 picks the type (low 3 bits, 0 = wait), the layout (bits
@@ -20,8 +20,8 @@
 
 #include "fuzz.h"
 #include "out.h"
-#include "rec.h"
-#include "recfmt.h"
+#include "rec/rec.h"
+#include "rec/recfmt.h"
 
 static const enum hdb_dbtype types[8] = {
 	HDB_T_WAIT, HDB_T_RETRY, HDB_T_WAIT, HDB_T_MISC, HDB_T_CALLOUT,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * fuzz_tls_der.c - libFuzzer target for the OpenSSL path (lib/tls_der.c):
+ * fuzz_tls_der.c - libFuzzer target for the OpenSSL path (lib/tls/tls_der.c):
  * d2i_SSL_SESSION plus our own walk of the outer DER, the certificate
  * parser (subject, SANs, key, serial), and the session printers.
  *

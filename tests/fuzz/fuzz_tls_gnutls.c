@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_tls_gnutls.c - libFuzzer target for the GnuTLS packed-session
- * decoder (lib/tls_gnutls.c) and the session printers (lib/tls_out.c).
+ * decoder (lib/tls/tls_gnutls.c) and the session printers (lib/tls/tls_out.c).
  *
  * Input: byte 0 picks the writer's version, and so the magic and the
  * layout (3.6.0 to 3.8.x: layouts A, B, C and the undecodable ones); the

@@ -8,7 +8,7 @@
 #define HDB_FUZZ_TLS_COMMON_H
 
 #include "fuzz.h"
-#include "tls.h"
+#include "tls/tls.h"
 
 #define FUZZ_NOW	1795722966
 

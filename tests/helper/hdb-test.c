@@ -25,8 +25,8 @@
 #include <bsd/stdlib.h>
 #include <openssl/ssl.h>
 
-#include "hdb.h"
-#include "rec.h"
+#include "db/hdb.h"
+#include "rec/rec.h"
 #include "xmalloc.h"
 
 struct copyctx {

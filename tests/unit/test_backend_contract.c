@@ -74,7 +74,7 @@
 #include <ndbm.h>
 #include <sqlite3.h>
 
-#include "hdb.h"
+#include "db/hdb.h"
 
 #define NKEYS		150
 #define BIGVAL		(64 * 1024)

@@ -1,7 +1,8 @@
+
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * test_convert.c - lib/convert.c and lib/atomic.c: one record between the
- * layouts (kept, re-encoded, refused), a whole new DB written beside its
+ * test_convert.c - lib/rec/convert.c and lib/db/atomic.c: one record between
+ * the layouts (kept, re-encoded, refused), a whole new DB written beside its
  * target and renamed into place (count checked, owner and mode, the old
  * files of another backend removed, refusal to overwrite), and the sweep of
  * what a killed writer left behind.
@@ -20,10 +21,10 @@
 
 #include <cmocka.h>
 
-#include "atomic.h"
-#include "convert.h"
-#include "hdb.h"
-#include "rec.h"
+#include "db/atomic.h"
+#include "rec/convert.h"
+#include "db/hdb.h"
+#include "rec/rec.h"
 
 #define T0	1795722966LL	/* 2026-11-26 19:56:06 UTC */
 

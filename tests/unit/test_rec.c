@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "rec.h"
+#include "rec/rec.h"
 
 #define T0	1795722966LL	/* 2026-11-26 19:56:06 UTC */
 

@@ -20,8 +20,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "rec.h"
-#include "recfmt.h"
+#include "rec/rec.h"
+#include "rec/recfmt.h"
 
 #define NRANDOM	50000
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * test_tls_der.c - OpenSSL session payloads (lib/tls_der.c) and the common
- * part (lib/tls_out.c), against REAL sessions: tests/data/tls/o*.der were
+ * test_tls_der.c - OpenSSL session payloads (lib/tls/tls_der.c) and the common
+ * part (lib/tls/tls_out.c), against REAL sessions: tests/data/tls/o*.der were
  * saved by `openssl s_client -sess_out` (tests/helper/mksessions.sh) and
  * each NAME.facts holds what s_client, `openssl sess_id -text`, the key log
  * and `openssl x509` reported.  Every decoded value is checked against

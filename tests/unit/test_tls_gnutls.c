@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * test_tls_gnutls.c - GnuTLS packed sessions (lib/tls_gnutls.c) against
+ * test_tls_gnutls.c - GnuTLS packed sessions (lib/tls/tls_gnutls.c) against
  * REAL data: tests/data/tls/g*.bin are gnutls_session_get_data2 bytes from
  * the installed GnuTLS 3.7.9 (tests/helper/gnutls-session.py, against
  * openssl s_server), and exim496-*.rec are records a real Exim 4.96 wrote

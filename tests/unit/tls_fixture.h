@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tls.h"
+#include "tls/tls.h"
 
 /* A NAME.facts file: "key=value" lines, in file order. */
 struct facts {
