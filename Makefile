@@ -16,7 +16,7 @@ SAN	?=
 CFLAGS	?= $(OPT)
 XCFLAGS	= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	  -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
-	  -Ilib $(PKG_CFLAGS) $(SAN)
+	  -Ilib -Itools $(PKG_CFLAGS) $(SAN)
 LDLIBS	= -ldb-5.3 -lgdbm_compat -lgdbm $(PKG_LIBS)
 
 # Build and binary directories; the sanitizer build uses build-san/ and
@@ -27,7 +27,7 @@ BIN	?= bin
 # lib/ is three folders (db, rec, tls; each has a README) over the shared
 # helpers at its top; sources include headers by folder ("db/hdb.h").
 LIB_SRC	= $(sort $(wildcard lib/*.c lib/*/*.c))
-TOOL_SRC = $(sort $(wildcard tools/*.c))
+TOOL_SRC = $(sort $(wildcard tools/*.c tools/engine/*.c))
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 # Helpers the unit tests share: any tests/unit/*.c not named test_*.
 UNIT_HELP_SRC = $(filter-out $(UNIT_SRC),$(sort $(wildcard tests/unit/*.c)))

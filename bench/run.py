@@ -693,7 +693,7 @@ def static_notes():
     """Notes that hold for every run."""
     return [
         "Dump memory bound: `hintsdb dump` copies every record under the "
-        "read lock (tools/slurp.c) and formats after dropping it, so its "
+        "read lock (tools/engine/slurp.c) and formats after dropping it, so its "
         "memory is the records' keys and values plus a 16-byte index entry "
         "each, in 2 MiB pages, on top of the fixed part (the peak RSS of a "
         "dump of one record); text and JSON, which are sorted, add two "

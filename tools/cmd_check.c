@@ -29,9 +29,9 @@
 #include "common.h"
 #include "db/lock.h"
 #include "out.h"
-#include "rebuild.h"
-#include "slurp.h"
-#include "spool.h"
+#include "engine/rebuild.h"
+#include "engine/slurp.h"
+#include "engine/spool.h"
 #include "tls/tls.h"
 
 #define CHECK_USAGE "hintsdb check [-v] [--backend=B] [--layout=L] " \

@@ -25,7 +25,7 @@
 #include "rec/convert.h"
 #include "db/lock.h"
 #include "out.h"
-#include "rebuild.h"
+#include "engine/rebuild.h"
 
 #define CONVERT_USAGE "hintsdb convert [-v] [--backend=B] [--drop-bad] " \
 	"[--lock-timeout=T] [--sqlite-schema=tbl|tblblob] " \

@@ -21,7 +21,7 @@
 #include "dump.h"
 #include "out.h"
 #include "rec/recfmt.h"
-#include "slurp.h"
+#include "engine/slurp.h"
 
 #define DUMP_USAGE "hintsdb dump [-kz] [--format=text|json|exim] " \
 	"[--now=TIME] [--backend=B] [--layout=L] [--lock-timeout=T] " \

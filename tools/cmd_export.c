@@ -23,7 +23,7 @@
 #include "rec/convert.h"
 #include "out.h"
 #include "rec/recfmt.h"
-#include "slurp.h"
+#include "engine/slurp.h"
 
 #define EXPORT_USAGE "hintsdb export [--backend=B] [--lock-timeout=T] " \
 	"[--now=TIME] SPOOL DBNAME"

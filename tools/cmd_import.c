@@ -28,7 +28,7 @@
 #include "common.h"
 #include "rec/convert.h"
 #include "out.h"
-#include "rebuild.h"
+#include "engine/rebuild.h"
 #include "xmalloc.h"
 
 #define IMPORT_USAGE "hintsdb import [-v] [--backend=B] [--drop-bad] " \

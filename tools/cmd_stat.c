@@ -26,8 +26,8 @@
 #include "common.h"
 #include "format.h"
 #include "out.h"
-#include "slurp.h"
-#include "spool.h"
+#include "engine/slurp.h"
+#include "engine/spool.h"
 #include "tls/tls.h"
 #include "xmalloc.h"
 

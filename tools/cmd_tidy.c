@@ -27,8 +27,8 @@
 #include "common.h"
 #include "out.h"
 #include "priv.h"
-#include "spool.h"
-#include "tidy.h"
+#include "engine/spool.h"
+#include "engine/tidy.h"
 
 #define TIDY_USAGE "hintsdb tidy [-fnqv] [-t TIME] [--format=text|json] " \
 	"[--now=TIME] [--max-lock-ms=N] [--lock-timeout=T] [--backend=B] " \

@@ -10,6 +10,20 @@
  *  3. write man/hintsdb-<name>.8 whose SYNOPSIS is the entry's usage text,
  *     and list it in hintsdb(8);
  *  4. add tests/cli/tNNNN-<name>-*.sh covering every option and exit status.
+ *
+ * The engines several commands share live in tools/engine/:
+ *
+ *	engine		does				used by
+ *	slurp.c		copy a DB's records under the	dump, export, stat,
+ *			read lock, format after it	check, exim_dumpdb
+ *	spool.c		the DBs of SPOOL [DBNAME...]	tidy --all, stat, check
+ *	tidy.c		expire and drop records in	tidy, exim_tidydb
+ *			place, in locked batches
+ *	rebuild.c	write a whole new DB beside	convert, import
+ *			the old one, swap it in		(check: its lock
+ *							message only)
+ *
+ * fix, delete and ticket use none: they work record by record on lib/.
  */
 #ifndef HDB_COMMANDS_H
 #define HDB_COMMANDS_H

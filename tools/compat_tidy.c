@@ -20,7 +20,7 @@
 #include "db/hdb.h"
 #include "db/lock.h"
 #include "priv.h"
-#include "tidy.h"
+#include "engine/tidy.h"
 
 #define TIDY_OPTS " [-t <time>]"
 

@@ -23,7 +23,7 @@
 #include "db/lock.h"
 #include "out.h"
 #include "priv.h"
-#include "rebuild.h"
+#include "engine/rebuild.h"
 
 static int	usage(FILE *, const struct command *);
 static int	shared_opt(struct rebuild_opts *, int, const char *,

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slurp.h"
+#include "engine/slurp.h"
 
 #define SLURP_ALIGN	((size_t)2 << 20)	/* a huge page */
 

@@ -12,7 +12,7 @@
 #include "common.h"
 #include "out.h"
 #include "rec/rec.h"
-#include "spool.h"
+#include "engine/spool.h"
 #include "xmalloc.h"
 
 static int	cmpstr(const void *, const void *);

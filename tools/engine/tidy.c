@@ -41,7 +41,7 @@
 #include "out.h"
 #include "priv.h"
 #include "rec/rec.h"
-#include "tidy.h"
+#include "engine/tidy.h"
 #include "tls/tls.h"
 #include "xmalloc.h"
 
