@@ -17,6 +17,7 @@
 
 #include "rec/eximerr.h"
 #include "jout.h"
+#include "obuf.h"
 #include "out.h"
 #include "rec/recfmt.h"
 #include "xmalloc.h"
@@ -42,85 +43,6 @@ hdb_ehlo_features(char *buf, size_t len, unsigned bits)
 	return buf;
 }
 
-/* Output built in memory: on the stack while it fits, then on the heap. */
-struct obuf {
-	char		*p;
-	size_t		 len, cap;
-	char		 room[1024];
-};
-
-static void
-ob_init(struct obuf *b)
-{
-	b->p = b->room;
-	b->len = 0;
-	b->cap = sizeof(b->room);
-}
-
-static char *
-ob_grow(struct obuf *b, size_t n)
-{
-	char *q;
-
-	while (b->cap - b->len < n)
-		b->cap *= 2;
-	if (b->p == b->room) {
-		q = xmalloc(b->cap);
-		memcpy(q, b->room, b->len);
-		b->p = q;
-	} else
-		b->p = xreallocarray(b->p, b->cap, 1);
-	return b->p + b->len;
-}
-
-/* Room for n more bytes; returns where they go. */
-static inline char *
-ob_room(struct obuf *b, size_t n)
-{
-	return b->cap - b->len >= n ? b->p + b->len : ob_grow(b, n);
-}
-
-static void
-ob_add(struct obuf *b, const void *s, size_t n)
-{
-	memcpy(ob_room(b, n), s, n);
-	b->len += n;
-}
-
-static void
-ob_str(struct obuf *b, const char *s)
-{
-	ob_add(b, s, strlen(s));
-}
-
-/* Decimal, as printf's %lld; two digits a division. */
-static void
-ob_int(struct obuf *b, long long v)
-{
-	static const char pairs[] =
-	    "00010203040506070809101112131415161718192021222324"
-	    "25262728293031323334353637383940414243444546474849"
-	    "50515253545556575859606162636465666768697071727374"
-	    "75767778798081828384858687888990919293949596979899";
-	char tmp[24], *e = tmp + sizeof(tmp), *q = e;
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
-	    (unsigned long long)v;
-
-	while (u >= 100) {
-		q -= 2;
-		memcpy(q, pairs + 2 * (u % 100), 2);
-		u /= 100;
-	}
-	if (u >= 10) {
-		q -= 2;
-		memcpy(q, pairs + 2 * u, 2);
-	} else
-		*--q = (char)('0' + u);
-	if (v < 0)
-		*--q = '-';
-	ob_add(b, q, (size_t)(e - q));
-}
-
 /* src escaped as hdb_vis does. */
 static void
 ob_vis(struct obuf *b, const void *src, size_t len)
@@ -134,16 +56,6 @@ ob_time(struct obuf *b, int64_t t, int utc)
 {
 	hdb_fmt_exim(ob_room(b, HDB_TIMEBUF), HDB_TIMEBUF, t, utc);
 	b->len += strlen(b->p + b->len);
-}
-
-/* Write it out and forget it. */
-static void
-ob_flush(struct obuf *b, FILE *fp)
-{
-	fwrite(b->p, 1, b->len, fp);
-	if (b->p != b->room)
-		free(b->p);
-	ob_init(b);
 }
 
 static void
@@ -353,245 +265,15 @@ hdb_rec_print_text_error(FILE *fp, const uint8_t *key, size_t klen,
  * json_object_set_new leaves out a NULL value.
  */
 
-#define ONES		0x0101010101010101ULL
-#define HIGHS		0x8080808080808080ULL
-#define HAS_LESS(x, n)	(((x) - ONES * (n)) & ~(x) & HIGHS)
-#define HAS_BYTE(x, c)	HAS_LESS((x) ^ (ONES * (c)), 1)
-#define JSON_SPECIAL(x)	(HAS_LESS(x, 0x20) | HAS_BYTE(x, '"') | \
-			    HAS_BYTE(x, '\\'))
-
-static uint64_t
-rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-/* 1 if s[0..len) is UTF-8 as jansson takes it: no overlong forms, no
- * surrogates, nothing above U+10FFFF. */
-static int
-utf8_ok(const uint8_t *s, size_t len)
-{
-	size_t i = 0, n, k;
-	uint32_t c;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			/* ASCII runs eight bytes at a time */
-			while (len - i >= 8 && (rd64(s + i) & HIGHS) == 0)
-				i += 8;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf)
-			n = 2, c = s[i] & 0x1f;
-		else if (s[i] >= 0xe0 && s[i] <= 0xef)
-			n = 3, c = s[i] & 0x0f;
-		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
-			n = 4, c = s[i] & 0x07;
-		else
-			return 0;
-		if (n > len - i)
-			return 0;
-		for (k = 1; k < n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			c = c << 6 | (s[i + k] & 0x3f);
-		}
-		if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ||
-		    (n == 3 && c < 0x800) || (n == 4 && c < 0x10000))
-			return 0;
-		i += n;
-	}
-	return 1;
-}
-
-/* A JSON string of UTF-8 s, escaped as jansson's dump does. */
-static void
-ob_jstr(struct obuf *b, const uint8_t *s, size_t len)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char *p = ob_room(b, 6 * len + 2), *q = p;
-	size_t i;
-
-	*q++ = '"';
-	for (i = 0; i < len; i++) {
-		size_t run = i;
-
-		/* Eight bytes at a time while none is below 0x20, '"' or
-		 * '\\' (the "has a byte less than n" bit trick). */
-		while (len - run >= 8 && !JSON_SPECIAL(rd64(s + run)))
-			run += 8;
-		while (run < len && s[run] >= 0x20 && s[run] != '"' &&
-		    s[run] != '\\')
-			run++;
-		memcpy(q, s + i, run - i);
-		q += run - i;
-		if ((i = run) == len)
-			break;
-		*q++ = '\\';
-		switch (s[i]) {
-		case '"':
-		case '\\':
-			*q++ = (char)s[i];
-			break;
-		case '\b':
-			*q++ = 'b';
-			break;
-		case '\f':
-			*q++ = 'f';
-			break;
-		case '\n':
-			*q++ = 'n';
-			break;
-		case '\r':
-			*q++ = 'r';
-			break;
-		case '\t':
-			*q++ = 't';
-			break;
-		default:
-			memcpy(q, "u00", 3);
-			q += 3;
-			*q++ = hex[s[i] >> 4];
-			*q++ = hex[s[i] & 15];
-			break;
-		}
-	}
-	*q++ = '"';
-	b->len += (size_t)(q - p);
-}
-
-/* Object mode: member name = v, or an array element if name is NULL. */
-static void
-jo_set(struct jout *j, const char *name, json_t *v)
-{
-	if (name == NULL)
-		json_array_append_new(j->obj, v);
-	else
-		json_object_set_new(j->obj, name, v);
-}
-
-/* Text mode: the separator and "name": of the next member (the separator
- * alone for an array element). */
-static void
-jo_name(struct jout *j, const char *name)
-{
-	size_t n = name != NULL ? strlen(name) : 0;
-	char *p = ob_room(j->b, n + 4), *q = p;
-
-	if (j->n++ > 0)
-		*q++ = ',';
-	if (name == NULL) {
-		j->b->len += (size_t)(q - p);
-		return;
-	}
-	*q++ = '"';
-	memcpy(q, name, n);
-	q += n;
-	*q++ = '"';
-	*q++ = ':';
-	j->b->len += (size_t)(q - p);
-}
-
-static void
-jo_int(struct jout *j, const char *name, int64_t v)
-{
-	if (j->obj != NULL) {
-		jo_set(j, name, json_integer((json_int_t)v));
-		return;
-	}
-	jo_name(j, name);
-	ob_int(j->b, (long long)v);
-}
-
-static void
-jo_bool(struct jout *j, const char *name, int v)
-{
-	if (j->obj != NULL) {
-		jo_set(j, name, json_boolean(v));
-		return;
-	}
-	jo_name(j, name);
-	ob_str(j->b, v ? "true" : "false");
-}
-
-/* A number as jansson prints it (JSON_REAL_PRECISION). */
-static void
-jo_real(struct jout *j, const char *name, double v)
-{
-	json_t *r = json_real(v);
-	char tmp[64];
-	size_t n;
-
-	if (j->obj != NULL) {
-		json_object_set_new(j->obj, name, r);
-		return;
-	}
-	n = json_dumpb(r, tmp, sizeof(tmp), JSON_ENCODE_ANY | JSON_COMPACT);
-	json_decref(r);
-	if (n == 0 || n > sizeof(tmp))
-		return;
-	jo_name(j, name);
-	ob_add(j->b, tmp, n);
-}
-
-/* json_stringn(s, len), ok saying whether s is UTF-8 (-1: unknown);
- * left out when it is not. */
-static void
-jo_strn_ok(struct jout *j, const char *name, const uint8_t *s, size_t len,
-    int ok)
-{
-	if (j->obj != NULL) {
-		jo_set(j, name, json_stringn((const char *)s, len));
-		return;
-	}
-	if (ok == 0 || (ok == -1 && !utf8_ok(s, len)))
-		return;
-	jo_name(j, name);
-	ob_jstr(j->b, s, len);
-}
-
-static void
-jo_strn(struct jout *j, const char *name, const uint8_t *s, size_t len)
-{
-	jo_strn_ok(j, name, s, len, -1);
-}
-
-static void
-jo_cstr(struct jout *j, const char *name, const char *s)
-{
-	jo_strn(j, name, (const uint8_t *)s, strlen(s));
-}
-
-/* A string from a record: escaped text (hdb_vis) if it is not UTF-8. */
-static void
-jo_str(struct jout *j, const char *name, const uint8_t *s, size_t len)
-{
-	char *e;
-
-	if (utf8_ok(s, len)) {
-		jo_strn_ok(j, name, s, len, 1);
-		return;
-	}
-	e = hdb_vis_dup(s, len);
-	jo_cstr(j, name, e);
-	free(e);
-}
-
-static void
-jo_b64(struct jout *j, const char *name, const uint8_t *p, size_t len)
-{
-	char *b = hdb_base64(p, len);
-
-	if (b != NULL)
-		jo_cstr(j, name, b);
-	else if (j->obj != NULL)	/* json_string(NULL): nothing */
-		json_object_set_new(j->obj, name, NULL);
-	free(b);
-}
+/* Short names for the JSON writer (jout.h), as the formatters below use
+ * them. */
+#define jo_int		hdb_jo_int
+#define jo_bool		hdb_jo_bool
+#define jo_real		hdb_jo_real
+#define jo_cstr		hdb_jo_cstr
+#define jo_str		hdb_jo_str
+#define jo_b64		hdb_jo_b64
+#define utf8_ok		hdb_utf8_ok
 
 /*
  * jo_key - "key": the key text if it is UTF-8 with no NUL and ends in
@@ -606,7 +288,7 @@ jo_key(struct jout *j, const uint8_t *key, size_t klen)
 	char *e;
 
 	if (text)
-		jo_strn_ok(j, "key", key, kl, 1);
+		hdb_jo_strn(j, "key", (const char *)key, kl);
 	else {
 		e = hdb_vis_dup(key, kl);
 		jo_cstr(j, "key", e);
@@ -624,54 +306,6 @@ hdb_json_set_key(json_t *obj, const uint8_t *key, size_t klen)
 	struct jout j = { obj, NULL, 0 };
 
 	jo_key(&j, key, klen);
-}
-
-void
-hdb_jo_int(struct jout *j, const char *name, int64_t v)
-{
-	jo_int(j, name, v);
-}
-
-void
-hdb_jo_bool(struct jout *j, const char *name, int v)
-{
-	jo_bool(j, name, v);
-}
-
-void
-hdb_jo_cstr(struct jout *j, const char *name, const char *s)
-{
-	if (s != NULL)
-		jo_cstr(j, name, s);
-}
-
-void
-hdb_jo_strn(struct jout *j, const char *name, const char *s, size_t len)
-{
-	jo_strn(j, name, (const uint8_t *)s, len);
-}
-
-void
-hdb_jo_open(struct jout *j, const char *name, int array, struct jout *sub)
-{
-	sub->b = j->b;
-	sub->n = 0;
-	if (j->obj != NULL) {
-		sub->obj = array ? json_array() : json_object();
-		return;
-	}
-	sub->obj = NULL;
-	jo_name(j, name);
-	ob_add(j->b, array ? "[" : "{", 1);
-}
-
-void
-hdb_jo_close(struct jout *j, const char *name, int array, struct jout *sub)
-{
-	if (j->obj != NULL)
-		jo_set(j, name, sub->obj);
-	else
-		ob_add(j->b, array ? "]" : "}", 1);
 }
 
 static void
@@ -697,42 +331,26 @@ id_plain(const uint8_t *id, size_t len)
 static void
 json_wait(struct jout *j, const struct hdb_wait *w)
 {
-	json_t *ids = NULL;
+	struct jout ids;
 	int32_t i;
 	char *e;
 
 	jo_int(j, "count", w->count);
 	jo_int(j, "sequence", w->sequence);
 	jo_int(j, "id_length", (int64_t)w->id_len);
-	if (j->obj != NULL)
-		ids = json_array();
-	else {
-		jo_name(j, "ids");
-		ob_add(j->b, "[", 1);
-	}
+	hdb_jo_open(j, "ids", 1, &ids);
 	for (i = 0; i < w->count; i++) {
 		const uint8_t *id = w->ids + (size_t)i * w->id_len;
 
-		e = id_plain(id, w->id_len) ? NULL :
-		    hdb_vis_dup(id, w->id_len);
-		if (ids != NULL)
-			json_array_append_new(ids, e == NULL ?
-			    json_stringn((const char *)id, w->id_len) :
-			    json_string(e));
-		else {
-			if (i > 0)
-				ob_add(j->b, ",", 1);
-			if (e == NULL)
-				ob_jstr(j->b, id, w->id_len);
-			else
-				ob_jstr(j->b, (const uint8_t *)e, strlen(e));
+		if (id_plain(id, w->id_len)) {
+			hdb_jo_strn(&ids, NULL, (const char *)id, w->id_len);
+			continue;
 		}
+		e = hdb_vis_dup(id, w->id_len);
+		jo_cstr(&ids, NULL, e);
 		free(e);
 	}
-	if (ids != NULL)
-		json_object_set_new(j->obj, "ids", ids);
-	else
-		ob_add(j->b, "]", 1);
+	hdb_jo_close(j, "ids", 1, &ids);
 	if (w->bad_id >= 0)
 		jo_int(j, "bad_id_index", w->bad_id);
 }
