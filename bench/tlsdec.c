@@ -20,6 +20,7 @@
 #include "db/hdb.h"
 #include "rec/rec.h"
 #include "tls/tls.h"
+#include "tls/tls_out.h"
 #include "xmalloc.h"
 
 struct recs {

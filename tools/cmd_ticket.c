@@ -39,6 +39,7 @@
 #include "out.h"
 #include "rec/rec.h"
 #include "tls/tls.h"
+#include "tls/tls_out.h"
 #include "xmalloc.h"
 
 #define TICKET_USAGE "hintsdb ticket [-z] [--format=text|json|summary] " \

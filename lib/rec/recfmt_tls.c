@@ -10,6 +10,7 @@
 #include "jout.h"
 #include "rec/recfmt.h"
 #include "tls/tls.h"
+#include "tls/tls_out.h"
 
 /* Decode r's payload into ti; -1 if nothing useful came out. */
 static int

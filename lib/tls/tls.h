@@ -18,7 +18,7 @@
  *	r = hdb_tls_decode(payload, len, &ti);	// fills ti, always
  *	hdb_tls_set_record(&ti, rec_time, 1, flags);	// if from a record
  *	hdb_tls_set_runtime_gnutls(&ti, "3.7.9");	// optional
- *	hdb_tls_print_text(stdout, &ti, now, utc, 0, "  ");
+ *	hdb_tls_print_text(stdout, &ti, now, utc, 0, "  ");	// tls_out.h
  *	hdb_tls_info_clear(&ti);			// always, wipes secrets
  *
  * The struct owns copies of everything it shows (names, certificates
@@ -34,8 +34,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-
-#include <jansson.h>
 
 enum hdb_tls_lib {
 	HDB_TLS_LIB_UNKNOWN = 0,
@@ -277,25 +275,7 @@ const char *hdb_tls_cipher_name(uint16_t id);
 const char *hdb_tls_group_name(uint16_t id);
 
 /*
- * Output.  Every string from the payload is escaped (hdb_out_vis), times
- * are ISO 8601 with an age relative to now.  Secrets only if show_secrets.
- */
-/* "name: value" lines, each starting with indent. */
-void	hdb_tls_print_text(FILE *, const struct hdb_tls_info *, int64_t now,
-	    int utc, int show_secrets, const char *indent);
-/* A JSON object (new reference) with every field; binary as hex. */
-json_t *hdb_tls_json(const struct hdb_tls_info *, int64_t now,
-	    int show_secrets);
-/* The same members through the emitter of jout.h (either mode). */
-struct jout;
-void	hdb_tls_json_out(struct jout *, const struct hdb_tls_info *,
-	    int64_t now, int show_secrets);
-/* One line, no newline, no control bytes; returns what snprintf would. */
-size_t	hdb_tls_summary(char *buf, size_t len, const struct hdb_tls_info *,
-	    int64_t now, int utc);
-
-/*
- * Internal to lib/tls_*.c (declared here for the unit tests): the two
+ * Internal to lib/tls (declared here for the unit tests): the two
  * decoders proper, called by hdb_tls_decode on an initialised struct,
  * and the certificate parser they share.
  */
@@ -304,6 +284,11 @@ int	hdb_tls_decode_der(const uint8_t *, size_t, struct hdb_tls_cache *,
 int	hdb_tls_decode_gnutls(const uint8_t *, size_t, struct hdb_tls_cache *,
 	    struct hdb_tls_info *);
 int	hdb_tls_cert_parse(const uint8_t *der, size_t len,
+	    struct hdb_tls_cert *);
+/* What an OpenSSL session's peer shows: der must be one X509 that OpenSSL
+ * accepts, exactly filling its bytes, and the result is that of its
+ * re-encoding (-2 if not). */
+int	hdb_tls_cert_parse_canon(const uint8_t *der, size_t len,
 	    struct hdb_tls_cert *);
 /*
  * hdb_tls_cert_cached - hdb_tls_cert_parse through cache c (NULL: none).

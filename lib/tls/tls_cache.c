@@ -18,9 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/err.h>
-#include <openssl/x509.h>
-
 #include "tls/tls.h"
 #include "xmalloc.h"
 
@@ -152,37 +149,11 @@ cert_copy(struct hdb_tls_cert *dst, const struct hdb_tls_cert *src)
 			    src->san[i].len);
 }
 
-/*
- * parse_canon - what the peer of a DER session shows: OpenSSL parses the
- * [3] content as an X509 that must fill it exactly, and the certificate
- * we report is its re-encoding (the same bytes, unless the stored DER was
- * not canonical).  -2 if OpenSSL would refuse the certificate.
- */
-static int
-parse_canon(const uint8_t *der, size_t len, struct hdb_tls_cert *c)
-{
-	const unsigned char *p = der;
-	unsigned char *enc = NULL;
-	X509 *x;
-	int n, rc = -2;
-
-	if (len == 0 || len > INT32_MAX ||
-	    (x = d2i_X509(NULL, &p, (long)len)) == NULL)
-		goto out;
-	if ((size_t)(p - der) == len && (n = i2d_X509(x, &enc)) > 0)
-		rc = hdb_tls_cert_parse(enc, (size_t)n, c);
-	OPENSSL_free(enc);
-	X509_free(x);
-out:
-	ERR_clear_error();
-	return rc;
-}
-
 static int
 parse(const uint8_t *der, size_t len, int mode, struct hdb_tls_cert *c)
 {
 	if (mode == HDB_TLS_CERT_CANON)
-		return parse_canon(der, len, c);
+		return hdb_tls_cert_parse_canon(der, len, c);
 	return hdb_tls_cert_parse(der, len, c);
 }
 

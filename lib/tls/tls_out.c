@@ -17,6 +17,7 @@
 #include "jout.h"
 #include "out.h"
 #include "tls/tls.h"
+#include "tls/tls_out.h"
 #include "xmalloc.h"
 
 /* ---- text ---- */

@@ -9,6 +9,7 @@
 
 #include "fuzz.h"
 #include "tls/tls.h"
+#include "tls/tls_out.h"
 
 #define FUZZ_NOW	1795722966
 

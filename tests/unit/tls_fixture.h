@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "tls/tls.h"
+#include "tls/tls_out.h"
 
 /* A NAME.facts file: "key=value" lines, in file order. */
 struct facts {
