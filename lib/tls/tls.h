@@ -291,16 +291,17 @@ int	hdb_tls_cert_parse(const uint8_t *der, size_t len,
 int	hdb_tls_cert_parse_canon(const uint8_t *der, size_t len,
 	    struct hdb_tls_cert *);
 /*
- * hdb_tls_cert_cached - hdb_tls_cert_parse through cache c (NULL: none).
- * HDB_TLS_CERT_PLAIN parses der as given (a GnuTLS chain entry);
- * HDB_TLS_CERT_CANON reports what an OpenSSL session's peer shows: der
- * must be one X509 that OpenSSL accepts, exactly filling its bytes, and
- * the result is that of its re-encoding (-2 and out cleared if not).
+ * hdb_tls_cert_cached - parse(der, len, out) through cache c (NULL: none).
+ * The cache knows no parser of its own: the decoders pass
+ * hdb_tls_cert_parse (a certificate as given) or hdb_tls_cert_parse_canon
+ * (what an OpenSSL session's peer shows), and an entry is found again only
+ * for the same bytes and the same parser.  Returns what parse returned;
+ * on -2 out is cleared.
  */
-#define HDB_TLS_CERT_PLAIN	0
-#define HDB_TLS_CERT_CANON	1
+typedef int (*hdb_tls_cert_parser)(const uint8_t *der, size_t len,
+	    struct hdb_tls_cert *out);
 int	hdb_tls_cert_cached(struct hdb_tls_cache *c, const uint8_t *der,
-	    size_t len, int mode, struct hdb_tls_cert *out);
+	    size_t len, hdb_tls_cert_parser parse, struct hdb_tls_cert *out);
 /* For the unit tests: a replacement hash (NULL: the real one), counts. */
 void	hdb_tls_cache_set_hash(struct hdb_tls_cache *,
 	    uint64_t (*)(const uint8_t *, size_t));

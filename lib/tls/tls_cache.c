@@ -28,7 +28,7 @@ struct cache_ent {
 	size_t		 len;
 	uint64_t	 hash;
 	uint64_t	 used;		/* cache tick of the last hit */
-	int		 canon;		/* HDB_TLS_CERT_CANON lookup */
+	hdb_tls_cert_parser parse;	/* the parser that made cert */
 	int		 rc;		/* the parse's return value */
 	struct hdb_tls_cert cert;
 };
@@ -149,19 +149,11 @@ cert_copy(struct hdb_tls_cert *dst, const struct hdb_tls_cert *src)
 			    src->san[i].len);
 }
 
-static int
-parse(const uint8_t *der, size_t len, int mode, struct hdb_tls_cert *c)
-{
-	if (mode == HDB_TLS_CERT_CANON)
-		return hdb_tls_cert_parse_canon(der, len, c);
-	return hdb_tls_cert_parse(der, len, c);
-}
-
 /* The entry holding der, or NULL and *victim the slot to reuse (a free
  * one, else the least recently used). */
 static struct cache_ent *
-lookup(struct hdb_tls_cache *c, const uint8_t *der, size_t len, int canon,
-    uint64_t h, struct cache_ent **victim)
+lookup(struct hdb_tls_cache *c, const uint8_t *der, size_t len,
+    hdb_tls_cert_parser parse, uint64_t h, struct cache_ent **victim)
 {
 	struct cache_ent *e, *v = &c->ent[0];
 	size_t i;
@@ -172,7 +164,7 @@ lookup(struct hdb_tls_cache *c, const uint8_t *der, size_t len, int canon,
 			v = e;
 			continue;
 		}
-		if (e->hash == h && e->len == len && e->canon == canon &&
+		if (e->hash == h && e->len == len && e->parse == parse &&
 		    memcmp(e->der, der, len) == 0)
 			return e;
 		if (v->der != NULL && e->used < v->used)
@@ -184,26 +176,25 @@ lookup(struct hdb_tls_cache *c, const uint8_t *der, size_t len, int canon,
 
 int
 hdb_tls_cert_cached(struct hdb_tls_cache *c, const uint8_t *der, size_t len,
-    int mode, struct hdb_tls_cert *out)
+    hdb_tls_cert_parser parse, struct hdb_tls_cert *out)
 {
 	struct cache_ent *e, *v;
 	uint64_t h;
-	int canon = mode == HDB_TLS_CERT_CANON;
 
 	if (c == NULL || len == 0 || len > CACHE_MAX_DER)
-		return parse(der, len, mode, out);
+		return parse(der, len, out);
 	h = c->hash(der, len);
-	if ((e = lookup(c, der, len, canon, h, &v)) != NULL)
+	if ((e = lookup(c, der, len, parse, h, &v)) != NULL)
 		c->hits++;
 	else {
 		e = v;
 		c->misses++;
 		ent_clear(e);
-		e->rc = parse(der, len, mode, &e->cert);
+		e->rc = parse(der, len, &e->cert);
 		e->der = xmemdup(der, len);
 		e->len = len;
 		e->hash = h;
-		e->canon = canon;
+		e->parse = parse;
 	}
 	e->used = ++c->tick;
 	if (e->rc == -2) {

@@ -338,7 +338,7 @@ from_walk(struct hdb_tls_info *ti, const struct der_walk *w,
 	if (w->peer != NULL) {
 		ti->chain_len = 1;
 		(void)hdb_tls_cert_cached(cache, w->peer, w->peer_len,
-		    HDB_TLS_CERT_PLAIN, &ti->peer);
+		    hdb_tls_cert_parse, &ti->peer);
 	}
 	from_walk_extra(ti, w);
 	return 1;
@@ -500,7 +500,7 @@ decode_cached(const uint8_t *b, size_t len, const struct der_walk *w,
 	if (!w->ok || !w->sorted || w->npeer != 1 || w->peer == NULL)
 		return -2;
 	if (hdb_tls_cert_cached(cache, w->peer, w->peer_len,
-	    HDB_TLS_CERT_CANON, &ti->peer) == -2)
+	    hdb_tls_cert_parse_canon, &ti->peer) == -2)
 		return -2;
 	if ((s = session_sans_peer(w)) == NULL) {
 		hdb_tls_cert_clear(&ti->peer);

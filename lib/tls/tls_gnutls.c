@@ -232,7 +232,7 @@ auth_cert(struct cur *c, struct hdb_tls_info *ti)
 			return -1;
 		if (i == 0)
 			(void)hdb_tls_cert_cached(c->cache, p, len,
-			    HDB_TLS_CERT_PLAIN, &ti->peer);
+			    hdb_tls_cert_parse, &ti->peer);
 	}
 	/* OCSP responses: written since 3.6.x; absent in older layouts. */
 	if (c->off == c->len)
