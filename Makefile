@@ -44,7 +44,7 @@ LIBA	= $(B)/libhintsdb.a
 COMPAT	= exim_dumpdb exim_tidydb exim_fixdb
 MANS	= $(sort $(wildcard man/*.8))
 
-.PHONY: all deps demo check test unit cli interop lint check-san bench \
+.PHONY: all deps deps-check demo check test unit cli interop lint check-san bench \
 	install install-compat clean fuzz fuzz-build san-build unit-bins \
 	check-valgrind
 
@@ -89,8 +89,14 @@ $(FAULT_SO): tests/helper/faultinject.c
 
 unit-bins: $(UNIT_BIN)
 
+# deps: what building and the demo need (compiler, pkg-config, -dev
+# libraries); deps-check: those and the test tools.  Neither ever installs
+# an MTA or removes a package (tests/deps.sh).
 deps:
-	@sh tests/deps.sh
+	@sh tests/deps.sh build
+
+deps-check:
+	@sh tests/deps.sh check
 
 demo: deps
 	@$(MAKE) --no-print-directory -s all
@@ -103,7 +109,7 @@ unit: $(UNIT_BIN)
 # CLI and interop suites and the man lint, then the unit and CLI suites
 # again against the ASan+UBSan build, then a short run of every fuzzer and
 # its regression inputs (tests/check.sh).
-check: deps
+check: deps-check
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@$(MAKE) --no-print-directory san-build
 	@$(MAKE) --no-print-directory fuzz-build
@@ -120,11 +126,11 @@ san-build:
 	    OPT="-O1 -g" SAN="$(SAN_FLAGS)" all unit-bins
 
 # Unit and CLI suites against the sanitizer build; any report fails.
-check-san: deps san-build
+check-san: deps-check san-build
 	@CHECK_NORMAL=0 CHECK_SAN=1 sh tests/check.sh
 
 # The CLI suite under valgrind memcheck (slow; not part of check).
-check-valgrind: deps
+check-valgrind: deps-check
 	@$(MAKE) --no-print-directory all
 	@CHECK_NORMAL=0 CHECK_VALGRIND=1 sh tests/check.sh
 
@@ -169,7 +175,7 @@ $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS)
 
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
 
-fuzz: deps fuzz-build
+fuzz: deps-check fuzz-build
 	@sh tests/fuzz/run.sh $(FUZZ_B) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 lint:
