@@ -19,8 +19,10 @@
 #
 # `run` works in a private mount namespace (unshare -m): /proc and the
 # temporary directory ($TMPDIR, default /tmp) are mounted into the chroot at
-# the same paths there, so file names mean the same inside and out, and the
-# mounts vanish with the process on every exit path.  `run` execs, so the
+# the same paths there, so file names mean the same inside and out (the
+# working directory too, when it is there), and the mounts vanish with the
+# process on every exit path.  A chroot is never built under libfaketime:
+# its LD_PRELOAD and FAKETIME reach the Exims run in it, not the build.  `run` execs, so the
 # caller's $! is the PID of PROG itself.
 set -eu
 
@@ -66,7 +68,8 @@ in_root() {
 			mkdir -p "$r$t"
 			mount --bind "$t" "$r$t"
 		fi
-		exec chroot "$r" "$@"' in_root "$r" "$TMP" "$@"
+		exec chroot "$r" /bin/sh -c "cd \"\$0\" 2>/dev/null || cd /
+			exec \"\$@\"" "$PWD" "$@"' in_root "$r" "$TMP" "$@"
 }
 
 healthy() {
@@ -109,7 +112,10 @@ ensure() {
 	healthy "$root" && return 0
 	exec 9>"$CACHE/$1.lock"
 	flock 9
-	healthy "$root" || build "$1"
+	# never under libfaketime (make check-future): apt and debootstrap
+	# need the real date, and the chroot must not be stamped in the future
+	healthy "$root" || (unset LD_PRELOAD FAKETIME FAKETIME_SHARED
+	    build "$1") || exit 1
 	exec 9>&-
 	healthy "$root" || die "the $1 chroot is broken after a rebuild"
 }

@@ -6,16 +6,17 @@
 # `hintsdb fix` (next try in the past) or `hintsdb tidy` (record aged past
 # the limit), the next queue run tries the host again at once.  Everything
 # runs as root on a spool owned by Exim's user, which our tools switch to.
+# Exim is Debian's, in a chroot (exim_run); its user exists only there.
 . "$(dirname "$0")/../cli/lib.sh"
 
-EXIM=/usr/sbin/exim4
-EXIM_USER=Debian-exim
+EXIM="exim_run exim4"
+EXIM_IDS=$(exim_run id -u Debian-exim):$(exim_run id -g Debian-exim)
 PORT=${HINTSDB_PORT_DEAD4:-45219}	# nothing may listen here
 
 # client: a spool and config in ./c, one deferred message, its retry record
 client() {
 	chmod 755 "$TRASH" "$PWD" && rm -rf c && mkdir -p c/spool/log &&
-	chown -R "$EXIM_USER:$EXIM_USER" c/spool &&
+	chown -R "$EXIM_IDS" c/spool &&
 	cat >c/conf <<-EOF &&
 	primary_hostname = client.test.example
 	qualify_domain = test.example
@@ -39,7 +40,7 @@ client() {
 	begin retry
 	* * F,1h,1h
 	EOF
-	printf "Subject: t\n\nbody\n" | "$EXIM" -C "$PWD/c/conf" -odi \
+	printf "Subject: t\n\nbody\n" | $EXIM -C "$PWD/c/conf" -odi \
 	    -f a@test.example user@remote.example 2>/dev/null &&
 	[ "$(attempts)" = 1 ] &&
 	"$HINTSDB" dump -k c/spool retry | grep -qx "T:127.0.0.1:127.0.0.1:$PORT"
@@ -51,7 +52,7 @@ attempts() { grep -c "H=127.0.0.1 \[127.0.0.1\] Connection refused" \
 # queue_run: one queue run, waited for (its deliveries are forked)
 queue_run() {
 	n=$(grep -c "End queue run" c/spool/log/mainlog)
-	"$EXIM" -C "$PWD/c/conf" -q 2>/dev/null || return 1
+	$EXIM -C "$PWD/c/conf" -q 2>/dev/null || return 1
 	i=0
 	while [ "$(grep -c "End queue run" c/spool/log/mainlog)" = "$n" ]; do
 		i=$((i + 1)); [ $i -lt 100 ] || return 1; sleep 0.05
@@ -89,6 +90,6 @@ run_test "after hintsdb tidy removes the aged record, likewise" '
 	"$HINTSDB" tidy -v -t 7d c/spool retry >out &&
 	grep -q "deleted .T:127.0.0.1:127.0.0.1:$PORT. (too old)" out &&
 	queue_run && [ "$(attempts)" = 2 ] && rootfree &&
-	/usr/sbin/exim_dumpdb "$PWD/c/spool" retry >d
+	exim_run exim_dumpdb "$PWD/c/spool" retry >d
 '
 test_done
