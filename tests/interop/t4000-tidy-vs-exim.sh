@@ -1,8 +1,9 @@
 #!/bin/sh
 # t4000-tidy-vs-exim.sh - `hintsdb tidy` and our exim_tidydb make the same
 # decisions as Debian's real exim_tidydb (Exim 4.96, in a chroot) on copies of
-# the same databases, with the records aged by the test helper (exim_tidydb
-# reads the real clock, so the records move instead of the clock).  Our
+# the same databases, with the records re-stamped by the test helper to
+# "now minus the age wanted" (exim_tidydb reads the clock, so the records
+# move instead of the clock, and the tests pass on any date).  Our
 # exim_tidydb must print exactly what Exim prints.  Where Exim is wrong
 # (formats doc §4.5) the tests show Exim's mistake and that hintsdb gets it
 # right.  After every tidy the real exim_dumpdb must read the result.
@@ -16,11 +17,12 @@ DAY=86400
 dbs() { ls "$SPOOL_EX/db" | grep -v '\.lockfile$'; }
 
 # fresh AGE DB: spool copies ex/ (real Exim), co/ (our exim_tidydb) and hd/
-# (hintsdb tidy) of the sample spool, DB aged by AGE seconds in all three
+# (hintsdb tidy) of the sample spool, DB re-stamped in all three so that its
+# newest record is AGE seconds old by the clock (whatever the date)
 fresh() {
 	rm -rf base ex co hd &&
 	copy_spool base &&
-	{ [ "$1" = 0 ] || "$HELPER" age "$PWD/base/db/$2" "$2" "$1"; } &&
+	"$HELPER" restamp "$PWD/base/db/$2" "$2" "$1" &&
 	cp -a base ex && cp -a base co && cp -a base hd
 }
 
