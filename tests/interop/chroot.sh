@@ -17,13 +17,14 @@
 # nothing.  libfaketime is installed too, so a test run under faketime
 # (make check-future) fakes the clock of the chroot's Exim as well.
 #
-# `run` works in a private mount namespace (unshare -m): /proc and the
-# temporary directory ($TMPDIR, default /tmp) are mounted into the chroot at
-# the same paths there, so file names mean the same inside and out (the
-# working directory too, when it is there), and the mounts vanish with the
-# process on every exit path.  A chroot is never built under libfaketime:
-# its LD_PRELOAD and FAKETIME reach the Exims run in it, not the build.  `run` execs, so the
-# caller's $! is the PID of PROG itself.
+# `run` works in a private mount namespace (unshare -m): /proc, /dev/shm
+# (where libfaketime keeps its state) and the temporary directory ($TMPDIR,
+# default /tmp) are mounted into the chroot at the same paths there, so file
+# names mean the same inside and out (the working directory too, when it is
+# there), and the mounts vanish with the process on every exit path.  `run`
+# execs, so the caller's $! is the PID of PROG itself.  A chroot is never
+# built under libfaketime: its LD_PRELOAD and FAKETIME reach the Exims run
+# in it, not debootstrap or apt.
 set -eu
 
 CACHE=${HINTSDB_CHROOTS:-/var/cache/hintsdb-tests}
@@ -64,6 +65,11 @@ in_root() {
 	exec unshare -m --propagation private sh -c '
 		r=$1; t=$2; shift 2
 		mount -t proc proc "$r/proc"
+		# libfaketime shares its state through /dev/shm
+		if [ -d /dev/shm ]; then
+			mkdir -p "$r/dev/shm"
+			mount --bind /dev/shm "$r/dev/shm"
+		fi
 		if [ -d "$t" ]; then
 			mkdir -p "$r$t"
 			mount --bind "$t" "$r$t"
