@@ -5,8 +5,9 @@
 # skips the host ("retry time not reached").  After `hintsdb delete`,
 # `hintsdb fix` (next try in the past) or `hintsdb tidy` (record aged past
 # the limit), the next queue run tries the host again at once.  The message
-# is queued (-odq) and its first attempt made by a forced queue run.  Everything
-# runs as root on a spool owned by Exim's user, which our tools switch to.
+# is queued (-odq) and its first attempt made by a forced queue run.
+# Everything runs as root on a spool owned by Exim's user, which our tools
+# switch to.
 # Exim is Debian's, in a chroot (exim_run); its user exists only there.
 . "$(dirname "$0")/../cli/lib.sh"
 
@@ -56,13 +57,15 @@ client() {
 attempts() { grep -c "H=127.0.0.1 \[127.0.0.1\] Connection refused" \
     c/spool/log/mainlog; }
 
-# queue_run [-qf]: one queue run, waited for (its deliveries are forked)
+# queue_run [-qf]: one queue run, waited for (its deliveries are forked;
+# up to 30 s on a loaded machine)
 queue_run() {
 	n=$(grep -c "End queue run" c/spool/log/mainlog)
-	$EXIM -C "$PWD/c/conf" "${1:--q}" 2>>qrun.err || { cat qrun.err; return 1; }
+	$EXIM -C "$PWD/c/conf" "${1:--q}" 2>>qrun.err ||
+	    { cat qrun.err; return 1; }
 	i=0
 	while [ "$(grep -c "End queue run" c/spool/log/mainlog)" = "$n" ]; do
-		i=$((i + 1)); [ $i -lt 100 ] || return 1; sleep 0.05
+		i=$((i + 1)); [ $i -lt 600 ] || return 1; sleep 0.05
 	done
 }
 
