@@ -67,6 +67,12 @@ run_scripts() {
 	return 0
 }
 
+# binary_tests: the CLI tests that run our binaries (not t0010, which tests
+# tests/deps.sh), for the sanitizer and valgrind passes
+binary_tests() {
+	ls "$TOP"/tests/cli/t*.sh | grep -v '/t0010-deps\.sh$'
+}
+
 # san_reports WHAT: fail WHAT for every sanitizer report written since the
 # last call, and show the start of each.
 san_reports() {
@@ -133,7 +139,7 @@ if [ "${CHECK_SAN:-0}" = 1 ]; then
 			export ASAN_OPTIONS="$asan:detect_leaks=1"
 			run_units build-san "san: "
 			export ASAN_OPTIONS="$asan:detect_leaks=0"
-			run_scripts "san: " "$TOP"/tests/cli/t*.sh
+			run_scripts "san: " $(binary_tests)
 		)
 	fi
 fi
@@ -160,7 +166,7 @@ if [ "${CHECK_VALGRIND:-0}" = 1 ]; then
 		(
 			export HINTSDB="$VG_BIN/hintsdb" HDB_VALGRIND=1
 			AFTER_EACH=vg_reports
-			run_scripts "valgrind: " "$TOP"/tests/cli/t*.sh
+			run_scripts "valgrind: " $(binary_tests)
 		)
 	fi
 fi

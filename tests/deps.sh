@@ -1,44 +1,88 @@
 #!/bin/sh
-# deps.sh - install the Debian packages hintsdb needs to build, demo and test.
-# Idempotent and quiet when everything is present. Installing exim4 must not
-# leave Debian's own daemon running: a policy-rc.d forbids service starts for
-# the duration of the install, and any daemon the package started is stopped.
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# deps.sh [build|check] - install the Debian packages hintsdb needs.
+#
+#   build  the compiler, pkg-config and the -dev libraries (make demo)
+#   check  those and the test tools (make check; the default)
+#
+# It never installs a mail transport agent nor any other daemon: the real
+# Exims of the interop tests run in chroots (tests/interop/chroot.sh).
+# Before installing, apt is asked for its plan (apt-get -s).  If the plan
+# would remove any installed package, or install an MTA, nothing is done
+# and the packages are named.  Nothing is stopped, started or signalled.
+# Quiet, and changes nothing, when everything is present; `apt-get update`
+# runs only when something is missing.
+#
+# Environment (for tests/cli/t0010-deps.sh): APT_GET and DPKG_QUERY, the
+# commands used for apt-get and dpkg-query.
 set -eu
 
-PKGS="build-essential pkg-config clang libdb5.3-dev libgdbm-dev libgdbm-compat-dev
-libtdb-dev libsqlite3-dev libbsd-dev libssl-dev libjansson-dev libcmocka-dev
-exim4-daemon-light db5.3-util gdbmtool tdb-tools sqlite3 mandoc openssl
-gnutls-bin python3 procps prometheus python3-prometheus-client libclang-rt-14-dev
-valgrind"
+APT_GET=${APT_GET:-apt-get}
+DPKG_QUERY=${DPKG_QUERY:-dpkg-query}
+
+BUILD="build-essential pkg-config libdb5.3-dev libgdbm-dev libgdbm-compat-dev
+libtdb-dev libsqlite3-dev libbsd-dev libssl-dev libjansson-dev"
+# clang and libclang-rt-14-dev: the fuzzers; debootstrap: the Exim chroots;
+# faketime: make check-future; python3-prometheus-client: stat's metrics
+CHECK="clang libclang-rt-14-dev libcmocka-dev valgrind db5.3-util gdbmtool
+tdb-tools sqlite3 mandoc openssl gnutls-bin python3 python3-prometheus-client
+procps util-linux mount debootstrap faketime libfaketime"
+
+die() { printf 'deps: %s\n' "$*" >&2; exit 1; }
+
+# is_mta PACKAGE: a mail transport agent (or Exim's own packages), which
+# the host's mail system may already provide or conflict with
+is_mta() {
+	case $1 in
+	exim4 | exim4-* | postfix | postfix-* | sendmail | sendmail-* | \
+	    opensmtpd | nullmailer | msmtp-mta | ssmtp | dma | courier-mta | \
+	    masqmail | esmtp-run | citadel-mta | xmail | lsb-invalid-mta | \
+	    mail-transport-agent | default-mta)
+		return 0 ;;
+	esac
+	return 1
+}
+
+case ${1:-check} in
+build) PKGS=$BUILD ;;
+check) PKGS="$BUILD $CHECK" ;;
+*) die "usage: deps.sh [build|check]" ;;
+esac
+
+for p in $PKGS; do
+	is_mta "$p" && die "refusing to install $p: an MTA is never installed"
+done
 
 missing=
 for p in $PKGS; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
-		missing="$missing $p"
+	$DPKG_QUERY -W -f='${Status}\n' "$p" 2>/dev/null |
+	    grep -q '^install ok installed$' || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
 
-if [ "$(id -u)" != 0 ]; then
-	echo "deps: missing packages:$missing (run as root to install)" >&2
-	exit 1
-fi
-
-policy=/usr/sbin/policy-rc.d
-made_policy=
-if [ ! -e "$policy" ]; then
-	printf '#!/bin/sh\nexit 101\n' > "$policy"
-	chmod 755 "$policy"
-	made_policy=1
-fi
-cleanup() { if [ -n "$made_policy" ]; then rm -f "$policy"; fi; }
-trap cleanup EXIT
+[ "$(id -u)" = 0 ] ||
+    die "missing packages:$missing (run as root to install them)"
 
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
+$APT_GET update -qq >/dev/null || die "apt-get update failed"
+
+# The plan: "Remv NAME [VERSION]" and "Inst NAME ..." lines.
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
-# A daemon started anyway (no policy-rc.d honoured) is stopped here.
-if pidof exim4 >/dev/null 2>&1; then
-	/etc/init.d/exim4 stop >/dev/null 2>&1 || pkill -x exim4 || true
-fi
-exit 0
+plan=$($APT_GET -s install --no-install-recommends $missing 2>&1) ||
+    die "apt cannot install$missing:
+$plan"
+removed=$(printf '%s\n' "$plan" | awk '$1 == "Remv" { printf " %s", $2 }')
+[ -z "$removed" ] ||
+    die "refusing: installing$missing would remove$removed"
+mtas=
+for p in $(printf '%s\n' "$plan" | awk '$1 == "Inst" { print $2 }'); do
+	is_mta "$p" && mtas="$mtas $p"
+done
+[ -z "$mtas" ] || die "refusing: installing$missing would install$mtas (an MTA)"
+
+echo "deps: installing$missing" >&2
+# --no-remove: should the plan change meanwhile, apt still removes nothing
+# shellcheck disable=SC2086
+$APT_GET install -y -qq --no-install-recommends --no-remove $missing >/dev/null ||
+    die "apt-get install failed"

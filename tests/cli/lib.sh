@@ -99,14 +99,17 @@ test_done() {
 
 # hold_lock FILE SECONDS: hold an fcntl write lock on FILE as Exim would, in
 # the background; waits until the lock is taken.  Kill $LOCK_PID to end it.
+# The holder execs sleep(1), keeping its PID and lock: Python's own sleep
+# fails with EINVAL under libfaketime (make check-future).
 hold_lock() {
 	rm -f "$TRASH/.locked"
 	"$PYTHON" -c '
-import fcntl, os, sys, time
+import fcntl, os, sys
 fd = os.open(sys.argv[1], os.O_RDWR)
 fcntl.lockf(fd, fcntl.LOCK_EX)
+os.set_inheritable(fd, True)
 open(sys.argv[3], "w").close()
-time.sleep(float(sys.argv[2]))
+os.execvp("sleep", ["sleep", sys.argv[2]])
 ' "$1" "$2" "$TRASH/.locked" &
 	LOCK_PID=$!
 	_n=0

@@ -10,7 +10,7 @@ PY=$(command -v /usr/bin/python3 || command -v python3)
 # second; returns once it is held.  `wait $HOLD_PID` afterwards.
 exim_hold() {
 	rm -f "$PWD/.held"
-	/usr/sbin/exim_lock -fcntl -q "$1" "touch $PWD/.held; sleep 1" &
+	$EXIM_RUN exim_lock -fcntl -q "$1" "touch $PWD/.held; sleep 1" &
 	HOLD_PID=$!
 	while [ ! -e "$PWD/.held" ]; do sleep 0.02; done
 }

@@ -10,7 +10,7 @@ PY=$(command -v /usr/bin/python3 || command -v python3)
 # second; returns once it is held.  `wait $HOLD_PID` afterwards.
 exim_hold() {
 	rm -f "$PWD/.held"
-	/usr/sbin/exim_lock -fcntl -q "$1" "touch $PWD/.held; sleep 1" &
+	$EXIM_RUN exim_lock -fcntl -q "$1" "touch $PWD/.held; sleep 1" &
 	HOLD_PID=$!
 	while [ ! -e "$PWD/.held" ]; do sleep 0.02; done
 }
@@ -160,7 +160,7 @@ run_test "a held lock: the command fails with 75, the next works" '
 run_test "afterwards the real exim_dumpdb reads the DB" '
 	sample && fix "R:defer.example 1 5\nT:127.0.0.1:127.0.0.1:2599 d\n" retry \
 	    >out &&
-	/usr/sbin/exim_dumpdb "$PWD/sp" retry >d &&
+	exim_run exim_dumpdb "$PWD/sp" retry >d &&
 	grep -q "^  R:defer.example -1 5 routing held" d && ! grep -q 2599 d
 '
 test_done

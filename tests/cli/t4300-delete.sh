@@ -10,7 +10,7 @@ PY=$(command -v /usr/bin/python3 || command -v python3)
 # second; returns once it is held.  `wait $HOLD_PID` afterwards.
 exim_hold() {
 	rm -f "$PWD/.held"
-	/usr/sbin/exim_lock -fcntl -q "$1" "touch $PWD/.held; sleep 1" &
+	$EXIM_RUN exim_lock -fcntl -q "$1" "touch $PWD/.held; sleep 1" &
 	HOLD_PID=$!
 	while [ ! -e "$PWD/.held" ]; do sleep 0.02; done
 }
@@ -91,7 +91,7 @@ run_test "missing DB 66, held lock 75, symlinked lockfile 74" '
 '
 run_test "afterwards the real exim_dumpdb reads the DB" '
 	sample && "$HINTSDB" delete sp retry R:defer.example >/dev/null &&
-	/usr/sbin/exim_dumpdb "$PWD/sp" retry >d &&
+	exim_run exim_dumpdb "$PWD/sp" retry >d &&
 	! grep -q defer.example d && grep -q "2599" d
 '
 test_done

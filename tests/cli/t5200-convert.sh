@@ -94,7 +94,7 @@ for db in $DBS; do
 	run_test "$db: steps $from-$to of the cycle, then legacy BDB" '
 		w=$TRASH/walk &&
 		"$HINTSDB" dump --format=json $NOW "$w" '"$db"' >orig.json &&
-		/usr/sbin/exim_dumpdb "$TRASH/walk" '"$db"' >orig.exim 2>&1 &&
+		exim_run exim_dumpdb "$TRASH/walk" '"$db"' >orig.exim 2>&1 &&
 		for s in '"$steps"' 0; do
 			"$HINTSDB" convert $(state $s) --in-place "$w" '"$db"' ||
 			    exit 1
@@ -102,7 +102,7 @@ for db in $DBS; do
 		"$HINTSDB" dump --format=json $NOW "$w" '"$db"' >new.json &&
 		canon orig.json >a && canon new.json >b && cmp a b &&
 		cmp orig.json new.json &&
-		/usr/sbin/exim_dumpdb "$TRASH/walk" '"$db"' >new.exim 2>&1 &&
+		exim_run exim_dumpdb "$TRASH/walk" '"$db"' >new.exim 2>&1 &&
 		cmp orig.exim new.exim &&
 		ls "$w/db" | grep -v lockfile | grep "^'"$db"'" >files &&
 		test "$(cat files)" = '"$db"'

@@ -31,7 +31,7 @@ dumps() {
 }
 exim_dumps() {
 	for db in $(cd spool/db && ls | grep -v '\.lockfile$'); do
-		/usr/sbin/exim_dumpdb "$TRASH/spool" "$db" 2>&1
+		exim_run exim_dumpdb "$TRASH/spool" "$db" 2>&1
 	done
 }
 

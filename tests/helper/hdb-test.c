@@ -2,10 +2,11 @@
 /*
  * hdb-test.c - test-only tool on lib/ that makes hints DBs for the tests:
  * copies of real fixtures in other backends and layouts, records aged by a
- * given number of seconds, and raw records with any bytes.
+ * given number of seconds or to a given age, and raw records with any bytes.
  *
  *   hdb-test copy SRC TYPE DST BACKEND LAYOUT [sqlite-tbl]
  *   hdb-test age DB TYPE SECONDS          shift every time in every record
+ *   hdb-test restamp DB TYPE AGE          likewise, to make the newest AGE old
  *   hdb-test put DB BACKEND KEYHEX VALHEX  raw record (created if missing)
  *   hdb-test del DB KEYHEX
  *   hdb-test gen DB BACKEND TYPE N SEED NOW [PAYLOAD...]
@@ -16,6 +17,7 @@
  */
 #include <err.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,28 +164,33 @@ collect(void *arg, struct hdb_datum key, struct hdb_datum val)
 	return 0;
 }
 
-static int
-age(int argc, char **argv)
+/*
+ * shift_db: shift every time of every decodable record of DB by d seconds
+ * (older by d; d < 0 moves them into the future).  restamp first finds the
+ * newest time stamp, so that it becomes now - AGE: a fixture then looks as
+ * old at any date as it did when it was made AGE seconds ago.
+ */
+static void
+shift_db(const char *path, enum hdb_dbtype t, int restamp, int64_t d)
 {
 	struct agectx a;
 	struct hdb *h;
 	struct hdb_rec r;
-	const char *why, *errstr;
-	enum hdb_dbtype t;
-	int64_t d;
+	const char *why;
+	int64_t newest = INT64_MIN;
 	size_t i;
 
-	if (argc != 4)
-		errx(2, "usage: age DB TYPE SECONDS");
-	if ((t = hdb_dbtype_from_name(argv[2])) == HDB_T_UNKNOWN)
-		errx(2, "bad type %s", argv[2]);
-	d = strtonum(argv[3], -4000000000LL, 4000000000LL, &errstr);
-	if (errstr != NULL)
-		errx(2, "seconds %s: %s", argv[3], errstr);
 	memset(&a, 0, sizeof(a));
-	h = open_or_die(NULL, argv[1], HDB_O_RDWR);
+	h = open_or_die(NULL, path, HDB_O_RDWR);
 	if (hdb_iterate(h, collect, &a) == HDB_ERR)
 		errx(2, "iterate: %s", hdb_error(h));
+	for (i = 0; restamp && i < a.n; i++)
+		if (hdb_rec_decode(t, HDB_L_AUTO, a.keys[i].data,
+		    a.keys[i].len, a.vals[i].data, a.vals[i].len, &r,
+		    &why) == 0 && r.time_stamp > newest)
+			newest = r.time_stamp;
+	if (restamp && newest != INT64_MIN)
+		d += newest - (int64_t)time(NULL);
 	for (i = 0; i < a.n; i++) {
 		uint8_t *buf;
 		struct hdb_datum out;
@@ -206,6 +213,24 @@ age(int argc, char **argv)
 	free(a.keys);
 	free(a.vals);
 	hdb_close(h);
+}
+
+/* age DB TYPE SECONDS, restamp DB TYPE AGE */
+static int
+age(int argc, char **argv, int restamp)
+{
+	const char *errstr;
+	enum hdb_dbtype t;
+	int64_t d;
+
+	if (argc != 4)
+		errx(2, "usage: %s DB TYPE SECONDS", argv[0]);
+	if ((t = hdb_dbtype_from_name(argv[2])) == HDB_T_UNKNOWN)
+		errx(2, "bad type %s", argv[2]);
+	d = strtonum(argv[3], -4000000000LL, 4000000000LL, &errstr);
+	if (errstr != NULL)
+		errx(2, "seconds %s: %s", argv[3], errstr);
+	shift_db(argv[1], t, restamp, d);
 	return 0;
 }
 
@@ -620,11 +645,13 @@ int
 main(int argc, char **argv)
 {
 	if (argc < 2)
-		errx(2, "usage: hdb-test copy|age|put|del ...");
+		errx(2, "usage: hdb-test copy|age|restamp|put|del ...");
 	if (strcmp(argv[1], "copy") == 0)
 		return copy(argc - 1, argv + 1);
 	if (strcmp(argv[1], "age") == 0)
-		return age(argc - 1, argv + 1);
+		return age(argc - 1, argv + 1, 0);
+	if (strcmp(argv[1], "restamp") == 0)
+		return age(argc - 1, argv + 1, 1);
 	if (strcmp(argv[1], "put") == 0)
 		return put(argc - 1, argv + 1);
 	if (strcmp(argv[1], "del") == 0)

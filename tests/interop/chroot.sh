@@ -17,11 +17,14 @@
 # nothing.  libfaketime is installed too, so a test run under faketime
 # (make check-future) fakes the clock of the chroot's Exim as well.
 #
-# `run` works in a private mount namespace (unshare -m): /proc and the
-# temporary directory ($TMPDIR, default /tmp) are mounted into the chroot at
-# the same paths there, so file names mean the same inside and out, and the
-# mounts vanish with the process on every exit path.  `run` execs, so the
-# caller's $! is the PID of PROG itself.
+# `run` works in a private mount namespace (unshare -m): /proc, /dev/shm
+# (where libfaketime keeps its state) and the temporary directory ($TMPDIR,
+# default /tmp) are mounted into the chroot at the same paths there, so file
+# names mean the same inside and out (the working directory too, when it is
+# there), and the mounts vanish with the process on every exit path.  `run`
+# execs, so the caller's $! is the PID of PROG itself.  A chroot is never
+# built under libfaketime: its LD_PRELOAD and FAKETIME reach the Exims run
+# in it, not debootstrap or apt.
 set -eu
 
 CACHE=${HINTSDB_CHROOTS:-/var/cache/hintsdb-tests}
@@ -62,11 +65,17 @@ in_root() {
 	exec unshare -m --propagation private sh -c '
 		r=$1; t=$2; shift 2
 		mount -t proc proc "$r/proc"
+		# libfaketime shares its state through /dev/shm
+		if [ -d /dev/shm ]; then
+			mkdir -p "$r/dev/shm"
+			mount --bind /dev/shm "$r/dev/shm"
+		fi
 		if [ -d "$t" ]; then
 			mkdir -p "$r$t"
 			mount --bind "$t" "$r$t"
 		fi
-		exec chroot "$r" "$@"' in_root "$r" "$TMP" "$@"
+		exec chroot "$r" /bin/sh -c "cd \"\$0\" 2>/dev/null || cd /
+			exec \"\$@\"" "$PWD" "$@"' in_root "$r" "$TMP" "$@"
 }
 
 healthy() {
@@ -109,7 +118,10 @@ ensure() {
 	healthy "$root" && return 0
 	exec 9>"$CACHE/$1.lock"
 	flock 9
-	healthy "$root" || build "$1"
+	# never under libfaketime (make check-future): apt and debootstrap
+	# need the real date, and the chroot must not be stamped in the future
+	healthy "$root" || (unset LD_PRELOAD FAKETIME FAKETIME_SHARED
+	    build "$1") || exit 1
 	exec 9>&-
 	healthy "$root" || die "the $1 chroot is broken after a rebuild"
 }

@@ -1,26 +1,28 @@
 #!/bin/sh
 # t4000-tidy-vs-exim.sh - `hintsdb tidy` and our exim_tidydb make the same
-# decisions as Debian's real /usr/sbin/exim_tidydb (Exim 4.96) on copies of
-# the same databases, with the records aged by the test helper (exim_tidydb
-# reads the real clock, so the records move instead of the clock).  Our
+# decisions as Debian's real exim_tidydb (Exim 4.96, in a chroot) on copies of
+# the same databases, with the records re-stamped by the test helper to
+# "now minus the age wanted" (exim_tidydb reads the clock, so the records
+# move instead of the clock, and the tests pass on any date).  Our
 # exim_tidydb must print exactly what Exim prints.  Where Exim is wrong
 # (formats doc §4.5) the tests show Exim's mistake and that hintsdb gets it
 # right.  After every tidy the real exim_dumpdb must read the result.
 . "$(dirname "$0")/../cli/lib.sh"
 
-EXIM_TIDY=/usr/sbin/exim_tidydb
-EXIM_DUMP=/usr/sbin/exim_dumpdb
+EXIM_TIDY="exim_run exim_tidydb"
+EXIM_DUMP="exim_run exim_dumpdb"
 COMPAT_TIDY=$(dirname "$HINTSDB")/exim_tidydb
 DAY=86400
 
 dbs() { ls "$SPOOL_EX/db" | grep -v '\.lockfile$'; }
 
 # fresh AGE DB: spool copies ex/ (real Exim), co/ (our exim_tidydb) and hd/
-# (hintsdb tidy) of the sample spool, DB aged by AGE seconds in all three
+# (hintsdb tidy) of the sample spool, DB re-stamped in all three so that its
+# newest record is AGE seconds old by the clock (whatever the date)
 fresh() {
 	rm -rf base ex co hd &&
 	copy_spool base &&
-	{ [ "$1" = 0 ] || "$HELPER" age "$PWD/base/db/$2" "$2" "$1"; } &&
+	"$HELPER" restamp "$PWD/base/db/$2" "$2" "$1" &&
 	cp -a base ex && cp -a base co && cp -a base hd
 }
 
@@ -28,7 +30,7 @@ fresh() {
 run3() {
 	db=$1
 	shift
-	"$EXIM_TIDY" "$@" "$PWD/ex" "$db" >ex.raw 2>&1
+	$EXIM_TIDY "$@" "$PWD/ex" "$db" >ex.raw 2>&1
 	echo $? >ex.rc
 	"$COMPAT_TIDY" "$@" "$PWD/co" "$db" >co.raw 2>&1
 	echo $? >co.rc
@@ -47,7 +49,7 @@ esc_exim() {
 # exits RC (0 unless said)
 same_result() {
 	for s in ex co hd; do
-		"$EXIM_DUMP" "$PWD/$s" "$1" >"$s.dump" 2>"$s.dumperr"
+		$EXIM_DUMP "$PWD/$s" "$1" >"$s.dump" 2>"$s.dumperr"
 		[ $? = "${2:-0}" ] || {
 			echo "exim_dumpdb fails on $s/$1"; cat "$s.dumperr"
 			return 1; }
@@ -167,12 +169,12 @@ run_test "split spool: -D files in input/<6th char>/ count as present" '
 '
 run_test "no lockfile, or a lockfile but no DB: Exim's messages and status" '
 	rm -rf ex co && mkdir -p ex/db co/db hd/db &&
-	"$EXIM_TIDY" "$PWD/ex" retry >ex.raw; echo $? >ex.rc
+	$EXIM_TIDY "$PWD/ex" retry >ex.raw; echo $? >ex.rc
 	"$COMPAT_TIDY" "$PWD/co" retry >co.raw; echo $? >co.rc
 	sed "s|$PWD/ex/|SPOOL/|" ex.raw >ex.out && sed "s|$PWD/co/|SPOOL/|" co.raw >co.out &&
 	same_output && [ "$(cat co.rc)" = 1 ] &&
 	: >ex/db/retry.lockfile && : >co/db/retry.lockfile &&
-	"$EXIM_TIDY" "$PWD/ex" retry >ex.raw; echo $? >ex.rc
+	$EXIM_TIDY "$PWD/ex" retry >ex.raw; echo $? >ex.rc
 	"$COMPAT_TIDY" "$PWD/co" retry >co.raw; echo $? >co.rc
 	sed "s|$PWD/ex/|SPOOL/|" ex.raw >ex.out && sed "s|$PWD/co/|SPOOL/|" co.raw >co.out &&
 	same_output && [ "$(cat co.rc)" = 0 ] && [ ! -e co/db/retry ]
@@ -212,10 +214,10 @@ run_test "Exim 4.96 mangles a 60-ID wait set (49 live); hintsdb keeps the 49" '
 	put base/db/wait-t host "$(hexval wait $now 10 1 $(sed -n 51,60p all))" &&
 	put base/db/wait-t host:0 "$(hexval wait $now 50 0 $(sed -n 1,50p all))" &&
 	cp -a base ex && cp -a base hd &&
-	"$EXIM_TIDY" "$PWD/ex" wait-t >ex.out &&
+	$EXIM_TIDY "$PWD/ex" wait-t >ex.out &&
 	"$HINTSDB" tidy -q "$PWD/hd" wait-t &&
 	for s in ex hd; do
-		"$EXIM_DUMP" "$PWD/$s" wait-t >$s.dump || exit 1
+		$EXIM_DUMP "$PWD/$s" wait-t >$s.dump || exit 1
 		tr " " "\n" <$s.dump | grep -- "-.*-" >$s.ids
 	done &&
 	sort hd.ids | uniq -d >hd.dup && [ ! -s hd.dup ] &&
@@ -235,12 +237,12 @@ run_test "retry key with a 23-character ID: Exim keeps it, hintsdb does not" '
 	    "$(hexval retry $now live)" &&
 	: >base/input/1xWlA5-000000004FV-002i-D &&
 	cp -a base ex && cp -a base hd &&
-	"$EXIM_TIDY" "$PWD/ex" retry >ex.out &&
+	$EXIM_TIDY "$PWD/ex" retry >ex.out &&
 	! grep -q "no message" ex.out &&
 	"$HINTSDB" tidy -v "$PWD/hd" retry >hd.out &&
 	grep -q "deleted .T:h:192.0.2.1:1xWlA5-000000004FR-002Y. (no message)" \
 	    hd.out &&
-	"$EXIM_DUMP" "$PWD/hd" retry >hd.dump &&
+	$EXIM_DUMP "$PWD/hd" retry >hd.dump &&
 	grep -q 4FV-002i hd.dump && ! grep -q 4FR-002Y hd.dump
 '
 test_done
