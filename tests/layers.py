@@ -16,7 +16,8 @@ The layers, lowest first (lib/README):
     lib/rec         records: may use lib/db and lib/tls; of the TLS
                     formatters only the record formatter (recfmt*.c) may
 
-Nothing in lib/ may include a header of tools/.  A plain include ("x.h")
+Nothing in lib/ may include a header of tools/, and with --objects no
+file calls, through others, back into itself.  A plain include ("x.h")
 is looked up as the compiler does: the including file's folder, then lib/,
 then tools/ (the Makefile's -Ilib -Itools).  Prints one line per breach
 and exits 1 if there is any, else 0.
@@ -92,7 +93,8 @@ def check_includes(top):
 
 
 def nm(path):
-    """(defined, undefined) global symbols of an object."""
+    """(functions defined, symbols used) of an object: a reference to data
+    (a backend's ops table in hdb.c's registry) is not a call."""
     r = subprocess.run(["nm", "-P", path], stdout=subprocess.PIPE,
                        text=True, check=True)
     defined, undefined = set(), set()
@@ -102,7 +104,7 @@ def nm(path):
             continue
         if f[1] == "U":
             undefined.add(f[0])
-        elif f[1] in "TDBRCVWG":
+        elif f[1] in "TW":
             defined.add(f[0])
     return defined, undefined
 
@@ -121,10 +123,32 @@ def check_objects(top, objdir):
         for s in defined:
             owner[s] = rel
     out = []
+    calls = {rel: set() for rel in objs}
     for rel in sorted(objs):
         for s in sorted(objs[rel][1]):
             if s in owner and owner[s] != rel:
                 check_use(rel, owner[s], "calls %s in" % s, out)
+                calls[rel].add(owner[s])
+    out += circles(calls)
+    return out
+
+
+def circles(calls):
+    """One line per circle of calls among files (any layer)."""
+    out, seen = [], set()
+
+    def walk(path):
+        for nxt in sorted(calls[path[-1]]):
+            if nxt == path[0]:
+                key = frozenset(path)
+                if key not in seen:
+                    seen.add(key)
+                    out.append("circle: " + " -> ".join(path + [nxt]))
+            elif nxt not in path and nxt > path[0]:
+                walk(path + [nxt])
+
+    for start in sorted(calls):
+        walk([start])
     return out
 
 

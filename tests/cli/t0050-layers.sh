@@ -85,4 +85,13 @@ run_test "a call from lib/db up into lib/rec (nm)" '
 	expect_code 1 $LAYERS --objects objs top >out &&
 	grep -q "lib/db may not use lib/rec" out
 '
+run_test "a circle of calls inside one folder (nm)" '
+	mkdir -p top/lib/tls objs/lib/tls &&
+	printf "void b(void);\nvoid a(void);\nvoid a(void) { b(); }\n" >top/lib/tls/tls_cache.c &&
+	printf "void a(void);\nvoid b(void);\nvoid b(void) { a(); }\n" >top/lib/tls/tls_cert.c &&
+	cc -c -o objs/lib/tls/tls_cache.o top/lib/tls/tls_cache.c &&
+	cc -c -o objs/lib/tls/tls_cert.o top/lib/tls/tls_cert.c &&
+	expect_code 1 $LAYERS --objects objs top >out &&
+	grep -q "^circle: lib/tls/tls_cache.c -> lib/tls/tls_cert.c -> lib/tls/tls_cache.c" out
+'
 test_done
