@@ -29,6 +29,8 @@
 #include "common.h"
 #include "lock.h"
 #include "out.h"
+#include "pin.h"
+#include "priv.h"
 #include "rebuild.h"
 #include "slurp.h"
 #include "spool.h"
@@ -115,6 +117,8 @@ open_db(struct dbh *d, const char *spool, const char *name,
 	d->lockfd = -1;
 	d->name = name;
 	d->type = hdb_dbtype_from_name(name);
+	if ((e = spool_pin(spool, "check")) != 0)
+		return e;
 	if ((size_t)snprintf(d->path, sizeof(d->path), "%s/db/%s", spool,
 	    name) >= sizeof(d->path) || hdb_lock_path(d->lockpath,
 	    sizeof(d->lockpath), spool, name) == -1) {
@@ -266,10 +270,15 @@ leftovers(struct checkctx *c, const char *path)
 	struct dirent *e;
 	DIR *d;
 	long pid;
+	int fd;
 
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if ((d = opendir(dir)) == NULL)
+	if ((fd = hdb_pin_dirfd(dir)) == -1)
 		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
 	if (asprintf(&prefix, ".%s%s", slash + 1, HDB_ATOMIC_TAG) == -1) {
 		closedir(d);
 		return;

@@ -28,11 +28,14 @@
 #include "common.h"
 #include "convert.h"
 #include "out.h"
+#include "pin.h"
+#include "priv.h"
 #include "rebuild.h"
 #include "xmalloc.h"
 
 #define IMPORT_USAGE "hintsdb import [-v] [--backend=B] [--drop-bad] " \
-	"[--layout=L] [--lock-timeout=T] [--sqlite-schema=tbl|tblblob] " \
+	"[--layout=L] [--lock-timeout=T] [--no-drop-privileges] " \
+	"[--sqlite-schema=tbl|tblblob] " \
 	"SPOOL DBNAME < FILE"
 
 static const struct option longopts[] = {
@@ -41,6 +44,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+	{ "no-drop-privileges", no_argument, NULL, OPT_NO_DROP },
 	{ "sqlite-schema", required_argument, NULL, OPT_SQLITE_SCHEMA },
 	{ NULL, 0, NULL, 0 },
 };
@@ -292,6 +296,10 @@ import(const char *spool, const char *name, struct rebuild_opts *io)
 		warnx("import: path too long");
 		return EX_USAGE_;
 	}
+	/* Root gives way to the owner of SPOOL/db before anything. */
+	if ((ex = io->no_drop ? spool_pin(spool, "import") :
+	    priv_drop(spool, "import")) != 0)
+		return ex;
 	if ((rc = next_line(&in, &h)) != 1) {
 		if (rc == 0)
 			warnx("import: empty input");

@@ -26,6 +26,8 @@
 #include "common.h"
 #include "format.h"
 #include "out.h"
+#include "pin.h"
+#include "priv.h"
 #include "slurp.h"
 #include "spool.h"
 #include "tls.h"
@@ -150,7 +152,8 @@ db_size(const char *path)
 
 	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
 		if ((size_t)snprintf(p, sizeof(p), "%s%s", path, sfx[i]) <
-		    sizeof(p) && lstat(p, &st) == 0 && S_ISREG(st.st_mode))
+		    sizeof(p) && hdb_pin_lstat(p, &st) == 0 &&
+		    S_ISREG(st.st_mode))
 			sum += (uint64_t)st.st_size;
 	return sum;
 }

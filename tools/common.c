@@ -18,6 +18,7 @@
 #include "common.h"
 #include "lock.h"
 #include "out.h"
+#include "priv.h"
 
 const char *const format_names[] = { "text", "json", "exim", NULL };
 
@@ -149,6 +150,8 @@ lock_error(const struct dbh *d, int write, const char *cmd)
 		    e == ETIMEDOUT ? "timed out" : "lock is busy");
 	else if (e == ELOOP)
 		warnx("%s: refusing symlinked lockfile '%s'", cmd, p);
+	else if (e == EINVAL || e == EISDIR)
+		warnx("%s: refusing lockfile '%s': not a regular file", cmd, p);
 	else
 		warnx("%s: cannot open lockfile '%s': %s", cmd, p,
 		    strerror(e));
@@ -207,11 +210,16 @@ db_open(struct dbh *d, const char *spool, const char *name, int write,
 	const struct hdb_backend *be = o->backend;
 	char why[256];
 	int flags = write ? HDB_O_RDWR : HDB_O_RDONLY;
+	int ex;
 
 	memset(d, 0, sizeof(*d));
 	d->lockfd = -1;
 	d->name = name;
 	d->type = o->file != NULL ? o->type : hdb_dbtype_from_name(name);
+	/* Below SPOOL/db, everything goes through its pinned fd (pin.h). */
+	if (o->file == NULL && spool != NULL &&
+	    (ex = spool_pin(spool, cmd)) != 0)
+		return ex;
 	if (set_paths(d, spool, name, o) == -1) {
 		warnx("%s: path too long", cmd);
 		return EX_USAGE_;

@@ -7,10 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "common.h"
 #include "out.h"
+#include "pin.h"
+#include "priv.h"
 #include "rec.h"
 #include "spool.h"
 #include "xmalloc.h"
@@ -58,6 +61,7 @@ spool_dbs(const char *spool, char ***names, size_t *n)
 	struct dirent *e;
 	size_t i, j, cap = 0;
 	DIR *d;
+	int fd;
 
 	*n = 0;
 	*names = NULL;
@@ -65,8 +69,13 @@ spool_dbs(const char *spool, char ***names, size_t *n)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if ((d = opendir(dir)) == NULL)
+	/* the pinned SPOOL/db when spool_pin ran (it has for spool_args) */
+	if ((fd = hdb_pin_dirfd(dir)) == -1)
 		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
 	while ((e = readdir(d)) != NULL) {
 		if ((name = db_name(e->d_name)) == NULL)
 			continue;
@@ -105,11 +114,13 @@ int
 spool_args(const char *cmd, int argc, char **argv, char ***names, size_t *n)
 {
 	char *p;
-	int i;
+	int i, ex;
 
 	for (i = 1; i < argc; i++)
 		if (!db_name_ok(argv[i], cmd))
 			return EX_USAGE_;
+	if ((ex = spool_pin(argv[0], cmd)) != 0)
+		return ex;
 	if (argc > 1) {
 		*n = (size_t)argc - 1;
 		*names = xreallocarray(NULL, *n, sizeof(**names));
