@@ -131,6 +131,7 @@ check_header(json_t *h, const char *name, struct rebuild_spec *sp,
 {
 	const char *type, *be, *layout, *abi, *schema;
 	json_int_t ver, n;
+	char *t;
 
 	if (json_unpack(h, "{s:I, s:s, s:s, s:s, s:s, s:I}", "hintsdb_export",
 	    &ver, "type", &type, "backend", &be, "layout", &layout, "abi",
@@ -139,19 +140,25 @@ check_header(json_t *h, const char *name, struct rebuild_spec *sp,
 		return EX_REFUSED;
 	}
 	if (strcmp(type, hdb_dbtype_name(sp->type)) != 0) {
+		t = hdb_vis_dup(type, strlen(type));
 		warnx("import: the export holds %s records, not %s records",
-		    type, hdb_dbtype_name(sp->type));
+		    t, hdb_dbtype_name(sp->type));
+		free(t);
 		return EX_REFUSED;
 	}
 	if (strcmp(abi_model(abi), abi_model(hdb_abi())) != 0) {
+		t = hdb_vis_dup(abi, strlen(abi));
 		warnx("import: the export was made on %s; its records do not "
-		    "fit %s", abi, hdb_abi());
+		    "fit %s", t, hdb_abi());
+		free(t);
 		return EX_REFUSED;
 	}
 	*count = (size_t)n;
 	if (sp->be == NULL && (sp->be = hdb_detect(path)) == NULL &&
 	    (sp->be = hdb_backend_find(be)) == NULL) {
-		warnx("import: unknown backend '%s' in the export", be);
+		t = hdb_vis_dup(be, strlen(be));
+		warnx("import: unknown backend '%s' in the export", t);
+		free(t);
 		return EX_REFUSED;
 	}
 	if (!io->layout_set && hdb_layout_from_name(layout, &sp->layout) == -1)

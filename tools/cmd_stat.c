@@ -505,11 +505,17 @@ prom_family(const char *name, const char *type, const char *help)
 	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* A label value, escaped as the exposition format wants. */
+/*
+ * A label value, escaped as the exposition format wants (\\, \" and \n).
+ * Bytes a terminal would act on are first vis-encoded (so "\033" reaches
+ * the exposition as the text \\033): the format has no escape for them.
+ */
 static void
-prom_label(const char *v)
+prom_label(const char *s)
 {
-	for (; *v != '\0'; v++) {
+	char *vis = hdb_vis_dup(s, strlen(s)), *v;
+
+	for (v = vis; *v != '\0'; v++) {
 		if (*v == '\\' || *v == '"')
 			printf("\\%c", *v);
 		else if (*v == '\n')
@@ -517,6 +523,7 @@ prom_label(const char *v)
 		else
 			putchar(*v);
 	}
+	free(vis);
 }
 
 static void

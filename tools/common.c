@@ -128,13 +128,30 @@ clock_now(const struct dbopts *o)
 }
 
 int
+db_name_plain(const char *name)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f || *p == '/')
+			return 0;
+	return 1;
+}
+
+int
 db_name_ok(const char *name, const char *cmd)
 {
+	char *p;
+
+	/* Exim's transport names are letters, digits and underscores, so
+	 * a name that would need escaping is no hints DB of Exim's. */
 	if (hdb_dbtype_from_name(name) != HDB_T_UNKNOWN &&
-	    strchr(name, '/') == NULL && strlen(name) <= 205)
+	    db_name_plain(name) && strlen(name) <= 205)
 		return 1;
+	p = hdb_vis_dup(name, strlen(name));
 	warnx("%s: unknown database '%s' (retry, misc, wait-<transport>, "
-	    "callout, ratelimit, seen, tls)", cmd, name);
+	    "callout, ratelimit, seen, tls)", cmd, p);
+	free(p);
 	return 0;
 }
 

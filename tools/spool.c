@@ -37,6 +37,15 @@ db_name(const char *file)
 
 	if (file[0] == '.')
 		return NULL;
+	/* never a name Exim gives a DB; left out so none is printed raw */
+	if (!db_name_plain(file)) {
+		char *p = hdb_vis_dup(file, strlen(file));
+
+		warnx("ignoring '%s' in SPOOL/db: not a hints database name",
+		    p);
+		free(p);
+		return NULL;
+	}
 	name = xstrdup(file);
 	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
 		sl = strlen(sfx[i]);
