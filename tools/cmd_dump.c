@@ -21,6 +21,7 @@
 #include "dump.h"
 #include "out.h"
 #include "recfmt.h"
+#include "secret_out.h"
 #include "slurp.h"
 
 #define DUMP_USAGE "hintsdb dump [-kz] [--format=text|json|exim] " \
@@ -225,6 +226,8 @@ cmd_dump_main(int argc, char **argv)
 	}
 	if (o.file == NULL && !db_name_ok(argv[1], "dump"))
 		return EX_USAGE_;
+	if (c.fo.show_secrets)
+		secret_warn("dump", "secrets (--show-secrets)");
 	c.sorted = c.format != DUMP_EXIM && !unsorted;
 	c.layout = o.layout;
 	c.fo.now = clock_now(&o);

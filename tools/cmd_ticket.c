@@ -38,6 +38,7 @@
 #include "format.h"
 #include "out.h"
 #include "rec.h"
+#include "secret_out.h"
 #include "tls.h"
 #include "xmalloc.h"
 
@@ -475,6 +476,8 @@ cmd_ticket_main(int argc, char **argv)
 		return usage(stderr);
 	c.now = clock_now(&o);
 	c.utc = o.utc;
+	if (c.show_secrets)
+		secret_warn("ticket", "secrets (--show-secrets)");
 	for (i = 0; i < argc; i++)
 		if ((r = ticket_one(argv[i], &c)) > ex)
 			ex = r;
