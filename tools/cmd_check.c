@@ -10,6 +10,9 @@
  * "DBNAME: problem"; nothing when all is well (so it fits cron).  The exit
  * status is 1 if anything was found.  The records are read under Exim's
  * read lock and checked after it is dropped (slurp.h).
+ *
+ * --repair rebuilds each DB whose file itself is damaged (repair.h); as
+ * it writes, root first becomes the owner of SPOOL/db (priv.h).
  */
 #include <sys/stat.h>
 
@@ -409,7 +412,7 @@ cmd_check_main(int argc, char **argv)
 const struct command cmd_check_entry = {
 	.name = "check",
 	.usage = CHECK_USAGE,
-	.summary = "look for damage in hints databases",
+	.summary = "look for damage in hints databases, and repair it",
 	.flags = CMD_F_WRITES,
 	.main = cmd_check_main,
 };
