@@ -10,6 +10,9 @@
  * "DBNAME: problem"; nothing when all is well (so it fits cron).  The exit
  * status is 1 if anything was found.  The records are read under Exim's
  * read lock and checked after it is dropped (slurp.h).
+ *
+ * --repair rebuilds each DB whose file itself is damaged (repair.h); as
+ * it writes, root first becomes the owner of SPOOL/db (priv.h).
  */
 #include <sys/stat.h>
 
@@ -33,9 +36,15 @@
 #include "engine/slurp.h"
 #include "engine/spool.h"
 #include "tls/tls.h"
+#include "db/pin.h"
+#include "priv.h"
+#include "repair.h"
 
 #define CHECK_USAGE "hintsdb check [-v] [--backend=B] [--layout=L] " \
-	"[--lock-timeout=T] [--now=TIME] SPOOL [DBNAME...]"
+	"[--lock-timeout=T] [--no-drop-privileges] [--now=TIME] [--repair] " \
+	"SPOOL [DBNAME...]"
+
+enum { OPT_REPAIR = OPT_REBUILD_FREE };
 
 /* A record time more than this far ahead of now is implausible. */
 #define FUTURE_SLACK	86400
@@ -45,7 +54,9 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+	{ "no-drop-privileges", no_argument, NULL, OPT_NO_DROP },
 	{ "now", required_argument, NULL, OPT_NOW },
+	{ "repair", no_argument, NULL, OPT_REPAIR },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -53,8 +64,11 @@ struct checkctx {
 	struct dbopts	 o;
 	int64_t		 now;
 	int		 verbose;
+	int		 repair;	/* --repair */
+	int		 no_drop;	/* --no-drop-privileges */
 	const char	*db;		/* the DB being checked */
 	size_t		 problems;	/* in this DB */
+	int		 damaged;	/* the file itself, not just records */
 };
 
 static int	usage(FILE *);
@@ -115,6 +129,8 @@ open_db(struct dbh *d, const char *spool, const char *name,
 	d->lockfd = -1;
 	d->name = name;
 	d->type = hdb_dbtype_from_name(name);
+	if ((e = spool_pin(spool, "check")) != 0)
+		return e;
 	if ((size_t)snprintf(d->path, sizeof(d->path), "%s/db/%s", spool,
 	    name) >= sizeof(d->path) || hdb_lock_path(d->lockpath,
 	    sizeof(d->lockpath), spool, name) == -1) {
@@ -154,6 +170,7 @@ open_db(struct dbh *d, const char *spool, const char *name,
 		return EX_IOERR_;
 	}
 	problem(c, NULL, 0, "%s cannot open it: %s", be->name, why);
+	c->damaged = 1;
 	return 0;
 }
 
@@ -266,10 +283,15 @@ leftovers(struct checkctx *c, const char *path)
 	struct dirent *e;
 	DIR *d;
 	long pid;
+	int fd;
 
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if ((d = opendir(dir)) == NULL)
+	if ((fd = hdb_pin_dirfd(dir)) == -1)
 		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
 	if (asprintf(&prefix, ".%s%s", slash + 1, HDB_ATOMIC_TAG) == -1) {
 		closedir(d);
 		return;
@@ -298,14 +320,19 @@ check_db(const char *spool, const char *name, struct checkctx *c)
 
 	c->db = name;
 	c->problems = 0;
+	c->damaged = 0;
 	if ((ex = open_db(&d, spool, name, c)) != 0 || d.h == NULL)
 		goto out;
-	if (d.h->be->verify != NULL && hdb_verify(d.h) != HDB_OK)
+	if (d.h->be->verify != NULL && hdb_verify(d.h) != HDB_OK) {
 		problem(c, NULL, 0, "%s consistency check: %s", d.h->be->name,
 		    hdb_error(d.h));
-	if (slurp_read(&s, d.h, 0) != HDB_OK)
+		c->damaged = 1;
+	}
+	if (slurp_read(&s, d.h, 0) != HDB_OK) {
 		problem(c, NULL, 0, "cannot read every record: %s",
 		    hdb_error(d.h));
+		c->damaged = 1;
+	}
 	db_close(&d);
 	for (i = 0; i < s.n; i++)
 		check_rec(c, slurp_key(&s, i), s.recs[i].klen,
@@ -336,6 +363,12 @@ cmd_check_main(int argc, char **argv)
 			break;
 		case OPT_HELP:
 			return usage(stdout);
+		case OPT_NO_DROP:
+			c.no_drop = 1;
+			break;
+		case OPT_REPAIR:
+			c.repair = 1;
+			break;
 		case OPT_BACKEND:
 		case OPT_LAYOUT:
 		case OPT_LOCK_TIMEOUT:
@@ -351,12 +384,19 @@ cmd_check_main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1)
 		return usage(stderr);
+	/* --repair writes: root gives way to the owner first */
+	if (c.repair && !c.no_drop && (ex = priv_drop(argv[0], "check")) != 0)
+		return ex;
 	if ((ex = spool_args("check", argc, argv, &names, &n)) != 0)
 		return ex;
 	c.now = clock_now(&c.o);
 	for (i = 0; i < n; i++) {
 		ex = check_db(argv[0], names[i], &c);
 		found += c.problems;
+		if (ex == 0 && c.repair && c.damaged) {
+			(void)fflush(stdout);
+			ex = repair_db(argv[0], names[i], &c.o, "check");
+		}
 		if (ex != 0 && first == 0)
 			first = ex;
 	}
@@ -372,7 +412,7 @@ cmd_check_main(int argc, char **argv)
 const struct command cmd_check_entry = {
 	.name = "check",
 	.usage = CHECK_USAGE,
-	.summary = "look for damage in hints databases",
-	.flags = CMD_F_RDONLY,
+	.summary = "look for damage in hints databases, and repair it",
+	.flags = CMD_F_WRITES,
 	.main = cmd_check_main,
 };

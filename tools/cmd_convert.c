@@ -26,9 +26,12 @@
 #include "db/lock.h"
 #include "out.h"
 #include "engine/rebuild.h"
+#include "db/pin.h"
+#include "priv.h"
 
 #define CONVERT_USAGE "hintsdb convert [-v] [--backend=B] [--drop-bad] " \
-	"[--lock-timeout=T] [--sqlite-schema=tbl|tblblob] " \
+	"[--lock-timeout=T] [--no-drop-privileges] " \
+	"[--sqlite-schema=tbl|tblblob] " \
 	"[--to-backend=B] [--to-layout=legacy|v2] " \
 	"(--output=PATH | --in-place) SPOOL DBNAME"
 
@@ -45,6 +48,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "in-place", no_argument, NULL, OPT_IN_PLACE },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+	{ "no-drop-privileges", no_argument, NULL, OPT_NO_DROP },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "sqlite-schema", required_argument, NULL, OPT_SQLITE_SCHEMA },
 	{ "to-backend", required_argument, NULL, OPT_TO_BACKEND },
@@ -154,6 +158,10 @@ convert(const char *spool, const char *name, struct convopts *c)
 
 	memset(&d, 0, sizeof(d));
 	d.lockfd = -1;
+	/* In place: root gives way to the owner of SPOOL/db first. */
+	if ((ex = c->in_place && !c->r.no_drop ? priv_drop(spool, "convert") :
+	    spool_pin(spool, "convert")) != 0)
+		return ex;
 	snprintf(path, sizeof(path), "%s/db/%s", spool, name);
 	if ((from = c->r.db.backend) == NULL && (from = hdb_detect(path)) ==
 	    NULL) {

@@ -289,7 +289,8 @@ cmd_delete_main(int argc, char **argv)
 		return EX_USAGE_;
 	dc.spool = argv[0];
 	dc.name = argv[1];
-	if (!dc.no_drop && (ex = priv_drop(dc.spool, "delete")) != 0)
+	if ((ex = dc.no_drop ? spool_pin(dc.spool, "delete") :
+	    priv_drop(dc.spool, "delete")) != 0)
 		return ex;
 	for (i = 2; i < (size_t)argc; i++)
 		add_key(&dc, (const uint8_t *)argv[i], strlen(argv[i]) + 1);

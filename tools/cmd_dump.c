@@ -22,6 +22,7 @@
 #include "out.h"
 #include "rec/recfmt.h"
 #include "engine/slurp.h"
+#include "secret_out.h"
 
 #define DUMP_USAGE "hintsdb dump [-kz] [--format=text|json|exim] " \
 	"[--now=TIME] [--backend=B] [--layout=L] [--lock-timeout=T] " \
@@ -225,6 +226,8 @@ cmd_dump_main(int argc, char **argv)
 	}
 	if (o.file == NULL && !db_name_ok(argv[1], "dump"))
 		return EX_USAGE_;
+	if (c.fo.show_secrets)
+		secret_warn("dump", "secrets (--show-secrets)");
 	c.sorted = c.format != DUMP_EXIM && !unsorted;
 	c.layout = o.layout;
 	c.fo.now = clock_now(&o);

@@ -24,9 +24,12 @@
 #include "out.h"
 #include "rec/recfmt.h"
 #include "engine/slurp.h"
+#include "secret_out.h"
 
 #define EXPORT_USAGE "hintsdb export [--backend=B] [--lock-timeout=T] " \
-	"[--now=TIME] SPOOL DBNAME"
+	"[--now=TIME] [--output=FILE] SPOOL DBNAME"
+
+enum { OPT_OUTPUT = OPT_FIRST_FREE };
 
 /* The export format's version, in the header's "hintsdb_export". */
 #define EXPORT_VERSION	1
@@ -36,6 +39,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 	{ "now", required_argument, NULL, OPT_NOW },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -45,7 +49,8 @@ static void	put_line(json_t *);
 static void	header(const struct slurp *, const struct dbh *, const char *);
 static int	record(const struct slurp *, size_t, enum hdb_dbtype,
 		    const struct hdb_fmtopts *);
-static int	export(const char *, const char *, const struct dbopts *);
+static int	export(const char *, const char *, const struct dbopts *,
+		    const char *);
 
 static int
 usage(FILE *fp)
@@ -131,8 +136,15 @@ record(const struct slurp *s, size_t i, enum hdb_dbtype t,
 	return bad;
 }
 
+/*
+ * export - the records are read first; only then is --output made (0600,
+ * O_EXCL), so a DB that cannot be read leaves no file behind.  Records
+ * are copied as stored, secrets and all: warn when they go somewhere
+ * others may read them.
+ */
 static int
-export(const char *spool, const char *name, const struct dbopts *o)
+export(const char *spool, const char *name, const struct dbopts *o,
+    const char *output)
 {
 	struct hdb_fmtopts fo;
 	struct dbh d;
@@ -149,6 +161,13 @@ export(const char *spool, const char *name, const struct dbopts *o)
 		return EX_IOERR_;
 	}
 	slurp_sort(&s);
+	if (output != NULL && (ex = secret_output(output, "export")) != 0) {
+		db_close(&d);
+		slurp_free(&s);
+		return ex;
+	}
+	if (d.type == HDB_T_TLS)
+		secret_warn("export", "TLS session secrets");
 	memset(&fo, 0, sizeof(fo));
 	fo.now = clock_now(o);
 	fo.utc = 1;
@@ -158,8 +177,11 @@ export(const char *spool, const char *name, const struct dbopts *o)
 	for (i = 0; i < s.n; i++)
 		bad |= record(&s, i, d.type, &fo);
 	slurp_free(&s);
-	if ((ex = finish_stdout("export")) != 0)
+	if ((ex = finish_stdout("export")) != 0) {
+		if (output != NULL)
+			secret_output_abandon(output);
 		return ex;
+	}
 	return bad ? EX_FINDINGS : 0;
 }
 
@@ -167,6 +189,7 @@ static int
 cmd_export_main(int argc, char **argv)
 {
 	struct dbopts o;
+	const char *output = NULL;
 	int ch;
 
 	dbopts_init(&o);
@@ -174,6 +197,9 @@ cmd_export_main(int argc, char **argv)
 		switch (ch) {
 		case OPT_HELP:
 			return usage(stdout);
+		case OPT_OUTPUT:
+			output = optarg;
+			break;
 		case OPT_BACKEND:
 		case OPT_LOCK_TIMEOUT:
 		case OPT_NOW:
@@ -190,7 +216,7 @@ cmd_export_main(int argc, char **argv)
 		return usage(stderr);
 	if (!db_name_ok(argv[1], "export"))
 		return EX_USAGE_;
-	return export(argv[0], argv[1], &o);
+	return export(argv[0], argv[1], &o, output);
 }
 
 const struct command cmd_export_entry = {

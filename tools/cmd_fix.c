@@ -33,6 +33,7 @@
 #include "fix.h"
 #include "db/lock.h"
 #include "out.h"
+#include "db/pin.h"
 #include "priv.h"
 #include "rec/recfmt.h"
 #include "xmalloc.h"
@@ -363,9 +364,10 @@ static int
 missing_db(struct fix *f, int write)
 {
 	char lp[PATH_MAX], dp[PATH_MAX];
+	struct stat st;
 
 	if (!f->compat || hdb_lock_path(lp, sizeof(lp), f->spool,
-	    f->name) == -1 || access(lp, F_OK) == -1)
+	    f->name) == -1 || hdb_pin_lstat(lp, &st) == -1)
 		return 0;
 	snprintf(dp, sizeof(dp), "%s/db/%s", f->spool, f->name);
 	if (hdb_detect(dp) != NULL || errno != ENOENT)
@@ -952,7 +954,8 @@ cmd_fix_main(int argc, char **argv)
 		return usage(stderr);
 	if (!db_name_ok(argv[1], "fix"))
 		return EX_USAGE_;
-	if (!no_drop && (ex = priv_drop(argv[0], "fix")) != 0)
+	if ((ex = no_drop ? spool_pin(argv[0], "fix") :
+	    priv_drop(argv[0], "fix")) != 0)
 		return ex;
 	snprintf(path, sizeof(path), "%s/db/%s", argv[0], argv[1]);
 	if (o.backend == NULL && hdb_detect(path) == NULL &&

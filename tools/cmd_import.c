@@ -29,10 +29,13 @@
 #include "rec/convert.h"
 #include "out.h"
 #include "engine/rebuild.h"
+#include "db/pin.h"
+#include "priv.h"
 #include "xmalloc.h"
 
 #define IMPORT_USAGE "hintsdb import [-v] [--backend=B] [--drop-bad] " \
-	"[--layout=L] [--lock-timeout=T] [--sqlite-schema=tbl|tblblob] " \
+	"[--layout=L] [--lock-timeout=T] [--no-drop-privileges] " \
+	"[--sqlite-schema=tbl|tblblob] " \
 	"SPOOL DBNAME < FILE"
 
 static const struct option longopts[] = {
@@ -41,6 +44,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+	{ "no-drop-privileges", no_argument, NULL, OPT_NO_DROP },
 	{ "sqlite-schema", required_argument, NULL, OPT_SQLITE_SCHEMA },
 	{ NULL, 0, NULL, 0 },
 };
@@ -127,6 +131,7 @@ check_header(json_t *h, const char *name, struct rebuild_spec *sp,
 {
 	const char *type, *be, *layout, *abi, *schema;
 	json_int_t ver, n;
+	char *t;
 
 	if (json_unpack(h, "{s:I, s:s, s:s, s:s, s:s, s:I}", "hintsdb_export",
 	    &ver, "type", &type, "backend", &be, "layout", &layout, "abi",
@@ -135,19 +140,25 @@ check_header(json_t *h, const char *name, struct rebuild_spec *sp,
 		return EX_REFUSED;
 	}
 	if (strcmp(type, hdb_dbtype_name(sp->type)) != 0) {
+		t = hdb_vis_dup(type, strlen(type));
 		warnx("import: the export holds %s records, not %s records",
-		    type, hdb_dbtype_name(sp->type));
+		    t, hdb_dbtype_name(sp->type));
+		free(t);
 		return EX_REFUSED;
 	}
 	if (strcmp(abi_model(abi), abi_model(hdb_abi())) != 0) {
+		t = hdb_vis_dup(abi, strlen(abi));
 		warnx("import: the export was made on %s; its records do not "
-		    "fit %s", abi, hdb_abi());
+		    "fit %s", t, hdb_abi());
+		free(t);
 		return EX_REFUSED;
 	}
 	*count = (size_t)n;
 	if (sp->be == NULL && (sp->be = hdb_detect(path)) == NULL &&
 	    (sp->be = hdb_backend_find(be)) == NULL) {
-		warnx("import: unknown backend '%s' in the export", be);
+		t = hdb_vis_dup(be, strlen(be));
+		warnx("import: unknown backend '%s' in the export", t);
+		free(t);
 		return EX_REFUSED;
 	}
 	if (!io->layout_set && hdb_layout_from_name(layout, &sp->layout) == -1)
@@ -292,6 +303,10 @@ import(const char *spool, const char *name, struct rebuild_opts *io)
 		warnx("import: path too long");
 		return EX_USAGE_;
 	}
+	/* Root gives way to the owner of SPOOL/db before anything. */
+	if ((ex = io->no_drop ? spool_pin(spool, "import") :
+	    priv_drop(spool, "import")) != 0)
+		return ex;
 	if ((rc = next_line(&in, &h)) != 1) {
 		if (rc == 0)
 			warnx("import: empty input");

@@ -29,6 +29,8 @@
 #include "engine/slurp.h"
 #include "engine/spool.h"
 #include "tls/tls.h"
+#include "db/pin.h"
+#include "priv.h"
 #include "xmalloc.h"
 
 #define STAT_USAGE "hintsdb stat [-z] [--format=text|json|prometheus] " \
@@ -150,7 +152,8 @@ db_size(const char *path)
 
 	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
 		if ((size_t)snprintf(p, sizeof(p), "%s%s", path, sfx[i]) <
-		    sizeof(p) && lstat(p, &st) == 0 && S_ISREG(st.st_mode))
+		    sizeof(p) && hdb_pin_lstat(p, &st) == 0 &&
+		    S_ISREG(st.st_mode))
 			sum += (uint64_t)st.st_size;
 	return sum;
 }
@@ -502,11 +505,17 @@ prom_family(const char *name, const char *type, const char *help)
 	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* A label value, escaped as the exposition format wants. */
+/*
+ * A label value, escaped as the exposition format wants (\\, \" and \n).
+ * Bytes a terminal would act on are first vis-encoded (so "\033" reaches
+ * the exposition as the text \\033): the format has no escape for them.
+ */
 static void
-prom_label(const char *v)
+prom_label(const char *s)
 {
-	for (; *v != '\0'; v++) {
+	char *vis = hdb_vis_dup(s, strlen(s)), *v;
+
+	for (v = vis; *v != '\0'; v++) {
 		if (*v == '\\' || *v == '"')
 			printf("\\%c", *v);
 		else if (*v == '\n')
@@ -514,6 +523,7 @@ prom_label(const char *v)
 		else
 			putchar(*v);
 	}
+	free(vis);
 }
 
 static void

@@ -40,6 +40,7 @@
 #include "rec/rec.h"
 #include "tls/tls.h"
 #include "tls/tls_out.h"
+#include "secret_out.h"
 #include "xmalloc.h"
 
 #define TICKET_USAGE "hintsdb ticket [-z] [--format=text|json|summary] " \
@@ -476,6 +477,8 @@ cmd_ticket_main(int argc, char **argv)
 		return usage(stderr);
 	c.now = clock_now(&o);
 	c.utc = o.utc;
+	if (c.show_secrets)
+		secret_warn("ticket", "secrets (--show-secrets)");
 	for (i = 0; i < argc; i++)
 		if ((r = ticket_one(argv[i], &c)) > ex)
 			ex = r;

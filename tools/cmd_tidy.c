@@ -277,7 +277,8 @@ cmd_tidy_main(int argc, char **argv)
 		if (!db_name_ok(argv[i], "tidy"))
 			return EX_USAGE_;
 	tc.to.now = clock_now(&tc.dbo);
-	if (!tc.no_drop && (ex = priv_drop(argv[0], "tidy")) != 0)
+	if ((ex = tc.no_drop ? spool_pin(argv[0], "tidy") :
+	    priv_drop(argv[0], "tidy")) != 0)
 		return ex;
 	if (tc.all)
 		ex = tidy_all(&tc, argv[0]);

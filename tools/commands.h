@@ -37,6 +37,7 @@
 #define EX_INTERNAL	70	/* internal error */
 #define EX_IOERR_	74	/* I/O error, DB open or read failure */
 #define EX_LOCKED	75	/* lock busy or timed out: try again later */
+#define EX_NOPERM_	77	/* cannot give up root safely: nothing done */
 
 #define CMD_F_RDONLY	0x01	/* never writes */
 #define CMD_F_WRITES	0x02	/* may change a DB */

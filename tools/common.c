@@ -18,6 +18,7 @@
 #include "common.h"
 #include "db/lock.h"
 #include "out.h"
+#include "priv.h"
 
 const char *const format_names[] = { "text", "json", "exim", NULL };
 
@@ -127,13 +128,30 @@ clock_now(const struct dbopts *o)
 }
 
 int
+db_name_plain(const char *name)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f || *p == '/')
+			return 0;
+	return 1;
+}
+
+int
 db_name_ok(const char *name, const char *cmd)
 {
+	char *p;
+
+	/* Exim's transport names are letters, digits and underscores, so
+	 * a name that would need escaping is no hints DB of Exim's. */
 	if (hdb_dbtype_from_name(name) != HDB_T_UNKNOWN &&
-	    strchr(name, '/') == NULL && strlen(name) <= 205)
+	    db_name_plain(name) && strlen(name) <= 205)
 		return 1;
+	p = hdb_vis_dup(name, strlen(name));
 	warnx("%s: unknown database '%s' (retry, misc, wait-<transport>, "
-	    "callout, ratelimit, seen, tls)", cmd, name);
+	    "callout, ratelimit, seen, tls)", cmd, p);
+	free(p);
 	return 0;
 }
 
@@ -149,6 +167,8 @@ lock_error(const struct dbh *d, int write, const char *cmd)
 		    e == ETIMEDOUT ? "timed out" : "lock is busy");
 	else if (e == ELOOP)
 		warnx("%s: refusing symlinked lockfile '%s'", cmd, p);
+	else if (e == EINVAL || e == EISDIR)
+		warnx("%s: refusing lockfile '%s': not a regular file", cmd, p);
 	else
 		warnx("%s: cannot open lockfile '%s': %s", cmd, p,
 		    strerror(e));
@@ -207,11 +227,16 @@ db_open(struct dbh *d, const char *spool, const char *name, int write,
 	const struct hdb_backend *be = o->backend;
 	char why[256];
 	int flags = write ? HDB_O_RDWR : HDB_O_RDONLY;
+	int ex;
 
 	memset(d, 0, sizeof(*d));
 	d->lockfd = -1;
 	d->name = name;
 	d->type = o->file != NULL ? o->type : hdb_dbtype_from_name(name);
+	/* Below SPOOL/db, everything goes through its pinned fd (pin.h). */
+	if (o->file == NULL && spool != NULL &&
+	    (ex = spool_pin(spool, cmd)) != 0)
+		return ex;
 	if (set_paths(d, spool, name, o) == -1) {
 		warnx("%s: path too long", cmd);
 		return EX_USAGE_;

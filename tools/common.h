@@ -68,8 +68,15 @@ int	db_open(struct dbh *d, const char *spool, const char *name, int write,
 	    const struct dbopts *o, const char *cmd);
 void	db_close(struct dbh *d);
 
-/* Check the DB name as Exim does; prints the error. */
+/*
+ * Check the DB name as Exim does, and that it is printable ASCII with no
+ * space or slash (so it can be printed as it is everywhere); prints the
+ * error, escaped.
+ */
 int	db_name_ok(const char *name, const char *cmd);
+
+/* 1 if name is printable ASCII without space or slash. */
+int	db_name_plain(const char *name);
 
 /* Flush stdout and report a write error: returns EX_IOERR_ or 0. */
 int	finish_stdout(const char *cmd);

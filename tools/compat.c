@@ -14,6 +14,8 @@
 #include "common.h"
 #include "dump.h"
 #include "db/lock.h"
+#include "db/pin.h"
+#include "priv.h"
 
 int
 compat_usage(const char *name, const char *opts)
@@ -34,11 +36,14 @@ int
 compat_precheck(const char *spool, const char *name, int write)
 {
 	char lp[4096], dp[4096];
+	struct stat st;
 
 	if (hdb_lock_path(lp, sizeof(lp), spool, name) == -1)
 		return 1;
+	if (spool_pin(spool, write ? "exim_tidydb" : "exim_dumpdb") != 0)
+		return 1;
 	snprintf(dp, sizeof(dp), "%s/db/%s", spool, name);
-	if (access(lp, F_OK) == -1) {
+	if (hdb_pin_lstat(lp, &st) == -1) {
 		printf("** Failed to open database lock file %s: %s\n", lp,
 		    strerror(errno));
 		return 1;

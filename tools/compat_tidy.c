@@ -19,6 +19,7 @@
 #include "common.h"
 #include "db/hdb.h"
 #include "db/lock.h"
+#include "db/pin.h"
 #include "priv.h"
 #include "engine/tidy.h"
 
@@ -33,9 +34,10 @@ static int
 no_db(const char *spool, const char *name)
 {
 	char lp[PATH_MAX], dp[PATH_MAX];
+	struct stat st;
 
 	if (hdb_lock_path(lp, sizeof(lp), spool, name) == -1 ||
-	    access(lp, F_OK) == -1)
+	    hdb_pin_lstat(lp, &st) == -1)
 		return 0;
 	snprintf(dp, sizeof(dp), "%s/db/%s", spool, name);
 	return hdb_detect(dp) == NULL && errno == ENOENT;
@@ -69,12 +71,15 @@ compat_tidydb_main(int argc, char **argv)
 	if (argc != 2 || hdb_dbtype_from_name(argv[1]) == HDB_T_UNKNOWN)
 		return compat_usage("tidydb", TIDY_OPTS);
 	printf("Tidying Exim hints database %s/db/%s\n", argv[0], argv[1]);
+	if (priv_drop(argv[0], "exim_tidydb") != 0) {
+		finish_stdout("exim_tidydb");
+		return 1;
+	}
 	if (no_db(argv[0], argv[1])) {
 		printf("Tidying complete\n");
 		return finish_stdout("exim_tidydb") == 0 ? 0 : 1;
 	}
-	if (priv_drop(argv[0], "exim_tidydb") != 0 ||
-	    compat_precheck(argv[0], argv[1], 1) != 0) {
+	if (compat_precheck(argv[0], argv[1], 1) != 0) {
 		finish_stdout("exim_tidydb");
 		return 1;
 	}

@@ -16,17 +16,30 @@
 #define HDB_PRIV_H
 
 /*
- * priv_drop - if the effective uid is 0, switch uid, gid and supplementary
- * groups to the owner of SPOOL/db, for good.  Nothing happens when not
- * root, when SPOOL/db is missing (the open reports that) or when it is
- * owned by root.  A symlinked SPOOL/db is refused.  Returns 0, or an EX_*
- * code after printing why.
+ * spool_pin - open SPOOL/db once as a directory fd (lib/pin.h) so that
+ * every later open below it goes through that fd; idempotent.  Every
+ * command that takes a SPOOL calls it (directly or through db_open,
+ * spool_args, rebuild_begin, tidy_db, priv_drop) before touching the
+ * spool.  A missing SPOOL/db is pinned as absent.  Returns 0, or an
+ * EX_* code after printing why (a symlinked SPOOL/db is refused).
+ */
+int	spool_pin(const char *spool, const char *cmd);
+
+/*
+ * priv_drop - spool_pin, then if the effective uid is 0, switch uid, gid
+ * and supplementary groups to the owner of the pinned SPOOL/db, for good.
+ * Nothing changes when not root or when SPOOL/db is owned by root.  Fails
+ * closed: if the owner cannot be read (SPOOL/db missing, unreadable) or
+ * the switch fails, prints why and returns EX_NOPERM_ (77); the caller
+ * must then stop before touching anything.  A symlinked SPOOL/db gives
+ * EX_IOERR_.  Used by tidy, fix, delete, import, convert --in-place and
+ * the exim_* names; a new writing command (upgrade) calls it the same way.
  */
 int	priv_drop(const char *spool, const char *cmd);
 
 /*
  * priv_make_lockfile - create the missing lockfile path with mode 0640
- * (O_EXCL|O_NOFOLLOW), owned like SPOOL/db when running as root.  Does
+ * (O_EXCL, through the pinned SPOOL/db), owned like it when root.  Does
  * nothing if it exists; errors are left to the lock that follows.
  */
 void	priv_make_lockfile(const char *spool, const char *lockpath);

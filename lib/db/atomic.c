@@ -18,7 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bsd/stdlib.h>
+
 #include "db/atomic.h"
+#include "db/pin.h"
 #include "xmalloc.h"
 
 #define MAX_FILES	8
@@ -29,10 +32,11 @@ static const char *const suffixes[] = { "", ".dir", ".pag", ".db" };
 
 struct hdb_atomic {
 	int	 dirfd;		/* the target's directory */
-	char	*dir;
+	int	 tmpfd;		/* the private directory */
+	char	*dir;		/* as given, for messages */
 	char	*base;		/* the target's file name */
 	char	*tmpname;	/* the private directory, relative to dir */
-	char	*tmppath;	/* dir/tmpname/base */
+	char	*tmppath;	/* /proc/self/fd/TMPFD/base */
 	int	 done;		/* renamed into place */
 	int	 gone;		/* private directory removed */
 };
@@ -41,6 +45,8 @@ static int	seterr(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static int	split(const char *, char **, char **);
 static int	rm_tree(int, const char *);
+static int	rm_files(int);
+static int	make_private(struct hdb_atomic *, char *, size_t);
 static int	list_new(struct hdb_atomic *, int, char [][NAME_MAX + 1],
 		    size_t *, char *, size_t);
 static int	settle(int, const char *, const struct stat *, char *,
@@ -108,49 +114,86 @@ hdb_testpoint(void)
 		raise(SIGKILL);
 }
 
+/*
+ * make_private - the private directory, made and opened relative to the
+ * target's directory fd (mkdtemp has no *at form).  The fd we keep is the
+ * one the new database is created in, whatever is renamed meanwhile; it
+ * must be ours and 0700, or someone else made it first.
+ */
+static int
+make_private(struct hdb_atomic *a, char *err, size_t errlen)
+{
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	struct stat st;
+	char name[NAME_MAX + 1];
+	size_t n, i;
+	int tries;
+
+	n = (size_t)snprintf(name, sizeof(name), ".%s%s%ld.XXXXXX", a->base,
+	    HDB_ATOMIC_TAG, (long)getpid());
+	if (n >= sizeof(name))
+		return seterr(err, errlen, "name too long");
+	for (tries = 0; tries < 100; tries++) {
+		for (i = n - 6; i < n; i++)
+			name[i] = chars[arc4random_uniform(sizeof(chars) - 1)];
+		if (mkdirat(a->dirfd, name, 0700) == 0)
+			break;
+		if (errno != EEXIST)
+			return seterr(err, errlen, "cannot make a temporary "
+			    "directory: %s", strerror(errno));
+	}
+	if (tries == 100)
+		return seterr(err, errlen, "cannot make a temporary directory: "
+		    "%s", strerror(EEXIST));
+	a->tmpname = xstrdup(name);
+	a->tmpfd = openat(a->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (a->tmpfd == -1 || fstat(a->tmpfd, &st) == -1 ||
+	    !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 07777) != 0700)
+		return seterr(err, errlen, "temporary directory '%s' was "
+		    "replaced", name);
+	return 0;
+}
+
 struct hdb_atomic *
 hdb_atomic_new(const char *target, char *err, size_t errlen)
 {
 	struct hdb_atomic *a;
-	char *tmpl = NULL;
+	struct stat st, pst;
+	char proc[64];
 	int ok = 0;
 
 	a = xcalloc(1, sizeof(*a));
-	a->dirfd = -1;
+	a->dirfd = a->tmpfd = -1;
 	if (split(target, &a->dir, &a->base) == -1) {
 		seterr(err, errlen, "bad database path");
 		goto out;
 	}
-	a->dirfd = open(a->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* SPOOL/db through its pinned fd (pin.h), anything else by name */
+	a->dirfd = hdb_pin_dirfd(a->dir);
 	if (a->dirfd == -1) {
 		seterr(err, errlen, "cannot open directory: %s",
 		    strerror(errno));
 		goto out;
 	}
-	if (asprintf(&tmpl, "%s/.%s%s%ld.XXXXXX", a->dir, a->base,
-	    HDB_ATOMIC_TAG, (long)getpid()) == -1) {
-		tmpl = NULL;
-		seterr(err, errlen, "out of memory");
+	if (make_private(a, err, errlen) == -1)
 		goto out;
-	}
-	if (strlen(tmpl) + strlen(a->base) + 8 >= PATH_MAX) {
-		seterr(err, errlen, "path too long");
-		goto out;
-	}
-	if (mkdtemp(tmpl) == NULL) {
-		seterr(err, errlen, "cannot make a temporary directory: %s",
-		    strerror(errno));
-		goto out;
-	}
-	a->tmpname = xstrdup(tmpl + strlen(a->dir) + 1);
-	if (asprintf(&a->tmppath, "%s/%s", tmpl, a->base) == -1) {
+	/* The backend opens by path: one that goes through our fd. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", a->tmpfd);
+	if (stat(proc, &pst) == 0 && fstat(a->tmpfd, &st) == 0 &&
+	    st.st_dev == pst.st_dev && st.st_ino == pst.st_ino)
+		ok = asprintf(&a->tmppath, "%s/%s", proc, a->base) != -1;
+	else if (!hdb_pin_covers(target))
+		ok = asprintf(&a->tmppath, "%s/%s/%s", a->dir, a->tmpname,
+		    a->base) != -1;
+	else
+		seterr(err, errlen, "cannot reach the temporary directory "
+		    "through /proc/self/fd");
+	if (!ok)
 		a->tmppath = NULL;
-		seterr(err, errlen, "out of memory");
-		goto out;
-	}
-	ok = 1;
 out:
-	free(tmpl);
 	if (!ok) {
 		hdb_atomic_free(a);
 		a = NULL;
@@ -198,13 +241,42 @@ rm_tree(int dirfd, const char *name)
 	return rc;
 }
 
+/* rm_files - empty the flat directory open at fd. */
+static int
+rm_files(int fd)
+{
+	struct dirent *e;
+	DIR *d;
+	int dfd, rc = 0;
+
+	if ((dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if ((d = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (unlinkat(fd, e->d_name, 0) == -1)
+			rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
 void
 hdb_atomic_free(struct hdb_atomic *a)
 {
 	if (a == NULL)
 		return;
-	if (a->tmpname != NULL && !a->gone && a->dirfd != -1)
-		(void)rm_tree(a->dirfd, a->tmpname);
+	if (a->tmpname != NULL && !a->gone && a->dirfd != -1) {
+		if (a->tmpfd != -1)
+			(void)rm_files(a->tmpfd);
+		(void)unlinkat(a->dirfd, a->tmpname, AT_REMOVEDIR);
+	}
+	if (a->tmpfd != -1)
+		close(a->tmpfd);
 	if (a->dirfd != -1)
 		close(a->dirfd);
 	free(a->dir);
@@ -255,7 +327,7 @@ hdb_db_files(const char *target)
 
 	if (split(target, &dir, &base) == -1)
 		return 0;
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+	if ((fd = hdb_pin_dirfd(dir)) != -1) {
 		bits = files_at(fd, base);
 		close(fd);
 	}
@@ -402,11 +474,7 @@ hdb_atomic_commit(struct hdb_atomic *a, const struct stat *like, int replace,
 	size_t n = 0, i;
 	int tmpfd, p, rc = -1;
 
-	tmpfd = openat(a->dirfd, a->tmpname, O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC);
-	if (tmpfd == -1)
-		return seterr(err, errlen, "cannot open temporary directory: "
-		    "%s", strerror(errno));
+	tmpfd = a->tmpfd;
 	if (list_new(a, tmpfd, names, &n, err, errlen) == -1)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -447,7 +515,6 @@ hdb_atomic_commit(struct hdb_atomic *a, const struct stat *like, int replace,
 		a->gone = 1;
 	rc = 0;
 out:
-	close(tmpfd);
 	return rc;
 }
 
@@ -467,7 +534,7 @@ hdb_atomic_sweep(const char *target, char *err, size_t errlen)
 		free(base);
 		return seterr(err, errlen, "bad database path");
 	}
-	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	if ((dirfd = hdb_pin_dirfd(dir)) == -1 ||
 	    (d = fdopendir(dirfd)) == NULL) {
 		removed = seterr(err, errlen, "cannot read directory: %s",
 		    strerror(errno));

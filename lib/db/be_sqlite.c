@@ -43,6 +43,7 @@
 #include <sqlite3.h>
 
 #include "db/hdb.h"
+#include "db/sqlite_pin.h"
 #include "xmalloc.h"
 
 enum sq_mode {
@@ -335,7 +336,8 @@ sq_open(struct hdb *h, const char *path, int flags, mode_t mode)
 		oflags |= SQLITE_OPEN_READWRITE;
 	else
 		oflags |= SQLITE_OPEN_READONLY;
-	if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &s->db, oflags, hdb_sqlite_vfs()) !=
+	    SQLITE_OK) {
 		sq_fail(h, s->db, "cannot open");
 		goto out;
 	}

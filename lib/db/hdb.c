@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "db/hdb.h"
+#include "db/pin.h"
 #include "xmalloc.h"
 
 /* How much of the head of a file hdb_detect hands to the probes. */
@@ -54,7 +55,8 @@ hdb_backend_find(const char *name)
 
 /*
  * read_head - read up to *len bytes from the start of path without following
- * a symlink and without blocking on a FIFO.  Returns 0, or an errno value:
+ * a symlink and without blocking on a FIFO; below SPOOL/db, through the
+ * pinned directory (pin.h).  Returns 0, or an errno value:
  * EISDIR for a directory, EINVAL for anything else that is not a regular
  * file.
  */
@@ -66,7 +68,7 @@ read_head(const char *path, uint8_t *buf, size_t *len)
 	ssize_t n;
 	int fd, rc = 0;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = hdb_pin_open(path, O_RDONLY | O_NONBLOCK, 0);
 	if (fd == -1)
 		return errno;
 	if (fstat(fd, &st) == -1) {
@@ -187,6 +189,7 @@ hdb_open(const struct hdb_backend *be, const char *path, int flags,
 {
 	struct hdb *h = NULL;
 	const char *why = NULL;
+	char pinned[4096];
 	int ok = 0;
 
 	if (errbuf != NULL && errlen > 0)
@@ -208,6 +211,11 @@ hdb_open(const struct hdb_backend *be, const char *path, int flags,
 		goto out;
 	}
 
+	/* A library opens by path: give it one through the pinned dir. */
+	if ((path = hdb_pin_path(path, pinned, sizeof(pinned))) == NULL) {
+		why = strerror(errno);
+		goto out;
+	}
 	h = xcalloc(1, sizeof(*h));
 	h->be = be;
 	h->flags = flags;
@@ -365,5 +373,6 @@ hdb_seterr(struct hdb *h, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(h->err, sizeof(h->err), fmt, ap);
 	va_end(ap);
+	hdb_pin_unmap(h->err, sizeof(h->err));	/* the name the user gave */
 	return HDB_ERR;
 }

@@ -92,7 +92,7 @@ struct hdb {
 	const struct hdb_backend *be;
 	void		*priv;
 	int		 flags;		/* HDB_O_* */
-	char		*path;		/* as given to hdb_open */
+	char		*path;		/* to open: under SPOOL/db, via pin.h */
 	char		 err[256];
 };
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "db/lock.h"
+#include "db/pin.h"
 
 static long
 now_ms(void)
@@ -41,33 +42,57 @@ try_lock(int fd, int how)
 	return fcntl(fd, F_SETLK, &fl);
 }
 
+/*
+ * open_lockfile - open without following a symlink, through the pinned
+ * SPOOL/db (pin.h), and without blocking: O_NONBLOCK keeps an open of a
+ * FIFO from waiting for a writer for ever.  Cleared once the fd is known
+ * to be a regular file.
+ */
 static int
 open_lockfile(const char *path, int how, int create)
 {
-	int flags = O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
+	int flags = O_NOCTTY | O_NONBLOCK;
 	int fd;
 
 	flags |= how == HDB_LOCK_WRITE ? O_RDWR : O_RDONLY;
-	fd = open(path, flags);
+	fd = hdb_pin_open(path, flags, 0);
 	if (fd == -1 && errno == ENOENT && create && how == HDB_LOCK_WRITE)
-		fd = open(path, flags | O_CREAT | O_EXCL, 0640);
+		fd = hdb_pin_open(path, flags | O_CREAT | O_EXCL, 0640);
 	if (fd == -1 && errno == EEXIST)	/* lost a creation race */
-		fd = open(path, flags);
+		fd = hdb_pin_open(path, flags, 0);
 	return fd;
+}
+
+/* regular - fd is a regular file; then back to blocking I/O. */
+static int
+regular(int fd)
+{
+	struct stat st;
+	int fl;
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return -1;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
+		return -1;
+	return 0;
 }
 
 int
 hdb_lock_take(const char *path, int how, int create, long timeout_ms)
 {
-	struct stat st;
 	long start, waited;
 	useconds_t nap = 200;
 	int fd, saved;
 
 	if ((fd = open_lockfile(path, how, create)) == -1)
 		return -1;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		saved = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	if (regular(fd) == -1) {
+		saved = errno;
 		close(fd);
 		errno = saved;
 		return -1;

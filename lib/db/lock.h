@@ -24,9 +24,12 @@
  * hdb_lock_take - lock path (the .lockfile) for reading or writing, waiting
  * at most timeout_ms (0: try once).  A read lock opens the file O_RDONLY and
  * never creates it; a write lock opens it O_RDWR and, if create is set,
- * creates it with mode 0640 when missing.  Both refuse a symlink (ELOOP).
- * Returns the locked fd, or -1 with errno: ENOENT (no lockfile), EAGAIN (busy
- * and timeout_ms was 0), ETIMEDOUT (waited timeout_ms), or the open/fcntl
+ * creates it with mode 0640 when missing.  Both refuse a symlink (ELOOP)
+ * and, without waiting, anything but a regular file (EISDIR for a
+ * directory, EINVAL for a FIFO, socket or device).  Below SPOOL/db the
+ * file is reached through the pinned directory (pin.h).  Returns the
+ * locked fd, or -1 with errno: ENOENT (no lockfile), EAGAIN (busy and
+ * timeout_ms was 0), ETIMEDOUT (waited timeout_ms), or the open/fcntl
  * error.
  */
 int	hdb_lock_take(const char *path, int how, int create, long timeout_ms);

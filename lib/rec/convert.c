@@ -16,6 +16,8 @@
 
 #include "db/atomic.h"
 #include "rec/convert.h"
+#include "db/pin.h"
+#include "db/sqlite_pin.h"
 #include "xmalloc.h"
 
 struct hdb_writer {
@@ -285,7 +287,7 @@ hdb_db_stat(const char *target, struct stat *st)
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		if (lstat(path, st) == 0)
+		if (hdb_pin_lstat(path, st) == 0)
 			return 0;
 		if (errno != ENOENT)
 			return -1;
@@ -298,10 +300,13 @@ hdb_sqlite_flags(const char *path)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *q = NULL;
+	char buf[4096];
 	int tbl = 0, blob = 0;
 
+	if ((path = hdb_pin_path(path, buf, sizeof(buf))) == NULL)
+		return 0;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
+	    SQLITE_OPEN_NOFOLLOW, hdb_sqlite_vfs()) != SQLITE_OK)
 		goto out;
 	if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE "
 	    "type = 'table'", -1, &q, NULL) != SQLITE_OK)

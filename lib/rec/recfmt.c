@@ -20,6 +20,7 @@
 #include "obuf.h"
 #include "out.h"
 #include "rec/recfmt.h"
+#include "tls/tls.h"
 #include "xmalloc.h"
 
 static const char *const ehlo_bits[] = {
@@ -355,8 +356,23 @@ json_wait(struct jout *j, const struct hdb_wait *w)
 		jo_int(j, "bad_id_index", w->bad_id);
 }
 
+/*
+ * tls_like - the bytes could be a TLS session: a tls record read as misc
+ * (payload after its flags byte) or a bare session.  Only a sniff of the
+ * first bytes, so it errs towards hiding.
+ */
+static int
+tls_like(const uint8_t *p, size_t len)
+{
+	enum hdb_tls_lib a = len > 1 ? hdb_tls_sniff(p + 1, len - 1) :
+	    HDB_TLS_LIB_UNKNOWN, b = hdb_tls_sniff(p, len);
+
+	return a == HDB_TLS_LIB_OPENSSL || a == HDB_TLS_LIB_GNUTLS ||
+	    b == HDB_TLS_LIB_OPENSSL || b == HDB_TLS_LIB_GNUTLS;
+}
+
 static void
-json_misc(struct jout *j, const struct hdb_rec *r)
+json_misc(struct jout *j, const struct hdb_rec *r, int show_secrets)
 {
 	const struct hdb_misc *m = &r->u.misc;
 
@@ -380,7 +396,13 @@ json_misc(struct jout *j, const struct hdb_rec *r)
 		break;
 	default:
 		jo_cstr(j, "kind", "other");
-		jo_b64(j, "data_b64", m->raw, m->raw_len);
+		/* a session's secrets, whatever the DB's name says */
+		if (!show_secrets && tls_like(m->raw, m->raw_len)) {
+			jo_int(j, "data_length", (int64_t)m->raw_len);
+			jo_cstr(j, "data_hidden", "may hold a TLS session; "
+			    "--show-secrets shows it");
+		} else
+			jo_b64(j, "data_b64", m->raw, m->raw_len);
 		break;
 	}
 }
@@ -449,7 +471,7 @@ json_rec(struct jout *j, const uint8_t *key, size_t klen,
 		json_wait(j, &r->u.wait);
 		break;
 	case HDB_T_MISC:
-		json_misc(j, r);
+		json_misc(j, r, o->show_secrets);
 		break;
 	case HDB_T_CALLOUT:
 		json_callout(j, r);

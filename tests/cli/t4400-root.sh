@@ -1,8 +1,12 @@
 #!/bin/sh
-# t4400-root.sh - tidy, fix and delete run as root on a spool that belongs
-# to another user (nobody): they become that user first, so afterwards no
-# file in the spool is owned by root; new lockfiles are 0640 and owned like
-# SPOOL/db; symlinked lockfiles and a symlinked SPOOL/db are refused.
+# t4400-root.sh - tidy, fix, delete, import and convert --in-place run as
+# root on a spool that belongs to another user (nobody, a real unprivileged
+# account): they become that user first, so afterwards no file in the spool
+# is owned by root; new lockfiles are 0640 and owned like SPOOL/db;
+# symlinked lockfiles and a symlinked SPOOL/db are refused; when the owner
+# cannot be read they stop with 77 and do nothing; that user flipping
+# SPOOL/db between absent, a symlink to a root-only directory and the real
+# one never gets root to write there.
 . "$(dirname "$0")/lib.sh"
 
 NOW_OLD=2026-12-30T00:00:00Z
@@ -69,5 +73,80 @@ run_test "a symlinked SPOOL/db is refused before anything is touched" '
 	expect_code 74 "$HINTSDB" tidy --all sp 2>err &&
 	grep -q "refusing symlinked directory" err &&
 	expect_code 74 "$HINTSDB" delete sp seen k 2>err
+'
+# as_user CMD...: run CMD as the spool's owner
+as_user() { setpriv --reuid="$U" --regid="$G" --clear-groups "$@"; }
+# a root-only directory with a copy of the spool's DBs in it
+victim() {
+	mkdir -m 700 victim && cp -a "$SPOOL_EX"/db/. victim/ &&
+	chown -R root:root victim && tree_state victim >victim.before
+}
+victim_same() { tree_state victim >victim.after && cmp victim.before victim.after; }
+
+run_test "import and convert --in-place as root become the owner" '
+	userspool && "$HINTSDB" export sp seen >exp.jsonl &&
+	rm sp/db/seen sp/db/seen.lockfile &&
+	expect_code 0 "$HINTSDB" import sp seen <exp.jsonl &&
+	expect_code 0 "$HINTSDB" convert --in-place --to-layout=v2 sp retry &&
+	[ -z "$(rootfiles)" ] &&
+	[ "$(stat -c "%U %a" sp/db/seen)" = "$U 640" ] &&
+	[ "$(stat -c "%U %a" sp/db/seen.lockfile)" = "$U 640" ] &&
+	"$HINTSDB" export sp seen >new.jsonl && cmp exp.jsonl new.jsonl
+'
+run_test "the switch is real for import and convert" '
+	userspool && "$HINTSDB" export sp seen >exp.jsonl &&
+	chown root sp/db/seen.lockfile && chmod 600 sp/db/seen.lockfile &&
+	expect_code 74 "$HINTSDB" import sp seen <exp.jsonl 2>err &&
+	grep -q "cannot open lockfile .*Permission denied" err &&
+	expect_code 0 "$HINTSDB" import --no-drop-privileges sp seen \
+	    <exp.jsonl &&
+	chown root sp/db/retry.lockfile && chmod 600 sp/db/retry.lockfile &&
+	expect_code 74 "$HINTSDB" convert --in-place sp retry 2>err &&
+	expect_code 0 "$HINTSDB" convert --in-place --no-drop-privileges \
+	    sp retry
+'
+run_test "the issue reproducer: import/convert through a symlinked SPOOL/db" '
+	userspool && victim && "$HINTSDB" export sp seen >exp.jsonl &&
+	as_user sh -c "mv sp/db sp/db.real && ln -s $PWD/victim sp/db" &&
+	expect_code 74 "$HINTSDB" import --backend=bdb sp seen <exp.jsonl \
+	    2>err && grep -q "refusing symlinked directory" err &&
+	expect_code 74 "$HINTSDB" convert -v --in-place --to-layout=v2 sp \
+	    retry 2>err && grep -q "refusing symlinked directory" err &&
+	victim_same
+'
+run_test "owner unknown: every writer exits 77 and does nothing" '
+	userspool && mv sp/db dbaway && "$HINTSDB" export "$SPOOL_EX" seen \
+	    >exp.jsonl &&
+	expect_code 77 "$HINTSDB" tidy sp retry 2>err &&
+	grep -q "cannot give up root for the owner of .sp/db." err &&
+	expect_code 77 "$HINTSDB" tidy --all sp 2>err &&
+	expect_code 77 "$HINTSDB" delete sp seen k 2>err &&
+	expect_code 77 "$HINTSDB" fix sp retry </dev/null 2>err &&
+	expect_code 77 "$HINTSDB" import sp seen <exp.jsonl 2>err &&
+	expect_code 77 "$HINTSDB" convert --in-place sp retry 2>err &&
+	grep -q "nothing done" err && test ! -e sp/db &&
+	expect_code 66 "$HINTSDB" tidy --no-drop-privileges sp retry 2>err &&
+	grep -q "no such database" err
+'
+run_test "the flip race: root never writes outside SPOOL/db" '
+	userspool && victim && : >stop.not &&
+	as_user sh -c "
+		while [ -e stop.not ]; do
+			mv sp/db sp/db.real; ln -s $PWD/victim sp/db
+			rm -f sp/db; mv sp/db.real sp/db
+		done 2>/dev/null" & flip=$! &&
+	i=0 && codes= &&
+	while [ $i -lt 300 ]; do
+		"$HINTSDB" tidy -q --now=2036-01-01T00:00:00Z sp retry seen \
+		    2>/dev/null
+		codes="$codes $?"
+		i=$((i + 1))
+	done
+	rm stop.not && wait $flip &&
+	victim_same && [ -z "$(rootfiles)" ] &&
+	for c in $codes; do
+		case $c in 0|66|74|75|77) ;; *) echo "status $c"; exit 1 ;; esac
+	done &&
+	echo "$codes" | tr " " "\n" | sort | uniq -c >"$TRASH/flip.codes"
 '
 test_done

@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "db/lock.h"
 #include "out.h"
+#include "db/pin.h"
 #include "priv.h"
 #include "engine/rebuild.h"
 
@@ -66,6 +67,9 @@ shared_opt(struct rebuild_opts *o, int ch, const char *arg,
 		return 0;
 	case OPT_HELP:
 		return usage(stdout, cmd) == 0 ? -1 : EX_IOERR_;
+	case OPT_NO_DROP:
+		o->no_drop = 1;
+		return 0;
 	case OPT_SQLITE_SCHEMA:
 		if ((s = pick(arg, schemas)) == -1) {
 			warnx("%s: unknown SQLite schema '%s' (tbl, tblblob)",
@@ -130,6 +134,10 @@ rebuild_lock_error(const char *cmd, const char *lockpath, int write)
 		warnx("%s: cannot %s-lock '%s': %s", cmd,
 		    write ? "write" : "read", p,
 		    e == ETIMEDOUT ? "timed out" : "lock is busy");
+	else if (e == ELOOP)
+		warnx("%s: refusing symlinked lockfile '%s'", cmd, p);
+	else if (e == EINVAL || e == EISDIR)
+		warnx("%s: refusing lockfile '%s': not a regular file", cmd, p);
 	else
 		warnx("%s: cannot open lockfile '%s': %s", cmd, p,
 		    strerror(e));
@@ -174,6 +182,8 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 		warnx("%s: path too long", cmd);
 		return EX_USAGE_;
 	}
+	if (rb->replace && (n = spool_pin(spool, cmd)) != 0)
+		return n;
 	p = hdb_vis_dup(rb->target, strlen(rb->target));
 	if (!rb->replace && hdb_db_files(rb->target) != 0) {
 		warnx("%s: '%s' exists", cmd, p);
@@ -210,12 +220,8 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 static int
 like_spool(const struct rebuild *rb, struct stat *st)
 {
-	char dir[PATH_MAX];
-
-	if (geteuid() != 0)
-		return -1;
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/db", rb->spool) >=
-	    sizeof(dir) || stat(dir, st) == -1)
+	if (geteuid() != 0 || hdb_pin_fd() == -1 ||
+	    fstat(hdb_pin_fd(), st) == -1)
 		return -1;
 	st->st_mode = (st->st_mode & ~07777) | 0640;
 	return 0;

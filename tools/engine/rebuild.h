@@ -32,6 +32,7 @@ struct rebuild_opts {
 	struct dbopts	 db;		/* --backend, --layout, --lock-timeout */
 	int		 layout_set;	/* --layout was given */
 	int		 drop_bad;
+	int		 no_drop;	/* --no-drop-privileges */
 	int		 schema;	/* -1 unset, else 0 or HDB_O_SQLITE_TBL */
 	int		 verbose;
 };
@@ -39,6 +40,7 @@ struct rebuild_opts {
 /* Ids of the shared long options; a command numbers its own after. */
 enum {
 	OPT_DROP_BAD = OPT_FIRST_FREE,
+	OPT_NO_DROP,
 	OPT_SQLITE_SCHEMA,
 	OPT_REBUILD_FREE,
 };

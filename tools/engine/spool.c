@@ -7,12 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "common.h"
 #include "out.h"
 #include "rec/rec.h"
 #include "engine/spool.h"
+#include "db/pin.h"
+#include "priv.h"
 #include "xmalloc.h"
 
 static int	cmpstr(const void *, const void *);
@@ -34,6 +37,15 @@ db_name(const char *file)
 
 	if (file[0] == '.')
 		return NULL;
+	/* never a name Exim gives a DB; left out so none is printed raw */
+	if (!db_name_plain(file)) {
+		char *p = hdb_vis_dup(file, strlen(file));
+
+		warnx("ignoring '%s' in SPOOL/db: not a hints database name",
+		    p);
+		free(p);
+		return NULL;
+	}
 	name = xstrdup(file);
 	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
 		sl = strlen(sfx[i]);
@@ -58,6 +70,7 @@ spool_dbs(const char *spool, char ***names, size_t *n)
 	struct dirent *e;
 	size_t i, j, cap = 0;
 	DIR *d;
+	int fd;
 
 	*n = 0;
 	*names = NULL;
@@ -65,8 +78,13 @@ spool_dbs(const char *spool, char ***names, size_t *n)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if ((d = opendir(dir)) == NULL)
+	/* the pinned SPOOL/db when spool_pin ran (it has for spool_args) */
+	if ((fd = hdb_pin_dirfd(dir)) == -1)
 		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
 	while ((e = readdir(d)) != NULL) {
 		if ((name = db_name(e->d_name)) == NULL)
 			continue;
@@ -105,11 +123,13 @@ int
 spool_args(const char *cmd, int argc, char **argv, char ***names, size_t *n)
 {
 	char *p;
-	int i;
+	int i, ex;
 
 	for (i = 1; i < argc; i++)
 		if (!db_name_ok(argv[i], cmd))
 			return EX_USAGE_;
+	if ((ex = spool_pin(argv[0], cmd)) != 0)
+		return ex;
 	if (argc > 1) {
 		*n = (size_t)argc - 1;
 		*names = xreallocarray(NULL, *n, sizeof(**names));

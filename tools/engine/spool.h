@@ -10,7 +10,8 @@
  * every file name Exim would use for a hints DB, with NDBM's .dir/.pag
  * (or BDB-ndbm's .db) folded into the DB name.  Lockfiles, SQLite
  * journals, dot files (hintsdb's temporary directories) and anything
- * else are left out.  *names and each name are the caller's to free.
+ * else are left out; so is a name that is not printable ASCII (with a
+ * warning, escaped), which Exim never gives a DB.  *names and each name are the caller's to free.
  * Returns 0, or -1 with errno if the directory cannot be read.
  */
 int	spool_dbs(const char *spool, char ***names, size_t *n);

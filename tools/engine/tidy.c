@@ -39,6 +39,7 @@
 #include "db/hdb.h"
 #include "db/lock.h"
 #include "out.h"
+#include "db/pin.h"
 #include "priv.h"
 #include "rec/rec.h"
 #include "engine/tidy.h"
@@ -588,6 +589,10 @@ topen(struct tidy *t, int write)
 			else if (e == ELOOP)
 				set_error(t, EX_IOERR_, "refusing symlinked "
 				    "lockfile '%s'%s", t->lockpath, "");
+			else if (e == EINVAL || e == EISDIR)
+				set_error(t, EX_IOERR_, "refusing lockfile "
+				    "'%s': %s", t->lockpath,
+				    "not a regular file");
 			else
 				set_error(t, EX_IOERR_, "cannot open lockfile "
 				    "'%s': %s", t->lockpath, strerror(e));
@@ -1312,6 +1317,11 @@ setup(struct tidy *t)
 	char in[PATH_MAX];
 	int n;
 
+	/* tidy_db's callers have pinned SPOOL/db (priv.h); exim_tidydb too */
+	if ((n = spool_pin(t->spool, t->o->cmd)) != 0) {
+		t->st->status = n;
+		return -1;
+	}
 	n = snprintf(t->path, sizeof(t->path), "%s/db/%s", t->spool, t->name);
 	if (n < 0 || (size_t)n >= sizeof(t->path) ||
 	    hdb_lock_path(t->lockpath, sizeof(t->lockpath), t->spool,
@@ -1319,7 +1329,7 @@ setup(struct tidy *t)
 		set_error(t, EX_USAGE_, "path too long: '%s'%s", t->spool, "");
 		return -1;
 	}
-	if (lstat(t->path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+	if (hdb_pin_lstat(t->path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
 		set_error(t, EX_IOERR_, "refusing symlinked database '%s'%s",
 		    t->path, "");
 		return -1;

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * repair.c - rebuild a damaged hints DB from what can still be read (see
+ * repair.h).  The records are gathered in memory first: a damaged file
+ * may hand out the same key twice, and the new DB must hold one copy.
+ */
+#include <err.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bsd/stdlib.h>
+
+#include "commands.h"
+#include "common.h"
+#include "rec/convert.h"
+#include "out.h"
+#include "engine/rebuild.h"
+#include "repair.h"
+#include "db/salvage.h"
+#include "xmalloc.h"
+
+struct rrec {
+	uint8_t		*k, *v;
+	size_t		 kl, vl;
+	int		 salvaged;	/* found by salvage, not the normal read */
+};
+
+struct rset {
+	struct rrec	*r;
+	size_t		 n, cap;
+	int		 salvaged;	/* what the records now coming are */
+	enum hdb_dbtype	 type;
+	size_t		 junk;		/* damaged bytes, not records: dropped */
+};
+
+static int	add(void *, struct hdb_datum, struct hdb_datum);
+static int	cmprec(const void *, const void *);
+static void	rset_free(struct rset *);
+static size_t	dedupe(struct rset *);
+static int	gather(const struct hdb_backend *, const char *, struct rset *,
+		    const char *);
+static int	write_all(struct rebuild *, const struct rset *, const char *);
+
+/*
+ * plausible - could this be a record Exim wrote?  A page that is damaged
+ * hands out bytes that are no record: keys with NULs or control bytes
+ * inside.  Exim's keys are text with one NUL at the end.  What salvage
+ * alone found must also decode as the DB's type; what the normal read
+ * returned is kept as stored (a record Exim wrote may not decode).
+ */
+static int
+plausible(const struct rset *s, struct hdb_datum k, struct hdb_datum v)
+{
+	struct hdb_rec r;
+	const char *why;
+	size_t i;
+
+	if (k.len < 2 || k.data[k.len - 1] != '\0')
+		return 0;
+	for (i = 0; i + 1 < k.len; i++)
+		if (k.data[i] < 0x20 || k.data[i] == 0x7f)
+			return 0;
+	return !s->salvaged || hdb_rec_decode(s->type, HDB_L_AUTO, k.data,
+	    k.len, v.data, v.len, &r, &why) == 0;
+}
+
+static int
+add(void *ctx, struct hdb_datum k, struct hdb_datum v)
+{
+	struct rset *s = ctx;
+	struct rrec *r;
+
+	if (!plausible(s, k, v)) {
+		s->junk++;
+		return 0;
+	}
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 1024;
+		s->r = xreallocarray(s->r, s->cap, sizeof(*s->r));
+	}
+	r = &s->r[s->n++];
+	r->k = xmemdup(k.data, k.len);
+	r->kl = k.len;
+	r->v = xmemdup(v.data, v.len);
+	r->vl = v.len;
+	r->salvaged = s->salvaged;
+	return 0;
+}
+
+/* key order, and for one key the normal read's copy first */
+static int
+cmprec(const void *a, const void *b)
+{
+	const struct rrec *x = a, *y = b;
+	size_t n = x->kl < y->kl ? x->kl : y->kl;
+	int c = memcmp(x->k, y->k, n);
+
+	if (c != 0)
+		return c;
+	if (x->kl != y->kl)
+		return x->kl < y->kl ? -1 : 1;
+	if (x->salvaged != y->salvaged)
+		return x->salvaged - y->salvaged;
+	return 0;
+}
+
+static void
+rset_free(struct rset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		freezero(s->r[i].v, s->r[i].vl);
+		free(s->r[i].k);
+	}
+	free(s->r);
+	memset(s, 0, sizeof(*s));
+}
+
+/* dedupe - one record per key (the first after sorting); how many went. */
+static size_t
+dedupe(struct rset *s)
+{
+	size_t i, j, gone = 0;
+
+	if (s->n == 0)
+		return 0;
+	qsort(s->r, s->n, sizeof(*s->r), cmprec);
+	for (i = 1, j = 1; i < s->n; i++) {
+		if (s->r[i].kl == s->r[j - 1].kl &&
+		    memcmp(s->r[i].k, s->r[j - 1].k, s->r[i].kl) == 0) {
+			freezero(s->r[i].v, s->r[i].vl);
+			free(s->r[i].k);
+			gone++;
+		} else
+			s->r[j++] = s->r[i];
+	}
+	s->n = j;
+	return gone;
+}
+
+/*
+ * gather - the normal read (up to its first error), then salvage.
+ * Returns 0, or an EX_* code if nothing at all could be read.
+ */
+static int
+gather(const struct hdb_backend *be, const char *path, struct rset *s,
+    const char *cmd)
+{
+	char why[512], *p;
+	struct hdb *h;
+
+	/* what a reader sees, up to the first error */
+	if ((h = hdb_open(be, path, HDB_O_RDONLY, 0, why, sizeof(why))) !=
+	    NULL) {
+		(void)hdb_iterate(h, add, s);
+		hdb_close(h);
+	}
+	s->salvaged = 1;
+	if (hdb_salvage(be, path, add, s, why, sizeof(why)) == HDB_ERR &&
+	    h == NULL) {
+		p = hdb_vis_dup(why, strlen(why));
+		warnx("%s: cannot read anything: %s", cmd, p);
+		free(p);
+		return EX_IOERR_;
+	}
+	return 0;
+}
+
+static int
+write_all(struct rebuild *rb, const struct rset *s, const char *cmd)
+{
+	struct hdb_datum k, v;
+	const char *why;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < s->n; i++) {
+		k.data = s->r[i].k;
+		k.len = s->r[i].kl;
+		v.data = s->r[i].v;
+		v.len = s->r[i].vl;
+		rc = hdb_writer_put(rb->w, k, v, &why);
+		if (rc == HDB_ERR) {
+			warnx("%s: cannot write: %s", cmd,
+			    hdb_writer_error(rb->w));
+			return EX_IOERR_;
+		}
+		if (rc == HDB_CONV_REFUSED || rc == HDB_CONV_DROPPED)
+			rebuild_report((void *)cmd, k, rc, why);
+	}
+	return 0;
+}
+
+int
+repair_db(const char *spool, const char *name, const struct dbopts *o,
+    const char *cmd)
+{
+	struct rebuild_spec sp;
+	struct rebuild rb;
+	struct rset s;
+	char path[PATH_MAX], *p;
+	size_t i, normal = 0, dups;
+	int ex;
+
+	memset(&s, 0, sizeof(s));
+	s.type = hdb_dbtype_from_name(name);
+	memset(&rb, 0, sizeof(rb));
+	rb.lockfd = -1;
+	snprintf(path, sizeof(path), "%s/db/%s", spool, name);
+	memset(&sp, 0, sizeof(sp));
+	sp.type = hdb_dbtype_from_name(name);
+	sp.layout = HDB_L_AUTO;		/* every record as stored */
+	sp.lock_timeout_ms = o->lock_timeout_ms;
+	if ((sp.be = o->backend) == NULL && (sp.be = hdb_detect(path)) ==
+	    NULL) {
+		p = hdb_vis_dup(path, strlen(path));
+		warnx("%s: cannot repair '%s': no backend recognises it", cmd,
+		    p);
+		free(p);
+		return EX_IOERR_;
+	}
+	if (sp.be == &hdb_backend_sqlite)
+		sp.oflags = hdb_sqlite_flags(path);
+	/* the write lock from before the first read to the rename */
+	if ((ex = rebuild_begin(&rb, cmd, spool, name, &sp)) != 0)
+		goto out;
+	if ((ex = gather(sp.be, path, &s, cmd)) != 0)
+		goto out;
+	dups = dedupe(&s);
+	for (i = 0; i < s.n; i++)
+		normal += !s.r[i].salvaged;
+	if ((ex = write_all(&rb, &s, cmd)) != 0 ||
+	    (ex = rebuild_commit(&rb)) != 0) {
+		warnx("%s: '%s' left as it was", cmd, name);
+		goto out;
+	}
+	printf("%s: repaired: %zu records kept (%zu read normally, %zu more "
+	    "found by salvage); dropped: %zu damaged entries that are no "
+	    "record, %zu duplicate copies\n", name, s.n, normal, s.n - normal,
+	    s.junk, dups);
+out:
+	rset_free(&s);
+	rebuild_end(&rb);
+	return ex;
+}
