@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fix.h - the exim_fixdb command language, shared by `hintsdb fix` and
- * exim_fixdb (tools/cmd_fix.c).
+ * exim_fixdb (tools/cmd_fix.c; its record editors in tools/fix_edit.c).
  *
  * Lines are read from stdin (with a "> " prompt on a terminal, and always
  * when compat is set, as Exim does):
