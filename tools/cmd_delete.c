@@ -20,6 +20,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "duration.h"
 #include "out.h"
 #include "priv.h"
 #include "xmalloc.h"
@@ -229,8 +230,6 @@ apply(struct delcmd *dc)
 static int
 parse_opt(struct delcmd *dc, int ch, const char *arg)
 {
-	const char *errstr;
-
 	switch (ch) {
 	case 'n':
 	case OPT_DRY_RUN:
@@ -244,13 +243,8 @@ parse_opt(struct delcmd *dc, int ch, const char *arg)
 		dc->match = arg;
 		return 0;
 	case OPT_MAX_LOCK_MS:
-		dc->max_lock_ms = (long)strtonum(arg, 1, 60000, &errstr);
-		if (errstr != NULL) {
-			warnx("delete: --max-lock-ms '%s' is %s (1 to 60000)",
-			    arg, errstr);
-			return -1;
-		}
-		return 0;
+		return duration_opt("delete", "--max-lock-ms", arg,
+		    DUR_BARE_MS, 1, 60000, &dc->max_lock_ms);
 	case OPT_NO_DROP:
 		dc->no_drop = 1;
 		return 0;

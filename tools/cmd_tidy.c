@@ -25,6 +25,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "duration.h"
 #include "out.h"
 #include "priv.h"
 #include "spool.h"
@@ -196,7 +197,6 @@ tidy_all(const struct tidycmd *tc, const char *spool)
 static int
 parse_opt(struct tidycmd *tc, int ch, const char *arg)
 {
-	const char *errstr;
 	int f;
 
 	switch (ch) {
@@ -232,13 +232,8 @@ parse_opt(struct tidycmd *tc, int ch, const char *arg)
 		tc->json = f == 1;
 		return 0;
 	case OPT_MAX_LOCK_MS:
-		tc->to.max_lock_ms = (long)strtonum(arg, 1, 60000, &errstr);
-		if (errstr != NULL) {
-			warnx("tidy: --max-lock-ms '%s' is %s (1 to 60000)",
-			    arg, errstr);
-			return -1;
-		}
-		return 0;
+		return duration_opt("tidy", "--max-lock-ms", arg,
+		    DUR_BARE_MS, 1, 60000, &tc->to.max_lock_ms);
 	case OPT_NO_DROP:
 		tc->no_drop = 1;
 		return 0;

@@ -36,6 +36,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "duration.h"
 #include "hdb.h"
 #include "lock.h"
 #include "out.h"
@@ -172,44 +173,14 @@ tidy_deleted(const struct tidy_stats *st)
 int
 tidy_parse_age(const char *s, int64_t *out)
 {
-	int64_t total = 0, v, mult;
-	const char *p = s;
+	char why[128];
+	int64_t ms;
 
-	if (*p == '\0')
+	/* Exim's -t: no bare numbers; at most a hundred years */
+	if (duration_parse(s, DUR_BARE_NONE, 0, 100LL * 366 * 86400 * 1000,
+	    &ms, why, sizeof(why)) == -1)
 		return -1;
-	while (*p != '\0') {
-		if (*p < '0' || *p > '9')
-			return -1;
-		for (v = 0; *p >= '0' && *p <= '9'; p++) {
-			v = v * 10 + (*p - '0');
-			if (v > 100000000)
-				return -1;
-		}
-		switch (*p) {
-		case 'w':
-			mult = 7 * 86400;
-			break;
-		case 'd':
-			mult = 86400;
-			break;
-		case 'h':
-			mult = 3600;
-			break;
-		case 'm':
-			mult = 60;
-			break;
-		case 's':
-			mult = 1;
-			break;
-		default:
-			return -1;	/* a bare number, or another unit */
-		}
-		p++;
-		total += v * mult;
-		if (total > 100LL * 366 * 86400)
-			return -1;
-	}
-	*out = total;
+	*out = ms / 1000;
 	return 0;
 }
 
