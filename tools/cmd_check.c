@@ -375,4 +375,5 @@ const struct command cmd_check_entry = {
 	.summary = "look for damage in hints databases",
 	.flags = CMD_F_RDONLY,
 	.main = cmd_check_main,
+	.longopts = longopts,
 };

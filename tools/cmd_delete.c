@@ -312,4 +312,5 @@ const struct command cmd_delete_entry = {
 	.summary = "delete records by key or by a glob on the key",
 	.flags = CMD_F_WRITES,
 	.main = cmd_delete_main,
+	.longopts = longopts,
 };

@@ -240,4 +240,5 @@ const struct command cmd_dump_entry = {
 	.summary = "print every record of a hints database, decoded",
 	.flags = CMD_F_RDONLY,
 	.main = cmd_dump_main,
+	.longopts = longopts,
 };

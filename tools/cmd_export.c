@@ -199,4 +199,5 @@ const struct command cmd_export_entry = {
 	.summary = "write a hints database as JSON Lines, for import",
 	.flags = CMD_F_RDONLY,
 	.main = cmd_export_main,
+	.longopts = longopts,
 };

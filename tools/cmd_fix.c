@@ -31,6 +31,7 @@
 #include "commands.h"
 #include "common.h"
 #include "fix.h"
+#include "help.h"
 #include "lock.h"
 #include "out.h"
 #include "priv.h"
@@ -852,6 +853,11 @@ command(struct fix *f, const char *line)
 		f->key = NULL;
 		return 0;
 	}
+	if (!f->compat && n == 1 && !t[0].quoted &&
+	    (strcmp(t[0].s, "help") == 0 || strcmp(t[0].s, "?") == 0)) {
+		help_fix_prompt(stdout);	/* a key "help" is quoted */
+		goto out;
+	}
 	if (reuses_key(t, n)) {
 		if (f->key == NULL) {
 			printf("No previous record name is set\n");
@@ -972,4 +978,5 @@ const struct command cmd_fix_entry = {
 	.summary = "show and change single records (exim_fixdb's commands)",
 	.flags = CMD_F_WRITES,
 	.main = cmd_fix_main,
+	.longopts = longopts,
 };

@@ -351,4 +351,5 @@ const struct command cmd_import_entry = {
 	.summary = "rebuild a hints database from an export",
 	.flags = CMD_F_WRITES,
 	.main = cmd_import_main,
+	.longopts = longopts,
 };

@@ -288,4 +288,5 @@ const struct command cmd_tidy_entry = {
 	.summary = "remove stale records, as exim_tidydb, in short locks",
 	.flags = CMD_F_WRITES,
 	.main = cmd_tidy_main,
+	.longopts = longopts,
 };
