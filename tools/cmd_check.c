@@ -29,6 +29,7 @@
 #include "common.h"
 #include "lock.h"
 #include "out.h"
+#include "progress.h"
 #include "rebuild.h"
 #include "slurp.h"
 #include "spool.h"
@@ -307,9 +308,13 @@ check_db(const char *spool, const char *name, struct checkctx *c)
 		problem(c, NULL, 0, "cannot read every record: %s",
 		    hdb_error(d.h));
 	db_close(&d);
-	for (i = 0; i < s.n; i++)
+	progress_begin(s.n, PROG_STDOUT, "%s: checking", name);
+	for (i = 0; i < s.n; i++) {
 		check_rec(c, slurp_key(&s, i), s.recs[i].klen,
 		    slurp_val(&s, i), s.recs[i].vlen);
+		progress_add(1);
+	}
+	progress_end();
 	if (c->verbose && c->problems == 0)
 		printf("%s: %zu records, no problems\n", name, s.n);
 	slurp_free(&s);

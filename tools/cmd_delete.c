@@ -22,6 +22,7 @@
 #include "common.h"
 #include "duration.h"
 #include "out.h"
+#include "progress.h"
 #include "priv.h"
 #include "xmalloc.h"
 
@@ -124,6 +125,7 @@ collect(struct delcmd *dc)
 
 	if ((ex = db_open(&d, dc->spool, dc->name, 0, &dc->dbo, "delete")) != 0)
 		return ex;
+	progress_begin(0, 0, "%s: matching", dc->name);
 	if (hdb_iterate(d.h, match_one, dc) == HDB_ERR) {
 		warnx("delete: cannot read '%s': %s", dc->name,
 		    hdb_error(d.h));
@@ -193,6 +195,8 @@ apply(struct delcmd *dc)
 	struct dbh d;
 	int ex, fail, lost;
 
+	progress_begin(dc->n, dc->quiet ? 0 : PROG_STDOUT, "%s: %s", dc->name,
+	    dc->dry_run ? "looking up" : "deleting");
 	while (i < dc->n) {
 		ex = db_open(&d, dc->spool, dc->name, !dc->dry_run, &dc->dbo,
 		    "delete");
@@ -221,9 +225,11 @@ apply(struct delcmd *dc)
 		flush_lines(out, &obuf, &olen, errs, &ebuf, &elen, !lost);
 		if (fail || lost)
 			return EX_IOERR_;
+		progress_set(i);
 		if (i < dc->n)
 			nanosleep(&pause, NULL);
 	}
+	progress_end();
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "common.h"
 #include "dump.h"
 #include "out.h"
+#include "progress.h"
 #include "recfmt.h"
 #include "slurp.h"
 
@@ -140,7 +141,8 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 		slurp_sort(&s);
 	if (c->keys_only)
 		print_keys(&s, c->format, &c->fo);
-	else
+	else {
+		progress_begin(s.n, PROG_STDOUT, "%s: writing", c->fo.db);
 		for (i = 0; i < s.n; i++) {
 			/* Sorted, the records are read in random order. */
 			if (c->sorted && i + 8 < s.n) {
@@ -148,7 +150,10 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 				__builtin_prefetch(slurp_val(&s, i + 8) + 64);
 			}
 			bad |= print_one(&s, i, c);
+			progress_add(1);
 		}
+		progress_end();
+	}
 	slurp_free(&s);
 	if ((ex = finish_stdout(c->cmd)) != 0)
 		return ex;

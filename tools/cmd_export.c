@@ -22,6 +22,7 @@
 #include "common.h"
 #include "convert.h"
 #include "out.h"
+#include "progress.h"
 #include "recfmt.h"
 #include "slurp.h"
 
@@ -155,8 +156,12 @@ export(const char *spool, const char *name, const struct dbopts *o)
 	fo.db = name;
 	header(&s, &d, name);
 	db_close(&d);
-	for (i = 0; i < s.n; i++)
+	progress_begin(s.n, PROG_STDOUT, "%s: writing", name);
+	for (i = 0; i < s.n; i++) {
 		bad |= record(&s, i, d.type, &fo);
+		progress_add(1);
+	}
+	progress_end();
 	slurp_free(&s);
 	if ((ex = finish_stdout("export")) != 0)
 		return ex;

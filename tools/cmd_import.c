@@ -28,6 +28,7 @@
 #include "common.h"
 #include "convert.h"
 #include "out.h"
+#include "progress.h"
 #include "rebuild.h"
 #include "xmalloc.h"
 
@@ -233,8 +234,11 @@ import_records(struct input *in, struct rebuild *rb, size_t want)
 	json_t *o;
 	int rc, ex = 0;
 
+	progress_begin(want, 0, "%s: importing", rb->target[0] ?
+	    strrchr(rb->target, '/') + 1 : "");
 	while ((rc = next_line(in, &o)) == 1) {
 		got++;
+		progress_add(1);
 		if (get_rec(o, &r, &why) == -1) {
 			warnx("import: line %lu: %s", in->lineno, why);
 			ex = EX_REFUSED;

@@ -28,6 +28,7 @@
 #include "duration.h"
 #include "out.h"
 #include "priv.h"
+#include "progress.h"
 #include "spool.h"
 #include "tidy.h"
 
@@ -167,6 +168,7 @@ tidy_one(const struct tidycmd *tc, const char *spool, const char *name)
 	struct tidy_stats st;
 
 	tidy_db(spool, name, &tc->to, &st);
+	progress_end();		/* before the summary */
 	if (tc->json)
 		print_json(tc, spool, &st);
 	else if (!tc->quiet)

@@ -177,9 +177,12 @@ counts(char *buf, size_t len, long now)
 	double secs = (now - P.t_phase) / 1000.0, rate;
 	const char *unit = P.flags & PROG_BYTES ? "" : " records";
 
-	rate = secs > 0.05 ? done / secs : 0;
+	rate = secs > 0.3 ? done / secs : 0;	/* too soon to tell */
 	amount(done, d, sizeof(d));
-	amount((uint64_t)rate, r, sizeof(r));
+	if (rate > 0)
+		amount((uint64_t)rate, r, sizeof(r));
+	else
+		snprintf(r, sizeof(r), "?");
 	if (P.total == 0) {
 		snprintf(buf, len, "%s%s, %s/s", d, unit, r);
 		return;
@@ -204,8 +207,8 @@ draw(long now)
 	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10)
 		cols = ws.ws_col;
 	counts(c, sizeof(c), now);
-	n = (size_t)snprintf(line, sizeof(line), "\r%s: %s%s%s", P.label, c,
-	    P.note[0] ? " | " : "", P.note);
+	n = (size_t)snprintf(line, sizeof(line), "\r%s: %s %s%s%s", P.cmd,
+	    P.label, c, P.note[0] ? " | " : "", P.note);
 	if (n >= sizeof(line))
 		n = sizeof(line) - 1;
 	if (n > cols)		/* \r plus cols - 1 characters */
@@ -245,20 +248,28 @@ progress_poll(void)
 }
 
 void
-progress_begin(const char *label, uint64_t total, unsigned flags)
+progress_begin(uint64_t total, unsigned flags, const char *fmt, ...)
 {
 	int tty = isatty(STDERR_FILENO);
+	char *v;
+	va_list ap;
 
 	erase();
-	snprintf(P.label, sizeof(P.label), "%s", label);
+	va_start(ap, fmt);
+	vsnprintf(P.label, sizeof(P.label), fmt, ap);
+	va_end(ap);
+	v = hdb_vis_dup(P.label, strlen(P.label));	/* names from argv */
+	snprintf(P.label, sizeof(P.label), "%s", v);
+	free(v);
 	P.note[0] = '\0';
 	P.total = total;
 	P.flags = flags;
 	P.t_phase = P.t_poll = mono_ms();
 	P.step = 64;
 	progress_st.done = 0;
-	P.drawable = progress_mode == PROGRESS_ON ||
-	    (progress_mode == PROGRESS_AUTO && tty);
+	/* P.cmd: only under the dispatcher; the exim_* names stay Exim's */
+	P.drawable = P.cmd != NULL && (progress_mode == PROGRESS_ON ||
+	    (progress_mode == PROGRESS_AUTO && tty));
 	/* output to the terminal is progress enough, and would be torn */
 	if ((flags & PROG_STDOUT) && isatty(STDOUT_FILENO))
 		P.drawable = 0;

@@ -11,9 +11,9 @@
  *
  * A command (or an engine such as upgrade) marks its phases:
  *
- *	progress_begin("dump retry: reading", 0, 0);	total unknown
+ *	progress_begin(0, 0, "%s: reading", name);	total unknown
  *	... records are counted by the hdb_iterate hook, or progress_add(1) ...
- *	progress_begin("dump retry: writing", n, PROG_STDOUT);
+ *	progress_begin(n, PROG_STDOUT, "%s: writing", name);
  *	for (...) { ...; progress_add(1); }
  *	progress_end();
  *
@@ -46,8 +46,10 @@ extern struct progress_state progress_st;
  * library hooks (lock waits, iteration) and the exit-time clearing. */
 void	progress_setup(const char *cmd);
 
-/* progress_begin - a new phase: label (copied), total (0: unknown). */
-void	progress_begin(const char *label, uint64_t total, unsigned flags);
+/* progress_begin - a new phase of total records or bytes (0: unknown),
+ * labelled by fmt ("retry: reading"; the command name goes before it). */
+void	progress_begin(uint64_t total, unsigned flags, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 /* progress_note - text shown after the counts (tidy: its lock holds);
  * printf-style; NULL clears it. */

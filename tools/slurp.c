@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "progress.h"
 #include "slurp.h"
 
 #define SLURP_ALIGN	((size_t)2 << 20)	/* a huge page */
@@ -116,6 +117,8 @@ slurp_read(struct slurp *s, struct hdb *h, int keys_only)
 
 	memset(s, 0, sizeof(*s));
 	s->keys_only = keys_only;
+	progress_begin(0, 0, "%s: reading", strrchr(h->path, '/') != NULL ?
+	    strrchr(h->path, '/') + 1 : h->path);
 	/* Records take at most the file's bytes, and 16 of them a record of
 	 * the index is more than any backend's per-record overhead. */
 	if (stat(h->path, &st) == 0 && S_ISREG(st.st_mode))

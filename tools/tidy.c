@@ -41,6 +41,7 @@
 #include "lock.h"
 #include "out.h"
 #include "priv.h"
+#include "progress.h"
 #include "rec.h"
 #include "tidy.h"
 #include "tls.h"
@@ -602,6 +603,9 @@ tclose(struct tidy *t)
 	hdb_lock_release(t->lockfd);
 	t->lockfd = -1;
 	held = mono_ms() - t->t_lock;
+	/* the admin sees that Exim gets the lock back between holds */
+	progress_note("lock hold %llu: %.0f ms, then released",
+	    (unsigned long long)t->st->batches, held);
 	return held;
 }
 
@@ -952,7 +956,10 @@ apply(struct tidy *t)
 		pend_flush(t);
 		return 0;
 	}
+	progress_begin(t->n, t->o->verbose ? PROG_STDOUT : 0, "%s: %s",
+	    t->name, t->o->dry_run ? "judging" : "applying");
 	while (i > 0) {
+		progress_set(t->n - i);
 		if (topen(t, write) == -1)
 			return -1;
 		t->st->batches++;
@@ -1365,6 +1372,9 @@ tidy_db(const char *spool, const char *name, const struct tidy_opts *o,
 	t.type = hdb_dbtype_from_name(name);
 	if (setup(&t) == -1)
 		goto out;
+	/* the records examined are counted by the iteration hook */
+	progress_begin(0, o->verbose ? PROG_STDOUT : 0, "%s: %s", name,
+	    o->dry_run ? "examining" : "tidying");
 	/*
 	 * Wait records depend on each other, and exim_tidydb's lines come
 	 * in its order: decide first, apply last first.  Every other rule
