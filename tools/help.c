@@ -454,10 +454,13 @@ help_hint(const struct command *c, int argc, char **argv, int ex)
 {
 	const struct help *h = find_help(c->name);
 	char *ops[3], parent[PATH_MAX], list[512];
-	int n;
+	int n, i;
 
 	if (h == NULL || !h->spool || (ex != EX_USAGE_ && ex != EX_NODB))
 		return;
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strncmp(argv[i], "--file", 6) == 0)
+			return;		/* no spool wanted */
 	n = operands(c, argc, argv, ops, 3);
 	if (n >= 1 && looks_like_db_dir(ops[0])) {
 		snprintf(parent, sizeof(parent), "%s", ops[0]);
@@ -472,7 +475,7 @@ help_hint(const struct command *c, int argc, char **argv, int ex)
 		    ops[0]);
 		return;
 	}
-	if (n == 0) {
+	if (n == 0 && ex == EX_USAGE_) {
 		say(c, "missing SPOOL (and DBNAME); see 'hintsdb help %s'%.0s%.0s",
 		    "", "");
 		return;

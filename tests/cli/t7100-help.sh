@@ -102,7 +102,9 @@ run_test "an unknown database: the ones that are there" '
 '
 run_test "no hint where the arguments were right" '
 	expect_code 64 "$HINTSDB" dump --format=xml "$SPOOL_EX" retry 2>err &&
-	! grep -q "databases here\|did you mean" err
+	! grep -q "databases here\|did you mean" err &&
+	expect_code 66 "$HINTSDB" dump --file=nothere --type=retry 2>err &&
+	! grep -q "missing SPOOL\|databases here" err
 '
 run_test "the fix prompt answers help and ?; \"help\" is a key" '
 	printf "help\n?\n\"help\"\nq\n" >in &&
