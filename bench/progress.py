@@ -6,11 +6,13 @@ Runs export and check of a generated retry DB (1,000,000 records by
 default; cached under bench/work/) with --progress (the line drawn, into
 /dev/null) and with --no-progress, alternately, --runs times after a
 warm-up, and reports the median wall times and the median of the per-round
-ratios.  The budget is 1%.  Writes bench/progress.json.
+ratios, of wall and of CPU time (user + system: steadier on a shared
+machine).  The budget is 1%.  Writes bench/progress.json.
 """
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -34,11 +36,16 @@ def spool(a):
     return sp
 
 
-def wall(argv):
+def run(argv):
+    """Wall and CPU (user + system) milliseconds of one run."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
-    return (time.monotonic() - t0) * 1000
+    wall = (time.monotonic() - t0) * 1000
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000
+    return wall, cpu
 
 
 def progress_cost(a):
@@ -46,27 +53,31 @@ def progress_cost(a):
     sp = spool(a)
     hintsdb = os.path.join(a.bin, "hintsdb")
     out = []
-    for cmd in ("export", "check"):
+    for cmd in a.commands.split(","):
         base = [hintsdb, cmd]
         runs = {"on": [], "off": []}
         for r in range(-1, a.runs):
             order = ("on", "off") if r % 2 == 0 else ("off", "on")
             for k in order:
                 flag = "--progress" if k == "on" else "--no-progress"
-                ms = wall(base + [flag, sp, "retry"])
+                m = run(base + [flag, sp, "retry"])
                 if r >= 0:
-                    runs[k].append(ms)
-        ratios = [x / y for x, y in zip(runs["on"], runs["off"])]
-        out.append({"command": cmd, "records": a.records,
-                    "on_ms": statistics.median(runs["on"]),
-                    "off_ms": statistics.median(runs["off"]),
-                    "ratio_median": statistics.median(ratios),
-                    "ratio_min": min(ratios), "ratio_max": max(ratios)})
-        e = out[-1]
-        print("progress: %s %d records: %.0f ms with, %.0f ms without; "
-              "ratio %.4f (%.4f-%.4f)" % (cmd, a.records, e["on_ms"],
-                                          e["off_ms"], e["ratio_median"],
-                                          e["ratio_min"], e["ratio_max"]))
+                    runs[k].append(m)
+        e = {"command": cmd, "records": a.records}
+        for i, what in ((0, "wall"), (1, "cpu")):
+            on = [m[i] for m in runs["on"]]
+            off = [m[i] for m in runs["off"]]
+            ratios = [x / y for x, y in zip(on, off) if y > 0]
+            e[what] = {"on_ms": statistics.median(on),
+                       "off_ms": statistics.median(off),
+                       "ratio_median": statistics.median(ratios),
+                       "ratio_min": min(ratios), "ratio_max": max(ratios)}
+            print("progress: %s %d records, %s: %.0f ms with, %.0f ms "
+                  "without; ratio %.4f (%.4f-%.4f)" %
+                  (cmd, a.records, what, e[what]["on_ms"],
+                   e[what]["off_ms"], e[what]["ratio_median"],
+                   e[what]["ratio_min"], e[what]["ratio_max"]))
+        out.append(e)
     return out
 
 
@@ -78,6 +89,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(TOP, "bench"))
     ap.add_argument("--records", type=int, default=1000000)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--commands", default="export,check")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     res = progress_cost(a)
