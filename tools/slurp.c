@@ -127,6 +127,7 @@ slurp_read(struct slurp *s, struct hdb *h, int keys_only)
 	s->recs = reserve(&bytes, hint);
 	s->ncap = bytes / sizeof(*s->recs);
 	r = hdb_iterate(h, add, s);
+	progress_end();		/* the caller's output may follow */
 	return r == HDB_ERR || r == -1 ? HDB_ERR : HDB_OK;
 }
 
