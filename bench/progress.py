@@ -7,12 +7,16 @@ default; cached under bench/work/) with --progress (the line drawn, into
 /dev/null) and with --no-progress, alternately, --runs times after a
 warm-up, and reports the median wall times and the median of the per-round
 ratios, of wall and of CPU time (user + system: steadier on a shared
-machine).  The budget is 1%.  Writes bench/progress.json.
+machine); then the instructions an export of 100,000 records executes
+with and without (callgrind), which no neighbour can disturb.  The budget
+is 1%.  Writes bench/progress.json.
 """
 import argparse
 import json
 import os
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -21,15 +25,15 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def spool(a):
-    """A spool with db/retry of a.records records, generated once."""
-    sp = os.path.join(a.work, "progress-retry-%d" % a.records)
+def spool(a, n):
+    """A spool with db/retry of n records, generated once."""
+    sp = os.path.join(a.work, "progress-retry-%d" % n)
     db = os.path.join(sp, "db", "retry")
     if not os.path.exists(os.path.join(sp, "STAMP")):
         os.makedirs(os.path.join(sp, "db"), exist_ok=True)
         open(db + ".lockfile", "a").close()
         subprocess.run([os.path.join(a.build, "helper", "hdb-test"), "gen",
-                        db, "bdb", "retry", str(a.records), "1",
+                        db, "bdb", "retry", str(n), "1",
                         str(int(time.time()))], check=True,
                        stdout=subprocess.DEVNULL)
         open(os.path.join(sp, "STAMP"), "w").close()
@@ -50,7 +54,7 @@ def run(argv):
 
 def progress_cost(a):
     """Median wall ms with and without the line, and their ratio."""
-    sp = spool(a)
+    sp = spool(a, a.records)
     hintsdb = os.path.join(a.bin, "hintsdb")
     out = []
     for cmd in a.commands.split(","):
@@ -81,6 +85,31 @@ def progress_cost(a):
     return out
 
 
+def instructions(a):
+    """Instructions executed (callgrind) with and without the line: exact
+    where the timings above are at the mercy of a shared machine."""
+    if shutil.which("valgrind") is None:
+        print("progress: no valgrind, no instruction counts")
+        return None
+    sp = spool(a, a.cg_records)
+    hintsdb = os.path.join(a.bin, "hintsdb")
+    ir = {}
+    for k, flag in (("on", "--progress"), ("off", "--no-progress")):
+        out = os.path.join(a.work, "progress.cg")
+        r = subprocess.run(["valgrind", "--tool=callgrind",
+                            "--callgrind-out-file=" + out, hintsdb,
+                            "export", flag, sp, "retry"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           text=True, check=True)
+        os.unlink(out)
+        ir[k] = int(re.search(r"Collected : (\d+)", r.stderr).group(1))
+    e = {"command": "export", "records": a.cg_records, "on": ir["on"],
+         "off": ir["off"], "ratio": ir["on"] / ir["off"]}
+    print("progress: export %d records, instructions: %d with, %d without;"
+          " ratio %.4f" % (a.cg_records, ir["on"], ir["off"], e["ratio"]))
+    return e
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", default=os.path.join(TOP, "bin"))
@@ -90,9 +119,10 @@ def main():
     ap.add_argument("--records", type=int, default=1000000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--commands", default="export,check")
+    ap.add_argument("--cg-records", type=int, default=100000)
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
-    res = progress_cost(a)
+    res = {"timings": progress_cost(a), "instructions": instructions(a)}
     with open(os.path.join(a.out, "progress.json"), "w") as f:
         json.dump(res, f, indent=1)
         f.write("\n")
