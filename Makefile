@@ -4,6 +4,9 @@
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
+# where Debian's bash-completion and zsh look
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
 DESTDIR	?=
 
 CC	?= cc
@@ -49,7 +52,7 @@ COMPAT	= exim_dumpdb exim_tidydb exim_fixdb
 MANS	= $(sort $(wildcard man/*.8))
 
 .PHONY: all deps deps-check demo check check-future test unit cli interop lint check-san bench \
-	install install-compat clean fuzz fuzz-build san-build unit-bins \
+	install install-compat clean fuzz bench-progress fuzz-build san-build unit-bins \
 	check-valgrind
 
 all: $(BIN)/hintsdb $(HELPER_BIN) $(FAULT_SO) $(COMPAT:%=$(BIN)/%)
@@ -206,13 +209,21 @@ $(B)/bench/%: bench/%.c $(LIBA) $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
-bench: all $(BENCH_BIN)
+bench: all $(BENCH_BIN) bench-progress
 	@python3 bench/run.py --bin $(BIN) --build $(B)
 
+# bench-progress: the progress line's cost, with and without (budget 1%).
+bench-progress: all
+	@python3 bench/progress.py --bin $(BIN) --build $(B)
+
 install: $(BIN)/hintsdb
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 $(BIN)/hintsdb $(DESTDIR)$(SBINDIR)/hintsdb
 	install -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 completion/hintsdb.bash \
+	    $(DESTDIR)$(BASHCOMPDIR)/hintsdb
+	install -m 644 completion/_hintsdb $(DESTDIR)$(ZSHCOMPDIR)/_hintsdb
 
 install-compat: install
 	for n in $(COMPAT); do ln -sf hintsdb $(DESTDIR)$(SBINDIR)/$$n; done

@@ -39,6 +39,7 @@
 #include "db/pin.h"
 #include "priv.h"
 #include "repair.h"
+#include "progress.h"
 
 #define CHECK_USAGE "hintsdb check [-v] [--backend=B] [--layout=L] " \
 	"[--lock-timeout=T] [--no-drop-privileges] [--now=TIME] [--repair] " \
@@ -334,9 +335,13 @@ check_db(const char *spool, const char *name, struct checkctx *c)
 		c->damaged = 1;
 	}
 	db_close(&d);
-	for (i = 0; i < s.n; i++)
+	progress_begin(s.n, PROG_STDOUT, "%s: checking", name);
+	for (i = 0; i < s.n; i++) {
 		check_rec(c, slurp_key(&s, i), s.recs[i].klen,
 		    slurp_val(&s, i), s.recs[i].vlen);
+		progress_add(1);
+	}
+	progress_end();
 	if (c->verbose && c->problems == 0)
 		printf("%s: %zu records, no problems\n", name, s.n);
 	slurp_free(&s);
@@ -415,4 +420,5 @@ const struct command cmd_check_entry = {
 	.summary = "look for damage in hints databases, and repair it",
 	.flags = CMD_F_WRITES,
 	.main = cmd_check_main,
+	.longopts = longopts,
 };

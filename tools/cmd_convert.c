@@ -254,4 +254,5 @@ const struct command cmd_convert_entry = {
 	.summary = "copy a hints database into another backend or layout",
 	.flags = CMD_F_WRITES,
 	.main = cmd_convert_main,
+	.longopts = longopts,
 };

@@ -20,7 +20,9 @@
 
 #include "commands.h"
 #include "common.h"
+#include "duration.h"
 #include "out.h"
+#include "progress.h"
 #include "priv.h"
 #include "xmalloc.h"
 
@@ -123,6 +125,7 @@ collect(struct delcmd *dc)
 
 	if ((ex = db_open(&d, dc->spool, dc->name, 0, &dc->dbo, "delete")) != 0)
 		return ex;
+	progress_begin(0, 0, "%s: matching", dc->name);
 	if (hdb_iterate(d.h, match_one, dc) == HDB_ERR) {
 		warnx("delete: cannot read '%s': %s", dc->name,
 		    hdb_error(d.h));
@@ -192,6 +195,8 @@ apply(struct delcmd *dc)
 	struct dbh d;
 	int ex, fail, lost;
 
+	progress_begin(dc->n, dc->quiet ? 0 : PROG_STDOUT, "%s: %s", dc->name,
+	    dc->dry_run ? "looking up" : "deleting");
 	while (i < dc->n) {
 		ex = db_open(&d, dc->spool, dc->name, !dc->dry_run, &dc->dbo,
 		    "delete");
@@ -220,17 +225,17 @@ apply(struct delcmd *dc)
 		flush_lines(out, &obuf, &olen, errs, &ebuf, &elen, !lost);
 		if (fail || lost)
 			return EX_IOERR_;
+		progress_set(i);
 		if (i < dc->n)
 			nanosleep(&pause, NULL);
 	}
+	progress_end();
 	return 0;
 }
 
 static int
 parse_opt(struct delcmd *dc, int ch, const char *arg)
 {
-	const char *errstr;
-
 	switch (ch) {
 	case 'n':
 	case OPT_DRY_RUN:
@@ -244,13 +249,8 @@ parse_opt(struct delcmd *dc, int ch, const char *arg)
 		dc->match = arg;
 		return 0;
 	case OPT_MAX_LOCK_MS:
-		dc->max_lock_ms = (long)strtonum(arg, 1, 60000, &errstr);
-		if (errstr != NULL) {
-			warnx("delete: --max-lock-ms '%s' is %s (1 to 60000)",
-			    arg, errstr);
-			return -1;
-		}
-		return 0;
+		return duration_opt("delete", "--max-lock-ms", arg,
+		    DUR_BARE_MS, 1, 60000, &dc->max_lock_ms);
 	case OPT_NO_DROP:
 		dc->no_drop = 1;
 		return 0;
@@ -319,4 +319,5 @@ const struct command cmd_delete_entry = {
 	.summary = "delete records by key or by a glob on the key",
 	.flags = CMD_F_WRITES,
 	.main = cmd_delete_main,
+	.longopts = longopts,
 };

@@ -23,6 +23,7 @@
 #include "rec/recfmt.h"
 #include "engine/slurp.h"
 #include "secret_out.h"
+#include "progress.h"
 
 #define DUMP_USAGE "hintsdb dump [-kz] [--format=text|json|exim] " \
 	"[--now=TIME] [--backend=B] [--layout=L] [--lock-timeout=T] " \
@@ -141,7 +142,8 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 		slurp_sort(&s);
 	if (c->keys_only)
 		print_keys(&s, c->format, &c->fo);
-	else
+	else {
+		progress_begin(s.n, PROG_STDOUT, "%s: writing", c->fo.db);
 		for (i = 0; i < s.n; i++) {
 			/* Sorted, the records are read in random order. */
 			if (c->sorted && i + 8 < s.n) {
@@ -149,7 +151,10 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 				__builtin_prefetch(slurp_val(&s, i + 8) + 64);
 			}
 			bad |= print_one(&s, i, c);
+			progress_add(1);
 		}
+		progress_end();
+	}
 	slurp_free(&s);
 	if ((ex = finish_stdout(c->cmd)) != 0)
 		return ex;
@@ -243,4 +248,5 @@ const struct command cmd_dump_entry = {
 	.summary = "print every record of a hints database, decoded",
 	.flags = CMD_F_RDONLY,
 	.main = cmd_dump_main,
+	.longopts = longopts,
 };

@@ -25,6 +25,7 @@
 #include "rec/recfmt.h"
 #include "engine/slurp.h"
 #include "secret_out.h"
+#include "progress.h"
 
 #define EXPORT_USAGE "hintsdb export [--backend=B] [--lock-timeout=T] " \
 	"[--now=TIME] [--output=FILE] SPOOL DBNAME"
@@ -174,8 +175,12 @@ export(const char *spool, const char *name, const struct dbopts *o,
 	fo.db = name;
 	header(&s, &d, name);
 	db_close(&d);
-	for (i = 0; i < s.n; i++)
+	progress_begin(s.n, PROG_STDOUT, "%s: writing", name);
+	for (i = 0; i < s.n; i++) {
 		bad |= record(&s, i, d.type, &fo);
+		progress_add(1);
+	}
+	progress_end();
 	slurp_free(&s);
 	if ((ex = finish_stdout("export")) != 0) {
 		if (output != NULL)
@@ -225,4 +230,5 @@ const struct command cmd_export_entry = {
 	.summary = "write a hints database as JSON Lines, for import",
 	.flags = CMD_F_RDONLY,
 	.main = cmd_export_main,
+	.longopts = longopts,
 };

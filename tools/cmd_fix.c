@@ -33,6 +33,7 @@
 #include "fix.h"
 #include "fix_edit.h"
 #include "db/lock.h"
+#include "help.h"
 #include "out.h"
 #include "db/pin.h"
 #include "priv.h"
@@ -636,6 +637,11 @@ command(struct fix *f, const char *line)
 		f->key = NULL;
 		return 0;
 	}
+	if (!f->compat && n == 1 && !t[0].quoted &&
+	    (strcmp(t[0].s, "help") == 0 || strcmp(t[0].s, "?") == 0)) {
+		help_fix_prompt(stdout);	/* a key "help" is quoted */
+		goto out;
+	}
 	if (reuses_key(t, n)) {
 		if (f->key == NULL) {
 			printf("No previous record name is set\n");
@@ -757,4 +763,5 @@ const struct command cmd_fix_entry = {
 	.summary = "show and change single records (exim_fixdb's commands)",
 	.flags = CMD_F_WRITES,
 	.main = cmd_fix_main,
+	.longopts = longopts,
 };

@@ -31,6 +31,7 @@
 #include "engine/rebuild.h"
 #include "db/pin.h"
 #include "priv.h"
+#include "progress.h"
 #include "xmalloc.h"
 
 #define IMPORT_USAGE "hintsdb import [-v] [--backend=B] [--drop-bad] " \
@@ -244,8 +245,11 @@ import_records(struct input *in, struct rebuild *rb, size_t want)
 	json_t *o;
 	int rc, ex = 0;
 
+	progress_begin(want, 0, "%s: importing", rb->target[0] ?
+	    strrchr(rb->target, '/') + 1 : "");
 	while ((rc = next_line(in, &o)) == 1) {
 		got++;
+		progress_add(1);
 		if (get_rec(o, &r, &why) == -1) {
 			warnx("import: line %lu: %s", in->lineno, why);
 			ex = EX_REFUSED;
@@ -366,4 +370,5 @@ const struct command cmd_import_entry = {
 	.summary = "rebuild a hints database from an export",
 	.flags = CMD_F_WRITES,
 	.main = cmd_import_main,
+	.longopts = longopts,
 };

@@ -825,4 +825,5 @@ const struct command cmd_stat_entry = {
 	.summary = "size, age and health of each hints database",
 	.flags = CMD_F_RDONLY,
 	.main = cmd_stat_main,
+	.longopts = longopts,
 };

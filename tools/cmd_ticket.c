@@ -493,4 +493,5 @@ const struct command cmd_ticket_entry = {
 	.summary = "decode a saved TLS session or an Exim tls record",
 	.flags = CMD_F_NODB,
 	.main = cmd_ticket_main,
+	.longopts = longopts,
 };

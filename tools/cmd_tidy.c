@@ -25,10 +25,12 @@
 
 #include "commands.h"
 #include "common.h"
+#include "duration.h"
 #include "out.h"
 #include "priv.h"
 #include "engine/spool.h"
 #include "engine/tidy.h"
+#include "progress.h"
 
 #define TIDY_USAGE "hintsdb tidy [-fnqv] [-t TIME] [--format=text|json] " \
 	"[--now=TIME] [--max-lock-ms=N] [--lock-timeout=T] [--backend=B] " \
@@ -166,6 +168,7 @@ tidy_one(const struct tidycmd *tc, const char *spool, const char *name)
 	struct tidy_stats st;
 
 	tidy_db(spool, name, &tc->to, &st);
+	progress_end();		/* before the summary */
 	if (tc->json)
 		print_json(tc, spool, &st);
 	else if (!tc->quiet)
@@ -196,7 +199,6 @@ tidy_all(const struct tidycmd *tc, const char *spool)
 static int
 parse_opt(struct tidycmd *tc, int ch, const char *arg)
 {
-	const char *errstr;
 	int f;
 
 	switch (ch) {
@@ -232,13 +234,8 @@ parse_opt(struct tidycmd *tc, int ch, const char *arg)
 		tc->json = f == 1;
 		return 0;
 	case OPT_MAX_LOCK_MS:
-		tc->to.max_lock_ms = (long)strtonum(arg, 1, 60000, &errstr);
-		if (errstr != NULL) {
-			warnx("tidy: --max-lock-ms '%s' is %s (1 to 60000)",
-			    arg, errstr);
-			return -1;
-		}
-		return 0;
+		return duration_opt("tidy", "--max-lock-ms", arg,
+		    DUR_BARE_MS, 1, 60000, &tc->to.max_lock_ms);
 	case OPT_NO_DROP:
 		tc->no_drop = 1;
 		return 0;
@@ -294,4 +291,5 @@ const struct command cmd_tidy_entry = {
 	.summary = "remove stale records, as exim_tidydb, in short locks",
 	.flags = CMD_F_WRITES,
 	.main = cmd_tidy_main,
+	.longopts = longopts,
 };

@@ -9,7 +9,9 @@
  *     keeping the table alphabetical;
  *  3. write man/hintsdb-<name>.8 whose SYNOPSIS is the entry's usage text,
  *     and list it in hintsdb(8);
- *  4. add tests/cli/tNNNN-<name>-*.sh covering every option and exit status.
+ *  4. add tests/cli/tNNNN-<name>-*.sh covering every option and exit status;
+ *  5. set the entry's .longopts and add a help table to tools/help.c (a
+ *     line per option, two examples); progress phases: tools/progress.h.
  *
  * The engines several commands share live in tools/engine/:
  *
@@ -43,12 +45,16 @@
 #define CMD_F_WRITES	0x02	/* may change a DB */
 #define CMD_F_NODB	0x04	/* works on no DB */
 
+struct option;
+
 struct command {
 	const char	*name;
 	const char	*usage;		/* one line, = the man SYNOPSIS */
 	const char	*summary;	/* for `hintsdb help` */
 	unsigned	 flags;
 	int		(*main)(int argc, char **argv);
+	/* its getopt_long table: help (tools/help.c) describes each one */
+	const struct option *longopts;
 };
 
 extern const struct command cmd_check_entry;

@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "common.h"
 #include "db/lock.h"
+#include "duration.h"
 #include "out.h"
 #include "priv.h"
 
@@ -42,32 +43,6 @@ pick(const char *arg, const char *const *names)
 	return -1;
 }
 
-/* Lock timeout: plain milliseconds, or with an s suffix seconds. */
-static int
-parse_timeout(const char *arg, long *ms)
-{
-	const char *errstr;
-	char buf[32];
-	size_t n = strlen(arg);
-	long long v;
-	int secs = 0;
-
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, arg, n + 1);
-	if (n > 2 && strcmp(buf + n - 2, "ms") == 0)
-		buf[n - 2] = '\0';
-	else if (buf[n - 1] == 's') {
-		buf[n - 1] = '\0';
-		secs = 1;
-	}
-	v = strtonum(buf, 0, secs ? 86400 : 86400000LL, &errstr);
-	if (errstr != NULL)
-		return -1;
-	*ms = secs ? (long)v * 1000 : (long)v;
-	return 0;
-}
-
 int
 dbopts_parse(struct dbopts *o, int opt, const char *arg, const char *cmd)
 {
@@ -90,12 +65,9 @@ dbopts_parse(struct dbopts *o, int opt, const char *arg, const char *cmd)
 		}
 		return 0;
 	case OPT_LOCK_TIMEOUT:
-		if (parse_timeout(arg, &o->lock_timeout_ms) == -1) {
-			warnx("%s: bad lock timeout '%s' (milliseconds, or "
-			    "seconds with s)", cmd, arg);
-			return -1;
-		}
-		return 0;
+		/* a bare number is seconds, as for Exim's -t */
+		return duration_opt(cmd, "--lock-timeout", arg, DUR_BARE_S,
+		    0, 86400 * 1000, &o->lock_timeout_ms);
 	case OPT_NOW:
 		if (hdb_parse_time(arg, &o->now) == -1) {
 			warnx("%s: bad time '%s' (epoch seconds or ISO 8601)",

@@ -15,6 +15,8 @@
 
 #include "commands.h"
 #include "common.h"
+#include "help.h"
+#include "progress.h"
 
 #define HINTSDB_VERSION	"0.1"
 
@@ -96,8 +98,9 @@ usage(FILE *fp)
 	for (i = 0; commands[i] != NULL; i++)
 		fprintf(fp, "  %-8s %s\n", commands[i]->name,
 		    commands[i]->summary);
-	fprintf(fp, "\n'hintsdb help COMMAND' shows a command's usage; "
-	    "hintsdb(8) has the rest.\n");
+	fprintf(fp, "\n'hintsdb help COMMAND' (or 'hintsdb COMMAND --help') "
+	    "describes a command and its\noptions; hintsdb(8) has the "
+	    "rest.\n");
 }
 
 static const struct command *
@@ -124,8 +127,29 @@ help(int argc, char **argv)
 		warnx("unknown command '%s'", argv[1]);
 		return EX_USAGE_;
 	}
-	printf("usage: %s\n%s\n", c->usage, c->summary);
-	return finish_stdout("help");
+	return help_print(c, stdout);
+}
+
+/*
+ * run - a command, with what the dispatcher does for all of them: --help
+ * and -h, --progress and --no-progress, the lock-wait note (-v shows it
+ * off a terminal too), and a hint after a usage error.
+ */
+static int
+run(const struct command *c, int argc, char **argv)
+{
+	struct shell_args sa;
+	int ex;
+
+	shell_args(c, &argc, argv, &sa);
+	if (sa.help)
+		return help_print(c, stdout);
+	progress_verbose = sa.verbose;
+	progress_setup(c->name);
+	ex = c->main(argc, argv);
+	progress_end();
+	help_hint(c, argc, argv, ex);
+	return ex;
 }
 
 int
@@ -161,5 +185,5 @@ main(int argc, char **argv)
 		warnx("unknown command '%s'; see 'hintsdb --help'", argv[1]);
 		return EX_USAGE_;
 	}
-	return c->main(argc - 1, argv + 1);
+	return run(c, argc - 1, argv + 1);
 }

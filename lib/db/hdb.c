@@ -319,10 +319,42 @@ hdb_iterate(struct hdb *h, hdb_iter_fn fn, void *ctx)
 	return hdb_iterate_after(h, first, fn, ctx);
 }
 
+static hdb_iter_hook_fn *iter_hook;
+static void *iter_hook_arg;
+
+void
+hdb_set_iter_hook(hdb_iter_hook_fn *fn, void *arg)
+{
+	iter_hook = fn;
+	iter_hook_arg = arg;
+}
+
+/* The caller's callback and context, counted for the iteration hook. */
+struct counted {
+	hdb_iter_fn	 fn;
+	void		*ctx;
+	unsigned	 n;
+};
+
+static int
+count_one(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	struct counted *c = arg;
+
+	if (++c->n == HDB_ITER_TICK) {
+		c->n = 0;
+		iter_hook(HDB_ITER_TICK, iter_hook_arg);
+	}
+	return c->fn(c->ctx, key, val);
+}
+
 int
 hdb_iterate_after(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn,
     void *ctx)
 {
+	struct counted c;
+	int rc;
+
 	if (h == NULL || fn == NULL)
 		return HDB_ERR;
 	h->err[0] = '\0';
@@ -330,7 +362,15 @@ hdb_iterate_after(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn,
 		return unsupported(h, "iterate");
 	if (after.data == NULL)
 		after.len = 0;
-	return h->be->iterate_after(h, after, fn, ctx);
+	if (iter_hook == NULL)
+		return h->be->iterate_after(h, after, fn, ctx);
+	c.fn = fn;
+	c.ctx = ctx;
+	c.n = 0;
+	rc = h->be->iterate_after(h, after, count_one, &c);
+	if (c.n > 0 && iter_hook != NULL)
+		iter_hook(c.n, iter_hook_arg);
+	return rc;
 }
 
 int

@@ -135,6 +135,17 @@ int	 hdb_del(struct hdb *, struct hdb_datum key);
 int	 hdb_iterate(struct hdb *, hdb_iter_fn, void *ctx);
 
 /*
+ * hdb_set_iter_hook - have hdb_iterate and hdb_iterate_after tell fn, now
+ * and then, how many more records their callbacks have been given (every
+ * HDB_ITER_TICK records, and the rest at the end of each call), so that a
+ * tool can show progress.  NULL (the default) removes it, and iteration
+ * then costs nothing extra.  Process-wide, like a signal handler.
+ */
+#define HDB_ITER_TICK	256
+typedef void	 hdb_iter_hook_fn(uint64_t n, void *arg);
+void	 hdb_set_iter_hook(hdb_iter_hook_fn *fn, void *arg);
+
+/*
  * hdb_iterate_after - like hdb_iterate, but start just after the record
  * whose key is `after` (after.data == NULL: from the first record), in the
  * backend's own iteration order.  Returns HDB_NOTFOUND (1) without calling

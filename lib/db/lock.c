@@ -20,6 +20,18 @@
 #include "db/lock.h"
 #include "db/pin.h"
 
+static hdb_lock_wait_fn *wait_fn;
+static long wait_after_ms;
+static void *wait_arg;
+
+void
+hdb_lock_set_wait_hook(hdb_lock_wait_fn *fn, long after_ms, void *arg)
+{
+	wait_fn = fn;
+	wait_after_ms = after_ms;
+	wait_arg = arg;
+}
+
 static long
 now_ms(void)
 {
@@ -40,6 +52,21 @@ try_lock(int fd, int how)
 	fl.l_start = 0;
 	fl.l_len = 0;
 	return fcntl(fd, F_SETLK, &fl);
+}
+
+/* holder - the pid of a process holding a lock that conflicts with how;
+ * 0 if none is found now or the system cannot say. */
+static long
+holder(int fd, int how)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = how == HDB_LOCK_WRITE ? F_WRLCK : F_RDLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_GETLK, &fl) == -1 || fl.l_type == F_UNLCK)
+		return 0;
+	return fl.l_pid > 0 ? (long)fl.l_pid : 0;
 }
 
 /*
@@ -87,7 +114,7 @@ hdb_lock_take(const char *path, int how, int create, long timeout_ms)
 {
 	long start, waited;
 	useconds_t nap = 200;
-	int fd, saved;
+	int fd, saved, told = 0;
 
 	if ((fd = open_lockfile(path, how, create)) == -1)
 		return -1;
@@ -111,6 +138,10 @@ hdb_lock_take(const char *path, int how, int create, long timeout_ms)
 		if (waited >= timeout_ms) {
 			errno = ETIMEDOUT;
 			break;
+		}
+		if (wait_fn != NULL && !told && waited >= wait_after_ms) {
+			told = 1;
+			wait_fn(path, how, holder(fd, how), wait_arg);
 		}
 		usleep(nap);
 		if (nap < 10000)

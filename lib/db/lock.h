@@ -34,6 +34,18 @@
  */
 int	hdb_lock_take(const char *path, int how, int create, long timeout_ms);
 
+/*
+ * hdb_lock_set_wait_hook - have hdb_lock_take call fn once, after it has
+ * waited after_ms for a busy lock, with the lockfile's path, how and the
+ * pid of a process holding a conflicting lock (from F_GETLK; 0 if it
+ * cannot be told, say on another host).  The library never prints: a tool
+ * sets a fn that tells its user.  NULL removes the hook.  Process-wide,
+ * like a signal handler; not for threads.
+ */
+typedef void	hdb_lock_wait_fn(const char *path, int how, long pid,
+		    void *arg);
+void	hdb_lock_set_wait_hook(hdb_lock_wait_fn *fn, long after_ms, void *arg);
+
 /* Drop the lock by closing fd; accepts -1. */
 void	hdb_lock_release(int fd);
 

@@ -95,7 +95,7 @@ run_test "a held write lock makes dump exit 75 after the timeout" '
 	hold_lock sp/db/retry.lockfile 5 &&
 	expect_code 75 "$HINTSDB" dump --lock-timeout=0 sp retry 2>err0;
 	r0=$?
-	expect_code 75 "$HINTSDB" dump --lock-timeout=300 sp retry 2>err1;
+	expect_code 75 "$HINTSDB" dump --lock-timeout=300ms sp retry 2>err1;
 	r1=$?
 	kill $LOCK_PID; wait $LOCK_PID 2>/dev/null
 	[ $r0 = 0 ] && [ $r1 = 0 ] &&

@@ -211,7 +211,7 @@ run_test "a symlinked lockfile is refused: exit 74" '
 '
 run_test "lock held by Exim: exit 75 after --lock-timeout" '
 	sample && exim_hold sp/db/seen.lockfile &&
-	expect_code 75 "$HINTSDB" tidy --lock-timeout=300 sp seen 2>err;
+	expect_code 75 "$HINTSDB" tidy --lock-timeout=300ms sp seen 2>err;
 	st=$?; wait $HOLD_PID; [ $st = 0 ] &&
 	grep -q "cannot write-lock .*seen.lockfile.: timed out" err
 '

@@ -151,7 +151,7 @@ run_test "-z shows UTC; without it local time" '
 '
 run_test "a held lock: the command fails with 75, the next works" '
 	sample && exim_hold sp/db/seen.lockfile &&
-	printf "127.0.0.1\n" | expect_code 75 "$HINTSDB" fix --lock-timeout=200 \
+	printf "127.0.0.1\n" | expect_code 75 "$HINTSDB" fix --lock-timeout=200ms \
 	    sp seen >out 2>err;
 	st=$?; wait $HOLD_PID; [ $st = 0 ] &&
 	grep -q "cannot read-lock" err &&

@@ -82,7 +82,7 @@ run_test "many keys go in short batches" '
 run_test "missing DB 66, held lock 75, symlinked lockfile 74" '
 	mkdir -p e/db && expect_code 66 "$HINTSDB" delete e retry k 2>err &&
 	sample && exim_hold sp/db/seen.lockfile &&
-	expect_code 75 "$HINTSDB" delete --lock-timeout=200 sp seen 127.0.0.1 \
+	expect_code 75 "$HINTSDB" delete --lock-timeout=200ms sp seen 127.0.0.1 \
 	    2>err; st=$?; wait $HOLD_PID;
 	[ $st = 0 ] && grep -q "cannot write-lock" err &&
 	rm sp/db/seen.lockfile && : >x && ln -s "$PWD/x" sp/db/seen.lockfile &&

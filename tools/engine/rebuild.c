@@ -25,6 +25,7 @@
 #include "db/pin.h"
 #include "priv.h"
 #include "engine/rebuild.h"
+#include "progress.h"
 
 static int	usage(FILE *, const struct command *);
 static int	shared_opt(struct rebuild_opts *, int, const char *,
@@ -209,6 +210,9 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 		return EX_IOERR_;
 	}
 	free(p);
+	/* the source's records are counted by the iteration hook */
+	progress_begin(0, 0, "%s: copying", strrchr(name, '/') != NULL ?
+	    strrchr(name, '/') + 1 : name);
 	return 0;
 }
 
@@ -238,6 +242,11 @@ rebuild_commit(struct rebuild *rb)
 		if (hdb_db_stat(rb->target, &st) == 0 || like_spool(rb, &st) == 0)
 			like = &st;
 	}
+	/* the commit reads the new DB through to count it */
+	progress_begin(hdb_writer_stats(rb->w)->kept +
+	    hdb_writer_stats(rb->w)->reencoded, 0, "%s: verifying",
+	    strrchr(rb->target, '/') != NULL ? strrchr(rb->target, '/') + 1 :
+	    rb->target);
 	if (hdb_writer_commit(rb->w, like, rb->replace, err, sizeof(err)) ==
 	    -1) {
 		p = hdb_vis_dup(rb->target, strlen(rb->target));
@@ -248,6 +257,7 @@ rebuild_commit(struct rebuild *rb)
 		free(p);
 		rc = EX_IOERR_;
 	}
+	progress_end();
 	return rc;
 }
 

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "engine/slurp.h"
+#include "progress.h"
 
 #define SLURP_ALIGN	((size_t)2 << 20)	/* a huge page */
 
@@ -116,6 +117,8 @@ slurp_read(struct slurp *s, struct hdb *h, int keys_only)
 
 	memset(s, 0, sizeof(*s));
 	s->keys_only = keys_only;
+	progress_begin(0, 0, "%s: reading", strrchr(h->path, '/') != NULL ?
+	    strrchr(h->path, '/') + 1 : h->path);
 	/* Records take at most the file's bytes, and 16 of them a record of
 	 * the index is more than any backend's per-record overhead. */
 	if (stat(h->path, &st) == 0 && S_ISREG(st.st_mode))
@@ -124,6 +127,7 @@ slurp_read(struct slurp *s, struct hdb *h, int keys_only)
 	s->recs = reserve(&bytes, hint);
 	s->ncap = bytes / sizeof(*s->recs);
 	r = hdb_iterate(h, add, s);
+	progress_end();		/* the caller's output may follow */
 	return r == HDB_ERR || r == -1 ? HDB_ERR : HDB_OK;
 }
 

@@ -38,12 +38,14 @@
 #include "common.h"
 #include "db/hdb.h"
 #include "db/lock.h"
+#include "duration.h"
 #include "out.h"
 #include "db/pin.h"
 #include "priv.h"
 #include "rec/rec.h"
 #include "engine/tidy.h"
 #include "tls/tls.h"
+#include "progress.h"
 #include "xmalloc.h"
 
 #define YEAR_SECS	(365 * 24 * 60 * 60)
@@ -173,44 +175,14 @@ tidy_deleted(const struct tidy_stats *st)
 int
 tidy_parse_age(const char *s, int64_t *out)
 {
-	int64_t total = 0, v, mult;
-	const char *p = s;
+	char why[128];
+	int64_t ms;
 
-	if (*p == '\0')
+	/* Exim's -t: no bare numbers; at most a hundred years */
+	if (duration_parse(s, DUR_BARE_NONE, 0, 100LL * 366 * 86400 * 1000,
+	    &ms, why, sizeof(why)) == -1)
 		return -1;
-	while (*p != '\0') {
-		if (*p < '0' || *p > '9')
-			return -1;
-		for (v = 0; *p >= '0' && *p <= '9'; p++) {
-			v = v * 10 + (*p - '0');
-			if (v > 100000000)
-				return -1;
-		}
-		switch (*p) {
-		case 'w':
-			mult = 7 * 86400;
-			break;
-		case 'd':
-			mult = 86400;
-			break;
-		case 'h':
-			mult = 3600;
-			break;
-		case 'm':
-			mult = 60;
-			break;
-		case 's':
-			mult = 1;
-			break;
-		default:
-			return -1;	/* a bare number, or another unit */
-		}
-		p++;
-		total += v * mult;
-		if (total > 100LL * 366 * 86400)
-			return -1;
-	}
-	*out = total;
+	*out = ms / 1000;
 	return 0;
 }
 
@@ -636,6 +608,9 @@ tclose(struct tidy *t)
 	hdb_lock_release(t->lockfd);
 	t->lockfd = -1;
 	held = mono_ms() - t->t_lock;
+	/* the admin sees that Exim gets the lock back between holds */
+	progress_note("lock hold %llu: %.0f ms, then released",
+	    (unsigned long long)t->st->batches, held);
 	return held;
 }
 
@@ -986,7 +961,10 @@ apply(struct tidy *t)
 		pend_flush(t);
 		return 0;
 	}
+	progress_begin(t->n, t->o->verbose ? PROG_STDOUT : 0, "%s: %s",
+	    t->name, t->o->dry_run ? "judging" : "applying");
 	while (i > 0) {
+		progress_set(t->n - i);
 		if (topen(t, write) == -1)
 			return -1;
 		t->st->batches++;
@@ -1404,6 +1382,9 @@ tidy_db(const char *spool, const char *name, const struct tidy_opts *o,
 	t.type = hdb_dbtype_from_name(name);
 	if (setup(&t) == -1)
 		goto out;
+	/* the records examined are counted by the iteration hook */
+	progress_begin(0, o->verbose ? PROG_STDOUT : 0, "%s: %s", name,
+	    o->dry_run ? "examining" : "tidying");
 	/*
 	 * Wait records depend on each other, and exim_tidydb's lines come
 	 * in its order: decide first, apply last first.  Every other rule

@@ -68,8 +68,8 @@ int	tidy_db(const char *spool, const char *name, const struct tidy_opts *,
 	    struct tidy_stats *st);
 
 /*
- * tidy_parse_age - Exim's -t syntax: one or more <digits><unit>, units
- * w d h m s, added up ("7d", "2h30m", "1w2d3h4m5s").  A bare number, an
+ * tidy_parse_age - Exim's -t syntax (duration.h): <digits><unit>...,
+ * units w d h m s (and ms), added up ("7d", "2h30m").  A bare number, an
  * empty string or another unit is refused.  0 ok, -1 bad.
  */
 int	tidy_parse_age(const char *s, int64_t *out);
