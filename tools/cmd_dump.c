@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "common.h"
 #include "dump.h"
+#include "jsafe.h"
 #include "out.h"
 #include "recfmt.h"
 #include "slurp.h"
@@ -62,7 +63,7 @@ print_keys(const struct slurp *s, int format, const struct hdb_fmtopts *fo)
 
 			json_object_set_new(o, "db", json_string(fo->db));
 			hdb_json_set_key(o, k, kl);
-			json_dumpf(o, stdout, JSON_COMPACT);
+			hdb_json_dumpf(o, stdout, JSON_COMPACT);
 			fputc('\n', stdout);
 			json_decref(o);
 			continue;
@@ -165,7 +166,7 @@ dump_report_bad(const struct dump_ctx *c, const uint8_t *k, size_t kl,
 	switch (c->format) {
 	case DUMP_JSON:
 		o = hdb_rec_json_error(k, kl, why, &c->fo);
-		json_dumpf(o, stdout, JSON_COMPACT);
+		hdb_json_dumpf(o, stdout, JSON_COMPACT);
 		fputc('\n', stdout);
 		json_decref(o);
 		break;

@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "common.h"
 #include "convert.h"
+#include "jsafe.h"
 #include "out.h"
 #include "recfmt.h"
 #include "slurp.h"
@@ -77,7 +78,7 @@ layouts(const struct slurp *s)
 static void
 put_line(json_t *o)
 {
-	json_dumpf(o, stdout, JSON_COMPACT);
+	hdb_json_dumpf(o, stdout, JSON_COMPACT);
 	fputc('\n', stdout);
 	json_decref(o);
 }

@@ -25,6 +25,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "jsafe.h"
 #include "out.h"
 #include "priv.h"
 #include "spool.h"
@@ -155,7 +156,7 @@ print_json(const struct tidycmd *tc, const char *spool,
 	json_object_set_new(o, "read_lock_held_ms", json_real(
 	    st->read_hold_ms));
 	json_object_set_new(o, "elapsed_ms", json_real(st->elapsed_ms));
-	json_dumpf(o, stdout, JSON_COMPACT);
+	hdb_json_dumpf(o, stdout, JSON_COMPACT);
 	fputc('\n', stdout);
 	json_decref(o);
 }
