@@ -267,6 +267,7 @@ parse_opt(struct delcmd *dc, int ch, const char *arg)
 	case 'q':
 	case OPT_QUIET:
 		dc->quiet = 1;
+		dc->dbo.quiet = 1;
 		return 0;
 	case OPT_MATCH:
 		dc->match = arg;

@@ -210,6 +210,7 @@ parse_opt(struct tidycmd *tc, int ch, const char *arg)
 	case 'q':
 	case OPT_QUIET:
 		tc->quiet = 1;
+		tc->dbo.quiet = 1;
 		return 0;
 	case 't':
 		if (tidy_parse_age(arg, &tc->to.maxage) == -1) {

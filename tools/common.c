@@ -138,12 +138,14 @@ db_name_ok(const char *name, const char *cmd)
 }
 
 static int
-lock_error(const struct dbh *d, int write, const char *cmd)
+lock_error(const struct dbh *d, int write, int quiet, const char *cmd)
 {
 	char *p = hdb_vis_dup(d->lockpath, strlen(d->lockpath));
 	int e = errno;
 
-	if (e == ETIMEDOUT || e == EAGAIN)
+	if ((e == ETIMEDOUT || e == EAGAIN) && quiet)
+		;	/* cron: 75 means try tomorrow, and mails nothing */
+	else if (e == ETIMEDOUT || e == EAGAIN)
 		warnx("%s: cannot %s-lock '%s': %s", cmd,
 		    write ? "write" : "read", p,
 		    e == ETIMEDOUT ? "timed out" : "lock is busy");
@@ -229,7 +231,7 @@ db_open(struct dbh *d, const char *spool, const char *name, int write,
 		    o->lock_timeout_ms);
 		/* No lockfile, no Exim using it: a reader goes on. */
 		if (d->lockfd == -1 && !(errno == ENOENT && !write))
-			return lock_error(d, write, cmd);
+			return lock_error(d, write, o->quiet, cmd);
 	}
 	d->h = hdb_open(be, d->path, flags, 0640, why, sizeof(why));
 	if (d->h == NULL) {

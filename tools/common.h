@@ -37,6 +37,7 @@ struct dbopts {
 	const char	*file;		/* --file: a DB outside a spool */
 	enum hdb_dbtype	 type;		/* --type, with --file */
 	int		 compat;	/* called as exim_*: Exim's messages */
+	int		 quiet;		/* -q: a busy lock (75) is not reported */
 };
 
 /* An open DB with its lock, closed by db_close in the right order. */

@@ -557,7 +557,8 @@ set_error(struct tidy *t, int status, const char *fmt, const char *path,
 	snprintf(t->st->error, sizeof(t->st->error), fmt, p, why);
 	t->st->status = status;
 	free(p);
-	if (!t->o->compat)
+	/* -q: a busy lock is the one failure cron need not hear about */
+	if (!t->o->compat && !(status == EX_LOCKED && t->o->dbo->quiet))
 		warnx("%s: %s", t->o->cmd, t->st->error);
 }
 
