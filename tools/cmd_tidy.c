@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,13 +181,15 @@ tidy_all(const struct tidycmd *tc, const char *spool)
 {
 	char **names = NULL, *p;
 	size_t n, i;
-	int ex = 0;
+	int ex = 0, e;
 
 	if (spool_dbs(spool, &names, &n) == -1) {
+		e = errno;
 		p = hdb_vis_dup(spool, strlen(spool));
-		warn("tidy: cannot list '%s/db'", p);
+		warnx("tidy: cannot list '%s/db': %s%s", p, strerror(e),
+		    priv_hint(e, NULL));
 		free(p);
-		return EX_NODB;
+		return e == ENOENT || e == ENOTDIR ? EX_NODB : EX_IOERR_;
 	}
 	for (i = 0; i < n; i++)
 		ex = worse(ex, tidy_one(tc, spool, names[i]));

@@ -18,6 +18,7 @@
 #include "common.h"
 #include "lock.h"
 #include "out.h"
+#include "priv.h"
 
 const char *const format_names[] = { "text", "json", "exim", NULL };
 
@@ -152,10 +153,21 @@ lock_error(const struct dbh *d, int write, int quiet, const char *cmd)
 	else if (e == ELOOP)
 		warnx("%s: refusing symlinked lockfile '%s'", cmd, p);
 	else
-		warnx("%s: cannot open lockfile '%s': %s", cmd, p,
-		    strerror(e));
+		warnx("%s: cannot open lockfile '%s': %s%s", cmd, p,
+		    strerror(e), priv_hint(e, d->lockpath));
 	free(p);
 	return e == ETIMEDOUT || e == EAGAIN ? EX_LOCKED : EX_IOERR_;
+}
+
+const char *
+open_reason(const char *why)
+{
+	const char *q;
+
+	if (strncmp(why, "cannot open '", 13) == 0 &&
+	    (q = strstr(why + 13, "': ")) != NULL)
+		return q + 3;
+	return why;
 }
 
 static int
@@ -167,14 +179,11 @@ open_error(const struct dbh *d, const char *why, int e, const char *cmd)
 		warnx("%s: no such database '%s'", cmd, p);
 	else if (e == ELOOP)
 		warnx("%s: refusing symlinked database '%s'", cmd, p);
-	else if (why != NULL && strncmp(why, "cannot open", 11) == 0) {
-		/* the backend's text names the file already */
-		char *w = hdb_vis_dup(why, strlen(why));
-
-		warnx("%s: %s", cmd, w);
-		free(w);
-	} else if (why != NULL)
-		warnx("%s: cannot open '%s': %s", cmd, p, why);
+	else if (e == EACCES || e == EPERM)	/* whatever the backend said */
+		warnx("%s: cannot open '%s': %s%s", cmd, p, strerror(e),
+		    priv_hint(e, d->path));
+	else if (why != NULL)
+		warnx("%s: cannot open '%s': %s", cmd, p, open_reason(why));
 	else
 		warnx("%s: cannot open '%s': %s", cmd, p, strerror(e));
 	free(p);
@@ -220,7 +229,9 @@ db_open(struct dbh *d, const char *spool, const char *name, int write,
 	}
 	/* Reading the magic needs no lock: it never changes. */
 	if (be == NULL && (be = hdb_detect(d->path)) == NULL) {
-		if (errno == ENOENT || errno == ELOOP)
+		/* EINVAL: read, but no backend knows it; else the read's
+		 * own errno (EACCES is not damage) */
+		if (errno != EINVAL && errno != 0)
 			return open_error(d, NULL, errno, cmd);
 		return open_error(d, "not a hints database of a known backend",
 		    errno, cmd);

@@ -72,6 +72,10 @@ void	db_close(struct dbh *d);
 /* Check the DB name as Exim does; prints the error. */
 int	db_name_ok(const char *name, const char *cmd);
 
+/* A library's open failure text without its own "cannot open 'PATH': "
+ * prefix, for a message that names the file already. */
+const char *open_reason(const char *why);
+
 /* Flush stdout and report a write error: returns EX_IOERR_ or 0. */
 int	finish_stdout(const char *cmd);
 

@@ -77,6 +77,7 @@ priv_drop(const char *spool, const char *cmd)
 		warnx("%s: could get root back after dropping it", cmd);
 		return EX_INTERNAL;
 	}
+	priv_note_drop(sb.st_uid);
 	return 0;
 }
 

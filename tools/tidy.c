@@ -566,7 +566,7 @@ set_error(struct tidy *t, int status, const char *fmt, const char *path,
 static int
 topen(struct tidy *t, int write)
 {
-	char why[256];
+	char why[1024];
 	int e;
 
 	t->lockfd = -1;
@@ -589,9 +589,12 @@ topen(struct tidy *t, int write)
 			else if (e == ELOOP)
 				set_error(t, EX_IOERR_, "refusing symlinked "
 				    "lockfile '%s'%s", t->lockpath, "");
-			else
+			else {
+				snprintf(why, sizeof(why), "%s%s",
+				    strerror(e), priv_hint(e, t->lockpath));
 				set_error(t, EX_IOERR_, "cannot open lockfile "
-				    "'%s': %s", t->lockpath, strerror(e));
+				    "'%s': %s", t->lockpath, why);
+			}
 			return -1;
 		}
 	}
@@ -613,9 +616,15 @@ topen(struct tidy *t, int write)
 		if (e == ELOOP)
 			set_error(t, EX_IOERR_, "refusing symlinked database "
 			    "'%s'%s", t->path, "");
-		else
+		else if (e == EACCES || e == EPERM) {
+			snprintf(why, sizeof(why), "%s%s", strerror(e),
+			    priv_hint(e, t->path));
+			set_error(t, EX_IOERR_, "cannot open '%s': %s",
+			    t->path, why);
+		} else
 			set_error(t, e == ENOENT ? EX_NODB : EX_IOERR_,
-			    "cannot open '%s': %s", t->path, why);
+			    "cannot open '%s': %s", t->path,
+			    open_reason(why));
 		return -1;
 	}
 	return 0;
@@ -1333,7 +1342,15 @@ setup(struct tidy *t)
 		else if (errno == ELOOP)
 			set_error(t, EX_IOERR_, "refusing symlinked "
 			    "database '%s'%s", t->path, "");
-		else
+		else if (errno != EINVAL) {	/* EACCES is not damage */
+			char why[1024];
+			int e = errno;
+
+			snprintf(why, sizeof(why), "%s%s", strerror(e),
+			    priv_hint(e, t->path));
+			set_error(t, EX_IOERR_, "cannot open '%s': %s",
+			    t->path, why);
+		} else
 			set_error(t, EX_IOERR_, "cannot open '%s': %s",
 			    t->path, "not a hints database of a known "
 			    "backend");

@@ -60,7 +60,7 @@ struct tidy_stats {
 	double		 read_hold_ms;	/* longest read-lock hold */
 	double		 elapsed_ms;
 	int		 status;	/* EX_* for this DB */
-	char		 error[512];	/* what failed, when status says so */
+	char		 error[1024];	/* what failed, when status says so */
 };
 
 /* Tidy spool/db/name; fills st and returns st->status. */
