@@ -21,13 +21,18 @@
 #include "commands.h"
 #include "common.h"
 #include "convert.h"
+#include "dump.h"
 #include "jsafe.h"
 #include "out.h"
 #include "recfmt.h"
 #include "slurp.h"
 
 #define EXPORT_USAGE "hintsdb export [--backend=B] [--lock-timeout=T] " \
-	"[--now=TIME] SPOOL DBNAME"
+	"[--match=GLOB] [--now=TIME] SPOOL DBNAME"
+
+enum {
+	OPT_MATCH = OPT_FIRST_FREE,
+};
 
 /* The export format's version, in the header's "hintsdb_export". */
 #define EXPORT_VERSION	1
@@ -36,6 +41,7 @@ static const struct option longopts[] = {
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+	{ "match", required_argument, NULL, OPT_MATCH },
 	{ "now", required_argument, NULL, OPT_NOW },
 	{ NULL, 0, NULL, 0 },
 };
@@ -46,7 +52,8 @@ static void	put_line(json_t *);
 static void	header(const struct slurp *, const struct dbh *, const char *);
 static int	record(const struct slurp *, size_t, enum hdb_dbtype,
 		    const struct hdb_fmtopts *);
-static int	export(const char *, const char *, const struct dbopts *);
+static int	export(const char *, const char *, const struct dbopts *,
+		    const char *);
 
 static int
 usage(FILE *fp)
@@ -132,8 +139,21 @@ record(const struct slurp *s, size_t i, enum hdb_dbtype t,
 	return bad;
 }
 
+/* --match: keep the records whose key matches, as dump --match does. */
+static void
+keep_matching(struct slurp *s, const char *match)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (dump_key_glob(match, slurp_key(s, i), s->recs[i].klen))
+			s->recs[n++] = s->recs[i];
+	s->n = n;
+}
+
 static int
-export(const char *spool, const char *name, const struct dbopts *o)
+export(const char *spool, const char *name, const struct dbopts *o,
+    const char *match)
 {
 	struct hdb_fmtopts fo;
 	struct dbh d;
@@ -149,6 +169,8 @@ export(const char *spool, const char *name, const struct dbopts *o)
 		slurp_free(&s);
 		return EX_IOERR_;
 	}
+	if (match != NULL)
+		keep_matching(&s, match);
 	slurp_sort(&s);
 	memset(&fo, 0, sizeof(fo));
 	fo.now = clock_now(o);
@@ -168,6 +190,7 @@ static int
 cmd_export_main(int argc, char **argv)
 {
 	struct dbopts o;
+	const char *match = NULL;
 	int ch;
 
 	dbopts_init(&o);
@@ -175,6 +198,9 @@ cmd_export_main(int argc, char **argv)
 		switch (ch) {
 		case OPT_HELP:
 			return usage(stdout);
+		case OPT_MATCH:
+			match = optarg;
+			break;
 		case OPT_BACKEND:
 		case OPT_LOCK_TIMEOUT:
 		case OPT_NOW:
@@ -191,7 +217,7 @@ cmd_export_main(int argc, char **argv)
 		return usage(stderr);
 	if (!db_name_ok(argv[1], "export"))
 		return EX_USAGE_;
-	return export(argv[0], argv[1], &o);
+	return export(argv[0], argv[1], &o, match);
 }
 
 const struct command cmd_export_entry = {

@@ -1,0 +1,36 @@
+#!/bin/sh
+# t2020-dump-lookup.sh - finding one record: dump SPOOL DB KEY... prints
+# just those records (1 and a message for a missing one); --match=GLOB (as
+# delete --match) selects in dump and export.
+. "$(dirname "$0")/lib.sh"
+
+run_test "dump KEY prints that record only, in every format" '
+	expect_code 0 "$HINTSDB" dump "$SPOOL_EX" retry R:defer.example >t &&
+	test "$(grep -c "^[^ ]" t)" = 1 && grep -q "^R:defer.example$" t &&
+	expect_code 0 "$HINTSDB" dump --format=json "$SPOOL_EX" retry \
+	    R:defer.example T:127.0.0.1:127.0.0.1:2599 >j &&
+	test "$(wc -l <j)" = 2 &&
+	expect_code 0 "$HINTSDB" dump --format=exim "$SPOOL_EX" retry \
+	    T:127.0.0.1:127.0.0.1:2599 >x &&
+	grep -q "^  T:127.0.0.1:127.0.0.1:2599 " x && ! grep -q "R:defer" x
+'
+run_test "a missing KEY: the others printed, a message, exit 1" '
+	expect_code 1 "$HINTSDB" dump -k "$SPOOL_EX" retry \
+	    "T:mx.example:192.0.2.1" R:defer.example >k 2>err &&
+	test "$(cat k)" = R:defer.example &&
+	grep -qx "hintsdb: dump: no record .T:mx.example:192.0.2.1. in .retry." err
+'
+run_test "dump --match selects by glob; no match is exit 1" '
+	expect_code 0 "$HINTSDB" dump -k --match="T:127.0.0.1:*" "$SPOOL_EX" \
+	    retry >k &&
+	test "$(wc -l <k)" = 2 && ! grep -q "^R:" k &&
+	expect_code 1 "$HINTSDB" dump --match="nothing*" "$SPOOL_EX" retry \
+	    >k 2>err && test ! -s k &&
+	grep -q "no key in .retry. matches .nothing\*." err
+'
+run_test "export --match exports the matching records, counted in the header" '
+	expect_code 0 "$HINTSDB" export --match="R:*" "$SPOOL_EX" retry >e &&
+	test "$(wc -l <e)" = 3 && grep -q "\"records\":2" e &&
+	! grep -q "\"key\":\"T:" e
+'
+test_done
