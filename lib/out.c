@@ -491,6 +491,8 @@ put_u64(char *p, uint64_t v)
 	return p;
 }
 
+#define YEAR	(365 * 86400ULL)
+
 char *
 hdb_fmt_age(char *buf, size_t len, int64_t secs)
 {
@@ -511,6 +513,22 @@ hdb_fmt_age(char *buf, size_t len, int64_t secs)
 		v = (uint64_t)secs;
 	if (v == 0)
 		*p++ = '0', *p++ = 's';
+	/* Years past two read best alone, rounded: "in 10y", not
+	 * "in 3644d13h"; below that, a year and its days. */
+	if (v >= 2 * YEAR) {
+		p = put_u64(p, (v + YEAR / 2) / YEAR);
+		*p++ = 'y';
+		v = 0;
+	} else if (v >= YEAR) {
+		*p++ = '1', *p++ = 'y';
+		v -= YEAR;
+		parts = 1;
+		if (v >= 86400) {
+			p = put_u64(p, v / 86400);
+			*p++ = 'd';
+		}
+		v = 0;
+	}
 	/* Two most significant units are enough to read. */
 	for (i = 0; v != 0 && i < 4 && parts < 2; i++) {
 		uint64_t q = v / (uint64_t)units[i].s;

@@ -75,7 +75,8 @@ char   *hdb_fmt_exim(char *buf, size_t len, int64_t t, int utc);
  * int64; never INT64_MIN, so the result can be negated. */
 int64_t	hdb_time_diff(int64_t now, int64_t t);
 
-/* A duration as 3d4h, 2h5m, 45s; negative as -3d4h. */
+/* A duration as 3d4h, 2h5m, 45s (the two largest units), 1y30d, and from
+ * two years on in rounded years (10y); negative as -3d4h. */
 char   *hdb_fmt_age(char *buf, size_t len, int64_t secs);
 
 /*

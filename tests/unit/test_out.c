@@ -103,6 +103,18 @@ test_fmt(void **state)
 	assert_string_equal(hdb_fmt_age(b, sizeof(b), 3601), "1h");
 	assert_string_equal(hdb_fmt_age(b, sizeof(b), 3661), "1h1m");
 	assert_string_equal(hdb_fmt_age(b, sizeof(b), -90), "-1m30s");
+	/* years read naturally: 3644d13h is about ten years */
+	assert_string_equal(hdb_fmt_age(b, sizeof(b), 3644 * 86400LL +
+	    13 * 3600), "10y");
+	assert_string_equal(hdb_fmt_age(b, sizeof(b), 395 * 86400LL + 7),
+	    "1y30d");
+	assert_string_equal(hdb_fmt_age(b, sizeof(b), 365 * 86400LL), "1y");
+	assert_string_equal(hdb_fmt_age(b, sizeof(b), 364 * 86400LL +
+	    3600), "364d1h");
+	assert_string_equal(hdb_fmt_age(b, sizeof(b), -800 * 86400LL),
+	    "-2y");
+	assert_string_equal(hdb_fmt_age(b, sizeof(b), INT64_MIN + 1),
+	    "-292471208678y");
 	/* out-of-range times print as @epoch, never garbage */
 	assert_string_equal(hdb_fmt_exim(b, sizeof(b), INT64_MAX, 1),
 	    "@9223372036854775807");
