@@ -97,24 +97,50 @@ worse(int a, int b)
 	return ia >= ib ? a : b;
 }
 
+/* ", what N" when n is not 0. */
+static void
+count(const char *what, unsigned long long n)
+{
+	if (n != 0)
+		printf(", %s %llu", what, n);
+}
+
+/*
+ * print_text - the summary line, with only the counts that are not 0:
+ * "retry: examined 4, deleted 4 (too old 3, no message 1), 1.2 ms"; a dry
+ * run says what it would do.
+ */
 static void
 print_text(const struct tidycmd *tc, const struct tidy_stats *st)
 {
+	static const char *const why[TR_NREASONS] = {
+		"too old", "no message", "empty", "ticket expired",
+	};
+	const char *sep = " (";
+	int dry = tc->to.dry_run, i;
+
 	if (st->status != 0 && st->status != EX_FINDINGS)
 		return;		/* the error is on stderr already */
-	printf("%s: %sexamined %llu, deleted %llu (too old %llu, no message "
-	    "%llu, empty %llu, ticket expired %llu), updated %llu, renamed "
-	    "%llu, corrupt kept %llu, refreshed kept %llu, %.1f ms\n",
-	    st->name, tc->to.dry_run ? "dry run: " : "",
-	    (unsigned long long)st->examined,
-	    (unsigned long long)tidy_deleted(st),
-	    (unsigned long long)st->deleted[TR_TOO_OLD],
-	    (unsigned long long)st->deleted[TR_NO_MESSAGE],
-	    (unsigned long long)st->deleted[TR_EMPTY],
-	    (unsigned long long)st->deleted[TR_EXPIRED],
-	    (unsigned long long)st->updated, (unsigned long long)st->renamed,
-	    (unsigned long long)st->corrupt,
-	    (unsigned long long)st->refreshed, st->elapsed_ms);
+	printf("%s: %sexamined %llu", st->name, dry ? "dry run: " : "",
+	    (unsigned long long)st->examined);
+	if (tidy_deleted(st) == 0 && st->updated == 0 && st->renamed == 0)
+		fputs(", nothing to delete", stdout);
+	else if (tidy_deleted(st) != 0) {
+		printf(", %s %llu", dry ? "would delete" : "deleted",
+		    (unsigned long long)tidy_deleted(st));
+		for (i = 0; i < TR_NREASONS; i++)
+			if (st->deleted[i] != 0) {
+				printf("%s%s %llu", sep, why[i],
+				    (unsigned long long)st->deleted[i]);
+				sep = ", ";
+			}
+		putchar(')');
+	}
+	count(dry ? "would update" : "updated", st->updated);
+	count(dry ? "would rename" : "renamed", st->renamed);
+	count("corrupt kept", st->corrupt);
+	count("refreshed kept", st->refreshed);
+	printf(", %.1f ms\n", st->elapsed_ms);
 }
 
 static void

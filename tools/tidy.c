@@ -279,6 +279,24 @@ emit_change(struct tidy *t, const char *verb, const uint8_t *key, size_t klen,
 	fputc('\n', t->out);
 }
 
+/* A continuation taken over by its main record: "renamed 'A' to 'B'"
+ * (exim_tidydb names only A). */
+static void
+emit_rename(struct tidy *t, const uint8_t *from, size_t fl,
+    const uint8_t *to, size_t tl)
+{
+	if (t->o->compat || !t->o->verbose) {
+		emit_change(t, "renamed", from, fl, NULL);
+		return;
+	}
+	fprintf(t->out, "%s: %s '", t->name, t->o->dry_run ? "would rename" :
+	    "renamed");
+	emit_key(t->out, from, fl);
+	fputs("' to '", t->out);
+	emit_key(t->out, to, tl);
+	fputs("'\n", t->out);
+}
+
 static void
 emit_corrupt(struct tidy *t, const uint8_t *key, size_t klen,
     const char *native, const char *exim)
@@ -810,7 +828,7 @@ take_next(struct tidy *t, const uint8_t *key, size_t klen, struct waitrec *w)
 		if (tdel(t, (uint8_t *)ck, cl) == -1)
 			return -1;
 		t->st->renamed++;
-		emit_change(t, "renamed", (uint8_t *)ck, cl, NULL);
+		emit_rename(t, (uint8_t *)ck, cl, key, klen);
 		return 1;
 	}
 	return 0;
