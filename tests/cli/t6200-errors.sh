@@ -8,7 +8,18 @@
 
 if [ "$(id -u)" != 0 ]; then
 	echo "$name: not root, skipped" >&2
-	test_done
+	run_test "exim_tidydb succeeds on a root-owned leftover lockfile, as Exim's" '
+	chmod 755 . && copy_spool && chown -R nobody:nogroup spool/db &&
+	chown root:root spool/db/retry.lockfile &&
+	chmod 600 spool/db/retry.lockfile && cp -a spool exim &&
+	expect_code 0 "$(dirname "$HINTSDB")/exim_tidydb" "$PWD/spool" retry \
+	    >out 2>err &&
+	grep -qx "Tidying complete" out && test ! -s err &&
+	test "$(stat -c %U spool/db/retry)" = nobody &&
+	expect_code 0 exim_run exim_tidydb "$PWD/exim" retry >eout 2>&1 &&
+	grep -qx "Tidying complete" eout
+'
+test_done
 	exit 0
 fi
 chmod 755 "$TRASH"
@@ -56,5 +67,16 @@ run_test "after the drop, a root-owned lockfile names the user and the fix" '
 	chown root:root spool/db/seen && chmod 600 spool/db/seen &&
 	expect_code 74 "$HINTSDB" tidy spool seen >out 2>err &&
 	grep -q "cannot open .*db/seen.: Permission denied (ran as nobody.*chown nobody" err
+'
+run_test "exim_tidydb succeeds on a root-owned leftover lockfile, as Exim's" '
+	chmod 755 . && copy_spool && chown -R nobody:nogroup spool/db &&
+	chown root:root spool/db/retry.lockfile &&
+	chmod 600 spool/db/retry.lockfile && cp -a spool exim &&
+	expect_code 0 "$(dirname "$HINTSDB")/exim_tidydb" "$PWD/spool" retry \
+	    >out 2>err &&
+	grep -qx "Tidying complete" out && test ! -s err &&
+	test "$(stat -c %U spool/db/retry)" = nobody &&
+	expect_code 0 exim_run exim_tidydb "$PWD/exim" retry >eout 2>&1 &&
+	grep -qx "Tidying complete" eout
 '
 test_done
