@@ -182,11 +182,36 @@ put_time(FILE *fp, const char *name, int64_t t, const struct hdb_fmtopts *o)
 	ob_flush(&b, fp);
 }
 
+/*
+ * smtp_code - the 4xx reply code Exim keeps in more_errno after a RCPT,
+ * MAIL or DATA 4xx (-44, -45, -46): its last two digits, shifted left 8
+ * bits (51 for 451); 0 if there is none.
+ */
+static int
+smtp_code(const struct hdb_retry *r)
+{
+	int hi = (int)((uint32_t)r->more_errno >> 8 & 0xff);
+
+	if (r->basic_errno < -46 || r->basic_errno > -44 || hi > 99)
+		return 0;
+	return 400 + hi;
+}
+
+/* How the host was found, from more_errno's low byte: "MX", "A" or NULL. */
+static const char *
+found_via(const struct hdb_retry *r)
+{
+	int lo = r->more_errno & 0xff;
+
+	return lo == 'M' ? "MX" : lo == 'A' ? "A" : NULL;
+}
+
 static void
 text_retry(FILE *fp, const struct hdb_retry *r, const struct hdb_fmtopts *o)
 {
 	struct obuf b;
-	int lo = r->more_errno & 0xff;
+	const char *via = found_via(r);
+	int code = smtp_code(r);
 
 	ob_init(&b);
 	ob_put_time(&b, "first_failed", r->first_failed, o);
@@ -199,9 +224,20 @@ text_retry(FILE *fp, const struct hdb_retry *r, const struct hdb_fmtopts *o)
 	ob_int(&b, r->basic_errno);
 	ob_str(&b, ")\n  more_errno: ");
 	ob_int(&b, r->more_errno);
-	if (lo == 'A' || lo == 'M')
-		ob_str(&b, lo == 'A' ? " (host found via A)" :
-		    " (host found via MX)");
+	/* "(451 via MX)": the reply code and how the host was found */
+	if (code != 0) {
+		ob_str(&b, " (");
+		ob_int(&b, code);
+		if (via != NULL) {
+			ob_str(&b, " via ");
+			ob_str(&b, via);
+		}
+		ob_add(&b, ")", 1);
+	} else if (via != NULL) {
+		ob_str(&b, " (host found via ");
+		ob_str(&b, via);
+		ob_add(&b, ")", 1);
+	}
 	ob_str(&b, "\n  text: ");
 	ob_vis(&b, r->text, r->text_len);
 	ob_add(&b, "\n", 1);
@@ -694,6 +730,10 @@ json_retry(struct jout *j, const struct hdb_retry *r)
 	jo_int(j, "basic_errno", r->basic_errno);
 	jo_cstr(j, "errno_name", hdb_errno_name(r->basic_errno));
 	jo_int(j, "more_errno", r->more_errno);
+	if (smtp_code(r) != 0)
+		jo_int(j, "smtp_code", smtp_code(r));
+	if (found_via(r) != NULL)
+		jo_cstr(j, "found_via", found_via(r));
 	jo_str(j, "text", r->text, r->text_len);
 }
 

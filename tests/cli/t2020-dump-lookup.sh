@@ -33,4 +33,11 @@ run_test "export --match exports the matching records, counted in the header" '
 	test "$(wc -l <e)" = 3 && grep -q "\"records\":2" e &&
 	! grep -q "\"key\":\"T:" e
 '
+run_test "a retry record shows its SMTP code: more_errno (451 via A)" '
+	K="R:later1@test.example:<alice@client.example>" &&
+	expect_code 0 "$HINTSDB" dump "$SPOOL_EX" retry "$K" >t &&
+	grep -qx "  more_errno: 13121 (451 via A)" t &&
+	expect_code 0 "$HINTSDB" dump --format=json "$SPOOL_EX" retry "$K" >j &&
+	grep -q "\"more_errno\":13121,\"smtp_code\":451,\"found_via\":\"A\"," j
+'
 test_done
