@@ -720,6 +720,26 @@ hdb_jo_close(struct jout *j, const char *name, int array, struct jout *sub)
 		ob_add(j->b, array ? "]" : "}", 1);
 }
 
+/* The names of the EHLO feature bits set in bits, beside the mask; a bit
+ * with no name as its hex value. */
+static void
+jo_features(struct jout *j, const char *name, unsigned bits)
+{
+	struct jout sub;
+	char hex[16];
+	size_t i, n = sizeof(ehlo_bits) / sizeof(ehlo_bits[0]);
+
+	hdb_jo_open(j, name, 1, &sub);
+	for (i = 0; i < n; i++)
+		if (bits & (1u << i))
+			jo_cstr(&sub, NULL, ehlo_bits[i]);
+	if (bits >> n) {
+		snprintf(hex, sizeof(hex), "0x%x", bits & ~((1u << n) - 1));
+		jo_cstr(&sub, NULL, hex);
+	}
+	hdb_jo_close(j, name, 1, &sub);
+}
+
 static void
 json_retry(struct jout *j, const struct hdb_retry *r)
 {
@@ -801,7 +821,9 @@ json_misc(struct jout *j, const struct hdb_rec *r)
 	case HDB_K_MISC_EHLO_LIMITS:
 		jo_cstr(j, "kind", "ehlo");
 		jo_int(j, "cleartext_features", m->clr_features);
+		jo_features(j, "cleartext_feature_names", m->clr_features);
 		jo_int(j, "crypted_features", m->cry_features);
+		jo_features(j, "crypted_feature_names", m->cry_features);
 		jo_int(j, "cleartext_auths", m->clr_auths);
 		jo_int(j, "crypted_auths", m->cry_auths);
 		if (r->kind == HDB_K_MISC_EHLO_LIMITS) {

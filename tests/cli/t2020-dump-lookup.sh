@@ -40,4 +40,10 @@ run_test "a retry record shows its SMTP code: more_errno (451 via A)" '
 	expect_code 0 "$HINTSDB" dump --format=json "$SPOOL_EX" retry "$K" >j &&
 	grep -q "\"more_errno\":13121,\"smtp_code\":451,\"found_via\":\"A\"," j
 '
+run_test "JSON names the EHLO features beside the mask" '
+	expect_code 0 "$HINTSDB" dump --format=json "$SPOOL_EX" misc \
+	    127.0.0.1:2525.EHLO >j &&
+	grep -qF "\"cleartext_features\":489,\"cleartext_feature_names\":[\"STARTTLS\",\"SMTPUTF8\",\"PIPELINING\",\"SIZE\",\"CHUNKING\",\"PIPE_CONNECT\"]" j &&
+	grep -qF "\"crypted_feature_names\":[\"SMTPUTF8\"," j
+'
 test_done
