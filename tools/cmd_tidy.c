@@ -33,7 +33,7 @@
 #include "tidy.h"
 
 #define TIDY_USAGE "hintsdb tidy [-fnqv] [-t TIME] [--format=text|json] " \
-	"[--now=TIME] [--max-lock-ms=N] [--lock-timeout=T] [--backend=B] " \
+	"[--match=GLOB] [--now=TIME] [--max-lock-ms=N] [--lock-timeout=T] [--backend=B] " \
 	"[--layout=L] [--no-drop-privileges] (SPOOL DBNAME... | --all SPOOL)"
 
 #define DEFAULT_MAXAGE	(30 * 86400)
@@ -42,6 +42,7 @@
 enum {
 	OPT_ALL = OPT_FIRST_FREE,
 	OPT_DRY_RUN,
+	OPT_MATCH,
 	OPT_MAX_LOCK_MS,
 	OPT_NO_DROP,
 	OPT_QUIET,
@@ -56,6 +57,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+	{ "match", required_argument, NULL, OPT_MATCH },
 	{ "max-lock-ms", required_argument, NULL, OPT_MAX_LOCK_MS },
 	{ "no-drop-privileges", no_argument, NULL, OPT_NO_DROP },
 	{ "now", required_argument, NULL, OPT_NOW },
@@ -255,6 +257,9 @@ parse_opt(struct tidycmd *tc, int ch, const char *arg)
 	case OPT_ALL:
 		tc->all = 1;
 		return 0;
+	case OPT_MATCH:
+		tc->to.match = arg;
+		return 0;
 	case OPT_FORMAT:
 		if ((f = pick(arg, format_names)) == -1 || f == 2) {
 			warnx("tidy: unknown format '%s' (text, json)", arg);
@@ -300,6 +305,10 @@ cmd_tidy_main(int argc, char **argv)
 	argv += optind;
 	if (tc.quiet && tc.to.verbose) {
 		warnx("tidy: -q and -v cannot be used together");
+		return EX_USAGE_;
+	}
+	if (tc.to.match != NULL && !tc.to.verbose) {
+		warnx("tidy: --match selects -v's lines, so it needs -v");
 		return EX_USAGE_;
 	}
 	if (tc.all ? argc != 1 : argc < 2)

@@ -36,6 +36,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "dump.h"
 #include "hdb.h"
 #include "lock.h"
 #include "out.h"
@@ -267,7 +268,8 @@ emit_change(struct tidy *t, const char *verb, const uint8_t *key, size_t klen,
 		fputc('\n', t->out);
 		return;
 	}
-	if (!t->o->verbose)
+	if (!t->o->verbose || (t->o->match != NULL &&
+	    !dump_key_glob(t->o->match, key, klen)))
 		return;
 	fprintf(t->out, "%s: %s%s '", t->name, t->o->dry_run ? "would " : "",
 	    t->o->dry_run ? (strcmp(verb, "deleted") == 0 ? "delete" :
@@ -289,6 +291,9 @@ emit_rename(struct tidy *t, const uint8_t *from, size_t fl,
 		emit_change(t, "renamed", from, fl, NULL);
 		return;
 	}
+	if (t->o->match != NULL && !dump_key_glob(t->o->match, from, fl) &&
+	    !dump_key_glob(t->o->match, to, tl))
+		return;
 	fprintf(t->out, "%s: %s '", t->name, t->o->dry_run ? "would rename" :
 	    "renamed");
 	emit_key(t->out, from, fl);

@@ -45,6 +45,7 @@ struct tidy_opts {
 	int		 compat;	/* exim_tidydb's lines instead */
 	const struct dbopts *dbo;	/* backend, layout, lock timeout */
 	const char	*cmd;		/* for messages: "tidy" */
+	const char	*match;		/* -v lines only for keys matching */
 };
 
 struct tidy_stats {

@@ -46,4 +46,16 @@ run_test "JSON names the EHLO features beside the mask" '
 	grep -qF "\"cleartext_features\":489,\"cleartext_feature_names\":[\"STARTTLS\",\"SMTPUTF8\",\"PIPELINING\",\"SIZE\",\"CHUNKING\",\"PIPE_CONNECT\"]" j &&
 	grep -qF "\"crypted_feature_names\":[\"SMTPUTF8\"," j
 '
+run_test "tidy -n -v --match lists only the matching keys" '
+	copy_spool && tree_state spool >before &&
+	expect_code 0 "$HINTSDB" tidy -n -v --match="R:*" \
+	    --now=2026-12-30T00:00:00Z spool retry >out &&
+	test "$(grep -c "would delete" out)" = 3 &&
+	grep -q "^retry: would delete .R:defer.example. (too old)$" out &&
+	! grep -q "would delete .T:" out &&
+	grep -q "^retry: dry run: examined 4, would delete 4 " out &&
+	tree_state spool >after && cmp before after &&
+	expect_code 64 "$HINTSDB" tidy -n --match="R:*" spool retry 2>err &&
+	grep -q "needs -v" err
+'
 test_done
