@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "jout.h"
+#include "jsafe.h"
 #include "obuf.h"
 #include "out.h"
 
@@ -27,7 +28,8 @@
 #define HAS_LESS(x, n)	(((x) - ONES * (n)) & ~(x) & HIGHS)
 #define HAS_BYTE(x, c)	HAS_LESS((x) ^ (ONES * (c)), 1)
 #define JSON_SPECIAL(x)	(HAS_LESS(x, 0x20) | HAS_BYTE(x, '"') | \
-			    HAS_BYTE(x, '\\'))
+			    HAS_BYTE(x, '\\') | HAS_BYTE(x, 0x7f) | \
+			    HAS_BYTE(x, 0xc2) | HAS_BYTE(x, 0xe2))
 
 static uint64_t
 rd64(const uint8_t *p)
@@ -83,7 +85,8 @@ ob_jstr(struct obuf *b, const uint8_t *s, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	char *p = ob_room(b, 6 * len + 2), *q = p;
-	size_t i;
+	size_t i, u = 0;
+	uint32_t cp = 0;
 
 	*q++ = '"';
 	for (i = 0; i < len; i++) {
@@ -94,12 +97,19 @@ ob_jstr(struct obuf *b, const uint8_t *s, size_t len)
 		while (len - run >= 8 && !JSON_SPECIAL(rd64(s + run)))
 			run += 8;
 		while (run < len && s[run] >= 0x20 && s[run] != '"' &&
-		    s[run] != '\\')
+		    s[run] != '\\' && (u = hdb_json_unsafe(s + run,
+		    len - run, &cp)) == 0)
 			run++;
 		memcpy(q, s + i, run - i);
 		q += run - i;
 		if ((i = run) == len)
 			break;
+		if (s[i] >= 0x20 && s[i] != '"' && s[i] != '\\') {
+			/* DEL, C1, bidi: \u escaped (hdb_json_unsafe) */
+			q += hdb_json_uesc(q, cp);
+			i += u - 1;
+			continue;
+		}
 		*q++ = '\\';
 		switch (s[i]) {
 		case '"':
@@ -245,7 +255,7 @@ jo_str(struct jout *j, const char *name, const uint8_t *s, size_t len)
 		jo_strn_ok(j, name, s, len, 1);
 		return;
 	}
-	e = hdb_vis_dup(s, len);
+	e = hdb_vis_dupx(s, len, 0);	/* JSON does not vary by locale */
 	jo_cstr(j, name, e);
 	free(e);
 }

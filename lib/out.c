@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <wchar.h>
 
 #define LIBBSD_NETBSD_VIS
 #include <bsd/vis.h>
@@ -25,7 +26,9 @@
 #include "out.h"
 #include "xmalloc.h"
 
-#define VISFLAGS	(VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL)
+/* VIS_NOLOCALE: the bytes strnvisx sees are always escaped the same way;
+ * UTF-8 is passed through here (vis_utf8), not by libbsd's locale code. */
+#define VISFLAGS	(VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL | VIS_NOLOCALE)
 
 #define ONES		0x0101010101010101ULL
 #define HAS_LESS(x, n)	(((x) - ONES * (n)) & ~(x) & ONES * 0x80)
@@ -56,8 +59,129 @@ static const char months[12][4] = {
 	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 };
 
+/* Whether text output may keep printable UTF-8 (hdb_vis_set_utf8). */
+static int vis_utf8_on;
+
+void
+hdb_vis_set_utf8(int on)
+{
+	vis_utf8_on = on != 0;
+}
+
+int
+hdb_vis_utf8(void)
+{
+	return vis_utf8_on;
+}
+
+int
+hdb_cp_unsafe(uint32_t c)
+{
+	return c == 0x7f || (c >= 0x80 && c <= 0x9f) ||
+	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
 size_t
-hdb_vis(char *dst, size_t dstlen, const void *src, size_t len)
+hdb_utf8_dec(const void *src, size_t len, uint32_t *cp)
+{
+	const unsigned char *s = src;
+	uint32_t c;
+	size_t n, k;
+
+	if (len == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (n > len)
+		return 0;
+	for (k = 1; k < n; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[k] & 0x3f);
+	}
+	if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ||
+	    (n == 3 && c < 0x800) || (n == 4 && c < 0x10000))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* The length of the printable multibyte character at s that text output
+ * may keep as is, or 0: ASCII, invalid, a control (C1, bidi) or a
+ * character the locale cannot show (wcwidth < 0) is escaped. */
+static size_t
+keep_len(const unsigned char *s, size_t len)
+{
+	uint32_t c;
+	size_t n;
+
+	if (s[0] < 0x80 || (n = hdb_utf8_dec(s, len, &c)) == 0)
+		return 0;
+	if (hdb_cp_unsafe(c) || wcwidth((wchar_t)c) < 0)
+		return 0;
+	return n;
+}
+
+/* The bytes strnvisx escapes, appended at dst + *o. */
+static int
+vis_run(char *dst, size_t dstlen, size_t *o, const unsigned char *s,
+    size_t len)
+{
+	int n;
+
+	if (len == 0)
+		return 0;
+	n = strnvisx(dst + *o, dstlen - *o, (const char *)s, len, VISFLAGS);
+	if (n < 0)
+		return -1;
+	*o += (size_t)n;
+	return 0;
+}
+
+/*
+ * vis_utf8 - hdb_vis for a UTF-8 terminal: printable characters stay,
+ * everything else is escaped byte by byte exactly as in the C locale, so a
+ * key pasted back in its printed form means the same bytes.
+ */
+static size_t
+vis_utf8(char *dst, size_t dstlen, const unsigned char *s, size_t len)
+{
+	size_t i = 0, start = 0, o = 0, n;
+
+	while (i < len) {
+		if ((n = keep_len(s + i, len - i)) == 0) {
+			i++;
+			continue;
+		}
+		if (vis_run(dst, dstlen, &o, s + start, i - start) == -1 ||
+		    dstlen - o <= n)
+			goto fail;
+		memcpy(dst + o, s + i, n);
+		o += n;
+		i += n;
+		start = i;
+	}
+	if (vis_run(dst, dstlen, &o, s + start, i - start) == -1)
+		goto fail;
+	dst[o] = '\0';
+	return o;
+fail:
+	dst[0] = '\0';
+	return 0;
+}
+
+size_t
+hdb_visx(char *dst, size_t dstlen, const void *src, size_t len, int utf8)
 {
 	const unsigned char *s = src;
 	size_t i;
@@ -82,12 +206,20 @@ hdb_vis(char *dst, size_t dstlen, const void *src, size_t len)
 		dst[len] = '\0';
 		return len;
 	}
+	if (utf8)
+		return vis_utf8(dst, dstlen, s, len);
 	n = strnvisx(dst, dstlen, src, len, VISFLAGS);
 	if (n < 0) {
 		dst[0] = '\0';
 		return 0;
 	}
 	return (size_t)n;
+}
+
+size_t
+hdb_vis(char *dst, size_t dstlen, const void *src, size_t len)
+{
+	return hdb_visx(dst, dstlen, src, len, vis_utf8_on);
 }
 
 void
@@ -107,10 +239,31 @@ hdb_out_vis(FILE *fp, const void *src, size_t len)
 char *
 hdb_vis_dup(const void *src, size_t len)
 {
+	return hdb_vis_dupx(src, len, vis_utf8_on);
+}
+
+char *
+hdb_vis_dupx(const void *src, size_t len, int utf8)
+{
 	char *buf = xmalloc(HDB_VIS_SIZE(len));
 
-	hdb_vis(buf, HDB_VIS_SIZE(len), src, len);
+	hdb_visx(buf, HDB_VIS_SIZE(len), src, len, utf8);
 	return buf;
+}
+
+int
+hdb_unvis(const char *s, uint8_t **out, size_t *outlen)
+{
+	char *buf = xmalloc(strlen(s) + 1);
+	int n;
+
+	if ((n = strunvis(buf, s)) < 0) {
+		free(buf);
+		return -1;
+	}
+	*out = (uint8_t *)buf;
+	*outlen = (size_t)n;
+	return 0;
 }
 
 /* The proleptic Gregorian date of a day count from 1970-01-01 (H. Hinnant's
@@ -338,6 +491,8 @@ put_u64(char *p, uint64_t v)
 	return p;
 }
 
+#define YEAR	(365 * 86400ULL)
+
 char *
 hdb_fmt_age(char *buf, size_t len, int64_t secs)
 {
@@ -358,6 +513,22 @@ hdb_fmt_age(char *buf, size_t len, int64_t secs)
 		v = (uint64_t)secs;
 	if (v == 0)
 		*p++ = '0', *p++ = 's';
+	/* Years past two read best alone, rounded: "in 10y", not
+	 * "in 3644d13h"; below that, a year and its days. */
+	if (v >= 2 * YEAR) {
+		p = put_u64(p, (v + YEAR / 2) / YEAR);
+		*p++ = 'y';
+		v = 0;
+	} else if (v >= YEAR) {
+		*p++ = '1', *p++ = 'y';
+		v -= YEAR;
+		parts = 1;
+		if (v >= 86400) {
+			p = put_u64(p, v / 86400);
+			*p++ = 'd';
+		}
+		v = 0;
+	}
 	/* Two most significant units are enough to read. */
 	for (i = 0; v != 0 && i < 4 && parts < 2; i++) {
 		uint64_t q = v / (uint64_t)units[i].s;

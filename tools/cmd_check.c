@@ -7,7 +7,8 @@
  * characters, callout results) and, for tls, the stored session.
  *
  * One line per problem on standard output, "DBNAME: 'KEY': problem" or
- * "DBNAME: problem"; nothing when all is well (so it fits cron).  The exit
+ * "DBNAME: problem", and what to do about them on standard error; nothing
+ * when all is well (so it fits cron).  The exit
  * status is 1 if anything was found.  The records are read under Exim's
  * read lock and checked after it is dropped (slurp.h).
  *
@@ -68,8 +69,9 @@ struct checkctx {
 	int		 repair;	/* --repair */
 	int		 no_drop;	/* --no-drop-privileges */
 	const char	*db;		/* the DB being checked */
+	const char	*spool;
 	size_t		 problems;	/* in this DB */
-	int		 damaged;	/* the file itself, not just records */
+	int		 damaged;	/* the file, not just records */
 };
 
 static int	usage(FILE *);
@@ -78,6 +80,8 @@ static void	problem(struct checkctx *, const uint8_t *, size_t,
 static int	open_db(struct dbh *, const char *, const char *,
 		    struct checkctx *);
 static const char *why_layout(const uint8_t *, size_t, const char *);
+static const char *lost_text(const char *);
+static void	advise(struct checkctx *, const char *);
 static const char *tls_check(const struct hdb_rec *, char *, size_t);
 static const char *more_checks(const struct hdb_rec *, int64_t);
 static void	check_rec(struct checkctx *, const uint8_t *, size_t,
@@ -140,6 +144,7 @@ open_db(struct dbh *d, const char *spool, const char *name,
 	}
 	if (be == NULL && (be = hdb_detect(d->path)) == NULL) {
 		if ((e = errno) == EINVAL) {
+			c->damaged = 1;
 			problem(c, NULL, 0, "not a database of any known "
 			    "backend (damaged header?)");
 			return 0;
@@ -166,12 +171,13 @@ open_db(struct dbh *d, const char *spool, const char *name,
 	d->lockfd = -1;
 	if (e == EACCES || e == ELOOP) {
 		p = hdb_vis_dup(d->path, strlen(d->path));
-		warnx("check: cannot open '%s': %s", p, why);
+		warnx("check: cannot open '%s': %s", p, strerror(e));
 		free(p);
 		return EX_IOERR_;
 	}
-	problem(c, NULL, 0, "%s cannot open it: %s", be->name, why);
 	c->damaged = 1;
+	problem(c, NULL, 0, "the %s library cannot open it: %s", be->name,
+	    open_reason(why));
 	return 0;
 }
 
@@ -310,6 +316,54 @@ leftovers(struct checkctx *c, const char *path)
 	closedir(d);
 }
 
+/* What is lost when a DB of this name is removed: a hints DB is a cache. */
+static const char *
+lost_text(const char *name)
+{
+	switch (hdb_dbtype_from_name(name)) {
+	case HDB_T_RETRY:
+		return "retry times (hosts and addresses are tried again at "
+		    "once)";
+	case HDB_T_WAIT:
+		return "which queued messages wait for which host (queue runs "
+		    "still deliver them)";
+	case HDB_T_CALLOUT:
+		return "cached callout results (addresses are verified again)";
+	case HDB_T_RATELIMIT:
+		return "rate measurements (limits count again from zero)";
+	case HDB_T_SEEN:
+		return "seen times (seen conditions start afresh)";
+	case HDB_T_TLS:
+		return "resumable TLS sessions (the next connections do full "
+		    "handshakes)";
+	default:
+		return "ETRN and serialization state";
+	}
+}
+
+/*
+ * advise - after a DB's findings, what to do about them, on stderr so
+ * that standard output stays one line per finding.  Damage to the file
+ * needs the file gone; bad records can go one by one.
+ */
+static void
+advise(struct checkctx *c, const char *name)
+{
+	char *sp = hdb_vis_dup(c->spool, strlen(c->spool));
+
+	if (c->damaged)
+		warnx("check: %s: to repair, stop Exim, move '%s/db/%s' away "
+		    "(Exim makes a new one) and start Exim; a hints DB is a "
+		    "cache, only %s are lost", name, sp, name,
+		    lost_text(name));
+	else
+		warnx("check: %s: to repair, run 'hintsdb delete %s %s KEY' "
+		    "for each record above (or remove the file with Exim "
+		    "stopped: a hints DB is a cache, only %s are lost)", name,
+		    sp, name, lost_text(name));
+	free(sp);
+}
+
 /* check_db - one DB; 0 (findings counted in c) or an EX_* code. */
 static int
 check_db(const char *spool, const char *name, struct checkctx *c)
@@ -325,14 +379,14 @@ check_db(const char *spool, const char *name, struct checkctx *c)
 	if ((ex = open_db(&d, spool, name, c)) != 0 || d.h == NULL)
 		goto out;
 	if (d.h->be->verify != NULL && hdb_verify(d.h) != HDB_OK) {
+		c->damaged = 1;
 		problem(c, NULL, 0, "%s consistency check: %s", d.h->be->name,
 		    hdb_error(d.h));
-		c->damaged = 1;
 	}
 	if (slurp_read(&s, d.h, 0) != HDB_OK) {
+		c->damaged = 1;
 		problem(c, NULL, 0, "cannot read every record: %s",
 		    hdb_error(d.h));
-		c->damaged = 1;
 	}
 	db_close(&d);
 	progress_begin(s.n, PROG_STDOUT, "%s: checking", name);
@@ -348,6 +402,8 @@ check_db(const char *spool, const char *name, struct checkctx *c)
 out:
 	if (ex == 0)
 		leftovers(c, d.path);
+	if (ex == 0 && c->problems > 0)
+		advise(c, name);
 	return ex;
 }
 
@@ -395,6 +451,7 @@ cmd_check_main(int argc, char **argv)
 	if ((ex = spool_args("check", argc, argv, &names, &n)) != 0)
 		return ex;
 	c.now = clock_now(&c.o);
+	c.spool = argv[0];
 	for (i = 0; i < n; i++) {
 		ex = check_db(argv[0], names[i], &c);
 		found += c.problems;

@@ -97,6 +97,34 @@ add_key(struct delcmd *dc, const uint8_t *key, size_t klen)
 	dc->n++;
 }
 
+/*
+ * add_arg - a KEY as dump prints it: a backslash starts an escape (\\ is
+ * one backslash, \ooo a byte), so a printed key pasted back names the
+ * same bytes; Exim's trailing NUL is added.
+ */
+static int
+add_arg(struct delcmd *dc, const char *arg)
+{
+	uint8_t *k;
+	size_t kl;
+	char *v;
+
+	if (strchr(arg, '\\') == NULL) {
+		add_key(dc, (const uint8_t *)arg, strlen(arg) + 1);
+		return 0;
+	}
+	if (hdb_unvis(arg, &k, &kl) == -1) {
+		v = hdb_vis_dup(arg, strlen(arg));
+		warnx("delete: bad escape in key '%s' (write a backslash as "
+		    "\\\\)", v);
+		free(v);
+		return -1;
+	}
+	add_key(dc, k, kl + 1);		/* hdb_unvis leaves a NUL at k[kl] */
+	free(k);
+	return 0;
+}
+
 static int
 match_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 {
@@ -244,6 +272,7 @@ parse_opt(struct delcmd *dc, int ch, const char *arg)
 	case 'q':
 	case OPT_QUIET:
 		dc->quiet = 1;
+		dc->dbo.quiet = 1;
 		return 0;
 	case OPT_MATCH:
 		dc->match = arg;
@@ -293,7 +322,10 @@ cmd_delete_main(int argc, char **argv)
 	    priv_drop(dc.spool, "delete")) != 0)
 		return ex;
 	for (i = 2; i < (size_t)argc; i++)
-		add_key(&dc, (const uint8_t *)argv[i], strlen(argv[i]) + 1);
+		if (add_arg(&dc, argv[i]) == -1) {
+			ex = EX_USAGE_;
+			goto out;
+		}
 	if (dc.match != NULL && (ex = collect(&dc)) != 0)
 		goto out;
 	if (dc.match != NULL && dc.n == 0) {

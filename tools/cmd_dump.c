@@ -8,6 +8,7 @@
  * exim format keeps the backend's order, as exim_dumpdb does.
  */
 #include <err.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,15 +20,22 @@
 #include "commands.h"
 #include "common.h"
 #include "dump.h"
+#include "jsafe.h"
 #include "out.h"
 #include "rec/recfmt.h"
 #include "engine/slurp.h"
 #include "secret_out.h"
 #include "progress.h"
+#include "xmalloc.h"
 
 #define DUMP_USAGE "hintsdb dump [-kz] [--format=text|json|exim] " \
 	"[--now=TIME] [--backend=B] [--layout=L] [--lock-timeout=T] " \
-	"[--show-secrets] [--unsorted] (SPOOL DBNAME | --file=PATH --type=TYPE)"
+	"[--match=GLOB] [--show-secrets] [--unsorted] " \
+	"(SPOOL DBNAME [KEY...] | --file=PATH --type=TYPE)"
+
+enum {
+	OPT_MATCH = OPT_FIRST_FREE,
+};
 
 static const struct option longopts[] = {
 	{ "backend", required_argument, NULL, OPT_BACKEND },
@@ -36,6 +44,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+	{ "match", required_argument, NULL, OPT_MATCH },
 	{ "now", required_argument, NULL, OPT_NOW },
 	{ "show-secrets", no_argument, NULL, OPT_SHOW_SECRETS },
 	{ "type", required_argument, NULL, OPT_TYPE },
@@ -64,7 +73,7 @@ print_keys(const struct slurp *s, int format, const struct hdb_fmtopts *fo)
 
 			json_object_set_new(o, "db", json_string(fo->db));
 			hdb_json_set_key(o, k, kl);
-			json_dumpf(o, stdout, JSON_COMPACT);
+			hdb_json_dumpf(o, stdout, JSON_COMPACT);
 			fputc('\n', stdout);
 			json_decref(o);
 			continue;
@@ -115,6 +124,110 @@ print_one(const struct slurp *s, size_t i, const struct dump_ctx *c)
 	return bad;
 }
 
+/* Whether key k matches glob g as delete --match takes it: the key text
+ * without Exim's NUL; a key holding a NUL matches nothing. */
+int
+dump_key_glob(const char *g, const uint8_t *k, size_t kl)
+{
+	size_t tl = hdb_key_text_len(k, kl);
+	char *text;
+	int m;
+
+	if (memchr(k, '\0', tl) != NULL)
+		return 0;
+	text = xmalloc(tl + 1);
+	memcpy(text, k, tl);
+	text[tl] = '\0';
+	m = fnmatch(g, text, 0) == 0;
+	free(text);
+	return m;
+}
+
+/* The bytes KEY names: its text plus Exim's NUL, escapes read back as
+ * delete reads them.  -1 (after a message) for a bad escape. */
+static int
+key_bytes(const char *cmd, const char *arg, uint8_t **k, size_t *kl)
+{
+	char *v;
+
+	if (strchr(arg, '\\') == NULL) {
+		*kl = strlen(arg) + 1;
+		*k = (uint8_t *)xstrdup(arg);
+		return 0;
+	}
+	if (hdb_unvis(arg, k, kl) == -1) {
+		v = hdb_vis_dup(arg, strlen(arg));
+		warnx("%s: bad escape in key '%s' (write a backslash as \\\\)",
+		    cmd, v);
+		free(v);
+		return -1;
+	}
+	(*kl)++;		/* hdb_unvis leaves a NUL at (*k)[*kl] */
+	return 0;
+}
+
+/*
+ * select_recs - keep the records --match or the KEYs select (in place);
+ * each KEY that is not there is reported.  0, 1 if a key was missing, or
+ * EX_USAGE_.
+ */
+static int
+select_recs(struct slurp *s, const struct dump_ctx *c, const char *db)
+{
+	uint8_t **kb;
+	size_t *kl, i, j, n = 0;
+	char *found, *v;
+	int ret = 0;
+
+	if (c->nkeys == 0) {
+		for (i = 0; i < s->n; i++)
+			if (dump_key_glob(c->match, slurp_key(s, i),
+			    s->recs[i].klen))
+				s->recs[n++] = s->recs[i];
+		s->n = n;
+		if (n > 0)
+			return 0;
+		v = hdb_vis_dup(c->match, strlen(c->match));
+		warnx("%s: no key in '%s' matches '%s'", c->cmd, db, v);
+		free(v);
+		return EX_FINDINGS;
+	}
+	kb = xreallocarray(NULL, (size_t)c->nkeys, sizeof(*kb));
+	kl = xreallocarray(NULL, (size_t)c->nkeys, sizeof(*kl));
+	found = xcalloc((size_t)c->nkeys, 1);
+	for (j = 0; j < (size_t)c->nkeys; j++)
+		if (key_bytes(c->cmd, c->keys[j], &kb[j], &kl[j]) == -1) {
+			while (j-- > 0)
+				free(kb[j]);
+			ret = EX_USAGE_;
+			goto out;
+		}
+	for (i = 0; i < s->n; i++)
+		for (j = 0; j < (size_t)c->nkeys; j++)
+			if (s->recs[i].klen == kl[j] && memcmp(slurp_key(s,
+			    i), kb[j], kl[j]) == 0 && (c->match == NULL ||
+			    dump_key_glob(c->match, kb[j], kl[j]))) {
+				s->recs[n++] = s->recs[i];
+				found[j] = 1;
+				break;
+			}
+	s->n = n;
+	for (j = 0; j < (size_t)c->nkeys; j++) {
+		if (!found[j]) {
+			v = hdb_vis_dup(kb[j], kl[j] - 1);
+			warnx("%s: no record '%s' in '%s'", c->cmd, v, db);
+			free(v);
+			ret = EX_FINDINGS;
+		}
+		free(kb[j]);
+	}
+out:
+	free(kb);
+	free(kl);
+	free(found);
+	return ret;
+}
+
 int
 dump_run(const char *spool, const char *name, const struct dbopts *o,
     struct dump_ctx *c)
@@ -122,7 +235,7 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 	struct dbh d;
 	struct slurp s;
 	size_t i;
-	int ex, bad = 0;
+	int ex, bad = 0, missing = 0;
 
 	if ((ex = db_open(&d, spool, name, 0, o, c->cmd)) != 0)
 		return ex;
@@ -135,6 +248,11 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 		return EX_IOERR_;
 	}
 	db_close(&d);
+	if ((c->match != NULL || c->nkeys > 0) &&
+	    (missing = select_recs(&s, c, name)) == EX_USAGE_) {
+		slurp_free(&s);
+		return EX_USAGE_;
+	}
 	/* Output is most of the work now: fewer, larger writes. */
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -158,7 +276,7 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 	slurp_free(&s);
 	if ((ex = finish_stdout(c->cmd)) != 0)
 		return ex;
-	return bad ? EX_FINDINGS : 0;
+	return bad || missing ? EX_FINDINGS : 0;
 }
 
 void
@@ -171,7 +289,7 @@ dump_report_bad(const struct dump_ctx *c, const uint8_t *k, size_t kl,
 	switch (c->format) {
 	case DUMP_JSON:
 		o = hdb_rec_json_error(k, kl, why, &c->fo);
-		json_dumpf(o, stdout, JSON_COMPACT);
+		hdb_json_dumpf(o, stdout, JSON_COMPACT);
 		fputc('\n', stdout);
 		json_decref(o);
 		break;
@@ -210,6 +328,9 @@ cmd_dump_main(int argc, char **argv)
 			break;
 		case OPT_HELP:
 			return usage(stdout);
+		case OPT_MATCH:
+			c.match = optarg;
+			break;
 		case OPT_SHOW_SECRETS:
 			c.fo.show_secrets = 1;
 			break;
@@ -224,7 +345,7 @@ cmd_dump_main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (o.file != NULL ? argc != 0 || o.type == HDB_T_UNKNOWN : argc != 2) {
+	if (o.file != NULL ? argc != 0 || o.type == HDB_T_UNKNOWN : argc < 2) {
 		if (o.file != NULL && o.type == HDB_T_UNKNOWN)
 			warnx("dump: --file needs --type");
 		return usage(stderr);
@@ -238,6 +359,10 @@ cmd_dump_main(int argc, char **argv)
 	c.fo.now = clock_now(&o);
 	c.fo.utc = o.utc;
 	c.fo.db = o.file != NULL ? hdb_dbtype_name(o.type) : argv[1];
+	if (o.file == NULL) {
+		c.keys = argv + 2;
+		c.nkeys = argc - 2;
+	}
 	return dump_run(o.file ? NULL : argv[0], o.file ? o.file : argv[1],
 	    &o, &c);
 }

@@ -21,6 +21,8 @@
 #include "commands.h"
 #include "common.h"
 #include "rec/convert.h"
+#include "dump.h"
+#include "jsafe.h"
 #include "out.h"
 #include "rec/recfmt.h"
 #include "engine/slurp.h"
@@ -28,9 +30,12 @@
 #include "progress.h"
 
 #define EXPORT_USAGE "hintsdb export [--backend=B] [--lock-timeout=T] " \
-	"[--now=TIME] [--output=FILE] SPOOL DBNAME"
+	"[--match=GLOB] [--now=TIME] [--output=FILE] SPOOL DBNAME"
 
-enum { OPT_OUTPUT = OPT_FIRST_FREE };
+enum {
+	OPT_MATCH = OPT_FIRST_FREE,
+	OPT_OUTPUT,
+};
 
 /* The export format's version, in the header's "hintsdb_export". */
 #define EXPORT_VERSION	1
@@ -39,6 +44,7 @@ static const struct option longopts[] = {
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+	{ "match", required_argument, NULL, OPT_MATCH },
 	{ "now", required_argument, NULL, OPT_NOW },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ NULL, 0, NULL, 0 },
@@ -51,7 +57,7 @@ static void	header(const struct slurp *, const struct dbh *, const char *);
 static int	record(const struct slurp *, size_t, enum hdb_dbtype,
 		    const struct hdb_fmtopts *);
 static int	export(const char *, const char *, const struct dbopts *,
-		    const char *);
+		    const char *, const char *);
 
 static int
 usage(FILE *fp)
@@ -83,7 +89,7 @@ layouts(const struct slurp *s)
 static void
 put_line(json_t *o)
 {
-	json_dumpf(o, stdout, JSON_COMPACT);
+	hdb_json_dumpf(o, stdout, JSON_COMPACT);
 	fputc('\n', stdout);
 	json_decref(o);
 }
@@ -137,6 +143,18 @@ record(const struct slurp *s, size_t i, enum hdb_dbtype t,
 	return bad;
 }
 
+/* --match: keep the records whose key matches, as dump --match does. */
+static void
+keep_matching(struct slurp *s, const char *match)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (dump_key_glob(match, slurp_key(s, i), s->recs[i].klen))
+			s->recs[n++] = s->recs[i];
+	s->n = n;
+}
+
 /*
  * export - the records are read first; only then is --output made (0600,
  * O_EXCL), so a DB that cannot be read leaves no file behind.  Records
@@ -145,7 +163,7 @@ record(const struct slurp *s, size_t i, enum hdb_dbtype t,
  */
 static int
 export(const char *spool, const char *name, const struct dbopts *o,
-    const char *output)
+    const char *match, const char *output)
 {
 	struct hdb_fmtopts fo;
 	struct dbh d;
@@ -161,6 +179,8 @@ export(const char *spool, const char *name, const struct dbopts *o,
 		slurp_free(&s);
 		return EX_IOERR_;
 	}
+	if (match != NULL)
+		keep_matching(&s, match);
 	slurp_sort(&s);
 	if (output != NULL && (ex = secret_output(output, "export")) != 0) {
 		db_close(&d);
@@ -195,6 +215,7 @@ cmd_export_main(int argc, char **argv)
 {
 	struct dbopts o;
 	const char *output = NULL;
+	const char *match = NULL;
 	int ch;
 
 	dbopts_init(&o);
@@ -204,6 +225,9 @@ cmd_export_main(int argc, char **argv)
 			return usage(stdout);
 		case OPT_OUTPUT:
 			output = optarg;
+			break;
+		case OPT_MATCH:
+			match = optarg;
 			break;
 		case OPT_BACKEND:
 		case OPT_LOCK_TIMEOUT:
@@ -221,7 +245,7 @@ cmd_export_main(int argc, char **argv)
 		return usage(stderr);
 	if (!db_name_ok(argv[1], "export"))
 		return EX_USAGE_;
-	return export(argv[0], argv[1], &o, output);
+	return export(argv[0], argv[1], &o, match, output);
 }
 
 const struct command cmd_export_entry = {

@@ -122,6 +122,18 @@ unescape(const char **pp, char *out)
 	case 'r':
 		*out = '\r';
 		break;
+	case 'a':
+		*out = '\a';
+		break;
+	case 'b':
+		*out = '\b';
+		break;
+	case 'f':
+		*out = '\f';
+		break;
+	case 'v':
+		*out = '\v';
+		break;
 	case 'x':
 		if (hexval(p[1]) < 0)
 			return -1;
@@ -161,11 +173,14 @@ free_toks(struct tok *t, int n)
 
 /*
  * tokenize - split line into words: bare words end at white space; "..."
- * takes C escapes; '...' is literal.  Returns the count (at most MAXTOK,
- * more is an error: -2), or -1 for an unterminated quote or bad escape.
+ * takes C escapes; '...' is literal.  With esc set, a backslash in a bare
+ * word is an escape too, so a key pasted as dump printed it (j\303\274rgen,
+ * a\\b) means its bytes; Exim's exim_fixdb takes bare words as they are.
+ * Returns the count (at most MAXTOK, more is an error: -2), or -1 for an
+ * unterminated quote or bad escape.
  */
 static int
-tokenize(const char *line, struct tok *t)
+tokenize(const char *line, struct tok *t, int esc)
 {
 	const char *p = line;
 	char *o;
@@ -183,6 +198,12 @@ tokenize(const char *line, struct tok *t)
 		o = t[n].s = xmalloc(strlen(p) + 1);
 		t[n].quoted = 0;
 		while (*p != '\0' && *p != ' ' && *p != '\t') {
+			if (esc && *p == '\\') {
+				p++;
+				if (unescape(&p, o++) == -1)
+					goto bad;
+				continue;
+			}
 			if (*p != '"' && *p != '\'') {
 				*o++ = *p++;
 				continue;
@@ -623,7 +644,7 @@ command(struct fix *f, const char *line)
 	const char *field = NULL, *value = NULL;
 	int n, quit = 0;
 
-	n = tokenize(line, t);
+	n = tokenize(line, t, !f->compat);
 	if (n < 0) {
 		printf(n == -2 ? "too many words (quote a key that holds "
 		    "spaces)\n" : "unterminated quote or bad escape\n");

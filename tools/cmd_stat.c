@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bsd/libutil.h>
 #include <jansson.h>
 
 #include "commands.h"
@@ -33,7 +34,7 @@
 #include "priv.h"
 #include "xmalloc.h"
 
-#define STAT_USAGE "hintsdb stat [-z] [--format=text|json|prometheus] " \
+#define STAT_USAGE "hintsdb stat [-vz] [--format=text|json|prometheus] " \
 	"[--lock-timeout=T] [--now=TIME] SPOOL [DBNAME...]"
 
 enum { FMT_TEXT, FMT_JSON, FMT_PROM };
@@ -90,6 +91,7 @@ struct statctx {
 	int		 format;
 	int64_t		 now;
 	int		 bars;		/* stdout is a terminal */
+	int		 verbose;	/* -v: the detail of each DB */
 };
 
 static const char *const stat_formats[] = { "text", "json", "prometheus",
@@ -408,6 +410,56 @@ print_text(const struct dbstat *s, const struct statctx *c)
 	}
 	text_hist(s, c);
 	text_type(s, c);
+}
+
+/* An age for the summary: "5d8h ago", "in 10y", "-" for none. */
+static const char *
+short_age(char *buf, size_t len, int have, int64_t t, const struct statctx *c)
+{
+	char a[HDB_TIMEBUF];
+	int64_t d = hdb_time_diff(c->now, t);
+
+	if (!have)
+		return "-";
+	hdb_fmt_age(a, sizeof(a), d < 0 ? -d : d);
+	snprintf(buf, len, d < 0 ? "in %s" : "%s ago", a);
+	return buf;
+}
+
+static void
+summary_head(void)
+{
+	printf("%-16s %-7s %-7s %9s %6s  %-12s %-12s %s\n", "DB", "BACKEND",
+	    "LAYOUT", "RECORDS", "SIZE", "OLDEST", "NEWEST", "PROBLEMS");
+}
+
+/*
+ * summary_line - one line per DB: name, backend, layout, records, size
+ * (humanize_number), the oldest and newest record, and what is wrong.
+ */
+static void
+summary_line(const struct dbstat *s, const struct statctx *c)
+{
+	char size[5], old[40], new[40], probs[64], *name;
+	int have = s->legacy + s->v2 > 0;
+
+	name = hdb_vis_dup(s->name, strlen(s->name));
+	if (humanize_number(size, sizeof(size), (int64_t)s->size, "",
+	    HN_AUTOSCALE, HN_B | HN_NOSPACE | HN_DECIMAL) == -1)
+		snprintf(size, sizeof(size), "?");
+	if (s->undecodable + s->invalid == 0)
+		snprintf(probs, sizeof(probs), "-");
+	else if (s->invalid == 0)
+		snprintf(probs, sizeof(probs), "%zu undecodable",
+		    s->undecodable);
+	else
+		snprintf(probs, sizeof(probs), "%zu undecodable, %zu invalid",
+		    s->undecodable, s->invalid);
+	printf("%-16s %-7s %-7s %9zu %6s  %-12s %-12s %s\n", name, s->backend,
+	    layout_of(s), s->records, size,
+	    short_age(old, sizeof(old), have, s->oldest, c),
+	    short_age(new, sizeof(new), have, s->newest, c), probs);
+	free(name);
 }
 
 static json_t *
@@ -752,7 +804,7 @@ static int
 run(const char *spool, char **names, size_t n, const struct statctx *c)
 {
 	struct dbstat *v;
-	size_t i;
+	size_t i, shown = 0;
 	int ex, first = 0;
 
 	v = xcalloc(n ? n : 1, sizeof(*v));
@@ -766,7 +818,14 @@ run(const char *spool, char **names, size_t n, const struct statctx *c)
 			json_line(stat_json(&v[i]), JSON_COMPACT);
 			continue;
 		}
-		if (i > 0)
+		if (!c->verbose) {
+			if (shown++ == 0)
+				summary_head();
+			summary_line(&v[i], c);
+			fflush(stdout);
+			continue;
+		}
+		if (shown++ > 0)
 			putchar('\n');
 		print_text(&v[i], c);
 	}
@@ -787,8 +846,11 @@ cmd_stat_main(int argc, char **argv)
 
 	memset(&c, 0, sizeof(c));
 	dbopts_init(&c.o);
-	while ((ch = getopt_long(argc, argv, "z", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "vz", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'v':
+			c.verbose = 1;
+			break;
 		case OPT_FORMAT:
 			if ((c.format = format_pick("stat", optarg,
 			    stat_formats)) == -1)

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include "commands.h"
 #include "common.h"
 #include "duration.h"
+#include "jsafe.h"
 #include "out.h"
 #include "priv.h"
 #include "engine/spool.h"
@@ -33,7 +35,7 @@
 #include "progress.h"
 
 #define TIDY_USAGE "hintsdb tidy [-fnqv] [-t TIME] [--format=text|json] " \
-	"[--now=TIME] [--max-lock-ms=N] [--lock-timeout=T] [--backend=B] " \
+	"[--match=GLOB] [--now=TIME] [--max-lock-ms=N] [--lock-timeout=T] [--backend=B] " \
 	"[--layout=L] [--no-drop-privileges] (SPOOL DBNAME... | --all SPOOL)"
 
 #define DEFAULT_MAXAGE	(30 * 86400)
@@ -42,6 +44,7 @@
 enum {
 	OPT_ALL = OPT_FIRST_FREE,
 	OPT_DRY_RUN,
+	OPT_MATCH,
 	OPT_MAX_LOCK_MS,
 	OPT_NO_DROP,
 	OPT_QUIET,
@@ -56,6 +59,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+	{ "match", required_argument, NULL, OPT_MATCH },
 	{ "max-lock-ms", required_argument, NULL, OPT_MAX_LOCK_MS },
 	{ "no-drop-privileges", no_argument, NULL, OPT_NO_DROP },
 	{ "now", required_argument, NULL, OPT_NOW },
@@ -97,24 +101,50 @@ worse(int a, int b)
 	return ia >= ib ? a : b;
 }
 
+/* ", what N" when n is not 0. */
+static void
+count(const char *what, unsigned long long n)
+{
+	if (n != 0)
+		printf(", %s %llu", what, n);
+}
+
+/*
+ * print_text - the summary line, with only the counts that are not 0:
+ * "retry: examined 4, deleted 4 (too old 3, no message 1), 1.2 ms"; a dry
+ * run says what it would do.
+ */
 static void
 print_text(const struct tidycmd *tc, const struct tidy_stats *st)
 {
+	static const char *const why[TR_NREASONS] = {
+		"too old", "no message", "empty", "ticket expired",
+	};
+	const char *sep = " (";
+	int dry = tc->to.dry_run, i;
+
 	if (st->status != 0 && st->status != EX_FINDINGS)
 		return;		/* the error is on stderr already */
-	printf("%s: %sexamined %llu, deleted %llu (too old %llu, no message "
-	    "%llu, empty %llu, ticket expired %llu), updated %llu, renamed "
-	    "%llu, corrupt kept %llu, refreshed kept %llu, %.1f ms\n",
-	    st->name, tc->to.dry_run ? "dry run: " : "",
-	    (unsigned long long)st->examined,
-	    (unsigned long long)tidy_deleted(st),
-	    (unsigned long long)st->deleted[TR_TOO_OLD],
-	    (unsigned long long)st->deleted[TR_NO_MESSAGE],
-	    (unsigned long long)st->deleted[TR_EMPTY],
-	    (unsigned long long)st->deleted[TR_EXPIRED],
-	    (unsigned long long)st->updated, (unsigned long long)st->renamed,
-	    (unsigned long long)st->corrupt,
-	    (unsigned long long)st->refreshed, st->elapsed_ms);
+	printf("%s: %sexamined %llu", st->name, dry ? "dry run: " : "",
+	    (unsigned long long)st->examined);
+	if (tidy_deleted(st) == 0 && st->updated == 0 && st->renamed == 0)
+		fputs(", nothing to delete", stdout);
+	else if (tidy_deleted(st) != 0) {
+		printf(", %s %llu", dry ? "would delete" : "deleted",
+		    (unsigned long long)tidy_deleted(st));
+		for (i = 0; i < TR_NREASONS; i++)
+			if (st->deleted[i] != 0) {
+				printf("%s%s %llu", sep, why[i],
+				    (unsigned long long)st->deleted[i]);
+				sep = ", ";
+			}
+		putchar(')');
+	}
+	count(dry ? "would update" : "updated", st->updated);
+	count(dry ? "would rename" : "renamed", st->renamed);
+	count("corrupt kept", st->corrupt);
+	count("refreshed kept", st->refreshed);
+	printf(", %.1f ms\n", st->elapsed_ms);
 }
 
 static void
@@ -157,7 +187,7 @@ print_json(const struct tidycmd *tc, const char *spool,
 	json_object_set_new(o, "read_lock_held_ms", json_real(
 	    st->read_hold_ms));
 	json_object_set_new(o, "elapsed_ms", json_real(st->elapsed_ms));
-	json_dumpf(o, stdout, JSON_COMPACT);
+	hdb_json_dumpf(o, stdout, JSON_COMPACT);
 	fputc('\n', stdout);
 	json_decref(o);
 }
@@ -182,13 +212,15 @@ tidy_all(const struct tidycmd *tc, const char *spool)
 {
 	char **names = NULL, *p;
 	size_t n, i;
-	int ex = 0;
+	int ex = 0, e;
 
 	if (spool_dbs(spool, &names, &n) == -1) {
+		e = errno;
 		p = hdb_vis_dup(spool, strlen(spool));
-		warn("tidy: cannot list '%s/db'", p);
+		warnx("tidy: cannot list '%s/db': %s%s", p, strerror(e),
+		    priv_hint(e, NULL));
 		free(p);
-		return EX_NODB;
+		return e == ENOENT || e == ENOTDIR ? EX_NODB : EX_IOERR_;
 	}
 	for (i = 0; i < n; i++)
 		ex = worse(ex, tidy_one(tc, spool, names[i]));
@@ -211,6 +243,7 @@ parse_opt(struct tidycmd *tc, int ch, const char *arg)
 	case 'q':
 	case OPT_QUIET:
 		tc->quiet = 1;
+		tc->dbo.quiet = 1;
 		return 0;
 	case 't':
 		if (tidy_parse_age(arg, &tc->to.maxage) == -1) {
@@ -225,6 +258,9 @@ parse_opt(struct tidycmd *tc, int ch, const char *arg)
 		return 0;
 	case OPT_ALL:
 		tc->all = 1;
+		return 0;
+	case OPT_MATCH:
+		tc->to.match = arg;
 		return 0;
 	case OPT_FORMAT:
 		if ((f = pick(arg, format_names)) == -1 || f == 2) {
@@ -266,6 +302,10 @@ cmd_tidy_main(int argc, char **argv)
 	argv += optind;
 	if (tc.quiet && tc.to.verbose) {
 		warnx("tidy: -q and -v cannot be used together");
+		return EX_USAGE_;
+	}
+	if (tc.to.match != NULL && !tc.to.verbose) {
+		warnx("tidy: --match selects -v's lines, so it needs -v");
 		return EX_USAGE_;
 	}
 	if (tc.all ? argc != 1 : argc < 2)

@@ -128,12 +128,14 @@ db_name_ok(const char *name, const char *cmd)
 }
 
 static int
-lock_error(const struct dbh *d, int write, const char *cmd)
+lock_error(const struct dbh *d, int write, int quiet, const char *cmd)
 {
 	char *p = hdb_vis_dup(d->lockpath, strlen(d->lockpath));
 	int e = errno;
 
-	if (e == ETIMEDOUT || e == EAGAIN)
+	if ((e == ETIMEDOUT || e == EAGAIN) && quiet)
+		;	/* cron: 75 means try tomorrow, and mails nothing */
+	else if (e == ETIMEDOUT || e == EAGAIN)
 		warnx("%s: cannot %s-lock '%s': %s", cmd,
 		    write ? "write" : "read", p,
 		    e == ETIMEDOUT ? "timed out" : "lock is busy");
@@ -142,10 +144,21 @@ lock_error(const struct dbh *d, int write, const char *cmd)
 	else if (e == EINVAL || e == EISDIR)
 		warnx("%s: refusing lockfile '%s': not a regular file", cmd, p);
 	else
-		warnx("%s: cannot open lockfile '%s': %s", cmd, p,
-		    strerror(e));
+		warnx("%s: cannot open lockfile '%s': %s%s", cmd, p,
+		    strerror(e), priv_hint(e, d->lockpath));
 	free(p);
 	return e == ETIMEDOUT || e == EAGAIN ? EX_LOCKED : EX_IOERR_;
+}
+
+const char *
+open_reason(const char *why)
+{
+	const char *q;
+
+	if (strncmp(why, "cannot open '", 13) == 0 &&
+	    (q = strstr(why + 13, "': ")) != NULL)
+		return q + 3;
+	return why;
 }
 
 static int
@@ -157,14 +170,11 @@ open_error(const struct dbh *d, const char *why, int e, const char *cmd)
 		warnx("%s: no such database '%s'", cmd, p);
 	else if (e == ELOOP)
 		warnx("%s: refusing symlinked database '%s'", cmd, p);
-	else if (why != NULL && strncmp(why, "cannot open", 11) == 0) {
-		/* the backend's text names the file already */
-		char *w = hdb_vis_dup(why, strlen(why));
-
-		warnx("%s: %s", cmd, w);
-		free(w);
-	} else if (why != NULL)
-		warnx("%s: cannot open '%s': %s", cmd, p, why);
+	else if (e == EACCES || e == EPERM)	/* whatever the backend said */
+		warnx("%s: cannot open '%s': %s%s", cmd, p, strerror(e),
+		    priv_hint(e, d->path));
+	else if (why != NULL)
+		warnx("%s: cannot open '%s': %s", cmd, p, open_reason(why));
 	else
 		warnx("%s: cannot open '%s': %s", cmd, p, strerror(e));
 	free(p);
@@ -215,7 +225,9 @@ db_open(struct dbh *d, const char *spool, const char *name, int write,
 	}
 	/* Reading the magic needs no lock: it never changes. */
 	if (be == NULL && (be = hdb_detect(d->path)) == NULL) {
-		if (errno == ENOENT || errno == ELOOP)
+		/* EINVAL: read, but no backend knows it; else the read's
+		 * own errno (EACCES is not damage) */
+		if (errno != EINVAL && errno != 0)
 			return open_error(d, NULL, errno, cmd);
 		return open_error(d, "not a hints database of a known backend",
 		    errno, cmd);
@@ -226,7 +238,7 @@ db_open(struct dbh *d, const char *spool, const char *name, int write,
 		    o->lock_timeout_ms);
 		/* No lockfile, no Exim using it: a reader goes on. */
 		if (d->lockfd == -1 && !(errno == ENOENT && !write))
-			return lock_error(d, write, cmd);
+			return lock_error(d, write, o->quiet, cmd);
 	}
 	d->h = hdb_open(be, d->path, flags, 0640, why, sizeof(why));
 	if (d->h == NULL) {

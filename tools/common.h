@@ -37,6 +37,7 @@ struct dbopts {
 	const char	*file;		/* --file: a DB outside a spool */
 	enum hdb_dbtype	 type;		/* --type, with --file */
 	int		 compat;	/* called as exim_*: Exim's messages */
+	int		 quiet;		/* -q: a busy lock (75) is not reported */
 };
 
 /* An open DB with its lock, closed by db_close in the right order. */
@@ -77,6 +78,9 @@ int	db_name_ok(const char *name, const char *cmd);
 
 /* 1 if name is printable ASCII without space or slash. */
 int	db_name_plain(const char *name);
+/* A library's open failure text without its own "cannot open 'PATH': "
+ * prefix, for a message that names the file already. */
+const char *open_reason(const char *why);
 
 /* Flush stdout and report a write error: returns EX_IOERR_ or 0. */
 int	finish_stdout(const char *cmd);

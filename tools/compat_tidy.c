@@ -9,6 +9,8 @@
  * no value or an empty value is a usage error, not a crash or "delete
  * everything".  TLS tickets are expired by age only, as Exim does.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -43,6 +45,31 @@ no_db(const char *spool, const char *name)
 	return hdb_detect(dp) == NULL && errno == ENOENT;
 }
 
+/*
+ * root_left - as root, the DB or its lockfile belongs to root while
+ * SPOOL/db does not (left by an earlier root run).  Exim's exim_tidydb,
+ * which never drops root, tidies such a spool; after a drop to the owner
+ * it could not be opened.  The Exim user cannot make a root-owned file,
+ * so keeping root for it follows no choice of that user's; symlinks are
+ * still refused when the files are opened.
+ */
+static int
+root_left(const char *spool, const char *name)
+{
+	char dir[PATH_MAX], p[PATH_MAX];
+	struct stat sd, sb;
+
+	if (geteuid() != 0 || snprintf(dir, sizeof(dir), "%s/db", spool) >=
+	    (int)sizeof(dir) || lstat(dir, &sd) == -1 ||
+	    !S_ISDIR(sd.st_mode) || sd.st_uid == 0)
+		return 0;
+	if (snprintf(p, sizeof(p), "%s/%s", dir, name) < (int)sizeof(p) &&
+	    lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == 0)
+		return 1;
+	return hdb_lock_path(p, sizeof(p), spool, name) == 0 &&
+	    lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == 0;
+}
+
 int
 compat_tidydb_main(int argc, char **argv)
 {
@@ -71,7 +98,8 @@ compat_tidydb_main(int argc, char **argv)
 	if (argc != 2 || hdb_dbtype_from_name(argv[1]) == HDB_T_UNKNOWN)
 		return compat_usage("tidydb", TIDY_OPTS);
 	printf("Tidying Exim hints database %s/db/%s\n", argv[0], argv[1]);
-	if (priv_drop(argv[0], "exim_tidydb") != 0) {
+	if (!root_left(argv[0], argv[1]) &&
+	    priv_drop(argv[0], "exim_tidydb") != 0) {
 		finish_stdout("exim_tidydb");
 		return 1;
 	}

@@ -16,11 +16,15 @@ struct dump_ctx {
 	enum hdb_dbtype	 type;
 	enum hdb_layout	 layout;
 	struct hdb_fmtopts fo;
+	const char	*match;		/* --match: a glob on the key text */
+	char	       **keys;		/* KEY...: just these (as printed) */
+	int		 nkeys;
 };
 
 /* Dump spool/db/name (or o->file); returns an EX_* code. */
 int	dump_run(const char *spool, const char *name, const struct dbopts *,
 	    struct dump_ctx *);
+int	dump_key_glob(const char *glob, const uint8_t *key, size_t klen);
 void	dump_report_bad(const struct dump_ctx *, const uint8_t *, size_t,
 	    const uint8_t *, size_t, const char *);
 

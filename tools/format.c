@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "format.h"
+#include "jsafe.h"
 
 int
 format_pick(const char *cmd, const char *arg, const char *const *names)
@@ -29,7 +30,7 @@ format_pick(const char *cmd, const char *arg, const char *const *names)
 void
 json_line(json_t *o, size_t flags)
 {
-	json_dumpf(o, stdout, flags);
+	hdb_json_dumpf(o, stdout, flags);
 	putchar('\n');
 	json_decref(o);
 }

@@ -99,7 +99,10 @@ static const struct help_opt dump_opts[] = {
 	    "--type)" },
 	{ "--format=text|json|exim", "output: readable text (default), JSON "
 	    "Lines, or exim_dumpdb's" },
-	O_LAYOUT, O_LOCK, O_NOW, O_SECRETS,
+	O_LAYOUT, O_LOCK,
+	{ "--match=GLOB", "only the records whose key matches GLOB (as "
+	    "delete --match)" },
+	O_NOW, O_SECRETS,
 	{ "--type=TYPE", "with --file: the DB's type (retry, misc, wait, "
 	    "callout, ratelimit, seen, tls)" },
 	{ "--unsorted", "the backend's order, not sorted by key (faster)" },
@@ -107,6 +110,8 @@ static const struct help_opt dump_opts[] = {
 };
 static const struct help_opt export_opts[] = {
 	O_BACKEND, O_LOCK,
+	{ "--match=GLOB", "only the records whose key matches GLOB (as "
+	    "delete --match)" },
 	{ "--now=TIME", "the time given to the decoders, not the clock" },
 	{ "--output=FILE", "write to FILE, created mode 0600 (it must not "
 	    "exist), instead of standard output" },
@@ -123,6 +128,7 @@ static const struct help_opt import_opts[] = {
 	O_LOCK, O_NODROP, O_SCHEMA, O_END,
 };
 static const struct help_opt stat_opts[] = {
+	{ "-v", "the full detail of each DB, not one line per DB" },
 	O_UTC,
 	{ "--format=text|json|prometheus", "output: text (default), JSON, or "
 	    "Prometheus metrics" },
@@ -147,7 +153,10 @@ static const struct help_opt tidy_opts[] = {
 	O_BACKEND,
 	{ "--format=text|json", "summary as text (default) or one JSON "
 	    "object a DB" },
-	O_LAYOUT, O_LOCK, O_MAXLOCK, O_NODROP, O_NOW, O_END,
+	O_LAYOUT, O_LOCK,
+	{ "--match=GLOB", "with -v: list only the records whose key matches "
+	    "GLOB" },
+	O_MAXLOCK, O_NODROP, O_NOW, O_END,
 };
 
 static const struct help helps[] = {

@@ -6,6 +6,8 @@
  * before exiting, so a full disk is never a silent success.
  */
 #include <err.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "common.h"
 #include "help.h"
 #include "progress.h"
+#include "out.h"
 
 #define HINTSDB_VERSION	"0.1"
 
@@ -86,6 +89,19 @@ catch_fatal(void)
 	sigaction(SIGBUS, &sa, NULL);
 	sigaction(SIGFPE, &sa, NULL);
 #endif
+}
+
+/*
+ * text_locale - keys and texts print as printable UTF-8 in a UTF-8 locale
+ * (grep finds them); elsewhere every byte outside printable ASCII is
+ * escaped.  Only LC_CTYPE is taken: messages and numbers stay C.
+ */
+static void
+text_locale(void)
+{
+	if (setlocale(LC_CTYPE, "") == NULL)
+		return;
+	hdb_vis_set_utf8(strcmp(nl_langinfo(CODESET), "UTF-8") == 0);
 }
 
 static void
@@ -160,6 +176,7 @@ main(int argc, char **argv)
 	size_t i;
 
 	catch_fatal();
+	text_locale();
 	base = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	base = base != NULL ? base + 1 : argc > 0 ? argv[0] : "hintsdb";
 	for (i = 0; i < sizeof(compat) / sizeof(compat[0]); i++)

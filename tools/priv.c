@@ -109,6 +109,7 @@ priv_drop(const char *spool, const char *cmd)
 	if (setuid(0) != -1 || geteuid() != sb.st_uid ||
 	    getegid() != sb.st_gid)
 		return cannot(cmd, dir, "root could be got back");
+	priv_note_drop(sb.st_uid);
 	return 0;
 }
 

@@ -15,6 +15,8 @@
 #ifndef HDB_PRIV_H
 #define HDB_PRIV_H
 
+#include <sys/types.h>
+
 /*
  * spool_pin - open SPOOL/db once as a directory fd (lib/pin.h) so that
  * every later open below it goes through that fd; idempotent.  Every
@@ -43,5 +45,15 @@ int	priv_drop(const char *spool, const char *cmd);
  * nothing if it exists; errors are left to the lock that follows.
  */
 void	priv_make_lockfile(const char *spool, const char *lockpath);
+
+/*
+ * priv_hint - for errno e on path (NULL: no one file) after priv_drop
+ * switched user: " (ran as USER, the owner of SPOOL/db: 'chown USER PATH',
+ * or --no-drop-privileges)"; "" when no drop happened or e is not EACCES
+ * or EPERM.  A static buffer, valid until the next call.
+ * priv_note_drop records the switch (priv_drop calls it).
+ */
+const char *priv_hint(int e, const char *path);
+void	priv_note_drop(uid_t uid);
 
 #endif

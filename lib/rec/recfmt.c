@@ -18,6 +18,7 @@
 #include "rec/eximerr.h"
 #include "jout.h"
 #include "obuf.h"
+#include "jsafe.h"
 #include "out.h"
 #include "rec/recfmt.h"
 #include "tls/tls.h"
@@ -94,11 +95,36 @@ put_time(FILE *fp, const char *name, int64_t t, const struct hdb_fmtopts *o)
 	ob_flush(&b, fp);
 }
 
+/*
+ * smtp_code - the 4xx reply code Exim keeps in more_errno after a RCPT,
+ * MAIL or DATA 4xx (-44, -45, -46): its last two digits, shifted left 8
+ * bits (51 for 451); 0 if there is none.
+ */
+static int
+smtp_code(const struct hdb_retry *r)
+{
+	int hi = (int)((uint32_t)r->more_errno >> 8 & 0xff);
+
+	if (r->basic_errno < -46 || r->basic_errno > -44 || hi > 99)
+		return 0;
+	return 400 + hi;
+}
+
+/* How the host was found, from more_errno's low byte: "MX", "A" or NULL. */
+static const char *
+found_via(const struct hdb_retry *r)
+{
+	int lo = r->more_errno & 0xff;
+
+	return lo == 'M' ? "MX" : lo == 'A' ? "A" : NULL;
+}
+
 static void
 text_retry(FILE *fp, const struct hdb_retry *r, const struct hdb_fmtopts *o)
 {
 	struct obuf b;
-	int lo = r->more_errno & 0xff;
+	const char *via = found_via(r);
+	int code = smtp_code(r);
 
 	ob_init(&b);
 	ob_put_time(&b, "first_failed", r->first_failed, o);
@@ -111,9 +137,20 @@ text_retry(FILE *fp, const struct hdb_retry *r, const struct hdb_fmtopts *o)
 	ob_int(&b, r->basic_errno);
 	ob_str(&b, ")\n  more_errno: ");
 	ob_int(&b, r->more_errno);
-	if (lo == 'A' || lo == 'M')
-		ob_str(&b, lo == 'A' ? " (host found via A)" :
-		    " (host found via MX)");
+	/* "(451 via MX)": the reply code and how the host was found */
+	if (code != 0) {
+		ob_str(&b, " (");
+		ob_int(&b, code);
+		if (via != NULL) {
+			ob_str(&b, " via ");
+			ob_str(&b, via);
+		}
+		ob_add(&b, ")", 1);
+	} else if (via != NULL) {
+		ob_str(&b, " (host found via ");
+		ob_str(&b, via);
+		ob_add(&b, ")", 1);
+	}
 	ob_str(&b, "\n  text: ");
 	ob_vis(&b, r->text, r->text_len);
 	ob_add(&b, "\n", 1);
@@ -291,7 +328,7 @@ jo_key(struct jout *j, const uint8_t *key, size_t klen)
 	if (text)
 		hdb_jo_strn(j, "key", (const char *)key, kl);
 	else {
-		e = hdb_vis_dup(key, kl);
+		e = hdb_vis_dupx(key, kl, 0);
 		jo_cstr(j, "key", e);
 		free(e);
 	}
@@ -319,6 +356,10 @@ json_retry(struct jout *j, const struct hdb_retry *r)
 	jo_int(j, "basic_errno", r->basic_errno);
 	jo_cstr(j, "errno_name", hdb_errno_name(r->basic_errno));
 	jo_int(j, "more_errno", r->more_errno);
+	if (smtp_code(r) != 0)
+		jo_int(j, "smtp_code", smtp_code(r));
+	if (found_via(r) != NULL)
+		jo_cstr(j, "found_via", found_via(r));
 	jo_str(j, "text", r->text, r->text_len);
 }
 
@@ -347,7 +388,7 @@ json_wait(struct jout *j, const struct hdb_wait *w)
 			hdb_jo_strn(&ids, NULL, (const char *)id, w->id_len);
 			continue;
 		}
-		e = hdb_vis_dup(id, w->id_len);
+		e = hdb_vis_dupx(id, w->id_len, 0);
 		jo_cstr(&ids, NULL, e);
 		free(e);
 	}
@@ -371,6 +412,26 @@ tls_like(const uint8_t *p, size_t len)
 	    b == HDB_TLS_LIB_OPENSSL || b == HDB_TLS_LIB_GNUTLS;
 }
 
+/* The names of the EHLO feature bits set in bits, beside the mask; a bit
+ * with no name as its hex value. */
+static void
+jo_features(struct jout *j, const char *name, unsigned bits)
+{
+	struct jout sub;
+	char hex[16];
+	size_t i, n = sizeof(ehlo_bits) / sizeof(ehlo_bits[0]);
+
+	hdb_jo_open(j, name, 1, &sub);
+	for (i = 0; i < n; i++)
+		if (bits & (1u << i))
+			jo_cstr(&sub, NULL, ehlo_bits[i]);
+	if (bits >> n) {
+		snprintf(hex, sizeof(hex), "0x%x", bits & ~((1u << n) - 1));
+		jo_cstr(&sub, NULL, hex);
+	}
+	hdb_jo_close(j, name, 1, &sub);
+}
+
 static void
 json_misc(struct jout *j, const struct hdb_rec *r, int show_secrets)
 {
@@ -385,7 +446,9 @@ json_misc(struct jout *j, const struct hdb_rec *r, int show_secrets)
 	case HDB_K_MISC_EHLO_LIMITS:
 		jo_cstr(j, "kind", "ehlo");
 		jo_int(j, "cleartext_features", m->clr_features);
+		jo_features(j, "cleartext_feature_names", m->clr_features);
 		jo_int(j, "crypted_features", m->cry_features);
+		jo_features(j, "crypted_feature_names", m->cry_features);
 		jo_int(j, "cleartext_auths", m->clr_auths);
 		jo_int(j, "crypted_auths", m->cry_auths);
 		if (r->kind == HDB_K_MISC_EHLO_LIMITS) {

@@ -324,7 +324,7 @@ jvis(struct jout *o, const char *k, const struct hdb_tls_str *s)
 
 	if (s->p == NULL)
 		return;
-	v = hdb_vis_dup(s->p, s->len);
+	v = hdb_vis_dupx(s->p, s->len, 0);	/* JSON: not by locale */
 	jstr(o, k, v);
 	free(v);
 }

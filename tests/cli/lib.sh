@@ -13,7 +13,10 @@
 #   expect_code N cmd...  run cmd, succeed only if it exits exactly N
 #                         (a status above 128 is a crash and always fails)
 #   no_ctl FILE...        fail if a file holds a byte below 0x20 other than
-#                         tab and newline, or 0x7f
+#                         tab and newline, 0x7f, a C1 control (U+0080-U+009F
+#                         as UTF-8; in a file that is not UTF-8 any byte
+#                         0x80-0x9f) or a bidi control (U+202A-U+202E,
+#                         U+2066-U+2069)
 #   norm_times FILE       replace ISO and Exim-style times with placeholders
 
 set -u
@@ -72,6 +75,15 @@ no_ctl() {
 	for _f in "$@"; do
 		if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$_f"; then
 			echo "control bytes in $_f" >&2
+			return 1
+		fi
+		if LC_ALL=C grep -qP '\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]' "$_f"; then
+			echo "C1 or bidi control characters in $_f" >&2
+			return 1
+		fi
+		if ! iconv -f UTF-8 -t UTF-8 <"$_f" >/dev/null 2>&1 &&
+		    LC_ALL=C grep -q "$(printf '[\200-\237]')" "$_f"; then
+			echo "C1 control bytes in $_f (not UTF-8)" >&2
 			return 1
 		fi
 		if [ "$(tr -d '\000' <"$_f" | wc -c)" -ne "$(wc -c <"$_f")" ]; then

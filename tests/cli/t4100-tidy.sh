@@ -87,8 +87,7 @@ run_test "nothing to do: one summary line, exit 0, file unchanged" '
 	sample && tree_state sp >before &&
 	expect_code 0 "$HINTSDB" tidy --now=$NOW_FIX sp callout >out 2>err &&
 	[ "$(wc -l <out)" = 1 ] && [ ! -s err ] &&
-	grep -q "^callout: examined 17, deleted 0 (too old 0, no message 0," out &&
-	grep -q "corrupt kept 0, refreshed kept 0, [0-9.]* ms$" out &&
+	grep -q "^callout: examined 17, nothing to delete, [0-9.]* ms$" out &&
 	tree_state sp >after && cmp before after
 '
 run_test "age rule: everything over 30 days goes; -v names each record" '
@@ -96,18 +95,18 @@ run_test "age rule: everything over 30 days goes; -v names each record" '
 	expect_code 0 "$HINTSDB" tidy -v --now=$NOW_OLD sp seen >out &&
 	[ "$(grep -c "^seen: deleted .* (too old)$" out)" = 5 ] &&
 	grep -q "^seen: deleted .127.0.0.1. (too old)$" out &&
-	grep -q "^seen: examined 5, deleted 5 (too old 5," out &&
+	grep -q "^seen: examined 5, deleted 5 (too old 5), [0-9.]* ms$" out &&
 	expect_code 0 "$HINTSDB" dump -k sp seen >keys && [ ! -s keys ]
 '
 run_test "-t: Exim syntax, components added up" '
 	sample &&
 	expect_code 0 "$HINTSDB" tidy -t 3d --now=2026-11-29T02:00:00Z sp seen \
-	    >out && grep -q "deleted 0 " out &&
+	    >out && grep -q "nothing to delete" out &&
 	expect_code 0 "$HINTSDB" tidy -t 1d23h59m59s --now=2026-11-29T02:00:00Z \
 	    sp seen >out && grep -q "deleted 5 (too old 5" out &&
 	sample &&
 	expect_code 0 "$HINTSDB" tidy -t 1w --now=2026-12-04T01:54:00Z sp seen \
-	    >out && grep -q "deleted 0 " out &&
+	    >out && grep -q "nothing to delete" out &&
 	expect_code 0 "$HINTSDB" tidy -t 1w --now=2026-12-04T01:55:00Z sp seen \
 	    >out && grep -q "deleted 5 " out
 '
@@ -115,7 +114,7 @@ run_test "-n decides everything and changes nothing" '
 	sample && tree_state sp >before &&
 	expect_code 0 "$HINTSDB" tidy -n -v --now=$NOW_OLD sp retry >out &&
 	grep -q "^retry: would delete .R:defer.example. (too old)$" out &&
-	grep -q "^retry: dry run: examined 4, deleted 4 (too old 4," out &&
+	grep -q "^retry: dry run: examined 4, would delete 4 (too old 4), [0-9.]* ms$" out &&
 	expect_code 0 "$HINTSDB" tidy --dry-run --now=$NOW_OLD sp retry >out &&
 	grep -q "dry run" out &&
 	tree_state sp >after && cmp before after
@@ -129,7 +128,7 @@ run_test "-q prints nothing on success; --quiet too" '
 '
 run_test "-f is accepted and ignored, as by exim_tidydb" '
 	sample && expect_code 0 "$HINTSDB" tidy -f --now=$NOW_FIX sp misc >out &&
-	grep -q "^misc: examined 5, deleted 0 " out
+	grep -q "^misc: examined 5, nothing to delete, " out
 '
 run_test "--format=json: one object per DB with every count" '
 	sample &&
@@ -158,7 +157,7 @@ run_test "wait: dead IDs go, live stay in order; emptied record deleted" '
 	rm -f sp/input/* &&
 	expect_code 0 "$HINTSDB" tidy -v --now=$NOW_FIX sp wait-remote_smtp >out &&
 	grep -q "^wait-remote_smtp: deleted .127.0.0.1. (empty)$" out &&
-	grep -q "deleted 1 (too old 0, no message 0, empty 1," out
+	grep -q "deleted 1 (empty 1), [0-9.]* ms$" out
 '
 run_test "retry: records of messages gone are deleted (no message)" '
 	sample && rm -f sp/input/1xWlA5-0004Fd-31-* &&
@@ -168,7 +167,7 @@ run_test "retry: records of messages gone are deleted (no message)" '
 run_test "tls: tickets past their lifetime are deleted (ticket expired)" '
 	sample &&
 	expect_code 0 "$HINTSDB" tidy -v --now=$NOW_FIX sp tls >out &&
-	grep -q "deleted 0 " out &&
+	grep -q "nothing to delete" out &&
 	expect_code 0 "$HINTSDB" tidy -v --now=2026-11-28T00:00:00Z sp tls >out &&
 	[ "$(grep -c "(ticket expired)$" out)" = 2 ] &&
 	grep -q "ticket expired 2)" out

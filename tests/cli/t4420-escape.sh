@@ -40,7 +40,7 @@ run_test "stat, in every format, leaves the file out with an escaped warning" '
 		grep -q "ignoring .wait-\\\\033\[2J.*: not a hints database" \
 		    err.$f || exit 1
 	done &&
-	grep -q "^wait-remote_smtp$" out.text
+	grep -q "^wait-remote_smtp " out.text
 '
 run_test "check and tidy --all: left out, warned about escaped" '
 	evil &&

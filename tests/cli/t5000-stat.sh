@@ -22,7 +22,7 @@ run_test "usage errors" '
 	expect_code 64 "$HINTSDB" stat "$SPOOL_EX" bogus 2>err &&
 	grep -q "unknown database .bogus." err &&
 	expect_code 0 "$HINTSDB" stat --help >out &&
-	grep -q "^usage: hintsdb stat \[-z\] \[--format=text|json|prometheus\]" out
+	grep -q "^usage: hintsdb stat \[-vz\] \[--format=text|json|prometheus\]" out
 '
 run_test "a missing spool or database" '
 	expect_code 66 "$HINTSDB" stat nowhere 2>err &&
@@ -32,8 +32,23 @@ run_test "a missing spool or database" '
 	expect_code 66 "$HINTSDB" stat empty retry 2>err &&
 	grep -q "no such database" err
 '
-run_test "text: every database, its backend, size and record count" '
+run_test "text: one line per database by default" '
 	expect_code 0 "$HINTSDB" stat $NOW "$SPOOL_EX" >out 2>err &&
+	test ! -s err && no_ctl out &&
+	test "$(wc -l <out)" = 8 &&
+	head -n 1 out | grep -q "^DB  *BACKEND LAYOUT  *RECORDS  *SIZE  OLDEST  *NEWEST  *PROBLEMS$" &&
+	grep -q "^retry  *bdb  *legacy  *4  *12K  [0-9a-z]* ago  *[0-9a-z]* ago  *-$" out &&
+	grep -q "^wait-remote_smtp bdb  *legacy  *1 " out &&
+	test "$(awk "{ print length }" out | sort -n | tail -1)" -le 100 &&
+	printf "junk junk junk junk" >"$TRASH/junk" &&
+	mkdir -p bad/db && cp "$SPOOL_EX/db/seen" bad/db/ &&
+	"$HELPER" put bad/db/seen bdb "$(printf v3 | od -An -tx1 | tr -d " \n")00" \
+	    0300000000000000 &&
+	expect_code 0 "$HINTSDB" stat $NOW bad seen >out &&
+	grep -q "^seen .* 1 undecodable$" out
+'
+run_test "text -v: every database, its backend, size and record count" '
+	expect_code 0 "$HINTSDB" stat -v $NOW "$SPOOL_EX" >out 2>err &&
 	test ! -s err && no_ctl out &&
 	"$PY" - "$SPOOL_EX/MANIFEST" out <<-"PY"
 	import re, sys
@@ -57,7 +72,7 @@ run_test "text: every database, its backend, size and record count" '
 	PY
 '
 run_test "text: named databases only, type figures" '
-	expect_code 0 "$HINTSDB" stat $NOW "$SPOOL_EX" retry callout tls \
+	expect_code 0 "$HINTSDB" stat -v $NOW "$SPOOL_EX" retry callout tls \
 	    wait-remote_smtp >out &&
 	test "$(grep -c "^[a-z]" out)" -eq 4 &&
 	grep -q "^  retry: 2 hosts, 2 addresses, 0 other; 0 past their retry cutoff" out &&
@@ -69,13 +84,13 @@ run_test "text: named databases only, type figures" '
 	grep -q "^  soonest expiry: " out
 '
 run_test "text: bars only on a terminal" '
-	"$HINTSDB" stat $NOW "$SPOOL_EX" seen >plain &&
+	"$HINTSDB" stat -v $NOW "$SPOOL_EX" seen >plain &&
 	! grep -q "#" plain &&
-	script -qec "\"$HINTSDB\" stat $NOW \"$SPOOL_EX\" seen" /dev/null >tty &&
+	script -qec "\"$HINTSDB\" stat -v $NOW \"$SPOOL_EX\" seen" /dev/null >tty &&
 	grep -q "<= 1h .* 5 #\{40\}" tty
 '
 run_test "a day later the tls sessions have expired" '
-	"$HINTSDB" stat --now=@$((T0 + 80000)) "$SPOOL_EX" tls >out &&
+	"$HINTSDB" stat -v --now=@$((T0 + 80000)) "$SPOOL_EX" tls >out &&
 	grep -q "^  tls: 0 resumable, 2 expired" out &&
 	! grep -q "soonest expiry" out &&
 	grep -q "<= 1d  *2" out

@@ -96,8 +96,11 @@ mkspool() { rm -rf d && mkdir -p d/db && cp "$SPOOL_EX/db/$1" d/db/ &&
 run_test "a truncated BDB file" '
 	mkspool retry &&
 	head -c 6000 "$SPOOL_EX/db/retry" >d/db/retry &&
-	expect_code 1 "$HINTSDB" check $NOW d retry >out &&
-	grep -q "^retry: bdb cannot open it: .*file size not a multiple of the pagesize" out
+	expect_code 1 "$HINTSDB" check $NOW d retry >out 2>err &&
+	grep -q "^retry: the bdb library cannot open it: .*file size not a multiple of the pagesize" out &&
+	! grep -q "cannot open .*cannot open" out &&
+	grep -q "check: retry: to repair, stop Exim, move .*d/db/retry. away" err &&
+	grep -q "only retry times .* are lost" err
 '
 run_test "a BDB file cut at a page boundary" '
 	mkspool tls &&
@@ -200,8 +203,9 @@ run_test "implausible and future times, bad callout results, keys without NUL" '
 	    "$(le64 $T0)$(le32 9)00000000" &&
 	"$HELPER" put d/db/callout bdb "$(hexs nonul@x)" \
 	    "$(le64 $T0)$(le32 1)00000000" &&
-	expect_code 1 "$HINTSDB" check $NOW d callout >out &&
+	expect_code 1 "$HINTSDB" check $NOW d callout >out 2>err &&
 	test "$(wc -l <out)" -eq 4 &&
+	grep -q "check: callout: to repair, run .hintsdb delete d callout KEY." err &&
 	grep -q "^callout: .future@x.: record time is in the future$" out &&
 	grep -q "^callout: .bad@x.: callout result out of range$" out &&
 	grep -q "^callout: .nonul@x.: key lacks Exim.s trailing NUL$" out &&

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_out.c - escaping, time formats and parsing, ages, base64. */
+#include <locale.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,6 +31,62 @@ test_vis(void **state)
 	assert_non_null(strstr(buf, "\\n"));
 }
 
+/* What text output shows of s in a UTF-8 locale. */
+static const char *
+vis8(const char *s)
+{
+	static char buf[HDB_VIS_SIZE(64)];
+
+	hdb_visx(buf, sizeof(buf), s, strlen(s), 1);
+	return buf;
+}
+
+static void
+test_vis_utf8(void **state)
+{
+	char buf[HDB_VIS_SIZE(64)];
+	uint8_t *u;
+	size_t n;
+
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+		skip();
+	/* printable UTF-8 stays, so grep finds it */
+	assert_string_equal(vis8("j\303\274rgen@b\303\274cher.example"),
+	    "j\303\274rgen@b\303\274cher.example");
+	assert_string_equal(vis8("\344\270\255 \360\237\230\200"),
+	    "\344\270\255 \360\237\230\200");
+	/* C0, DEL, backslash: as in the C locale */
+	assert_string_equal(vis8("a\033[2Jb\177\\\n"),
+	    "a\\033[2Jb\\177\\\\\\n");
+	/* C1 (U+009B CSI), bidi override and isolate: escaped bytes */
+	assert_string_equal(vis8("x\302\233y"), "x\\302\\233y");
+	assert_string_equal(vis8("evil\342\200\256txt"),
+	    "evil\\342\\200\\256txt");
+	assert_string_equal(vis8("\342\201\246\342\201\251"),
+	    "\\342\\201\\246\\342\\201\\251");
+	/* not printable (wcwidth < 0): line separator, unassigned */
+	assert_string_equal(vis8("\342\200\250"), "\\342\\200\\250");
+	/* invalid: overlong, surrogate, truncated, stray continuation */
+	assert_string_equal(vis8("\300\257"), "\\300\\257");
+	assert_string_equal(vis8("\355\240\200"), "\\355\\240\\200");
+	assert_string_equal(vis8("\303"), "\\303");
+	assert_string_equal(vis8("\274\303\274"), "\\274\303\274");
+	/* a NUL before a digit keeps its three-digit form */
+	n = hdb_visx(buf, sizeof(buf), "\303\274\0" "1", 4, 1);
+	assert_string_equal(buf, "\303\274\\0001");
+	assert_int_equal(n, strlen(buf));
+	/* the C mode is unchanged by the locale */
+	hdb_visx(buf, sizeof(buf), "\303\274", 2, 0);
+	assert_string_equal(buf, "\\303\\274");
+	/* the printed form reads back as the same bytes */
+	assert_int_equal(hdb_unvis("j\\303\\274r\\\\g\\n\\0", &u, &n), 0);
+	assert_int_equal(n, 8);
+	assert_memory_equal(u, "j\303\274r\\g\n\0", 8);
+	free(u);
+	assert_int_equal(hdb_unvis("bad\\Mx", &u, &n), -1);
+	setlocale(LC_CTYPE, "C");
+}
+
 static void
 test_fmt(void **state)
 {
@@ -46,6 +103,18 @@ test_fmt(void **state)
 	assert_string_equal(hdb_fmt_age(b, sizeof(b), 3601), "1h");
 	assert_string_equal(hdb_fmt_age(b, sizeof(b), 3661), "1h1m");
 	assert_string_equal(hdb_fmt_age(b, sizeof(b), -90), "-1m30s");
+	/* years read naturally: 3644d13h is about ten years */
+	assert_string_equal(hdb_fmt_age(b, sizeof(b), 3644 * 86400LL +
+	    13 * 3600), "10y");
+	assert_string_equal(hdb_fmt_age(b, sizeof(b), 395 * 86400LL + 7),
+	    "1y30d");
+	assert_string_equal(hdb_fmt_age(b, sizeof(b), 365 * 86400LL), "1y");
+	assert_string_equal(hdb_fmt_age(b, sizeof(b), 364 * 86400LL +
+	    3600), "364d1h");
+	assert_string_equal(hdb_fmt_age(b, sizeof(b), -800 * 86400LL),
+	    "-2y");
+	assert_string_equal(hdb_fmt_age(b, sizeof(b), INT64_MIN + 1),
+	    "-292471208678y");
 	/* out-of-range times print as @epoch, never garbage */
 	assert_string_equal(hdb_fmt_exim(b, sizeof(b), INT64_MAX, 1),
 	    "@9223372036854775807");
@@ -97,6 +166,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vis),
+		cmocka_unit_test(test_vis_utf8),
 		cmocka_unit_test(test_fmt),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_base64),

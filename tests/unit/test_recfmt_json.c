@@ -2,7 +2,8 @@
 /*
  * test_recfmt_json.c - hdb_rec_json_print writes compact JSON straight
  * into a buffer for speed; it must print exactly what jansson prints for
- * hdb_rec_json's object (json_dumpf, JSON_COMPACT).  Checked on fixed
+ * hdb_rec_json's object (hdb_json_dumpf, JSON_COMPACT: jansson's text with
+ * DEL, C1 and bidi controls \u-escaped).  Checked on fixed
  * hostile records and on many random ones of every type: keys and texts
  * with NULs, control bytes, quotes, backslashes, valid and invalid UTF-8
  * (overlong forms, surrogates, truncated sequences, beyond U+10FFFF), odd
@@ -22,6 +23,7 @@
 
 #include "rec/rec.h"
 #include "rec/recfmt.h"
+#include "jsafe.h"
 
 #define NRANDOM	50000
 
@@ -44,6 +46,10 @@ static const char *const bits[] = {
 	"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf",
 	"\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
 	"\xf5\x80\x80\x80", "\x80", "\xbf", "\xc3", "\xe2\x82", "\xff", "\xfe",
+	/* C1, bidi and their neighbours: escaped or kept (jsafe.h) */
+	"\xc2\x80", "\xc2\x9b", "\xc2\x9f", "\xc2\xa0", "\xc2",
+	"\xe2\x80\xae", "\xe2\x80\xaa", "\xe2\x80\xa9", "\xe2\x80\xaf",
+	"\xe2\x81\xa6", "\xe2\x81\xa9", "\xe2\x81\xaa", "\xe2\x80",
 };
 
 static size_t
@@ -71,14 +77,14 @@ via_jansson(const uint8_t *k, size_t kl, const struct hdb_rec *r,
     const struct hdb_fmtopts *o)
 {
 	json_t *obj = hdb_rec_json(k, kl, r, o);
-	char *s = json_dumps(obj, JSON_COMPACT), *t;
+	char *t = NULL;
+	size_t n = 0;
+	FILE *fp = open_memstream(&t, &n);
 
-	assert_non_null(s);
-	t = malloc(strlen(s) + 2);
-	assert_non_null(t);
-	strcpy(t, s);
-	strcat(t, "\n");
-	free(s);
+	assert_non_null(fp);
+	assert_int_equal(hdb_json_dumpf(obj, fp, JSON_COMPACT), 0);
+	fputc('\n', fp);
+	fclose(fp);
 	json_decref(obj);
 	return t;
 }
@@ -88,7 +94,8 @@ same(const uint8_t *k, size_t kl, const struct hdb_rec *r,
     const struct hdb_fmtopts *o)
 {
 	char *want = via_jansson(k, kl, r, o), *got = NULL;
-	size_t n = 0;
+	size_t n = 0, i;
+	uint32_t cp;
 	FILE *fp = open_memstream(&got, &n);
 
 	assert_non_null(fp);
@@ -96,6 +103,9 @@ same(const uint8_t *k, size_t kl, const struct hdb_rec *r,
 	fclose(fp);
 	if (strcmp(want, got) != 0)
 		fail_msg("jansson: %s\nprint:   %s", want, got);
+	for (i = 0; i < n; i++)		/* no raw DEL, C1 or bidi */
+		assert_int_equal(hdb_json_unsafe((const uint8_t *)got + i,
+		    n - i, &cp), 0);
 	free(want);
 	free(got);
 }

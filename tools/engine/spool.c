@@ -123,7 +123,7 @@ int
 spool_args(const char *cmd, int argc, char **argv, char ***names, size_t *n)
 {
 	char *p;
-	int i, ex;
+	int i, ex, e;
 
 	for (i = 1; i < argc; i++)
 		if (!db_name_ok(argv[i], cmd))
@@ -139,8 +139,10 @@ spool_args(const char *cmd, int argc, char **argv, char ***names, size_t *n)
 	}
 	if (spool_dbs(argv[0], names, n) == 0)
 		return 0;
+	e = errno;
 	p = hdb_vis_dup(argv[0], strlen(argv[0]));
-	warn("%s: cannot read '%s/db'", cmd, p);
+	warnx("%s: cannot read '%s/db': %s%s", cmd, p, strerror(e),
+	    priv_hint(e, NULL));
 	free(p);
-	return EX_NODB;
+	return e == ENOENT || e == ENOTDIR ? EX_NODB : EX_IOERR_;
 }

@@ -39,6 +39,7 @@
 #include "db/hdb.h"
 #include "db/lock.h"
 #include "duration.h"
+#include "dump.h"
 #include "out.h"
 #include "db/pin.h"
 #include "priv.h"
@@ -240,7 +241,8 @@ emit_change(struct tidy *t, const char *verb, const uint8_t *key, size_t klen,
 		fputc('\n', t->out);
 		return;
 	}
-	if (!t->o->verbose)
+	if (!t->o->verbose || (t->o->match != NULL &&
+	    !dump_key_glob(t->o->match, key, klen)))
 		return;
 	fprintf(t->out, "%s: %s%s '", t->name, t->o->dry_run ? "would " : "",
 	    t->o->dry_run ? (strcmp(verb, "deleted") == 0 ? "delete" :
@@ -250,6 +252,27 @@ emit_change(struct tidy *t, const char *verb, const uint8_t *key, size_t klen,
 	if (why != NULL)
 		fprintf(t->out, " (%s)", why);
 	fputc('\n', t->out);
+}
+
+/* A continuation taken over by its main record: "renamed 'A' to 'B'"
+ * (exim_tidydb names only A). */
+static void
+emit_rename(struct tidy *t, const uint8_t *from, size_t fl,
+    const uint8_t *to, size_t tl)
+{
+	if (t->o->compat || !t->o->verbose) {
+		emit_change(t, "renamed", from, fl, NULL);
+		return;
+	}
+	if (t->o->match != NULL && !dump_key_glob(t->o->match, from, fl) &&
+	    !dump_key_glob(t->o->match, to, tl))
+		return;
+	fprintf(t->out, "%s: %s '", t->name, t->o->dry_run ? "would rename" :
+	    "renamed");
+	emit_key(t->out, from, fl);
+	fputs("' to '", t->out);
+	emit_key(t->out, to, tl);
+	fputs("'\n", t->out);
 }
 
 static void
@@ -530,7 +553,8 @@ set_error(struct tidy *t, int status, const char *fmt, const char *path,
 	snprintf(t->st->error, sizeof(t->st->error), fmt, p, why);
 	t->st->status = status;
 	free(p);
-	if (!t->o->compat)
+	/* -q: a busy lock is the one failure cron need not hear about */
+	if (!t->o->compat && !(status == EX_LOCKED && t->o->dbo->quiet))
 		warnx("%s: %s", t->o->cmd, t->st->error);
 }
 
@@ -538,7 +562,7 @@ set_error(struct tidy *t, int status, const char *fmt, const char *path,
 static int
 topen(struct tidy *t, int write)
 {
-	char why[256];
+	char why[1024];
 	int e;
 
 	t->lockfd = -1;
@@ -565,9 +589,12 @@ topen(struct tidy *t, int write)
 				set_error(t, EX_IOERR_, "refusing lockfile "
 				    "'%s': %s", t->lockpath,
 				    "not a regular file");
-			else
+			else {
+				snprintf(why, sizeof(why), "%s%s",
+				    strerror(e), priv_hint(e, t->lockpath));
 				set_error(t, EX_IOERR_, "cannot open lockfile "
-				    "'%s': %s", t->lockpath, strerror(e));
+				    "'%s': %s", t->lockpath, why);
+			}
 			return -1;
 		}
 	}
@@ -589,9 +616,15 @@ topen(struct tidy *t, int write)
 		if (e == ELOOP)
 			set_error(t, EX_IOERR_, "refusing symlinked database "
 			    "'%s'%s", t->path, "");
-		else
+		else if (e == EACCES || e == EPERM) {
+			snprintf(why, sizeof(why), "%s%s", strerror(e),
+			    priv_hint(e, t->path));
+			set_error(t, EX_IOERR_, "cannot open '%s': %s",
+			    t->path, why);
+		} else
 			set_error(t, e == ENOENT ? EX_NODB : EX_IOERR_,
-			    "cannot open '%s': %s", t->path, why);
+			    "cannot open '%s': %s", t->path,
+			    open_reason(why));
 		return -1;
 	}
 	return 0;
@@ -780,7 +813,7 @@ take_next(struct tidy *t, const uint8_t *key, size_t klen, struct waitrec *w)
 		if (tdel(t, (uint8_t *)ck, cl) == -1)
 			return -1;
 		t->st->renamed++;
-		emit_change(t, "renamed", (uint8_t *)ck, cl, NULL);
+		emit_rename(t, (uint8_t *)ck, cl, key, klen);
 		return 1;
 	}
 	return 0;
@@ -1320,7 +1353,15 @@ setup(struct tidy *t)
 		else if (errno == ELOOP)
 			set_error(t, EX_IOERR_, "refusing symlinked "
 			    "database '%s'%s", t->path, "");
-		else
+		else if (errno != EINVAL) {	/* EACCES is not damage */
+			char why[1024];
+			int e = errno;
+
+			snprintf(why, sizeof(why), "%s%s", strerror(e),
+			    priv_hint(e, t->path));
+			set_error(t, EX_IOERR_, "cannot open '%s': %s",
+			    t->path, why);
+		} else
 			set_error(t, EX_IOERR_, "cannot open '%s': %s",
 			    t->path, "not a hints database of a known "
 			    "backend");

@@ -45,6 +45,7 @@ struct tidy_opts {
 	int		 compat;	/* exim_tidydb's lines instead */
 	const struct dbopts *dbo;	/* backend, layout, lock timeout */
 	const char	*cmd;		/* for messages: "tidy" */
+	const char	*match;		/* -v lines only for keys matching */
 };
 
 struct tidy_stats {
@@ -60,7 +61,7 @@ struct tidy_stats {
 	double		 read_hold_ms;	/* longest read-lock hold */
 	double		 elapsed_ms;
 	int		 status;	/* EX_* for this DB */
-	char		 error[512];	/* what failed, when status says so */
+	char		 error[1024];	/* what failed, when status says so */
 };
 
 /* Tidy spool/db/name; fills st and returns st->status. */
