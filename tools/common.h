@@ -37,6 +37,7 @@ struct dbopts {
 	const char	*file;		/* --file: a DB outside a spool */
 	enum hdb_dbtype	 type;		/* --type, with --file */
 	int		 compat;	/* called as exim_*: Exim's messages */
+	int		 exim_version;	/* compat: whose (HDB_EXIM_*; eximver.h) */
 };
 
 /* An open DB with its lock, closed by db_close in the right order. */
