@@ -92,8 +92,8 @@ for S in $SUITES; do
 				cmp ex.k ours.k || { echo "$db -t $t"; diff ex.k ours.k; exit 1; }
 				# wait: the same IDs kept (Exim may write one twice: a
 				# documented bug); retry and the rest: the same records
-				"$HINTSDB" dump --format=json ex $db | sed -E "s/\"(age_s|time_stamp)\":[0-9]+,?//g" | tr , "\n" | sort -u >ex.j &&
-				"$HINTSDB" dump --format=json ours $db | sed -E "s/\"(age_s|time_stamp)\":[0-9]+,?//g" | tr , "\n" | sort -u >ours.j &&
+				"$HINTSDB" dump --format=json ex $db | sed -E "s/\"([a-z_]*_in_s|age_s|time_stamp)\":-?[0-9]+,?//g" | tr , "\n" | sort -u >ex.j &&
+				"$HINTSDB" dump --format=json ours $db | sed -E "s/\"([a-z_]*_in_s|age_s|time_stamp)\":-?[0-9]+,?//g" | tr , "\n" | sort -u >ours.j &&
 				case $db in
 				wait-*) { grep -v -e count -e sequence ex.j || :; } >ex.j2 &&
 					{ grep -v -e count -e sequence ours.j || :; } >ours.j2 ;;
@@ -114,8 +114,10 @@ for S in $SUITES; do
 			expect_code 0 "$FIXDB" -z "$PWD/ours" $db <in >ours.out 2>&1 &&
 			sed -i "1s,/ex/db/,/X/db/,; 1s,/ours/db/,/X/db/," ex.out ours.out &&
 			if [ $db = tls ]; then
-				# the session bytes are escaped (documented deviation)
-				sed -i "s/^1 session: .*/1 session:/" ex.out ours.out
+				# the session bytes are escaped (documented deviation),
+				# and before 4.100 Exim shows the wrong buffer (its bug)
+				sed -i -e "s/^1 session: .*/1 session:/" \
+				    -e "s/^0 time stamp: .*/0 time stamp:/" ex.out ours.out
 			fi &&
 			cmp ex.out ours.out || { echo $db; diff ex.out ours.out | head -20; exit 1; }
 		done
@@ -139,7 +141,8 @@ for S in $SUITES; do
 			    >ed 2>>eerr &&
 			[ ! -s eerr ] || { echo "$db:"; cat eerr; exit 1; }
 			"$HINTSDB" dump -k sp $db >hk &&
-			[ "$(wc -l <ek)" = "$(wc -l <hk)" ] || { echo "$db: count"; exit 1; }
+			# a pre-4.98.1 ETRN key holds a raw newline: count "  " lines
+			[ "$(grep -c "^  " ek)" = "$(wc -l <hk)" ] || { echo "$db: count"; exit 1; }
 		done &&
 		sh "$TOP/tests/interop/chroot.sh" run $S exim_dumpdb "$PWD/sp" retry | grep -q " 4242 "
 	'
