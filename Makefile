@@ -109,6 +109,7 @@ deps-check:
 demo: deps
 	@$(MAKE) --no-print-directory -s all
 	@sh tests/demo.sh $(BIN)/hintsdb examples/spool
+	@sh tests/demo.sh $(BIN)/hintsdb examples/spool-4.100
 
 unit: $(UNIT_BIN)
 	@st=0; for t in $(UNIT_BIN); do $$t || st=1; done; exit $$st

@@ -1,6 +1,7 @@
 #!/bin/sh
-# demo.sh - the main job on the bundled sample spool: dump every hints
-# database found there, decoded.  Works on a scratch copy, so the demo never
+# demo.sh HINTSDB SPOOL - the main job on a bundled sample spool: dump every
+# hints database found there, decoded, after a line naming the Exim that
+# wrote it (from its MANIFEST).  Works on a scratch copy, so the demo never
 # touches the committed files (a reader creates nothing, but the copy makes
 # that plain).
 set -eu
@@ -9,6 +10,10 @@ SPOOL=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -a "$SPOOL" "$work/spool"
+printf '######## %s: written by %s\n' "$SPOOL" "$(sed -n \
+    -e 's/^exim: Exim version \([^ ]*\).*/Exim \1/p' \
+    -e 's/^exim_version \(.*\)/Exim \1/p' \
+    "$SPOOL/MANIFEST" | head -n 1)"
 for f in "$work"/spool/db/*; do
 	case $f in
 	*.lockfile) continue ;;

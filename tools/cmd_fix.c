@@ -408,7 +408,8 @@ open_db(struct fix *f, struct dbh *d, int write)
 {
 	int ex;
 
-	if (f->compat && compat_precheck(f->spool, f->name, write) != 0)
+	if (f->compat && compat_precheck(f->spool, f->name, write,
+	    f->o->exim_version) != 0)
 		return -1;
 	if ((ex = db_open(d, f->spool, f->name, write, f->o,
 	    f->compat ? "exim_fixdb" : "fix")) != 0) {
@@ -559,7 +560,8 @@ update(struct fix *f, const char *field, const char *value)
 			note(f, EX_FINDINGS);
 		}
 		db_close(&d);
-		return 0;
+		/* exim_fixdb then tries to show it: "record K not found" */
+		return found == 0 && f->compat;
 	}
 	if (hdb_rec_decode(f->type, f->o->layout, f->key, f->klen, val, vlen,
 	    &r, &why) == -1) {
@@ -585,7 +587,7 @@ delete_key(struct fix *f, const char *value)
 {
 	struct hdb_datum k;
 	struct dbh d;
-	int r;
+	int r, sqlite;
 
 	if (value != NULL) {
 		printf("unexpected value after \"d\"\n");
@@ -600,13 +602,16 @@ delete_key(struct fix *f, const char *value)
 		return;
 	k.data = f->key;
 	k.len = f->klen;
+	/* Exim's SQLite delete succeeds whether the key was there or not,
+	 * so exim_fixdb says "deleted" (4.100.1, seen) */
+	sqlite = d.h->be == &hdb_backend_sqlite;
 	r = hdb_del(d.h, k);
 	if (close_db(f, &d) == -1 && r == HDB_OK)
 		return;			/* not written: not deleted */
 	if (r == HDB_ERR) {
 		warnx("fix: cannot delete from '%s'", f->name);
 		note(f, EX_IOERR_);
-	} else if (r == HDB_NOTFOUND) {
+	} else if (r == HDB_NOTFOUND && !(f->compat && sqlite)) {
 		printf("not found\n");
 		note(f, EX_FINDINGS);
 	} else

@@ -70,8 +70,10 @@ extern const struct command cmd_tidy_entry;
 
 /* exim_* compatibility entry points (tools/compat.c). */
 int	compat_dumpdb_main(int argc, char **argv);
-int	compat_precheck(const char *spool, const char *name, int write);
-int	compat_usage(const char *name, const char *opts);
+int	compat_exim_version(const char *arg, int *ver);
+int	compat_precheck(const char *spool, const char *name, int write,
+	    int ver);
+int	compat_usage(const char *name, const char *opts, int ver);
 int	compat_tidydb_main(int argc, char **argv);	/* compat_tidy.c */
 int	compat_fixdb_main(int argc, char **argv);	/* compat_fix.c */
 

@@ -38,6 +38,7 @@ struct dbopts {
 	enum hdb_dbtype	 type;		/* --type, with --file */
 	int		 compat;	/* called as exim_*: Exim's messages */
 	int		 quiet;		/* -q: a busy lock (75) is not reported */
+	int		 exim_version;	/* compat: whose (HDB_EXIM_*; eximver.h) */
 };
 
 /* An open DB with its lock, closed by db_close in the right order. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * compat_tidy.c - called as exim_tidydb: Exim 4.96's options, messages and
+ * compat_tidy.c - called as exim_tidydb: Exim's options, messages and
  * exit status (0, or 1 on any failure), the tidy engine's short locks and
  * correct wait-record handling underneath.
  *
@@ -22,24 +22,27 @@
 #include "db/hdb.h"
 #include "db/lock.h"
 #include "db/pin.h"
+#include "eximver.h"
 #include "priv.h"
 #include "engine/tidy.h"
 
 #define TIDY_OPTS " [-t <time>]"
+/* also accepted before the operands: --exim-version=4.96|4.98|4.100 */
 
 /*
- * no_db - the lockfile is there but the DB is not.  Exim's write open
- * then creates an empty DB (Berkeley DB's DB_CREATE) and finds nothing to
- * tidy; we report the same and create nothing.
+ * no_db - the lockfile is there (4.100 has none) but the DB is not.
+ * Exim's write open then creates an empty DB (Berkeley DB's DB_CREATE,
+ * SQLite's open) and finds nothing to tidy; we report the same and create
+ * nothing.
  */
 static int
-no_db(const char *spool, const char *name)
+no_db(const char *spool, const char *name, int ver)
 {
 	char lp[PATH_MAX], dp[PATH_MAX];
 	struct stat st;
 
 	if (hdb_lock_path(lp, sizeof(lp), spool, name) == -1 ||
-	    hdb_pin_lstat(lp, &st) == -1)
+	    (ver != HDB_EXIM_4100 && hdb_pin_lstat(lp, &st) == -1))
 		return 0;
 	snprintf(dp, sizeof(dp), "%s/db/%s", spool, name);
 	return hdb_detect(dp) == NULL && errno == ENOENT;
@@ -76,7 +79,7 @@ compat_tidydb_main(int argc, char **argv)
 	struct dbopts o;
 	struct tidy_opts to;
 	struct tidy_stats st;
-	int i;
+	int i, r, ver = HDB_EXIM_AUTO;
 
 	dbopts_init(&o);
 	o.compat = 1;
@@ -89,25 +92,29 @@ compat_tidydb_main(int argc, char **argv)
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-f") == 0)
 			continue;
-		if (strcmp(argv[i], "-t") != 0 || i + 1 >= argc ||
+		if ((r = compat_exim_version(argv[i], &ver)) == 1)
+			continue;
+		if (r == -1 || strcmp(argv[i], "-t") != 0 || i + 1 >= argc ||
 		    tidy_parse_age(argv[++i], &to.maxage) == -1)
-			return compat_usage("tidydb", TIDY_OPTS);
+			return compat_usage("tidydb", TIDY_OPTS,
+			    ver == -1 ? HDB_EXIM_AUTO : ver);
 	}
 	argc -= i;
 	argv += i;
 	if (argc != 2 || hdb_dbtype_from_name(argv[1]) == HDB_T_UNKNOWN)
-		return compat_usage("tidydb", TIDY_OPTS);
+		return compat_usage("tidydb", TIDY_OPTS, ver);
 	printf("Tidying Exim hints database %s/db/%s\n", argv[0], argv[1]);
 	if (!root_left(argv[0], argv[1]) &&
 	    priv_drop(argv[0], "exim_tidydb") != 0) {
 		finish_stdout("exim_tidydb");
 		return 1;
 	}
-	if (no_db(argv[0], argv[1])) {
+	o.exim_version = ver = eximver_of_db(argv[0], argv[1], ver);
+	if (no_db(argv[0], argv[1], ver)) {
 		printf("Tidying complete\n");
 		return finish_stdout("exim_tidydb") == 0 ? 0 : 1;
 	}
-	if (compat_precheck(argv[0], argv[1], 1) != 0) {
+	if (compat_precheck(argv[0], argv[1], 1, ver) != 0) {
 		finish_stdout("exim_tidydb");
 		return 1;
 	}

@@ -70,8 +70,19 @@ hdb_convert_rec(enum hdb_dbtype t, enum hdb_layout to, struct hdb_datum key,
 	size_t need;
 
 	*out = val;
-	if (to == HDB_L_AUTO || hdb_rec_layout(val.data, val.len) == to)
-		return HDB_CONV_KEPT;
+	if (to == HDB_L_AUTO || hdb_rec_layout(val.data, val.len) == to) {
+		if (!hdb_rec_pad_dirty(t, val.data, val.len))
+			return HDB_CONV_KEPT;
+		/* 4.100.1's uninitialised BOOL padding: written as zero */
+		if (val.len > *cap) {
+			*buf = xreallocarray(*buf, val.len, 1);
+			*cap = val.len;
+		}
+		memcpy(*buf, val.data, val.len);
+		hdb_rec_pad_zero(t, *buf, val.len);
+		out->data = *buf;
+		return HDB_CONV_REENCODED;
+	}
 	if (hdb_rec_decode(t, HDB_L_AUTO, key.data, key.len, val.data,
 	    val.len, &r, why) == -1)
 		return HDB_CONV_REFUSED;

@@ -7,7 +7,9 @@
  *
  * What happens to one record (hdb_convert_rec):
  *  - target layout HDB_L_AUTO ("keep"), or the record already in the target
- *    layout: stored byte for byte, whether it decodes or not;
+ *    layout: stored byte for byte, whether it decodes or not, except that
+ *    the padding after a v2 record's one-byte BOOLs (tainted, retry's
+ *    expired), which 4.100.1 leaves uninitialised, is written as zero;
  *  - otherwise decoded and encoded again in the target layout (padding
  *    bytes become zero, every field keeps its value; v2's tainted flag is
  *    lost going to legacy and 0 coming from it);

@@ -165,8 +165,10 @@ plausible(int64_t t)
 enum hdb_layout
 hdb_rec_layout(const uint8_t *val, size_t len)
 {
+	/* Only the first byte of tainted's slot counts: 4.100.1's BOOL is
+	 * one byte and leaves the other three uninitialised (§8.2). */
 	if (len >= HDB_V2_HDR && rd_u32(val) == HDB_V2_VERSION &&
-	    rd_u32(val + 4) <= 1 && plausible(rd_i64(val + 8)))
+	    val[4] <= 1 && plausible(rd_i64(val + 8)))
 		return HDB_L_V2;
 	if (len >= HDB_LEGACY_HDR && plausible(rd_i64(val)))
 		return HDB_L_LEGACY;
@@ -245,7 +247,8 @@ hdb_callout_result_name(int r)
 }
 
 static int
-dec_retry(const uint8_t *b, size_t len, struct hdb_retry *r, const char **why)
+dec_retry(const uint8_t *b, size_t len, enum hdb_layout l, struct hdb_retry *r,
+    const char **why)
 {
 	const uint8_t *nul;
 
@@ -256,7 +259,8 @@ dec_retry(const uint8_t *b, size_t len, struct hdb_retry *r, const char **why)
 	r->first_failed = rd_i64(b);
 	r->last_try = rd_i64(b + 8);
 	r->next_try = rd_i64(b + 16);
-	r->expired = rd_u32(b + 24);
+	/* v2 (4.100.1): a one-byte BOOL and three bytes of padding. */
+	r->expired = l == HDB_L_V2 ? b[24] : rd_u32(b + 24);
 	r->basic_errno = rd_i32(b + 28);
 	r->more_errno = rd_i32(b + 32);
 	r->text = b + RETRY_TEXT;
@@ -446,7 +450,7 @@ dec_body(enum hdb_dbtype t, const uint8_t *key, size_t klen,
 {
 	switch (t) {
 	case HDB_T_RETRY:
-		return dec_retry(b, len, &r->u.retry, why);
+		return dec_retry(b, len, r->layout, &r->u.retry, why);
 	case HDB_T_WAIT:
 		return dec_wait(b, len, &r->u.wait, why);
 	case HDB_T_MISC:
@@ -496,7 +500,7 @@ hdb_rec_decode(enum hdb_dbtype t, enum hdb_layout layout,
 			return -1;
 		}
 		r->version = rd_u32(val);
-		r->tainted = rd_u32(val + 4);
+		r->tainted = val[4];	/* bytes 5-7: padding (§8.2) */
 		r->time_stamp = rd_i64(val + 8);
 		if (r->version != HDB_V2_VERSION) {
 			*why = "unknown record version";
@@ -590,7 +594,7 @@ hdb_rec_size(const struct hdb_rec *r, enum hdb_layout layout)
 }
 
 static void
-enc_body(const struct hdb_rec *r, uint8_t *b)
+enc_body(const struct hdb_rec *r, enum hdb_layout layout, uint8_t *b)
 {
 	const struct hdb_misc *m = &r->u.misc;
 	const struct hdb_callout *c = &r->u.callout;
@@ -601,7 +605,10 @@ enc_body(const struct hdb_rec *r, uint8_t *b)
 		wr_i64(b, r->u.retry.first_failed);
 		wr_i64(b + 8, r->u.retry.last_try);
 		wr_i64(b + 16, r->u.retry.next_try);
-		wr_u32(b + 24, r->u.retry.expired);
+		if (layout == HDB_L_V2)
+			b[24] = (uint8_t)r->u.retry.expired;
+		else
+			wr_u32(b + 24, r->u.retry.expired);
 		wr_i32(b + 28, r->u.retry.basic_errno);
 		wr_i32(b + 32, r->u.retry.more_errno);
 		if (r->u.retry.text_len)
@@ -686,10 +693,48 @@ hdb_rec_encode(const struct hdb_rec *r, enum hdb_layout layout,
 	memset(buf, 0, need);
 	if (layout == HDB_L_V2) {
 		wr_u32(buf, HDB_V2_VERSION);
-		wr_u32(buf + 4, r->tainted ? 1 : 0);
+		buf[4] = (uint8_t)r->tainted;	/* padding stays zero */
 		wr_i64(buf + 8, r->time_stamp);
 	} else
 		wr_i64(buf, r->time_stamp);
-	enc_body(r, buf + hdr);
+	enc_body(r, layout, buf + hdr);
 	return need;
+}
+
+/* Offsets of the padding after v2's one-byte BOOLs (§8.2), for type t. */
+static size_t
+pad_offsets(enum hdb_dbtype t, size_t len, size_t off[2])
+{
+	size_t n = 0;
+
+	off[n++] = 5;
+	if (t == HDB_T_RETRY && len >= HDB_V2_HDR + RETRY_SIZE)
+		off[n++] = HDB_V2_HDR + 25;
+	return n;
+}
+
+int
+hdb_rec_pad_dirty(enum hdb_dbtype t, const uint8_t *val, size_t len)
+{
+	size_t off[2], i, n;
+
+	if (hdb_rec_layout(val, len) != HDB_L_V2)
+		return 0;
+	n = pad_offsets(t, len, off);
+	for (i = 0; i < n; i++)
+		if (val[off[i]] | val[off[i] + 1] | val[off[i] + 2])
+			return 1;
+	return 0;
+}
+
+void
+hdb_rec_pad_zero(enum hdb_dbtype t, uint8_t *val, size_t len)
+{
+	size_t off[2], i, n;
+
+	if (hdb_rec_layout(val, len) != HDB_L_V2)
+		return;
+	n = pad_offsets(t, len, off);
+	for (i = 0; i < n; i++)
+		memset(val + off[i], 0, 3);
 }

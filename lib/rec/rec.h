@@ -68,7 +68,7 @@ struct hdb_retry {
 	int64_t		 first_failed;
 	int64_t		 last_try;
 	int64_t		 next_try;
-	uint32_t	 expired;
+	uint32_t	 expired;	/* v2: the first byte of its slot */
 	int32_t		 basic_errno;
 	int32_t		 more_errno;
 	const uint8_t	*text;		/* not NUL-terminated */
@@ -120,7 +120,7 @@ struct hdb_rec {
 	enum hdb_layout	 layout;
 	enum hdb_kind	 kind;
 	uint32_t	 version;	/* v2 only */
-	uint32_t	 tainted;	/* v2 only */
+	uint32_t	 tainted;	/* v2 only: the first byte of its slot */
 	int64_t		 time_stamp;
 	union {
 		struct hdb_retry	retry;
@@ -173,6 +173,15 @@ size_t	 hdb_rec_size(const struct hdb_rec *r, enum hdb_layout layout);
  * plausible times).  Returns NULL if fine, else a static description.
  */
 const char *hdb_rec_check(const struct hdb_rec *r);
+
+/*
+ * hdb_rec_pad_dirty - 1 if val is a v2 record whose one-byte BOOLs (tainted;
+ * retry's expired) are followed by padding that is not zero, as 4.100.1
+ * leaves it (formats doc §8.2).  Readers ignore those bytes; writers zero
+ * them with hdb_rec_pad_zero (in place; no-op unless val is v2).
+ */
+int	 hdb_rec_pad_dirty(enum hdb_dbtype t, const uint8_t *val, size_t len);
+void	 hdb_rec_pad_zero(enum hdb_dbtype t, uint8_t *val, size_t len);
 
 /* 1 if s[0..len) is a message ID (16 or 23 chars) in Exim's format. */
 int	 hdb_msgid_valid(const uint8_t *s, size_t len);

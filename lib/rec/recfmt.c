@@ -605,12 +605,41 @@ exim_cc(int r)
 	    r == HDB_CC_REJECT_MFNULL ? "reject_mfnull" : "unknown";
 }
 
+/* 1 if id[0..n) holds only the characters exim_dumpdb allows in an ID. */
 static int
-exim_wait(FILE *out, FILE *err, const char *k, const struct hdb_wait *w)
+exim_id_chars(const uint8_t *id, size_t n)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		if (!((id[j] >= '0' && id[j] <= '9') ||
+		    (id[j] >= 'A' && id[j] <= 'Z') ||
+		    (id[j] >= 'a' && id[j] <= 'z') || id[j] == '-'))
+			return 0;
+	return 1;
+}
+
+/*
+ * exim_wait - the IDs at the stride of the Exim imitated: a forced 4.96
+ * reads 16 bytes an ID and 4.98 or 4.100 23 (so IDs of the other length
+ * come out cut or corrupt, as they do there); otherwise the record's own.
+ * Bytes past the record read as NUL (Exim reads whatever memory follows).
+ */
+static int
+exim_wait(FILE *out, FILE *err, const char *k, const struct hdb_wait *w,
+    int ver)
 {
 	int32_t i, n = w->count;
+	size_t stride = w->id_len, avail, j;
+	uint8_t id[HDB_MSGID_NEW];
 	int bad = 0;
 
+	if (ver == HDB_EXIM_496)
+		stride = HDB_MSGID_OLD;
+	else if (ver != HDB_EXIM_AUTO)
+		stride = HDB_MSGID_NEW;
+	/* the IDs and the 8 unspecified bytes that end the record */
+	avail = (size_t)(n > 0 ? n : 0) * w->id_len + 8;
 	fprintf(out, "%s ", k);
 	if (n > HDB_WAIT_NAME_MAX) {
 		fprintf(err, "**** Data for %s corrupted\n  count=%d=0x%x "
@@ -618,26 +647,122 @@ exim_wait(FILE *out, FILE *err, const char *k, const struct hdb_wait *w)
 		n = HDB_WAIT_NAME_MAX;
 		bad = 1;
 	}
-	for (i = 0; i < n; i++) {
-		const uint8_t *id = w->ids + (size_t)i * w->id_len;
-		size_t j;
+	for (i = 0; i < n && stride > 0; i++) {
+		size_t at = (size_t)i * stride;
 
+		memset(id, 0, sizeof(id));
+		if (at < avail)
+			memcpy(id, w->ids + at, avail - at < stride ?
+			    avail - at : stride);
 		if (bad && id[0] == '\0')
 			break;
-		if (!hdb_msgid_valid(id, w->id_len)) {
+		if (!exim_id_chars(id, stride)) {
 			fprintf(err, "**** Data for %s corrupted: bad character "
 			    "in message id\n", k);
-			for (j = 0; j < w->id_len; j++)
+			for (j = 0; j < stride; j++)
 				fprintf(err, "%02x ", id[j]);
 			fputc('\n', err);
 			bad = 1;
 			break;
 		}
-		fwrite(id, 1, w->id_len, out);
+		fwrite(id, 1, stride, out);
 		fputc(' ', out);
 	}
 	fputc('\n', out);
 	return bad;
+}
+
+/*
+ * ob_q - s as Exim's %q prints it (4.100.1's exim_dumpdb, checked on its
+ * output): in double quotes, up to n bytes or the first NUL, with \" for a
+ * quote, \n \r \t \b \v \f for those controls, \ooo for any other byte
+ * outside 0x20-0x7e; a backslash is not escaped.
+ */
+static void
+ob_q(struct obuf *b, const uint8_t *s, size_t n)
+{
+	char esc[5];
+	size_t i;
+
+	ob_add(b, "\"", 1);
+	for (i = 0; i < n && s[i] != '\0'; i++) {
+		switch (s[i]) {
+		case '"':
+			ob_add(b, "\\\"", 2);
+			continue;
+		case '\n':
+			ob_add(b, "\\n", 2);
+			continue;
+		case '\r':
+			ob_add(b, "\\r", 2);
+			continue;
+		case '\t':
+			ob_add(b, "\\t", 2);
+			continue;
+		case '\b':
+			ob_add(b, "\\b", 2);
+			continue;
+		case '\v':
+			ob_add(b, "\\v", 2);
+			continue;
+		case '\f':
+			ob_add(b, "\\f", 2);
+			continue;
+		default:
+			break;
+		}
+		if (s[i] >= 0x20 && s[i] < 0x7f)
+			ob_add(b, &s[i], 1);
+		else {
+			snprintf(esc, sizeof(esc), "\\%03o", s[i]);
+			ob_add(b, esc, 4);
+		}
+	}
+	ob_add(b, "\"", 1);
+}
+
+/*
+ * exim_misc2 - the line 4.100.1's exim_dumpdb adds after each misc
+ * record's: serialisation count, EHLO capability masks and limits, or the
+ * start of the data.  k is the escaped key.
+ */
+static void
+exim_misc2(FILE *out, const char *k, const struct hdb_rec *r)
+{
+	const struct hdb_misc *m = &r->u.misc;
+	struct obuf b;
+	char num[64];
+
+	ob_init(&b);
+	switch (r->kind) {
+	case HDB_K_MISC_SERIALIZE:
+		ob_str(&b, "serialize ");
+		ob_add(&b, k, strcspn(k, "-"));
+		ob_str(&b, ": ");
+		ob_int(&b, m->count);
+		ob_str(&b, " running\n");
+		break;
+	case HDB_K_MISC_EHLO:
+	case HDB_K_MISC_EHLO_LIMITS:
+		ob_str(&b, "helo/ehlo ");
+		ob_add(&b, k, strlen(k) - 5);	/* less ".EHLO" */
+		snprintf(num, sizeof(num), " clr %04x/%04x cry %04x/%04x",
+		    m->clr_features, m->clr_auths, m->cry_features,
+		    m->cry_auths);
+		ob_str(&b, num);
+		/* Debian's build has the limits and prints them for a
+		 * short record too (from memory past it: zero here) */
+		snprintf(num, sizeof(num), " lim %05d/%05d/%05d\n",
+		    (int)m->limit_mail, (int)m->limit_rcpt,
+		    (int)m->limit_rcptdom);
+		ob_str(&b, num);
+		break;
+	default:
+		ob_q(&b, m->raw, m->raw_len < 16 ? m->raw_len : 16);
+		ob_str(&b, "\n\n");
+		break;
+	}
+	ob_flush(&b, out);
 }
 
 static void
@@ -737,10 +862,14 @@ hdb_rec_print_exim(FILE *out, FILE *err, const uint8_t *key, size_t klen,
 		exim_retry(out, k, &r->u.retry, o);
 		break;
 	case HDB_T_WAIT:
-		ret = exim_wait(out, err, k, &r->u.wait);
+		ret = exim_wait(out, err, k, &r->u.wait, o->exim_version);
 		break;
 	case HDB_T_MISC:
 		fprintf(out, "%s %s\n", ts, k);
+		if (o->exim_version == HDB_EXIM_4100 ||
+		    (o->exim_version == HDB_EXIM_AUTO &&
+		    r->layout == HDB_L_V2))
+			exim_misc2(out, k, r);
 		break;
 	case HDB_T_CALLOUT:
 		exim_callout(out, k, r, ts, o);

@@ -14,10 +14,17 @@
 
 #include "rec/rec.h"
 
+/* The Exim whose exim_dumpdb lines the exim format copies. */
+#define HDB_EXIM_AUTO	0	/* by the record's layout: legacy 4.96, v2 4.100 */
+#define HDB_EXIM_496	496	/* 4.96 to 4.99: legacy records */
+#define HDB_EXIM_498	498	/* the same lines; 23-character message IDs */
+#define HDB_EXIM_4100	4100	/* 4.100.1: v2 records, misc second lines */
+
 struct hdb_fmtopts {
 	int64_t		 now;
 	int		 utc;
 	int		 show_secrets;
+	int		 exim_version;	/* HDB_EXIM_*, for the exim format */
 	const char	*db;		/* DB name for JSON "db" */
 };
 
@@ -54,8 +61,10 @@ int	hdb_rec_json_print(FILE *, const uint8_t *key, size_t klen,
 void	hdb_json_set_key(json_t *, const uint8_t *key, size_t klen);
 
 /*
- * exim_dumpdb's lines for one record to out (diagnostics to err).  Returns
- * 0, or 1 where exim_dumpdb would have set exit status 1.
+ * exim_dumpdb's lines for one record to out (diagnostics to err), as the
+ * Exim of o->exim_version prints them (HDB_EXIM_AUTO: the one whose layout
+ * the record has).  Returns 0, or 1 where exim_dumpdb would have set exit
+ * status 1.
  */
 int	hdb_rec_print_exim(FILE *out, FILE *err, const uint8_t *key,
 	    size_t klen, const struct hdb_rec *, const struct hdb_fmtopts *);

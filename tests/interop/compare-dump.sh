@@ -1,7 +1,10 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # compare-dump.sh SPOOL HINTSDB - compare `hintsdb dump --format=exim` (and
-# the exim_dumpdb compatibility name) with the real /usr/sbin/exim_dumpdb
-# on every database of SPOOL, byte for byte, except the deviations that
+# the exim_dumpdb compatibility name, and dump --exim-version=V) with the
+# real exim_dumpdb of release $EXIM_SUITE (bookworm 4.96, trixie 4.98.2,
+# sid 4.100.1; run in its chroot by chroot.sh, or $EXIM_DUMPDB) on every
+# database of SPOOL, byte for byte, except the deviations that
 # hintsdb-dump(8) documents:
 #   tls        the session is summarised; only "  <key> " must match
 #   ratelimit  unique records show the Bloom epoch after "epoch: "
@@ -9,9 +12,16 @@
 #   keys       control bytes in keys are escaped (vis), not raw
 # Prints a diff and exits 1 on any other difference.
 set -u
-SPOOL=$1
+SPOOL=$(cd "$1" && pwd)	# absolute: the same path inside the chroot
 HINTSDB=$2
 COMPAT=$(dirname "$HINTSDB")/exim_dumpdb
+SUITE=${EXIM_SUITE:-bookworm}
+DUMPDB=${EXIM_DUMPDB:-sh $(dirname "$0")/chroot.sh run $SUITE exim_dumpdb}
+case $SUITE in
+bookworm) VER=4.96 ;;
+trixie) VER=4.98 ;;
+*) VER=4.100 ;;
+esac
 export TZ=UTC LC_ALL=C
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -54,12 +64,15 @@ for f in "$SPOOL"/db/*; do
 	db=$(basename "$f")
 	case $db in *.lockfile) continue ;; esac
 	for z in "" -z; do
-		/usr/sbin/exim_dumpdb $z "$SPOOL" "$db" >"$tmp/exim" 2>"$tmp/exim.err"
+		$DUMPDB $z "$SPOOL" "$db" >"$tmp/exim" 2>"$tmp/exim.err"
 		er=$?
 		"$HINTSDB" dump --format=exim $z "$SPOOL" "$db" >"$tmp/ours" 2>"$tmp/ours.err"
 		or=$?
 		"$COMPAT" $z "$SPOOL" "$db" >"$tmp/compat" 2>/dev/null
 		cr=$?
+		"$HINTSDB" dump --format=exim --exim-version=$VER $z "$SPOOL" "$db" \
+		    >"$tmp/forced" 2>/dev/null
+		fr=$?
 		normalise "$db" "$tmp/exim" >"$tmp/exim.n"
 		normalise "$db" "$tmp/ours" >"$tmp/ours.n"
 		normalise "$db" "$tmp/compat" >"$tmp/compat.n"
@@ -70,10 +83,17 @@ for f in "$SPOOL"/db/*; do
 		fi
 		if ! cmp -s "$tmp/exim.n" "$tmp/compat.n" || [ $er -ne $cr ]; then
 			echo "differs: exim_dumpdb name, $db $z (exim $er, ours $cr)"
+			diff "$tmp/exim.n" "$tmp/compat.n" | head -n 20
+			fail=1
+		fi
+		normalise "$db" "$tmp/forced" >"$tmp/forced.n"
+		if ! cmp -s "$tmp/exim.n" "$tmp/forced.n" || [ $er -ne $fr ]; then
+			echo "differs: --exim-version=$VER, $db $z (exim $er, ours $fr)"
+			diff "$tmp/exim.n" "$tmp/forced.n" | head -n 20
 			fail=1
 		fi
 		# -k prints keys only: identical, tls included
-		/usr/sbin/exim_dumpdb -k "$SPOOL" "$db" >"$tmp/ek" 2>/dev/null
+		$DUMPDB -k "$SPOOL" "$db" >"$tmp/ek" 2>/dev/null
 		escape_keys "$db" "$tmp/ek" >"$tmp/ek.n"
 		"$COMPAT" -k "$SPOOL" "$db" >"$tmp/ok" 2>/dev/null
 		if ! cmp -s "$tmp/ek.n" "$tmp/ok"; then

@@ -3,23 +3,29 @@
 #
 # make-spool.sh OUTDIR - build a spool of REAL Exim hints databases.
 #
-# Runs the installed Exim (Debian exim4 4.96: Berkeley DB 5.3, GnuTLS) twice
-# on 127.0.0.1: a "server" daemon (ports 2525 and 2526) and a "client" used
-# through -bs sessions and -odi submissions, each with its own config and
-# spool under a temp dir.  The traffic below makes the client write records
-# into every hints DB: retry, wait-remote_smtp, callout, ratelimit, seen,
-# misc and tls.  The result is copied to OUTDIR/db (DBs + lockfiles),
+# Runs a real Debian Exim, that of release $EXIM_SUITE (bookworm: 4.96,
+# Berkeley DB; trixie: 4.98.2, Berkeley DB; sid: 4.100.1, SQLite without
+# lockfiles), in its cached minbase chroot (chroot.sh; nothing is installed
+# on the host), twice on 127.0.0.1: a "server" daemon (two ports) and a
+# "client" used through -bs sessions and -odi submissions, each with its own
+# config and spool under a temp dir.  The traffic below makes the client
+# write records into every hints DB: retry, wait-remote_smtp, callout,
+# ratelimit, seen, misc and tls (with real TLS resumption).  The result is
+# copied to OUTDIR/db (DBs, and lockfiles where that Exim has them),
 # OUTDIR/input (spool files of the messages still queued, so a tidy sees
-# live -D files) and OUTDIR/MANIFEST (record counts and what Exim logged).
+# live -D files), OUTDIR/mainlog (the client's main log: the X= of each TLS
+# session) and OUTDIR/MANIFEST (record counts and what Exim logged).
 # OUTDIR/db/misc is a copy taken while a delivery and an ETRN were running,
 # because Exim deletes serialisation records when those finish.
 #
-# Needs root (Exim keeps root only for root callers of -C), exim4, openssl,
-# python3 and db5.3_dump (db5.3-util).  No DNS and no traffic leaves
-# 127.0.0.1.  Every process started here is stopped by the EXIT trap.
-# Environment: EXIM (binary), EXIM_DUMPDB, HINTSDB_PORT_TLS13 / _TLS12 / _DEAD
-# (ports), KEEP_WORK=1 (keep the temp dir for debugging).
-# Also needs manifest.py next to it (decodes the records for OUTDIR/MANIFEST).
+# Needs root (chroot, and Exim keeps root only for root callers of -C),
+# openssl and python3; for bookworm's MANIFEST also db5.3_dump (manifest.py
+# decodes the 4.96 records independently of hintsdb).  No DNS and no
+# traffic leaves 127.0.0.1.  Every process started here is stopped, by its
+# PID, by the EXIT trap.
+# Environment: EXIM_SUITE (default bookworm), HINTSDB_PORT_TLS13 / _TLS12 /
+# _DEAD (ports; defaults in 22510-22539, a different trio per suite),
+# KEEP_WORK=1 (keep the temp dir for debugging).
 set -euo pipefail
 
 die() { printf 'make-spool: %s\n' "$*" >&2; exit 1; }
@@ -28,25 +34,34 @@ log() { printf 'make-spool: %s\n' "$*" >&2; }
 [ $# -eq 1 ] || die "usage: $0 OUTDIR"
 OUT=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
-EXIM=${EXIM:-/usr/sbin/exim4}
-DUMPDB=${EXIM_DUMPDB:-/usr/sbin/exim_dumpdb}
-P13=${HINTSDB_PORT_TLS13:-2525}	# server port, TLS 1.3 allowed
-P12=${HINTSDB_PORT_TLS12:-2526}	# server port, TLS 1.2 only
-PDEAD=${HINTSDB_PORT_DEAD:-2599}	# nothing listens here: connection refused
+SUITE=${EXIM_SUITE:-bookworm}
+CHROOT="sh $HERE/chroot.sh"
+RUN="$CHROOT run $SUITE"
+case $SUITE in
+bookworm) base=22510 ;;
+trixie) base=22520 ;;
+sid) base=22530 ;;
+*) die "unknown EXIM_SUITE '$SUITE' (bookworm, trixie or sid)" ;;
+esac
+P13=${HINTSDB_PORT_TLS13:-$base}		# server port, TLS 1.3 allowed
+P12=${HINTSDB_PORT_TLS12:-$((base + 1))}	# server port, TLS 1.2 only
+PDEAD=${HINTSDB_PORT_DEAD:-$((base + 9))}	# nothing listens: refused
 EXIM_USER=Debian-exim		# Debian's compiled-in exim_user
 
-[ "$(id -u)" = 0 ] || die "must run as root (Exim drops root for non-root -C callers)"
-[ -x "$EXIM" ] || die "no Exim binary at $EXIM (apt-get install exim4-daemon-light)"
-[ -x "$DUMPDB" ] || die "no exim_dumpdb at $DUMPDB"
-for t in openssl python3 db5.3_dump; do
+[ "$(id -u)" = 0 ] || die "must run as root (chroot; Exim drops root for non-root -C callers)"
+for t in openssl python3; do
 	command -v "$t" >/dev/null 2>&1 || die "$t not found (see tests/deps.sh)"
 done
 [ -f "$HERE/manifest.py" ] || die "$HERE/manifest.py missing"
-id "$EXIM_USER" >/dev/null 2>&1 || die "user $EXIM_USER missing (Debian exim4 creates it)"
-EXIM_VERSION=$("$EXIM" -bV 2>/dev/null | sed -n '1s/^Exim version \([^ ]*\).*/\1/p')
-[ -n "$EXIM_VERSION" ] || die "$EXIM -bV failed"
-# The configs and the MANIFEST checks (16-character message IDs) are for 4.96.
-[ "$EXIM_VERSION" = 4.96 ] || log "warning: made for Exim 4.96, this is $EXIM_VERSION"
+# The chroot (built on first use; fails clearly if the mirror is unreachable)
+ROOT=$($CHROOT root "$SUITE") || die "no $SUITE chroot (see the message above)"
+# Exim's user exists only inside the chroot: use its numeric ids.
+EUID_=$(awk -F: -v u="$EXIM_USER" '$1 == u { print $3 }' "$ROOT/etc/passwd")
+EGID_=$(awk -F: -v u="$EXIM_USER" '$1 == u { print $4 }' "$ROOT/etc/passwd")
+[ -n "$EUID_" ] && [ -n "$EGID_" ] || die "user $EXIM_USER missing in the $SUITE chroot"
+EXIM_VERSION=$($RUN exim4 -bV 2>/dev/null | sed -n '1s/^Exim version \([^ ]*\).*/\1/p')
+[ -n "$EXIM_VERSION" ] || die "exim4 -bV failed in the $SUITE chroot"
+log "Exim $EXIM_VERSION ($SUITE)"
 
 # Ports must be free (the dead one too, or the "refused" retry record fails).
 python3 - "$P13" "$P12" "$PDEAD" <<'EOF' || die "a port is in use (set HINTSDB_PORT_*)"
@@ -64,35 +79,29 @@ EOF
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 # The temp dir must be traversable by the Exim user (deliveries run as it).
-W=$(mktemp -d /tmp/hintsdb-spool.XXXXXX)
+W=$(mktemp -d "${TMPDIR:-/tmp}/hintsdb-spool.XXXXXX")
 chmod 755 "$W"
 SRV=$W/server
 CLI=$W/client
 F=$W/flags	# hand-shake files; written by processes running as the Exim user
 BGPIDS=
+DAEMON=
 
 cleanup() {
 	rc=$?
 	set +e
-	# Let every helper that waits on a release file go, then stop what we started.
+	# Let every helper that waits on a release file go, then stop what we
+	# started, each by its PID: the background submissions and the daemon.
 	: >"$F/release-slow" 2>/dev/null
 	: >"$F/release-etrn" 2>/dev/null
 	for p in $BGPIDS; do
 		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	if [ -s "$SRV/exim.pid" ]; then
-		kill "$(cat "$SRV/exim.pid")" 2>/dev/null
+	if [ -n "$DAEMON" ]; then
+		kill "$DAEMON" 2>/dev/null
+		wait "$DAEMON" 2>/dev/null
 	fi
-	# Exim children (deliveries, ETRN commands) of either instance: all carry
-	# our unique temp dir in their command line.  Wait a little, then kill.
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		pids=$(pgrep -f -- "$W/" 2>/dev/null | grep -vx "$$" || true)
-		[ -z "$pids" ] && break
-		sleep 0.3
-	done
-	pids=$(pgrep -f -- "$W/" 2>/dev/null | grep -vx "$$" || true)
-	for p in $pids; do kill "$p" 2>/dev/null; done
 	if [ "${KEEP_WORK:-}" = 1 ]; then
 		log "work dir kept: $W"
 	else
@@ -106,17 +115,17 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------- setup
 for d in "$SRV" "$CLI"; do
 	mkdir -p "$d/log"
-	chown -R "$EXIM_USER:$EXIM_USER" "$d"
+	chown -R "$EUID_:$EGID_" "$d"
 	chmod 750 "$d" "$d/log"
 done
 mkdir "$F"
-chown "$EXIM_USER:$EXIM_USER" "$F"
+chown "$EUID_:$EGID_" "$F"
 
 # Self-signed server certificate; the client trusts exactly this cert.
 openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=mx.test.example \
 	-keyout "$W/key.pem" -out "$W/cert.pem" >/dev/null 2>&1 ||
 	die "openssl could not make the test certificate"
-chgrp "$EXIM_USER" "$W/key.pem"
+chgrp "$EGID_" "$W/key.pem"
 chmod 640 "$W/key.pem"
 chmod 644 "$W/cert.pem"
 
@@ -286,12 +295,11 @@ begin retry
 EOF
 
 for c in server client; do
-	"$EXIM" -C "$W/$c.conf" -bV >/dev/null 2>"$W/$c.bV.err" ||
+	$RUN exim4 -C "$W/$c.conf" -bV >/dev/null 2>"$W/$c.bV.err" ||
 		die "$c config rejected by Exim: $(cat "$W/$c.bV.err")"
 done
 
-srv() { "$EXIM" -C "$W/server.conf" "$@"; }
-cli() { "$EXIM" -C "$W/client.conf" "$@"; }
+cli() { $RUN exim4 -C "$W/client.conf" "$@"; }
 
 # send SENDER RCPT...: local submission (no ACLs) delivered at once (-odi).
 send() {
@@ -308,7 +316,7 @@ smtp() {
 		die "exim -bs session failed: $(tail -n 5 "$W/client.stderr")"
 }
 
-dbkeys() { "$DUMPDB" -k "$CLI" "$1" 2>/dev/null || true; }
+dbkeys() { $RUN exim_dumpdb -k "$CLI" "$1" 2>/dev/null || true; }
 
 # wait_until SECONDS CMD...: poll until CMD succeeds.
 wait_until() {
@@ -323,8 +331,11 @@ wait_until() {
 
 # ---------------------------------------------------------------- traffic
 log "starting the server on 127.0.0.1:$P13 and :$P12"
-srv -bd
-wait_until 10 test -s "$SRV/exim.pid" || die "server daemon did not start"
+# -bdf: the daemon stays in the foreground, so $! is its PID (chroot.sh
+# execs all the way down; not through srv(), whose subshell would be $!)
+$RUN exim4 -C "$W/server.conf" -bdf &
+DAEMON=$!
+wait_until 20 test -s "$SRV/exim.pid" || die "server daemon did not start"
 
 # A. First contact with each server port is a plain delivery, so the client's
 # main log shows the full handshake (X=...) of the sessions it stores in tls,
@@ -414,11 +425,21 @@ misc_ready() {
 	case $k in *.EHLO*) ;; *) return 1 ;; esac
 }
 wait_until 10 misc_ready || die "misc lacks the serialisation/EHLO records: $(dbkeys misc)"
+# Berkeley DB: under Exim's read lock on the lockfile; SQLite (no
+# lockfile): with SQLite's own backup, which takes SQLite's locks.
 python3 - "$CLI/db/misc.lockfile" "$CLI/db/misc" "$W/misc.snapshot" <<'EOF'
-import fcntl, shutil, sys
-with open(sys.argv[1], "rb") as lf:
-    fcntl.lockf(lf, fcntl.LOCK_SH)      # fcntl F_RDLCK on the whole file
-    shutil.copy2(sys.argv[2], sys.argv[3])
+import fcntl, shutil, sqlite3, sys
+lock, db, snap = sys.argv[1:4]
+if open(db, "rb").read(16) == b"SQLite format 3\0":
+    src, dst = sqlite3.connect(db), sqlite3.connect(snap)
+    src.backup(dst)
+    dst.close()
+    src.close()
+    shutil.copystat(db, snap)
+else:
+    with open(lock, "rb") as lf:
+        fcntl.lockf(lf, fcntl.LOCK_SH)      # fcntl F_RDLCK on the whole file
+        shutil.copy2(db, snap)
 EOF
 : >"$F/release-slow"
 : >"$F/release-etrn"
@@ -446,9 +467,38 @@ gone=$(cli -bp 2>/dev/null | awk '/q4@dead.example/ { print id } { if (NF >= 4) 
 [ -n "$gone" ] || die "could not find the queued q4@dead.example message"
 cli -Mrm "$gone" >/dev/null 2>&1 || die "exim -Mrm $gone failed"
 
+# manifest: what Exim wrote (counted by its own exim_dumpdb -k), its build
+# and the TLS lines of its main log, for the suites whose records
+# manifest.py (4.96, legacy, Berkeley DB) does not decode
+manifest() {
+	echo "# Hints databases written by a real Exim on loopback (make-spool.sh)."
+	echo "# Regenerate with: EXIM_SUITE=$SUITE bash tests/interop/make-spool.sh OUTDIR"
+	echo
+	echo "exim: $(head -n 1 "$W/exim-bV")"
+	echo "suite: $SUITE"
+	grep -A1 -e '^Hints DB' "$W/exim-bV" | sed 's/^/build: /'
+	grep -e '^Support for' "$W/exim-bV" | sed 's/^/build: /'
+	echo
+	for f in "$OUT"/db/*; do
+		db=${f##*/}
+		case $db in *.lockfile) continue ;; esac
+		printf 'db %s: %d records, %d bytes, %s\n' "$db" \
+		    "$($RUN exim_dumpdb -k "$OUT" "$db" 2>/dev/null | wc -l)" \
+		    "$(stat -c %s "$f")" \
+		    "$([ -e "$f.lockfile" ] && echo lockfile || echo "no lockfile")"
+	done
+	echo
+	echo "# queued messages (input/*-D)"
+	ls "$OUT/input" | sed -n 's/-D$//p' | sed 's/^/queued /'
+	echo
+	echo "# the client's TLS sessions as its main log shows them (count, X=, CV=)"
+	grep -o 'X=[^ ]* CV=[^ ]*' "$CLI/log/mainlog" | sort | uniq -c
+}
+
 # ---------------------------------------------------------------- collect
-kill "$(cat "$SRV/exim.pid")" 2>/dev/null || true
-wait_until 10 sh -c "! kill -0 $(cat "$SRV/exim.pid") 2>/dev/null" || true
+kill "$DAEMON" 2>/dev/null || true
+wait "$DAEMON" 2>/dev/null || true
+DAEMON=
 
 missing=
 for db in retry misc callout ratelimit seen tls wait-remote_smtp; do
@@ -459,24 +509,31 @@ client log: $(tail -n 20 "$CLI/log/mainlog" 2>/dev/null)"
 
 rm -rf "$OUT/db" "$OUT/input" "$OUT/MANIFEST"
 mkdir -p "$OUT/db" "$OUT/input"
-for db in retry callout ratelimit seen tls wait-remote_smtp; do
-	cp -p "$CLI/db/$db" "$CLI/db/$db.lockfile" "$OUT/db/"
+for db in retry callout ratelimit seen tls wait-remote_smtp misc; do
+	[ $db = misc ] || cp -p "$CLI/db/$db" "$OUT/db/"
+	# 4.100.1 (SQLite) has no lockfiles
+	[ ! -e "$CLI/db/$db.lockfile" ] || cp -p "$CLI/db/$db.lockfile" "$OUT/db/"
 done
 cp -p "$W/misc.snapshot" "$OUT/db/misc"
-cp -p "$CLI/db/misc.lockfile" "$OUT/db/"
+cp -p "$CLI/log/mainlog" "$OUT/mainlog"
 # Spool files of every message still queued (the wait and retry records
 # refer to them).  Split spool is off, so they are input/<id>-D and -H.
 cp -p "$CLI"/input/*-[DH] "$OUT/input/" 2>/dev/null || die "no queued messages left in the client spool"
 
-"$EXIM" -bV >"$W/exim-bV" 2>&1 || true
-python3 "$HERE/manifest.py" "$OUT" "$CLI/log/mainlog" "$W/exim-bV" >"$OUT/MANIFEST" ||
-	die "MANIFEST generation found a problem (see above)"
+$RUN exim4 -bV >"$W/exim-bV" 2>&1 || true
+if [ "$SUITE" = bookworm ]; then
+	command -v db5.3_dump >/dev/null 2>&1 || die "db5.3_dump not found (db5.3-util)"
+	python3 "$HERE/manifest.py" "$OUT" "$CLI/log/mainlog" "$W/exim-bV" >"$OUT/MANIFEST" ||
+		die "MANIFEST generation found a problem (see above)"
+else
+	manifest >"$OUT/MANIFEST" || die "MANIFEST generation failed"
+fi
 
 # Ownership and modes as Exim makes them (0640 files), owned by whoever owns
 # the parent of OUTDIR so the fixture stays readable to the user.
 owner=$(stat -c %u:%g "$(dirname "$OUT")")
-chown -R "$owner" "$OUT/db" "$OUT/input" "$OUT/MANIFEST"
+chown -R "$owner" "$OUT/db" "$OUT/input" "$OUT/MANIFEST" "$OUT/mainlog"
 chmod 750 "$OUT/db" "$OUT/input"
 chmod 640 "$OUT"/db/* "$OUT"/input/*
-chmod 644 "$OUT/MANIFEST"
+chmod 644 "$OUT/MANIFEST" "$OUT/mainlog"
 log "done: $OUT ($(du -sk "$OUT" | cut -f1) KiB)"

@@ -168,6 +168,41 @@ test_rec_padding_zeroed(void **state)
 	free(buf);
 }
 
+/*
+ * A v2 record as 4.100.1 writes it (garbage after its one-byte BOOLs) is
+ * kept in v2 with that padding zeroed, and converts to legacy and back.
+ */
+static void
+test_rec_v2_bool_padding(void **state)
+{
+	uint8_t v2[256], dirty[256], leg[256], *buf = NULL;
+	size_t l2, ll, cap = 0;
+	struct hdb_datum out;
+	const char *why;
+	enum hdb_layout to[2] = { HDB_L_AUTO, HDB_L_V2 };
+	int i;
+
+	l2 = retry_rec(v2, sizeof(v2), HDB_L_V2, "Connection refused");
+	ll = retry_rec(leg, sizeof(leg), HDB_L_LEGACY, "Connection refused");
+	memcpy(dirty, v2, l2);
+	memcpy(dirty + 5, "\x76\x39\x45", 3);
+	memcpy(dirty + 41, "\x55\x00\x00", 3);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(hdb_convert_rec(HDB_T_RETRY, to[i],
+		    key("R:a@b"), dat(dirty, l2), &buf, &cap, &out, &why),
+		    HDB_CONV_REENCODED);
+		assert_int_equal(out.len, l2);
+		assert_memory_equal(out.data, v2, l2);
+	}
+	assert_int_equal(dirty[5], 0x76);	/* the input is not touched */
+	assert_int_equal(hdb_convert_rec(HDB_T_RETRY, HDB_L_LEGACY,
+	    key("R:a@b"), dat(dirty, l2), &buf, &cap, &out, &why),
+	    HDB_CONV_REENCODED);
+	assert_int_equal(out.len, ll);
+	assert_memory_equal(out.data, leg, ll);
+	free(buf);
+}
+
 static void
 test_rec_undecodable(void **state)
 {
@@ -418,6 +453,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rec_keep_and_reencode),
 		cmocka_unit_test(test_rec_padding_zeroed),
+		cmocka_unit_test(test_rec_v2_bool_padding),
 		cmocka_unit_test(test_rec_undecodable),
 		cmocka_unit_test_setup_teardown(test_writer_new_db, mkdir_tmp,
 		    rm_tmp),

@@ -29,7 +29,7 @@ struct sample {
 	size_t		 legacy_len;
 };
 
-static struct sample samples[12];
+static struct sample samples[16];
 static size_t nsamples;
 
 static void
@@ -131,6 +131,16 @@ setup(void **state)
 	r.u.tls.payload_len = sizeof(payload);
 	add("bb9b69c475f03092dd5a8d7392528195a60a468c73582ffe94c0f7a5c63f3c17",
 	    &r, 16 + sizeof(payload));
+
+	memset(&r, 0, sizeof(r));
+	r.type = HDB_T_CALLOUT;
+	r.kind = HDB_K_CALLOUT_OBSOLETE;
+	r.time_stamp = T0;
+	r.u.callout.result = HDB_CC_ACCEPT;
+	r.u.callout.postmaster_result = HDB_CC_REJECT;
+	r.u.callout.postmaster_stamp = T0;
+	r.u.callout.random_stamp = T0;
+	add("old.example", &r, 24);
 	return 0;
 }
 
@@ -334,6 +344,136 @@ test_wrong_version(void **state)
 	assert_non_null(hdb_rec_check(&out));
 }
 
+/*
+ * pad_spans - the padding bytes of sample s encoded in v2 as n bytes: the
+ * three after tainted and after retry's expired (4.100.1's one-byte BOOLs,
+ * formats doc §8.2), and every struct hole and tail of §3.  Returns the
+ * number of [from, to) spans.
+ */
+static size_t
+pad_spans(const struct sample *s, size_t n, size_t sp[][2])
+{
+	size_t k = 0;
+
+	sp[k][0] = 5, sp[k++][1] = 8;
+	switch (s->r.type) {
+	case HDB_T_RETRY:
+		sp[k][0] = 41, sp[k++][1] = 44;
+		sp[k][0] = n - 3, sp[k++][1] = n;
+		break;
+	case HDB_T_WAIT:
+		sp[k][0] = n - 8, sp[k++][1] = n;
+		break;
+	case HDB_T_MISC:
+		if (s->r.kind != HDB_K_MISC_EHLO)
+			sp[k][0] = n - 4, sp[k++][1] = n;
+		break;
+	case HDB_T_CALLOUT:
+		sp[k][0] = s->r.kind == HDB_K_CALLOUT_ADDRESS ? 20 : 28;
+		sp[k++][1] = s->r.kind == HDB_K_CALLOUT_ADDRESS ? 24 : 32;
+		break;
+	case HDB_T_RATELIMIT:
+		sp[k][0] = 20, sp[k++][1] = 24;
+		if (s->r.kind == HDB_K_RATELIMIT_UNIQUE)
+			sp[k][0] = n - 4, sp[k++][1] = n;
+		break;
+	case HDB_T_TLS:
+		sp[k][0] = n - 7, sp[k++][1] = n;
+		break;
+	default:
+		break;
+	}
+	return k;
+}
+
+/*
+ * Every v2 record type with the padding 4.100.1 leaves uninitialised (the
+ * values seen in real files, and all ones), tainted 0 and 1: it is
+ * recognised as v2, decodes to the same fields, passes the checks, and
+ * encodes again with zero padding.  The clean form is also what the
+ * 2025-12 snapshot's 4-byte BOOLs look like.
+ */
+static void
+test_v2_padding(void **state)
+{
+	static const uint8_t fill[][3] = {
+		{ 0x55, 0, 0 }, { 0x7f, 0, 0 }, { 0x76, 0x39, 0x45 },
+		{ 0xff, 0xff, 0xff }, { 0, 0, 0 },
+	};
+	uint8_t clean[512], buf[512], again[512];
+	struct hdb_rec r, out;
+	const char *why;
+	size_t i, f, j, k, n, nsp, sp[4][2];
+	int taint;
+
+	for (i = 0; i < nsamples; i++)
+	for (taint = 0; taint <= 1; taint++)
+	for (f = 0; f < sizeof(fill) / sizeof(fill[0]); f++) {
+		r = samples[i].r;
+		r.tainted = (uint32_t)taint;
+		n = hdb_rec_encode(&r, HDB_L_V2, clean, sizeof(clean));
+		assert_int_not_equal(n, 0);
+		assert_int_equal(hdb_rec_pad_dirty(r.type, clean, n), 0);
+		memcpy(buf, clean, n);
+		nsp = pad_spans(&samples[i], n, sp);
+		for (j = 0; j < nsp; j++)
+			for (k = sp[j][0]; k < sp[j][1]; k++) {
+				assert_int_equal(clean[k], 0);
+				buf[k] = fill[f][(k - sp[j][0]) % 3] ^
+				    (uint8_t)(j << 4);
+			}
+		assert_int_equal(hdb_rec_layout(buf, n), HDB_L_V2);
+		why = NULL;
+		assert_int_equal(hdb_rec_decode(r.type, HDB_L_AUTO,
+		    (const uint8_t *)samples[i].key, keylen(samples[i].key),
+		    buf, n, &out, &why), 0);
+		assert_int_equal(out.layout, HDB_L_V2);
+		assert_int_equal(out.tainted, (uint32_t)taint);
+		assert_same(&r, &out);
+		assert_null(hdb_rec_check(&out));
+		assert_int_equal(hdb_rec_encode(&out, HDB_L_V2, again,
+		    sizeof(again)), n);
+		assert_memory_equal(again, clean, n);
+		/* the writers' in-place cleaning touches only the BOOLs' */
+		hdb_rec_pad_zero(r.type, buf, n);
+		assert_int_equal(hdb_rec_pad_dirty(r.type, buf, n), 0);
+		assert_memory_equal(buf, clean, 8);
+		if (r.type == HDB_T_RETRY)
+			assert_memory_equal(buf + 40, clean + 40, 4);
+	}
+}
+
+/* A retry record of 4.100.1: expired is byte 40 alone (§8.2); bytes
+ * 41-43 as found in real files do not make it expired. */
+static void
+test_v2_retry_expired_byte(void **state)
+{
+	uint8_t buf[512];
+	struct hdb_rec r, out;
+	const char *why;
+	size_t n;
+
+	r = samples[0].r;
+	r.u.retry.expired = 0;
+	n = hdb_rec_encode(&r, HDB_L_V2, buf, sizeof(buf));
+	memcpy(buf + 4, "\x00\x76\x39\x45", 4);
+	memcpy(buf + 40, "\x00\x55\x00\x00", 4);
+	assert_int_equal(hdb_rec_decode(HDB_T_RETRY, HDB_L_AUTO,
+	    (const uint8_t *)"R:a@b", 6, buf, n, &out, &why), 0);
+	assert_int_equal(out.u.retry.expired, 0);
+	assert_int_equal(out.tainted, 0);
+	buf[40] = 1;
+	assert_int_equal(hdb_rec_decode(HDB_T_RETRY, HDB_L_V2,
+	    (const uint8_t *)"R:a@b", 6, buf, n, &out, &why), 0);
+	assert_int_equal(out.u.retry.expired, 1);
+	/* legacy keeps its 4-byte BOOL */
+	n = hdb_rec_encode(&r, HDB_L_LEGACY, buf, sizeof(buf));
+	memcpy(buf + 32, "\x00\x01\x00\x00", 4);
+	assert_int_equal(hdb_rec_decode(HDB_T_RETRY, HDB_L_LEGACY,
+	    (const uint8_t *)"R:a@b", 6, buf, n, &out, &why), 0);
+	assert_int_equal(out.u.retry.expired, 0x100);
+}
+
 /* A legacy reader given a v2 record sees time 2 (formats doc §3.0). */
 static void
 test_v2_read_as_legacy(void **state)
@@ -452,6 +592,8 @@ main(void)
 		cmocka_unit_test_setup(test_oversized, setup),
 		cmocka_unit_test_setup(test_wrong_version, setup),
 		cmocka_unit_test_setup(test_v2_read_as_legacy, setup),
+		cmocka_unit_test_setup(test_v2_padding, setup),
+		cmocka_unit_test_setup(test_v2_retry_expired_byte, setup),
 		cmocka_unit_test(test_wait_limits),
 		cmocka_unit_test(test_msgid),
 		cmocka_unit_test(test_names),

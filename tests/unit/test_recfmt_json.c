@@ -192,7 +192,7 @@ test_fixed(void **state)
 	static const char *const keys[] = { "R:example.com", "", "a\"b\\c",
 	    "\x1b[2J", "caf\xc3\xa9", "bad\xff", "nul\0in", "\xed\xa0\x80" };
 	static const size_t klens[] = { 14, 1, 6, 5, 6, 5, 7, 4 };
-	struct hdb_fmtopts o = { 1795722966, 1, 0, "retry" };
+	struct hdb_fmtopts o = { .now = 1795722966, .utc = 1, .db = "retry" };
 	struct hdb_rec r;
 	size_t i;
 
@@ -216,7 +216,7 @@ test_fixed(void **state)
 static void
 test_random(void **state)
 {
-	struct hdb_fmtopts o = { 1795722966, 0, 0, "callout" };
+	struct hdb_fmtopts o = { .now = 1795722966, .utc = 0, .db = "callout" };
 	uint8_t key[64], text[160], ids[5 * 23], raw[48];
 	struct hdb_rec r;
 	size_t kl;
@@ -246,7 +246,7 @@ test_tls(void **state)
 	    "g12-rsa-aes256gcm-sni.bin", "g13-ec-chacha.bin",
 	    "g13-placeholder.bin",
 	    "exim496-gnutls-tls12.rec" };	/* a whole record: undecodable */
-	struct hdb_fmtopts o = { 1795722966, 1, 0, "tls" };
+	struct hdb_fmtopts o = { .now = 1795722966, .utc = 1, .db = "tls" };
 	const char *top = getenv("HINTSDB_TOP");
 	char path[4096];
 	uint8_t buf[8192];

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * eximver.c - the Exim generation a spool's DB belongs to (eximver.h).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "eximver.h"
+#include "db/hdb.h"
+#include "db/lock.h"
+#include "rec/rec.h"
+
+int
+eximver_parse(const char *s)
+{
+	if (strcmp(s, "4.96") == 0)
+		return HDB_EXIM_496;
+	if (strcmp(s, "4.98") == 0 || strcmp(s, "4.98.2") == 0)
+		return HDB_EXIM_498;
+	if (strcmp(s, "4.100") == 0 || strcmp(s, "4.100.1") == 0)
+		return HDB_EXIM_4100;
+	return -1;
+}
+
+const char *
+eximver_name(int v)
+{
+	switch (v) {
+	case HDB_EXIM_496:
+		return "4.96";
+	case HDB_EXIM_498:
+		return "4.98";
+	case HDB_EXIM_4100:
+		return "4.100";
+	default:
+		return "auto";
+	}
+}
+
+/* Stops the iteration at the first record with its layout. */
+static int
+first_layout(void *ctx, struct hdb_datum key, struct hdb_datum val)
+{
+	*(enum hdb_layout *)ctx = hdb_rec_layout(val.data, val.len);
+	return 2;
+}
+
+/* The layout of the DB's first record; HDB_L_AUTO if none or unreadable. */
+static enum hdb_layout
+db_layout(const char *path, const char *lockpath,
+    const struct hdb_backend *be)
+{
+	enum hdb_layout l = HDB_L_AUTO;
+	struct hdb *h;
+	char why[256];
+	int fd = -1;
+
+	if (!(be->caps & HDB_CAP_LOCKS_ITSELF) &&
+	    (fd = hdb_lock_take(lockpath, HDB_LOCK_READ, 0, 1000)) == -1 &&
+	    errno != ENOENT)
+		return l;
+	if ((h = hdb_open(be, path, HDB_O_RDONLY, 0, why, sizeof(why))) !=
+	    NULL) {
+		(void)hdb_iterate(h, first_layout, &l);
+		hdb_close(h);
+	}
+	hdb_lock_release(fd);
+	return l;
+}
+
+/* 1 if spool/db holds another DB whose backend locks itself (SQLite). */
+static int
+spool_is_sqlite(const char *spool)
+{
+	char dir[PATH_MAX], p[PATH_MAX];
+	const struct hdb_backend *be;
+	struct dirent *e;
+	DIR *d;
+	int yes = 0;
+
+	snprintf(dir, sizeof(dir), "%s/db", spool);
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (!yes && (e = readdir(d)) != NULL) {
+		if (hdb_dbtype_from_name(e->d_name) == HDB_T_UNKNOWN ||
+		    snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) >=
+		    (int)sizeof(p))
+			continue;
+		yes = (be = hdb_detect(p)) != NULL &&
+		    (be->caps & HDB_CAP_LOCKS_ITSELF);
+	}
+	closedir(d);
+	return yes;
+}
+
+int
+eximver_of_db(const char *spool, const char *name, int forced)
+{
+	char path[PATH_MAX], lp[PATH_MAX];
+	const struct hdb_backend *be;
+	enum hdb_layout l = HDB_L_AUTO;
+
+	if (forced != HDB_EXIM_AUTO)
+		return forced;
+	if (snprintf(path, sizeof(path), "%s/db/%s", spool, name) >=
+	    (int)sizeof(path) ||
+	    hdb_lock_path(lp, sizeof(lp), spool, name) == -1)
+		return HDB_EXIM_496;
+	if ((be = hdb_detect(path)) != NULL)
+		l = db_layout(path, lp, be);
+	if (l == HDB_L_V2)
+		return HDB_EXIM_4100;
+	if (l == HDB_L_LEGACY)
+		return HDB_EXIM_496;
+	if (access(lp, F_OK) == -1 && spool_is_sqlite(spool))
+		return HDB_EXIM_4100;
+	return HDB_EXIM_496;
+}
