@@ -29,19 +29,29 @@
 #include "common.h"
 #include "lock.h"
 #include "out.h"
+#include "plan.h"
 #include "rebuild.h"
 #include "slurp.h"
 #include "spool.h"
 #include "tls.h"
 
-#define CHECK_USAGE "hintsdb check [-v] [--backend=B] [--layout=L] " \
-	"[--lock-timeout=T] [--now=TIME] SPOOL [DBNAME...]"
+#define CHECK_USAGE "hintsdb check [-v] [--backend=B] [--exim=PATH] " \
+	"[--layout=L] [--lock-timeout=T] [--now=TIME] " \
+	"(SPOOL [DBNAME...] | --all SPOOL)"
+
+/* check's own long options */
+enum {
+	OPT_CHECK_ALL = OPT_FIRST_FREE,
+	OPT_CHECK_EXIM,
+};
 
 /* A record time more than this far ahead of now is implausible. */
 #define FUTURE_SLACK	86400
 
 static const struct option longopts[] = {
+	{ "all", no_argument, NULL, OPT_CHECK_ALL },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "exim", required_argument, NULL, OPT_CHECK_EXIM },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
@@ -323,9 +333,11 @@ static int
 cmd_check_main(int argc, char **argv)
 {
 	struct checkctx c;
+	struct exim_target t;
+	const char *exim = NULL;
 	char **names;
 	size_t n, i, found = 0;
-	int ch, ex, first = 0, fx;
+	int ch, ex, first = 0, fx, all = 0, have;
 
 	memset(&c, 0, sizeof(c));
 	dbopts_init(&c.o);
@@ -336,6 +348,12 @@ cmd_check_main(int argc, char **argv)
 			break;
 		case OPT_HELP:
 			return usage(stdout);
+		case OPT_CHECK_ALL:
+			all = 1;
+			break;
+		case OPT_CHECK_EXIM:
+			exim = optarg;
+			break;
 		case OPT_BACKEND:
 		case OPT_LAYOUT:
 		case OPT_LOCK_TIMEOUT:
@@ -349,10 +367,16 @@ cmd_check_main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1)
+	if (argc < 1 || (all && argc != 1))
 		return usage(stderr);
+	/* the installed Exim, if any: can it use what is there? */
+	if ((have = plan_target("check", exim, &t)) > 1)
+		return have;
 	if ((ex = spool_args("check", argc, argv, &names, &n)) != 0)
 		return ex;
+	if (have == 1)
+		found += plan_report("check", argv[0], names, n, &t,
+		    c.o.lock_timeout_ms, &first);
 	c.now = clock_now(&c.o);
 	for (i = 0; i < n; i++) {
 		ex = check_db(argv[0], names[i], &c);

@@ -26,6 +26,7 @@
 #include "out.h"
 #include "plan.h"
 #include "tls.h"
+#include "xmalloc.h"
 
 struct countctx {
 	struct db_plan	*p;
@@ -38,6 +39,8 @@ static void	add_writer(struct db_plan *, const char *);
 static long	live_exim(long);
 static long	pidfile_pid(const char *, const char *);
 static long	lock_holder(const char *);
+static void	names_text(char *, size_t, char **, const unsigned char *,
+		    size_t, size_t);
 
 int
 session_dead(const struct exim_target *t, const uint8_t *payload,
@@ -336,4 +339,117 @@ spool_in_use(const char *spool, char *how, size_t howlen)
 	}
 	closedir(d);
 	return pid;
+}
+
+int
+plan_target(const char *cmd, const char *path, struct exim_target *t)
+{
+	char found[PATH_MAX], err[256], *p;
+
+	if (path == NULL) {
+		if (exim_locate(found, sizeof(found)) == -1)
+			return 0;
+		path = found;
+	}
+	if (exim_probe(path, t, err, sizeof(err)) == 0)
+		return 1;
+	p = hdb_vis_dup(path, strlen(path));
+	warnx("%s: cannot tell what '%s' reads: %s", cmd, p, err);
+	free(p);
+	return path == found ? 0 : EX_REFUSED;
+}
+
+/* names_text - "callout, misc and retry" from the DBs marked in pick. */
+static void
+names_text(char *buf, size_t len, char **names, const unsigned char *pick,
+    size_t n, size_t count)
+{
+	size_t i, k = 0, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && off < len; i++) {
+		if (!pick[i])
+			continue;
+		k++;
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+		    k == 1 ? "" : k == count ? " and " : ", ", names[i]);
+	}
+}
+
+size_t
+plan_report(const char *cmd, const char *spool, char **names, size_t n,
+    const struct exim_target *t, long lock_timeout_ms, int *ex)
+{
+	struct db_plan p;
+	unsigned char *wrongbe, *wronglay;
+	size_t i, nbe = 0, rbe = 0, nlay = 0, rlay = 0, problems = 0;
+	size_t dead = 0;
+	char desc[256], list[1024], w[96], lib[48];
+	const struct hdb_backend *src = NULL;
+	int rc, mixed = 0;
+
+	*ex = 0;
+	exim_describe(t, desc, sizeof(desc));
+	printf("exim: %s ('", desc);
+	hdb_out_vis(stdout, (const uint8_t *)t->path, strlen(t->path));
+	printf("')\n");
+	wrongbe = xcalloc(n ? n : 1, 1);
+	wronglay = xcalloc(n ? n : 1, 1);
+	for (i = 0; i < n; i++) {
+		if ((rc = plan_db(cmd, spool, names[i], t, lock_timeout_ms,
+		    &p)) != 0) {
+			*ex = *ex ? *ex : rc;
+			continue;
+		}
+		if (plan_other_backend(&p, t)) {
+			wrongbe[i] = 1;
+			nbe++;
+			rbe += p.records;
+			mixed |= src != NULL && src != p.from;
+			src = p.from;
+		}
+		if (plan_other_layout(&p, t) > 0) {
+			wronglay[i] = 1;
+			nlay++;
+			rlay += plan_other_layout(&p, t);
+		}
+		if (p.dead_sessions > 0) {
+			dead += p.dead_sessions;
+			plan_writers_text(&p, w, sizeof(w));
+		}
+	}
+	if (nbe > 0) {
+		names_text(list, sizeof(list), names, wrongbe, n, nbe);
+		printf("spool: Exim %s reads %s%s; %zu database%s (%s) %s "
+		    "%s: it will see none of their %zu records (hintsdb "
+		    "upgrade converts them)\n", t->version,
+		    exim_backend_label(t->be), t->be != &hdb_backend_sqlite ?
+		    "" : t->oflags & HDB_O_SQLITE_TBL ? " (table tbl)" :
+		    " (table tblblob)", nbe, nbe == 1 ? "" : "s", list,
+		    nbe == 1 ? "is" : "are", mixed ? "of other backends" :
+		    src == t->be ? "of the other SQLite table" :
+		    exim_backend_label(src), rbe);
+		problems++;
+	}
+	if (nlay > 0) {
+		names_text(list, sizeof(list), names, wronglay, n, nlay);
+		printf("spool: %zu %s records in %s: Exim %s reads only %s "
+		    "records and ignores them (hintsdb upgrade converts "
+		    "them)\n", rlay, t->layout == HDB_L_V2 ? "legacy" : "v2",
+		    list, t->version, hdb_layout_name(t->layout));
+		problems++;
+	}
+	if (dead > 0) {
+		if (t->tls == HDB_TLS_LIB_GNUTLS)
+			snprintf(lib, sizeof(lib), "GnuTLS %s", t->tls_version);
+		else
+			snprintf(lib, sizeof(lib), "OpenSSL");
+		printf("tls: %zu session%s written by %s: Exim's %s cannot "
+		    "resume them (hintsdb upgrade or tidy --stale-sessions "
+		    "drops them)\n", dead, dead == 1 ? "" : "s", w, lib);
+		problems++;
+	}
+	free(wrongbe);
+	free(wronglay);
+	return problems;
 }

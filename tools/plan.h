@@ -86,4 +86,24 @@ int	old_wait_ids(const struct exim_target *, struct hdb_datum key,
  */
 long	spool_in_use(const char *spool, char *how, size_t howlen);
 
+/*
+ * plan_target - the Exim to check a spool against, for check and stat:
+ * path (--exim) if not NULL, else exim4 or exim on PATH.  Returns 1 with
+ * t filled, 0 when none is on PATH (nothing printed), or an EX_* code
+ * after printing why (path given but unusable).  An Exim found on PATH
+ * that cannot be asked is reported and treated as none.
+ */
+int	plan_target(const char *cmd, const char *path, struct exim_target *t);
+
+/*
+ * plan_report - what the target cannot use of the DBs names[0..n) of
+ * spool, as lines on standard output: "exim: <target>" first, then one
+ * line per problem ("spool: ..." for the backend and layout, "tls: ..."
+ * for sessions).  Returns the number of problems; *ex gets the first
+ * EX_* code of a DB that could not be read (0 if none).
+ */
+size_t	plan_report(const char *cmd, const char *spool, char **names,
+	    size_t n, const struct exim_target *t, long lock_timeout_ms,
+	    int *ex);
+
 #endif

@@ -20,7 +20,7 @@ run_test "usage errors" '
 	expect_code 64 "$HINTSDB" stat "$SPOOL_EX" bogus 2>err &&
 	grep -q "unknown database .bogus." err &&
 	expect_code 0 "$HINTSDB" stat --help >out &&
-	grep -q "^usage: hintsdb stat \[-z\] \[--format=text|json|prometheus\]" out
+	grep -q "^usage: hintsdb stat \[-z\] \[--exim=PATH\] \[--format=text|json|prometheus\]" out
 '
 run_test "a missing spool or database" '
 	expect_code 66 "$HINTSDB" stat nowhere 2>err &&

@@ -135,4 +135,38 @@ run_test "refused while an Exim daemon or lock holder uses the spool" '
 	echo 999999999 >sp/exim-daemon.pid &&
 	expect_code 0 "$HINTSDB" upgrade --exim="$TRASH/sid" sp >/dev/null
 '
+run_test "check --exim: what the target cannot use, then nothing" '
+	cp -a "$SPOOL_EX" sp &&
+	expect_code 1 "$HINTSDB" check --exim="$TRASH/sid" sp >out &&
+	grep -q "^exim: Exim 4.100.1: SQLite (table tblblob), v2 layout, no lockfiles, GnuTLS 3.8.13 (.*/sid.)$" out &&
+	grep -q "^spool: Exim 4.100.1 reads SQLite (table tblblob); 7 databases (callout, misc, ratelimit, retry, seen, tls and wait-remote_smtp) are Berkeley DB: it will see none of their 46 records" out &&
+	grep -q "^spool: 46 legacy records in callout, .*: Exim 4.100.1 reads only v2 records" out &&
+	grep -q "^tls: 2 sessions written by GnuTLS 3.7.9: Exim.s GnuTLS 3.8.13 cannot resume them" out &&
+	test "$(wc -l <out)" -eq 4 &&
+	expect_code 1 "$HINTSDB" stat --exim="$TRASH/sid" sp >out &&
+	grep -q "^spool: Exim 4.100.1 reads SQLite" out &&
+	"$HINTSDB" convert --to-layout=v2 --in-place sp retry &&
+	expect_code 1 "$HINTSDB" check --exim="$TRASH/sid" sp retry >out &&
+	grep -q "1 database (retry) is Berkeley DB: it will see none of their 4 records" out &&
+	! grep -q "legacy records" out &&
+	"$HINTSDB" upgrade --exim="$TRASH/sid" sp >/dev/null &&
+	expect_code 0 "$HINTSDB" check --exim="$TRASH/sid" sp >out &&
+	test "$(wc -l <out)" -eq 1 &&
+	expect_code 1 "$HINTSDB" check --exim="$TRASH/trixie" --all sp >out &&
+	grep -q "Exim 4.98.2 reads Berkeley DB; 7 databases .* are SQLite" out &&
+	grep -q "legacy records\|v2 records in" out &&
+	expect_code 65 "$HINTSDB" check --exim=./none sp 2>err &&
+	grep -q "cannot tell what .\./none. reads" err &&
+	expect_code 64 "$HINTSDB" check --all sp retry 2>err
+'
+run_test "check without --exim: the Exim on PATH, or nothing said" '
+	cp -a "$SPOOL_EX" sp && mkdir bin && cp "$TRASH/trixie" bin/exim &&
+	PATH=$PWD/bin:$PATH expect_code 1 "$HINTSDB" check sp >out &&
+	grep -q "^exim: Exim 4.98.2: .*(.*/bin/exim.)$" out &&
+	cp "$TRASH/sid" bin/exim4 &&
+	PATH=$PWD/bin:$PATH expect_code 1 "$HINTSDB" check sp >out &&
+	grep -q "^exim: Exim 4.100.1: .*(.*/bin/exim4.)$" out &&
+	PATH=/usr/bin:/bin expect_code 0 "$HINTSDB" check sp >out &&
+	test ! -s out
+'
 test_done
