@@ -83,6 +83,10 @@ struct dbstat {
 	size_t		 callout[CK_N][CR_N];
 	struct tlskind	 tls[MAX_TLSKIND];
 	size_t		 ntls, tls_expired, tls_resumable;
+	/* GnuTLS versions that wrote the resumable sessions: only they
+	 * can resume them */
+	char		 tls_by[MAX_TLSKIND][16];
+	size_t		 ntls_by, tls_by_openssl;
 	int		 have_soonest;
 	int64_t		 soonest;
 };
@@ -187,8 +191,19 @@ tls_add(struct dbstat *s, const struct hdb_rec *r, int64_t now)
 	}
 	if (i < s->ntls)
 		s->tls[i].n++;
-	if (hdb_tls_resumable(&ti, now, NULL))
+	if (hdb_tls_resumable(&ti, now, NULL)) {
 		s->tls_resumable++;
+		if (ti.lib != HDB_TLS_LIB_GNUTLS)
+			s->tls_by_openssl++;
+		for (i = 0; ti.lib == HDB_TLS_LIB_GNUTLS && i < s->ntls_by;
+		    i++)
+			if (strcmp(s->tls_by[i], ti.gnutls_version_str) == 0)
+				break;
+		if (ti.lib == HDB_TLS_LIB_GNUTLS && i == s->ntls_by &&
+		    i < MAX_TLSKIND)
+			memcpy(s->tls_by[s->ntls_by++], ti.gnutls_version_str,
+			    sizeof(s->tls_by[0]));
+	}
 	if (ti.have_expires && ti.expires < now)
 		s->tls_expired++;
 	else if (ti.have_expires && (!s->have_soonest ||
@@ -385,8 +400,14 @@ text_type(const struct dbstat *s, const struct statctx *c)
 		for (i = 0; i < s->ntls; i++)
 			printf("  tls: %zu %s %s\n", s->tls[i].n, s->tls[i].lib,
 			    s->tls[i].version);
-		printf("  tls: %zu resumable, %zu expired\n", s->tls_resumable,
-		    s->tls_expired);
+		printf("  tls: %zu resumable", s->tls_resumable);
+		for (i = 0; i < s->ntls_by; i++)
+			printf("%s%s", i == 0 ? " (GnuTLS " : " or ",
+			    s->tls_by[i]);
+		if (s->ntls_by > 0)
+			printf("%s only)", s->ntls_by > 1 ? ", each by its "
+			    "writer" : "");
+		printf(", %zu expired\n", s->tls_expired);
 		if (s->have_soonest)
 			text_time("soonest expiry", s->soonest, c);
 		break;

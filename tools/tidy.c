@@ -41,6 +41,7 @@
 #include "out.h"
 #include "priv.h"
 #include "rec.h"
+#include "plan.h"
 #include "tidy.h"
 #include "tls.h"
 #include "xmalloc.h"
@@ -296,7 +297,7 @@ emit_corrupt(struct tidy *t, const uint8_t *key, size_t klen,
 }
 
 static const char *const reason_text[TR_NREASONS] = {
-	"too old", "no message", "empty", "ticket expired",
+	"too old", "no message", "empty", "ticket expired", "session stale",
 };
 
 /*
@@ -521,6 +522,12 @@ judge(struct tidy *t, const uint8_t *key, size_t klen, const uint8_t *val,
 		}
 		if (e == -1) {
 			corrupt(j, "cannot decode the TLS session");
+			return;
+		}
+		if (t->o->stale != NULL && session_dead(t->o->stale,
+		    j->r.u.tls.payload, j->r.u.tls.payload_len, NULL, 0)) {
+			j->v = V_DELETE;
+			j->why = TR_STALE_SESSION;
 			return;
 		}
 	}

@@ -169,4 +169,30 @@ run_test "check without --exim: the Exim on PATH, or nothing said" '
 	PATH=/usr/bin:/bin expect_code 0 "$HINTSDB" check sp >out &&
 	test ! -s out
 '
+# the sample sessions were stored at 2026-11-26T19:56Z and live two hours
+THEN=--now=2026-11-26T20:00:00Z
+run_test "resumable names the GnuTLS that can resume; stat too" '
+	"$HINTSDB" dump $THEN "$SPOOL_EX" tls >out &&
+	test "$(grep -c "^ *resumable: yes (GnuTLS 3.7.9 only)$" out)" -eq 2 &&
+	"$HINTSDB" dump --format=json $THEN "$SPOOL_EX" tls >out &&
+	grep -q "\"resumable\":true,\"resumable_by\":\"3.7.9\"" out &&
+	"$HINTSDB" stat $THEN "$SPOOL_EX" tls >out &&
+	grep -q "^  tls: 2 resumable (GnuTLS 3.7.9 only), 0 expired$" out
+'
+run_test "tidy --stale-sessions[=VERSION]" '
+	cp -a "$SPOOL_EX" sp &&
+	expect_code 0 "$HINTSDB" tidy $THEN --stale-sessions=3.7.9 sp tls >out &&
+	grep -q "^tls: 0 sessions GnuTLS 3.7.9 cannot resume deleted$" out &&
+	expect_code 0 "$HINTSDB" tidy -n $THEN --stale-sessions=openssl sp tls >out &&
+	grep -q "^tls: 2 sessions OpenSSL cannot resume deleted$" out &&
+	expect_code 64 "$HINTSDB" tidy --stale-sessions=x.y sp tls 2>err &&
+	grep -q "bad --stale-sessions version" err &&
+	PATH=/usr/bin:/bin expect_code 64 "$HINTSDB" tidy --stale-sessions \
+	    sp tls 2>err && grep -q "no exim4 or exim on PATH" err &&
+	mkdir bin && cp "$TRASH/trixie" bin/exim &&
+	PATH=$PWD/bin:$PATH expect_code 0 "$HINTSDB" tidy $THEN \
+	    --stale-sessions --format=json sp tls >out &&
+	grep -q "\"session_stale\":2" out &&
+	"$HINTSDB" stat --format=json sp tls >st && grep -q "\"records\":0" st
+'
 test_done
