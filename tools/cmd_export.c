@@ -24,14 +24,18 @@
 #include "out.h"
 #include "recfmt.h"
 #include "slurp.h"
+#include "spool.h"
 
 #define EXPORT_USAGE "hintsdb export [--backend=B] [--lock-timeout=T] " \
-	"[--now=TIME] SPOOL DBNAME"
+	"[--now=TIME] (SPOOL DBNAME | --all SPOOL)"
+
+#define OPT_EXPORT_ALL	OPT_FIRST_FREE
 
 /* The export format's version, in the header's "hintsdb_export". */
 #define EXPORT_VERSION	1
 
 static const struct option longopts[] = {
+	{ "all", no_argument, NULL, OPT_EXPORT_ALL },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
@@ -46,6 +50,7 @@ static void	header(const struct slurp *, const struct dbh *, const char *);
 static int	record(const struct slurp *, size_t, enum hdb_dbtype,
 		    const struct hdb_fmtopts *);
 static int	export(const char *, const char *, const struct dbopts *);
+static int	export_all(const char *, const struct dbopts *);
 
 static int
 usage(FILE *fp)
@@ -163,17 +168,40 @@ export(const char *spool, const char *name, const struct dbopts *o)
 	return bad ? EX_FINDINGS : 0;
 }
 
+/*
+ * export_all - every DB of the spool (spool.h), one after the other, each
+ * from its header line; the first failure's status, after trying all.
+ */
+static int
+export_all(const char *spool, const struct dbopts *o)
+{
+	char **names;
+	size_t i, n;
+	int ex, first = 0;
+
+	if ((ex = spool_args("export", 1, (char **)&spool, &names, &n)) != 0)
+		return ex;
+	for (i = 0; i < n; i++)
+		if ((ex = export(spool, names[i], o)) != 0 && first == 0)
+			first = ex;
+	spool_dbs_free(names, n);
+	return first;
+}
+
 static int
 cmd_export_main(int argc, char **argv)
 {
 	struct dbopts o;
-	int ch;
+	int ch, all = 0;
 
 	dbopts_init(&o);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_HELP:
 			return usage(stdout);
+		case OPT_EXPORT_ALL:
+			all = 1;
+			break;
 		case OPT_BACKEND:
 		case OPT_LOCK_TIMEOUT:
 		case OPT_NOW:
@@ -186,8 +214,10 @@ cmd_export_main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 2)
+	if (argc != (all ? 1 : 2))
 		return usage(stderr);
+	if (all)
+		return export_all(argv[0], &o);
 	if (!db_name_ok(argv[1], "export"))
 		return EX_USAGE_;
 	return export(argv[0], argv[1], &o);

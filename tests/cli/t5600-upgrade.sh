@@ -169,6 +169,26 @@ run_test "check without --exim: the Exim on PATH, or nothing said" '
 	PATH=/usr/bin:/bin expect_code 0 "$HINTSDB" check sp >out &&
 	test ! -s out
 '
+run_test "--all: convert, export and check take the DBs by their files" '
+	cp -a "$SPOOL_EX" sp && dumps sp >orig &&
+	expect_code 0 "$HINTSDB" convert --all --to-backend=ndbm --in-place sp &&
+	test "$(ls sp/db | grep -c "\.pag$")" -eq 7 &&
+	test "$(ls sp/db | grep -c "\.dir$")" -eq 7 &&
+	mkdir sp/db/.retry.hintsdb.4194399.abcdef && : >sp/db/retry-journal &&
+	expect_code 0 "$HINTSDB" export --all sp >all.jsonl &&
+	test "$(grep -c "\"hintsdb_export\"" all.jsonl)" -eq 7 &&
+	test "$(wc -l <all.jsonl)" -eq 53 &&
+	expect_code 1 "$HINTSDB" check --all sp >out &&
+	test "$(wc -l <out)" -eq 1 && grep -q "^retry: .\.retry\.hintsdb\.4194399\.abcdef. was left" out &&
+	rm sp/db/retry-journal &&
+	expect_code 0 "$HINTSDB" convert --all --to-backend=bdb --in-place sp &&
+	test ! -e sp/db/.retry.hintsdb.4194399.abcdef &&
+	dumps sp >back && cmp orig back &&
+	expect_code 64 "$HINTSDB" convert --all --output=x sp 2>err &&
+	grep -q "all converts in place" err &&
+	expect_code 64 "$HINTSDB" convert --all --in-place sp retry 2>err &&
+	expect_code 64 "$HINTSDB" export --all sp retry 2>err
+'
 # the sample sessions were stored at 2026-11-26T19:56Z and live two hours
 THEN=--now=2026-11-26T20:00:00Z
 run_test "resumable names the GnuTLS that can resume; stat too" '
