@@ -262,6 +262,10 @@ exim_parse(const char *bv, const char *dbv, struct exim_target *t,
 {
 	const char *p;
 
+	/* everything but the path, which exim_probe sets */
+	t->be = NULL;
+	t->be_text[0] = t->tls_version[0] = '\0';
+	t->tls = HDB_TLS_LIB_UNKNOWN;
 	if ((p = line_after(bv, "Exim version ")) == NULL ||
 	    (t->vnum = parse_version(p, t->version, sizeof(t->version))) ==
 	    0) {
