@@ -209,8 +209,9 @@ run_test "the section has its five command blocks" '
 	block 2 | grep -qx "hintsdb upgrade $TRASH/spool" &&
 	[ "$(id -u)" = 0 ] || { echo "needs root (the chroots)"; exit 1; }
 '
-# 4.98.2 writes and looks up host retry keys as T:[IP]:IP:PORT, 4.96 as
-# T:IP:IP:PORT: it tries such a host once more, then has its own record
+# for a host named by its IP address (route_list = * 127.0.0.1), 4.98.2
+# writes and looks up the host retry key T:[IP]:IP:PORT, 4.96 T:IP:IP:PORT:
+# it tries such a host once more, then has its own record
 run_test "Debian 12 to 13: 4.98.2 uses a 4.96 spool as it is (retry keys aside)" '
 	cd "$TRASH" && mkdir -p spool/log && release bookworm &&
 	written bookworm && release trixie &&
