@@ -90,6 +90,23 @@ run_test "4.96 spool to 4.100.1: converted, sessions dropped, lockfiles gone" '
 	grep -q "^retry: sqlite(tblblob) v2, 4 records: nothing to do$" out &&
 	grep -q "^upgrade: 0 of 7 databases converted" out
 '
+run_test "as root: becomes the owner of SPOOL/db first; files stay its" '
+	[ "$(id -u)" = 0 ] || { echo "needs root"; exit 1; }
+	chmod 755 "$TRASH" . && cp -a "$SPOOL_EX" sp && chown -R nobody:nogroup sp &&
+	expect_code 0 "$HINTSDB" upgrade --exim="$TRASH/sid" sp >out &&
+	test -z "$(find sp ! -user nobody)" &&
+	test -z "$(find sp ! -group nogroup)" &&
+	expect_code 0 "$HINTSDB" upgrade --exim="$TRASH/trixie" sp >out &&
+	test "$(ls sp/db | grep -c lockfile)" -eq 7 &&
+	test -z "$(find sp ! -user nobody)" &&
+	cp -a "$SPOOL_EX" sp2 && chown -R nobody:nogroup sp2 &&
+	chown root sp2/db/retry && chmod 0600 sp2/db/retry &&
+	expect_code 74 "$HINTSDB" upgrade --exim="$TRASH/sid" sp2 >out 2>err &&
+	grep -q "retry" err && grep -q "^upgrade: 6 of 6 databases converted" out &&
+	expect_code 0 "$HINTSDB" upgrade --no-drop-privileges \
+	    --exim="$TRASH/sid" sp2 >out &&
+	grep -q "^upgrade: 1 of 7 databases converted" out
+'
 run_test "--keep-sessions keeps them; a matching GnuTLS keeps them" '
 	cp -a "$SPOOL_EX" sp &&
 	expect_code 0 "$HINTSDB" upgrade --keep-sessions --exim="$TRASH/sid" \
