@@ -83,6 +83,8 @@ $(B)/unit/%: tests/unit/%.c $(UNIT_LIBA) $(LIBA) $(HDRS) \
 	@mkdir -p $(@D)
 	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $< $(UNIT_LIBA) $(LIBA) \
 	    $(LDLIBS) -lcmocka
+# a unit test that includes the tools/ source it tests
+$(B)/unit/test_exim_bv: tools/exim.c tools/exim.h
 
 $(B)/helper/%: tests/helper/%.c $(LIBA) $(HDRS)
 	@mkdir -p $(@D)

@@ -42,17 +42,26 @@
 #include "repair.h"
 #include "progress.h"
 
-#define CHECK_USAGE "hintsdb check [-v] [--backend=B] [--layout=L] " \
-	"[--lock-timeout=T] [--no-drop-privileges] [--now=TIME] [--repair] " \
-	"SPOOL [DBNAME...]"
+#include "plan.h"
 
-enum { OPT_REPAIR = OPT_REBUILD_FREE };
+#define CHECK_USAGE "hintsdb check [-v] [--backend=B] [--exim=PATH] " \
+	"[--layout=L] [--lock-timeout=T] [--no-drop-privileges] [--now=TIME] " \
+	"[--repair] (SPOOL [DBNAME...] | --all SPOOL)"
+
+/* check's own long options */
+enum {
+	OPT_REPAIR = OPT_REBUILD_FREE,
+	OPT_CHECK_ALL,
+	OPT_CHECK_EXIM,
+};
 
 /* A record time more than this far ahead of now is implausible. */
 #define FUTURE_SLACK	86400
 
 static const struct option longopts[] = {
+	{ "all", no_argument, NULL, OPT_CHECK_ALL },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "exim", required_argument, NULL, OPT_CHECK_EXIM },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
@@ -411,9 +420,11 @@ static int
 cmd_check_main(int argc, char **argv)
 {
 	struct checkctx c;
+	struct exim_target t;
+	const char *exim = NULL;
 	char **names;
 	size_t n, i, found = 0;
-	int ch, ex, first = 0, fx;
+	int ch, ex, first = 0, fx, all = 0, have;
 
 	memset(&c, 0, sizeof(c));
 	dbopts_init(&c.o);
@@ -430,6 +441,12 @@ cmd_check_main(int argc, char **argv)
 		case OPT_REPAIR:
 			c.repair = 1;
 			break;
+		case OPT_CHECK_ALL:
+			all = 1;
+			break;
+		case OPT_CHECK_EXIM:
+			exim = optarg;
+			break;
 		case OPT_BACKEND:
 		case OPT_LAYOUT:
 		case OPT_LOCK_TIMEOUT:
@@ -443,13 +460,19 @@ cmd_check_main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1)
+	if (argc < 1 || (all && argc != 1))
 		return usage(stderr);
+	/* the installed Exim, if any: can it use what is there? */
+	if ((have = plan_target("check", exim, &t)) > 1)
+		return have;
 	/* --repair writes: root gives way to the owner first */
 	if (c.repair && !c.no_drop && (ex = priv_drop(argv[0], "check")) != 0)
 		return ex;
 	if ((ex = spool_args("check", argc, argv, &names, &n)) != 0)
 		return ex;
+	if (have == 1)
+		found += plan_report("check", argv[0], names, n, &t,
+		    c.o.lock_timeout_ms, &first);
 	c.now = clock_now(&c.o);
 	c.spool = argv[0];
 	for (i = 0; i < n; i++) {

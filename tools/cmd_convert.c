@@ -28,21 +28,24 @@
 #include "engine/rebuild.h"
 #include "db/pin.h"
 #include "priv.h"
+#include "engine/spool.h"
 
 #define CONVERT_USAGE "hintsdb convert [-v] [--backend=B] [--drop-bad] " \
 	"[--lock-timeout=T] [--no-drop-privileges] " \
 	"[--sqlite-schema=tbl|tblblob] " \
 	"[--to-backend=B] [--to-layout=legacy|v2] " \
-	"(--output=PATH | --in-place) SPOOL DBNAME"
+	"(--output=PATH SPOOL DBNAME | --in-place (SPOOL DBNAME | --all SPOOL))"
 
 enum {
-	OPT_IN_PLACE = OPT_REBUILD_FREE,
+	OPT_ALL = OPT_REBUILD_FREE,
+	OPT_IN_PLACE,
 	OPT_OUTPUT,
 	OPT_TO_BACKEND,
 	OPT_TO_LAYOUT,
 };
 
 static const struct option longopts[] = {
+	{ "all", no_argument, NULL, OPT_ALL },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "drop-bad", no_argument, NULL, OPT_DROP_BAD },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -70,6 +73,7 @@ static int	open_source(struct dbh *, const char *, const char *,
 static int	convert(const char *, const char *, struct convopts *);
 static void	summary(const char *, const struct hdb_backend *,
 		    const struct convopts *, const struct hdb_convert_stats *);
+static int	convert_all(const char *, const struct convopts *);
 
 /* own_opt - convert's own options (rebuild_opt_fn). */
 static int
@@ -78,6 +82,9 @@ own_opt(void *ctx, int ch, const char *arg)
 	struct convopts *c = ctx;
 
 	switch (ch) {
+	case OPT_ALL:
+		c->r.all = 1;
+		return 0;
 	case OPT_IN_PLACE:
 		c->in_place = 1;
 		return 0;
@@ -220,6 +227,30 @@ out:
 	return ex;
 }
 
+/*
+ * convert_all - --all: every DB of the spool (spool.h), each with the
+ * options as given (convert() fills in a DB's own source backend).
+ */
+static int
+convert_all(const char *spool, const struct convopts *given)
+{
+	struct convopts c;
+	char **names;
+	size_t i, n;
+	int ex, worst = 0;
+
+	if ((ex = spool_args("convert", 1, (char **)&spool, &names, &n)) != 0)
+		return ex;
+	for (i = 0; i < n; i++) {
+		c = *given;
+		ex = convert(spool, names[i], &c);
+		if (ex != 0 && (worst == 0 || worst == EX_FINDINGS))
+			worst = ex;
+	}
+	spool_dbs_free(names, n);
+	return worst;
+}
+
 static int
 cmd_convert_main(int argc, char **argv)
 {
@@ -237,9 +268,16 @@ cmd_convert_main(int argc, char **argv)
 		warnx("convert: give exactly one of --output and --in-place");
 		return EX_USAGE_;
 	}
-	if (!db_name_ok(argv[1], "convert"))
+	if (c.r.all && c.output != NULL) {
+		warnx("convert: --all converts in place (--in-place)");
 		return EX_USAGE_;
-	ex = convert(argv[0], argv[1], &c);
+	}
+	if (c.r.all)
+		ex = convert_all(argv[0], &c);
+	else if (!db_name_ok(argv[1], "convert"))
+		return EX_USAGE_;
+	else
+		ex = convert(argv[0], argv[1], &c);
 	if (ex == 0 || ex == EX_FINDINGS) {
 		int fx = finish_stdout("convert");
 

@@ -29,18 +29,23 @@
 #include "secret_out.h"
 #include "progress.h"
 
+#include "engine/spool.h"
+
 #define EXPORT_USAGE "hintsdb export [--backend=B] [--lock-timeout=T] " \
-	"[--match=GLOB] [--now=TIME] [--output=FILE] SPOOL DBNAME"
+	"[--match=GLOB] [--now=TIME] [--output=FILE] " \
+	"(SPOOL DBNAME | --all SPOOL)"
 
 enum {
 	OPT_MATCH = OPT_FIRST_FREE,
 	OPT_OUTPUT,
+	OPT_EXPORT_ALL,
 };
 
 /* The export format's version, in the header's "hintsdb_export". */
 #define EXPORT_VERSION	1
 
 static const struct option longopts[] = {
+	{ "all", no_argument, NULL, OPT_EXPORT_ALL },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
@@ -57,6 +62,8 @@ static void	header(const struct slurp *, const struct dbh *, const char *);
 static int	record(const struct slurp *, size_t, enum hdb_dbtype,
 		    const struct hdb_fmtopts *);
 static int	export(const char *, const char *, const struct dbopts *,
+		    const char *, const char *);
+static int	export_all(const char *, const struct dbopts *,
 		    const char *, const char *);
 
 static int
@@ -210,13 +217,42 @@ export(const char *spool, const char *name, const struct dbopts *o,
 	return bad ? EX_FINDINGS : 0;
 }
 
+/*
+ * export_all - every DB of the spool (spool.h), one after the other, each
+ * from its header line, to one --output file if given (made once, before
+ * the first); the first failure's status, after trying all.
+ */
+static int
+export_all(const char *spool, const struct dbopts *o, const char *match,
+    const char *output)
+{
+	char **names;
+	size_t i, n;
+	int ex, first = 0;
+
+	if ((ex = spool_args("export", 1, (char **)&spool, &names, &n)) != 0)
+		return ex;
+	if (output != NULL && (ex = secret_output(output, "export")) != 0) {
+		spool_dbs_free(names, n);
+		return ex;
+	}
+	for (i = 0; i < n; i++)
+		if ((ex = export(spool, names[i], o, match, NULL)) != 0 &&
+		    first == 0)
+			first = ex;
+	spool_dbs_free(names, n);
+	if (first != 0 && first != EX_FINDINGS && output != NULL)
+		secret_output_abandon(output);
+	return first;
+}
+
 static int
 cmd_export_main(int argc, char **argv)
 {
 	struct dbopts o;
 	const char *output = NULL;
 	const char *match = NULL;
-	int ch;
+	int ch, all = 0;
 
 	dbopts_init(&o);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -228,6 +264,9 @@ cmd_export_main(int argc, char **argv)
 			break;
 		case OPT_MATCH:
 			match = optarg;
+			break;
+		case OPT_EXPORT_ALL:
+			all = 1;
 			break;
 		case OPT_BACKEND:
 		case OPT_LOCK_TIMEOUT:
@@ -241,8 +280,10 @@ cmd_export_main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 2)
+	if (argc != (all ? 1 : 2))
 		return usage(stderr);
+	if (all)
+		return export_all(argv[0], &o, match, output);
 	if (!db_name_ok(argv[1], "export"))
 		return EX_USAGE_;
 	return export(argv[0], argv[1], &o, match, output);

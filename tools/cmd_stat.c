@@ -34,8 +34,13 @@
 #include "priv.h"
 #include "xmalloc.h"
 
-#define STAT_USAGE "hintsdb stat [-vz] [--format=text|json|prometheus] " \
-	"[--lock-timeout=T] [--now=TIME] SPOOL [DBNAME...]"
+#include "plan.h"
+
+#define STAT_USAGE "hintsdb stat [-vz] [--exim=PATH] " \
+	"[--format=text|json|prometheus] [--lock-timeout=T] [--now=TIME] " \
+	"SPOOL [DBNAME...]"
+
+#define OPT_STAT_EXIM	OPT_FIRST_FREE
 
 enum { FMT_TEXT, FMT_JSON, FMT_PROM };
 
@@ -82,6 +87,10 @@ struct dbstat {
 	size_t		 callout[CK_N][CR_N];
 	struct tlskind	 tls[MAX_TLSKIND];
 	size_t		 ntls, tls_expired, tls_resumable;
+	/* GnuTLS versions that wrote the resumable sessions: only they
+	 * can resume them */
+	char		 tls_by[MAX_TLSKIND][16];
+	size_t		 ntls_by, tls_by_openssl;
 	int		 have_soonest;
 	int64_t		 soonest;
 };
@@ -98,6 +107,7 @@ static const char *const stat_formats[] = { "text", "json", "prometheus",
     NULL };
 
 static const struct option longopts[] = {
+	{ "exim", required_argument, NULL, OPT_STAT_EXIM },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
@@ -187,8 +197,19 @@ tls_add(struct dbstat *s, const struct hdb_rec *r, int64_t now)
 	}
 	if (i < s->ntls)
 		s->tls[i].n++;
-	if (hdb_tls_resumable(&ti, now, NULL))
+	if (hdb_tls_resumable(&ti, now, NULL)) {
 		s->tls_resumable++;
+		if (ti.lib != HDB_TLS_LIB_GNUTLS)
+			s->tls_by_openssl++;
+		for (i = 0; ti.lib == HDB_TLS_LIB_GNUTLS && i < s->ntls_by;
+		    i++)
+			if (strcmp(s->tls_by[i], ti.gnutls_version_str) == 0)
+				break;
+		if (ti.lib == HDB_TLS_LIB_GNUTLS && i == s->ntls_by &&
+		    i < MAX_TLSKIND)
+			memcpy(s->tls_by[s->ntls_by++], ti.gnutls_version_str,
+			    sizeof(s->tls_by[0]));
+	}
 	if (ti.have_expires && ti.expires < now)
 		s->tls_expired++;
 	else if (ti.have_expires && (!s->have_soonest ||
@@ -385,8 +406,14 @@ text_type(const struct dbstat *s, const struct statctx *c)
 		for (i = 0; i < s->ntls; i++)
 			printf("  tls: %zu %s %s\n", s->tls[i].n, s->tls[i].lib,
 			    s->tls[i].version);
-		printf("  tls: %zu resumable, %zu expired\n", s->tls_resumable,
-		    s->tls_expired);
+		printf("  tls: %zu resumable", s->tls_resumable);
+		for (i = 0; i < s->ntls_by; i++)
+			printf("%s%s", i == 0 ? " (GnuTLS " : " or ",
+			    s->tls_by[i]);
+		if (s->ntls_by > 0)
+			printf("%s only)", s->ntls_by > 1 ? ", each by its "
+			    "writer" : "");
+		printf(", %zu expired\n", s->tls_expired);
 		if (s->have_soonest)
 			text_time("soonest expiry", s->soonest, c);
 		break;
@@ -840,9 +867,11 @@ static int
 cmd_stat_main(int argc, char **argv)
 {
 	struct statctx c;
+	struct exim_target t;
+	const char *exim = NULL;
 	char **names;
 	size_t n;
-	int ch, ex;
+	int ch, ex, have = 0, rex;
 
 	memset(&c, 0, sizeof(c));
 	dbopts_init(&c.o);
@@ -858,6 +887,9 @@ cmd_stat_main(int argc, char **argv)
 			break;
 		case OPT_HELP:
 			return usage(stdout);
+		case OPT_STAT_EXIM:
+			exim = optarg;
+			break;
 		case 'z':
 		case OPT_LOCK_TIMEOUT:
 		case OPT_NOW:
@@ -876,7 +908,16 @@ cmd_stat_main(int argc, char **argv)
 		return ex;
 	c.now = clock_now(&c.o);
 	c.bars = c.format == FMT_TEXT && isatty(STDOUT_FILENO);
-	ex = run(argv[0], names, n, &c);
+	/* in text, also what the installed Exim cannot use (as check) */
+	if (c.format == FMT_TEXT && (have = plan_target("stat", exim, &t)) > 1)
+		ex = have;
+	else
+		ex = run(argv[0], names, n, &c);
+	if (ex == 0 && have == 1 && plan_report("stat", argv[0], names, n,
+	    &t, c.o.lock_timeout_ms, &rex) > 0)
+		ex = EX_FINDINGS;
+	if (ex == 0 && have == 1)
+		ex = finish_stdout("stat");
 	spool_dbs_free(names, n);
 	return ex;
 }

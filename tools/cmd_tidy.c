@@ -19,7 +19,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <strings.h>
 
 #include <bsd/stdlib.h>
 #include <jansson.h>
@@ -35,8 +37,9 @@
 #include "progress.h"
 
 #define TIDY_USAGE "hintsdb tidy [-fnqv] [-t TIME] [--format=text|json] " \
-	"[--match=GLOB] [--now=TIME] [--max-lock-ms=N] [--lock-timeout=T] [--backend=B] " \
-	"[--layout=L] [--no-drop-privileges] (SPOOL DBNAME... | --all SPOOL)"
+	"[--match=GLOB] [--now=TIME] [--max-lock-ms=N] [--lock-timeout=T] " \
+	"[--backend=B] [--layout=L] [--no-drop-privileges] " \
+	"[--stale-sessions[=VERSION]] (SPOOL DBNAME... | --all SPOOL)"
 
 #define DEFAULT_MAXAGE	(30 * 86400)
 #define DEFAULT_LOCK_MS	100
@@ -48,6 +51,7 @@ enum {
 	OPT_MAX_LOCK_MS,
 	OPT_NO_DROP,
 	OPT_QUIET,
+	OPT_STALE,
 	OPT_VERBOSE,
 };
 
@@ -64,6 +68,7 @@ static const struct option longopts[] = {
 	{ "no-drop-privileges", no_argument, NULL, OPT_NO_DROP },
 	{ "now", required_argument, NULL, OPT_NOW },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "stale-sessions", optional_argument, NULL, OPT_STALE },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ NULL, 0, NULL, 0 },
 };
@@ -75,7 +80,13 @@ struct tidycmd {
 	int		 json;
 	int		 quiet;
 	int		 no_drop;
+	int		 stale_set;	/* --stale-sessions */
+	const char	*stale_arg;	/* its VERSION, or NULL: ask Exim */
+	struct exim_target stale;
+	char		 stale_desc[64];	/* "GnuTLS 3.8.13" */
 };
+
+static int	stale_target(struct tidycmd *);
 
 static int
 usage(FILE *fp)
@@ -119,6 +130,7 @@ print_text(const struct tidycmd *tc, const struct tidy_stats *st)
 {
 	static const char *const why[TR_NREASONS] = {
 		"too old", "no message", "empty", "ticket expired",
+		"stale session",
 	};
 	const char *sep = " (";
 	int dry = tc->to.dry_run, i;
@@ -145,6 +157,12 @@ print_text(const struct tidycmd *tc, const struct tidy_stats *st)
 	count("corrupt kept", st->corrupt);
 	count("refreshed kept", st->refreshed);
 	printf(", %.1f ms\n", st->elapsed_ms);
+	if (tc->to.stale != NULL && hdb_dbtype_from_name(st->name) ==
+	    HDB_T_TLS)
+		printf("%s: %llu sessions %s cannot resume deleted\n",
+		    st->name,
+		    (unsigned long long)st->deleted[TR_STALE_SESSION],
+		    tc->stale_desc);
 }
 
 static void
@@ -171,6 +189,9 @@ print_json(const struct tidycmd *tc, const char *spool,
 	    (json_int_t)st->deleted[TR_EMPTY]));
 	json_object_set_new(by, "ticket_expired", json_integer(
 	    (json_int_t)st->deleted[TR_EXPIRED]));
+	if (tc->to.stale != NULL)
+		json_object_set_new(by, "session_stale", json_integer(
+		    (json_int_t)st->deleted[TR_STALE_SESSION]));
 	json_object_set_new(o, "deleted_by", by);
 	json_object_set_new(o, "updated", json_integer(
 	    (json_int_t)st->updated));
@@ -275,9 +296,58 @@ parse_opt(struct tidycmd *tc, int ch, const char *arg)
 	case OPT_NO_DROP:
 		tc->no_drop = 1;
 		return 0;
+	case OPT_STALE:
+		tc->stale_set = 1;
+		tc->stale_arg = arg;
+		return 0;
 	default:
 		return dbopts_parse(&tc->dbo, ch, arg, "tidy") == 0 ? 0 : -1;
 	}
+}
+
+/*
+ * stale_target - the TLS library whose stale sessions go: --stale-sessions=
+ * VERSION (a GnuTLS version, or "openssl"), else what exim4 or exim on PATH
+ * says it uses (exim.h).
+ */
+static int
+stale_target(struct tidycmd *tc)
+{
+	struct exim_target *t = &tc->stale;
+	char path[PATH_MAX], err[256] = "";
+	long v;
+
+	memset(t, 0, sizeof(*t));
+	if (tc->stale_arg != NULL && strcasecmp(tc->stale_arg, "openssl") ==
+	    0)
+		t->tls = HDB_TLS_LIB_OPENSSL;
+	else if (tc->stale_arg != NULL) {
+		if ((v = hdb_tls_parse_version(tc->stale_arg)) < 0) {
+			warnx("tidy: bad --stale-sessions version '%s' (a "
+			    "GnuTLS version such as 3.8.13, or openssl)",
+			    tc->stale_arg);
+			return EX_USAGE_;
+		}
+		t->tls = HDB_TLS_LIB_GNUTLS;
+		snprintf(t->tls_version, sizeof(t->tls_version), "%ld.%ld.%ld",
+		    v >> 16 & 0xff, v >> 8 & 0xff, v & 0xff);
+	} else if (exim_locate(path, sizeof(path)) == -1) {
+		warnx("tidy: no exim4 or exim on PATH to ask for its TLS "
+		    "library: give --stale-sessions=VERSION");
+		return EX_USAGE_;
+	} else if (exim_probe(path, t, err, sizeof(err)) == -1 ||
+	    t->tls == HDB_TLS_LIB_UNKNOWN || (t->tls == HDB_TLS_LIB_GNUTLS &&
+	    t->tls_version[0] == '\0')) {
+		warnx("tidy: cannot tell which TLS library '%s' uses%s%s: "
+		    "give --stale-sessions=VERSION", path, *err ? ": " : "",
+		    err);
+		return EX_USAGE_;
+	}
+	snprintf(tc->stale_desc, sizeof(tc->stale_desc), "%s%s%s",
+	    t->tls == HDB_TLS_LIB_GNUTLS ? "GnuTLS" : "OpenSSL",
+	    t->tls_version[0] ? " " : "", t->tls_version);
+	tc->to.stale = t;
+	return 0;
 }
 
 static int
@@ -314,6 +384,9 @@ cmd_tidy_main(int argc, char **argv)
 		if (!db_name_ok(argv[i], "tidy"))
 			return EX_USAGE_;
 	tc.to.now = clock_now(&tc.dbo);
+	/* asking Exim comes first: it may need root (a chroot wrapper) */
+	if (tc.stale_set && (ex = stale_target(&tc)) != 0)
+		return ex;
 	if ((ex = tc.no_drop ? spool_pin(argv[0], "tidy") :
 	    priv_drop(argv[0], "tidy")) != 0)
 		return ex;

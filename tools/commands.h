@@ -67,6 +67,7 @@ extern const struct command cmd_import_entry;
 extern const struct command cmd_stat_entry;
 extern const struct command cmd_ticket_entry;
 extern const struct command cmd_tidy_entry;
+extern const struct command cmd_upgrade_entry;
 
 /* exim_* compatibility entry points (tools/compat.c). */
 int	compat_dumpdb_main(int argc, char **argv);

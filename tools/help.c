@@ -60,17 +60,21 @@ struct help {
 			    "stretch (bare number: ms; or 1s); default 100" }
 #define O_SECRETS	{ "--show-secrets", "print TLS master secrets and " \
 			    "tickets (hidden by default)" }
+#define O_EXIM		{ "--exim=PATH", "the Exim that will read the " \
+			    "spool (default: exim4 or exim on PATH)" }
 #define O_END		{ NULL, NULL }
 
 static const struct help_opt check_opts[] = {
 	{ "-v", "a line for every record checked, not just problems" },
-	O_BACKEND, O_LAYOUT, O_LOCK, O_NODROP, O_NOW,
+	{ "--all", "every hints DB in SPOOL/db, found by its files" },
+	O_BACKEND, O_EXIM, O_LAYOUT, O_LOCK, O_NODROP, O_NOW,
 	{ "--repair", "rebuild each damaged DB from every record still "
 	    "readable, atomically, under the write lock" },
 	O_END,
 };
 static const struct help_opt convert_opts[] = {
 	{ "-v", "print a summary line of what was converted" },
+	{ "--all", "with --in-place: every hints DB in SPOOL/db" },
 	O_BACKEND, O_DROPBAD,
 	{ "--in-place", "replace SPOOL/db/DBNAME atomically, under Exim's "
 	    "write lock" },
@@ -111,6 +115,7 @@ static const struct help_opt dump_opts[] = {
 	O_END,
 };
 static const struct help_opt export_opts[] = {
+	{ "--all", "every hints DB in SPOOL/db, one after the other" },
 	O_BACKEND, O_LOCK,
 	{ "--match=GLOB", "only the records whose key matches GLOB (as "
 	    "delete --match)" },
@@ -131,7 +136,7 @@ static const struct help_opt import_opts[] = {
 };
 static const struct help_opt stat_opts[] = {
 	{ "-v", "the full detail of each DB, not one line per DB" },
-	O_UTC,
+	O_UTC, O_EXIM,
 	{ "--format=text|json|prometheus", "output: text (default), JSON, or "
 	    "Prometheus metrics" },
 	O_LOCK, O_NOW, O_END,
@@ -158,7 +163,17 @@ static const struct help_opt tidy_opts[] = {
 	O_LAYOUT, O_LOCK,
 	{ "--match=GLOB", "with -v: list only the records whose key matches "
 	    "GLOB" },
-	O_MAXLOCK, O_NODROP, O_NOW, O_END,
+	O_MAXLOCK, O_NODROP, O_NOW,
+	{ "--stale-sessions[=VERSION]", "delete the TLS sessions that VERSION "
+	    "(or the installed Exim's TLS library) cannot resume" },
+	O_END,
+};
+static const struct help_opt upgrade_opts[] = {
+	{ "-n, --dry-run", "print the plan, change nothing" },
+	{ "-v, --verbose", "a line for every DB converted" },
+	O_EXIM,
+	{ "--keep-sessions", "keep TLS sessions the target cannot resume" },
+	O_LOCK, O_NODROP, O_END,
 };
 
 static const struct help helps[] = {
@@ -193,6 +208,9 @@ static const struct help helps[] = {
 	{ "tidy", "t", 1, tidy_opts, {
 	    "hintsdb tidy --all /var/spool/exim4",
 	    "hintsdb tidy -n -v -t 7d /var/spool/exim4 retry" } },
+	{ "upgrade", "", 1, upgrade_opts, {
+	    "hintsdb upgrade -n /var/spool/exim4",
+	    "hintsdb upgrade --exim=/usr/sbin/exim4 /var/spool/exim4" } },
 };
 
 /* The options the dispatcher handles for every command. */
@@ -225,7 +243,7 @@ described(const struct help_opt *opts, const char *lng)
 	for (; opts != NULL && opts->opt != NULL; opts++)
 		for (p = opts->opt; (p = strstr(p, "--")) != NULL; p += 2)
 			if (strncmp(p + 2, lng, n) == 0 &&
-			    strchr("=, ", p[2 + n]) != NULL)
+			    strchr("=,[ ", p[2 + n]) != NULL)
 				return 1;
 	return 0;
 }

@@ -37,6 +37,7 @@ static const struct command *const commands[] = {
 	&cmd_stat_entry,
 	&cmd_ticket_entry,
 	&cmd_tidy_entry,
+	&cmd_upgrade_entry,
 	NULL,
 };
 

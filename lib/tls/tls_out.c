@@ -293,7 +293,11 @@ hdb_tls_print_text(FILE *fp, const struct hdb_tls_info *ti, int64_t now,
 		ttime(&o, "expires", ti->expires);
 		tline(&o, "expires_rule", "%s", ti->expires_rule);
 	}
-	if (hdb_tls_resumable(ti, now, &why))
+	/* a GnuTLS session is resumed only by the GnuTLS that wrote it */
+	if (hdb_tls_resumable(ti, now, &why) && ti->lib == HDB_TLS_LIB_GNUTLS)
+		tline(&o, "resumable", "yes (GnuTLS %s only)",
+		    ti->gnutls_version_str);
+	else if (hdb_tls_resumable(ti, now, &why))
 		tline(&o, "resumable", "yes");
 	else
 		tline(&o, "resumable", "no (%s)", why);
@@ -542,6 +546,8 @@ hdb_tls_json_out(struct jout *o, const struct hdb_tls_info *ti, int64_t now,
 	}
 	res = hdb_tls_resumable(ti, now, &why);
 	jbool(o, "resumable", res);
+	if (res && ti->lib == HDB_TLS_LIB_GNUTLS)
+		jstr(o, "resumable_by", ti->gnutls_version_str);
 	if (!res)
 		jstr(o, "not_resumable_reason", why);
 }

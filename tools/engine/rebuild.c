@@ -108,7 +108,7 @@ rebuild_args(struct rebuild_opts *o, int argc, char **argv,
 		if (rc != 0)
 			return rc;
 	}
-	if (argc - optind != 2)
+	if (argc - optind != (o->all ? 1 : 2))
 		return usage(stderr, cmd);
 	return 0;
 }

@@ -35,6 +35,7 @@ struct rebuild_opts {
 	int		 no_drop;	/* --no-drop-privileges */
 	int		 schema;	/* -1 unset, else 0 or HDB_O_SQLITE_TBL */
 	int		 verbose;
+	int		 all;		/* --all: SPOOL alone (convert) */
 };
 
 /* Ids of the shared long options; a command numbers its own after. */

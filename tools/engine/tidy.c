@@ -47,6 +47,7 @@
 #include "engine/tidy.h"
 #include "tls/tls.h"
 #include "progress.h"
+#include "plan.h"
 #include "xmalloc.h"
 
 #define YEAR_SECS	(365 * 24 * 60 * 60)
@@ -292,7 +293,7 @@ emit_corrupt(struct tidy *t, const uint8_t *key, size_t klen,
 }
 
 static const char *const reason_text[TR_NREASONS] = {
-	"too old", "no message", "empty", "ticket expired",
+	"too old", "no message", "empty", "ticket expired", "session stale",
 };
 
 /*
@@ -517,6 +518,12 @@ judge(struct tidy *t, const uint8_t *key, size_t klen, const uint8_t *val,
 		}
 		if (e == -1) {
 			corrupt(j, "cannot decode the TLS session");
+			return;
+		}
+		if (t->o->stale != NULL && session_dead(t->o->stale,
+		    j->r.u.tls.payload, j->r.u.tls.payload_len, NULL, 0)) {
+			j->v = V_DELETE;
+			j->why = TR_STALE_SESSION;
 			return;
 		}
 	}

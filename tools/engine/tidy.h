@@ -27,12 +27,14 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "exim.h"
 
 enum tidy_reason {
 	TR_TOO_OLD,
 	TR_NO_MESSAGE,
 	TR_EMPTY,
 	TR_EXPIRED,
+	TR_STALE_SESSION,	/* a session the given TLS library refuses */
 	TR_NREASONS,
 };
 
@@ -46,6 +48,9 @@ struct tidy_opts {
 	const struct dbopts *dbo;	/* backend, layout, lock timeout */
 	const char	*cmd;		/* for messages: "tidy" */
 	const char	*match;		/* -v lines only for keys matching */
+	/* --stale-sessions: delete the sessions this Exim's TLS library
+	 * cannot resume (plan.h, session_dead); NULL: keep them */
+	const struct exim_target *stale;
 };
 
 struct tidy_stats {

@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cmd_upgrade.c - make a spool readable by the Exim about to run on it.
+ *
+ * The target Exim itself says what it reads (`exim -bV`, exim.h): its
+ * hints backend, its record layout (v2 from 4.100) and its TLS library.
+ * Every DB in SPOOL/db that is not already in that backend and layout is
+ * rewritten by the convert engine (rebuild.h), one DB at a time, each
+ * atomically under Exim's write lock, owner and mode kept.  Stored TLS
+ * sessions the target's library would refuse (another library, or a
+ * GnuTLS of another version, formats doc §8.4) are dropped unless
+ * --keep-sessions.  A target that uses no lockfiles (SQLite, tdb from
+ * 4.99) gets the old lockfiles removed.
+ *
+ * It refuses to touch a spool an Exim is using (a live daemon pid file in
+ * SPOOL, or a lock held on SPOOL/db/NAME.lockfile): the old Exim could not
+ * read the new files, and would write to the old ones after the rename.
+ * -n prints the plan and changes nothing.
+ */
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "common.h"
+#include "rec/convert.h"
+#include "exim.h"
+#include "db/lock.h"
+#include "out.h"
+#include "plan.h"
+#include "priv.h"
+#include "engine/rebuild.h"
+#include "engine/spool.h"
+#include "xmalloc.h"
+
+#define UPGRADE_USAGE "hintsdb upgrade [-nv] [--exim=PATH] " \
+	"[--keep-sessions] [--lock-timeout=T] [--no-drop-privileges] SPOOL"
+
+/* OPT_NO_DROP is rebuild.h's */
+enum {
+	OPT_EXIM = OPT_REBUILD_FREE,
+	OPT_KEEP_SESSIONS,
+};
+
+static const struct option longopts[] = {
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "exim", required_argument, NULL, OPT_EXIM },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "keep-sessions", no_argument, NULL, OPT_KEEP_SESSIONS },
+	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+	{ "no-drop-privileges", no_argument, NULL, OPT_NO_DROP },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct upopts {
+	struct dbopts	 o;		/* --lock-timeout */
+	const char	*exim;
+	int		 dry_run;
+	int		 verbose;
+	int		 keep_sessions;
+	int		 no_drop;
+	struct exim_target t;
+};
+
+/* What one DB's rewrite did. */
+struct copyctx {
+	struct hdb_writer *w;
+	const struct upopts *u;
+	enum hdb_dbtype	 type;
+	size_t		 sessions;	/* dropped as dead */
+	size_t		 old_ids;	/* wait records dropped */
+	int		 failed;
+};
+
+/* The totals over the spool. */
+struct totals {
+	size_t		 dbs, todo, done, records, sessions, old_ids;
+	size_t		 lockfiles;
+	int		 ex;
+};
+
+static int	usage(FILE *);
+static int	parse(struct upopts *, int, char **);
+static int	find_target(struct upopts *);
+static int	refuse_if_used(const char *);
+static void	print_plan(const struct db_plan *, const struct upopts *);
+static void	dead_text(const struct db_plan *, const struct upopts *,
+		    char *, size_t);
+static int	copy_one(void *, struct hdb_datum, struct hdb_datum);
+static int	upgrade_db(const char *, const struct db_plan *,
+		    const struct upopts *, struct totals *);
+static size_t	drop_lockfiles(const char *, const struct upopts *);
+static int	upgrade(const char *, struct upopts *);
+
+static int
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: %s\n", UPGRADE_USAGE);
+	return fp == stdout ? finish_stdout("upgrade") : EX_USAGE_;
+}
+
+/* parse - the command line into u; 0, -1 after --help, or an exit code. */
+static int
+parse(struct upopts *u, int argc, char **argv)
+{
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "nv", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			u->dry_run = 1;
+			break;
+		case 'v':
+			u->verbose = 1;
+			break;
+		case OPT_EXIM:
+			u->exim = optarg;
+			break;
+		case OPT_HELP:
+			return usage(stdout) == 0 ? -1 : EX_IOERR_;
+		case OPT_KEEP_SESSIONS:
+			u->keep_sessions = 1;
+			break;
+		case OPT_LOCK_TIMEOUT:
+			if (dbopts_parse(&u->o, ch, optarg, "upgrade") != 0)
+				return usage(stderr);
+			break;
+		case OPT_NO_DROP:
+			u->no_drop = 1;
+			break;
+		default:
+			return usage(stderr);
+		}
+	}
+	return argc - optind == 1 ? 0 : usage(stderr);
+}
+
+/*
+ * find_target - ask the target Exim (--exim, else exim4 or exim on PATH)
+ * what it reads.  This runs before privileges are dropped: the program is
+ * the administrator's choice, and a wrapper may need root (chroot).
+ */
+static int
+find_target(struct upopts *u)
+{
+	char path[PATH_MAX], err[256], *p;
+
+	if (u->exim == NULL) {
+		if (exim_locate(path, sizeof(path)) == -1) {
+			warnx("upgrade: no exim4 or exim on PATH: name the new "
+			    "Exim with --exim=PATH");
+			return EX_USAGE_;
+		}
+	} else
+		snprintf(path, sizeof(path), "%s", u->exim);
+	if (exim_probe(path, &u->t, err, sizeof(err)) == 0)
+		return 0;
+	p = hdb_vis_dup(path, strlen(path));
+	warnx("upgrade: cannot tell what '%s' reads: %s", p, err);
+	free(p);
+	return EX_REFUSED;
+}
+
+/* refuse_if_used - EX_LOCKED, with how to stop it, if an Exim uses spool. */
+static int
+refuse_if_used(const char *spool)
+{
+	char how[PATH_MAX + 32], *p;
+	long pid;
+
+	if ((pid = spool_in_use(spool, how, sizeof(how))) == 0)
+		return 0;
+	p = hdb_vis_dup(how, strlen(how));
+	warnx("upgrade: Exim (pid %ld, seen by %s) is using this spool: stop "
+	    "it first (systemctl stop exim4, or kill %ld), then run upgrade "
+	    "again", pid, p, pid);
+	free(p);
+	return EX_LOCKED;
+}
+
+/* dead_text - "3 sessions written by GnuTLS 3.8.9 (GnuTLS 3.8.13 ...)". */
+static void
+dead_text(const struct db_plan *p, const struct upopts *u, char *buf,
+    size_t len)
+{
+	char w[96], lib[48];
+
+	plan_writers_text(p, w, sizeof(w));
+	if (u->t.tls == HDB_TLS_LIB_GNUTLS)
+		snprintf(lib, sizeof(lib), "GnuTLS %s", u->t.tls_version);
+	else
+		snprintf(lib, sizeof(lib), "OpenSSL");
+	snprintf(buf, len, "%zu session%s written by %s, which Exim's %s "
+	    "cannot resume", p->dead_sessions, p->dead_sessions == 1 ? "" :
+	    "s", w, lib);
+}
+
+/* print_plan - one line for the DB, as it is and what will happen. */
+static void
+print_plan(const struct db_plan *p, const struct upopts *u)
+{
+	char from[48], dead[256];
+	size_t other = plan_other_layout(p, &u->t);
+
+	plan_from_text(p, from, sizeof(from));
+	hdb_out_vis(stdout, (const uint8_t *)p->name, strlen(p->name));
+	if (!plan_needed(p, &u->t, u->keep_sessions)) {
+		printf(": %s, %zu record%s: nothing to do", from, p->records,
+		    p->records == 1 ? "" : "s");
+		if (p->dead_sessions > 0) {
+			dead_text(p, u, dead, sizeof(dead));
+			printf(" (kept: %s)", dead);
+		}
+		putchar('\n');
+		return;
+	}
+	printf(": %s -> %s%s %s, %zu record%s", from, u->t.be->name,
+	    u->t.be == &hdb_backend_sqlite ? (u->t.oflags & HDB_O_SQLITE_TBL ?
+	    "(tbl)" : "(tblblob)") : "", hdb_layout_name(u->t.layout),
+	    p->records, p->records == 1 ? "" : "s");
+	if (!u->keep_sessions)
+		other -= p->dead_moved;
+	if (u->t.layout == HDB_L_V2)	/* 4.96's records are legacy */
+		other -= p->old_ids;
+	if (other > p->unknown)
+		printf(", %zu re-encoded", other - p->unknown);
+	if (p->unknown > 0 && plan_other_layout(p, &u->t) > p->unknown)
+		printf(", %zu dropped (they do not decode)", p->unknown);
+	if (p->dead_sessions > 0) {
+		dead_text(p, u, dead, sizeof(dead));
+		printf(", %s %s", u->keep_sessions ? "kept:" : "dropped:",
+		    dead);
+	}
+	if (p->old_ids > 0)
+		printf(", dropped: %zu with Exim 4.96's message IDs, which "
+		    "Exim %s drops", p->old_ids, u->t.version);
+	putchar('\n');
+}
+
+/*
+ * copy_one - one record into the new DB (hdb_iter_fn), unless it is a
+ * session the target cannot resume.
+ */
+static int
+copy_one(void *ctx, struct hdb_datum key, struct hdb_datum val)
+{
+	struct copyctx *c = ctx;
+	struct hdb_rec r;
+	const char *why;
+	int rc;
+
+	if (c->type == HDB_T_WAIT && old_wait_ids(&c->u->t, key, val)) {
+		c->old_ids++;
+		return 0;
+	}
+	if (c->type == HDB_T_TLS && !c->u->keep_sessions &&
+	    hdb_rec_decode(HDB_T_TLS, HDB_L_AUTO, key.data, key.len, val.data,
+	    val.len, &r, &why) == 0 && session_dead(&c->u->t,
+	    r.u.tls.payload, r.u.tls.payload_len, NULL, 0)) {
+		c->sessions++;
+		return 0;
+	}
+	rc = hdb_writer_put(c->w, key, val, &why);
+	if (rc == HDB_ERR) {
+		c->failed = 1;
+		return 2;
+	}
+	if (rc == HDB_CONV_DROPPED || rc == HDB_CONV_REFUSED)
+		rebuild_report("upgrade", key, rc, why);
+	if (rc == HDB_CONV_REFUSED)
+		c->failed = 1;
+	return 0;
+}
+
+/*
+ * upgrade_db - rewrite one DB for the target: the write lock first (the
+ * DB's own lockfile; created if missing, so a hintsdb run or an old Exim
+ * is kept out), then the old DB read and the new one renamed over it.
+ * Returns 0, EX_FINDINGS (records dropped) or an EX_* error.
+ */
+static int
+upgrade_db(const char *spool, const struct db_plan *p,
+    const struct upopts *u, struct totals *tot)
+{
+	const struct hdb_convert_stats *st;
+	struct rebuild_spec sp;
+	struct rebuild rb;
+	struct copyctx c;
+	struct hdb *src = NULL;
+	char path[PATH_MAX], why[256], *n;
+	int ex, rc;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.be = u->t.be;
+	sp.oflags = u->t.oflags;
+	sp.type = hdb_dbtype_from_name(p->name);
+	sp.layout = u->t.layout;
+	sp.drop_bad = 1;
+	sp.lock_timeout_ms = u->o.lock_timeout_ms;
+	n = hdb_vis_dup(p->name, strlen(p->name));
+	if ((ex = rebuild_begin(&rb, "upgrade", spool, p->name, &sp)) != 0)
+		goto out;
+	snprintf(path, sizeof(path), "%s/db/%s", spool, p->name);
+	if ((src = hdb_open(p->from, path, HDB_O_RDONLY, 0, why,
+	    sizeof(why))) == NULL) {
+		warnx("upgrade: cannot open '%s': %s", n, why);
+		ex = EX_IOERR_;
+		goto out;
+	}
+	memset(&c, 0, sizeof(c));
+	c.w = rb.w;
+	c.u = u;
+	c.type = sp.type;
+	rc = hdb_iterate(src, copy_one, &c);
+	if (rc == HDB_ERR || c.failed) {
+		warnx("upgrade: '%s' left as it was: %s", n, rc == HDB_ERR ?
+		    hdb_error(src) : *hdb_writer_error(rb.w) ?
+		    hdb_writer_error(rb.w) : "records could not be converted");
+		ex = rc == HDB_ERR || *hdb_writer_error(rb.w) ? EX_IOERR_ :
+		    EX_REFUSED;
+		goto out;
+	}
+	hdb_close(src);
+	src = NULL;
+	if ((ex = rebuild_commit(&rb)) != 0)
+		goto out;
+	/* the target does not lock: a lockfile left would only mislead */
+	if (!u->t.lockfiles) {
+		if (unlink(rb.lockpath) == 0)
+			tot->lockfiles++;
+		else if (errno != ENOENT)
+			warn("upgrade: cannot remove '%s.lockfile'", n);
+	}
+	st = hdb_writer_stats(rb.w);
+	tot->done++;
+	tot->records += st->kept + st->reencoded;
+	tot->sessions += c.sessions;
+	tot->old_ids += c.old_ids;
+	ex = st->dropped > 0 ? EX_FINDINGS : 0;
+out:
+	hdb_close(src);
+	rebuild_end(&rb);
+	free(n);
+	return ex;
+}
+
+/*
+ * drop_lockfiles - remove SPOOL/db/NAME.lockfile for every hints DB name
+ * whose DB is now of the target's backend or absent, when the target uses
+ * no lockfiles.  Returns how many were (or, with -n, would be) removed.
+ */
+static size_t
+drop_lockfiles(const char *spool, const struct upopts *u)
+{
+	char dir[PATH_MAX], path[PATH_MAX], name[PATH_MAX];
+	struct dirent *e;
+	const struct hdb_backend *be;
+	size_t l, count = 0;
+	DIR *d;
+
+	if (u->t.lockfiles)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/db", spool);
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		l = strlen(e->d_name);
+		if (l <= 9 || strcmp(e->d_name + l - 9, ".lockfile") != 0)
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(l - 9), e->d_name);
+		if (hdb_dbtype_from_name(name) == HDB_T_UNKNOWN)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+		    sizeof(path))
+			continue;
+		/* with -n, the DBs are not converted yet */
+		be = hdb_detect(path);
+		if (!u->dry_run && (be != NULL ? be != u->t.be :
+		    errno != ENOENT))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    e->d_name) >= sizeof(path))
+			continue;
+		if (u->dry_run || unlink(path) == 0)
+			count++;
+		else
+			warn("upgrade: cannot remove a lockfile");
+	}
+	closedir(d);
+	return count;
+}
+
+static int
+upgrade(const char *spool, struct upopts *u)
+{
+	struct totals tot;
+	struct db_plan *plans;
+	char **names, desc[256], *p;
+	size_t i, n;
+	int ex;
+
+	memset(&tot, 0, sizeof(tot));
+	if (spool_dbs(spool, &names, &n) == -1) {
+		p = hdb_vis_dup(spool, strlen(spool));
+		warn("upgrade: cannot read '%s/db'", p);
+		free(p);
+		return EX_NODB;
+	}
+	exim_describe(&u->t, desc, sizeof(desc));
+	if (u->dry_run || u->verbose)
+		printf("target: %s\n", desc);
+	plans = xreallocarray(NULL, n ? n : 1, sizeof(*plans));
+	for (i = 0; i < n; i++) {
+		ex = plan_db("upgrade", spool, names[i], &u->t,
+		    u->o.lock_timeout_ms, &plans[i]);
+		if (ex != 0) {
+			tot.ex = tot.ex ? tot.ex : ex;
+			continue;
+		}
+		tot.dbs++;
+		if (plan_needed(&plans[i], &u->t, u->keep_sessions)) {
+			tot.todo++;
+			tot.records += plans[i].records;
+			if (!u->keep_sessions)
+				tot.sessions += plans[i].dead_sessions;
+			tot.old_ids += plans[i].old_ids;
+		}
+		if (u->dry_run || u->verbose)
+			print_plan(&plans[i], u);
+	}
+	if (!u->dry_run)
+		tot.sessions = tot.records = tot.old_ids = 0;
+	for (i = 0; i < n && !u->dry_run; i++) {
+		if (!plan_needed(&plans[i], &u->t, u->keep_sessions))
+			continue;
+		if (!u->verbose)
+			print_plan(&plans[i], u);
+		ex = upgrade_db(spool, &plans[i], u, &tot);
+		if (ex != 0 && (tot.ex == 0 || tot.ex == EX_FINDINGS))
+			tot.ex = ex;
+	}
+	tot.lockfiles += drop_lockfiles(spool, u);
+	if (tot.lockfiles > 0)
+		printf("lockfiles: %zu %s (Exim %s with %s uses none)\n",
+		    tot.lockfiles, u->dry_run ? "to remove" : "removed",
+		    u->t.version, exim_backend_label(u->t.be));
+	if (u->dry_run)
+		printf("plan: %zu of %zu databases to convert for Exim %s, "
+		    "%zu records, %zu sessions and %zu wait records to drop; "
+		    "nothing changed\n", tot.todo, tot.dbs, u->t.version,
+		    tot.records, tot.sessions, tot.old_ids);
+	else
+		printf("upgrade: %zu of %zu databases converted for Exim %s, "
+		    "%zu records written, %zu sessions and %zu wait records "
+		    "dropped\n", tot.done, tot.dbs, u->t.version, tot.records,
+		    tot.sessions, tot.old_ids);
+	free(plans);
+	spool_dbs_free(names, n);
+	return tot.ex;
+}
+
+static int
+cmd_upgrade_main(int argc, char **argv)
+{
+	struct upopts u;
+	int ex, fx;
+
+	memset(&u, 0, sizeof(u));
+	dbopts_init(&u.o);
+	if ((ex = parse(&u, argc, argv)) != 0)
+		return ex == -1 ? 0 : ex;
+	argv += optind;
+	if ((ex = find_target(&u)) != 0)
+		return ex;
+	if (!u.no_drop && (ex = priv_drop(argv[0], "upgrade")) != 0)
+		return ex;
+	if ((ex = refuse_if_used(argv[0])) != 0 && !u.dry_run)
+		return ex;
+	ex = upgrade(argv[0], &u);
+	fx = finish_stdout("upgrade");
+	return fx != 0 ? fx : ex;
+}
+
+const struct command cmd_upgrade_entry = {
+	.name = "upgrade",
+	.usage = UPGRADE_USAGE,
+	.summary = "convert a spool for the Exim that will read it",
+	.flags = CMD_F_WRITES,
+	.main = cmd_upgrade_main,
+	.longopts = longopts,
+};

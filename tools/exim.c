@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * exim.c - run an installed Exim with -bV and read what hints it uses
+ * (exim.h).  The output is parsed line by line; nothing in it is trusted
+ * beyond the few words looked for, and what is kept is printable text.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exim.h"
+#include "xmalloc.h"
+
+/* More than any -d -bV prints; the rest is read and thrown away. */
+#define OUTPUT_MAX	(1024 * 1024)
+
+static char    *run(const char *, int, int *);
+static const char *line_after(const char *, const char *);
+static void	copy_line(char *, size_t, const char *);
+static long	parse_version(const char *, char *, size_t);
+static int	backend_from(const char *, struct exim_target *);
+static void	tls_from(const char *, const char *, struct exim_target *);
+
+int
+exim_locate(char *buf, size_t len)
+{
+	static const char *const names[] = { "exim4", "exim" };
+	const char *path = getenv("PATH"), *p, *e;
+	struct stat sb;
+	size_t i, dl;
+	int n;
+
+	if (path == NULL || *path == '\0')
+		path = "/usr/sbin:/usr/bin:/sbin:/bin";
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		for (p = path; ; p = e + 1) {
+			e = strchr(p, ':');
+			dl = e != NULL ? (size_t)(e - p) : strlen(p);
+			n = dl == 0 ? snprintf(buf, len, "./%s", names[i]) :
+			    snprintf(buf, len, "%.*s/%s", (int)dl, p, names[i]);
+			if (n > 0 && (size_t)n < len && stat(buf, &sb) == 0 &&
+			    S_ISREG(sb.st_mode) && access(buf, X_OK) == 0)
+				return 0;
+			if (e == NULL)
+				break;
+		}
+	}
+	return -1;
+}
+
+/*
+ * run - the output of `path [-d] -bV` (stderr too with -d, where the debug
+ * lines go), NUL-terminated, or NULL if it could not be run.  *status gets
+ * the wait status.
+ */
+static char *
+run(const char *path, int debug, int *status)
+{
+	char *out = NULL, junk[4096];
+	size_t len = 0, cap = 0;
+	ssize_t r;
+	int fd[2], nul;
+	pid_t pid;
+
+	if (pipe(fd) == -1)
+		return NULL;
+	if ((pid = fork()) == -1) {
+		close(fd[0]);
+		close(fd[1]);
+		return NULL;
+	}
+	if (pid == 0) {
+		nul = open("/dev/null", O_RDWR);
+		if (nul != -1) {
+			dup2(nul, 0);
+			if (!debug)
+				dup2(nul, 2);
+		}
+		dup2(fd[1], 1);
+		if (debug)
+			dup2(fd[1], 2);
+		close(fd[0]);
+		close(fd[1]);
+		if (debug)
+			execlp(path, path, "-d", "-bV", (char *)NULL);
+		else
+			execlp(path, path, "-bV", (char *)NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	for (;;) {
+		if (len + 1 >= cap && cap < OUTPUT_MAX) {
+			cap = cap ? cap * 2 : 8192;
+			out = xreallocarray(out, cap, 1);
+		}
+		if (len + 1 < cap)
+			r = read(fd[0], out + len, cap - len - 1);
+		else
+			r = read(fd[0], junk, sizeof(junk));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (len + 1 < cap)
+			len += (size_t)r;
+	}
+	close(fd[0]);
+	while (waitpid(pid, status, 0) == -1 && errno == EINTR)
+		;
+	if (out == NULL)
+		out = xmalloc(1);
+	out[len] = '\0';
+	return out;
+}
+
+/* line_after - the text after the first line start "word", or NULL. */
+static const char *
+line_after(const char *text, const char *word)
+{
+	size_t wl = strlen(word);
+	const char *p;
+
+	for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n'),
+	    p = p != NULL ? p + 1 : NULL)
+		if (strncmp(p, word, wl) == 0)
+			return p + wl;
+	return NULL;
+}
+
+/* copy_line - the rest of the line at s, printable bytes only, trimmed. */
+static void
+copy_line(char *buf, size_t len, const char *s)
+{
+	size_t n = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	while (*s != '\0' && *s != '\n' && n + 1 < len) {
+		buf[n++] = isprint((unsigned char)*s) ? *s : '?';
+		s++;
+	}
+	while (n > 0 && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
+}
+
+/* parse_version - "4.100.1 #2 ..." -> 4100001 and "4.100.1"; 0 if none. */
+static long
+parse_version(const char *s, char *buf, size_t len)
+{
+	long part[3] = { 0, 0, 0 };
+	char *end;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (!isdigit((unsigned char)*s))
+			break;
+		errno = 0;
+		part[i] = strtol(s, &end, 10);
+		if (errno != 0 || part[i] > 999)
+			return 0;
+		s = end;
+		if (*s != '.')
+			break;
+		s++;
+	}
+	if (i < 1 || part[0] < 4)
+		return 0;
+	if (part[2] != 0)
+		snprintf(buf, len, "%ld.%ld.%ld", part[0], part[1], part[2]);
+	else
+		snprintf(buf, len, "%ld.%ld", part[0], part[1]);
+	return EXIM_V(part[0], part[1], part[2]);
+}
+
+/*
+ * backend_from - the hints backend from the -bV text: the first line,
+ * leading blanks ignored, that starts with one of Exim's texts (exim.c,
+ * show_db_version; under "Hints DB:" in 4.98+).  0, or -1 if none or not
+ * a backend we write.
+ */
+static int
+backend_from(const char *bv, struct exim_target *t)
+{
+	static const struct {
+		const char	*text;
+		const char	*be;
+	} map[] = {
+		{ "Berkeley DB:", "bdb" },
+		{ "Using sqlite3", "sqlite" },
+		{ "Using tdb", "tdb" },
+		{ "Probably GDBM (native mode)", "gdbm" },
+		{ "Probably GDBM (compatibility mode)", "ndbm" },
+		{ "Probably ndbm", "ndbm" },
+		{ "Probably Berkeley DB version 1.8x", NULL },
+	};
+	const char *p;
+	size_t i;
+
+	for (p = bv; *p != '\0'; p = strchr(p, '\n') ? strchr(p, '\n') + 1 :
+	    p + strlen(p)) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+			if (strncmp(p, map[i].text, strlen(map[i].text)) != 0)
+				continue;
+			copy_line(t->be_text, sizeof(t->be_text), p);
+			t->be = map[i].be != NULL ?
+			    hdb_backend_find(map[i].be) : NULL;
+			return t->be != NULL ? 0 : -1;
+		}
+	}
+	return -1;
+}
+
+/*
+ * tls_from - the TLS library from "Support for:", and for GnuTLS the
+ * runtime version from -d -bV's "Library version: GnuTLS:" lines.
+ */
+static void
+tls_from(const char *bv, const char *dbv, struct exim_target *t)
+{
+	char sup[1024], *w;
+	const char *p;
+	long v;
+
+	if ((p = line_after(bv, "Support for:")) == NULL)
+		return;
+	copy_line(sup, sizeof(sup), p);
+	for (w = strtok(sup, " "); w != NULL; w = strtok(NULL, " ")) {
+		if (strcmp(w, "GnuTLS") == 0)
+			t->tls = HDB_TLS_LIB_GNUTLS;
+		else if (strcmp(w, "OpenSSL") == 0)
+			t->tls = HDB_TLS_LIB_OPENSSL;
+	}
+	if (t->tls != HDB_TLS_LIB_GNUTLS || dbv == NULL ||
+	    (p = line_after(dbv, "Library version: GnuTLS:")) == NULL)
+		return;
+	/* "Compile: 3.8.13\n   Runtime: 3.8.13": the runtime one counts */
+	if ((p = strstr(p, "Runtime:")) == NULL)
+		return;
+	copy_line(sup, sizeof(sup), p + strlen("Runtime:"));
+	sup[strcspn(sup, " ")] = '\0';
+	if ((v = hdb_tls_parse_version(sup)) > 0)
+		snprintf(t->tls_version, sizeof(t->tls_version), "%u.%u.%u",
+		    (unsigned)(v >> 16 & 0xff), (unsigned)(v >> 8 & 0xff),
+		    (unsigned)(v & 0xff));
+}
+
+int
+exim_parse(const char *bv, const char *dbv, struct exim_target *t,
+    char *err, size_t errlen)
+{
+	const char *p;
+
+	/* everything but the path, which exim_probe sets */
+	t->be = NULL;
+	t->be_text[0] = t->tls_version[0] = '\0';
+	t->tls = HDB_TLS_LIB_UNKNOWN;
+	if ((p = line_after(bv, "Exim version ")) == NULL ||
+	    (t->vnum = parse_version(p, t->version, sizeof(t->version))) ==
+	    0) {
+		snprintf(err, errlen, "no \"Exim version\" line in its -bV "
+		    "output");
+		return -1;
+	}
+	if (backend_from(bv, t) == -1) {
+		snprintf(err, errlen, t->be_text[0] != '\0' ?
+		    "Exim %s uses hints backend \"%s\", which hintsdb cannot "
+		    "write" : "Exim %s names no hints backend in its -bV "
+		    "output%s", t->version, t->be_text);
+		return -1;
+	}
+	t->layout = t->vnum >= EXIM_V(4, 100, 0) ? HDB_L_V2 : HDB_L_LEGACY;
+	t->oflags = 0;
+	if (t->be == &hdb_backend_sqlite) {
+		if (t->vnum < EXIM_V(4, 98, 0) || (t->vnum >= EXIM_V(4, 99, 0) &&
+		    t->vnum < EXIM_V(4, 99, 1))) {
+			/* 4.99's xtext keys have no writer here */
+			snprintf(err, errlen, "Exim %s's SQLite key encoding "
+			    "is not supported", t->version);
+			return -1;
+		}
+		if (t->vnum < EXIM_V(4, 99, 0))
+			t->oflags = HDB_O_SQLITE_TBL;
+	}
+	t->lockfiles = !(t->be == &hdb_backend_sqlite ||
+	    (t->be == &hdb_backend_tdb && t->vnum >= EXIM_V(4, 99, 0)));
+	tls_from(bv, dbv, t);
+	return 0;
+}
+
+int
+exim_probe(const char *path, struct exim_target *t, char *err,
+    size_t errlen)
+{
+	char *bv, *dbv = NULL;
+	int st, rc;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->path, sizeof(t->path), "%s", path);
+	if ((bv = run(path, 0, &st)) == NULL) {
+		snprintf(err, errlen, "cannot run it: %s", strerror(errno));
+		return -1;
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 127 && *bv == '\0')
+			snprintf(err, errlen, "cannot run it");
+		else
+			snprintf(err, errlen, "-bV failed (%s %d)",
+			    WIFEXITED(st) ? "exit status" : "signal",
+			    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		free(bv);
+		return -1;
+	}
+	/* the GnuTLS version is only in the debug output */
+	if (strstr(bv, " GnuTLS") != NULL)
+		dbv = run(path, 1, &st);
+	rc = exim_parse(bv, dbv, t, err, errlen);
+	free(bv);
+	free(dbv);
+	return rc;
+}
+
+const char *
+exim_backend_label(const struct hdb_backend *be)
+{
+	if (be == &hdb_backend_bdb)
+		return "Berkeley DB";
+	if (be == &hdb_backend_gdbm)
+		return "GDBM";
+	if (be == &hdb_backend_tdb)
+		return "tdb";
+	if (be == &hdb_backend_ndbm)
+		return "NDBM";
+	if (be == &hdb_backend_sqlite)
+		return "SQLite";
+	return "an unknown backend";
+}
+
+void
+exim_describe(const struct exim_target *t, char *buf, size_t len)
+{
+	char tls[48];
+
+	if (t->tls == HDB_TLS_LIB_GNUTLS)
+		snprintf(tls, sizeof(tls), "GnuTLS %s", t->tls_version[0] ?
+		    t->tls_version : "(version unknown)");
+	else
+		snprintf(tls, sizeof(tls), "%s", t->tls ==
+		    HDB_TLS_LIB_OPENSSL ? "OpenSSL" : "no TLS");
+	snprintf(buf, len, "Exim %s: %s%s, %s layout, %s, %s", t->version,
+	    exim_backend_label(t->be), t->be != &hdb_backend_sqlite ? "" :
+	    t->oflags & HDB_O_SQLITE_TBL ? " (table tbl)" : " (table tblblob)",
+	    hdb_layout_name(t->layout), t->lockfiles ? "lockfiles" :
+	    "no lockfiles", tls);
+}
