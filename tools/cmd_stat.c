@@ -908,8 +908,9 @@ cmd_stat_main(int argc, char **argv)
 		return ex;
 	c.now = clock_now(&c.o);
 	c.bars = c.format == FMT_TEXT && isatty(STDOUT_FILENO);
-	/* in text, also what the installed Exim cannot use (as check) */
-	if (c.format == FMT_TEXT && (have = plan_target("stat", exim, &t)) > 1)
+	/* in text, also what the Exim named cannot use (as check) */
+	if (c.format == FMT_TEXT && exim != NULL &&
+	    (have = plan_target("stat", exim, &t)) > 1)
 		ex = have;
 	else
 		ex = run(argv[0], names, n, &c);

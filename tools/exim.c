@@ -35,10 +35,16 @@ exim_locate(char *buf, size_t len)
 {
 	static const char *const names[] = { "exim4", "exim" };
 	const char *path = getenv("PATH"), *p, *e;
+	const char *env = getenv("HINTSDB_EXIM");
 	struct stat sb;
 	size_t i, dl;
 	int n;
 
+	/* HINTSDB_EXIM names the Exim, or (empty) says there is none */
+	if (env != NULL) {
+		n = snprintf(buf, len, "%s", env);
+		return *env != '\0' && n > 0 && (size_t)n < len ? 0 : -1;
+	}
 	if (path == NULL || *path == '\0')
 		path = "/usr/sbin:/usr/bin:/sbin:/bin";
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

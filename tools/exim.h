@@ -44,7 +44,9 @@ struct exim_target {
 
 /*
  * exim_locate - the first of exim4 and exim found on PATH, as a path, into
- * buf.  Returns 0, or -1 when there is none.
+ * buf.  Returns 0, or -1 when there is none.  The environment variable
+ * HINTSDB_EXIM, when set, is the answer instead: its value, or none when
+ * it is empty (so tests do not depend on the host's Exim).
  */
 int	exim_locate(char *buf, size_t len);
 

@@ -27,6 +27,10 @@ SPOOL_EX=$TOP/examples/spool
 DATA=$TOP/tests/data
 RESULTS=${RESULTS:-/dev/null}
 export TZ=${TZ:-UTC} LC_ALL=C
+# check, upgrade and tidy --stale-sessions ask the exim4 on PATH: not the
+# host's in tests (a test that wants one sets HINTSDB_EXIM or unsets it)
+HINTSDB_EXIM=
+export HINTSDB_EXIM
 # Debian's python3 starts faster than a version-manager shim on PATH
 PYTHON=python3
 [ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3

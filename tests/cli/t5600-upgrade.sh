@@ -50,8 +50,8 @@ run_test "usage errors, no Exim, an Exim we cannot serve" '
 	expect_code 64 "$HINTSDB" upgrade a b 2>err &&
 	expect_code 0 "$HINTSDB" upgrade --help >out &&
 	grep -q "^usage: hintsdb upgrade" out &&
-	PATH=/nonexistent expect_code 64 "$HINTSDB" upgrade "$SPOOL_EX" \
-	    2>err && grep -q "no exim4 or exim on PATH" err &&
+	expect_code 64 "$HINTSDB" upgrade "$SPOOL_EX" 2>err &&
+	grep -q "no exim4 or exim on PATH" err &&
 	expect_code 65 "$HINTSDB" upgrade --exim=./nonexistent "$SPOOL_EX" \
 	    2>err && grep -q "cannot tell what .\./nonexistent. reads" err &&
 	expect_code 65 "$HINTSDB" upgrade --exim="$TRASH/old" "$SPOOL_EX" \
@@ -162,6 +162,8 @@ run_test "check --exim: what the target cannot use, then nothing" '
 	test "$(wc -l <out)" -eq 4 &&
 	expect_code 1 "$HINTSDB" stat --exim="$TRASH/sid" sp >out &&
 	grep -q "^spool: Exim 4.100.1 reads SQLite" out &&
+	PATH=$TRASH:$PATH expect_code 0 "$HINTSDB" stat sp >out &&
+	! grep -q "^exim:" out &&
 	"$HINTSDB" convert --to-layout=v2 --in-place sp retry &&
 	expect_code 1 "$HINTSDB" check --exim="$TRASH/sid" sp retry >out &&
 	grep -q "1 database (retry) is Berkeley DB: it will see none of their 4 records" out &&
@@ -177,13 +179,18 @@ run_test "check --exim: what the target cannot use, then nothing" '
 	expect_code 64 "$HINTSDB" check --all sp retry 2>err
 '
 run_test "check without --exim: the Exim on PATH, or nothing said" '
+	unset HINTSDB_EXIM &&
 	cp -a "$SPOOL_EX" sp && mkdir bin && cp "$TRASH/trixie" bin/exim &&
-	PATH=$PWD/bin:$PATH expect_code 1 "$HINTSDB" check sp >out &&
+	PATH=$PWD/bin:/usr/bin:/bin expect_code 1 "$HINTSDB" check sp >out &&
 	grep -q "^exim: Exim 4.98.2: .*(.*/bin/exim.)$" out &&
 	cp "$TRASH/sid" bin/exim4 &&
-	PATH=$PWD/bin:$PATH expect_code 1 "$HINTSDB" check sp >out &&
+	PATH=$PWD/bin:/usr/bin:/bin expect_code 1 "$HINTSDB" check sp >out &&
 	grep -q "^exim: Exim 4.100.1: .*(.*/bin/exim4.)$" out &&
-	PATH=/usr/bin:/bin expect_code 0 "$HINTSDB" check sp >out &&
+	HINTSDB_EXIM=$TRASH/trixie expect_code 1 "$HINTSDB" check sp >out &&
+	grep -q "^exim: Exim 4.98.2: .*(.*/trixie.)$" out &&
+	HINTSDB_EXIM= PATH=$PWD/bin:/usr/bin:/bin expect_code 0 "$HINTSDB" \
+	    check sp >out && test ! -s out &&
+	PATH=/nonexistent expect_code 0 "$HINTSDB" check sp >out &&
 	test ! -s out
 '
 run_test "--all: convert, export and check take the DBs by their files" '
@@ -224,11 +231,11 @@ run_test "tidy --stale-sessions[=VERSION]" '
 	grep -q "^tls: 2 sessions OpenSSL cannot resume deleted$" out &&
 	expect_code 64 "$HINTSDB" tidy --stale-sessions=x.y sp tls 2>err &&
 	grep -q "bad --stale-sessions version" err &&
-	PATH=/usr/bin:/bin expect_code 64 "$HINTSDB" tidy --stale-sessions \
+	expect_code 64 "$HINTSDB" tidy --stale-sessions \
 	    sp tls 2>err && grep -q "no exim4 or exim on PATH" err &&
-	mkdir bin && cp "$TRASH/trixie" bin/exim &&
-	PATH=$PWD/bin:$PATH expect_code 0 "$HINTSDB" tidy $THEN \
-	    --stale-sessions --format=json sp tls >out &&
+	mkdir bin && cp "$TRASH/trixie" bin/exim4 &&
+	(unset HINTSDB_EXIM; PATH=$PWD/bin:$PATH expect_code 0 "$HINTSDB" tidy $THEN \
+	    --stale-sessions --format=json sp tls >out) &&
 	grep -q "\"session_stale\":2" out &&
 	"$HINTSDB" stat --format=json sp tls >st && grep -q "\"records\":0" st
 '
