@@ -21,6 +21,11 @@
 #include "out.h"
 #include "priv.h"
 
+/* The name messages start with: "hintsdb", or the exim_* name it was
+ * called by (main sets it).  Here, not in hintsdb.c, so that the fuzz
+ * targets, which link the commands without main, have it too. */
+const char *progname = "hintsdb";
+
 const char *const format_names[] = { "text", "json", "exim", NULL };
 
 void

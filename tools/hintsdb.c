@@ -23,8 +23,6 @@
 
 #define HINTSDB_VERSION	"0.1"
 
-const char *progname = "hintsdb";
-
 /* Alphabetical; names match exactly, no abbreviations. */
 static const struct command *const commands[] = {
 	&cmd_check_entry,
