@@ -56,6 +56,9 @@ one_case() {
 		cmd=$(cmdline "$id") || { echo "unknown id $id"; bad=1; continue; }
 		in=/dev/null
 		[ "$id" = fix ] && in=sp/fix.in
+		# out is private: export warns when it writes secrets to a
+		# file that others can read
+		rm -f out && (umask 077 && : >out)
 		# shellcheck disable=SC2086
 		timeout "$LIMIT" "$HINTSDB" $cmd <"$in" >out 2>err
 		got=$?

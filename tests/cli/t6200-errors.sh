@@ -46,7 +46,7 @@ run_test "a DB nobody may read: Permission denied and 74 for every command" '
 run_test "an unreadable SPOOL/db exits 74, as check(8) and stat(8) say" '
 	chmod 755 . && copy_spool && chmod 755 spool && chmod 700 spool/db &&
 	expect_code 74 $AS_NOBODY "$HINTSDB" check spool 2>err &&
-	grep -q "cannot read .*spool/db.: Permission denied" err &&
+	grep -q "cannot open .*spool/db.: Permission denied" err &&
 	expect_code 74 $AS_NOBODY "$HINTSDB" stat spool 2>err &&
 	expect_code 74 $AS_NOBODY "$HINTSDB" tidy --no-drop-privileges \
 	    --all spool 2>err &&
