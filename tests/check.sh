@@ -129,7 +129,7 @@ if [ "${CHECK_SAN:-0}" = 1 ]; then
 			# Leak checking costs 0.15 s a process: on for the unit
 			# tests, off for the thousands of CLI runs (the
 			# fuzzers check leaks in-process).
-			asan="abort_on_error=1:halt_on_error=1:verify_asan_link_order=0:log_path=$SAN_LOG/asan:suppressions=$TOP/tests/asan.supp"
+			asan="abort_on_error=1:halt_on_error=1:verify_asan_link_order=0:log_path=$SAN_LOG/asan"
 			export UBSAN_OPTIONS="abort_on_error=1:halt_on_error=1:print_stacktrace=1:log_path=$SAN_LOG/ubsan"
 			export HINTSDB="$TOP/bin-san/hintsdb"
 			export HELPER="$TOP/build-san/helper/hdb-test"
