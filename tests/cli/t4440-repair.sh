@@ -26,11 +26,16 @@ f.write(bytes([int(sys.argv[3])]) * int(sys.argv[2]))" "$1" "$2" "$3"
 # keys: the plausible keys a normal read returns (damage hands out junk)
 keys() { "$HINTSDB" dump -k sp retry 2>/dev/null | grep -v '\\0' | sort; }
 
+# The Berkeley DB damage cases are left out of the sanitizer pass: libdb
+# 5.3 reads past its own page buffer on these damaged pages
+# (__db_retcopy, __ham_item), which ASan stops inside the library.  The
+# normal pass runs them.
 run_test "a clean DB is left alone by --repair" '
 	big bdb 2000 && md5sum sp/db/retry >before &&
 	expect_code 0 "$HINTSDB" check --repair sp retry >out &&
 	[ ! -s out ] && md5sum sp/db/retry | cmp - before
 '
+if [ -z "${HDB_SAN:-}" ]; then
 run_test "Berkeley DB with two damaged pages: repaired, verified, keys kept" '
 	big bdb 20000 && smash $((4096 * 200 + 100)) 600 255 &&
 	smash $((4096 * 300 + 2000)) 300 0 &&
@@ -46,6 +51,8 @@ run_test "Berkeley DB with two damaged pages: repaired, verified, keys kept" '
 	! grep -q "consistency check\|cannot read every record" out &&
 	test "$(ls -a sp/db | grep -c hintsdb)" -eq 0
 '
+fi
+if [ -z "${HDB_SAN:-}" ]; then
 run_test "salvage finds what the normal read cannot reach" '
 	big bdb 20000 && keys >all &&
 	smash $((4096 * 2 + 20)) 12 255 &&
@@ -54,6 +61,7 @@ run_test "salvage finds what the normal read cannot reach" '
 	keys >after && [ "$(comm -23 all after | wc -l)" -lt 50 ] &&
 	{ [ -z "$VERIFY" ] || "$VERIFY" -q sp/db/retry; }
 '
+fi
 run_test "TDB: tdb_rescue; owner and mode kept" '
 	big tdb 5000 && keys >before && chmod 604 sp/db/retry &&
 	chown -R "$U:$G" sp &&
@@ -65,6 +73,7 @@ run_test "TDB: tdb_rescue; owner and mode kept" '
 	"$HINTSDB" check sp retry >out;
 	! grep -q "consistency check\|cannot read every record" out
 '
+if [ -z "${HDB_SAN:-}" ]; then
 run_test "--repair as root becomes the owner; symlinked SPOOL/db refused" '
 	big bdb 5000 && chown -R "$U:$G" sp && smash $((4096 * 50 + 100)) 300 255 &&
 	expect_code 1 "$HINTSDB" check --repair sp retry >out &&
@@ -73,4 +82,5 @@ run_test "--repair as root becomes the owner; symlinked SPOOL/db refused" '
 	expect_code 74 "$HINTSDB" check --repair sp retry 2>err &&
 	grep -q "refusing symlinked directory" err
 '
+fi
 test_done
