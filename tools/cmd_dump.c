@@ -27,17 +27,19 @@
 #include "engine/slurp.h"
 #include "secret_out.h"
 #include "progress.h"
+#include "tls/tls.h"
 #include "xmalloc.h"
 
 #define DUMP_USAGE "hintsdb dump [-kz] [--format=text|json|exim] " \
 	"[--exim-version=4.96|4.98|4.100] " \
 	"[--now=TIME] [--backend=B] [--layout=L] [--lock-timeout=T] " \
-	"[--match=GLOB] [--show-secrets] [--unsorted] " \
+	"[--match=GLOB] [--peer=GLOB] [--show-secrets] [--unsorted] " \
 	"(SPOOL DBNAME [KEY...] | --file=PATH --type=TYPE)"
 
 enum {
 	OPT_MATCH = OPT_FIRST_FREE,
 	OPT_EXIM_VERSION,
+	OPT_PEER,
 };
 
 static const struct option longopts[] = {
@@ -50,6 +52,7 @@ static const struct option longopts[] = {
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 	{ "match", required_argument, NULL, OPT_MATCH },
 	{ "now", required_argument, NULL, OPT_NOW },
+	{ "peer", required_argument, NULL, OPT_PEER },
 	{ "show-secrets", no_argument, NULL, OPT_SHOW_SECRETS },
 	{ "type", required_argument, NULL, OPT_TYPE },
 	{ "unsorted", no_argument, NULL, OPT_UNSORTED },
@@ -165,6 +168,58 @@ dump_key_glob(const char *g, const uint8_t *k, size_t kl)
 	return m;
 }
 
+int
+dump_tls_peer(const char *glob, enum hdb_layout layout, const uint8_t *k,
+    size_t kl, const uint8_t *v, size_t vl)
+{
+	struct hdb_tls_info ti;
+	struct hdb_rec r;
+	const char *why;
+	int m;
+
+	if (hdb_rec_decode(HDB_T_TLS, layout, k, kl, v, vl, &r, &why) == -1)
+		return 0;
+	m = hdb_tls_decode(r.u.tls.payload, r.u.tls.payload_len, &ti) != -1 &&
+	    hdb_tls_peer_match(&ti, glob);
+	hdb_tls_info_clear(&ti);
+	return m;
+}
+
+/* Whether record i passes --match and --peer. */
+static int
+wanted(const struct slurp *s, size_t i, const struct dump_ctx *c)
+{
+	const uint8_t *k = slurp_key(s, i);
+	size_t kl = s->recs[i].klen;
+
+	if (c->match != NULL && !dump_key_glob(c->match, k, kl))
+		return 0;
+	return c->peer == NULL || dump_tls_peer(c->peer, c->layout, k, kl,
+	    slurp_val(s, i), s->recs[i].vlen);
+}
+
+/* Nothing passed the filters: say which. */
+static int
+none_selected(const struct dump_ctx *c, const char *db)
+{
+	char *v = hdb_vis_dup(c->match ? c->match : c->peer,
+	    strlen(c->match ? c->match : c->peer));
+	char *p = c->match && c->peer ? hdb_vis_dup(c->peer,
+	    strlen(c->peer)) : NULL;
+
+	if (p != NULL)
+		warnx("%s: no key in '%s' matches '%s' with a peer matching "
+		    "'%s'", c->cmd, db, v, p);
+	else if (c->match != NULL)
+		warnx("%s: no key in '%s' matches '%s'", c->cmd, db, v);
+	else
+		warnx("%s: no session in '%s' has a peer matching '%s'",
+		    c->cmd, db, v);
+	free(v);
+	free(p);
+	return EX_FINDINGS;
+}
+
 /* The bytes KEY names: its text plus Exim's NUL, escapes read back as
  * delete reads them.  -1 (after a message) for a bad escape. */
 static int
@@ -203,16 +258,10 @@ select_recs(struct slurp *s, const struct dump_ctx *c, const char *db)
 
 	if (c->nkeys == 0) {
 		for (i = 0; i < s->n; i++)
-			if (dump_key_glob(c->match, slurp_key(s, i),
-			    s->recs[i].klen))
+			if (wanted(s, i, c))
 				s->recs[n++] = s->recs[i];
 		s->n = n;
-		if (n > 0)
-			return 0;
-		v = hdb_vis_dup(c->match, strlen(c->match));
-		warnx("%s: no key in '%s' matches '%s'", c->cmd, db, v);
-		free(v);
-		return EX_FINDINGS;
+		return n > 0 ? 0 : none_selected(c, db);
 	}
 	kb = xreallocarray(NULL, (size_t)c->nkeys, sizeof(*kb));
 	kl = xreallocarray(NULL, (size_t)c->nkeys, sizeof(*kl));
@@ -227,8 +276,7 @@ select_recs(struct slurp *s, const struct dump_ctx *c, const char *db)
 	for (i = 0; i < s->n; i++)
 		for (j = 0; j < (size_t)c->nkeys; j++)
 			if (s->recs[i].klen == kl[j] && memcmp(slurp_key(s,
-			    i), kb[j], kl[j]) == 0 && (c->match == NULL ||
-			    dump_key_glob(c->match, kb[j], kl[j]))) {
+			    i), kb[j], kl[j]) == 0 && wanted(s, i, c)) {
 				s->recs[n++] = s->recs[i];
 				found[j] = 1;
 				break;
@@ -262,7 +310,13 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 	if ((ex = db_open(&d, spool, name, 0, o, c->cmd)) != 0)
 		return ex;
 	c->type = d.type;
-	if (slurp_read(&s, d.h, c->keys_only) != HDB_OK) {
+	if (c->peer != NULL && d.type != HDB_T_TLS) {
+		warnx("%s: --peer selects tls sessions; '%s' is a %s database",
+		    c->cmd, c->fo.db, hdb_dbtype_name(d.type));
+		db_close(&d);
+		return EX_USAGE_;
+	}
+	if (slurp_read(&s, d.h, c->keys_only && c->peer == NULL) != HDB_OK) {
 		warnx("%s: cannot read '%s': %s", c->cmd, d.name,
 		    hdb_error(d.h));
 		db_close(&d);
@@ -270,7 +324,7 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 		return EX_IOERR_;
 	}
 	db_close(&d);
-	if ((c->match != NULL || c->nkeys > 0) &&
+	if ((c->match != NULL || c->peer != NULL || c->nkeys > 0) &&
 	    (missing = select_recs(&s, c, name)) == EX_USAGE_) {
 		slurp_free(&s);
 		return EX_USAGE_;
@@ -360,6 +414,9 @@ cmd_dump_main(int argc, char **argv)
 			return usage(stdout);
 		case OPT_MATCH:
 			c.match = optarg;
+			break;
+		case OPT_PEER:
+			c.peer = optarg;
 			break;
 		case OPT_SHOW_SECRETS:
 			c.fo.show_secrets = 1;

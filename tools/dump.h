@@ -17,6 +17,7 @@ struct dump_ctx {
 	enum hdb_layout	 layout;
 	struct hdb_fmtopts fo;
 	const char	*match;		/* --match: a glob on the key text */
+	const char	*peer;		/* --peer: a glob on a tls peer's names */
 	char	       **keys;		/* KEY...: just these (as printed) */
 	int		 nkeys;
 };
@@ -25,6 +26,10 @@ struct dump_ctx {
 int	dump_run(const char *spool, const char *name, const struct dbopts *,
 	    struct dump_ctx *);
 int	dump_key_glob(const char *glob, const uint8_t *key, size_t klen);
+/* Whether the tls record k, v names a peer (CN, SAN, SNI) that glob
+ * matches, case ignored; a record that cannot be decoded never does. */
+int	dump_tls_peer(const char *glob, enum hdb_layout, const uint8_t *k,
+	    size_t kl, const uint8_t *v, size_t vl);
 void	dump_report_bad(const struct dump_ctx *, const uint8_t *, size_t,
 	    const uint8_t *, size_t, const char *);
 

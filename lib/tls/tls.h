@@ -258,6 +258,14 @@ long	hdb_tls_parse_version(const char *);
 int	hdb_tls_resumable(const struct hdb_tls_info *, int64_t now,
 	    const char **why);
 
+/*
+ * hdb_tls_peer_match - 1 if glob (fnmatch(3), case ignored, as host names
+ * are compared) matches the SNI, the peer certificate's CN or the value of
+ * one of its SANs ("mx.example" of "DNS:mx.example"); 0 otherwise, and
+ * always when neither a certificate was parsed nor an SNI stored.
+ */
+int	hdb_tls_peer_match(const struct hdb_tls_info *, const char *glob);
+
 /* Wipe the secrets and free everything; the struct is then empty. */
 void	hdb_tls_info_clear(struct hdb_tls_info *);
 

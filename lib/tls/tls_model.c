@@ -5,6 +5,7 @@
  * the expiry rules (formats doc §5.2, §5.3) and what can be resumed.  It
  * uses nothing else in lib/tls; the decoders and the formatters use it.
  */
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -427,4 +428,44 @@ hdb_tls_resumable(const struct hdb_tls_info *ti, int64_t now,
 		}
 	}
 	return 1;
+}
+
+/* name[0..n) matches glob, ignoring case; a name holding a NUL never. */
+static int
+name_match(const char *glob, const char *name, size_t n)
+{
+	char *z;
+	int m;
+
+	if (name == NULL || memchr(name, '\0', n) != NULL)
+		return 0;
+	z = xmalloc(n + 1);
+	memcpy(z, name, n);
+	z[n] = '\0';
+	m = fnmatch(glob, z, FNM_CASEFOLD) == 0;
+	free(z);
+	return m;
+}
+
+int
+hdb_tls_peer_match(const struct hdb_tls_info *ti, const char *glob)
+{
+	const struct hdb_tls_cert *c = &ti->peer;
+	const char *p, *colon;
+	size_t i;
+
+	if (name_match(glob, ti->sni.p, ti->sni.len))
+		return 1;
+	if (!c->parsed)
+		return 0;
+	if (name_match(glob, c->cn.p, c->cn.len))
+		return 1;
+	for (i = 0; i < c->nsan; i++) {
+		colon = memchr(c->san[i].p, ':', c->san[i].len);
+		p = colon != NULL ? colon + 1 : c->san[i].p;
+		if (name_match(glob, p, c->san[i].len -
+		    (size_t)(p - c->san[i].p)))
+			return 1;
+	}
+	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -576,13 +577,89 @@ sput(struct sbuf *s, const char *fmt, ...)
 		s->used += (size_t)n;
 }
 
+/* A name from the session, escaped as everywhere, and a space or comma
+ * escaped too so that the summary splits on them. */
+static void
+sput_name(struct sbuf *s, const char *p, size_t n)
+{
+	char *v = hdb_vis_dup(p, n), *c;
+
+	for (c = v; *c != '\0'; c++)
+		if (*c == ' ' || *c == ',')
+			sput(s, "\\%03o", (unsigned char)*c);
+		else
+			sput(s, "%c", *c);
+	free(v);
+}
+
+/* A SAN without its kind ("DNS:", "IP:"), as a host name is compared. */
+static void
+san_value(const struct hdb_tls_str *san, const char **p, size_t *n)
+{
+	const char *colon = memchr(san->p, ':', san->len);
+
+	*p = colon != NULL ? colon + 1 : san->p;
+	*n = san->len - (size_t)(*p - san->p);
+}
+
+static int
+same_name(const char *a, size_t an, const char *b, size_t bn)
+{
+	return an == bn && strncasecmp(a, b, an) == 0;
+}
+
+static void
+sput_peer(struct sbuf *s, const struct hdb_tls_info *ti)
+{
+	const struct hdb_tls_cert *c = &ti->peer;
+	const char *p;
+	size_t i, n;
+	int first = 1;
+
+	if (c->parsed && c->cn.p != NULL) {
+		sput(s, " peer=");
+		sput_name(s, c->cn.p, c->cn.len);
+		first = 0;
+	}
+	for (i = 0; c->parsed && i < c->nsan; i++) {
+		san_value(&c->san[i], &p, &n);
+		if (c->cn.p != NULL && same_name(p, n, c->cn.p, c->cn.len))
+			continue;
+		sput(s, first ? " peer=" : ",");
+		sput_name(s, p, n);
+		first = 0;
+	}
+	if (c->parsed && c->san_dropped > 0)
+		sput(s, ",(%zu more)", c->san_dropped);
+	if (c->present && !c->parsed)
+		sput(s, " peer=(unparseable)");
+	if (ti->sni.p != NULL) {
+		sput(s, " sni=");
+		sput_name(s, ti->sni.p, ti->sni.len);
+	}
+}
+
+size_t
+hdb_tls_peer_text(char *buf, size_t len, const struct hdb_tls_info *ti)
+{
+	struct sbuf s = { buf, len, 0 };
+
+	if (len > 0)
+		buf[0] = '\0';
+	sput_peer(&s, ti);
+	/* Without the leading space. */
+	if (s.used > 0 && len > 0)
+		memmove(buf, buf + 1, strlen(buf + 1) + 1);
+	return s.used > 0 ? s.used - 1 : 0;
+}
+
 size_t
 hdb_tls_summary(char *buf, size_t len, const struct hdb_tls_info *ti,
     int64_t now, int utc)
 {
 	struct sbuf s = { buf, len, 0 };
 	const char *vn = hdb_tls_version_name(ti->tls_version);
-	char ts[HDB_TIMEBUF], *v;
+	char ts[HDB_TIMEBUF];
 
 	if (len > 0)
 		buf[0] = '\0';
@@ -595,11 +672,7 @@ hdb_tls_summary(char *buf, size_t len, const struct hdb_tls_info *ti,
 		sput(&s, " %s", ti->cipher_name ? ti->cipher_name : "cipher=");
 	if (ti->have_cipher && ti->cipher_name == NULL)
 		sput(&s, "%04x", ti->cipher_id);
-	if (ti->sni.p != NULL) {
-		v = hdb_vis_dup(ti->sni.p, ti->sni.len);
-		sput(&s, " sni=%s", v);
-		free(v);
-	}
+	sput_peer(&s, ti);
 	if (ti->have_expires)
 		sput(&s, " expires=%s", hdb_fmt_iso(ts, sizeof(ts),
 		    ti->expires, utc));

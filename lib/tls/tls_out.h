@@ -28,7 +28,16 @@ json_t *hdb_tls_json(const struct hdb_tls_info *, int64_t now,
 struct jout;
 void	hdb_tls_json_out(struct jout *, const struct hdb_tls_info *,
 	    int64_t now, int show_secrets);
-/* One line, no newline, no control bytes; returns what snprintf would. */
+/*
+ * The peer as one-line views name it: "peer=CN,SAN,... sni=NAME", each part
+ * only when known (SANs without their "DNS:"/"IP:" kind, those equal to the
+ * CN left out; "peer=(unparseable)" for a certificate libcrypto refused);
+ * "" when nothing names the peer.  Names are escaped (hdb_vis) with a space
+ * or comma as \040, \054.  Returns what snprintf would.
+ */
+size_t	hdb_tls_peer_text(char *buf, size_t len, const struct hdb_tls_info *);
+/* One line, no newline, no control bytes; returns what snprintf would.
+ * "gnutls-3.7.9 TLS1.2 CIPHER peer=... sni=... expires=... resumable=no" */
 size_t	hdb_tls_summary(char *buf, size_t len, const struct hdb_tls_info *,
 	    int64_t now, int utc);
 
