@@ -13,6 +13,8 @@
  *      whose payload is one of the above;
  *   6. anything else that starts with 0x30, as DER (the decoder then
  *      says what is wrong with it).
+ * A spool directory (alone, or followed by "tls") stands for every session
+ * of its tls DB, read under Exim's read lock as dump reads it.
  * The secrets are printed only with --show-secrets; the input buffers are
  * wiped before they are freed.
  */
@@ -35,6 +37,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "engine/slurp.h"
 #include "format.h"
 #include "out.h"
 #include "rec/rec.h"
@@ -44,7 +47,8 @@
 #include "xmalloc.h"
 
 #define TICKET_USAGE "hintsdb ticket [-z] [--format=text|json|summary] " \
-	"[--gnutls-version=VERSION] [--now=TIME] [--show-secrets] FILE..."
+	"[--gnutls-version=VERSION] [--lock-timeout=T] [--now=TIME] " \
+	"[--show-secrets] (FILE... | SPOOL [tls])"
 
 #define TICKET_MAX_INPUT	(1024 * 1024)	/* far above any real session */
 #define PEM_NAME	"SSL SESSION PARAMETERS"
@@ -59,6 +63,7 @@ static const struct option longopts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "gnutls-version", required_argument, NULL, OPT_GNUTLS_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 	{ "now", required_argument, NULL, OPT_NOW },
 	{ "show-secrets", no_argument, NULL, OPT_SHOW_SECRETS },
 	{ NULL, 0, NULL, 0 },
@@ -370,21 +375,137 @@ put_refused(const char *name, const char *why, const struct tctx *c)
 	}
 }
 
+/* Decode in's payload and print it under name (what: its file, or its
+ * key in the tls DB, for messages); returns its exit status. */
+static int
+show(const char *name, const char *what, const struct input *in,
+    const struct tctx *c)
+{
+	struct hdb_tls_info ti;
+	char *vp;
+	int r, ex;
+
+	r = hdb_tls_decode(in->payload, in->payload_len, &ti);
+	if (in->is_record)
+		hdb_tls_set_record(&ti, in->rec.time_stamp, 1,
+		    in->rec.u.tls.flags);
+	if (c->gnutls_version != NULL)
+		hdb_tls_set_runtime_gnutls(&ti, c->gnutls_version);
+	switch (c->format) {
+	case FMT_JSON:
+		put_json(name, in, &ti, c);
+		break;
+	case FMT_SUMMARY:
+		put_summary(name, &ti, c);
+		break;
+	default:
+		put_text(name, in, &ti, c);
+		break;
+	}
+	ex = r == 0 ? 0 : r == 1 ? EX_FINDINGS : EX_REFUSED;
+	if (r != 0) {
+		vp = hdb_vis_dup(what, strlen(what));
+		warnx("ticket: %s '%s': %s", r == 1 ? "partly decoded" :
+		    "cannot decode", vp, ti.why ? ti.why : "unknown error");
+		free(vp);
+	}
+	hdb_tls_info_clear(&ti);
+	return ex;
+}
+
+/* The spool a path SPOOL/db/NAME lies in, or NULL (free it). */
+static char *
+spool_of(const char *path)
+{
+	char *p = xstrdup(path), *s;
+
+	while ((s = strrchr(p, '/')) != NULL && s[1] == '\0' && s != p)
+		*s = '\0';
+	if ((s = strrchr(p, '/')) == NULL)
+		goto none;
+	*s = '\0';
+	if (strcmp(p, "db") == 0) {
+		free(p);
+		return xstrdup(".");
+	}
+	if ((s = strrchr(p, '/')) == NULL || strcmp(s + 1, "db") != 0)
+		goto none;
+	*s = '\0';
+	if (*p == '\0')
+		strcpy(p, "/");
+	return p;
+none:
+	free(p);
+	return NULL;
+}
+
+/* 1 if dir/sub exists (of any kind). */
+static int
+has(const char *dir, const char *sub)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, sub) >= sizeof(p))
+		return 0;
+	return stat(p, &st) == 0;
+}
+
+/*
+ * wrong_form - a path that is no session file but something ticket can
+ * read another way: a hints DB file, a spool given among files, a spool's
+ * db directory, another directory.  Says what to type instead and returns
+ * the exit status; 0 if path is none of these.
+ */
+static int
+wrong_form(const char *path, int isdir)
+{
+	char *v = hdb_vis_dup(path, strlen(path)), *sp = NULL, *vs = NULL;
+	int ex = 0;
+
+	if (!isdir && hdb_detect(path) != NULL) {
+		sp = spool_of(path);
+		vs = sp ? hdb_vis_dup(sp, strlen(sp)) : xstrdup("SPOOL");
+		warnx("ticket: '%s' is a hints database; use: hintsdb ticket "
+		    "%s, or hintsdb dump %s tls", v, vs, vs);
+		ex = EX_REFUSED;
+	} else if (isdir && has(path, "db")) {
+		warnx("ticket: '%s' is a spool; use: hintsdb ticket %s "
+		    "(alone, for the sessions of its db/tls)", v, v);
+		ex = EX_USAGE_;
+	} else if (isdir && has(path, "tls")) {
+		warnx("ticket: '%s' is a spool's db directory; use: hintsdb "
+		    "ticket SPOOL (the directory above it)", v);
+		ex = EX_USAGE_;
+	} else if (isdir) {
+		warnx("ticket: '%s' is a directory, not a spool (it has no "
+		    "db); use: hintsdb ticket SPOOL, or name session files",
+		    v);
+		ex = EX_IOERR_;
+	}
+	free(v);
+	free(vs);
+	free(sp);
+	return ex;
+}
+
 /* Decode one file and print it; returns its exit status. */
 static int
 ticket_one(const char *path, const struct tctx *c)
 {
 	const char *name = strcmp(path, "-") == 0 ? "(stdin)" : path;
-	struct hdb_tls_info ti;
 	struct input in;
 	const char *why;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	char *vp;
-	int r, ex;
+	int ex;
 
 	if (read_input(path, &buf, &len) == -1) {
 		int e = errno;
+
+		if (e == EISDIR)
+			return wrong_form(path, 1);
 
 		vp = hdb_vis_dup(path, strlen(path));
 		warnx("ticket: cannot read '%s': %s", vp,
@@ -395,42 +516,95 @@ ticket_one(const char *path, const struct tctx *c)
 		    e == EFBIG ? EX_REFUSED : EX_IOERR_;
 	}
 	if ((why = sniff(buf, len, &in)) != NULL) {
+		wipe_free(buf, len);
+		if ((ex = wrong_form(path, 0)) != 0)
+			return ex;
 		put_refused(name, why, c);
 		vp = hdb_vis_dup(path, strlen(path));
 		warnx("ticket: cannot decode '%s': %s", vp, why);
 		free(vp);
-		wipe_free(buf, len);
 		return EX_REFUSED;
 	}
-	r = hdb_tls_decode(in.payload, in.payload_len, &ti);
-	if (in.is_record)
-		hdb_tls_set_record(&ti, in.rec.time_stamp, 1,
-		    in.rec.u.tls.flags);
-	if (c->gnutls_version != NULL)
-		hdb_tls_set_runtime_gnutls(&ti, c->gnutls_version);
-	switch (c->format) {
-	case FMT_JSON:
-		put_json(name, &in, &ti, c);
-		break;
-	case FMT_SUMMARY:
-		put_summary(name, &ti, c);
-		break;
-	default:
-		put_text(name, &in, &ti, c);
-		break;
-	}
-	ex = r == 0 ? 0 : r == 1 ? EX_FINDINGS : EX_REFUSED;
-	if (r != 0) {
-		vp = hdb_vis_dup(path, strlen(path));
-		warnx("ticket: %s '%s': %s", r == 1 ? "partly decoded" :
-		    "cannot decode", vp, ti.why ? ti.why : "unknown error");
-		free(vp);
-	}
-	hdb_tls_info_clear(&ti);
+	ex = show(name, path, &in, c);
 	if (in.pem_der != NULL)
 		OPENSSL_clear_free(in.pem_der, (size_t)in.pem_len);
 	wipe_free(buf, len);
 	return ex;
+}
+
+/* One record of the tls DB, named by its key. */
+static int
+ticket_rec(const struct slurp *s, size_t i, const struct tctx *c)
+{
+	const uint8_t *k = slurp_key(s, i);
+	size_t kl = hdb_key_text_len(k, s->recs[i].klen);
+	char *name = xmalloc(kl + 1), *v;
+	struct input in;
+	const char *why = NULL;
+	int ex;
+
+	memcpy(name, k, kl);
+	name[kl] = '\0';
+	memset(&in, 0, sizeof(in));
+	if (hdb_rec_decode(HDB_T_TLS, HDB_L_AUTO, k, s->recs[i].klen,
+	    slurp_val(s, i), s->recs[i].vlen, &in.rec, &why) == -1) {
+		put_refused(name, why, c);
+		v = hdb_vis_dup(name, kl);
+		warnx("ticket: cannot decode '%s': %s", v, why);
+		free(v);
+		free(name);
+		return EX_REFUSED;
+	}
+	in.kind = "record";
+	in.is_record = 1;
+	in.payload = in.rec.u.tls.payload;
+	in.payload_len = in.rec.u.tls.payload_len;
+	ex = show(name, name, &in, c);
+	free(name);
+	return ex;
+}
+
+/* Every session of SPOOL/db/tls, in key order. */
+static int
+ticket_spool(const char *spool, const struct dbopts *o,
+    const struct tctx *c)
+{
+	struct dbh d;
+	struct slurp s;
+	size_t i;
+	int ex, r;
+
+	if ((ex = db_open(&d, spool, "tls", 0, o, "ticket")) != 0)
+		return ex;
+	if (slurp_read(&s, d.h, 0) != HDB_OK) {
+		warnx("ticket: cannot read '%s': %s", d.name,
+		    hdb_error(d.h));
+		db_close(&d);
+		slurp_free(&s);
+		return EX_IOERR_;
+	}
+	db_close(&d);
+	slurp_sort(&s);
+	for (i = 0; i < s.n; i++)
+		if ((r = ticket_rec(&s, i, c)) > ex)
+			ex = r;
+	/* The records held sessions: wipe them before they are freed. */
+	if (s.buf != NULL)
+		OPENSSL_cleanse(s.buf, s.used);
+	slurp_free(&s);
+	return ex;
+}
+
+/* SPOOL, or SPOOL tls: a spool directory with a db in it. */
+static int
+spool_args(int argc, char **argv)
+{
+	struct stat st;
+
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "tls") != 0))
+		return 0;
+	return stat(argv[0], &st) == 0 && S_ISDIR(st.st_mode) &&
+	    has(argv[0], "db");
 }
 
 static int
@@ -462,6 +636,7 @@ cmd_ticket_main(int argc, char **argv)
 		case OPT_SHOW_SECRETS:
 			c.show_secrets = 1;
 			break;
+		case OPT_LOCK_TIMEOUT:
 		case OPT_NOW:
 		case 'z':
 			if (dbopts_parse(&o, ch, optarg, "ticket") == 0)
@@ -479,9 +654,12 @@ cmd_ticket_main(int argc, char **argv)
 	c.utc = o.utc;
 	if (c.show_secrets)
 		secret_warn("ticket", "secrets (--show-secrets)");
-	for (i = 0; i < argc; i++)
-		if ((r = ticket_one(argv[i], &c)) > ex)
-			ex = r;
+	if (spool_args(argc, argv))
+		ex = ticket_spool(argv[0], &o, &c);
+	else
+		for (i = 0; i < argc; i++)
+			if ((r = ticket_one(argv[i], &c)) > ex)
+				ex = r;
 	if ((r = finish_stdout("ticket")) != 0)
 		return r;
 	return ex;
