@@ -20,6 +20,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "dump.h"
 #include "duration.h"
 #include "out.h"
 #include "progress.h"
@@ -164,15 +165,25 @@ collect(struct delcmd *dc)
 	return 0;
 }
 
-/* Delete (or, with -n, look up) one key; the line goes to out or err. */
+/*
+ * Delete (or, with -n, look up) one key; the line goes to out or err.  A
+ * tls session is read first so that its line names the peer.
+ */
 static int
-del_one(struct delcmd *dc, struct hdb *h, const struct delkey *k, FILE *out,
+del_one(struct delcmd *dc, struct dbh *d, const struct delkey *k, FILE *out,
     FILE *errs)
 {
 	struct hdb_datum key = { k->key, k->klen }, val;
-	int r;
+	char peer[1024] = "";
+	int r = HDB_OK;
 
-	r = dc->dry_run ? hdb_get(h, key, &val) : hdb_del(h, key);
+	if (dc->dry_run || (d->type == HDB_T_TLS && !dc->quiet))
+		r = hdb_get(d->h, key, &val);
+	if (r == HDB_OK && d->type == HDB_T_TLS && !dc->quiet)
+		dump_tls_peer_text(peer, sizeof(peer), k->key, k->klen,
+		    val.data, val.len);
+	if (r == HDB_OK && !dc->dry_run)
+		r = hdb_del(d->h, key);
 	if (r == HDB_ERR)
 		return -1;
 	if (r == HDB_NOTFOUND) {
@@ -185,7 +196,7 @@ del_one(struct delcmd *dc, struct hdb *h, const struct delkey *k, FILE *out,
 	if (!dc->quiet) {
 		fprintf(out, "%s '", dc->dry_run ? "would delete" : "deleted");
 		hdb_out_vis(out, k->key, hdb_key_text_len(k->key, k->klen));
-		fputs("'\n", out);
+		fprintf(out, "'%s\n", peer);
 	}
 	return 0;
 }
@@ -240,7 +251,7 @@ apply(struct delcmd *dc)
 			if (t0 > tl && t0 - tl + maxop >=
 			    (double)dc->max_lock_ms)
 				break;
-			if ((fail = del_one(dc, d.h, &dc->k[i], out,
+			if ((fail = del_one(dc, &d, &dc->k[i], out,
 			    errs)) == -1)
 				break;
 			if ((op = mono_ms() - t0) > maxop)
@@ -296,6 +307,7 @@ cmd_delete_main(int argc, char **argv)
 {
 	struct delcmd dc;
 	size_t i;
+	char *v;
 	int ch, ex;
 
 	memset(&dc, 0, sizeof(dc));
@@ -329,8 +341,9 @@ cmd_delete_main(int argc, char **argv)
 	if (dc.match != NULL && (ex = collect(&dc)) != 0)
 		goto out;
 	if (dc.match != NULL && dc.n == 0) {
-		warnx("delete: no key in '%s' matches '%s'", dc.name,
-		    dc.match);
+		v = hdb_vis_dup(dc.match, strlen(dc.match));
+		warnx("delete: no key in '%s' matches '%s'", dc.name, v);
+		free(v);
 		ex = EX_FINDINGS;
 		goto out;
 	}

@@ -28,6 +28,7 @@
 #include "secret_out.h"
 #include "progress.h"
 #include "tls/tls.h"
+#include "tls/tls_out.h"
 #include "xmalloc.h"
 
 #define DUMP_USAGE "hintsdb dump [-kz] [--format=text|json|exim] " \
@@ -183,6 +184,24 @@ dump_tls_peer(const char *glob, enum hdb_layout layout, const uint8_t *k,
 	    hdb_tls_peer_match(&ti, glob);
 	hdb_tls_info_clear(&ti);
 	return m;
+}
+
+void
+dump_tls_peer_text(char *buf, size_t len, const uint8_t *k, size_t kl,
+    const uint8_t *v, size_t vl)
+{
+	struct hdb_tls_info ti;
+	struct hdb_rec r;
+	const char *why;
+
+	buf[0] = '\0';
+	if (len < 2 || hdb_rec_decode(HDB_T_TLS, HDB_L_AUTO, k, kl, v, vl, &r,
+	    &why) == -1)
+		return;
+	if (hdb_tls_decode(r.u.tls.payload, r.u.tls.payload_len, &ti) != -1 &&
+	    hdb_tls_peer_text(buf + 1, len - 1, &ti) > 0)
+		buf[0] = ' ';
+	hdb_tls_info_clear(&ti);
 }
 
 /* Whether record i passes --match and --peer. */

@@ -30,6 +30,10 @@ int	dump_key_glob(const char *glob, const uint8_t *key, size_t klen);
  * matches, case ignored; a record that cannot be decoded never does. */
 int	dump_tls_peer(const char *glob, enum hdb_layout, const uint8_t *k,
 	    size_t kl, const uint8_t *v, size_t vl);
+/* " peer=... sni=..." of a tls record (hdb_tls_peer_text), into buf;
+ * "" when the record cannot be decoded or names no peer. */
+void	dump_tls_peer_text(char *buf, size_t len, const uint8_t *k, size_t kl,
+	    const uint8_t *v, size_t vl);
 void	dump_report_bad(const struct dump_ctx *, const uint8_t *, size_t,
 	    const uint8_t *, size_t, const char *);
 

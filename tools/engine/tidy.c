@@ -226,6 +226,19 @@ emit_key(FILE *fp, const uint8_t *key, size_t klen)
 	hdb_out_vis(fp, key, hdb_key_text_len(key, klen));
 }
 
+/* A tls session's peer, read before its deletion (doom emits first). */
+static void
+emit_peer(struct tidy *t, const uint8_t *key, size_t klen)
+{
+	struct hdb_datum k = { key, klen }, v;
+	char peer[1024];
+
+	if (hdb_get(t->h, k, &v) != HDB_OK)
+		return;
+	dump_tls_peer_text(peer, sizeof(peer), key, klen, v.data, v.len);
+	fputs(peer, t->out);
+}
+
 /*
  * emit_change - one line per change: exim_tidydb's in compat mode, else
  * ours with -v ("retry: deleted 'KEY' (too old)").
@@ -252,6 +265,8 @@ emit_change(struct tidy *t, const char *verb, const uint8_t *key, size_t klen,
 	fputc('\'', t->out);
 	if (why != NULL)
 		fprintf(t->out, " (%s)", why);
+	if (t->type == HDB_T_TLS)
+		emit_peer(t, key, klen);
 	fputc('\n', t->out);
 }
 
@@ -1198,6 +1213,8 @@ doom_add(struct tidy *t, const uint8_t *key, size_t len,
 static int
 doom(struct tidy *t, struct hdb_datum k, enum tidy_reason why)
 {
+	/* A failure below undoes the hold's lines (batch_undo). */
+	emit_change(t, "deleted", k.data, k.len, reason_text[why]);
 	if (t->write && hdb_del(t->h, k) == HDB_ERR) {
 		set_error(t, EX_IOERR_, "cannot update '%s': %s", t->path,
 		    hdb_error(t->h));
@@ -1205,7 +1222,6 @@ doom(struct tidy *t, struct hdb_datum k, enum tidy_reason why)
 	}
 	t->nchanged++;
 	t->st->deleted[why]++;
-	emit_change(t, "deleted", k.data, k.len, reason_text[why]);
 	return 0;
 }
 
