@@ -18,12 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <locale.h>
 
 #include <cmocka.h>
 #include <jansson.h>
 #include <openssl/ssl.h>
 
 #include "tls_fixture.h"
+#include "out.h"
+#include "tls/tls_out.h"
 
 /* s_client's "Server Temp Key: X25519, 253 bits" -> our group name. */
 static const char *
@@ -536,11 +539,44 @@ test_secrets_hidden(void **state)
 	}
 }
 
+/* Names from a hostile certificate or SNI: escaped as keys are (bidi, C1,
+ * C0 always; UTF-8 kept in a UTF-8 locale), and a space or comma too, so
+ * the summary's fields stay apart; a NUL never matches a glob. */
+static void
+test_peer_hostile(void **state)
+{
+	struct hdb_tls_info ti;
+	char pt[512];
+
+	memset(&ti, 0, sizeof(ti));
+	ti.peer.present = ti.peer.parsed = 1;
+	hdb_tls_str_set(&ti.peer.cn, "j\303\274rgen.example", 15);
+	hdb_tls_str_set(&ti.peer.san[0], "DNS:evil\342\200\256lmth.exe", 19);
+	hdb_tls_str_set(&ti.peer.san[1], "DNS:a b,c\302\233\033", 12);
+	ti.peer.nsan = 2;
+	hdb_tls_str_set(&ti.sni, "x\0y", 3);
+	hdb_tls_peer_text(pt, sizeof(pt), &ti);
+	assert_string_equal(pt, "peer=j\\303\\274rgen.example,"
+	    "evil\\342\\200\\256lmth.exe,a\\040b\\054c\\302\\233\\033 "
+	    "sni=x\\0y");
+	assert_false(hdb_tls_peer_match(&ti, "x*"));
+	assert_true(hdb_tls_peer_match(&ti, "J\303\274RGEN.*"));
+	if (setlocale(LC_CTYPE, "C.UTF-8") != NULL) {
+		hdb_vis_set_utf8(1);
+		hdb_tls_peer_text(pt, sizeof(pt), &ti);
+		assert_non_null(strstr(pt, "peer=j\303\274rgen.example,"
+		    "evil\\342\\200\\256lmth.exe,"));
+		hdb_vis_set_utf8(0);
+		setlocale(LC_CTYPE, "C");
+	}
+	hdb_tls_info_clear(&ti);
+}
+
 static void
 test_output(void **state)
 {
 	struct hdb_tls_info ti;
-	char sum[512], *t;
+	char sum[512], pt[256], *t;
 	uint8_t *buf;
 	size_t len, n;
 
@@ -549,8 +585,20 @@ test_output(void **state)
 	n = hdb_tls_summary(sum, sizeof(sum), &ti, ti.start_time, 1);
 	assert_int_equal(n, strlen(sum));
 	assert_non_null(strstr(sum, "openssl TLS1.2 "
-	    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 sni=mx.test.example "
-	    "expires="));
+	    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 "
+	    "peer=mx.test.example,alt.test.example,127.0.0.1 "
+	    "sni=mx.test.example expires="));
+	/* the peer by CN, SAN (without its kind) or SNI, case ignored */
+	assert_true(hdb_tls_peer_match(&ti, "MX.test.example"));
+	assert_true(hdb_tls_peer_match(&ti, "alt.*"));
+	assert_true(hdb_tls_peer_match(&ti, "127.0.0.1"));
+	assert_false(hdb_tls_peer_match(&ti, "DNS:*"));
+	assert_false(hdb_tls_peer_match(&ti, "other.example"));
+	assert_int_equal(hdb_tls_peer_text(pt, sizeof(pt), &ti),
+	    strlen("peer=mx.test.example,alt.test.example,127.0.0.1 "
+	    "sni=mx.test.example"));
+	assert_string_equal(pt, "peer=mx.test.example,alt.test.example,"
+	    "127.0.0.1 sni=mx.test.example");
 	assert_non_null(strstr(sum, "resumable=yes"));
 	/* a short buffer is cut, NUL-terminated, and the length reported */
 	assert_int_equal(hdb_tls_summary(sum, 10, &ti, ti.start_time, 1), n);
@@ -611,6 +659,7 @@ main(void)
 		cmocka_unit_test(test_openssl_refuses),
 		cmocka_unit_test(test_secrets_hidden),
 		cmocka_unit_test(test_output),
+		cmocka_unit_test(test_peer_hostile),
 		cmocka_unit_test(test_cipher_table),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_cache_noncanonical),

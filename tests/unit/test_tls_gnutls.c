@@ -581,7 +581,9 @@ test_secrets_hidden(void **state)
 	hdb_tls_summary(sum, sizeof(sum), &ti, ti.start_time, 1);
 	assert_null(strcasestr(sum, ms));
 	assert_non_null(strstr(sum, "gnutls-3.7.9 TLS1.2 "
-	    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 sni=mx.test.example"));
+	    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 "
+	    "peer=mx.test.example,alt.test.example,127.0.0.1 "
+	    "sni=mx.test.example"));
 	/* clearing wipes the secret buffer and empties the struct */
 	hdb_tls_info_clear(&ti);
 	assert_null(ti.secbuf);
