@@ -32,13 +32,20 @@
 #include "engine/spool.h"
 
 #define EXPORT_USAGE "hintsdb export [--backend=B] [--lock-timeout=T] " \
-	"[--match=GLOB] [--now=TIME] [--output=FILE] " \
+	"[--match=GLOB] [--now=TIME] [--output=FILE] [--peer=GLOB] " \
 	"(SPOOL DBNAME | --all SPOOL)"
 
 enum {
 	OPT_MATCH = OPT_FIRST_FREE,
 	OPT_OUTPUT,
 	OPT_EXPORT_ALL,
+	OPT_PEER,
+};
+
+/* Which records: --match on the key, --peer on a tls session's names. */
+struct sel {
+	const char	*match;
+	const char	*peer;
 };
 
 /* The export format's version, in the header's "hintsdb_export". */
@@ -52,6 +59,7 @@ static const struct option longopts[] = {
 	{ "match", required_argument, NULL, OPT_MATCH },
 	{ "now", required_argument, NULL, OPT_NOW },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "peer", required_argument, NULL, OPT_PEER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -62,9 +70,9 @@ static void	header(const struct slurp *, const struct dbh *, const char *);
 static int	record(const struct slurp *, size_t, enum hdb_dbtype,
 		    const struct hdb_fmtopts *);
 static int	export(const char *, const char *, const struct dbopts *,
-		    const char *, const char *);
+		    const struct sel *, const char *);
 static int	export_all(const char *, const struct dbopts *,
-		    const char *, const char *);
+		    const struct sel *, const char *);
 
 static int
 usage(FILE *fp)
@@ -150,14 +158,17 @@ record(const struct slurp *s, size_t i, enum hdb_dbtype t,
 	return bad;
 }
 
-/* --match: keep the records whose key matches, as dump --match does. */
+/* --match, --peer: keep the records dump would select with them. */
 static void
-keep_matching(struct slurp *s, const char *match)
+keep_matching(struct slurp *s, const struct sel *sel)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < s->n; i++)
-		if (dump_key_glob(match, slurp_key(s, i), s->recs[i].klen))
+		if ((sel->match == NULL || dump_key_glob(sel->match,
+		    slurp_key(s, i), s->recs[i].klen)) && (sel->peer == NULL ||
+		    dump_tls_peer(sel->peer, HDB_L_AUTO, slurp_key(s, i),
+		    s->recs[i].klen, slurp_val(s, i), s->recs[i].vlen)))
 			s->recs[n++] = s->recs[i];
 	s->n = n;
 }
@@ -170,7 +181,7 @@ keep_matching(struct slurp *s, const char *match)
  */
 static int
 export(const char *spool, const char *name, const struct dbopts *o,
-    const char *match, const char *output)
+    const struct sel *sel, const char *output)
 {
 	struct hdb_fmtopts fo;
 	struct dbh d;
@@ -180,14 +191,20 @@ export(const char *spool, const char *name, const struct dbopts *o,
 
 	if ((ex = db_open(&d, spool, name, 0, o, "export")) != 0)
 		return ex;
+	if (sel->peer != NULL && d.type != HDB_T_TLS) {
+		warnx("export: --peer selects tls sessions; '%s' is a %s "
+		    "database", name, hdb_dbtype_name(d.type));
+		db_close(&d);
+		return EX_USAGE_;
+	}
 	if (slurp_read(&s, d.h, 0) != HDB_OK) {
 		warnx("export: cannot read '%s': %s", name, hdb_error(d.h));
 		db_close(&d);
 		slurp_free(&s);
 		return EX_IOERR_;
 	}
-	if (match != NULL)
-		keep_matching(&s, match);
+	if (sel->match != NULL || sel->peer != NULL)
+		keep_matching(&s, sel);
 	slurp_sort(&s);
 	if (output != NULL && (ex = secret_output(output, "export")) != 0) {
 		db_close(&d);
@@ -223,7 +240,7 @@ export(const char *spool, const char *name, const struct dbopts *o,
  * the first); the first failure's status, after trying all.
  */
 static int
-export_all(const char *spool, const struct dbopts *o, const char *match,
+export_all(const char *spool, const struct dbopts *o, const struct sel *sel,
     const char *output)
 {
 	char **names;
@@ -237,7 +254,7 @@ export_all(const char *spool, const struct dbopts *o, const char *match,
 		return ex;
 	}
 	for (i = 0; i < n; i++)
-		if ((ex = export(spool, names[i], o, match, NULL)) != 0 &&
+		if ((ex = export(spool, names[i], o, sel, NULL)) != 0 &&
 		    first == 0)
 			first = ex;
 	spool_dbs_free(names, n);
@@ -251,7 +268,7 @@ cmd_export_main(int argc, char **argv)
 {
 	struct dbopts o;
 	const char *output = NULL;
-	const char *match = NULL;
+	struct sel sel = { NULL, NULL };
 	int ch, all = 0;
 
 	dbopts_init(&o);
@@ -263,7 +280,10 @@ cmd_export_main(int argc, char **argv)
 			output = optarg;
 			break;
 		case OPT_MATCH:
-			match = optarg;
+			sel.match = optarg;
+			break;
+		case OPT_PEER:
+			sel.peer = optarg;
 			break;
 		case OPT_EXPORT_ALL:
 			all = 1;
@@ -282,11 +302,16 @@ cmd_export_main(int argc, char **argv)
 	argv += optind;
 	if (argc != (all ? 1 : 2))
 		return usage(stderr);
+	if (all && sel.peer != NULL) {
+		warnx("export: --peer selects tls sessions: give SPOOL tls, "
+		    "not --all");
+		return EX_USAGE_;
+	}
 	if (all)
-		return export_all(argv[0], &o, match, output);
+		return export_all(argv[0], &o, &sel, output);
 	if (!db_name_ok(argv[1], "export"))
 		return EX_USAGE_;
-	return export(argv[0], argv[1], &o, match, output);
+	return export(argv[0], argv[1], &o, &sel, output);
 }
 
 const struct command cmd_export_entry = {

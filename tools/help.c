@@ -493,8 +493,9 @@ help_hint(const struct command *c, int argc, char **argv, int ex)
 	if (h == NULL || !h->spool || (ex != EX_USAGE_ && ex != EX_NODB))
 		return;
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strncmp(argv[i], "--file", 6) == 0)
-			return;		/* no spool wanted */
+		if (strncmp(argv[i], "--file", 6) == 0 ||
+		    strcmp(argv[i], "--all") == 0)
+			return;		/* no DBNAME wanted */
 	n = operands(c, argc, argv, ops, 3);
 	if (n >= 1 && looks_like_db_dir(ops[0])) {
 		snprintf(parent, sizeof(parent), "%s", ops[0]);
