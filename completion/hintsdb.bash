@@ -133,7 +133,12 @@ _hintsdb() {
 		esac
 	done
 	case $cmd in
-	ticket) COMPREPLY=($(compgen -f -- "$cur")) ;;
+	ticket)	# files, or SPOOL then its tls
+		if [ ${#ops[@]} -eq 1 ] && [ -d "${ops[0]}/db" ]; then
+			COMPREPLY=($(compgen -W tls -- "$cur"))
+		else
+			COMPREPLY=($(compgen -f -- "$cur"))
+		fi ;;
 	*)	if [ ${#ops[@]} -eq 0 ]; then
 			COMPREPLY=($(compgen -d -- "$cur"))
 		elif [ ${#ops[@]} -eq 1 ] || [ "$cmd" = tidy ] ||

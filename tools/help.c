@@ -108,7 +108,10 @@ static const struct help_opt dump_opts[] = {
 	O_LAYOUT, O_LOCK,
 	{ "--match=GLOB", "only the records whose key matches GLOB (as "
 	    "delete --match)" },
-	O_NOW, O_SECRETS,
+	O_NOW,
+	{ "--peer=GLOB", "tls: only the sessions whose certificate CN or "
+	    "SAN, or SNI, matches GLOB (case ignored)" },
+	O_SECRETS,
 	{ "--type=TYPE", "with --file: the DB's type (retry, misc, wait, "
 	    "callout, ratelimit, seen, tls)" },
 	{ "--unsorted", "the backend's order, not sorted by key (faster)" },
@@ -122,6 +125,7 @@ static const struct help_opt export_opts[] = {
 	{ "--now=TIME", "the time given to the decoders, not the clock" },
 	{ "--output=FILE", "write to FILE, created mode 0600 (it must not "
 	    "exist), instead of standard output" },
+	{ "--peer=GLOB", "tls: only the sessions dump --peer selects" },
 	O_END,
 };
 static const struct help_opt fix_opts[] = {
@@ -147,7 +151,7 @@ static const struct help_opt ticket_opts[] = {
 	    "or one line a session" },
 	{ "--gnutls-version=VERSION", "the GnuTLS version that wrote a "
 	    "packed session, when it cannot be told" },
-	O_NOW, O_SECRETS, O_END,
+	O_LOCK, O_NOW, O_SECRETS, O_END,
 };
 static const struct help_opt tidy_opts[] = {
 	{ "-f", "accepted and ignored, as by exim_tidydb" },
@@ -204,7 +208,7 @@ static const struct help helps[] = {
 	    "hintsdb stat --format=prometheus /var/spool/exim4 >hints.prom" } },
 	{ "ticket", "", 0, ticket_opts, {
 	    "hintsdb ticket session.der",
-	    "hintsdb ticket --format=summary *.der" } },
+	    "hintsdb ticket --format=summary /var/spool/exim4" } },
 	{ "tidy", "t", 1, tidy_opts, {
 	    "hintsdb tidy --all /var/spool/exim4",
 	    "hintsdb tidy -n -v -t 7d /var/spool/exim4 retry" } },
