@@ -1,7 +1,8 @@
 #!/bin/sh
 # t2020-dump-lookup.sh - finding one record: dump SPOOL DB KEY... prints
 # just those records (1 and a message for a missing one); --match=GLOB (as
-# delete --match) selects in dump and export.
+# delete --match) selects in dump and export; --peer=GLOB selects tls
+# sessions by the server's certificate names or SNI.
 . "$(dirname "$0")/lib.sh"
 
 run_test "dump KEY prints that record only, in every format" '
@@ -57,5 +58,46 @@ run_test "tidy -n -v --match lists only the matching keys" '
 	tree_state spool >after && cmp before after &&
 	expect_code 64 "$HINTSDB" tidy -n --match="R:*" spool retry 2>err &&
 	grep -q "needs -v" err
+'
+TLS1=2a28dd1cf70fe541d0955e2c85f7a828a5fc32fd772eef2fc7fab6911c035588
+TLS2=d0c7078e0ce14b317a0531c165296125f7d3af14f23f28be5d6923aa241797d8
+
+run_test "tls: the exim line keeps exim_dumpdb key and names the peer" '
+	expect_code 0 "$HINTSDB" dump --format=exim "$SPOOL_EX" tls >x &&
+	test "$(wc -l <x)" = 2 &&
+	grep -q "^  $TLS1 gnutls-3.7.9 TLS1.2 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 peer=mx.test.example sni=mx.test.example expires=[^ ]* resumable=no$" x &&
+	grep -q "^  $TLS2 gnutls-3.7.9 TLS1.3 TLS_AES_256_GCM_SHA384 peer=mx.test.example expires=" x
+'
+run_test "dump --peer selects by CN, SAN or SNI, case ignored" '
+	expect_code 0 "$HINTSDB" dump -k --peer="MX.Test.*" "$SPOOL_EX" tls >k &&
+	printf "%s\n%s\n" $TLS1 $TLS2 >want && cmp want k &&
+	expect_code 0 "$HINTSDB" dump -k --peer="*.test.example" \
+	    --match="2a*" "$SPOOL_EX" tls >k && test "$(cat k)" = $TLS1 &&
+	expect_code 0 "$HINTSDB" dump --format=exim --peer=mx.test.example \
+	    "$SPOOL_EX" tls $TLS2 >x && test "$(wc -l <x)" = 1 &&
+	grep -q "^  $TLS2 .* peer=mx.test.example " x &&
+	expect_code 1 "$HINTSDB" dump -k --peer="other.example" "$SPOOL_EX" \
+	    tls >k 2>err && test ! -s k &&
+	grep -qx "hintsdb: dump: no session in .tls. has a peer matching .other.example." err &&
+	expect_code 64 "$HINTSDB" dump --peer="*" "$SPOOL_EX" retry 2>err &&
+	grep -q "peer selects tls sessions; .retry. is a retry database" err
+'
+run_test "a session that cannot be decoded never matches --peer" '
+	copy_spool &&
+	"$HELPER" put spool/db/tls bdb "$(hexkey ff00)" \
+	    "$(printf "%016x" 0)30030201ff00000000000000" &&
+	expect_code 0 "$HINTSDB" dump -k spool tls >all &&
+	test "$(wc -l <all)" = 3 &&
+	expect_code 0 "$HINTSDB" dump -k --peer="*" spool tls >k &&
+	printf "%s\n%s\n" $TLS1 $TLS2 >want && cmp want k
+'
+run_test "export --peer exports the selected sessions, counted" '
+	expect_code 0 "$HINTSDB" export --peer="mx.test.example" \
+	    "$SPOOL_EX" tls >e 2>err &&
+	test "$(wc -l <e)" = 3 && grep -q "\"records\":2" e &&
+	expect_code 0 "$HINTSDB" export --peer="none.example" "$SPOOL_EX" tls \
+	    >e 2>err && grep -q "\"records\":0" e &&
+	expect_code 64 "$HINTSDB" export --peer="*" --all "$SPOOL_EX" 2>err &&
+	grep -q "not --all" err && ! grep -q DBNAME err
 '
 test_done

@@ -128,4 +128,36 @@ run_test "no control bytes in any output of any fixture" '
 		done
 	done
 '
+TLS1=2a28dd1cf70fe541d0955e2c85f7a828a5fc32fd772eef2fc7fab6911c035588
+TLS2=d0c7078e0ce14b317a0531c165296125f7d3af14f23f28be5d6923aa241797d8
+run_test "ticket SPOOL and SPOOL tls: every session of db/tls, by key" '
+	expect_code 0 "$HINTSDB" ticket --format=summary "$SPOOL_EX" >s1 &&
+	expect_code 0 "$HINTSDB" ticket --format=summary "$SPOOL_EX" tls >s2 &&
+	cmp s1 s2 && test "$(wc -l <s1)" = 2 &&
+	grep -q "^$TLS1: gnutls-3.7.9 TLS1.2 .* peer=mx.test.example sni=mx.test.example expires=" s1 &&
+	grep -q "^$TLS2: gnutls-3.7.9 TLS1.3 .* peer=mx.test.example expires=" s1 &&
+	expect_code 0 "$HINTSDB" ticket "$SPOOL_EX" >t &&
+	grep -q "^$TLS1$" t && grep -q "^  input: record$" t &&
+	grep -q "^  peer_cn: mx.test.example$" t &&
+	expect_code 0 "$HINTSDB" ticket --format=json "$SPOOL_EX" >j &&
+	test "$(wc -l <j)" = 2 && grep -q "\"file\":\"$TLS1\"" j
+'
+run_test "ticket: a wrong argument gets a pointer to the right form" '
+	expect_code 65 "$HINTSDB" ticket "$SPOOL_EX/db/tls" >out 2>err &&
+	grep -qx "hintsdb: ticket: .$SPOOL_EX/db/tls. is a hints database; use: hintsdb ticket $SPOOL_EX, or hintsdb dump $SPOOL_EX tls" err &&
+	expect_code 64 "$HINTSDB" ticket "$SPOOL_EX/db" 2>err &&
+	grep -q "is a spool.s db directory; use: hintsdb ticket SPOOL" err &&
+	expect_code 64 "$HINTSDB" ticket "$SPOOL_EX" "$T/o12-rsa-aes256gcm.der" \
+	    >out 2>err &&
+	grep -q "^hintsdb: ticket: .$SPOOL_EX. is a spool; use: hintsdb ticket $SPOOL_EX (alone" err &&
+	mkdir -p sp/db && expect_code 66 "$HINTSDB" ticket sp 2>err &&
+	grep -q "tls" err
+'
+run_test "ticket SPOOL: a busy lock is 75, and -q is not needed to see it" '
+	copy_spool &&
+	hold_lock spool/db/tls.lockfile 5 &&
+	expect_code 75 "$HINTSDB" ticket --lock-timeout=0 spool >out 2>err;
+	r=$?; kill $LOCK_PID; wait $LOCK_PID 2>/dev/null;
+	[ $r = 0 ] && test ! -s out && grep -q "tls.lockfile" err
+'
 test_done
