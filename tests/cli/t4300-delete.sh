@@ -94,4 +94,27 @@ run_test "afterwards the real exim_dumpdb reads the DB" '
 	exim_run exim_dumpdb "$PWD/sp" retry >d &&
 	! grep -q defer.example d && grep -q "2599" d
 '
+run_test "delete(8): a host's TLS session, found by peer, then deleted" '
+	sample &&
+	hintsdb() { "$HINTSDB" "$@"; } &&
+	expect_code 0 hintsdb dump -k --peer=mx.test.example sp tls >keys &&
+	test "$(wc -l <keys)" = 2 &&
+	K=$(head -n 1 keys) &&
+	expect_code 0 hintsdb delete sp tls $K >out &&
+	[ "$(cat out)" = "deleted '\''$K'\'' peer=mx.test.example sni=mx.test.example" ] &&
+	keys tls >k && test "$(wc -l <k)" = 1 && ! grep -q $K k &&
+	expect_code 0 "$HINTSDB" ticket --format=summary sp >sum &&
+	grep -q "peer=mx.test.example" sum &&
+	hintsdb dump -k --peer="*.test.example" sp tls |
+	    xargs -r "$HINTSDB" delete sp tls >out &&
+	grep -q "^deleted .* peer=mx.test.example$" out &&
+	test -z "$(keys tls)"
+'
+run_test "delete -n of a tls key names the peer; missing key still 1" '
+	sample &&
+	expect_code 0 "$HINTSDB" delete -n --match="*" sp tls >out &&
+	test "$(grep -c "^would delete .* peer=mx.test.example" out)" = 2 &&
+	expect_code 1 "$HINTSDB" delete sp tls 00 >out 2>err &&
+	test ! -s out && grep -q "no record .00. in .tls." err
+'
 test_done
