@@ -521,6 +521,8 @@ help_hint(const struct command *c, int argc, char **argv, int ex)
 	}
 	if (!is_dir(ops[0]))
 		return;
+	if (strstr(c->usage, "DBNAME") == NULL)
+		return;		/* upgrade: SPOOL alone */
 	if (n == 1 && ex == EX_USAGE_ && list_dbs(ops[0], NULL, list,
 	    sizeof(list)))
 		say(c, "%.0smissing DBNAME; databases here: %s%.0s", list,

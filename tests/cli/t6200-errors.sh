@@ -43,6 +43,28 @@ run_test "a DB nobody may read: Permission denied and 74 for every command" '
 	    --no-drop-privileges spool retry >out 2>err &&
 	grep -q "cannot open .*spool/db/retry.: Permission denied$" err
 '
+run_test "ticket, convert and import as nobody: Permission denied, 74" '
+	chmod 755 . && copy_spool && chmod 755 spool spool/db &&
+	chmod 600 spool/db/tls spool/db/retry &&
+	chmod 666 spool/db/tls.lockfile spool/db/retry.lockfile &&
+	mkdir -m 777 w &&
+	expect_code 74 $AS_NOBODY "$HINTSDB" ticket spool >out 2>err &&
+	grep -qx "hintsdb: ticket: cannot open .spool/db/tls.: Permission denied" err &&
+	expect_code 74 $AS_NOBODY "$HINTSDB" ticket spool/db/tls >out 2>err &&
+	grep -q "cannot read .spool/db/tls.: Permission denied$" err &&
+	expect_code 74 $AS_NOBODY "$HINTSDB" convert --to-layout=v2 \
+	    --output=w/o spool retry 2>err &&
+	grep -qx "hintsdb: convert: cannot open .spool/db/retry.: Permission denied" err &&
+	"$HINTSDB" export spool seen >seen.jsonl &&
+	chmod 755 spool/db && chmod 644 spool/db/seen.lockfile &&
+	expect_code 74 $AS_NOBODY "$HINTSDB" import --no-drop-privileges \
+	    spool seen <seen.jsonl 2>err &&
+	grep -q "Permission denied" err
+'
+run_test "upgrade SPOOL: a usage error gets no DBNAME hint" '
+	expect_code 64 "$HINTSDB" upgrade -n "$SPOOL_EX" 2>err &&
+	! grep -q DBNAME err
+'
 run_test "an unreadable SPOOL/db exits 74, as check(8) and stat(8) say" '
 	chmod 755 . && copy_spool && chmod 755 spool && chmod 700 spool/db &&
 	expect_code 74 $AS_NOBODY "$HINTSDB" check spool 2>err &&
