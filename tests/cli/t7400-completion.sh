@@ -72,4 +72,14 @@ run_test "the first operand is a directory; help completes commands" '
 	complete_line hintsdb help ti >got &&
 	printf "ticket\ntidy\n" >want && cmp want got
 '
+run_test "ticket: files, or SPOOL then tls; --peer for dump and export" '
+	copy_spool sp && : >sess.der &&
+	complete_line hintsdb ticket sp "" >got &&
+	echo tls >want && cmp want got &&
+	complete_line hintsdb ticket se >got &&
+	echo sess.der >want && cmp want got &&
+	complete_line hintsdb dump --pe >got &&
+	echo --peer= >want && cmp want got &&
+	complete_line hintsdb export --pe >got && cmp want got
+'
 test_done
