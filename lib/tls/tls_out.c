@@ -648,8 +648,10 @@ hdb_tls_peer_text(char *buf, size_t len, const struct hdb_tls_info *ti)
 		buf[0] = '\0';
 	sput_peer(&s, ti);
 	/* Without the leading space. */
-	if (s.used > 0 && len > 0)
+	if (s.used > 0 && len > 1)
 		memmove(buf, buf + 1, strlen(buf + 1) + 1);
+	else if (len > 0)
+		buf[0] = '\0';
 	return s.used > 0 ? s.used - 1 : 0;
 }
 

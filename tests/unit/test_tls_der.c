@@ -599,6 +599,11 @@ test_output(void **state)
 	    "sni=mx.test.example"));
 	assert_string_equal(pt, "peer=mx.test.example,alt.test.example,"
 	    "127.0.0.1 sni=mx.test.example");
+	/* short buffers: cut and terminated, the full length reported */
+	assert_int_equal(hdb_tls_peer_text(pt, 8, &ti), 67);
+	assert_string_equal(pt, "peer=m");
+	assert_int_equal(hdb_tls_peer_text(pt, 1, &ti), 67);
+	assert_string_equal(pt, "");
 	assert_non_null(strstr(sum, "resumable=yes"));
 	/* a short buffer is cut, NUL-terminated, and the length reported */
 	assert_int_equal(hdb_tls_summary(sum, 10, &ti, ti.start_time, 1), n);
