@@ -597,7 +597,7 @@ ticket_spool(const char *spool, const struct dbopts *o,
 
 /* SPOOL, or SPOOL tls: a spool directory with a db in it. */
 static int
-spool_args(int argc, char **argv)
+spool_operands(int argc, char **argv)
 {
 	struct stat st;
 
@@ -654,7 +654,7 @@ cmd_ticket_main(int argc, char **argv)
 	c.utc = o.utc;
 	if (c.show_secrets)
 		secret_warn("ticket", "secrets (--show-secrets)");
-	if (spool_args(argc, argv))
+	if (spool_operands(argc, argv))
 		ex = ticket_spool(argv[0], &o, &c);
 	else
 		for (i = 0; i < argc; i++)
