@@ -75,6 +75,7 @@ struct tctx {
 	int		 utc;
 	int64_t		 now;
 	const char	*gnutls_version;
+	int		 spool;		/* sessions of a spool: named by key */
 };
 
 /* What the input turned out to be, and where the payload is. */
@@ -322,7 +323,7 @@ put_json(const char *name, const struct input *in,
 	json_t *o = hdb_tls_json(ti, c->now, c->show_secrets);
 	char *v = hdb_vis_dup(name, strlen(name));
 
-	json_object_set_new(o, "file", json_string(v));
+	json_object_set_new(o, c->spool ? "key" : "file", json_string(v));
 	free(v);
 	json_object_set_new(o, "input", json_string(in->kind));
 	if (in->is_record) {
@@ -359,7 +360,8 @@ put_refused(const char *name, const char *why, const struct tctx *c)
 	case FMT_JSON:
 		o = json_object();
 		v = hdb_vis_dup(name, strlen(name));
-		json_object_set_new(o, "file", json_string(v));
+		json_object_set_new(o, c->spool ? "key" : "file",
+		    json_string(v));
 		free(v);
 		json_object_set_new(o, "error", json_string(why));
 		json_line(o, JSON_COMPACT | JSON_SORT_KEYS);
@@ -654,7 +656,7 @@ cmd_ticket_main(int argc, char **argv)
 	c.utc = o.utc;
 	if (c.show_secrets)
 		secret_warn("ticket", "secrets (--show-secrets)");
-	if (spool_operands(argc, argv))
+	if ((c.spool = spool_operands(argc, argv)))
 		ex = ticket_spool(argv[0], &o, &c);
 	else
 		for (i = 0; i < argc; i++)
