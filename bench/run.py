@@ -23,7 +23,15 @@ commands of one group run alternately, in forward then reverse order,
 --runs times after one warm-up round; we report medians, min-max and, for
 each pair, the median and range of the per-round ratios.
 
-Writes bench/RESULTS.md and bench/results.json.
+The noblock part (bench-noblock, with tidycost) runs bench/exprobe.c, an
+Exim-like writer, beside each command that writes, on 1M retry records in
+Berkeley DB, GDBM and SQLite (v2, tblblob) and 300k in tdb, and beside
+Exim's own exim_tidydb (4.96 on Berkeley DB, 4.100.1 on SQLite); tidycost
+times tidy on tdb against Berkeley DB and on SQLite against exim_tidydb
+4.100.1.
+
+Writes bench/RESULTS.md and bench/results.json; a run of some parts
+(--only) keeps the other parts' results from the last results.json.
 """
 import argparse
 import datetime
