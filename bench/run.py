@@ -868,12 +868,14 @@ def write_md(res, path):
     L.append("")
     for part, r in sorted(res.get("parts", {}).items()):
         L.append("- %s: %s UTC, git %s, load average %s at start, %s at "
-                 "end, %.0f s." % (part, r["date"], r["git_head"],
-                                   "/".join("%.1f" % x
-                                            for x in r["loadavg_start"]),
-                                   "/".join("%.1f" % x
-                                            for x in r["loadavg_end"]),
-                                   r["elapsed_s"]))
+                 "end, %.0f s%s." % (part, r["date"], r["git_head"],
+                                     "/".join("%.1f" % x
+                                              for x in r["loadavg_start"]),
+                                     "/".join("%.1f" % x
+                                              for x in r["loadavg_end"]),
+                                     r["elapsed_s"],
+                                     "; Exim's tools: " + r["exim"]
+                                     if r.get("exim") else ""))
     if res.get("parts"):
         L.append("")
     ov = res.get("chroot_overhead")
@@ -1093,6 +1095,16 @@ def merge(res, path):
     except (OSError, ValueError):
         return
     relativize(old)
+    if "parts" not in old and "machine" in old:
+        # from before parts were recorded: all but noblock came from it
+        m = old["machine"]
+        old["parts"] = {p: {"date": old["date"], "git_head": m["git_head"],
+                            "loadavg_start": m["loadavg_start"],
+                            "loadavg_end": m["loadavg_end"],
+                            "elapsed_s": old.get("elapsed_s", 0),
+                            "exim": "the host's Debian exim4 %s" %
+                            m.get("exim4_base", "?")}
+                        for p in PARTS if p not in ("noblock", "tidycost")}
     new = {g["name"]: g for g in res["groups"]}
     groups = [new.pop(g["name"], g) for g in old.get("groups", [])]
     res["groups"] = groups + list(new.values())
