@@ -308,8 +308,17 @@ class Bench:
                 g["ratios"].append({"a": a_name, "b": b_name,
                                     "median": statistics.median(ra),
                                     "min": min(ra), "max": max(ra)})
-        self.results["groups"].append(g)
+        self.keep_group(g)
         return g
+
+    def keep_group(self, g):
+        """Add g to the results, in place of a kept one of its name."""
+        gs = self.results["groups"]
+        for i, old in enumerate(gs):
+            if old["name"] == g["name"]:
+                gs[i] = g
+                return
+        gs.append(g)
 
     # -------------------------------------------------------------- checks
     def same_output(self, sp, db):
@@ -498,7 +507,9 @@ class Bench:
         os.unlink(dump)
         g = {"backend": backend, "records": n, "layout": layout,
              "writer": res[0]["writer"], "runs": res}
-        self.results.setdefault("noblock", []).append(g)
+        nb = self.results.setdefault("noblock", [])
+        nb[:] = [x for x in nb if x["backend"] != backend] + [g]
+        self.a.save()
         return g
 
     def backend_group(self, n):
@@ -1105,10 +1116,8 @@ def merge(res, path):
                             "exim": "the host's Debian exim4 %s" %
                             m.get("exim4_base", "?")}
                         for p in PARTS if p not in ("noblock", "tidycost")}
-    new = {g["name"]: g for g in res["groups"]}
-    groups = [new.pop(g["name"], g) for g in old.get("groups", [])]
-    res["groups"] = groups + list(new.values())
-    if "noblock" not in res and "noblock" in old:
+    res["groups"] = old.get("groups", [])
+    if "noblock" in old:
         res["noblock"] = old["noblock"]
     for k in ("datasets", "checks", "chroot_overhead", "parts"):
         res[k] = dict(old.get(k, {}), **res.get(k, {}))
@@ -1141,6 +1150,7 @@ def tidycost(b, a):
                      [("hintsdb-tidy-tdb", "hintsdb-tidy-bdb")],
                      runs=a.tidycost_runs)
     g["role"], g["records"] = "tdb-vs-bdb", nt
+    a.save()
     nb = a.tidycost_tdb_size
     if nb:
         g = b.tidy_group("tidy retry %s: tdb" % fmt_n(nb),
@@ -1149,6 +1159,7 @@ def tidycost(b, a):
                          [("hintsdb-tidy-tdb", "hintsdb-tidy-bdb")], runs=1,
                          warmup=False, note="; one run, no warm-up")
         g["role"], g["records"] = "tdb-big", nb
+        a.save()
     g = b.tidy_group("tidy retry %s: SQLite vs Exim %s" %
                      (fmt_n(n), SUITES["sid"]),
                      [("hintsdb-tidy-sqlite", "hintsdb", "sqlite", n),
@@ -1212,6 +1223,24 @@ def main():
     res["runs"] = a.runs
     res["dirty"] = subprocess.run(["git", "-C", TOP, "diff", "--quiet",
                                    "HEAD"]).returncode != 0
+    if set(only) != set(PARTS):
+        merge(res, os.path.join(a.out, "results.json"))
+    done = []
+
+    def save(part=None):
+        """Write what is done so far: a cut run keeps it."""
+        if part is not None:
+            done.append(part)
+        res["machine"]["loadavg_end"] = os.getloadavg()
+        res["elapsed_s"] = time.time() - t0
+        res.setdefault("parts", {}).update({p: {
+            "date": res["date"], "git_head": res["machine"]["git_head"] +
+            ("+" if res["dirty"] else ""),
+            "loadavg_start": res["machine"]["loadavg_start"],
+            "loadavg_end": res["machine"]["loadavg_end"],
+            "elapsed_s": res["elapsed_s"]} for p in done})
+        finish(res, a, a.out)
+    a.save = save
     sizes = [int(x) for x in a.sizes.split(",")]
     for typ in ("retry", "callout"):
         for n in sizes if "dump" in only or "tidy" in only else []:
@@ -1224,38 +1253,33 @@ def main():
         for n in sizes:
             for typ in ("retry", "callout"):
                 b.dump_group(typ, n)
+        res["base_rss_kib"] = b.base_rss()
+        save("dump")
     if "tidy" in only:
         for n in sizes:
             b.tidy_group("tidy retry %s" % fmt_n(n),
                          [("hintsdb-tidy", "hintsdb", "bdb", n),
                           ("exim_tidydb", "bookworm", "bdb", n)],
                          [("hintsdb-tidy", "exim_tidydb")])
+        save("tidy")
     if "backends" in only:
         b.backend_group(a.backend_size)
+        save("backends")
     if "noblock" in only:
         for be in a.noblock_backends.split(","):
             n = a.noblock_tdb_size if be == "tdb" else a.noblock_size
             b.noblock_group(be, n, "v2" if be == "sqlite" else "legacy",
                             {"bdb": "bookworm", "sqlite": "sid"}.get(be))
+        save("noblock")
     if "tidycost" in only:
         tidycost(b, a)
+        save("tidycost")
     if "tls" in only:
         b.tls_group(a.tls)
-    if "dump" in only:
-        res["base_rss_kib"] = b.base_rss()
+        save("tls")
     if "callgrind" in only:
         res["instructions"] = b.instructions(sizes[0])
-    res["machine"]["loadavg_end"] = os.getloadavg()
-    res["elapsed_s"] = time.time() - t0
-    res["parts"] = {p: {"date": res["date"],
-                        "git_head": res["machine"]["git_head"] +
-                        ("+" if res["dirty"] else ""),
-                        "loadavg_start": res["machine"]["loadavg_start"],
-                        "loadavg_end": res["machine"]["loadavg_end"],
-                        "elapsed_s": res["elapsed_s"]} for p in only}
-    if set(only) != set(PARTS):
-        merge(res, os.path.join(a.out, "results.json"))
-    finish(res, a, a.out)
+        save("callgrind")
     log("done in %.0f s: %s" % (res["elapsed_s"],
                                 os.path.join(a.out, "RESULTS.md")))
     for t in res["targets"] + res["targets_noblock"]:
