@@ -24,18 +24,13 @@
  *	exprobe [-rt] [-i MS] [-o OUT] [-e ERR] -f DB -- COMMAND [ARG...]
  *
  * One JSON object goes to stdout: the command's wall time, CPU, peak RSS
- * and status (as bench/prober.c), and the writer's writes, failed, lost,
+ * and status (bench/measure.c), and the writer's writes, failed, lost,
  * max_wait_ms, mean_wait_ms and over_100ms.  Exit status: 0, or 2 if the
  * command could not be run or measured.
  */
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +43,8 @@
 #include "db/hdb.h"
 #include "rec/rec.h"
 
+#include "measure.h"
+
 enum mode { M_LOCK, M_SQLITE, M_TDB };
 
 struct writer {
@@ -59,15 +56,6 @@ struct writer {
 	long		 writes, failed, lost, over;
 	double		 max, sum;
 };
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void
 mkkey(char *key, size_t len, long n)
@@ -192,10 +180,10 @@ write_one(struct writer *w)
 	k.len = strlen(key) + 1;
 	v.data = buf;
 	v.len = mkval(w, key, buf, sizeof(buf));
-	t0 = now_ms();
+	t0 = measure_now_ms();
 	rc = w->mode == M_LOCK ? put_lock(w, k, v) : w->mode == M_SQLITE ?
 	    put_sqlite(w, k, v) : put_tdb(w, k, v);
-	d = now_ms() - t0;
+	d = measure_now_ms() - t0;
 	w->writes++;
 	if (rc == -1)
 		w->failed++;
@@ -239,20 +227,27 @@ check(struct writer *w)
 }
 
 static void
-child(char **argv, const char *out, const char *errpath)
+tick(void *arg)
 {
-	int fd;
+	write_one(arg);
+}
 
-	if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1 ||
-	    dup2(fd, 1) == -1)
-		_exit(126);
-	close(fd);
-	if ((fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1 ||
-	    dup2(fd, 2) == -1)
-		_exit(126);
-	close(fd);
-	execvp(argv[0], argv);
-	_exit(127);
+static json_t *
+report(const struct measure *m, const struct writer *w)
+{
+	json_t *o = measure_json(m);
+
+	json_object_set_new(o, "writer", json_string(w->mode == M_SQLITE ?
+	    (w->read_first ? "sqlite-read-first" : "sqlite") :
+	    w->mode == M_TDB ? "tdb-txn" : "lockfile"));
+	json_object_set_new(o, "writes", json_integer(w->writes));
+	json_object_set_new(o, "failed", json_integer(w->failed));
+	json_object_set_new(o, "lost", json_integer(w->lost));
+	json_object_set_new(o, "max_wait_ms", json_real(w->max));
+	json_object_set_new(o, "mean_wait_ms", json_real(w->writes ?
+	    w->sum / (double)w->writes : 0.0));
+	json_object_set_new(o, "over_100ms", json_integer(w->over));
+	return o;
 }
 
 int
@@ -261,11 +256,9 @@ main(int argc, char **argv)
 	const char *out = "/dev/null", *errpath = "/dev/null";
 	const struct hdb_backend *be;
 	struct writer w;
-	struct rusage ru;
-	struct pollfd pfd;
-	double t0, t1, next, left, period = 10;
-	pid_t pid;
-	int ch, status, pidfd, tdb_txn = 0;
+	struct measure m;
+	double period = 10;
+	int ch, tdb_txn = 0;
 
 	memset(&w, 0, sizeof(w));
 	while ((ch = getopt(argc, argv, "e:f:i:o:rt")) != -1) {
@@ -302,44 +295,8 @@ main(int argc, char **argv)
 	    strcmp(be->name, "tdb") == 0 && tdb_txn ? M_TDB : M_LOCK;
 	w.layout = w.mode == M_SQLITE ? HDB_L_V2 : HDB_L_LEGACY;
 	snprintf(w.lockpath, sizeof(w.lockpath), "%s.lockfile", w.db);
-	fflush(stdout);
-	t0 = now_ms();
-	if ((pid = fork()) == -1)
-		err(2, "fork");
-	if (pid == 0)
-		child(argv, out, errpath);
-	if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
-		err(2, "pidfd_open");
-	pfd.fd = pidfd;
-	pfd.events = POLLIN;
-	next = t0;
-	for (;;) {
-		struct timespec ts = { 0, 0 };
-
-		write_one(&w);
-		next += period;
-		if ((left = next - now_ms()) > 0) {
-			ts.tv_sec = (time_t)(left / 1e3);
-			ts.tv_nsec = (long)((left - ts.tv_sec * 1e3) * 1e6);
-		} else
-			next = now_ms();
-		if (ppoll(&pfd, 1, &ts, NULL) > 0)
-			break;
-	}
-	t1 = now_ms();
-	if (wait4(pid, &status, 0, &ru) != pid)
-		err(2, "wait4");
+	measure_run(argv, out, errpath, period, tick, &w, &m);
 	check(&w);
-	printf("{\"wall_ms\":%.3f,\"user_ms\":%.3f,\"sys_ms\":%.3f,"
-	    "\"maxrss_kib\":%ld,\"status\":%d,\"writer\":\"%s\","
-	    "\"writes\":%ld,\"failed\":%ld,\"lost\":%ld,\"max_wait_ms\":%.3f,"
-	    "\"mean_wait_ms\":%.3f,\"over_100ms\":%ld}\n", t1 - t0,
-	    ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3,
-	    ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3,
-	    ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) :
-	    128 + WTERMSIG(status), w.mode == M_SQLITE ? (w.read_first ?
-	    "sqlite-read-first" : "sqlite") : w.mode == M_TDB ? "tdb-txn" :
-	    "lockfile", w.writes, w.failed, w.lost, w.max,
-	    w.writes ? w.sum / (double)w.writes : 0.0, w.over);
+	measure_print(report(&m, &w));
 	return 0;
 }

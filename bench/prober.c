@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * prober.c - run one command for `make bench` and measure it: wall time
- * (CLOCK_MONOTONIC from fork to exit, seen at once through a pidfd), user
- * and system time and peak RSS (wait4), and, with -l, how long an Exim
- * process that wanted the write lock would have waited.
+ * prober.c - run one command for `make bench` and measure it (wall, CPU,
+ * peak RSS: bench/measure.c) and, with -l, how long an Exim process that
+ * wanted the write lock would have waited.
  *
  * The lock probe plays an Exim delivery process: every millisecond
  * (-p µs) it tries F_SETLK F_WRLCK on the whole lockfile and, when it gets
@@ -19,19 +18,14 @@
  * by default).  One JSON object goes to our stdout.  Exit status: 0, or 2
  * if the command could not be run or measured.
  */
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "measure.h"
 
 struct probe {
 	int		 fd;		/* the lockfile, -1: no probing */
@@ -40,15 +34,6 @@ struct probe {
 	double		 max, sum;
 	unsigned long	 episodes, tries;
 };
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static int
 setlk(int fd, short type)
@@ -65,7 +50,7 @@ setlk(int fd, short type)
 static int
 probe_once(struct probe *p)
 {
-	double t = now_ms(), d;
+	double t = measure_now_ms(), d;
 
 	p->tries++;
 	if (setlk(p->fd, F_WRLCK) == -1) {
@@ -90,20 +75,9 @@ probe_once(struct probe *p)
 }
 
 static void
-child(char **argv, const char *out, const char *errpath)
+tick(void *arg)
 {
-	int fd;
-
-	if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1 ||
-	    dup2(fd, 1) == -1)
-		_exit(126);
-	close(fd);
-	if ((fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1 ||
-	    dup2(fd, 2) == -1)
-		_exit(126);
-	close(fd);
-	execvp(argv[0], argv);
-	_exit(127);
+	probe_once(arg);
 }
 
 int
@@ -111,12 +85,10 @@ main(int argc, char **argv)
 {
 	const char *lockfile = NULL, *out = "/dev/null", *errpath = "/dev/null";
 	struct probe p = { .fd = -1 };
-	struct rusage ru;
-	struct pollfd pfd;
-	double t0, t1, next, left;
+	struct measure m;
+	json_t *o;
 	long interval_us = 1000;
-	pid_t pid;
-	int ch, status, pidfd;
+	int ch;
 
 	while ((ch = getopt(argc, argv, "e:l:o:p:")) != -1) {
 		switch (ch) {
@@ -142,48 +114,17 @@ main(int argc, char **argv)
 		errx(2, "no command, or poll interval below 100 us");
 	if (lockfile != NULL && (p.fd = open(lockfile, O_RDWR)) == -1)
 		err(2, "%s", lockfile);
-	fflush(stdout);
-	t0 = now_ms();
-	if ((pid = fork()) == -1)
-		err(2, "fork");
-	if (pid == 0)
-		child(argv, out, errpath);
-	if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
-		err(2, "pidfd_open");
-	pfd.fd = pidfd;
-	pfd.events = POLLIN;
-	next = t0;
-	for (;;) {
-		struct timespec ts = { 0, 0 };
-
-		if (p.fd == -1) {
-			if (ppoll(&pfd, 1, NULL, NULL) > 0)
-				break;
-			continue;
-		}
-		probe_once(&p);
-		next += interval_us / 1e3;
-		if ((left = next - now_ms()) > 0)
-			ts.tv_nsec = (long)(left * 1e6);
-		else
-			next = now_ms();
-		if (ppoll(&pfd, 1, &ts, NULL) > 0)
-			break;
-	}
-	t1 = now_ms();
-	if (wait4(pid, &status, 0, &ru) != pid)
-		err(2, "wait4");
+	measure_run(argv, out, errpath, interval_us / 1e3,
+	    p.fd == -1 ? NULL : tick, &p, &m);
 	/* The lock went with the process; close a last episode. */
 	while (p.fd != -1 && p.blocked && !probe_once(&p))
 		usleep(100);
-	printf("{\"wall_ms\":%.3f,\"user_ms\":%.3f,\"sys_ms\":%.3f,"
-	    "\"maxrss_kib\":%ld,\"status\":%d,\"lock_probed\":%s,"
-	    "\"lock_max_wait_ms\":%.3f,\"lock_blocked_ms\":%.3f,"
-	    "\"lock_episodes\":%lu,\"lock_tries\":%lu}\n", t1 - t0,
-	    ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3,
-	    ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3,
-	    ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) :
-	    128 + WTERMSIG(status), p.fd != -1 ? "true" : "false", p.max,
-	    p.sum, p.episodes, p.tries);
+	o = measure_json(&m);
+	json_object_set_new(o, "lock_probed", json_boolean(p.fd != -1));
+	json_object_set_new(o, "lock_max_wait_ms", json_real(p.max));
+	json_object_set_new(o, "lock_blocked_ms", json_real(p.sum));
+	json_object_set_new(o, "lock_episodes", json_integer(p.episodes));
+	json_object_set_new(o, "lock_tries", json_integer(p.tries));
+	measure_print(o);
 	return 0;
 }

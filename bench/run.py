@@ -9,6 +9,13 @@ the 60 days before today, a tls DB of 100,000 sessions cloned from the real
 captured sessions in tests/data/tls and examples/spool, and the 100,000
 retry records again in GDBM, tdb and SQLite files (hdb-test copy).
 
+Exim's own tools never come from the host (which has no MTA): they run
+in the cached Debian chroots of tests/interop/chroot.sh, bookworm's 4.96
+(Berkeley DB) unless said, sid's 4.100.1 (SQLite) for the SQLite groups.
+The chroot binds the work directory (TMPDIR), so file names mean the same
+inside; the wrapper's own cost (`chroot.sh run SUITE true`, median of 5)
+is measured and taken off those tools' wall and CPU times.
+
 Every command runs under bench/prober.c, which gives wall, user and system
 time, peak RSS (wait4) and the longest time a concurrent prober trying
 F_SETLK F_WRLCK every millisecond had to wait for the write lock.  The
@@ -16,7 +23,15 @@ commands of one group run alternately, in forward then reverse order,
 --runs times after one warm-up round; we report medians, min-max and, for
 each pair, the median and range of the per-round ratios.
 
-Writes bench/RESULTS.md and bench/results.json.
+The noblock part (bench-noblock, with tidycost) runs bench/exprobe.c, an
+Exim-like writer, beside each command that writes, on 1M retry records in
+Berkeley DB, GDBM and SQLite (v2, tblblob) and 300k in tdb, and beside
+Exim's own exim_tidydb (4.96 on Berkeley DB, 4.100.1 on SQLite); tidycost
+times tidy on tdb against Berkeley DB and on SQLite against exim_tidydb
+4.100.1.
+
+Writes bench/RESULTS.md and bench/results.json; a run of some parts
+(--only) keeps the other parts' results from the last results.json.
 """
 import argparse
 import datetime
@@ -32,8 +47,10 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DAY = 86400
 GEN_VERSION = 1          # bump when hdb-test gen changes its output
-EXIM_DUMPDB = "/usr/sbin/exim_dumpdb"
-EXIM_TIDYDB = "/usr/sbin/exim_tidydb"
+CHROOT = os.path.join(TOP, "tests", "interop", "chroot.sh")
+SUITES = {"bookworm": "4.96", "trixie": "4.98.2", "sid": "4.100.1"}
+PARTS = ("dump", "tidy", "backends", "tls", "callgrind", "noblock",
+         "tidycost")
 SEEDS = {"retry": 1, "callout": 2, "tls": 3}
 
 
@@ -62,6 +79,9 @@ class Bench:
         env = {k: v for k, v in os.environ.items() if k != "TZ"}
         env["LC_ALL"] = "C"
         self.env = env
+        # chroot.sh binds TMPDIR into the chroot at the same path
+        self.xenv = dict(env, TMPDIR=self.work)
+        self.overhead = {}
         self.results = {"datasets": {}, "groups": [], "checks": {},
                         "notes": []}
 
@@ -147,6 +167,75 @@ class Bench:
         self.results["datasets"][name] = info
         return sp
 
+    # ---------------------------------------------------------------- exim
+    def exim(self, suite, prog, args, name, tz=False):
+        """A command dict running Exim's PROG in SUITE's chroot."""
+        self.ensure_chroot(suite)
+        env = dict(self.xenv, TZ="UTC") if tz else self.xenv
+        c = {"name": name, "argv": ["sh", CHROOT, "run", suite, prog] + args,
+             "suite": suite, "env": env}
+        if tz:
+            c["env_note"] = "TZ=UTC"
+        return c
+
+    def ensure_chroot(self, suite):
+        """Build the chroot if it is missing (under chroot.sh's lock)."""
+        if suite in self.overhead:
+            return
+        log("chroot %s (Exim %s): checking, building if missing" %
+            (suite, SUITES[suite]))
+        r = subprocess.run(["sh", CHROOT, "root", suite],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           text=True)
+        if r.returncode != 0:
+            raise SystemExit("bench: the %s chroot is not available: %s" %
+                             (suite, r.stderr.strip()))
+        samples = [self.probe(["sh", CHROOT, "run", suite, "true"],
+                              env=self.xenv) for _ in range(6)][1:]
+        o = {k: statistics.median(m[k] for m in samples)
+             for k in ("wall_ms", "user_ms", "sys_ms", "maxrss_kib")}
+        o["runs"] = len(samples)
+        ver = subprocess.run(["sh", CHROOT, "run", suite, "dpkg-query",
+                              "-W", "-f", "${Version}", "exim4-base"],
+                             stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+        o["exim4_base"] = ver.stdout.strip()
+        self.overhead[suite] = o
+        self.results.setdefault("chroot_overhead", {})[suite] = o
+        log("chroot %s: exim4-base %s, wrapper overhead %.0f ms wall, "
+            "%.0f ms cpu, %.1f MiB" % (suite, o["exim4_base"], o["wall_ms"],
+                                       o["user_ms"] + o["sys_ms"],
+                                       o["maxrss_kib"] / 1024))
+
+    def unwrap(self, suite, m):
+        """Take the chroot wrapper's median cost off an Exim tool's times;
+        the raw figures stay beside them.  Peak RSS is the largest of the
+        wrapper's processes and the tool, so it stays as measured."""
+        if suite is None:
+            return
+        o = self.overhead[suite]
+        for k in ("wall_ms", "user_ms", "sys_ms"):
+            m[k + "_raw"] = m[k]
+            m[k] = max(0.0, m[k] - o[k])
+
+    def rel(self, argv):
+        """argv as results.json keeps it: paths relative to the tree."""
+        short = {self.hintsdb: "hintsdb", self.scan: "scan",
+                 self.tlsdec: "tlsdec", self.helper: "hdb-test",
+                 self.exprobe: "exprobe", self.prober: "prober"}
+        return [short.get(x) or (os.path.relpath(x, TOP)
+                                 if x.startswith(TOP + "/") else x)
+                for x in argv]
+
+    def count(self, sp, typ, backend):
+        """Records left in SPOOL/db/TYP."""
+        if backend == "bdb":
+            out = self.run_quiet([self.scan, os.path.join(sp, "db", typ)])
+            return int(out.split()[0])
+        out = self.run_quiet([self.hintsdb, "stat", "--format=json", sp,
+                              typ], env=self.env)
+        return json.loads(out.splitlines()[0])["records"]
+
     # ------------------------------------------------------------- measure
     def probe(self, argv, lockfile=None, env=None, out="/dev/null"):
         errf = os.path.join(self.work, "last.err")
@@ -159,7 +248,7 @@ class Bench:
             raise SystemExit("bench: prober failed on %s" % " ".join(argv))
         m = json.loads(r.stdout)
         with open(errf, errors="replace") as f:
-            m["stderr"] = f.read()[-300:]
+            m["stderr"] = f.read()[-300:].replace(TOP + "/", "")
         return m
 
     def group(self, name, cmds, pairs, runs=None, warmup=True, setup=None,
@@ -180,7 +269,9 @@ class Bench:
                 argv, lock = c["argv"], c.get("lock")
                 if setup is not None:
                     argv, lock = setup(c)
-                m = self.probe(argv, lock, c.get("env"))
+                m = self.probe(argv, lock, c.get("env"),
+                               c.get("out", "/dev/null"))
+                self.unwrap(c.get("suite"), m)
                 if m["status"] != 0 and not c.get("may_fail"):
                     raise SystemExit("bench: %s exited %d: %s" %
                                      (" ".join(argv), m["status"],
@@ -195,9 +286,11 @@ class Bench:
             g["note"] = note
         for c in cmds:
             s = samples[c["name"]]
-            ent = {"name": c["name"], "argv": c["argv"],
+            ent = {"name": c["name"], "argv": self.rel(c["argv"]),
                    "env": c.get("env_note", "default (TZ unset)"),
                    "samples": s, "stats": {}}
+            if c.get("suite"):
+                ent["exim"] = SUITES[c["suite"]]
             for k in ("wall_ms", "cpu_ms", "maxrss_kib", "lock_max_wait_ms",
                       "lock_blocked_ms") + tuple(c.get("extra", ())):
                 vals = [x["user_ms"] + x["sys_ms"] if k == "cpu_ms" else
@@ -215,16 +308,26 @@ class Bench:
                 g["ratios"].append({"a": a_name, "b": b_name,
                                     "median": statistics.median(ra),
                                     "min": min(ra), "max": max(ra)})
-        self.results["groups"].append(g)
+        self.keep_group(g)
         return g
+
+    def keep_group(self, g):
+        """Add g to the results, in place of a kept one of its name."""
+        gs = self.results["groups"]
+        for i, old in enumerate(gs):
+            if old["name"] == g["name"]:
+                gs[i] = g
+                return
+        gs.append(g)
 
     # -------------------------------------------------------------- checks
     def same_output(self, sp, db):
         """hintsdb's exim format equals exim_dumpdb's, byte for byte."""
-        env = dict(self.env, TZ="UTC")
+        ex = self.exim("bookworm", "exim_dumpdb", [sp, db], "", tz=True)
         outs = []
-        for argv in ([EXIM_DUMPDB, sp, db],
-                     [self.hintsdb, "dump", "--format=exim", sp, db]):
+        for argv, env in ((ex["argv"], ex["env"]),
+                          ([self.hintsdb, "dump", "--format=exim", sp, db],
+                           dict(self.env, TZ="UTC"))):
             p = os.path.join(self.work, "cmp.%d" % len(outs))
             with open(p, "w") as f:
                 subprocess.run(argv, stdout=f, stderr=subprocess.DEVNULL,
@@ -242,15 +345,14 @@ class Bench:
         db = os.path.join(sp, "db", typ)
         lock = db + ".lockfile"
         h = self.hintsdb
-        tz = dict(self.env, TZ="UTC")
         cmds = [
             {"name": "scan", "argv": [self.scan, db], "lock": lock},
             {"name": "hintsdb-exim",
              "argv": [h, "dump", "--format=exim", sp, typ], "lock": lock},
-            {"name": "exim_dumpdb", "argv": [EXIM_DUMPDB, sp, typ],
-             "lock": lock},
-            {"name": "exim_dumpdb-TZ", "argv": [EXIM_DUMPDB, sp, typ],
-             "lock": lock, "env": tz, "env_note": "TZ=UTC"},
+            dict(self.exim("bookworm", "exim_dumpdb", [sp, typ],
+                           "exim_dumpdb"), lock=lock),
+            dict(self.exim("bookworm", "exim_dumpdb", [sp, typ],
+                           "exim_dumpdb-TZ", tz=True), lock=lock),
             {"name": "hintsdb-text", "argv": [h, "dump", sp, typ],
              "lock": lock},
             {"name": "hintsdb-json",
@@ -262,126 +364,152 @@ class Bench:
                  ("hintsdb-json", "scan")]
         return self.group("dump %s %s" % (typ, fmt_n(n)), cmds, pairs)
 
-    def tidy_group(self, typ, n):
-        src = self.dataset(typ, n)
-        tmp = {"hintsdb-tidy": self.spool("tidy-a"),
-               "exim_tidydb": self.spool("tidy-b")}
+    def tidy_cmd(self, who, name, out=None):
+        """tidy -t 30d of @SPOOL@'s retry: hintsdb's, or Exim's in a chroot
+        (who = suite)."""
+        if who != "hintsdb":
+            return dict(self.exim(who, "exim_tidydb",
+                                  ["-t", "30d", "@SPOOL@", "retry"], name),
+                        extra=("deleted",))
+        return {"name": name, "out": out or os.path.join(self.work,
+                                                         name + ".json"),
+                "argv": [self.hintsdb, "tidy", "--format=json", "-t", "30d",
+                         "@SPOOL@", "retry"],
+                "extra": ("deleted", "tidy_max_write_hold_ms",
+                          "tidy_read_hold_ms", "tidy_lock_holds")}
+
+    def tidy_group(self, name, entries, pairs, runs=None, warmup=True,
+                   note=""):
+        """tidy on a fresh copy of a spool before every run.
+
+        entries: (command name, who: "hintsdb" or a chroot suite, backend,
+        records); the spool is retry-N[-backend] (SQLite in v2)."""
+        cmds, src, tmp, meta = [], {}, {}, {}
+        for i, (cname, who, be, n) in enumerate(entries):
+            src[cname] = self.dataset("retry", n, be,
+                                      "v2" if be == "sqlite" else "legacy")
+            tmp[cname] = self.spool("tidy-%d" % i)
+            meta[cname] = (be, n)
+            c = self.tidy_cmd(who, cname)
+            c["backend"] = be
+            cmds.append(c)
 
         def setup(c):
             sp = tmp[c["name"]]
             shutil.rmtree(sp, ignore_errors=True)
-            shutil.copytree(src, sp)
+            shutil.copytree(src[c["name"]], sp)
             os.sync()
             argv = [x if x != "@SPOOL@" else sp for x in c["argv"]]
-            return argv, os.path.join(sp, "db", typ + ".lockfile")
+            lock = os.path.join(sp, "db", "retry.lockfile")
+            return argv, lock if meta[c["name"]][0] != "sqlite" else None
 
         def after(c, m):
-            sp = tmp[c["name"]]
-            out = self.run_quiet([self.scan, os.path.join(sp, "db", typ)])
-            m["left"] = int(out.split()[0])
-            m["deleted"] = n - m["left"]
-            if c["name"] == "hintsdb-tidy":
-                try:
-                    with open(os.path.join(self.work, "tidy.json")) as f:
-                        t = json.loads(f.read().strip().splitlines()[-1])
-                    m["tidy_max_write_hold_ms"] = t.get("max_lock_held_ms")
-                    m["tidy_read_hold_ms"] = t.get("read_lock_held_ms")
-                    m["tidy_lock_holds"] = t.get("lock_holds")
-                except (OSError, ValueError, IndexError):
-                    pass
+            be, n = meta[c["name"]]
+            m["deleted"] = n - self.count(tmp[c["name"]], "retry", be)
+            if "out" not in c:
+                return
+            try:
+                with open(c["out"]) as f:
+                    t = json.loads(f.read().strip().splitlines()[-1])
+                m["tidy_max_write_hold_ms"] = t.get("max_lock_held_ms")
+                m["tidy_read_hold_ms"] = t.get("read_lock_held_ms")
+                m["tidy_lock_holds"] = t.get("lock_holds")
+            except (OSError, ValueError, IndexError):
+                pass
 
-        cmds = [{"name": "hintsdb-tidy",
-                 "argv": [self.hintsdb, "tidy", "--format=json", "-t", "30d",
-                          "@SPOOL@", typ],
-                 "extra": ("deleted", "tidy_max_write_hold_ms",
-                           "tidy_read_hold_ms", "tidy_lock_holds")},
-                {"name": "exim_tidydb",
-                 "argv": [EXIM_TIDYDB, "-t", "30d", "@SPOOL@", typ],
-                 "extra": ("deleted",)}]
-        # hintsdb tidy's JSON summary goes to a file we read back.
-        orig_probe = self.probe
-
-        def probe(argv, lock=None, env=None, out="/dev/null"):
-            if argv[:2] == [self.hintsdb, "tidy"]:
-                out = os.path.join(self.work, "tidy.json")
-            return orig_probe(argv, lock, env, out)
-        self.probe = probe
         try:
-            g = self.group("tidy %s %s" % (typ, fmt_n(n)), cmds,
-                           [("hintsdb-tidy", "exim_tidydb")], setup=setup,
-                           after=after,
+            g = self.group(name, cmds, pairs, runs=runs, warmup=warmup,
+                           setup=setup, after=after,
                            note="fresh copy of the spool before every run, "
-                           "outside the timing")
+                           "outside the timing" + note)
         finally:
-            self.probe = orig_probe
             for sp in tmp.values():
                 shutil.rmtree(sp, ignore_errors=True)
         return g
 
-    def noblock_group(self, backend, n, layout="legacy", exim=None):
-        """An Exim-like writer (bench/exprobe.c) beside each command."""
+    def noblock_cmds(self, layout, suite, out, dump):
+        h = self.hintsdb
+        other = "v2" if layout == "legacy" else "legacy"
+        cmds = [self.tidy_cmd("hintsdb", "hintsdb-tidy", out),
+                {"name": "hintsdb-delete",
+                 "argv": [h, "delete", "-q", "--match=T:mx1.*", "@SPOOL@",
+                          "retry"]},
+                {"name": "hintsdb-convert",
+                 "argv": [h, "convert", "--in-place",
+                          "--to-layout=" + other, "@SPOOL@", "retry"]},
+                {"name": "hintsdb-import",
+                 "argv": ["sh", "-c", '"$0" import "$1" retry < "$2"', h,
+                          "@SPOOL@", dump]}]
+        if suite is not None:
+            self.ensure_chroot(suite)
+            cmds.append(self.tidy_cmd(suite, "exim_tidydb-" + SUITES[suite]))
+        return cmds
+
+    def noblock_one(self, c, src, sp, backend, n, writer):
+        """One command under exprobe on a fresh copy of src."""
+        db = os.path.join(sp, "db", "retry")
+        shutil.rmtree(sp, ignore_errors=True)
+        shutil.copytree(src, sp)
+        os.chmod(sp, 0o755)
+        os.sync()
+        argv = [x if x != "@SPOOL@" else sp for x in c["argv"]]
+        out = c.get("out", os.path.join(self.work, "noblock.out"))
+        errf = os.path.join(self.work, "noblock.err")
+        r = subprocess.run([self.exprobe] + writer +
+                           ["-o", out, "-e", errf, "-f", db, "--"] + argv,
+                           stdout=subprocess.PIPE, text=True,
+                           env=c.get("env", self.env))
+        if r.returncode != 0:
+            raise SystemExit("bench: exprobe failed on %s" % " ".join(argv))
+        m = json.loads(r.stdout)
+        self.unwrap(c.get("suite"), m)
+        m["name"], m["argv"] = c["name"], self.rel(c["argv"])
+        if c.get("suite"):
+            m["exim"] = SUITES[c["suite"]]
+        m["left"] = self.count(sp, "retry", backend)
+        if m["status"] != 0:
+            with open(errf, errors="replace") as f:
+                m["stderr"] = f.read()[-300:].replace(TOP + "/", "")
+            log("noblock %s: %s exited %d: %s" % (backend, c["name"],
+                                                  m["status"], m["stderr"]))
+        if "out" in c:
+            try:
+                with open(out) as f:
+                    t = json.loads(f.read().strip().splitlines()[-1])
+                m["tool_holds"] = t.get("lock_holds")
+                m["tool_max_hold_ms"] = t.get("max_lock_held_ms")
+            except (OSError, ValueError, IndexError):
+                pass
+        log("noblock %s %s %s: %.0f ms, writer max %.1f ms, %d/%d failed, "
+            "%d lost, %d left" % (backend, fmt_n(n), c["name"], m["wall_ms"],
+                                  m["max_wait_ms"], m["failed"], m["writes"],
+                                  m["lost"], m["left"]))
+        return m
+
+    def noblock_group(self, backend, n, layout="legacy", suite=None):
+        """An Exim-like writer (bench/exprobe.c) beside each command that
+        writes (tidy, delete, convert --in-place, import), and beside
+        Exim's own exim_tidydb of SUITE, on fresh copies of the spool."""
         src = self.dataset("retry", n, backend, layout)
         sp = self.spool("noblock")
-        db = os.path.join(sp, "db", "retry")
         dump = os.path.join(self.work, "noblock.dump")
-        other = "v2" if layout == "legacy" else "legacy"
-        h = self.hintsdb
-        cmds = [
-            {"name": "hintsdb-tidy",
-             "argv": [h, "tidy", "--format=json", "-t", "30d", sp, "retry"],
-             "extra": ("tool_holds", "tool_max_hold_ms")},
-            {"name": "hintsdb-delete",
-             "argv": [h, "delete", "-q", "--match=T:mx1.*", sp, "retry"]},
-            {"name": "hintsdb-convert",
-             "argv": [h, "convert", "--in-place", "--to-layout=" + other,
-                      sp, "retry"]},
-            {"name": "hintsdb-import",
-             "argv": ["sh", "-c", '"$0" import "$1" retry < "$2"', h, sp,
-                      dump]},
-        ]
-        if exim is not None:
-            cmds.append({"name": "exim_tidydb-" + exim[1],
-                         "argv": ["sh", os.path.join(TOP, "tests", "interop",
-                                                     "chroot.sh"), "run",
-                                  exim[0], "exim_tidydb", "-t", "30d", sp,
-                                  "retry"]})
+        cmds = self.noblock_cmds(layout, suite,
+                                 os.path.join(self.work, "noblock.json"), dump)
         with open(dump, "w") as f:
-            subprocess.run([h, "export", src, "retry"], stdout=f,
+            subprocess.run([self.hintsdb, "export", src, "retry"], stdout=f,
                            check=True, env=self.env)
-        res = []
-        for c in cmds:
-            shutil.rmtree(sp, ignore_errors=True)
-            shutil.copytree(src, sp)
-            os.chmod(sp, 0o755)
-            os.sync()
-            out = os.path.join(self.work, "noblock.out")
-            opt = ["-t"] if backend == "tdb" and exim is None else []
-            r = subprocess.run([self.exprobe] + opt +
-                               ["-o", out, "-e",
-                                os.path.join(self.work, "noblock.err"),
-                                "-f", db, "--"] + c["argv"],
-                               stdout=subprocess.PIPE, text=True,
-                               env=self.env)
-            m = json.loads(r.stdout)
-            if c["name"] == "hintsdb-tidy":
-                try:
-                    with open(out) as f:
-                        t = json.loads(f.read().strip().splitlines()[-1])
-                    m["tool_holds"] = t.get("lock_holds")
-                    m["tool_max_hold_ms"] = t.get("max_lock_held_ms")
-                except (OSError, ValueError, IndexError):
-                    pass
-            m["name"] = c["name"]
-            m["argv"] = c["argv"]
-            res.append(m)
-            log("noblock %s %s %s: %.0f ms, writer max %.1f ms, %d/%d "
-                "failed, %d lost" % (backend, fmt_n(n), c["name"],
-                                     m["wall_ms"], m["max_wait_ms"],
-                                     m["failed"], m["writes"], m["lost"]))
+        # tdb: Exim 4.99+ writes in tdb transactions, 4.94-4.98 by lockfile
+        writer = ["-t"] if backend == "tdb" and \
+            self.a.noblock_tdb_writer == "txn" else []
+        res = [self.noblock_one(c, src, sp, backend, n, writer)
+               for _ in range(self.a.noblock_runs) for c in cmds]
         shutil.rmtree(sp, ignore_errors=True)
+        os.unlink(dump)
         g = {"backend": backend, "records": n, "layout": layout,
-             "runs": res}
-        self.results.setdefault("noblock", []).append(g)
+             "writer": res[0]["writer"], "runs": res}
+        nb = self.results.setdefault("noblock", [])
+        nb[:] = [x for x in nb if x["backend"] != backend] + [g]
+        self.a.save()
         return g
 
     def backend_group(self, n):
@@ -420,8 +548,8 @@ class Bench:
                 {"name": "hintsdb-json",
                  "argv": [self.hintsdb, "dump", "--format=json", sp, "tls"],
                  "lock": lock},
-                {"name": "exim_dumpdb", "argv": [EXIM_DUMPDB, sp, "tls"],
-                 "lock": lock}]
+                dict(self.exim("bookworm", "exim_dumpdb", [sp, "tls"],
+                               "exim_dumpdb"), lock=lock)]
         # A slow decoder would make the rounds take too long: time one
         # decode first, and cut the rounds to fit the budget.
         m = self.probe([self.tlsdec, db], out=out)
@@ -509,12 +637,9 @@ class Bench:
         git = subprocess.run(["git", "-C", TOP, "rev-parse", "--short",
                               "HEAD"], stdout=subprocess.PIPE, text=True,
                              stderr=subprocess.DEVNULL).stdout.strip()
-        exim = subprocess.run(["dpkg-query", "-W", "-f", "${Version}",
-                               "exim4-base"], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
         return {"cpu": cpu, "cores": os.cpu_count(),
                 "kernel": platform.release(), "mem_mib": mem,
-                "git_head": git, "exim4_base": exim.stdout.strip(),
+                "git_head": git,
                 "localtime": os.path.realpath("/etc/localtime"),
                 "loadavg_start": os.getloadavg()}
 
@@ -539,6 +664,88 @@ def find(res, name):
         if g["name"] == name:
             return g
     return None
+
+
+def by_role(res, role):
+    for g in res["groups"]:
+        if g.get("role") == role:
+            return g
+    return None
+
+
+def noblock_targets(res):
+    """The targets of never blocking Exim, and of tidy's cost by backend."""
+    t = []
+
+    def add(what, value, limit, ok, unit="", why=""):
+        t.append({"target": what, "value": value, "limit": limit,
+                  "met": ok, "unit": unit, "note": why})
+
+    names = {"bdb": "Berkeley DB", "gdbm": "GDBM", "sqlite": "SQLite",
+             "tdb": "tdb"}
+    for g in res.get("noblock", []):
+        be = "%s %s" % (names.get(g["backend"], g["backend"]),
+                        fmt_n(g["records"]))
+        for cmd in ("hintsdb-tidy", "hintsdb-delete", "hintsdb-convert",
+                    "hintsdb-import"):
+            rs = [m for m in g["runs"] if m["name"] == cmd]
+            if not rs:
+                continue
+            w = max(m["max_wait_ms"] for m in rs)
+            failed = sum(m["failed"] for m in rs)
+            lost = sum(m["lost"] for m in rs)
+            bad = [m["status"] for m in rs if m["status"] != 0]
+            why = "%d of %d writes failed, %d over 100 ms, mean %.1f ms" % (
+                failed, sum(m["writes"] for m in rs),
+                sum(m["over_100ms"] for m in rs),
+                statistics.mean(m["mean_wait_ms"] for m in rs))
+            if lost:
+                why += ", **%d lost**" % lost
+            if bad:
+                why += ", **exit %s**" % bad[0]
+            add("%s: writer's worst wait during %s" %
+                (be, cmd.replace("-", " ", 1)), w, "<= 100 ms, none failed",
+                w <= 100 and failed == 0 and not bad, "ms", why)
+        rs = [m for m in g["runs"] if m["name"] == "hintsdb-tidy" and
+              m.get("tool_max_hold_ms") is not None]
+        if rs:
+            h = max(m["tool_max_hold_ms"] for m in rs)
+            add("%s: tidy's own longest hold (max_lock_held_ms)" % be, h,
+                "<= 100 ms", h <= 100, "ms", "%s holds" %
+                "/".join(str(m.get("tool_holds")) for m in rs))
+    g = by_role(res, "tdb-vs-bdb")
+    if g is not None:
+        r = ratio(g, "hintsdb-tidy-tdb", "hintsdb-tidy-bdb")
+        add("tidy time on %s records, tdb / Berkeley DB" %
+            fmt_n(g["records"]),
+            r["median"], "<= 3 x", r["median"] <= 3, "x",
+            "range %.2f–%.2f, medians %.0f vs %.0f ms" % (
+                r["min"], r["max"], stat(g, "hintsdb-tidy-tdb"),
+                stat(g, "hintsdb-tidy-bdb")))
+    g = by_role(res, "tdb-big")
+    if g is not None:
+        w = stat(g, "hintsdb-tidy-tdb")
+        b = stat(g, "hintsdb-tidy-bdb")
+        add("tidy time on %s tdb records (measured)" % fmt_n(g["records"]),
+            w / 1000.0,
+            "–", None, "s", "Berkeley DB %.1f s" % (b / 1000.0)
+            if b is not None else "")
+    g = by_role(res, "sqlite-vs-exim")
+    if g is not None:
+        ex = [c["name"] for c in g["commands"] if c.get("exim")][0]
+        r = ratio(g, ex, "hintsdb-tidy-sqlite")
+        add("tidy on %s SQLite records: speed-up over %s" %
+            (fmt_n(g["records"]), ex.replace("-", " ")),
+            r["median"], ">= 2 x", r["median"] >= 2, "x",
+            "range %.2f–%.2f, medians %.0f vs %.0f ms" % (
+                r["min"], r["max"], stat(g, ex),
+                stat(g, "hintsdb-tidy-sqlite")))
+        ra = stat(g, "hintsdb-tidy-sqlite", "maxrss_kib", "max")
+        rb = stat(g, ex, "maxrss_kib")
+        add("tidy on %s SQLite records: peak RSS (worst run) / %s's" %
+            (fmt_n(g["records"]), ex.replace("-", " ")), ra / rb, "<= 0.1 x",
+            ra * 10 <= rb, "x", "%.1f vs %.1f MiB" % (ra / 1024, rb / 1024))
+    return t
 
 
 def targets(res, big, ntls):
@@ -640,6 +847,19 @@ def rng(s):
     return "%s–%s" % (ms(s["min"]), ms(s["max"])) if s else "–"
 
 
+def target_rows(L, targets):
+    L.append("| target | result | limit | met |")
+    L.append("|---|---|---|---|")
+    for t in targets:
+        v = t["value"]
+        val = "–" if v is None else ("%.2f %s" % (v, t["unit"])).strip()
+        met = "n/a" if t["met"] is None else "yes" if t["met"] else "**no**"
+        note = " (%s)" % t["note"] if t["note"] else ""
+        L.append("| %s | %s%s | %s | %s |" % (t["target"], val, note,
+                                              t["limit"], met))
+    L.append("")
+
+
 def write_md(res, path):
     m = res["machine"]
     L = []
@@ -648,15 +868,47 @@ def write_md(res, path):
              % (res["date"], m["git_head"], " (tree with local changes)"
                 if res.get("dirty") else ""))
     L.append("")
-    L.append("Machine: %s, %d cores, %d MiB RAM, Linux %s; Debian exim4 %s "
-             "(Berkeley DB 5.3); /etc/localtime -> %s.  Load average at "
-             "start %s, at end %s (the machine is shared, so wall times are "
-             "noisy: A/B runs alternate and we give medians and ranges)." %
+    L.append("Machine: %s, %d cores, %d MiB RAM, Linux %s; /etc/localtime "
+             "-> %s.  Load average at start %s, at end %s (the machine is "
+             "shared, so wall times are noisy: A/B runs alternate and we "
+             "give medians and ranges)." %
              (m["cpu"], m["cores"], m["mem_mib"], m["kernel"],
-              m["exim4_base"], m["localtime"],
+              m["localtime"],
               "/".join("%.1f" % x for x in m["loadavg_start"]),
               "/".join("%.1f" % x for x in m["loadavg_end"])))
     L.append("")
+    for part, r in sorted(res.get("parts", {}).items()):
+        L.append("- %s: %s UTC, git %s, load average %s at start, %s at "
+                 "end, %.0f s%s." % (part, r["date"], r["git_head"],
+                                     "/".join("%.1f" % x
+                                              for x in r["loadavg_start"]),
+                                     "/".join("%.1f" % x
+                                              for x in r["loadavg_end"]),
+                                     r["elapsed_s"],
+                                     "; Exim's tools: " + r["exim"]
+                                     if r.get("exim") else ""))
+    if res.get("parts"):
+        L.append("")
+    ov = res.get("chroot_overhead")
+    if ov:
+        L.append("Exim's own tools are Debian's, each run in its release's "
+                 "chroot by `sh tests/interop/chroot.sh run SUITE PROG`, "
+                 "never from the host: %s.  The wrapper (a health check "
+                 "that runs `exim4 -bV`, a mount namespace, the chroot) "
+                 "costs by itself, as `chroot.sh run SUITE true` (median "
+                 "of %d): %s.  That median is **subtracted** from the "
+                 "wall and CPU times of every Exim tool below (the raw "
+                 "figures are in results.json as wall_ms_raw etc.); peak "
+                 "RSS is the largest of the wrapper's processes and the "
+                 "tool, shown as measured." % (
+                     ", ".join("%s (exim4-base %s)" % (s, o["exim4_base"])
+                               for s, o in sorted(ov.items())),
+                     min(o["runs"] for o in ov.values()),
+                     "; ".join("%s %.0f ms wall, %.0f ms CPU, %.1f MiB" %
+                               (s, o["wall_ms"], o["user_ms"] + o["sys_ms"],
+                                o["maxrss_kib"] / 1024.0)
+                               for s, o in sorted(ov.items()))))
+        L.append("")
     L.append("Each group: one warm-up round, then %d rounds in which the "
              "commands run one after the other, forward then reverse "
              "order.  Output goes to /dev/null.  *wall* is fork to exit; "
@@ -665,18 +917,17 @@ def write_md(res, path):
              "write lock (Exim's view of the lock hold).  Ratios are the "
              "median (and range) of the per-round ratios." % res["runs"])
     L.append("")
-    L.append("## Targets (%s retry records unless said)\n" %
-             format(res["target_size"], ","))
-    L.append("| target | result | limit | met |")
-    L.append("|---|---|---|---|")
-    for t in res["targets"]:
-        v = t["value"]
-        val = "–" if v is None else ("%.2f %s" % (v, t["unit"])).strip()
-        met = "n/a" if t["met"] is None else "yes" if t["met"] else "**no**"
-        note = " (%s)" % t["note"] if t["note"] else ""
-        L.append("| %s | %s%s | %s | %s |" % (t["target"], val, note,
-                                              t["limit"], met))
-    L.append("")
+    if res.get("targets"):
+        L.append("## Targets (%s retry records unless said)\n" %
+                 format(res["target_size"], ","))
+        target_rows(L, res["targets"])
+    if res.get("targets_noblock"):
+        L.append("## Targets: Exim beside hintsdb, and tidy by backend\n")
+        L.append("From the group *Exim beside hintsdb* and the groups "
+                 "*tidy retry N: tdb ...* and *SQLite ...* below (`make "
+                 "bench-noblock`).  A writer's wait is one whole Exim hints "
+                 "write, open to commit.\n")
+        target_rows(L, res["targets_noblock"])
     for n in res.get("notes", []):
         L.append(n)
         L.append("")
@@ -706,6 +957,9 @@ def write_md(res, path):
         L.append("## %s\n" % g["name"])
         if g.get("note"):
             L.append(g["note"][0].upper() + g["note"][1:] + ".\n")
+        if g["runs"] != res["runs"]:
+            L.append("%d round(s)%s.\n" % (g["runs"], " after a warm-up"
+                                           if g["warmup"] else ""))
         L.append("| command | wall ms median | wall min–max | cpu ms median "
                  "| peak RSS MiB | lock wait ms median (min–max) |")
         L.append("|---|---|---|---|---|---|")
@@ -744,44 +998,55 @@ def write_md(res, path):
                  "lockfile with F_SETLKW (Berkeley DB, GDBM; tdb as "
                  "4.94-4.98), SQLite as 4.100.1 (busy timeout 5 s, BEGIN "
                  "TRANSACTION, INSERT OR REPLACE INTO tblblob, COMMIT), tdb "
-                 "transactions as 4.99+ beside exim_tidydb-less runs.  "
-                 "*wait* is the whole write, open to commit, so it includes "
-                 "the writer's own fsync.  *failed*: writes that returned "
-                 "an error (Exim drops the hint); *lost*: written, but "
-                 "missing afterwards.  One run each.\n")
-        L.append("| backend | records | command | wall ms | peak RSS MiB "
-                 "| writer max wait ms | mean | >100 ms | failed / writes "
-                 "| lost | tool holds | tool max hold ms |")
-        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+                 "transactions as 4.99+ (no lockfile; the *writer* column "
+                 "says which).  *wait* is the whole write, open to commit, "
+                 "so it includes the writer's own fsync.  *failed*: writes "
+                 "that returned an error (Exim drops the hint); *lost*: "
+                 "written, but missing afterwards (import replaces the DB "
+                 "with the file's records).  *left*: records in the DB "
+                 "after the command, the writer's included.  *tool holds* "
+                 "and *tool max hold* are tidy's own figures (--format=json: "
+                 "lock_holds, max_lock_held_ms).  Exim's exim_tidydb runs "
+                 "in its chroot, its wall time less the wrapper's.  A fresh "
+                 "copy of the spool for every run.\n")
+        L.append("| backend | records | writer | command | wall ms "
+                 "| peak RSS MiB | writer max wait ms | mean | >100 ms "
+                 "| failed / writes | lost | left | tool holds "
+                 "| tool max hold ms |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for g in nb:
             for m in g["runs"]:
-                L.append("| %s%s | %s | %s | %s | %.1f | %s | %s | %d | "
-                         "%d / %d | %d | %s | %s |" % (
+                L.append("| %s%s | %s | %s | %s%s | %s | %.1f | %s | %s | "
+                         "%d | %d / %d | %d | %s | %s | %s |" % (
                              g["backend"], "" if g["layout"] == "legacy"
                              else " (" + g["layout"] + ")",
-                             fmt_n(g["records"]), m["name"], ms(m["wall_ms"]),
-                             m["maxrss_kib"] / 1024.0, ms(m["max_wait_ms"]),
-                             ms(m["mean_wait_ms"]), m["over_100ms"],
-                             m["failed"], m["writes"], m["lost"],
+                             fmt_n(g["records"]), m["writer"], m["name"],
+                             "" if m["status"] == 0 else
+                             " (**exit %d**)" % m["status"],
+                             ms(m["wall_ms"]), m["maxrss_kib"] / 1024.0,
+                             ms(m["max_wait_ms"]), ms(m["mean_wait_ms"]),
+                             m["over_100ms"], m["failed"], m["writes"],
+                             m["lost"], m.get("left", "–"),
                              m.get("tool_holds", "–"),
                              ms(m.get("tool_max_hold_ms"))))
         L.append("")
     L.append("## Commands\n")
     L.append("`@SPOOL@` is a fresh copy of the dataset's spool.  `scan` is "
              "bench/scan.c, `tlsdec` bench/tlsdec.c, both measured with "
-             "bench/prober.c like everything else.\n")
+             "bench/prober.c like everything else; the commands of *Exim "
+             "beside hintsdb* ran as `exprobe -f @SPOOL@/db/retry -- "
+             "COMMAND` (bench/exprobe.c, with -t for tdb transactions).\n")
     L.append("```")
     seen = set()
-    short = res.get("programs", {})
-    for g in res["groups"]:
-        for c in g["commands"]:
-            line = ("TZ=UTC " if c["env"] == "TZ=UTC" else "") + \
-                " ".join(short.get(x) or (os.path.relpath(x, TOP)
-                                          if x.startswith(TOP) else x)
-                         for x in c["argv"])
-            if line not in seen:
-                seen.add(line)
-                L.append(line)
+    cmds = [c for g in res["groups"] for c in g["commands"]] + \
+        [m for g in nb or () for m in g["runs"]]
+    for c in cmds:
+        line = ("TZ=UTC " if c.get("env") == "TZ=UTC" else "") + \
+            " ".join(x if not x.startswith(TOP + "/")
+                     else os.path.relpath(x, TOP) for x in c["argv"])
+        if line not in seen:
+            seen.add(line)
+            L.append(line)
     L.append("```")
     with open(path, "w") as f:
         f.write("\n".join(L) + "\n")
@@ -803,6 +1068,12 @@ def static_notes():
         "scans, judges and deletes in write-locked holds of at most 100 ms "
         "each (tidy_max_write_hold_ms is the longest, from tidy's own JSON "
         "summary), with a 2 ms pause between them.",
+        "TZ: with TZ unset, glibc's localtime() looks at /etc/localtime "
+        "again on every call; exim_dumpdb calls it for every time it "
+        "prints, so it pays about three stat calls a record (strace, in "
+        "the bookworm chroot, whose /etc/localtime is Etc/UTC as on the "
+        "host), and with TZ=UTC none.  chroot.sh passes the environment "
+        "through, so the two exim_dumpdb rows measure that difference.",
         "The three dump formats run the same code under the read lock; "
         "their lock columns differ by what ran just before.  Most of the "
         "copy's cost on this VM is the kernel zeroing fresh pages "
@@ -810,6 +1081,94 @@ def static_notes():
         "and pages another process has just freed come much cheaper than "
         "pages the host has to supply again.",
     ]
+
+
+def relativize(res):
+    """Paths in an older results.json made relative to its tree."""
+    top = [os.path.dirname(os.path.dirname(k)) for k, v in
+           res.pop("programs", {}).items() if v == "hintsdb"]
+    if not top:
+        return
+
+    def rel(x):
+        return os.path.relpath(x, top[0]) \
+            if isinstance(x, str) and x.startswith(top[0] + "/") else x
+    for g in res.get("groups", []):
+        for c in g["commands"]:
+            c["argv"] = [rel(x) for x in c["argv"]]
+
+
+def merge(res, path):
+    """Keep from the last results.json what this run did not redo."""
+    try:
+        with open(path) as f:
+            old = json.load(f)
+    except (OSError, ValueError):
+        return
+    relativize(old)
+    if "parts" not in old and "machine" in old:
+        # from before parts were recorded: all but noblock came from it
+        m = old["machine"]
+        old["parts"] = {p: {"date": old["date"], "git_head": m["git_head"],
+                            "loadavg_start": m["loadavg_start"],
+                            "loadavg_end": m["loadavg_end"],
+                            "elapsed_s": old.get("elapsed_s", 0),
+                            "exim": "the host's Debian exim4 %s" %
+                            m.get("exim4_base", "?")}
+                        for p in PARTS if p not in ("noblock", "tidycost")}
+    res["groups"] = old.get("groups", [])
+    if "noblock" in old:
+        res["noblock"] = old["noblock"]
+    for k in ("datasets", "checks", "chroot_overhead", "parts"):
+        res[k] = dict(old.get(k, {}), **res.get(k, {}))
+    for k in ("base_rss_kib", "instructions"):
+        if k not in res and k in old:
+            res[k] = old[k]
+
+
+def finish(res, a, path):
+    sizes = [int(x) for x in a.sizes.split(",")]
+    res["targets"] = targets(res, max(sizes), a.tls)
+    res["targets_noblock"] = noblock_targets(res)
+    res["target_size"] = max(sizes)
+    res["notes"] = static_notes() + [
+        "Check: %s: %s (%d bytes)." % (k, "yes" if v["identical"]
+                                       else "**NO**", v["bytes"])
+        for k, v in res.get("checks", {}).items()]
+    with open(os.path.join(path, "results.json"), "w") as f:
+        json.dump(res, f, indent=1, sort_keys=False)
+        f.write("\n")
+    write_md(res, os.path.join(path, "RESULTS.md"))
+
+
+def tidycost(b, a):
+    """tidy's cost by backend: tdb against Berkeley DB on the same records,
+    tdb at the large size, SQLite against Exim 4.100.1's exim_tidydb."""
+    nt, n = a.noblock_tdb_size, a.noblock_size
+    g = b.tidy_group("tidy retry %s: tdb vs Berkeley DB" % fmt_n(nt), [("hintsdb-tidy-bdb", "hintsdb", "bdb", nt),
+                                 ("hintsdb-tidy-tdb", "hintsdb", "tdb", nt)],
+                     [("hintsdb-tidy-tdb", "hintsdb-tidy-bdb")],
+                     runs=a.tidycost_runs)
+    g["role"], g["records"] = "tdb-vs-bdb", nt
+    a.save()
+    nb = a.tidycost_tdb_size
+    if nb:
+        g = b.tidy_group("tidy retry %s: tdb" % fmt_n(nb),
+                         [("hintsdb-tidy-bdb", "hintsdb", "bdb", nb),
+                          ("hintsdb-tidy-tdb", "hintsdb", "tdb", nb)],
+                         [("hintsdb-tidy-tdb", "hintsdb-tidy-bdb")], runs=1,
+                         warmup=False, note="; one run, no warm-up")
+        g["role"], g["records"] = "tdb-big", nb
+        a.save()
+    g = b.tidy_group("tidy retry %s: SQLite vs Exim %s" %
+                     (fmt_n(n), SUITES["sid"]),
+                     [("hintsdb-tidy-sqlite", "hintsdb", "sqlite", n),
+                      ("exim_tidydb-" + SUITES["sid"], "sid", "sqlite", n)],
+                     [("exim_tidydb-" + SUITES["sid"],
+                       "hintsdb-tidy-sqlite")], runs=a.tidycost_runs,
+                     note="; SQLite v2 (tblblob), as Exim %s writes it" %
+                     SUITES["sid"])
+    g["role"], g["records"] = "sqlite-vs-exim", n
 
 
 def main():
@@ -824,33 +1183,36 @@ def main():
     ap.add_argument("--backend-size", type=int, default=100000)
     ap.add_argument("--budget", type=int, default=300,
                     help="seconds a group may take before runs are cut")
-    ap.add_argument("--only",
-                    default="dump,tidy,backends,tls,callgrind,noblock")
+    ap.add_argument("--only", default=",".join(PARTS),
+                    help="parts to run; results.json keeps the others'")
     ap.add_argument("--noblock-size", type=int, default=1000000)
     ap.add_argument("--noblock-tdb-size", type=int, default=300000)
     ap.add_argument("--noblock-backends", default="bdb,gdbm,sqlite,tdb")
+    ap.add_argument("--noblock-runs", type=int, default=1)
+    ap.add_argument("--noblock-tdb-writer", choices=("txn", "lockfile"),
+                    default="txn")
+    ap.add_argument("--tidycost-runs", type=int, default=3)
+    # Making the 1M tdb file is itself quadratic (every tdb_store walks
+    # one of Exim's 131 hash chains): most of an hour on a busy 2-core
+    # machine, once; 0 leaves this group out.
+    ap.add_argument("--tidycost-tdb-size", type=int, default=1000000)
     ap.add_argument("--rerender", action="store_true",
                     help="only write RESULTS.md again from results.json")
     a = ap.parse_args()
     if a.rerender:
-        path = os.path.join(a.out, "results.json")
-        with open(path) as f:
+        with open(os.path.join(a.out, "results.json")) as f:
             res = json.load(f)
-        keep = [n for n in res["notes"] if n.startswith("Check:")]
-        res["notes"] = static_notes() + keep
-        with open(path, "w") as f:
-            json.dump(res, f, indent=1)
-            f.write("\n")
-        write_md(res, os.path.join(a.out, "RESULTS.md"))
+        relativize(res)
+        finish(res, a, a.out)
         return
-    for tool in (EXIM_DUMPDB, EXIM_TIDYDB):
-        if set(a.only.split(",")) <= {"noblock", "backends"}:
-            break       # these run Exim's tools in the chroots, if at all
-        if not os.access(tool, os.X_OK):
-            raise SystemExit("bench: %s is needed" % tool)
+    only = a.only.split(",")
+    for part in only:
+        if part not in PARTS:
+            raise SystemExit("bench: unknown part %s (%s)" %
+                             (part, ",".join(PARTS)))
     os.makedirs(a.work, exist_ok=True)
     b = Bench(a)
-    for p in (b.hintsdb, b.helper, b.prober, b.scan, b.tlsdec):
+    for p in (b.hintsdb, b.helper, b.prober, b.scan, b.tlsdec, b.exprobe):
         if not os.access(p, os.X_OK):
             raise SystemExit("bench: %s is missing (make all first)" % p)
     t0 = time.time()
@@ -859,12 +1221,27 @@ def main():
     res["date"] = datetime.datetime.now(datetime.timezone.utc).strftime(
         "%Y-%m-%d %H:%M")
     res["runs"] = a.runs
-    res["programs"] = {b.hintsdb: "hintsdb", b.scan: "scan",
-                       b.tlsdec: "tlsdec", b.helper: "hdb-test"}
     res["dirty"] = subprocess.run(["git", "-C", TOP, "diff", "--quiet",
                                    "HEAD"]).returncode != 0
+    if set(only) != set(PARTS):
+        merge(res, os.path.join(a.out, "results.json"))
+    done = []
+
+    def save(part=None):
+        """Write what is done so far: a cut run keeps it."""
+        if part is not None:
+            done.append(part)
+        res["machine"]["loadavg_end"] = os.getloadavg()
+        res["elapsed_s"] = time.time() - t0
+        res.setdefault("parts", {}).update({p: {
+            "date": res["date"], "git_head": res["machine"]["git_head"] +
+            ("+" if res["dirty"] else ""),
+            "loadavg_start": res["machine"]["loadavg_start"],
+            "loadavg_end": res["machine"]["loadavg_end"],
+            "elapsed_s": res["elapsed_s"]} for p in done})
+        finish(res, a, a.out)
+    a.save = save
     sizes = [int(x) for x in a.sizes.split(",")]
-    only = a.only.split(",")
     for typ in ("retry", "callout"):
         for n in sizes if "dump" in only or "tidy" in only else []:
             b.dataset(typ, n)
@@ -876,38 +1253,36 @@ def main():
         for n in sizes:
             for typ in ("retry", "callout"):
                 b.dump_group(typ, n)
+        res["base_rss_kib"] = b.base_rss()
+        save("dump")
     if "tidy" in only:
         for n in sizes:
-            b.tidy_group("retry", n)
+            b.tidy_group("tidy retry %s" % fmt_n(n),
+                         [("hintsdb-tidy", "hintsdb", "bdb", n),
+                          ("exim_tidydb", "bookworm", "bdb", n)],
+                         [("hintsdb-tidy", "exim_tidydb")])
+        save("tidy")
     if "backends" in only:
         b.backend_group(a.backend_size)
+        save("backends")
     if "noblock" in only:
         for be in a.noblock_backends.split(","):
             n = a.noblock_tdb_size if be == "tdb" else a.noblock_size
             b.noblock_group(be, n, "v2" if be == "sqlite" else "legacy",
-                            {"bdb": ("bookworm", "4.96"),
-                             "sqlite": ("sid", "4.100.1")}.get(be))
+                            {"bdb": "bookworm", "sqlite": "sid"}.get(be))
+        save("noblock")
+    if "tidycost" in only:
+        tidycost(b, a)
+        save("tidycost")
     if "tls" in only:
         b.tls_group(a.tls)
-    res["base_rss_kib"] = b.base_rss()
+        save("tls")
     if "callgrind" in only:
         res["instructions"] = b.instructions(sizes[0])
-    res["machine"]["loadavg_end"] = os.getloadavg()
-    res["elapsed_s"] = time.time() - t0
-    res["targets"] = targets(res, max(sizes), a.tls)
-    res["target_size"] = max(sizes)
-    res["notes"] += static_notes()
-    for k, v in res["checks"].items():
-        res["notes"].append("Check: %s: %s (%d bytes)." %
-                            (k, "yes" if v["identical"] else "**NO**",
-                             v["bytes"]))
-    with open(os.path.join(a.out, "results.json"), "w") as f:
-        json.dump(res, f, indent=1, sort_keys=False)
-        f.write("\n")
-    write_md(res, os.path.join(a.out, "RESULTS.md"))
+        save("callgrind")
     log("done in %.0f s: %s" % (res["elapsed_s"],
                                 os.path.join(a.out, "RESULTS.md")))
-    for t in res["targets"]:
+    for t in res["targets"] + res["targets_noblock"]:
         log("%-4s %s: %s" % ("ok" if t["met"] else "n/a" if t["met"] is None
                              else "MISS", t["target"],
                              "–" if t["value"] is None else
