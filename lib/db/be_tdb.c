@@ -284,6 +284,9 @@ tdb_be_del(struct hdb *h, struct hdb_datum key)
  * n/131 record reads whatever the order, about 40 ns each here: half of
  * 300k records take 15 s of CPU, of 1M some 150 s.  Exim's own tdb
  * deletes pay the same.  Only a bigger hash (a rebuilt file) would help.
+ * A hold pays a chain too: it reopens (and maps) the file, finds its
+ * place, and its first delete walks a whole chain, so short holds on a
+ * big file do little else.
  *
  * Resuming after key K: K's chain is found by its head record
  * (tdb_traverse_key_chain gives the head, each chain's head is one read),
