@@ -11,7 +11,8 @@
  *   hdb-test del DB KEYHEX
  *   hdb-test gen DB BACKEND TYPE N SEED NOW [PAYLOAD...]
  *                                   N synthetic legacy records (make bench)
- *   hdb-test writer DB SECONDS SEED NKEYS LOG  act as Exim on a retry DB
+ *   hdb-test writer DB SECONDS SEED NKEYS LOG [churn] [nolock]
+ *                                   act as Exim on a retry DB
  *
  * It takes no locks (but writer): it works on scratch copies only.
  */
@@ -308,7 +309,8 @@ mono_ms(void)
  * "churn" a third of the changes delete k<i> instead ("k<i> -") and a
  * third add a new record n<n> ("n<n> w<n>"), so the DB's shape changes
  * under a scan.  Prints the number of changes and the longest wait for
- * the lock in milliseconds.
+ * the lock in milliseconds.  With "nolock" it takes no lockfile, only
+ * the DB's own locks, as Exim 4.99+ does for TDB.
  */
 static int
 writer(int argc, char **argv)
@@ -323,11 +325,20 @@ writer(int argc, char **argv)
 	uint8_t buf[256];
 	long n = 0, nkeys;
 	FILE *log;
-	int fd, churn, op;
+	int fd = -1, churn, nolock, op;
 
-	churn = argc == 7 && strcmp(argv[6], "churn") == 0;
-	if (argc != 6 && !churn)
-		errx(2, "usage: writer DB SECONDS SEED NKEYS LOG [churn]");
+	churn = nolock = 0;
+	for (op = 6; op < argc; op++) {
+		if (strcmp(argv[op], "churn") == 0)
+			churn = 1;
+		else if (strcmp(argv[op], "nolock") == 0)
+			nolock = 1;
+		else
+			argc = 0;
+	}
+	if (argc < 6)
+		errx(2, "usage: writer DB SECONDS SEED NKEYS LOG [churn] "
+		    "[nolock]");
 	end = mono_ms() + 1000.0 * (double)strtonum(argv[2], 1, 3600,
 	    &errstr);
 	if (errstr != NULL)
@@ -346,13 +357,13 @@ writer(int argc, char **argv)
 			snprintf(key, sizeof(key), "n%ld", n);
 		else
 			snprintf(key, sizeof(key), "k%ld", random() % nkeys);
-		if ((fd = open(lockpath, O_RDWR)) == -1)
+		t0 = mono_ms();
+		if (!nolock && (fd = open(lockpath, O_RDWR)) == -1)
 			err(2, "%s", lockpath);
 		memset(&fl, 0, sizeof(fl));
 		fl.l_type = F_WRLCK;
 		fl.l_whence = SEEK_SET;
-		t0 = mono_ms();
-		if (fcntl(fd, F_SETLKW, &fl) == -1)
+		if (!nolock && fcntl(fd, F_SETLKW, &fl) == -1)
 			err(2, "lock %s", lockpath);
 		if ((wait = mono_ms() - t0) > maxwait)
 			maxwait = wait;
@@ -377,7 +388,8 @@ writer(int argc, char **argv)
 		} else if (v.len == 0 || hdb_put(h, k, v) != HDB_OK)
 			errx(2, "put: %s", hdb_error(h));
 		hdb_close(h);
-		close(fd);
+		if (!nolock)
+			close(fd);
 		fprintf(log, "%s %s\n", key, op == 1 ? "-" : text);
 	}
 	fclose(log);
