@@ -12,6 +12,14 @@
  * the descriptor BDB ends up with must be that same regular file.  When the
  * name itself does not exist but NAME.db does, that is Exim built for NDBM
  * on BDB's ndbm emulation, and NAME.db is what we open.
+ *
+ * libdb 5.3 trusts a hash file's pages: on damaged ones its cursor reads
+ * past its own page buffer or faults (__db_retcopy, __ham_item), and a
+ * broken chain makes it loop.  So before the first read or write through
+ * a handle the file's structure is checked (hdb_bdb_check, salvage.c),
+ * and a damaged file is refused.  The check reads the whole file once;
+ * it is skipped when the file is as this process last checked or wrote
+ * it (a tidy reopens the DB for every lock hold).
  */
 #include <sys/stat.h>
 
@@ -25,12 +33,14 @@
 #include <db.h>
 
 #include "db/hdb.h"
+#include "db/salvage.h"
 #include "xmalloc.h"
 
 struct be_bdb {
 	DB_ENV		*env;		/* writers only */
 	DB		*db;
 	char		*file;		/* the file actually opened */
+	int		 checked;	/* the pages passed hdb_bdb_check */
 	void		*val;		/* get's value (DB_DBT_REALLOC) */
 	char		 msg[200];	/* BDB's last error message */
 };
@@ -53,6 +63,8 @@ static char	*pick_file(const char *);
 static int	same_file(const char *, DB *);
 static int	meta_ok(struct hdb *, const char *);
 static void	release(struct be_bdb *);
+static int	pages_ok(struct hdb *, struct be_bdb *);
+static void	trust(const struct be_bdb *);
 
 const struct hdb_backend hdb_backend_bdb = {
 	.name = "bdb",
@@ -206,6 +218,70 @@ meta_ok(struct hdb *h, const char *file)
 	return 1;
 }
 
+/*
+ * The file last found sound, or written by us, in this process: a tidy
+ * opens the DB anew in every lock hold and need not read it all each
+ * time.  Any write by another process moves its mtime and ctime.
+ */
+static struct {
+	int		 set;
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	struct timespec	 mtim, ctim;
+} trusted;
+
+static int
+same_stat(const struct stat *st)
+{
+	return trusted.set && st->st_dev == trusted.dev &&
+	    st->st_ino == trusted.ino && st->st_size == trusted.size &&
+	    st->st_mtim.tv_sec == trusted.mtim.tv_sec &&
+	    st->st_mtim.tv_nsec == trusted.mtim.tv_nsec &&
+	    st->st_ctim.tv_sec == trusted.ctim.tv_sec &&
+	    st->st_ctim.tv_nsec == trusted.ctim.tv_nsec;
+}
+
+static void
+trust(const struct be_bdb *b)
+{
+	struct stat st;
+	int fd;
+
+	trusted.set = 0;
+	if (b->db->fd(b->db, &fd) != 0 || fstat(fd, &st) == -1)
+		return;
+	trusted.dev = st.st_dev;
+	trusted.ino = st.st_ino;
+	trusted.size = st.st_size;
+	trusted.mtim = st.st_mtim;
+	trusted.ctim = st.st_ctim;
+	trusted.set = 1;
+}
+
+/* pages_ok - HDB_OK once the file's pages are known sound for libdb. */
+static int
+pages_ok(struct hdb *h, struct be_bdb *b)
+{
+	struct stat st;
+	char why[200];
+	int fd;
+
+	if (b->checked)
+		return HDB_OK;
+	if (b->db->fd(b->db, &fd) != 0 || fstat(fd, &st) == -1)
+		return hdb_seterr(h, "cannot read '%s': %s", b->file,
+		    strerror(errno));
+	if (!same_stat(&st)) {
+		if (hdb_bdb_check(fd, why, sizeof(why)) != HDB_OK)
+			return hdb_seterr(h, "'%s' is damaged: %s (hintsdb "
+			    "check --repair rebuilds it)", b->file, why);
+		trust(b);
+	}
+	b->checked = 1;
+	return HDB_OK;
+}
+
 static void
 release(struct be_bdb *b)
 {
@@ -308,6 +384,7 @@ bdb_open(struct hdb *h, const char *path, int flags, mode_t mode)
 		    b->file);
 		goto out;
 	}
+	b->checked = (dbflags & DB_CREATE) != 0;	/* libdb's own pages */
 	h->priv = b;
 	b = NULL;
 	rc = HDB_OK;
@@ -320,6 +397,12 @@ out:
 static void
 bdb_close(struct hdb *h)
 {
+	struct be_bdb *b = h->priv;
+
+	/* what we wrote under the write lock is libdb's own: trusted */
+	if (b != NULL && b->checked && (h->flags & HDB_O_RDWR) &&
+	    b->db->sync(b->db, 0) == 0)
+		trust(b);
 	release(h->priv);
 	h->priv = NULL;
 }
@@ -331,7 +414,7 @@ bdb_get(struct hdb *h, struct hdb_datum key, struct hdb_datum *val)
 	DBT k, v;
 	int ret;
 
-	if (to_dbt(h, key, &k) != HDB_OK)
+	if (pages_ok(h, b) != HDB_OK || to_dbt(h, key, &k) != HDB_OK)
 		return HDB_ERR;
 	memset(&v, 0, sizeof(v));
 	v.data = b->val;
@@ -355,7 +438,8 @@ bdb_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
 	DBT k, v;
 	int ret;
 
-	if (to_dbt(h, key, &k) != HDB_OK || to_dbt(h, val, &v) != HDB_OK)
+	if (pages_ok(h, b) != HDB_OK || to_dbt(h, key, &k) != HDB_OK ||
+	    to_dbt(h, val, &v) != HDB_OK)
 		return HDB_ERR;
 	b->msg[0] = '\0';
 	if ((ret = b->db->put(b->db, NULL, &k, &v, 0)) != 0)
@@ -370,7 +454,7 @@ bdb_del(struct hdb *h, struct hdb_datum key)
 	DBT k;
 	int ret;
 
-	if (to_dbt(h, key, &k) != HDB_OK)
+	if (pages_ok(h, b) != HDB_OK || to_dbt(h, key, &k) != HDB_OK)
 		return HDB_ERR;
 	b->msg[0] = '\0';
 	ret = b->db->del(b->db, NULL, &k, 0);
@@ -396,6 +480,8 @@ bdb_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
 	DBT k, v;
 	int ret, rc = HDB_ERR;
 
+	if (pages_ok(h, b) != HDB_OK)
+		return HDB_ERR;
 	b->msg[0] = '\0';
 	if ((ret = b->db->cursor(b->db, NULL, &c, 0)) != 0) {
 		bdb_fail(h, b, "cannot iterate over", h->path, ret);
@@ -441,7 +527,9 @@ out:
  * bdb_verify - DB->verify wants a handle that was never opened, and it
  * destroys that handle, so it gets a fresh one with no environment.  It only
  * reads the file.  A writer's cached pages are flushed first so that the
- * file on disk is what we check.
+ * file on disk is what we check.  Pages our own check refuses never reach
+ * it: libdb's verify too frees what it never allocated on some of them
+ * (__heap_vrfy, on a hash file with a heap page).
  */
 static int
 bdb_verify(struct hdb *h)
@@ -453,6 +541,8 @@ bdb_verify(struct hdb *h)
 	b->msg[0] = '\0';
 	if ((h->flags & HDB_O_RDWR) && (ret = b->db->sync(b->db, 0)) != 0)
 		return bdb_fail(h, b, "cannot sync", h->path, ret);
+	if (pages_ok(h, b) != HDB_OK)
+		return HDB_ERR;
 	if ((ret = db_create(&v, NULL, 0)) != 0)
 		return bdb_fail(h, b, "cannot verify", h->path, ret);
 	v->set_errcall(v, bdb_errcall);

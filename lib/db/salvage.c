@@ -276,6 +276,328 @@ out:
 	return rc;
 }
 
+/*
+ * The check before libdb's hash cursor (hdb_bdb_check).  libdb 5.3
+ * trusts, unchecked: that an item's length is the gap to the previous
+ * item's offset (the first item ends at the page end), that an off-page
+ * item's overflow chain holds exactly its length, that the bucket table
+ * and every page link stay inside the file, and that a bucket's chain
+ * ends.  One sequential pass records each page's kind and links; the
+ * bucket chains and the overflow chains are then followed in that map,
+ * each page at most once.  An all-zero page is one libdb never wrote:
+ * it reads it as an empty hash page.
+ */
+#define P_INVALID	0
+#define P_HASHMETA	8
+#define HOFFPAGE_SZ	12
+#define HMETA_MAXB	72	/* u32 max_bucket, high_mask, low_mask */
+#define HMETA_LOWM	80
+#define HMETA_SPARES	96	/* u32 spares[32] */
+#define HMETA_END	224
+#define CHUNK		(256u << 10)
+
+enum { PG_FREE, PG_BLANK, PG_HASH, PG_OVER };
+#define PF_HEAD		1	/* an off-page item's chain starts here */
+#define PF_SEEN		2	/* reached by a bucket or a chain */
+
+struct pgmap {
+	uint32_t	 next;
+	uint32_t	 tlen;		/* PF_HEAD: the item's length */
+	uint16_t	 len;		/* overflow page: bytes it holds */
+	uint8_t		 kind;
+	uint8_t		 flags;
+};
+
+struct bdbcheck {
+	struct bdbfile	 f;
+	struct pgmap	*map;
+	char		*err;
+	size_t		 errlen;
+};
+
+static int	damage(struct bdbcheck *, uint64_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static int
+damage(struct bdbcheck *c, uint64_t pgno, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (c->errlen > 0) {
+		n = snprintf(c->err, c->errlen, "page %llu: ",
+		    (unsigned long long)pgno);
+		if (n >= 0 && (size_t)n < c->errlen) {
+			va_start(ap, fmt);
+			vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+			va_end(ap);
+		}
+	}
+	errno = EIO;
+	return HDB_ERR;
+}
+
+/* hash_items - the items of a hash page lie end to end, from the page end
+ * down to its free-space offset, and are key/data pairs. */
+static int
+hash_items(struct bdbcheck *c, uint32_t pgno, const uint8_t *pg)
+{
+	const struct bdbfile *b = &c->f;
+	unsigned n = rd16(b, pg + 20), i;
+	uint32_t hoff = rd16(b, pg + 22), end = b->pgsize, off, ov;
+
+	if (hoff == 0 && b->pgsize == 65536)
+		hoff = 65536;	/* a u16: an empty 64 KiB page */
+	if (n % 2 != 0 || P_HDR + 2 * n > hoff || hoff > b->pgsize)
+		return damage(c, pgno, "%u items, free space from offset %u",
+		    n, hoff);
+	for (i = 0; i < n; i++) {
+		off = rd16(b, pg + P_HDR + 2 * i);
+		if (off < hoff || off >= end)
+			return damage(c, pgno, "item %u at offset %u", i, off);
+		if (pg[off] == H_OFFPAGE) {
+			if (end - off != HOFFPAGE_SZ)
+				return damage(c, pgno, "item %u: off-page item "
+				    "of %u bytes", i, end - off);
+			ov = rd32(b, pg + off + 4);
+			if (ov == 0 || ov >= b->npages ||
+			    (c->map[ov].flags & PF_HEAD))
+				return damage(c, pgno, "item %u: overflow page "
+				    "%u", i, ov);
+			c->map[ov].flags |= PF_HEAD;
+			c->map[ov].tlen = rd32(b, pg + off + 8);
+		} else if (pg[off] != H_KEYDATA)
+			return damage(c, pgno, "item %u of type %u", i,
+			    pg[off]);
+		end = off;
+	}
+	if (end != hoff)
+		return damage(c, pgno, "items end at offset %u, free space at "
+		    "%u", end, hoff);
+	return HDB_OK;
+}
+
+static int
+all_zero(const uint8_t *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+/* one_page - page pgno's kind and links into the map; its items checked. */
+static int
+one_page(struct bdbcheck *c, uint32_t pgno, const uint8_t *pg)
+{
+	const struct bdbfile *b = &c->f;
+	struct pgmap *m = &c->map[pgno];
+	uint32_t named = rd32(b, pg + 8), next = rd32(b, pg + 16);
+
+	if (named == 0 && all_zero(pg, b->pgsize)) {
+		m->kind = PG_BLANK;
+		return HDB_OK;
+	}
+	if (named != pgno)
+		return damage(c, pgno, "header names page %u", named);
+	switch (pg[25]) {
+	case P_INVALID:
+		m->kind = PG_FREE;
+		return HDB_OK;
+	case P_HASH:
+	case P_HASH_UNSORTED:
+		m->kind = PG_HASH;
+		break;
+	case P_OVERFLOW:
+		m->kind = PG_OVER;
+		m->len = rd16(b, pg + 22);
+		if (m->len > b->pgsize - P_HDR)
+			return damage(c, pgno, "overflow page of %u bytes",
+			    m->len);
+		break;
+	default:
+		return damage(c, pgno, "page type %u", pg[25]);
+	}
+	if (next >= b->npages)
+		return damage(c, pgno, "next page %u is past the end of the "
+		    "file", next);
+	m->next = next;
+	return m->kind == PG_HASH ? hash_items(c, pgno, pg) : HDB_OK;
+}
+
+/* bucket_chain - a bucket's pages: hash pages, each reached once. */
+static int
+bucket_chain(struct bdbcheck *c, uint32_t bucket, uint32_t pgno)
+{
+	struct pgmap *m;
+
+	for (;;) {
+		m = &c->map[pgno];
+		if (m->flags & PF_SEEN)
+			return damage(c, pgno, "reached twice (bucket %u)",
+			    bucket);
+		m->flags |= PF_SEEN;
+		if (m->kind == PG_BLANK || (m->kind == PG_HASH &&
+		    m->next == 0))
+			return HDB_OK;
+		if (m->kind != PG_HASH)
+			return damage(c, pgno, "in the chain of bucket %u but "
+			    "not a hash page", bucket);
+		pgno = m->next;
+	}
+}
+
+/* buckets - the meta page's bucket table: a key's bucket (its hash under
+ * high_mask, else low_mask) is never past max_bucket, and every bucket's
+ * page, spares[ceil(log2(bucket + 1))] + bucket, is in the file. */
+static int
+buckets(struct bdbcheck *c, const uint8_t *meta)
+{
+	const struct bdbfile *b = &c->f;
+	uint32_t maxb = rd32(b, meta + HMETA_MAXB), bk;
+	uint64_t pgno;
+	unsigned lg;
+
+	if (maxb >= b->npages || rd32(b, meta + HMETA_LOWM) > maxb)
+		return damage(c, 0, "%llu buckets in a file of %llu pages",
+		    (unsigned long long)maxb + 1,
+		    (unsigned long long)b->npages);
+	for (bk = 0; bk <= maxb; bk++) {
+		for (lg = 0; (1ull << lg) < (uint64_t)bk + 1; lg++)
+			;
+		pgno = lg < 32 ? (uint64_t)bk +
+		    rd32(b, meta + HMETA_SPARES + 4 * lg) : 0;
+		if (pgno == 0 || pgno >= b->npages)
+			return damage(c, 0, "bucket %u on page %llu", bk,
+			    (unsigned long long)pgno);
+		if (bucket_chain(c, bk, (uint32_t)pgno) != HDB_OK)
+			return HDB_ERR;
+	}
+	return HDB_OK;
+}
+
+/* overflows - each off-page item's chain: overflow pages only, each in
+ * one chain, holding exactly the item's length. */
+static int
+overflows(struct bdbcheck *c)
+{
+	struct pgmap *m;
+	uint64_t pgno, p, sum;
+
+	for (pgno = 1; pgno < c->f.npages; pgno++) {
+		if (!(c->map[pgno].flags & PF_HEAD))
+			continue;
+		sum = 0;
+		p = pgno;
+		do {
+			m = &c->map[p];
+			if (m->kind != PG_OVER || (m->flags & PF_SEEN))
+				return damage(c, p, "in the overflow chain "
+				    "from page %llu but %s", (unsigned long
+				    long)pgno, m->kind != PG_OVER ? "not an "
+				    "overflow page" : "reached twice");
+			m->flags |= PF_SEEN;
+			sum += m->len;
+			p = m->next;
+		} while (p != 0);
+		if (sum != c->map[pgno].tlen)
+			return damage(c, pgno, "overflow chain of %llu bytes "
+			    "for an item of %u", (unsigned long long)sum,
+			    c->map[pgno].tlen);
+	}
+	return HDB_OK;
+}
+
+static int
+read_full(int fd, uint8_t *buf, size_t len, off_t off)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = pread(fd, buf, len, off)) <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+/* pages - the sequential pass, page 0 kept in meta. */
+static int
+pages(struct bdbcheck *c, uint8_t *meta)
+{
+	struct bdbfile *b = &c->f;
+	size_t per = CHUNK / b->pgsize, n, i;
+	uint64_t pgno;
+	uint8_t *buf;
+	int rc = HDB_OK;
+
+	buf = xmalloc(per * b->pgsize);
+	for (pgno = 0; pgno < b->npages && rc == HDB_OK; pgno += n) {
+		n = b->npages - pgno < per ? (size_t)(b->npages - pgno) : per;
+		if (read_full(b->fd, buf, n * b->pgsize,
+		    (off_t)(pgno * b->pgsize)) == -1) {
+			rc = damage(c, pgno, "cannot be read: %s",
+			    strerror(errno));
+			break;
+		}
+		for (i = 0; i < n && rc == HDB_OK; i++) {
+			if (pgno + i == 0)
+				memcpy(meta, buf, HMETA_END);
+			else
+				rc = one_page(c, (uint32_t)(pgno + i),
+				    buf + i * b->pgsize);
+		}
+	}
+	explicit_bzero(buf, per * b->pgsize);
+	free(buf);
+	return rc;
+}
+
+int
+hdb_bdb_check(int fd, char *err, size_t errlen)
+{
+	struct bdbcheck c;
+	struct stat st;
+	uint8_t meta[HMETA_END];
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.err = err;
+	c.errlen = errlen;
+	c.f.fd = fd;
+	if (fstat(fd, &st) == -1 || read_full(fd, meta, sizeof(meta), 0) ==
+	    -1)
+		return seterr(err, errlen, "cannot read the meta page: %s",
+		    strerror(errno));
+	if (rd32(&c.f, meta + 12) != 0x00061561) {
+		c.f.swap = 1;
+		if (rd32(&c.f, meta + 12) != 0x00061561)
+			return HDB_OK;	/* btree: not checked */
+	}
+	c.f.pgsize = rd32(&c.f, meta + 20);
+	if (c.f.pgsize < 512 || c.f.pgsize > 65536 ||
+	    (c.f.pgsize & (c.f.pgsize - 1)) != 0)
+		return damage(&c, 0, "page size %u", c.f.pgsize);
+	c.f.npages = (uint64_t)st.st_size / c.f.pgsize;
+	if (c.f.npages > UINT32_MAX)
+		return damage(&c, 0, "%llu pages",
+		    (unsigned long long)c.f.npages);
+	if ((c.map = calloc((size_t)c.f.npages, sizeof(*c.map))) == NULL)
+		return seterr(err, errlen, "cannot check %llu pages: %s",
+		    (unsigned long long)c.f.npages, strerror(errno));
+	rc = pages(&c, meta);
+	if (rc == HDB_OK)
+		rc = buckets(&c, meta);
+	if (rc == HDB_OK)
+		rc = overflows(&c);
+	free(c.map);
+	return rc;
+}
+
 static void
 tdb_walk(TDB_DATA key, TDB_DATA data, void *ctx)
 {

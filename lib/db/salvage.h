@@ -32,4 +32,15 @@
 int	hdb_salvage(const struct hdb_backend *be, const char *path,
 	    hdb_iter_fn fn, void *ctx, char *err, size_t errlen);
 
+/*
+ * hdb_bdb_check - before libdb 5.3 walks a hash file with a cursor or
+ * looks a key up: check, in one sequential pass, every structure its
+ * hash code trusts (item offsets and lengths, page links, overflow
+ * chains, the bucket table), since it reads past its page buffer or
+ * loops on damaged ones.  fd is the open file.  Returns HDB_OK, or
+ * HDB_ERR with "page N: what" in err (errno EIO: damage, else the read's
+ * own).  A btree file is not checked.
+ */
+int	hdb_bdb_check(int fd, char *err, size_t errlen);
+
 #endif

@@ -26,33 +26,30 @@ f.write(bytes([int(sys.argv[3])]) * int(sys.argv[2]))" "$1" "$2" "$3"
 # keys: the plausible keys a normal read returns (damage hands out junk)
 keys() { "$HINTSDB" dump -k sp retry 2>/dev/null | grep -v '\\0' | sort; }
 
-# The Berkeley DB damage cases are left out of the sanitizer pass: libdb
-# 5.3 reads past its own page buffer on these damaged pages
-# (__db_retcopy, __ham_item), which ASan stops inside the library.  The
-# normal pass runs them.
+# A Berkeley DB file with damaged pages is refused before libdb reads them
+# (it would read past its own page buffer: __db_retcopy, __ham_item), so
+# the normal read returns nothing and salvage alone finds the records.
 run_test "a clean DB is left alone by --repair" '
 	big bdb 2000 && md5sum sp/db/retry >before &&
 	expect_code 0 "$HINTSDB" check --repair sp retry >out &&
 	[ ! -s out ] && md5sum sp/db/retry | cmp - before
 '
-if [ -z "${HDB_SAN:-}" ]; then
 run_test "Berkeley DB with two damaged pages: repaired, verified, keys kept" '
-	big bdb 20000 && smash $((4096 * 200 + 100)) 600 255 &&
+	big bdb 20000 && keys >all &&
+	smash $((4096 * 200 + 100)) 600 255 &&
 	smash $((4096 * 300 + 2000)) 300 0 &&
 	{ [ -z "$VERIFY" ] || ! "$VERIFY" -q sp/db/retry 2>/dev/null; } &&
 	expect_code 1 "$HINTSDB" check sp retry >out &&
 	grep -q "^retry: bdb consistency check" out &&
-	keys >before &&
+	grep -q "^retry: cannot read every record: .* is damaged: page 200: " out &&
 	expect_code 1 "$HINTSDB" check --repair sp retry >out &&
-	grep -q "^retry: repaired: [0-9]* records kept" out &&
+	grep -q "^retry: repaired: [0-9]* records kept (0 read normally" out &&
 	{ [ -z "$VERIFY" ] || "$VERIFY" -q sp/db/retry; } &&
-	keys >after && [ -z "$(comm -23 before after)" ] &&
+	keys >after && [ "$(comm -23 all after | wc -l)" -lt 100 ] &&
 	"$HINTSDB" check sp retry >out;
 	! grep -q "consistency check\|cannot read every record" out &&
 	test "$(ls -a sp/db | grep -c hintsdb)" -eq 0
 '
-fi
-if [ -z "${HDB_SAN:-}" ]; then
 run_test "salvage finds what the normal read cannot reach" '
 	big bdb 20000 && keys >all &&
 	smash $((4096 * 2 + 20)) 12 255 &&
@@ -61,7 +58,7 @@ run_test "salvage finds what the normal read cannot reach" '
 	keys >after && [ "$(comm -23 all after | wc -l)" -lt 50 ] &&
 	{ [ -z "$VERIFY" ] || "$VERIFY" -q sp/db/retry; }
 '
-fi
+
 run_test "TDB: tdb_rescue; owner and mode kept" '
 	big tdb 5000 && keys >before && chmod 604 sp/db/retry &&
 	chown -R "$U:$G" sp &&
@@ -73,7 +70,6 @@ run_test "TDB: tdb_rescue; owner and mode kept" '
 	"$HINTSDB" check sp retry >out;
 	! grep -q "consistency check\|cannot read every record" out
 '
-if [ -z "${HDB_SAN:-}" ]; then
 run_test "--repair as root becomes the owner; symlinked SPOOL/db refused" '
 	big bdb 5000 && chown -R "$U:$G" sp && smash $((4096 * 50 + 100)) 300 255 &&
 	expect_code 1 "$HINTSDB" check --repair sp retry >out &&
@@ -82,5 +78,4 @@ run_test "--repair as root becomes the owner; symlinked SPOOL/db refused" '
 	expect_code 74 "$HINTSDB" check --repair sp retry 2>err &&
 	grep -q "refusing symlinked directory" err
 '
-fi
 test_done

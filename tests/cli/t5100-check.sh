@@ -113,7 +113,7 @@ run_test "a bad page" '
 	"$PY" -c "
 f = open(\"d/db/callout\", \"r+b\"); f.seek(8192 + 20); f.write(b\"\\xff\" * 64)" &&
 	expect_code 1 "$HINTSDB" check $NOW d callout >out &&
-	grep -q "^callout: bdb consistency check: .*illegal page type" out
+	grep -q "^callout: bdb consistency check: .* is damaged: page 2: page type 255" out
 '
 run_test "a damaged GDBM, TDB, NDBM and SQLite file" '
 	mkdir -p d/db &&

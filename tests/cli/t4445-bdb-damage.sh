@@ -1,0 +1,158 @@
+#!/bin/sh
+# t4445-bdb-damage.sh - a Berkeley DB hash file with damaged pages is
+# refused before libdb reads them (libdb would read past its own page
+# buffer, fault, or loop): every command exits with its documented status
+# and names the damaged page, none crashes or hangs (nor trips ASan in the
+# sanitizer pass), and none changes the file; check reports the damage and
+# --repair rebuilds it.  Sound files, with overflow chains, blank bucket
+# pages or 64 KiB pages, are not refused.
+. "$(dirname "$0")/lib.sh"
+
+NOW=$(date +%s)
+VERIFY=$(command -v db5.3_verify || true)
+LIMIT=${HDB_HOSTILE_TIMEOUT:-60}
+REPRO=$DATA/repro
+KEY64K=$DATA/hostile/key-64k/db/retry
+DUMPDB=$(dirname "$HINTSDB")/exim_dumpdb
+
+# The commands, one a line: STATUS ARGS (SPOOL sp, DB retry).  The
+# writers refuse before they change anything, as the readers do.
+cat >"$TRASH/cmds" <<'EOF'
+74 dump sp retry
+74 dump -k sp retry
+74 dump --format=json sp retry
+74 dump sp retry R:defer.example
+74 export sp retry
+74 stat sp
+74 stat --format=json sp retry
+74 tidy -n sp retry
+74 tidy sp retry
+74 fix sp retry
+74 delete sp retry R:defer.example
+74 delete sp retry --match=*
+74 convert --output=out.db --to-backend=tdb sp retry
+74 convert --in-place --to-backend=sqlite sp retry
+1 exim_dumpdb sp retry
+EOF
+
+# spool FILE: SPOOL "sp" whose retry DB is a copy of FILE
+spool() {
+	rm -rf sp && mkdir -p sp/db sp/input && cp "$1" sp/db/retry &&
+	: >sp/db/retry.lockfile
+}
+# big N: SPOOL "sp" with a retry DB of N generated records
+big() {
+	rm -rf sp && mkdir -p sp/db sp/input &&
+	"$HELPER" gen sp/db/retry bdb retry "$1" 7 "$NOW" &&
+	: >sp/db/retry.lockfile
+}
+# poke OFFSET HEX: write the bytes HEX into sp/db/retry at OFFSET
+poke() {
+	"$PYTHON" -c "import sys
+f = open('sp/db/retry', 'r+b'); f.seek(int(sys.argv[1]))
+f.write(bytes.fromhex(sys.argv[2]))" "$1" "$2"
+}
+# hash_page: the number of the first hash page whose chain ends there
+hash_page() {
+	"$PYTHON" -c "import struct
+d = open('sp/db/retry', 'rb').read()
+for p in range(1, len(d) // 4096):
+    g = d[p * 4096:p * 4096 + 26]
+    if g[25] == 13 and struct.unpack('<I', g[16:20])[0] == 0 and \
+       struct.unpack('<H', g[20:22])[0] > 0:
+        print(p); break"
+}
+le32() { "$PYTHON" -c "import struct,sys
+print(struct.pack('<I', int(sys.argv[1])).hex())" "$1"; }
+
+# refused WHAT: every command on sp refuses it, naming "page N: WHAT"
+refused() {
+	what=$1
+	cp sp/db/retry orig &&
+	while read -r want args; do
+		rm -f out.db
+		echo '"R:defer.example"' >fixin
+		set -f
+		# shellcheck disable=SC2086
+		set -- $args
+		set +f
+		if [ "$1" = exim_dumpdb ]; then
+			shift
+			set -- "$DUMPDB" "$@"
+		else
+			set -- "$HINTSDB" "$@"
+		fi
+		expect_code "$want" timeout "$LIMIT" "$@" <fixin >/dev/null \
+		    2>err || { echo "^ $args"; cat err; return 1; }
+		grep -Eq "is damaged: page [0-9]+: ($what)" err || {
+			echo "no damage named: $args"; cat err; return 1; }
+		cmp -s orig sp/db/retry || { echo "changed by: $args"; return 1; }
+		[ ! -e out.db ] && [ "$(ls -a sp/db | grep -c hintsdb)" -eq 0 ] ||
+		    { echo "written: $args"; return 1; }
+	done <"$TRASH/cmds" &&
+	expect_code 1 timeout "$LIMIT" "$HINTSDB" check sp retry >out 2>err &&
+	grep -Eq "^retry: cannot read every record: .* is damaged: page [0-9]+: ($what)" \
+	    out && cmp -s orig sp/db/retry
+}
+# repaired: check --repair rebuilds sp's retry DB into one every command reads
+repaired() {
+	expect_code 1 timeout "$LIMIT" "$HINTSDB" check --repair sp retry \
+	    >out 2>err && grep -q "^retry: repaired: " out &&
+	{ [ -z "$VERIFY" ] || "$VERIFY" -q sp/db/retry; } &&
+	expect_code 0 "$HINTSDB" dump -k sp retry >/dev/null &&
+	expect_code 0 "$HINTSDB" check sp retry
+}
+
+run_test "item offsets past the page (libdb: __db_retcopy over-read)" '
+	big 5000 && poke $((4096 * 50 + 100)) "$(printf "ff%.0s" $(seq 300))" &&
+	refused "item [0-9]* at offset 65535" && repaired
+'
+run_test "a page whose items are damaged: refused, repaired" '
+	big 5000 && poke $((4096 * 7 + 3800)) "$(printf "00%.0s" $(seq 296))" &&
+	refused "item [0-9]* of type 0" && repaired
+'
+run_test "a hash chain that loops back on itself (libdb: endless walk)" '
+	big 5000 && p=$(hash_page) && [ -n "$p" ] &&
+	poke $((4096 * p + 16)) "$(le32 "$p")" &&
+	refused "reached twice" && repaired
+'
+run_test "an overflow page longer than a page (libdb: over-read)" '
+	spool "$KEY64K" && poke $((4096 * 3 + 22)) ffff &&
+	refused "overflow page of 65535 bytes"
+'
+run_test "an overflow chain cut short (libdb: hands out unset bytes)" '
+	spool "$KEY64K" && poke $((4096 * 10 + 16)) 00000000 &&
+	refused "overflow chain of [0-9]* bytes for an item of [0-9]*"
+'
+run_test "a file cut short: buckets past its end" '
+	big 5000 && truncate -s $((4096 * 100)) sp/db/retry &&
+	refused "next page [0-9]+ is past the end of the file|bucket [0-9]+ on page"
+'
+run_test "the reproducers of libdb crashes and hangs are refused" '
+	for f in "$REPRO"/bdb*.db; do
+		spool "$f" && refused "" || { echo "^ $f"; return 1; }
+	done
+'
+run_test "sound files are read: overflow chains, blank pages, many pages" '
+	spool "$KEY64K" && expect_code 0 "$HINTSDB" dump -k sp retry >keys &&
+	[ "$(wc -l <keys)" -eq 2 ] &&
+	big 20000 && expect_code 0 "$HINTSDB" dump -k sp retry >keys &&
+	[ "$(wc -l <keys)" -eq 20000 ] &&
+	expect_code 0 "$HINTSDB" delete sp retry --match="*.1*" >/dev/null &&
+	expect_code 0 "$HINTSDB" check sp retry &&
+	expect_code 0 "$HINTSDB" tidy sp retry >/dev/null &&
+	expect_code 0 "$HINTSDB" dump -k sp retry >/dev/null
+'
+if command -v db5.3_load >/dev/null 2>&1; then
+run_test "64 KiB pages, whose free-space offset 0 means the page end" '
+	{ printf "VERSION=3\nformat=print\ntype=hash\nHEADER=END\n";
+	  for i in $(seq 200); do printf " k%d\\\\00\n v%d\n" "$i" "$i"; done
+	  printf "DATA=END\n"; } >in &&
+	db5.3_load -c db_pagesize=65536 -f in big.db &&
+	spool big.db && expect_code 0 "$HINTSDB" dump -k sp retry >keys &&
+	[ "$(wc -l <keys)" -eq 200 ] &&
+	expect_code 0 "$HINTSDB" delete sp retry --match="k1*" >/dev/null &&
+	expect_code 0 "$HINTSDB" dump -k sp retry >/dev/null
+'
+fi
+test_done
