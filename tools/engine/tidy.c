@@ -52,8 +52,6 @@
 
 #define YEAR_SECS	(365 * 24 * 60 * 60)
 #define TAKEOVER_MAX	2100	/* loop guard: renames and skips per record */
-#define GAP_MS		2.0	/* between holds: a blocked waiter's turn */
-#define POLL_GAP_MAX	100.0	/* SQLite's busy handler's longest sleep */
 #define POS_KEEP	4	/* resume points kept */
 #define RESTART_MAX	8	/* scans started again from the top */
 #define SCAN_STOP	2	/* iterate callback: this hold is full */
@@ -985,53 +983,19 @@ has_changes(const struct tidy *t)
 	return 0;
 }
 
-/*
- * hold_limit - when a write hold must be over.  20% of the budget is kept
- * for the noise of the disk.  On SQLite a waiting writer does not get the
- * lock at its release but at its next try, so what it waits is the hold
- * plus the sleep of its busy handler (see gap_ms): there a hold ends by
- * half the budget.
- */
 static double
 hold_limit(const struct tidy *t)
 {
-	double budget = (double)t->o->max_lock_ms;
-
-	return t->be->caps & HDB_CAP_LOCKS_ITSELF ? budget * 0.5 :
-	    budget * 0.8;
-}
-
-/*
- * gap_ms - the pause between two holds.  A writer blocked on a lockfile
- * (F_SETLKW) is handed the lock by the kernel at its release, so a short
- * pause does.  SQLite's writers poll: the busy handler sleeps 1, 2, 5, 10,
- * 15, 20, 25, 25, 25, 50, 50, then 100 ms between tries, and a writer that
- * wakes to find the next hold under way sleeps again, longer.  A writer
- * that began to wait during a hold of half the budget tries again within
- * 30% of the budget of the hold's end (within 25 ms for 100 ms, 50 for
- * 200, 100 beyond), so the pause lasts that long.
- */
-static double
-gap_ms(const struct tidy *t)
-{
-	double g = (double)t->o->max_lock_ms * 0.3;
-
-	if (!(t->be->caps & HDB_CAP_LOCKS_ITSELF) || g < GAP_MS)
-		return GAP_MS;
-	return g > POLL_GAP_MAX ? POLL_GAP_MAX : g;
+	return hdb_hold_limit_ms(t->be, (double)t->o->max_lock_ms);
 }
 
 /* Between two holds (never after the last): let waiting writers in. */
 static void
 pause_for_writers(struct tidy *t)
 {
-	double g = gap_ms(t);
-	struct timespec ts;
+	double g = hdb_gap_ms(t->be, (double)t->o->max_lock_ms);
 
-	ts.tv_sec = (time_t)(g / 1000);
-	ts.tv_nsec = (long)((g - (double)ts.tv_sec * 1000) * 1e6);
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+	hdb_pause(g);
 	t->st->gaps++;
 	t->st->gap_ms = g;
 }
