@@ -46,7 +46,7 @@ run_test "holds and gaps: SQLite pauses 30% of the budget (2 ms at least), BDB 2
 '
 
 run_test "tidy on SQLite lets an Exim-like writer in: no write fails" '
-	gen sqlite sqlite &&
+	gen sqlite sqlite || exit 1
 	"$PY" - "$PWD/sqlite/db/retry" stop w.out <<-PY &
 	import os, sqlite3, struct, sys, time
 	db, stop, out = sys.argv[1:4]
