@@ -92,6 +92,8 @@ static int	bind_key(struct be_sqlite *, sqlite3_stmt *, const uint8_t *,
 		    size_t);
 static int	lookup(struct hdb *, struct be_sqlite *, const uint8_t *,
 		    size_t, struct hdb_datum *);
+static int	step_done(struct hdb *, struct be_sqlite *, sqlite3_stmt *,
+		    int, const char *);
 static int	remove_key(struct hdb *, struct be_sqlite *, const uint8_t *,
 		    size_t, int *);
 static int	stored_key(struct hdb *, struct be_sqlite *, struct hdb_datum,
@@ -552,23 +554,32 @@ sq_get(struct hdb *h, struct hdb_datum key, struct hdb_datum *val)
 }
 
 /* remove_key - one DELETE by the stored form; adds the rows gone to *n. */
+/*
+ * step_done - run a change statement whose binding went as `bound` says,
+ * then make it ready for the next: HDB_OK, or HDB_ERR saying what failed.
+ */
+static int
+step_done(struct hdb *h, struct be_sqlite *s, sqlite3_stmt *st, int bound,
+    const char *what)
+{
+	int rc = HDB_OK;
+
+	if (!bound || sqlite3_step(st) != SQLITE_DONE)
+		rc = sq_fail(h, s->db, what);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
 static int
 remove_key(struct hdb *h, struct be_sqlite *s, const uint8_t *k, size_t len,
     int *n)
 {
-	int rc = HDB_ERR;
-
-	if (bind_key(s, s->del, k, len) != SQLITE_OK ||
-	    sqlite3_step(s->del) != SQLITE_DONE) {
-		sq_fail(h, s->db, "cannot delete from");
-		goto out;
-	}
+	if (step_done(h, s, s->del, bind_key(s, s->del, k, len) == SQLITE_OK,
+	    "cannot delete from") != HDB_OK)
+		return HDB_ERR;
 	*n += sqlite3_changes(s->db);
-	rc = HDB_OK;
-out:
-	sqlite3_reset(s->del);
-	sqlite3_clear_bindings(s->del);
-	return rc;
+	return HDB_OK;
 }
 
 static int
@@ -577,7 +588,7 @@ sq_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
 	struct be_sqlite *s = h->priv;
 	const uint8_t *k = key.data;
 	size_t n = key.len;
-	int gone = 0, rc = HDB_ERR;
+	int gone = 0;
 
 	if (val.len > INT32_MAX)
 		return hdb_seterr(h, "cannot write '%s': value too large",
@@ -594,18 +605,10 @@ sq_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
 		n = xtext_encode(s, key);
 		k = s->enc;
 	}
-	if (bind_key(s, s->put, k, n) != SQLITE_OK ||
-	    sqlite3_bind_blob(s->put, 2, val.len > 0 ? val.data :
-	    (const uint8_t *)"", (int)val.len, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_step(s->put) != SQLITE_DONE) {
-		sq_fail(h, s->db, "cannot write");
-		goto out;
-	}
-	rc = HDB_OK;
-out:
-	sqlite3_reset(s->put);
-	sqlite3_clear_bindings(s->put);
-	return rc;
+	return step_done(h, s, s->put, bind_key(s, s->put, k, n) ==
+	    SQLITE_OK && sqlite3_bind_blob(s->put, 2, val.len > 0 ? val.data :
+	    (const uint8_t *)"", (int)val.len, SQLITE_STATIC) == SQLITE_OK,
+	    "cannot write");
 }
 
 static int
