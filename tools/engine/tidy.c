@@ -1134,27 +1134,43 @@ pos_lost(struct tidy *t)
 }
 
 /*
+ * work_ms - how long a write hold may scan and delete: until only its
+ * flush (an fsync, whose cost varies a lot; estimated from the holds
+ * before, see learn) is left to fit in hold_limit, but a quarter of the
+ * limit at least, so that a disk whose flush alone takes the limit still
+ * sees work done (its holds then pass the limit by that quarter).  Until a
+ * flush is measured, the scan stops at a quarter and the deletions at
+ * half.
+ */
+static double
+work_ms(const struct tidy *t, int deleting)
+{
+	double lim = hold_limit(t);
+
+	if (t->per_del_ms < 0)
+		return deleting ? lim / 2 : lim / 4;
+	return lim - t->flush_ms > lim / 4 ? lim - t->flush_ms : lim / 4;
+}
+
+/*
  * hold_full - is it time to end this hold?  A read hold stops at 65% of
  * the budget, leaving the rest to a busy machine's scheduler.  A write
- * hold must also leave time for what follows its scan: the deletions it
- * has doomed and the flush (an fsync, whose cost varies a lot), each
- * estimated from the holds before (see learn); until one is measured, the
- * scan stops at a quarter of hold_limit.  Checked every 16 records: the
- * clock is cheap, but not free.
+ * hold's scan must leave time for the deletions it has doomed, at their
+ * estimated cost (see learn).  Checked every 16 records: the clock is
+ * cheap, but not free.
  */
 static int
 hold_full(struct tidy *t)
 {
-	double el, lim = hold_limit(t);
+	double el;
 
 	if (t->held_recs == 0 || t->held_recs % 16 != 0)
 		return 0;
 	el = mono_ms() - t->t_lock;
 	if (!t->write)
 		return el >= (double)t->o->max_lock_ms * 0.65;
-	if (t->per_del_ms < 0)
-		return el >= lim / 4;
-	return el + t->flush_ms + t->per_del_ms * (double)t->ndm >= lim;
+	return el + (t->per_del_ms < 0 ? 0 : t->per_del_ms * (double)t->ndm) >=
+	    work_ms(t, 0);
 }
 
 /* Slowly forget a slow hold: est becomes the larger of 75% of it and v. */
@@ -1293,21 +1309,17 @@ sweep_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 }
 
 /*
- * out_of_time - may a write hold stop deleting before dm[i]?  When what
- * is left is only the flush (its estimate; half the limit while none is
- * measured), if no corrupt record would be seen (and reported) twice, and
- * never within the hold's first 16 records: as the scan, which looks at
- * the clock every 16, each hold does that much work at least.
+ * out_of_time - may a write hold stop deleting before dm[i]?  When its
+ * work time is up (work_ms), if no corrupt record would be seen (and
+ * reported) twice, and never within the hold's first 16 records: as the
+ * scan, which looks at the clock every 16, each hold does that much.
  */
 static int
 out_of_time(struct tidy *t, size_t i)
 {
-	double lim = hold_limit(t);
-	double flush = t->per_del_ms < 0 ? lim / 2 : t->flush_ms;
-
 	return t->write && t->dm[i].before >= 16 &&
 	    t->corrupt_at <= t->dm[i].before &&
-	    mono_ms() - t->t_lock + flush >= lim;
+	    mono_ms() - t->t_lock >= work_ms(t, 1);
 }
 
 /*
