@@ -145,7 +145,7 @@ struct tidy {
 	size_t		 held_recs;	/* records seen in this hold */
 	size_t		 corrupt_at;	/* held_recs at the last corrupt one */
 	int		 write;		/* this hold has the write lock */
-	/* a write hold's cost, learnt from the holds before (see hold_full) */
+	/* a write hold's cost, learnt from the holds before (see learn) */
 	double		 per_del_ms;	/* one deletion; -1: not known yet */
 	double		 flush_ms;	/* the flush and close */
 	size_t		 kept_off;	/* the last kept key's copy in dk */
