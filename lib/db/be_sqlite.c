@@ -45,6 +45,7 @@
 #include <sqlite3.h>
 
 #include "db/hdb.h"
+#include "db/lock.h"
 #include "db/sqlite_pin.h"
 #include "xmalloc.h"
 
@@ -70,7 +71,11 @@ struct be_sqlite {
 	size_t		 enccap;
 	uint8_t		*ikey;		/* iteration's key, decoded */
 	size_t		 ikeycap;
+	uint8_t		*resume;	/* a read scan's last stored key */
+	size_t		 resumecap;
 };
+
+#define PIECE_MS	50.0	/* a read scan's longest read transaction */
 
 static int	sq_probe(const uint8_t *, size_t);
 static int	sq_open(struct hdb *, const char *, int, mode_t);
@@ -103,6 +108,8 @@ static int	as_text(struct hdb_datum, size_t *);
 static size_t	xtext_encode(struct be_sqlite *, struct hdb_datum);
 static int	xtext_decode(const uint8_t *, size_t, uint8_t *, size_t *);
 static int	hexval(uint8_t);
+static double	now_ms(void);
+static sqlite3_stmt *next_piece(struct be_sqlite *, sqlite3_stmt *);
 static void	grow(uint8_t **, size_t *, size_t);
 
 const struct hdb_backend hdb_backend_sqlite = {
@@ -324,6 +331,7 @@ sq_release(struct be_sqlite *s)
 	free(s->val);
 	free(s->enc);
 	free(s->ikey);
+	free(s->resume);
 	free(s);
 }
 
@@ -722,6 +730,39 @@ row_key(struct be_sqlite *s, sqlite3_stmt *st)
 	return k;
 }
 
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/*
+ * next_piece - end a read scan's read transaction after st's current row
+ * and go on, after a pause, from the row after it.  A statement holds
+ * SQLite's SHARED lock while it steps, and a writer's COMMIT waits for
+ * every SHARED lock, polling (see hdb_gap_ms): one long scan (a dump of a
+ * million records) would make Exim's writes fail after their 5 s busy
+ * timeout, and the hint is lost.  Returns the statement to step on.
+ */
+static sqlite3_stmt *
+next_piece(struct be_sqlite *s, sqlite3_stmt *st)
+{
+	const void *p = sqlite3_column_blob(st, 0);
+	size_t n = (size_t)sqlite3_column_bytes(st, 0);
+
+	grow(&s->resume, &s->resumecap, n + 1);
+	if (n > 0)
+		memcpy(s->resume, p, n);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	hdb_pause(hdb_gap_ms(&hdb_backend_sqlite, 100));
+	bind_key(s, s->iter_after, s->resume, n);
+	return s->iter_after;
+}
+
 /*
  * sq_iterate - rows in the order of their stored keys (ORDER BY ky), from
  * the first or from the row after the one holding `after`: ky > its stored
@@ -729,7 +770,9 @@ row_key(struct be_sqlite *s, sqlite3_stmt *st)
  * SQLite's: byte order for tblblob and for tbl (TEXT, BINARY collation),
  * which for xtext is the order of the encoded keys.  If a 4.99 tbl holds
  * both an xtext row and a 4.98 leftover of the same key, iteration shows
- * the key twice and resuming from it starts after the xtext row.
+ * the key twice and resuming from it starts after the xtext row.  Outside
+ * a write transaction the scan reads in pieces of PIECE_MS (next_piece),
+ * so rows that Exim changes meanwhile are seen as they are when reached.
  */
 static int
 sq_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
@@ -738,7 +781,8 @@ sq_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
 	struct hdb_datum k, v;
 	sqlite3_stmt *st = s->iter;
 	const uint8_t *sk = NULL;
-	size_t sn = 0;
+	size_t sn = 0, rows = 0;
+	double t0 = now_ms();
 	int r, rc = HDB_ERR;
 
 	if (after.data != NULL) {
@@ -759,6 +803,10 @@ sq_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
 			v.data = (const uint8_t *)"";
 		if ((rc = fn(ctx, k, v)) != 0)
 			goto out;
+		if (!s->txn && ++rows % 64 == 0 && now_ms() - t0 >= PIECE_MS) {
+			st = next_piece(s, st);
+			t0 = now_ms();
+		}
 	}
 	if (r != SQLITE_DONE) {
 		sq_fail(h, s->db, "cannot iterate over");
