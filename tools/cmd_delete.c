@@ -20,6 +20,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "db/lock.h"
 #include "dump.h"
 #include "duration.h"
 #include "out.h"
@@ -221,13 +222,15 @@ flush_lines(FILE *out, char **obuf, size_t *olen, FILE *errs, char **ebuf,
 
 /*
  * apply - the keys in batches; a batch ends before its hold could pass
- * max_lock_ms (time so far plus the slowest single delete).
+ * its limit (time so far plus the slowest single delete), leaving room
+ * for the flush, and a pause lets waiting Exim processes in before the
+ * next (lock.h: shorter holds and longer pauses on SQLite).
  */
 static int
 apply(struct delcmd *dc)
 {
-	struct timespec pause = { 0, 2000000L };
-	double t0, tl, op, maxop = 0;
+	const struct hdb_backend *be;
+	double t0, tl, op, maxop = 0, lim;
 	char *obuf, *ebuf;
 	size_t olen, elen, i = 0;
 	FILE *out, *errs;
@@ -242,14 +245,15 @@ apply(struct delcmd *dc)
 		if (ex != 0)
 			return ex;
 		tl = mono_ms();
+		be = d.h->be;
+		lim = hdb_hold_limit_ms(be, (double)dc->max_lock_ms);
 		out = open_memstream(&obuf, &olen);
 		errs = open_memstream(&ebuf, &elen);
 		if (out == NULL || errs == NULL)
 			err(EX_INTERNAL, "open_memstream");
 		for (fail = 0; i < dc->n; i++) {
 			t0 = mono_ms();
-			if (t0 > tl && t0 - tl + maxop >=
-			    (double)dc->max_lock_ms)
+			if (t0 > tl && t0 - tl + maxop >= lim)
 				break;
 			if ((fail = del_one(dc, &d, &dc->k[i], out,
 			    errs)) == -1)
@@ -266,7 +270,7 @@ apply(struct delcmd *dc)
 			return EX_IOERR_;
 		progress_set(i);
 		if (i < dc->n)
-			nanosleep(&pause, NULL);
+			hdb_pause(hdb_gap_ms(be, (double)dc->max_lock_ms));
 	}
 	progress_end();
 	return 0;

@@ -207,6 +207,9 @@ print_json(const struct tidycmd *tc, const char *spool,
 	    st->max_hold_ms));
 	json_object_set_new(o, "read_lock_held_ms", json_real(
 	    st->read_hold_ms));
+	json_object_set_new(o, "lock_gaps", json_integer(
+	    (json_int_t)st->gaps));
+	json_object_set_new(o, "gap_ms", json_real(st->gap_ms));
 	json_object_set_new(o, "elapsed_ms", json_real(st->elapsed_ms));
 	hdb_json_dumpf(o, stdout, JSON_COMPACT);
 	fputc('\n', stdout);

@@ -20,7 +20,8 @@
  * trailing NUL, a NUL inside, or text ending in "+00".
  *
  * Opens: read-only with SQLITE_OPEN_READONLY (never creates, never writes,
- * no journal); SQLITE_OPEN_NOFOLLOW always; busy timeout 5000 ms as Exim.
+ * no journal); SQLITE_OPEN_NOFOLLOW always; busy timeout 5000 ms as Exim,
+ * but tried every millisecond (see sq_busy).
  * A writer runs everything inside one transaction (BEGIN IMMEDIATE at open,
  * COMMIT at close, as Exim's normal opens), so a writer that dies midway
  * leaves the DB as it was.  hdb_close cannot report a failed COMMIT (it is
@@ -38,11 +39,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "db/hdb.h"
+#include "db/lock.h"
 #include "db/sqlite_pin.h"
 #include "xmalloc.h"
 
@@ -61,13 +64,18 @@ struct be_sqlite {
 	sqlite3_stmt	*iter_after;
 	enum sq_mode	 mode;
 	int		 txn;		/* in a write transaction */
+	struct timespec	 busy_since;	/* the current wait for a lock */
 	uint8_t		*val;		/* last get's value */
 	size_t		 valcap;
 	uint8_t		*enc;		/* key as stored (xtext) */
 	size_t		 enccap;
 	uint8_t		*ikey;		/* iteration's key, decoded */
 	size_t		 ikeycap;
+	uint8_t		*resume;	/* a read scan's last stored key */
+	size_t		 resumecap;
 };
+
+#define PIECE_MS	50.0	/* a read scan's longest read transaction */
 
 static int	sq_probe(const uint8_t *, size_t);
 static int	sq_open(struct hdb *, const char *, int, mode_t);
@@ -80,6 +88,7 @@ static int	sq_iterate(struct hdb *, struct hdb_datum, hdb_iter_fn,
 static int	sq_verify(struct hdb *);
 static int	sq_sync(struct hdb *);
 static int	sq_fail(struct hdb *, sqlite3 *, const char *);
+static int	sq_busy(void *, int);
 static int	sq_exec(struct hdb *, struct be_sqlite *, const char *);
 static int	sq_schema(struct hdb *, struct be_sqlite *, int);
 static int	sq_prepare(struct hdb *, struct be_sqlite *);
@@ -88,6 +97,8 @@ static int	bind_key(struct be_sqlite *, sqlite3_stmt *, const uint8_t *,
 		    size_t);
 static int	lookup(struct hdb *, struct be_sqlite *, const uint8_t *,
 		    size_t, struct hdb_datum *);
+static int	step_done(struct hdb *, struct be_sqlite *, sqlite3_stmt *,
+		    int, const char *);
 static int	remove_key(struct hdb *, struct be_sqlite *, const uint8_t *,
 		    size_t, int *);
 static int	stored_key(struct hdb *, struct be_sqlite *, struct hdb_datum,
@@ -97,6 +108,8 @@ static int	as_text(struct hdb_datum, size_t *);
 static size_t	xtext_encode(struct be_sqlite *, struct hdb_datum);
 static int	xtext_decode(const uint8_t *, size_t, uint8_t *, size_t *);
 static int	hexval(uint8_t);
+static double	now_ms(void);
+static sqlite3_stmt *next_piece(struct be_sqlite *, sqlite3_stmt *);
 static void	grow(uint8_t **, size_t *, size_t);
 
 const struct hdb_backend hdb_backend_sqlite = {
@@ -144,6 +157,32 @@ sq_fail(struct hdb *h, sqlite3 *db, const char *what)
 		    "read-write open does", what, h->path);
 	return hdb_seterr(h, "%s '%s': %s", what, h->path,
 	    sqlite3_errmsg(db));
+}
+
+/*
+ * sq_busy - the busy handler: try again every millisecond, for 5000 ms.
+ * SQLite's own (sqlite3_busy_timeout) sleeps up to 100 ms between tries,
+ * and Exim's writers, which use it, come every few milliseconds on a busy
+ * server: a try per 100 ms would almost never find the lock free between
+ * two of them.  Exim's writers still get their turn: ours pause between
+ * their short transactions (see tidy).
+ */
+static int
+sq_busy(void *arg, int tries)
+{
+	struct be_sqlite *s = arg;
+	struct timespec now, ms = { 0, 1000000L };
+	double waited;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (tries == 0)
+		s->busy_since = now;
+	waited = (double)(now.tv_sec - s->busy_since.tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - s->busy_since.tv_nsec) / 1e6;
+	if (waited >= 5000)
+		return 0;
+	nanosleep(&ms, NULL);
+	return 1;
 }
 
 static int
@@ -292,6 +331,7 @@ sq_release(struct be_sqlite *s)
 	free(s->val);
 	free(s->enc);
 	free(s->ikey);
+	free(s->resume);
 	free(s);
 }
 
@@ -341,7 +381,7 @@ sq_open(struct hdb *h, const char *path, int flags, mode_t mode)
 		sq_fail(h, s->db, "cannot open");
 		goto out;
 	}
-	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_busy_handler(s->db, sq_busy, s);
 	if (flags & HDB_O_RDWR) {
 		if (sq_exec(h, s, "BEGIN IMMEDIATE") != HDB_OK)
 			goto out;
@@ -522,23 +562,32 @@ sq_get(struct hdb *h, struct hdb_datum key, struct hdb_datum *val)
 }
 
 /* remove_key - one DELETE by the stored form; adds the rows gone to *n. */
+/*
+ * step_done - run a change statement whose binding went as `bound` says,
+ * then make it ready for the next: HDB_OK, or HDB_ERR saying what failed.
+ */
+static int
+step_done(struct hdb *h, struct be_sqlite *s, sqlite3_stmt *st, int bound,
+    const char *what)
+{
+	int rc = HDB_OK;
+
+	if (!bound || sqlite3_step(st) != SQLITE_DONE)
+		rc = sq_fail(h, s->db, what);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
 static int
 remove_key(struct hdb *h, struct be_sqlite *s, const uint8_t *k, size_t len,
     int *n)
 {
-	int rc = HDB_ERR;
-
-	if (bind_key(s, s->del, k, len) != SQLITE_OK ||
-	    sqlite3_step(s->del) != SQLITE_DONE) {
-		sq_fail(h, s->db, "cannot delete from");
-		goto out;
-	}
+	if (step_done(h, s, s->del, bind_key(s, s->del, k, len) == SQLITE_OK,
+	    "cannot delete from") != HDB_OK)
+		return HDB_ERR;
 	*n += sqlite3_changes(s->db);
-	rc = HDB_OK;
-out:
-	sqlite3_reset(s->del);
-	sqlite3_clear_bindings(s->del);
-	return rc;
+	return HDB_OK;
 }
 
 static int
@@ -547,7 +596,7 @@ sq_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
 	struct be_sqlite *s = h->priv;
 	const uint8_t *k = key.data;
 	size_t n = key.len;
-	int gone = 0, rc = HDB_ERR;
+	int gone = 0;
 
 	if (val.len > INT32_MAX)
 		return hdb_seterr(h, "cannot write '%s': value too large",
@@ -564,18 +613,10 @@ sq_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
 		n = xtext_encode(s, key);
 		k = s->enc;
 	}
-	if (bind_key(s, s->put, k, n) != SQLITE_OK ||
-	    sqlite3_bind_blob(s->put, 2, val.len > 0 ? val.data :
-	    (const uint8_t *)"", (int)val.len, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_step(s->put) != SQLITE_DONE) {
-		sq_fail(h, s->db, "cannot write");
-		goto out;
-	}
-	rc = HDB_OK;
-out:
-	sqlite3_reset(s->put);
-	sqlite3_clear_bindings(s->put);
-	return rc;
+	return step_done(h, s, s->put, bind_key(s, s->put, k, n) ==
+	    SQLITE_OK && sqlite3_bind_blob(s->put, 2, val.len > 0 ? val.data :
+	    (const uint8_t *)"", (int)val.len, SQLITE_STATIC) == SQLITE_OK,
+	    "cannot write");
 }
 
 static int
@@ -689,6 +730,39 @@ row_key(struct be_sqlite *s, sqlite3_stmt *st)
 	return k;
 }
 
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/*
+ * next_piece - end a read scan's read transaction after st's current row
+ * and go on, after a pause, from the row after it.  A statement holds
+ * SQLite's SHARED lock while it steps, and a writer's COMMIT waits for
+ * every SHARED lock, polling (see hdb_gap_ms): one long scan (a dump of a
+ * million records) would make Exim's writes fail after their 5 s busy
+ * timeout, and the hint is lost.  Returns the statement to step on.
+ */
+static sqlite3_stmt *
+next_piece(struct be_sqlite *s, sqlite3_stmt *st)
+{
+	const void *p = sqlite3_column_blob(st, 0);
+	size_t n = (size_t)sqlite3_column_bytes(st, 0);
+
+	grow(&s->resume, &s->resumecap, n + 1);
+	if (n > 0)
+		memcpy(s->resume, p, n);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	hdb_pause(hdb_gap_ms(&hdb_backend_sqlite, 100));
+	bind_key(s, s->iter_after, s->resume, n);
+	return s->iter_after;
+}
+
 /*
  * sq_iterate - rows in the order of their stored keys (ORDER BY ky), from
  * the first or from the row after the one holding `after`: ky > its stored
@@ -696,7 +770,9 @@ row_key(struct be_sqlite *s, sqlite3_stmt *st)
  * SQLite's: byte order for tblblob and for tbl (TEXT, BINARY collation),
  * which for xtext is the order of the encoded keys.  If a 4.99 tbl holds
  * both an xtext row and a 4.98 leftover of the same key, iteration shows
- * the key twice and resuming from it starts after the xtext row.
+ * the key twice and resuming from it starts after the xtext row.  Outside
+ * a write transaction the scan reads in pieces of PIECE_MS (next_piece),
+ * so rows that Exim changes meanwhile are seen as they are when reached.
  */
 static int
 sq_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
@@ -705,7 +781,8 @@ sq_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
 	struct hdb_datum k, v;
 	sqlite3_stmt *st = s->iter;
 	const uint8_t *sk = NULL;
-	size_t sn = 0;
+	size_t sn = 0, rows = 0;
+	double t0 = now_ms();
 	int r, rc = HDB_ERR;
 
 	if (after.data != NULL) {
@@ -726,6 +803,10 @@ sq_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
 			v.data = (const uint8_t *)"";
 		if ((rc = fn(ctx, k, v)) != 0)
 			goto out;
+		if (!s->txn && ++rows % 64 == 0 && now_ms() - t0 >= PIECE_MS) {
+			st = next_piece(s, st);
+			t0 = now_ms();
+		}
 	}
 	if (r != SQLITE_DONE) {
 		sq_fail(h, s->db, "cannot iterate over");

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db/hdb.h"
 #include "db/lock.h"
 #include "db/pin.h"
 
@@ -166,4 +167,51 @@ hdb_lock_path(char *buf, size_t len, const char *spool, const char *name)
 	int n = snprintf(buf, len, "%s/db/%s.lockfile", spool, name);
 
 	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+#define GAP_MS		2.0	/* a blocked waiter's turn */
+#define POLL_GAP_MAX	100.0	/* SQLite's busy handler's longest sleep */
+
+/*
+ * hdb_hold_limit_ms - when a write hold must be over.  20% of the budget
+ * is kept for the noise of the disk.  On SQLite a waiting writer does not
+ * get the lock at its release but at its next try, so what it waits is
+ * the hold plus the sleep of its busy handler (see hdb_gap_ms): there a
+ * hold ends by half the budget.
+ */
+double
+hdb_hold_limit_ms(const struct hdb_backend *be, double budget)
+{
+	return be->caps & HDB_CAP_LOCKS_ITSELF ? budget * 0.5 : budget * 0.8;
+}
+
+/*
+ * hdb_gap_ms - the pause between two holds.  A writer blocked on a
+ * lockfile (F_SETLKW) is handed the lock by the kernel at its release, so
+ * a short pause does.  SQLite's writers poll: the busy handler sleeps 1,
+ * 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, then 100 ms between tries, and a
+ * writer that wakes to find the next hold under way sleeps again, longer.
+ * A writer that began to wait during a hold of half the budget tries
+ * again within 30% of the budget of the hold's end (within 25 ms for
+ * 100 ms, 50 for 200, 100 beyond), so the pause lasts that long.
+ */
+double
+hdb_gap_ms(const struct hdb_backend *be, double budget)
+{
+	double g = budget * 0.3;
+
+	if (!(be->caps & HDB_CAP_LOCKS_ITSELF) || g < GAP_MS)
+		return GAP_MS;
+	return g > POLL_GAP_MAX ? POLL_GAP_MAX : g;
+}
+
+void
+hdb_pause(double ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000) * 1e6);
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
 }

@@ -52,4 +52,17 @@ void	hdb_lock_release(int fd);
 /* SPOOL/db/NAME.lockfile into buf; -1 if it does not fit. */
 int	hdb_lock_path(char *buf, size_t len, const char *spool, const char *name);
 
+/*
+ * Short holds (tidy, delete): a tool that works in holds of at most
+ * budget_ms ends each write hold by hdb_hold_limit_ms and pauses
+ * hdb_gap_ms between two holds (never after the last), so that an Exim
+ * process waiting for the lock gets it.  On a lockfile the kernel hands
+ * it over at once; SQLite's writers poll, so there holds are shorter and
+ * pauses longer.  hdb_pause sleeps ms milliseconds.
+ */
+struct hdb_backend;
+double	hdb_hold_limit_ms(const struct hdb_backend *, double budget_ms);
+double	hdb_gap_ms(const struct hdb_backend *, double budget_ms);
+void	hdb_pause(double ms);
+
 #endif

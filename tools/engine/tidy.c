@@ -52,7 +52,6 @@
 
 #define YEAR_SECS	(365 * 24 * 60 * 60)
 #define TAKEOVER_MAX	2100	/* loop guard: renames and skips per record */
-#define BATCH_PAUSE_NS	2000000L	/* let waiting writers in: 2 ms */
 #define POS_KEEP	4	/* resume points kept */
 #define RESTART_MAX	8	/* scans started again from the top */
 #define SCAN_STOP	2	/* iterate callback: this hold is full */
@@ -72,11 +71,20 @@ struct pos {
 	size_t		 len, cap;
 };
 
-/* A key the current sweep hold deletes: bytes at dk + off. */
+/*
+ * A key the current sweep hold deletes: bytes at dk + off.  Should the
+ * hold run out of time before deleting it, the next hold resumes after
+ * the kept key before it (at dk + kept, or from the hold's start if
+ * NO_KEPT), where `before` records of this hold came first.
+ */
 struct doom {
 	size_t		 off, len;
+	size_t		 kept, keptlen;
+	size_t		 before;
 	enum tidy_reason why;
 };
+
+#define NO_KEPT	((size_t)-1)
 
 /* A wait record being rewritten: its IDs copied out of the DB's buffer. */
 struct waitrec {
@@ -135,8 +143,14 @@ struct tidy {
 	int		 npos, have_here;
 	int		 restarts;
 	size_t		 held_recs;	/* records seen in this hold */
+	size_t		 corrupt_at;	/* held_recs at the last corrupt one */
 	int		 write;		/* this hold has the write lock */
-	double		 allow_ms;	/* a write hold's scan time */
+	/* a write hold's cost, learnt from the holds before (see learn) */
+	double		 per_del_ms;	/* one deletion; -1: not known yet */
+	double		 flush_ms;	/* the flush and close */
+	size_t		 kept_off;	/* the last kept key's copy in dk */
+	int		 kept_saved;
+	int		 cut;		/* this hold left dooms undone */
 	/* sweep: the keys this hold deletes, packed */
 	uint8_t		*dk;
 	size_t		 dklen, dkcap;
@@ -623,6 +637,9 @@ topen(struct tidy *t, int write)
 	t->t_lock = mono_ms();
 	t->h = hdb_open(t->be, t->path, write ? HDB_O_RDWR : HDB_O_RDONLY,
 	    0640, why, sizeof(why));
+	/* SQLite's lock is taken inside the open, after any wait for it */
+	if (t->be->caps & HDB_CAP_LOCKS_ITSELF)
+		t->t_lock = mono_ms();
 	if (t->h == NULL) {
 		e = errno;
 		/* a stale ENOENT after a library failure: the file is there */
@@ -981,12 +998,21 @@ has_changes(const struct tidy *t)
 	return 0;
 }
 
-static void
-pause_for_writers(void)
+static double
+hold_limit(const struct tidy *t)
 {
-	struct timespec ts = { 0, BATCH_PAUSE_NS };
+	return hdb_hold_limit_ms(t->be, (double)t->o->max_lock_ms);
+}
 
-	nanosleep(&ts, NULL);
+/* Between two holds (never after the last): let waiting writers in. */
+static void
+pause_for_writers(struct tidy *t)
+{
+	double g = hdb_gap_ms(t->be, (double)t->o->max_lock_ms);
+
+	hdb_pause(g);
+	t->st->gaps++;
+	t->st->gap_ms = g;
 }
 
 /*
@@ -994,15 +1020,15 @@ pause_for_writers(void)
  * its hold could pass the budget: the time held so far, plus the slowest
  * change of this batch, plus the close, which flushes what the batch made
  * dirty and so is estimated per change from the batches before (slowly
- * forgetting a slow one).  20% of the budget is kept for the noise of the
- * disk; the first batch, with nothing measured yet, stops at half of it.  Each batch
+ * forgetting a slow one), reaches hold_limit; the first batch, with
+ * nothing measured yet, stops at half of it.  Each batch
  * makes at least one change, so a slow disk still gets there.
  */
 static int
 apply(struct tidy *t)
 {
 	int write = !t->o->dry_run;
-	double budget = (double)t->o->max_lock_ms, t0, op, bmax, held, tc;
+	double lim = hold_limit(t), t0, op, bmax, held, tc;
 	double per_close = -1;	/* close time per change; -1: not known */
 	double pc;
 	size_t i = t->n, n;
@@ -1028,8 +1054,8 @@ apply(struct tidy *t)
 		for (n = 0, bmax = 0, fail = 0; i > 0; n++) {
 			t0 = mono_ms();
 			if (n > 0 && (per_close < 0 ? t0 - t->t_lock + bmax >=
-			    budget / 2 : t0 - t->t_lock + bmax +
-			    per_close * (double)(n + 1) >= budget * 0.8))
+			    lim / 2 : t0 - t->t_lock + bmax +
+			    per_close * (double)(n + 1) >= lim))
 				break;
 			if (apply_one(t, &t->c[i - 1]) == -1) {
 				set_error(t, EX_IOERR_, "cannot update '%s': "
@@ -1054,7 +1080,7 @@ apply(struct tidy *t)
 			t->st->max_hold_ms = held;
 		pend_flush(t);
 		if (i > 0)
-			pause_for_writers();
+			pause_for_writers(t);
 	}
 	return 0;
 }
@@ -1087,6 +1113,7 @@ pos_here(struct tidy *t, const uint8_t *key, size_t len)
 {
 	pos_copy(&t->pos[t->npos], key, len);
 	t->have_here = 1;
+	t->kept_saved = 0;
 }
 
 /* A hold ended: its position becomes the newest resume point. */
@@ -1122,40 +1149,65 @@ pos_lost(struct tidy *t)
 }
 
 /*
+ * work_ms - how long a write hold may scan and delete: until only its
+ * flush (an fsync, whose cost varies a lot; estimated from the holds
+ * before, see learn) is left to fit in hold_limit, but a quarter of the
+ * limit at least, so that a disk whose flush alone takes the limit still
+ * sees work done (its holds then pass the limit by that quarter).  Until a
+ * flush is measured, the scan stops at a quarter and the deletions at
+ * half.
+ */
+static double
+work_ms(const struct tidy *t, int deleting)
+{
+	double lim = hold_limit(t);
+
+	if (t->per_del_ms < 0)
+		return deleting ? lim / 2 : lim / 4;
+	return lim - t->flush_ms > lim / 4 ? lim - t->flush_ms : lim / 4;
+}
+
+/*
  * hold_full - is it time to end this hold?  A read hold stops at 65% of
  * the budget, leaving the rest to a busy machine's scheduler.  A write
- * hold must also leave time for its flush (an fsync, whose cost varies a
- * lot) and for deletions still to make, so its scan gets an allowance that
- * each hold adjusts (see allow): a quarter of the budget at first.
- * Checked every 16 records: the clock is cheap, but not free.
+ * hold's scan must leave time for the deletions it has doomed, at their
+ * estimated cost (see learn).  Checked every 16 records: the clock is
+ * cheap, but not free.
  */
 static int
 hold_full(struct tidy *t)
 {
-	double el, budget = (double)t->o->max_lock_ms;
+	double el;
 
 	if (t->held_recs == 0 || t->held_recs % 16 != 0)
 		return 0;
 	el = mono_ms() - t->t_lock;
-	return el >= (t->write ? t->allow_ms : budget * 0.65);
+	if (!t->write)
+		return el >= (double)t->o->max_lock_ms * 0.65;
+	return el + (t->per_del_ms < 0 ? 0 : t->per_del_ms * (double)t->ndm) >=
+	    work_ms(t, 0);
+}
+
+/* Slowly forget a slow hold: est becomes the larger of 75% of it and v. */
+static void
+learn_one(double *est, double v)
+{
+	*est = *est * 0.75 > v ? *est * 0.75 : v;
 }
 
 /*
- * allow - after a write hold of held ms: shrink the scan's allowance by
- * 30% (down to 10% of the budget, so that every hold gets some work done
- * however slow the disk) if the hold went past 65% of the budget, grow it
- * by 25% (up to 65%) if it stayed under half.  A slow flush thus costs a
- * few short holds, not a long one.
+ * learn - after a write hold: what one deletion cost (del_ms for ndel)
+ * and what the flush and close cost (flush_ms).  The machine's load comes
+ * and goes, so both adapt, each hold.
  */
 static void
-allow(struct tidy *t, double held)
+learn(struct tidy *t, double del_ms, size_t ndel, double flush_ms)
 {
-	double budget = (double)t->o->max_lock_ms;
-
-	if (held > budget * 0.65 && t->allow_ms * 0.7 > budget * 0.1)
-		t->allow_ms *= 0.7;
-	else if (held < budget * 0.5 && t->allow_ms * 1.25 < budget * 0.65)
-		t->allow_ms *= 1.25;
+	if (t->per_del_ms < 0)
+		t->per_del_ms = 0;
+	if (ndel > 0)
+		learn_one(&t->per_del_ms, del_ms / (double)ndel);
+	learn_one(&t->flush_ms, flush_ms);
 }
 
 /* The next record of a hold, judged; 0 if the hold is full. */
@@ -1186,6 +1238,22 @@ decide_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 	return 0;
 }
 
+/* Copy len bytes to the end of dk; their offset. */
+static size_t
+dk_put(struct tidy *t, const uint8_t *key, size_t len)
+{
+	size_t off = t->dklen;
+
+	while (t->dk == NULL || t->dklen + len > t->dkcap) {
+		t->dkcap = t->dkcap ? t->dkcap * 2 : 65536;
+		t->dk = xreallocarray(t->dk, t->dkcap, 1);
+	}
+	if (len > 0)
+		memcpy(t->dk + t->dklen, key, len);
+	t->dklen += len;
+	return off;
+}
+
 static void
 doom_add(struct tidy *t, const uint8_t *key, size_t len,
     enum tidy_reason why)
@@ -1196,17 +1264,19 @@ doom_add(struct tidy *t, const uint8_t *key, size_t len,
 		t->capdm = t->capdm ? t->capdm * 2 : 1024;
 		t->dm = xreallocarray(t->dm, t->capdm, sizeof(*t->dm));
 	}
-	while (t->dk == NULL || t->dklen + len > t->dkcap) {
-		t->dkcap = t->dkcap ? t->dkcap * 2 : 65536;
-		t->dk = xreallocarray(t->dk, t->dkcap, 1);
+	/* the kept key before it, copied once for the dooms that follow it */
+	if (t->have_here && !t->kept_saved) {
+		t->kept_off = dk_put(t, t->pos[t->npos].key,
+		    t->pos[t->npos].len);
+		t->kept_saved = 1;
 	}
 	d = &t->dm[t->ndm++];
-	d->off = t->dklen;
-	d->len = len;
+	d->kept = t->have_here ? t->kept_off : NO_KEPT;
+	d->keptlen = t->have_here ? t->pos[t->npos].len : 0;
+	d->before = t->held_recs - 1;
 	d->why = why;
-	if (len > 0)
-		memcpy(t->dk + t->dklen, key, len);
-	t->dklen += len;
+	d->off = dk_put(t, key, len);
+	d->len = len;
 }
 
 /* Delete one record (a dry run only counts it).  0, or -1. */
@@ -1245,14 +1315,50 @@ sweep_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 			return SCAN_FAIL;
 	} else if (j.v == V_DELETE)
 		doom_add(t, key.data, key.len, j.why);
-	else if (j.v == V_CORRUPT)
+	else if (j.v == V_CORRUPT) {
 		emit_corrupt(t, key.data, key.len, j.native, j.exim);
+		t->corrupt_at = t->held_recs;
+	}
 	if (j.v != V_DELETE || !t->write)
 		pos_here(t, key.data, key.len);
 	return 0;
 }
 
-/* The hold's deletions (a dry run only counts them).  0, or -1. */
+/*
+ * out_of_time - may a write hold stop deleting before dm[i]?  When its
+ * work time is up (work_ms), if no corrupt record would be seen (and
+ * reported) twice, and never within the hold's first 16 records: as the
+ * scan, which looks at the clock every 16, each hold does that much.
+ */
+static int
+out_of_time(struct tidy *t, size_t i)
+{
+	return t->write && t->dm[i].before >= 16 &&
+	    t->corrupt_at <= t->dm[i].before &&
+	    mono_ms() - t->t_lock >= work_ms(t, 1);
+}
+
+/*
+ * doom_cut - the hold stops before dm[i]: the next one resumes after the
+ * kept key before it (or where this one began) and sees the rest again,
+ * so they are not counted now.
+ */
+static void
+doom_cut(struct tidy *t, size_t i)
+{
+	const struct doom *d = &t->dm[i];
+
+	t->st->examined -= t->held_recs - d->before;
+	t->have_here = d->kept != NO_KEPT;
+	if (t->have_here)
+		pos_copy(&t->pos[t->npos], t->dk + d->kept, d->keptlen);
+	t->cut = 1;
+}
+
+/*
+ * The hold's deletions (a dry run only counts them), as many as its time
+ * allows: the rest wait for the next hold.  0, or -1.
+ */
 static int
 doom_apply(struct tidy *t)
 {
@@ -1260,6 +1366,10 @@ doom_apply(struct tidy *t)
 	size_t i;
 
 	for (i = 0; i < t->ndm; i++) {
+		if (out_of_time(t, i)) {
+			doom_cut(t, i);
+			break;
+		}
 		k.data = t->dk + t->dm[i].off;
 		k.len = t->dm[i].len;
 		if (doom(t, k, t->dm[i].why) == -1)
@@ -1292,7 +1402,7 @@ hold(struct tidy *t, hdb_iter_fn fn)
 {
 	struct hdb_datum after = { NULL, 0 };
 	struct tidy_stats before;
-	double held;
+	double held, t_del, t_flush;
 	int r, ok;
 
 	if (topen(t, t->write) == -1)
@@ -1301,7 +1411,8 @@ hold(struct tidy *t, hdb_iter_fn fn)
 	pend_open(t);
 	before = *t->st;
 	t->ndm = t->dklen = t->nchanged = 0;
-	t->held_recs = 0;
+	t->held_recs = t->corrupt_at = 0;
+	t->kept_saved = t->cut = 0;
 	if (t->npos > 0) {
 		after.data = t->pos[t->npos - 1].key;
 		after.len = t->pos[t->npos - 1].len;
@@ -1311,12 +1422,14 @@ hold(struct tidy *t, hdb_iter_fn fn)
 		set_error(t, EX_IOERR_, "cannot read '%s': %s", t->path,
 		    hdb_error(t->h));
 	ok = r != HDB_ERR && r != HDB_NOTFOUND && r != SCAN_FAIL;
+	t_del = mono_ms();
 	if (ok && doom_apply(t) == -1) {
 		batch_undo(t, &before);
 		ok = 0;
 	}
 	if (!ok && r == SCAN_FAIL)
 		batch_undo(t, &before);
+	t_flush = mono_ms();
 	if (ok && t->nchanged > 0 && batch_sync(t, &before) == -1)
 		ok = 0;
 	held = hold_close(t);
@@ -1326,9 +1439,10 @@ hold(struct tidy *t, hdb_iter_fn fn)
 	if (!ok)
 		return -1;
 	if (t->write)
-		allow(t, held);
+		learn(t, t_flush - t_del, t->ndm > 0 ? t->nchanged : 0,
+		    held - (t_flush - t->t_lock));
 	pos_commit(t);
-	return r == HDB_OK;
+	return r == HDB_OK && !t->cut;
 }
 
 /* Scan in pieces with fn, pausing between holds for waiting writers. */
@@ -1338,9 +1452,10 @@ scan(struct tidy *t, hdb_iter_fn fn, int write)
 	int r;
 
 	t->write = write;
-	t->allow_ms = (double)t->o->max_lock_ms / 4;
+	t->per_del_ms = -1;
+	t->flush_ms = 0;
 	while ((r = hold(t, fn)) == 0)
-		pause_for_writers();
+		pause_for_writers(t);
 	return r == 1 ? 0 : -1;
 }
 

@@ -64,6 +64,8 @@ struct tidy_stats {
 	uint64_t	 batches;	/* lock holds */
 	double		 max_hold_ms;	/* longest write-lock hold */
 	double		 read_hold_ms;	/* longest read-lock hold */
+	uint64_t	 gaps;		/* pauses between holds */
+	double		 gap_ms;	/* how long each pause was */
 	double		 elapsed_ms;
 	int		 status;	/* EX_* for this DB */
 	char		 error[1024];	/* what failed, when status says so */
