@@ -41,6 +41,19 @@ cd "$TRASH" || exit 1
 n_pass=0
 n_fail=0
 
+# le N VALUE: VALUE as N little-endian bytes, in hex
+le() {
+	printf "%016x" "$2" | awk -v n="$1" '{
+		s = substr($0, length($0) - 2 * n + 1); o = ""
+		for (i = length(s) - 1; i > 0; i -= 2) o = o substr(s, i, 2)
+		print o }'
+}
+# retry record written at TIME with the text "init"
+retryval() {
+	echo "$(le 8 "$1")$(le 8 "$1")$(le 8 "$1")$(le 8 $(($1 + 900)))$(
+	    le 4 0)$(le 4 -44)$(le 4 0)696e697400000000"
+}
+
 run_test() {
 	title=$1
 	body=$2

@@ -19,13 +19,6 @@ NOW_FIX=2026-11-27T02:00:00Z	# a few minutes after the sample was made
 NOW_OLD=2026-12-30T00:00:00Z	# every sample record is then over 30 days old
 DAY=86400
 
-# le N VALUE: VALUE as N little-endian bytes, in hex
-le() {
-	printf "%016x" "$2" | awk -v n="$1" '{
-		s = substr($0, length($0) - 2 * n + 1); o = ""
-		for (i = length(s) - 1; i > 0; i -= 2) o = o substr(s, i, 2)
-		print o }'
-}
 hexstr() { printf "%s" "$1" | od -An -tx1 | tr -d " \n"; }
 # wait record: TIME COUNT SEQ IDS...
 waitval() {

@@ -18,17 +18,6 @@ PY=$(command -v /usr/bin/python3 || command -v python3)
 N=20000		# records: even k<i> 40 days old, odd ones fresh
 DAY=86400
 
-le() {
-	printf "%016x" "$2" | awk -v n="$1" '{
-		s = substr($0, length($0) - 2 * n + 1); o = ""
-		for (i = length(s) - 1; i > 0; i -= 2) o = o substr(s, i, 2)
-		print o }'
-}
-# retry record written at TIME with the text "init"
-retryval() {
-	echo "$(le 8 "$1")$(le 8 "$1")$(le 8 "$1")$(le 8 $(($1 + 900)))$(
-	    le 4 0)$(le 4 -44)$(le 4 0)696e697400000000"
-}
 
 # bigretry DB: N records, k0..k<N-1>, the even ones old
 bigretry() {
