@@ -67,3 +67,18 @@ xmemdup(const void *src, size_t n)
 		memcpy(p, src, n);
 	return p;
 }
+
+size_t
+xappend(uint8_t **buf, size_t *len, size_t *cap, const void *p, size_t n)
+{
+	size_t off = *len;
+
+	while (*buf == NULL || *len + n > *cap) {
+		*cap = *cap ? *cap * 2 : 65536;
+		*buf = xreallocarray(*buf, *cap, 1);
+	}
+	if (n > 0)
+		memcpy(*buf + *len, p, n);
+	*len += n;
+	return off;
+}

@@ -320,14 +320,7 @@ struct tdb_find {
 static void
 chain_add(struct tdb_chain *c, const uint8_t *p, size_t n, size_t *off)
 {
-	while (c->buf == NULL || c->len + n > c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 65536;
-		c->buf = xreallocarray(c->buf, c->cap, 1);
-	}
-	if (n > 0)
-		memcpy(c->buf + c->len, p, n);
-	*off = c->len;
-	c->len += n;
+	*off = xappend(&c->buf, &c->len, &c->cap, p, n);
 }
 
 /* collect_one - tdb_traverse_chain callback: copy the record out. */

@@ -1242,16 +1242,7 @@ decide_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 static size_t
 dk_put(struct tidy *t, const uint8_t *key, size_t len)
 {
-	size_t off = t->dklen;
-
-	while (t->dk == NULL || t->dklen + len > t->dkcap) {
-		t->dkcap = t->dkcap ? t->dkcap * 2 : 65536;
-		t->dk = xreallocarray(t->dk, t->dkcap, 1);
-	}
-	if (len > 0)
-		memcpy(t->dk + t->dklen, key, len);
-	t->dklen += len;
-	return off;
+	return xappend(&t->dk, &t->dklen, &t->dkcap, key, len);
 }
 
 static void
