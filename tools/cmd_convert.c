@@ -195,6 +195,7 @@ convert(const char *spool, const char *name, struct convopts *c)
 	sp.layout = c->to_layout;
 	sp.oflags = c->r.schema != -1 ? c->r.schema :
 	    from == &hdb_backend_sqlite ? hdb_sqlite_flags(path) : 0;
+	sp.expect = rebuild_guess(path);
 	/* In place: the write lock first, then the source. */
 	if ((ex = rebuild_begin(&rb, "convert", c->in_place ? spool : NULL,
 	    c->in_place ? name : c->output, &sp)) != 0)

@@ -319,6 +319,7 @@ import(const char *spool, const char *name, struct rebuild_opts *io)
 	}
 	if ((ex = check_header(h, name, &sp, io, path, &want)) != 0)
 		goto out;
+	sp.expect = want;	/* the header's count */
 	if ((ex = rebuild_begin(&rb, "import", spool, name, &sp)) != 0)
 		goto out;
 	if ((ex = import_records(&in, &rb, want)) != 0) {

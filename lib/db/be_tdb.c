@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * be_tdb.c - the TDB (Samba trivial database) backend, opened as Exim does:
- * hash size 0 (the default 131), TDB_DEFAULT, open(2) flags and mode.  A
+ * hash size 0 (the default 131), TDB_DEFAULT, open(2) flags and mode; a
+ * file made by a bulk writer (hdb_create) gets chains for its records.  A
  * read-only open makes TDB skip all locking; writers take TDB's fcntl locks.
  *
  * Two traps in tdb_open shape the open below.  It follows symlinks, so we
@@ -53,10 +54,12 @@ static void	tdb_log(struct tdb_context *, enum tdb_debug_level,
 static int	tdb_fail(struct hdb *, const char *);
 static int	copy_val(TDB_DATA, TDB_DATA, void *);
 static TDB_DATA	to_tdb(struct hdb_datum);
+static int	hash_for(size_t);
 
 const struct hdb_backend hdb_backend_tdb = {
 	.name = "tdb",
-	.caps = HDB_CAP_DEL_IN_ITER | HDB_CAP_ORDER_KEPT,
+	.caps = HDB_CAP_DEL_IN_ITER | HDB_CAP_ORDER_KEPT | HDB_CAP_STAYS_OPEN |
+	    HDB_CAP_WRITES_THROUGH,
 	.suffix = "",
 	.probe = tdb_probe,
 	.open = tdb_be_open,
@@ -121,6 +124,37 @@ to_tdb(struct hdb_datum d)
 	return t;
 }
 
+/*
+ * hash_for - the hash chains of a new file for about n records: Exim's
+ * default 131 (hash size 0) unless n is known, else a prime near n/4, so
+ * that a chain holds a few records and a lookup or delete does not walk
+ * n/131 of them.  Exim reads the size from the header of a file it opens.
+ */
+static int
+hash_for(size_t n)
+{
+	static const int primes[] = { 131, 521, 2053, 8209, 32771, 131071,
+	    524287 };
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i + 1 < sizeof(primes) / sizeof(primes[0]); i++)
+		if ((size_t)primes[i] >= n / 4)
+			break;
+	return primes[i];
+}
+
+unsigned
+hdb_tdb_chains(struct hdb *h)
+{
+	struct be_tdb *t;
+
+	if (h == NULL || h->be != &hdb_backend_tdb || (t = h->priv) == NULL)
+		return 0;
+	return (unsigned)tdb_hash_size(t->tdb);
+}
+
 static int
 tdb_be_open(struct hdb *h, const char *path, int flags, mode_t mode)
 {
@@ -165,7 +199,8 @@ tdb_be_open(struct hdb *h, const char *path, int flags, mode_t mode)
 	log.log_fn = tdb_log;
 	log.log_private = t;
 	errno = 0;
-	t->tdb = tdb_open_ex(path, 0, TDB_DEFAULT, oflags, mode, &log, NULL);
+	t->tdb = tdb_open_ex(path, (oflags & O_CREAT) ? hash_for(h->expect) :
+	    0, TDB_DEFAULT, oflags, mode, &log, NULL);
 	if (t->tdb == NULL) {
 		if (errno == EIO && t->msg[0] == '\0')
 			hdb_seterr(h, "cannot open '%s': not a TDB file or "
@@ -283,14 +318,13 @@ tdb_be_del(struct hdb *h, struct hdb_datum key)
  * to free the dead ones (tdb_trim_dead), so deleting d records costs d *
  * n/131 record reads whatever the order, about 40 ns each here: half of
  * 300k records take 15 s of CPU, of 1M some 150 s.  Exim's own tdb
- * deletes pay the same.  Only a bigger hash (a rebuilt file) would help.
- * A hold pays a chain too: it reopens (and maps) the file, finds its
- * place, and its first delete walks a whole chain, so short holds on a
- * big file do little else.
+ * deletes pay the same.  Only a bigger hash helps: a file made by
+ * hdb_create gets one (hash_for), and there the walk is linear.
  *
  * Resuming after key K: K's chain is found by its head record
- * (tdb_traverse_key_chain gives the head, each chain's head is one read),
- * and the walk goes on after K there.  Between holds Exim may change the
+ * (tdb_traverse_key_chain gives the head), compared with the head of the
+ * chain K hashes to (guess_chain), or failing that with every chain's
+ * head in turn; the walk goes on after K there.  Between holds Exim may change the
  * DB: TDB puts every record it stores at the head of its chain and never
  * moves one between chains, so a record still after K, or in a later
  * chain, is visited once; one stored meanwhile before K or in an earlier
@@ -369,6 +403,61 @@ find_one(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data, void *arg)
 }
 
 /*
+ * old_hash - TDB's default hash function, which libtdb does not export:
+ * the key's length times 0x238F13AF, plus each byte shifted left by
+ * (i * 5) % 24, then a linear congruential step.
+ */
+static unsigned
+old_hash(TDB_DATA key)
+{
+	uint32_t v = 0x238F13AFu * (uint32_t)key.dsize;
+	size_t i;
+
+	for (i = 0; i < key.dsize; i++)
+		v += (uint32_t)key.dptr[i] << (i * 5 % 24);
+	return 1103515243u * v + 12345u;
+}
+
+/* Is head the first key of chain c? */
+static int
+chain_head_is(struct tdb_context *tdb, int c, const uint8_t *head,
+    size_t headlen)
+{
+	struct tdb_find g;
+	int same;
+
+	memset(&g, 0, sizeof(g));
+	if (tdb_traverse_chain(tdb, c, find_one, &g) < 0)
+		return 0;
+	same = g.nseen > 0 && g.headlen == headlen && (headlen == 0 ||
+	    memcmp(g.head, head, headlen) == 0);
+	free(g.head);
+	return same;
+}
+
+/*
+ * guess_chain - key's chain from its hash, by either of the functions a
+ * file may use (TDB's default, or Jenkins' with TDB_INCOMPATIBLE_HASH),
+ * checked against the chain's head: -1 if neither fits.  Looking at
+ * every chain's head instead costs a whole hash table per hold, which
+ * for a file with many chains is most of the work.
+ */
+static int
+guess_chain(struct tdb_context *tdb, TDB_DATA key, const uint8_t *head,
+    size_t headlen, int hs)
+{
+	int c;
+
+	c = (int)(old_hash(key) % (unsigned)hs);
+	if (chain_head_is(tdb, c, head, headlen))
+		return c;
+	c = (int)(tdb_jenkins_hash(&key) % (unsigned)hs);
+	if (chain_head_is(tdb, c, head, headlen))
+		return c;
+	return -1;
+}
+
+/*
  * chain_of - the index of key's chain: -1 (HDB_NOTFOUND set in *rc) if
  * key is not in the DB, -1 with HDB_ERR on an error.
  */
@@ -387,6 +476,12 @@ chain_of(struct hdb *h, TDB_DATA key, int *rc)
 		return -1;
 	}
 	for (c = 0; f.found && c < hs; c++) {
+		if (c == 0 && (n = guess_chain(t->tdb, key, f.head, f.headlen,
+		    hs)) >= 0) {
+			free(f.head);
+			*rc = HDB_OK;
+			return n;
+		}
 		memset(&g, 0, sizeof(g));
 		if ((n = tdb_traverse_chain(t->tdb, c, find_one, &g)) < 0) {
 			*rc = tdb_fail(h, "cannot read");

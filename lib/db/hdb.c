@@ -187,6 +187,13 @@ struct hdb *
 hdb_open(const struct hdb_backend *be, const char *path, int flags,
     mode_t mode, char *errbuf, size_t errlen)
 {
+	return hdb_create(be, path, flags, mode, 0, errbuf, errlen);
+}
+
+struct hdb *
+hdb_create(const struct hdb_backend *be, const char *path, int flags,
+    mode_t mode, size_t expect, char *errbuf, size_t errlen)
+{
 	struct hdb *h = NULL;
 	const char *why = NULL;
 	char pinned[4096];
@@ -219,6 +226,7 @@ hdb_open(const struct hdb_backend *be, const char *path, int flags,
 	h = xcalloc(1, sizeof(*h));
 	h->be = be;
 	h->flags = flags;
+	h->expect = expect;
 	h->path = xstrdup(path);
 	if (be->open(h, path, flags, mode) != HDB_OK) {
 		why = h->err[0] != '\0' ? h->err : "cannot open";

@@ -49,6 +49,12 @@
 /* deleting records moves none of the others in iteration order, so
  * hdb_iterate_after from a kept key still sees all that came after it */
 #define HDB_CAP_ORDER_KEPT	0x08
+/* a handle may stay open between lock holds: it reads everything afresh
+ * under its locks, as many processes with the file open at once do (TDB) */
+#define HDB_CAP_STAYS_OPEN	0x10
+/* every write lands in the shared file at once (TDB: pwrite or a shared
+ * map); sync only guards against a power cut */
+#define HDB_CAP_WRITES_THROUGH	0x20
 
 struct hdb_datum {
 	const uint8_t	*data;
@@ -92,6 +98,7 @@ struct hdb {
 	const struct hdb_backend *be;
 	void		*priv;
 	int		 flags;		/* HDB_O_* */
+	size_t		 expect;	/* hdb_create: records expected, or 0 */
 	char		*path;		/* to open: under SPOOL/db, via pin.h */
 	char		 err[256];
 };
@@ -127,7 +134,18 @@ const struct hdb_backend *hdb_detect(const char *path);
  */
 struct hdb *hdb_open(const struct hdb_backend *be, const char *path, int flags,
     mode_t mode, char *errbuf, size_t errlen);
+/*
+ * hdb_create - hdb_open for a bulk writer that knows roughly how many
+ * records are coming (0: unknown), so that the backend can size the file
+ * for them (tdb: its hash table; Exim's 131 chains make each lookup walk
+ * n/131 records).
+ */
+struct hdb *hdb_create(const struct hdb_backend *be, const char *path,
+    int flags, mode_t mode, size_t expect, char *errbuf, size_t errlen);
 void	 hdb_close(struct hdb *);	/* accepts NULL */
+
+/* A tdb file's hash chains, or 0 for another backend. */
+unsigned hdb_tdb_chains(struct hdb *);
 
 int	 hdb_get(struct hdb *, struct hdb_datum key, struct hdb_datum *val);
 int	 hdb_put(struct hdb *, struct hdb_datum key, struct hdb_datum val);

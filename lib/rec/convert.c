@@ -102,8 +102,8 @@ hdb_convert_rec(enum hdb_dbtype t, enum hdb_layout to, struct hdb_datum key,
 
 struct hdb_writer *
 hdb_writer_new(const char *target, const struct hdb_backend *be, int oflags,
-    enum hdb_dbtype t, enum hdb_layout to, int drop_bad, char *err,
-    size_t errlen)
+    enum hdb_dbtype t, enum hdb_layout to, int drop_bad, size_t expect,
+    char *err, size_t errlen)
 {
 	struct hdb_writer *w;
 	char why[256];
@@ -116,8 +116,9 @@ hdb_writer_new(const char *target, const struct hdb_backend *be, int oflags,
 	w->drop_bad = drop_bad;
 	if ((w->tmp = hdb_atomic_new(target, err, errlen)) == NULL)
 		goto fail;
-	w->h = hdb_open(be, hdb_atomic_path(w->tmp),
-	    HDB_O_RDWR | HDB_O_CREATE | w->oflags, 0640, why, sizeof(why));
+	w->h = hdb_create(be, hdb_atomic_path(w->tmp),
+	    HDB_O_RDWR | HDB_O_CREATE | w->oflags, 0640, expect, why,
+	    sizeof(why));
 	if (w->h == NULL) {
 		seterr(err, errlen, "cannot create the new database: %s", why);
 		goto fail;

@@ -68,12 +68,14 @@ int	hdb_convert_rec(enum hdb_dbtype t, enum hdb_layout to,
 
 /*
  * hdb_writer_new - start a new DB that will become target (a path, without
- * NDBM's suffixes), with backend be; oflags may hold HDB_O_SQLITE_TBL.
+ * NDBM's suffixes), with backend be; oflags may hold HDB_O_SQLITE_TBL;
+ * expect is about how many records will come, or 0 (hdb_create).
  * Returns NULL with the reason in err.
  */
 struct hdb_writer *hdb_writer_new(const char *target,
 	    const struct hdb_backend *be, int oflags, enum hdb_dbtype t,
-	    enum hdb_layout to, int drop_bad, char *err, size_t errlen);
+	    enum hdb_layout to, int drop_bad, size_t expect, char *err,
+	    size_t errlen);
 
 /*
  * hdb_writer_put - convert and store one record.  Returns HDB_CONV_KEPT,

@@ -84,11 +84,23 @@ run_test "a dry run in tiny read holds sees every record once" '
 	grep -q "\"deleted\":$((N / 2))," dry.json &&
 	[ "$("$HINTSDB" dump -k sp retry | wc -l)" = $N ]
 '
-for mode in lockfile nolock; do
+# chains SPOOL: the hash size in the tdb header (u32 at offset 36)
+chains() {
+	od -An -tu4 -j36 -N4 "$1/db/retry" | tr -d " "
+}
+
+# rehash SPOOL: rebuild SPOOL/db/retry as convert does, with more chains
+rehash() {
+	"$HINTSDB" convert --in-place "$1" retry >/dev/null &&
+	[ "$(chains "$1")" -gt 131 ]
+}
+
+for mode in lockfile nolock lockfile-rehashed nolock-rehashed; do
 run_test "tiny holds on tdb under a $mode writer: nothing fresh lost" '
 	tdbretry sp || exit 1
+	case $mode in *-rehashed) rehash sp || exit 1;; esac
 	"$HELPER" writer "$PWD/sp/db/retry" 3 11 $N "$PWD/w.log" churn \
-	    $([ $mode = nolock ] && echo nolock) >w.out &
+	    $(case $mode in nolock*) echo nolock;; esac) >w.out &
 	wpid=$!
 	sleep 0.2
 	for pass in 1 2; do
@@ -102,4 +114,23 @@ run_test "tiny holds on tdb under a $mode writer: nothing fresh lost" '
 	"$HINTSDB" check sp retry >/dev/null
 '
 done
+run_test "a rehashed tdb: tiny holds resume in the right chain" '
+	tdbretry sp && rehash sp &&
+	"$HINTSDB" tidy --max-lock-ms=1 --format=json sp retry >tidy.json &&
+	"$HINTSDB" dump --format=json sp retry >after.json &&
+	: >w.log && check w.log after.json tidy.json &&
+	grep -q "\"deleted\":$((N / 2))," tidy.json &&
+	grep -q "\"hash_chains\":$(chains sp)[,}]" tidy.json &&
+	"$HINTSDB" check sp retry >/dev/null
+'
+run_test "a tdb with long chains gets the convert hint, a rebuilt one not" '
+	N=9000 tdbretry sp &&
+	"$HINTSDB" tidy -n sp retry >out 2>err &&
+	grep -q "^retry: 9000 records on 131 hash chains make each TDB delete slow; with Exim stopped, .hintsdb convert --in-place sp retry. rebuilds" out &&
+	! "$HINTSDB" tidy -n -q sp retry | grep -q . &&
+	"$HINTSDB" tidy -n --format=json sp retry | grep -q "\"hash_chains\":131[,}]" &&
+	rehash sp && [ "$(chains sp)" -ge 2053 ] &&
+	"$HINTSDB" tidy -n sp retry >out2 && ! grep -q "hash chains" out2 &&
+	[ "$("$HINTSDB" dump -k sp retry | wc -l)" = 9000 ]
+'
 test_done

@@ -240,7 +240,7 @@ writer(const char *target, const struct hdb_backend *be, int n,
 	const char *why;
 	int i;
 
-	w = hdb_writer_new(target, be, 0, HDB_T_RETRY, to, drop_bad, err,
+	w = hdb_writer_new(target, be, 0, HDB_T_RETRY, to, drop_bad, 0, err,
 	    sizeof(err));
 	assert_non_null(w);
 	len = retry_rec(rec, sizeof(rec), HDB_L_LEGACY, "text");
@@ -342,7 +342,7 @@ test_writer_refuse_drop_dup(void **state)
 
 	snprintf(target, sizeof(target), "%s/callout", dir);
 	w = hdb_writer_new(target, &hdb_backend_gdbm, 0, HDB_T_CALLOUT,
-	    HDB_L_V2, 0, err, sizeof(err));
+	    HDB_L_V2, 0, 0, err, sizeof(err));
 	assert_non_null(w);
 	assert_int_equal(hdb_writer_put(w, key("bad"), dat(bad, sizeof(bad)),
 	    &why), HDB_CONV_REFUSED);
@@ -352,7 +352,7 @@ test_writer_refuse_drop_dup(void **state)
 	assert_int_equal(nentries(), 0);
 
 	w = hdb_writer_new(target, &hdb_backend_gdbm, 0, HDB_T_CALLOUT,
-	    HDB_L_V2, 1, err, sizeof(err));
+	    HDB_L_V2, 1, 0, err, sizeof(err));
 	assert_int_equal(hdb_writer_put(w, key("bad"), dat(bad, sizeof(bad)),
 	    &why), HDB_CONV_DROPPED);
 	memset(rec, 0, sizeof(rec));
@@ -387,19 +387,52 @@ test_copy(void **state)
 	assert_int_equal(hdb_put(src, key("k1"), dat(rec, len)), HDB_OK);
 	assert_int_equal(hdb_put(src, key("k2"), dat(rec, len)), HDB_OK);
 	assert_int_equal(hdb_put(src, key("k3"), dat("junk", 4)), HDB_OK);
-	w = hdb_writer_new(b, &hdb_backend_tdb, 0, HDB_T_RETRY, HDB_L_V2, 0,
+	w = hdb_writer_new(b, &hdb_backend_tdb, 0, HDB_T_RETRY, HDB_L_V2, 0, 0,
 	    err, sizeof(err));
 	assert_int_equal(hdb_convert_copy(w, src, NULL, NULL),
 	    HDB_CONV_REFUSED);
 	hdb_writer_free(w);
+	/* 5000 records expected: a tdb hash chain for every four or so */
 	w = hdb_writer_new(b, &hdb_backend_tdb, 0, HDB_T_RETRY, HDB_L_AUTO, 0,
-	    err, sizeof(err));
+	    5000, err, sizeof(err));
 	assert_int_equal(hdb_convert_copy(w, src, NULL, NULL), HDB_OK);
 	assert_int_equal(hdb_writer_stats(w)->kept, 3);
 	assert_int_equal(hdb_writer_commit(w, NULL, 0, err, sizeof(err)), 0);
 	hdb_writer_free(w);
 	hdb_close(src);
 	assert_int_equal(count_db(&hdb_backend_tdb, b), 3);
+	src = hdb_open(&hdb_backend_tdb, b, HDB_O_RDONLY, 0, NULL, 0);
+	assert_non_null(src);
+	assert_int_equal(hdb_tdb_chains(src), 2053);
+	hdb_close(src);
+}
+
+/* Without an estimate a new tdb file gets Exim's 131 chains. */
+static void
+test_tdb_chains(void **state)
+{
+	struct hdb *h;
+	char p[128];
+
+	snprintf(p, sizeof(p), "%s/plain", dir);
+	h = hdb_open(&hdb_backend_tdb, p, HDB_O_RDWR | HDB_O_CREATE, 0640,
+	    NULL, 0);
+	assert_non_null(h);
+	assert_int_equal(hdb_tdb_chains(h), 131);
+	hdb_close(h);
+	unlink(p);
+	h = hdb_create(&hdb_backend_tdb, p, HDB_O_RDWR | HDB_O_CREATE, 0640,
+	    10000000, NULL, 0);
+	assert_non_null(h);
+	assert_int_equal(hdb_tdb_chains(h), 524287);
+	hdb_close(h);
+	unlink(p);
+	h = hdb_create(&hdb_backend_bdb, p, HDB_O_RDWR | HDB_O_CREATE, 0640,
+	    100, NULL, 0);
+	assert_non_null(h);
+	assert_int_equal(hdb_tdb_chains(h), 0);
+	hdb_close(h);
+	unlink(p);
 }
 
 static void
@@ -464,6 +497,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_writer_refuse_drop_dup,
 		    mkdir_tmp, rm_tmp),
 		cmocka_unit_test_setup_teardown(test_copy, mkdir_tmp, rm_tmp),
+		cmocka_unit_test_setup_teardown(test_tdb_chains, mkdir_tmp,
+		    rm_tmp),
 		cmocka_unit_test_setup_teardown(test_sweep, mkdir_tmp, rm_tmp),
 		cmocka_unit_test(test_abi),
 	};

@@ -203,7 +203,8 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 	if (hdb_atomic_sweep(rb->target, err, sizeof(err)) == -1)
 		warnx("%s: cannot remove leftovers of '%s': %s", cmd, p, err);
 	rb->w = hdb_writer_new(rb->target, sp->be, sp->oflags, sp->type,
-	    sp->layout, sp->drop_bad, err, sizeof(err));
+	    sp->layout, sp->drop_bad, sp->expect != 0 ? sp->expect :
+	    rb->replace ? rebuild_guess(rb->target) : 0, err, sizeof(err));
 	if (rb->w == NULL) {
 		warnx("%s: cannot write '%s': %s", cmd, p, err);
 		free(p);
@@ -214,6 +215,17 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 	progress_begin(0, 0, "%s: copying", strrchr(name, '/') != NULL ?
 	    strrchr(name, '/') + 1 : name);
 	return 0;
+}
+
+/* Records run 100-300 bytes in every backend's files. */
+size_t
+rebuild_guess(const char *path)
+{
+	struct stat st;
+
+	if (hdb_db_stat(path, &st) == -1 || st.st_size <= 0)
+		return 0;
+	return (size_t)st.st_size / 200;
 }
 
 /*

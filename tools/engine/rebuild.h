@@ -69,9 +69,13 @@ struct rebuild_spec {
 	enum hdb_layout	 layout;	/* HDB_L_AUTO: keep each record's */
 	int		 drop_bad;
 	long		 lock_timeout_ms;
+	size_t		 expect;	/* records coming; 0: guess from the DB */
 };
 
 void	rebuild_opts_init(struct rebuild_opts *);
+
+/* About how many records the DB file at path holds, from its size; 0. */
+size_t	rebuild_guess(const char *path);
 
 /*
  * rebuild_args - parse cmd's command line: -v and the shared options into

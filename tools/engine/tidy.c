@@ -130,6 +130,12 @@ struct tidy {
 	/* the open DB */
 	struct hdb	*h;
 	int		 lockfd;
+	/* HDB_CAP_STAYS_OPEN: the handle kept between holds, and its file */
+	struct hdb	*kept;
+	int		 h_write;	/* t->h was opened for writing */
+	int		 kept_write;
+	dev_t		 kept_dev;
+	ino_t		 kept_ino;
 	double		 t_lock;
 	/* output of the current lock hold, written after it */
 	FILE		*out, *err;
@@ -594,10 +600,35 @@ set_error(struct tidy *t, int status, const char *fmt, const char *path,
 		warnx("%s: %s", t->o->cmd, t->st->error);
 }
 
+/*
+ * reuse - under the new hold's lock, take up the handle the last hold
+ * kept, if it was opened the same way and the file is still the one at
+ * the path.  Reopening would map a TDB file afresh, and a hold on a big
+ * file then spends its time faulting the same pages in again.
+ */
+static int
+reuse(struct tidy *t, int write)
+{
+	struct stat sb;
+
+	if (t->kept == NULL)
+		return 0;
+	if (t->kept_write == write && hdb_pin_lstat(t->path, &sb) == 0 &&
+	    sb.st_dev == t->kept_dev && sb.st_ino == t->kept_ino) {
+		t->h = t->kept;
+		t->kept = NULL;
+		return 1;
+	}
+	hdb_close(t->kept);
+	t->kept = NULL;
+	return 0;
+}
+
 /* Open the DB by Exim's protocol (lock, open); the hold starts at t_lock. */
 static int
 topen(struct tidy *t, int write)
 {
+	struct stat sb;
 	char why[1024];
 	int e;
 
@@ -635,8 +666,18 @@ topen(struct tidy *t, int write)
 		}
 	}
 	t->t_lock = mono_ms();
+	t->h_write = write;
+	if (reuse(t, write))
+		return 0;
 	t->h = hdb_open(t->be, t->path, write ? HDB_O_RDWR : HDB_O_RDONLY,
 	    0640, why, sizeof(why));
+	if (t->h != NULL)
+		t->st->chains = hdb_tdb_chains(t->h);
+	if (t->h != NULL && (t->be->caps & HDB_CAP_STAYS_OPEN) &&
+	    hdb_pin_lstat(t->path, &sb) == 0) {
+		t->kept_dev = sb.st_dev;
+		t->kept_ino = sb.st_ino;
+	}
 	/* SQLite's lock is taken inside the open, after any wait for it */
 	if (t->be->caps & HDB_CAP_LOCKS_ITSELF)
 		t->t_lock = mono_ms();
@@ -675,7 +716,11 @@ tclose(struct tidy *t)
 {
 	double held;
 
-	hdb_close(t->h);
+	if (t->be->caps & HDB_CAP_STAYS_OPEN) {
+		t->kept = t->h;
+		t->kept_write = t->h_write;
+	} else
+		hdb_close(t->h);
 	t->h = NULL;
 	hdb_lock_release(t->lockfd);
 	t->lockfd = -1;
@@ -972,12 +1017,17 @@ batch_undo(struct tidy *t, const struct tidy_stats *before)
 
 /*
  * batch_sync - flush a write batch to disk while the lock is still held:
- * until then nothing is deleted.  0, or -1 with the batch undone.
+ * until then nothing is deleted.  0, or -1 with the batch undone.  A
+ * backend whose writes go straight to the shared file (TDB) is synced
+ * once at the end instead (final_sync): other processes see each change
+ * at once, and an fsync per hold, of pages scattered over the file, cost
+ * 20 times the work itself (300k records: 11.8 s against 0.54 s).
  */
 static int
 batch_sync(struct tidy *t, const struct tidy_stats *before)
 {
-	if (t->o->dry_run || hdb_sync(t->h) == HDB_OK)
+	if (t->o->dry_run || (t->be->caps & HDB_CAP_WRITES_THROUGH) ||
+	    hdb_sync(t->h) == HDB_OK)
 		return 0;
 	set_error(t, EX_IOERR_, "cannot write '%s': %s", t->name,
 	    hdb_error(t->h));
@@ -985,6 +1035,23 @@ batch_sync(struct tidy *t, const struct tidy_stats *before)
 		fprintf(stderr, "%s: %s\n", t->o->cmd, t->st->error);
 	batch_undo(t, before);
 	return -1;
+}
+
+/*
+ * final_sync - the one flush of a TDB tidy, after the last hold, outside
+ * any lock: the handle stays open (HDB_CAP_STAYS_OPEN).  libtdb never
+ * syncs outside a transaction, nor did Exim before 4.99, so this only
+ * makes the result durable sooner.
+ */
+static void
+final_sync(struct tidy *t)
+{
+	if (t->kept == NULL || !t->kept_write || t->o->dry_run ||
+	    tidy_deleted(t->st) + t->st->updated + t->st->renamed == 0)
+		return;
+	if (hdb_sync(t->kept) != HDB_OK && t->st->status == 0)
+		set_error(t, EX_IOERR_, "cannot write '%s': %s", t->name,
+		    hdb_error(t->kept));
 }
 
 static int
@@ -1528,6 +1595,7 @@ cleanup(struct tidy *t)
 		free(t->pos[i].key);
 	free(t->dk);
 	free(t->dm);
+	hdb_close(t->kept);
 	if (t->inputfd != -1)
 		close(t->inputfd);
 	pend_flush(t);
@@ -1569,6 +1637,7 @@ tidy_db(const char *spool, const char *name, const struct tidy_opts *o,
 	if (st->corrupt > 0)
 		st->status = EX_FINDINGS;
 out:
+	final_sync(&t);
 	cleanup(&t);
 	st->elapsed_ms = mono_ms() - start;
 	return st->status;

@@ -67,6 +67,7 @@ struct tidy_stats {
 	uint64_t	 gaps;		/* pauses between holds */
 	double		 gap_ms;	/* how long each pause was */
 	double		 elapsed_ms;
+	unsigned	 chains;	/* a TDB file's hash chains, else 0 */
 	int		 status;	/* EX_* for this DB */
 	char		 error[1024];	/* what failed, when status says so */
 };
