@@ -155,6 +155,23 @@ hdb_tdb_chains(struct hdb *h)
 	return (unsigned)tdb_hash_size(t->tdb);
 }
 
+/*
+ * The header's recovery_start (u32 at offset 44, native order): TDB
+ * allocates a recovery area at the first transaction commit and keeps it.
+ */
+int
+hdb_tdb_txn_used(struct hdb *h)
+{
+	struct be_tdb *t;
+	uint32_t rec;
+
+	if (h == NULL || h->be != &hdb_backend_tdb || (t = h->priv) == NULL)
+		return 0;
+	if (pread(tdb_fd(t->tdb), &rec, sizeof(rec), 44) != sizeof(rec))
+		return 1;	/* cannot tell: sync, as before */
+	return rec != 0;
+}
+
 static int
 tdb_be_open(struct hdb *h, const char *path, int flags, mode_t mode)
 {

@@ -147,6 +147,12 @@ void	 hdb_close(struct hdb *);	/* accepts NULL */
 /* A tdb file's hash chains, or 0 for another backend. */
 unsigned hdb_tdb_chains(struct hdb *);
 
+/*
+ * Has a TDB transaction ever committed on this file (it has a recovery
+ * area: Exim 4.99+ writes in transactions)?  0 for another backend.
+ */
+int	 hdb_tdb_txn_used(struct hdb *);
+
 int	 hdb_get(struct hdb *, struct hdb_datum key, struct hdb_datum *val);
 int	 hdb_put(struct hdb *, struct hdb_datum key, struct hdb_datum val);
 int	 hdb_del(struct hdb *, struct hdb_datum key);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <tdb.h>
 
 #include "db/atomic.h"
 #include "rec/convert.h"
@@ -431,8 +433,36 @@ test_tdb_chains(void **state)
 	    100, NULL, 0);
 	assert_non_null(h);
 	assert_int_equal(hdb_tdb_chains(h), 0);
+	assert_int_equal(hdb_tdb_txn_used(h), 0);
 	hdb_close(h);
 	unlink(p);
+}
+
+/* A tdb file shows whether a transaction (Exim 4.99+) ever committed. */
+static void
+test_tdb_txn_used(void **state)
+{
+	struct tdb_context *tdb;
+	struct hdb *h;
+	TDB_DATA k = { (unsigned char *)"k", 1 }, v = { (unsigned char *)"v",
+	    1 };
+	char p[128];
+
+	snprintf(p, sizeof(p), "%s/txn", dir);
+	tdb = tdb_open(p, 0, TDB_DEFAULT, O_RDWR | O_CREAT, 0640);
+	assert_non_null(tdb);
+	assert_int_equal(tdb_store(tdb, k, v, TDB_REPLACE), 0);
+	h = hdb_open(&hdb_backend_tdb, p, HDB_O_RDONLY, 0, NULL, 0);
+	assert_int_equal(hdb_tdb_txn_used(h), 0);
+	hdb_close(h);
+	assert_int_equal(tdb_transaction_start(tdb), 0);
+	v.dptr = (unsigned char *)"w";	/* the same bytes would not count */
+	assert_int_equal(tdb_store(tdb, k, v, TDB_REPLACE), 0);
+	assert_int_equal(tdb_transaction_commit(tdb), 0);
+	tdb_close(tdb);
+	h = hdb_open(&hdb_backend_tdb, p, HDB_O_RDONLY, 0, NULL, 0);
+	assert_int_equal(hdb_tdb_txn_used(h), 1);
+	hdb_close(h);
 }
 
 static void
@@ -498,6 +528,8 @@ main(void)
 		    mkdir_tmp, rm_tmp),
 		cmocka_unit_test_setup_teardown(test_copy, mkdir_tmp, rm_tmp),
 		cmocka_unit_test_setup_teardown(test_tdb_chains, mkdir_tmp,
+		    rm_tmp),
+		cmocka_unit_test_setup_teardown(test_tdb_txn_used, mkdir_tmp,
 		    rm_tmp),
 		cmocka_unit_test_setup_teardown(test_sweep, mkdir_tmp, rm_tmp),
 		cmocka_unit_test(test_abi),
