@@ -2,8 +2,9 @@
 /*
  * be_tdb.c - the TDB (Samba trivial database) backend, opened as Exim does:
  * hash size 0 (the default 131), TDB_DEFAULT, open(2) flags and mode; a
- * file made by a bulk writer (hdb_create) gets chains for its records.  A
- * read-only open makes TDB skip all locking; writers take TDB's fcntl locks.
+ * file made by a bulk writer (hdb_create) gets chains for its records.
+ * Readers too open read-write where they may, for TDB's fcntl locks (see
+ * RECOVER_RO).
  *
  * Two traps in tdb_open shape the open below.  It follows symlinks, so we
  * lstat first and compare device and inode with what TDB opened.  And with
@@ -36,7 +37,24 @@ struct be_tdb {
 	size_t		 valcap;
 	size_t		 vallen;
 	char		 msg[200];	/* TDB's last logged error */
+	int		 mid_commit;	/* TDB met a commit it may not undo */
 };
+
+/*
+ * A read-only TDB handle takes no locks, so it can meet another process's
+ * transaction mid-commit (Exim 4.99+ commits at every close): TDB then
+ * sees a recovery record, refuses to recover a read-only file and fails
+ * the open or the chain, and tdb_check reports the half-written file as
+ * damaged.  So a reader opens the file read-write when it may (it writes
+ * nothing: hdb refuses puts and deletes on it; TDB itself would only
+ * finish the commit of a writer that died, as any open does) and TDB
+ * locks each chain as it reads it.  Without write permission it opens
+ * read-only, and where it meets a commit tries again: it is over in
+ * milliseconds.
+ */
+#define RECOVER_RO	"attempt to recover read only database"
+#define RETRY_US	1000
+#define RETRY_MAX	3000	/* 3 s of commits in a row: give up */
 
 static int	tdb_probe(const uint8_t *, size_t);
 static int	tdb_be_open(struct hdb *, const char *, int, mode_t);
@@ -97,6 +115,8 @@ tdb_log(struct tdb_context *tdb, enum tdb_debug_level level,
 	va_start(ap, fmt);
 	vsnprintf(t->msg, sizeof(t->msg), fmt, ap);
 	va_end(ap);
+	if (strstr(t->msg, RECOVER_RO) != NULL)
+		t->mid_commit = 1;
 	n = strlen(t->msg);
 	while (n > 0 && t->msg[n - 1] == '\n')
 		t->msg[--n] = '\0';
@@ -172,6 +192,25 @@ hdb_tdb_txn_used(struct hdb *h)
 	return rec != 0;
 }
 
+/* tdb_open_ex, again while it meets a commit (RECOVER_RO). */
+static struct tdb_context *
+open_retry(struct be_tdb *t, const char *path, int hash, int oflags,
+    mode_t mode, struct tdb_logging_context *log)
+{
+	struct tdb_context *tdb;
+	int tries;
+
+	for (tries = 0;; tries++) {
+		errno = 0;
+		t->mid_commit = 0;
+		tdb = tdb_open_ex(path, hash, TDB_DEFAULT, oflags, mode, log,
+		    NULL);
+		if (tdb != NULL || !t->mid_commit || tries == RETRY_MAX)
+			return tdb;
+		usleep(RETRY_US);
+	}
+}
+
 static int
 tdb_be_open(struct hdb *h, const char *path, int flags, mode_t mode)
 {
@@ -215,9 +254,17 @@ tdb_be_open(struct hdb *h, const char *path, int flags, mode_t mode)
 
 	log.log_fn = tdb_log;
 	log.log_private = t;
-	errno = 0;
-	t->tdb = tdb_open_ex(path, (oflags & O_CREAT) ? hash_for(h->expect) :
-	    0, TDB_DEFAULT, oflags, mode, &log, NULL);
+	if (oflags == O_RDONLY) {
+		/* for TDB's locks, which a read-only handle never takes */
+		t->tdb = open_retry(t, path, 0, O_RDWR, mode, &log);
+		if (t->tdb == NULL && (errno == EACCES || errno == EPERM ||
+		    errno == EROFS)) {
+			t->msg[0] = '\0';
+			t->tdb = open_retry(t, path, 0, O_RDONLY, mode, &log);
+		}
+	} else
+		t->tdb = open_retry(t, path, (oflags & O_CREAT) ?
+		    hash_for(h->expect) : 0, oflags, mode, &log);
 	if (t->tdb == NULL) {
 		if (errno == EIO && t->msg[0] == '\0')
 			hdb_seterr(h, "cannot open '%s': not a TDB file or "
@@ -283,9 +330,19 @@ tdb_be_get(struct hdb *h, struct hdb_datum key, struct hdb_datum *val)
 {
 	struct be_tdb *t = h->priv;
 
+	int tries, rc;
+
 	t->msg[0] = '\0';
-	if (tdb_parse_record(t->tdb, to_tdb(key), copy_val, t) != 0) {
-		if (tdb_error(t->tdb) == TDB_ERR_NOEXIST)
+	for (tries = 0;; tries++) {
+		t->mid_commit = 0;
+		rc = tdb_parse_record(t->tdb, to_tdb(key), copy_val, t);
+		/* TDB calls a failed lock a missing record here */
+		if (rc == 0 || !t->mid_commit || tries == RETRY_MAX)
+			break;
+		usleep(RETRY_US);
+	}
+	if (rc != 0) {
+		if (tdb_error(t->tdb) == TDB_ERR_NOEXIST && !t->mid_commit)
 			return HDB_NOTFOUND;
 		return tdb_fail(h, "cannot read");
 	}
@@ -531,9 +588,16 @@ walk_chain(struct hdb *h, struct tdb_chain *ch, int c, const TDB_DATA *after,
 	size_t i = 0;
 	int rc;
 
-	ch->nent = ch->len = 0;
-	if (tdb_traverse_chain(t->tdb, c, collect_one, ch) < 0)
-		return tdb_fail(h, "cannot iterate over");
+	for (i = 0;; i++) {
+		ch->nent = ch->len = 0;
+		t->mid_commit = 0;
+		if (tdb_traverse_chain(t->tdb, c, collect_one, ch) >= 0)
+			break;
+		if (!t->mid_commit || i == RETRY_MAX)
+			return tdb_fail(h, "cannot iterate over");
+		usleep(RETRY_US);
+	}
+	i = 0;
 	if (after != NULL) {
 		while (i < ch->nent && !same_key(*after, ch->buf +
 		    ch->ent[i].koff, ch->ent[i].klen))
@@ -577,8 +641,9 @@ walk_from(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
 }
 
 /*
- * tdb_be_iterate - a read-only handle takes no locks at all.  A writer
- * takes TDB's all-chains lock for the walk: Exim 4.99+ takes no lockfile
+ * tdb_be_iterate - a reader locks one chain at a time (tdb_traverse_chain
+ * does), so an Exim writer waits one chain at most.  A writer takes TDB's
+ * all-chains lock for the walk: Exim 4.99+ takes no lockfile
  * for TDB, only TDB's own locks, and without it a record judged from the
  * copy could change before the callback deletes it.  Older Exims wait on
  * the lockfile, which the caller holds.

@@ -11,7 +11,7 @@
  *   hdb-test del DB KEYHEX
  *   hdb-test gen DB BACKEND TYPE N SEED NOW [PAYLOAD...]
  *                                   N synthetic legacy records (make bench)
- *   hdb-test writer DB SECONDS SEED NKEYS LOG [churn] [nolock]
+ *   hdb-test writer DB SECONDS SEED NKEYS LOG [churn] [nolock | txn]
  *                                   act as Exim on a retry DB
  *
  * It takes no locks (but writer): it works on scratch copies only.
@@ -27,6 +27,8 @@
 
 #include <bsd/stdlib.h>
 #include <openssl/ssl.h>
+
+#include <tdb.h>
 
 #include "db/hdb.h"
 #include "rec/rec.h"
@@ -310,8 +312,33 @@ mono_ms(void)
  * third add a new record n<n> ("n<n> w<n>"), so the DB's shape changes
  * under a scan.  Prints the number of changes and the longest wait for
  * the lock in milliseconds.  With "nolock" it takes no lockfile, only
- * the DB's own locks, as Exim 4.99+ does for TDB.
+ * the DB's own locks, as Exim 4.99+ does for TDB; with "txn" (TDB only)
+ * each change is also a TDB transaction, committed before the close, as
+ * Exim 4.99+ writes.
  */
+static void
+txn_change(const char *path, struct hdb_datum k, struct hdb_datum v, int del)
+{
+	struct tdb_context *tdb;
+	TDB_DATA tk, tv;
+
+	tk.dptr = (unsigned char *)(uintptr_t)k.data;
+	tk.dsize = k.len;
+	tv.dptr = (unsigned char *)(uintptr_t)v.data;
+	tv.dsize = v.len;
+	if ((tdb = tdb_open(path, 0, TDB_DEFAULT, O_RDWR, 0)) == NULL)
+		err(2, "tdb_open %s", path);
+	if (tdb_transaction_start(tdb) != 0)
+		errx(2, "transaction: %s", tdb_errorstr(tdb));
+	if (del ? tdb_delete(tdb, tk) != 0 &&
+	    tdb_error(tdb) != TDB_ERR_NOEXIST :
+	    tdb_store(tdb, tk, tv, TDB_REPLACE) != 0)
+		errx(2, "change: %s", tdb_errorstr(tdb));
+	if (tdb_transaction_commit(tdb) != 0)
+		errx(2, "commit: %s", tdb_errorstr(tdb));
+	tdb_close(tdb);
+}
+
 static int
 writer(int argc, char **argv)
 {
@@ -325,20 +352,22 @@ writer(int argc, char **argv)
 	uint8_t buf[256];
 	long n = 0, nkeys;
 	FILE *log;
-	int fd = -1, churn, nolock, op;
+	int fd = -1, churn, nolock, txn, op;
 
-	churn = nolock = 0;
+	churn = nolock = txn = 0;
 	for (op = 6; op < argc; op++) {
 		if (strcmp(argv[op], "churn") == 0)
 			churn = 1;
 		else if (strcmp(argv[op], "nolock") == 0)
 			nolock = 1;
+		else if (strcmp(argv[op], "txn") == 0)
+			nolock = txn = 1;
 		else
 			argc = 0;
 	}
 	if (argc < 6)
 		errx(2, "usage: writer DB SECONDS SEED NKEYS LOG [churn] "
-		    "[nolock]");
+		    "[nolock | txn]");
 	end = mono_ms() + 1000.0 * (double)strtonum(argv[2], 1, 3600,
 	    &errstr);
 	if (errstr != NULL)
@@ -367,9 +396,6 @@ writer(int argc, char **argv)
 			err(2, "lock %s", lockpath);
 		if ((wait = mono_ms() - t0) > maxwait)
 			maxwait = wait;
-		if ((h = hdb_open(NULL, argv[1], HDB_O_RDWR, 0640, why,
-		    sizeof(why))) == NULL)
-			errx(2, "open %s: %s", argv[1], why);
 		memset(&r, 0, sizeof(r));
 		r.type = HDB_T_RETRY;
 		r.time_stamp = r.u.retry.first_failed = r.u.retry.last_try =
@@ -382,6 +408,14 @@ writer(int argc, char **argv)
 		k.len = strlen(key) + 1;
 		v.data = buf;
 		v.len = hdb_rec_encode(&r, HDB_L_LEGACY, buf, sizeof(buf));
+		if (txn) {
+			txn_change(argv[1], k, v, op == 1);
+			fprintf(log, "%s %s\n", key, op == 1 ? "-" : text);
+			continue;
+		}
+		if ((h = hdb_open(NULL, argv[1], HDB_O_RDWR, 0640, why,
+		    sizeof(why))) == NULL)
+			errx(2, "open %s: %s", argv[1], why);
 		if (op == 1) {
 			if (hdb_del(h, k) == HDB_ERR)
 				errx(2, "del: %s", hdb_error(h));
