@@ -1158,6 +1158,13 @@ def finish(res, a, path):
     write_md(res, os.path.join(path, "RESULTS.md"))
 
 
+def set_role(b, g, role, n):
+    """g plays role now: a kept group of another size in it goes."""
+    g["role"], g["records"] = role, n
+    b.results["groups"] = [x for x in b.results["groups"]
+                           if x is g or x.get("role") != role]
+
+
 def tidycost(b, a):
     """tidy's cost by backend: tdb against Berkeley DB on the same records,
     tdb at the large size, SQLite against Exim 4.100.1's exim_tidydb."""
@@ -1170,7 +1177,7 @@ def tidycost(b, a):
                      [("hintsdb-tidy-tdb", "hintsdb-tidy-bdb"),
                       ("hintsdb-tidy-tdb-rebuilt", "hintsdb-tidy-bdb")],
                      runs=a.tidycost_runs)
-    g["role"], g["records"] = "tdb-vs-bdb", nt
+    set_role(b, g, "tdb-vs-bdb", nt)
     a.save()
     nb = a.tidycost_tdb_size
     if nb:
@@ -1179,7 +1186,7 @@ def tidycost(b, a):
                           ("hintsdb-tidy-tdb", "hintsdb", "tdb", nb)],
                          [("hintsdb-tidy-tdb", "hintsdb-tidy-bdb")], runs=1,
                          warmup=False, note="; one run, no warm-up")
-        g["role"], g["records"] = "tdb-big", nb
+        set_role(b, g, "tdb-big", nb)
         a.save()
     g = b.tidy_group("tidy retry %s: SQLite vs Exim %s" %
                      (fmt_n(n), SUITES["sid"]),
@@ -1189,7 +1196,7 @@ def tidycost(b, a):
                        "hintsdb-tidy-sqlite")], runs=a.tidycost_runs,
                      note="; SQLite v2 (tblblob), as Exim %s writes it" %
                      SUITES["sid"])
-    g["role"], g["records"] = "sqlite-vs-exim", n
+    set_role(b, g, "sqlite-vs-exim", n)
 
 
 def main():

@@ -222,9 +222,11 @@ flush_lines(FILE *out, char **obuf, size_t *olen, FILE *errs, char **ebuf,
 
 /*
  * apply - the keys in batches; a batch ends before its hold could pass
- * its limit (time so far plus the slowest single delete), leaving room
- * for the flush, and a pause lets waiting Exim processes in before the
- * next (lock.h: shorter holds and longer pauses on SQLite).
+ * its limit (time so far plus the slowest single delete, which each hold
+ * forgets by half: one delete that waited long for an Exim transaction on
+ * tdb made every later hold delete a single key), leaving room for the
+ * flush, and a pause lets waiting Exim processes in before the next
+ * (lock.h: shorter holds and longer pauses on SQLite).
  */
 static int
 apply(struct delcmd *dc)
@@ -245,6 +247,7 @@ apply(struct delcmd *dc)
 		if (ex != 0)
 			return ex;
 		tl = mono_ms();
+		maxop /= 2;
 		be = d.h->be;
 		lim = hdb_hold_limit_ms(be, (double)dc->max_lock_ms);
 		out = open_memstream(&obuf, &olen);
