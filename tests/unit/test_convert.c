@@ -409,33 +409,33 @@ test_copy(void **state)
 	hdb_close(src);
 }
 
+/* chains - the hash chains of a new file at p, made for expect records. */
+static unsigned
+chains(const struct hdb_backend *be, const char *p, size_t expect)
+{
+	struct hdb *h;
+	unsigned n;
+
+	h = hdb_create(be, p, HDB_O_RDWR | HDB_O_CREATE, 0640, expect, NULL,
+	    0);
+	assert_non_null(h);
+	n = hdb_tdb_chains(h);
+	assert_int_equal(hdb_tdb_txn_used(h), 0);
+	hdb_close(h);
+	unlink(p);
+	return n;
+}
+
 /* Without an estimate a new tdb file gets Exim's 131 chains. */
 static void
 test_tdb_chains(void **state)
 {
-	struct hdb *h;
 	char p[128];
 
 	snprintf(p, sizeof(p), "%s/plain", dir);
-	h = hdb_open(&hdb_backend_tdb, p, HDB_O_RDWR | HDB_O_CREATE, 0640,
-	    NULL, 0);
-	assert_non_null(h);
-	assert_int_equal(hdb_tdb_chains(h), 131);
-	hdb_close(h);
-	unlink(p);
-	h = hdb_create(&hdb_backend_tdb, p, HDB_O_RDWR | HDB_O_CREATE, 0640,
-	    10000000, NULL, 0);
-	assert_non_null(h);
-	assert_int_equal(hdb_tdb_chains(h), 524287);
-	hdb_close(h);
-	unlink(p);
-	h = hdb_create(&hdb_backend_bdb, p, HDB_O_RDWR | HDB_O_CREATE, 0640,
-	    100, NULL, 0);
-	assert_non_null(h);
-	assert_int_equal(hdb_tdb_chains(h), 0);
-	assert_int_equal(hdb_tdb_txn_used(h), 0);
-	hdb_close(h);
-	unlink(p);
+	assert_int_equal(chains(&hdb_backend_tdb, p, 0), 131);
+	assert_int_equal(chains(&hdb_backend_tdb, p, 10000000), 524287);
+	assert_int_equal(chains(&hdb_backend_bdb, p, 100), 0);
 }
 
 /* A tdb file shows whether a transaction (Exim 4.99+) ever committed. */
