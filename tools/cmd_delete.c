@@ -226,7 +226,9 @@ flush_lines(FILE *out, char **obuf, size_t *olen, FILE *errs, char **ebuf,
  * forgets by half: one delete that waited long for an Exim transaction on
  * tdb made every later hold delete a single key), leaving room for the
  * flush, and a pause lets waiting Exim processes in before the next
- * (lock.h: shorter holds and longer pauses on SQLite).
+ * (lock.h: shorter holds and longer pauses on SQLite).  On tdb a batch
+ * holds TDB's lock on every chain, as tidy's holds do: an Exim 4.99+
+ * transaction then delays a batch once, not each of its deletes.
  */
 static int
 apply(struct delcmd *dc)
@@ -254,7 +256,8 @@ apply(struct delcmd *dc)
 		errs = open_memstream(&ebuf, &elen);
 		if (out == NULL || errs == NULL)
 			err(EX_INTERNAL, "open_memstream");
-		for (fail = 0; i < dc->n; i++) {
+		fail = hdb_tdb_lockall(d.h, 1) == HDB_ERR ? -1 : 0;
+		for (; !fail && i < dc->n; i++) {
 			t0 = mono_ms();
 			if (t0 > tl && t0 - tl + maxop >= lim)
 				break;
@@ -264,6 +267,8 @@ apply(struct delcmd *dc)
 			if ((op = mono_ms() - t0) > maxop)
 				maxop = op;
 		}
+		if (hdb_tdb_lockall(d.h, 0) == HDB_ERR && !fail)
+			fail = -1;
 		if (fail)
 			fprintf(errs, "%s: delete: cannot delete from '%s': "
 			    "%s\n", progname, dc->name, hdb_error(d.h));

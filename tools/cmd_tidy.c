@@ -219,28 +219,6 @@ print_json(const struct tidycmd *tc, const char *spool,
 	json_decref(o);
 }
 
-/*
- * long_chains - a TDB file with Exim's 131 hash chains makes every delete
- * walk n/131 records, so its tidy grows with the square of n: say how to
- * rebuild it with chains for its records (convert makes them).  Only past
- * 64 records a chain, where that walk costs more than the rest.
- */
-static void
-long_chains(const char *spool, const struct tidy_stats *st)
-{
-	char *p;
-
-	if (st->chains == 0 || st->examined / st->chains <= 64 ||
-	    (st->status != 0 && st->status != EX_FINDINGS))
-		return;
-	p = hdb_vis_dup(spool, strlen(spool));
-	printf("%s: %llu records on %u hash chains make each TDB delete "
-	    "slow; with Exim stopped, 'hintsdb convert --in-place %s %s' "
-	    "rebuilds it with a chain per few records\n", st->name,
-	    (unsigned long long)st->examined, st->chains, p, st->name);
-	free(p);
-}
-
 static int
 tidy_one(const struct tidycmd *tc, const char *spool, const char *name)
 {
@@ -250,10 +228,8 @@ tidy_one(const struct tidycmd *tc, const char *spool, const char *name)
 	progress_end();		/* before the summary */
 	if (tc->json)
 		print_json(tc, spool, &st);
-	else if (!tc->quiet) {
+	else if (!tc->quiet)
 		print_text(tc, &st);
-		long_chains(spool, &st);
-	}
 	fflush(stdout);
 	return st.status;
 }

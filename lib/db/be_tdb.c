@@ -16,6 +16,7 @@
  * Writes are not wrapped in a transaction (Exim 4.99 does that for its
  * normal opens); each store or delete is atomic on its own.
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -31,6 +32,15 @@
 #include "db/hdb.h"
 #include "xmalloc.h"
 
+/* The record a locked walk has just handed to its callback (raw_del). */
+struct tdb_cur {
+	uint32_t	 off;		/* 0: none, or not to be freed by hand */
+	uint32_t	 link;		/* where the pointer to it is, or 0 */
+	int		 chain;
+	TDB_DATA	 key;
+	int		 gone;		/* raw_del freed it */
+};
+
 struct be_tdb {
 	struct tdb_context *tdb;
 	uint8_t		*val;		/* last get's value */
@@ -38,6 +48,12 @@ struct be_tdb {
 	size_t		 vallen;
 	char		 msg[200];	/* TDB's last logged error */
 	int		 mid_commit;	/* TDB met a commit it may not undo */
+	int		 raw;		/* the file's layout is the one we know */
+	uint8_t		*map;		/* the file, for locked walks */
+	size_t		 maplen;
+	int		 locked;	/* in a walk under tdb_lockall, mapped */
+	unsigned	 gen;		/* counts libtdb's writes (walk_chain) */
+	struct tdb_cur	 cur;
 };
 
 /*
@@ -73,6 +89,10 @@ static int	tdb_fail(struct hdb *, const char *);
 static int	copy_val(TDB_DATA, TDB_DATA, void *);
 static TDB_DATA	to_tdb(struct hdb_datum);
 static int	hash_for(size_t);
+static int	same_key(TDB_DATA, const uint8_t *, size_t);
+static int	raw_del(struct hdb *);
+static int	raw_layout(struct be_tdb *);
+static void	map_close(struct be_tdb *);
 
 const struct hdb_backend hdb_backend_tdb = {
 	.name = "tdb",
@@ -192,6 +212,22 @@ hdb_tdb_txn_used(struct hdb *h)
 	return rec != 0;
 }
 
+int
+hdb_tdb_lockall(struct hdb *h, int on)
+{
+	struct be_tdb *t;
+
+	if (h == NULL || h->be != &hdb_backend_tdb || (t = h->priv) == NULL ||
+	    !(h->flags & HDB_O_RDWR))
+		return HDB_OK;
+	t->msg[0] = '\0';
+	if (on && tdb_lockall(t->tdb) != 0)
+		return tdb_fail(h, "cannot lock");
+	if (!on && tdb_unlockall(t->tdb) != 0)
+		return tdb_fail(h, "cannot unlock");
+	return HDB_OK;
+}
+
 /* tdb_open_ex, again while it meets a commit (RECOVER_RO). */
 static struct tdb_context *
 open_retry(struct be_tdb *t, const char *path, int hash, int oflags,
@@ -284,6 +320,7 @@ tdb_be_open(struct hdb *h, const char *path, int flags, mode_t mode)
 		tdb_close(t->tdb);
 		goto out;
 	}
+	t->raw = raw_layout(t);
 	h->priv = t;
 	t = NULL;
 	rc = HDB_OK;
@@ -299,6 +336,7 @@ tdb_be_close(struct hdb *h)
 
 	if (t == NULL)
 		return;
+	map_close(t);
 	tdb_close(t->tdb);
 	free(t->val);
 	free(t);
@@ -357,6 +395,7 @@ tdb_be_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
 	struct be_tdb *t = h->priv;
 
 	t->msg[0] = '\0';
+	t->gen++;
 	if (tdb_store(t->tdb, to_tdb(key), to_tdb(val), TDB_REPLACE) != 0)
 		return tdb_fail(h, "cannot write");
 	return HDB_OK;
@@ -366,8 +405,14 @@ static int
 tdb_be_del(struct hdb *h, struct hdb_datum key)
 {
 	struct be_tdb *t = h->priv;
+	int rc;
 
 	t->msg[0] = '\0';
+	if (t->cur.off != 0 && !t->cur.gone &&
+	    same_key(t->cur.key, key.data, key.len) &&
+	    (rc = raw_del(h)) != HDB_NOTFOUND)
+		return rc;
+	t->gen++;
 	if (tdb_delete(t->tdb, to_tdb(key)) != 0) {
 		if (tdb_error(t->tdb) == TDB_ERR_NOEXIST)
 			return HDB_NOTFOUND;
@@ -387,13 +432,13 @@ tdb_be_del(struct hdb *h, struct hdb_datum key)
  * per-record fcntl locks of tdb_traverse, and the callback gets them from
  * that copy, free to delete them (a chain traverse's callback may not).
  *
- * The deletes stay quadratic, and no public TDB call avoids it: since TDB
- * 1.3.16 tdb_delete marks the record dead and then walks its whole chain
- * to free the dead ones (tdb_trim_dead), so deleting d records costs d *
- * n/131 record reads whatever the order, about 40 ns each here: half of
- * 300k records take 15 s of CPU, of 1M some 150 s.  Exim's own tdb
- * deletes pay the same.  Only a bigger hash helps: a file made by
- * hdb_create gets one (hash_for), and there the walk is linear.
+ * tdb_delete is quadratic too, and no public TDB call avoids it: since
+ * TDB 1.3.16 it marks the record dead and then walks its whole chain to
+ * free the dead ones (tdb_trim_dead), so deleting d records costs d *
+ * n/131 record reads whatever the order: half of 300k records took 15 s
+ * of CPU.  Exim's own tdb deletes pay the same.  So a writer's walk
+ * deletes the record it stands on by hand (raw_del, below), in O(1); a
+ * file made by hdb_create also gets more chains (hash_for).
  *
  * Resuming after key K: K's chain is found by its head record
  * (tdb_traverse_key_chain gives the head), compared with the head of the
@@ -407,6 +452,8 @@ tdb_be_del(struct hdb *h, struct hdb_datum key)
  */
 struct tdb_ent {
 	size_t		 koff, klen, voff, vlen;
+	uint32_t	 off;		/* 0 if read through libtdb */
+	int		 dead;		/* in the chain, but deleted */
 };
 
 struct tdb_chain {
@@ -444,6 +491,8 @@ collect_one(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data, void *arg)
 		c->ent = xreallocarray(c->ent, c->capent, sizeof(*c->ent));
 	}
 	e = &c->ent[c->nent++];
+	e->off = 0;
+	e->dead = 0;
 	chain_add(c, key.dptr, key.dsize, &e->koff);
 	e->klen = key.dsize;
 	chain_add(c, data.dptr, data.dsize, &e->voff);
@@ -576,41 +625,358 @@ chain_of(struct hdb *h, TDB_DATA key, int *rc)
 }
 
 /*
+ * Deleting by hand.  libtdb's delete walks the whole chain (see above),
+ * so a tidy of a file with Exim's 131 chains costs d * n/131 record reads
+ * and no public call avoids it.  But a locked walk already stands on the
+ * record it hands out and knows which pointer leads to it, so it can
+ * unlink that record and give its space back in O(1), as libtdb's own
+ * delete does once it has found them: the pointer takes the record's
+ * next; the record joins a free record just left of it, or else goes to
+ * the head of the free list.  Only under tdb_lockall, which covers every
+ * chain and the free list for every process, so no libtdb user anywhere
+ * sees it half done; and only on a file whose layout we know (TDB's
+ * version 0x2601196d in our byte order, no mutexes).  Every pointer is
+ * checked before it is trusted, and anything unexpected leaves the work
+ * to tdb_delete.
+ *
+ * The layout (libtdb 1.2-1.4): a 168-byte header, whose u32 at 168 heads
+ * the free list; then one u32 per chain heading it; then records: a
+ * 24-byte header (next, rec_len, key_len, data_len, full_hash, magic),
+ * the key, the data, and rec_len's last u32 repeats 24 + rec_len.
+ */
+#define HDR_VERSION	32
+#define HDR_HASHSIZE	36
+#define HDR_FEATURES	60
+#define FREE_TOP	168
+#define SLOT(c)		(FREE_TOP + 4 * ((uint32_t)(c) + 1))
+#define REC_HDR		24
+#define TDB_VER		(0x26011967u + 6)
+#define MAGIC_REC	0x26011999u
+#define MAGIC_FREE	(~MAGIC_REC)
+#define MAGIC_DEAD	0xFEE1DEADu
+#define TAIL_PAD	0x42424242u	/* never-written space */
+
+struct trec {
+	uint32_t	 next, rec_len, key_len, data_len, full_hash, magic;
+};
+
+/*
+ * The file is mapped for the walk, as libtdb maps it: a system call per
+ * record would cost more than the work.  Every access is checked against
+ * the mapping's length.
+ */
+static int
+in_map(struct be_tdb *t, uint32_t off, size_t len)
+{
+	return t->map != NULL && (uint64_t)off + len <= t->maplen;
+}
+
+static int
+rd32(struct be_tdb *t, uint32_t off, uint32_t *v)
+{
+	if (!in_map(t, off, 4))
+		return -1;
+	memcpy(v, t->map + off, 4);
+	return 0;
+}
+
+static void
+wr32(struct be_tdb *t, uint32_t off, uint32_t v)
+{
+	memcpy(t->map + off, &v, 4);
+}
+
+static int
+rd_rec(struct be_tdb *t, uint32_t off, struct trec *r)
+{
+	if (!in_map(t, off, REC_HDR))
+		return -1;
+	memcpy(r, t->map + off, REC_HDR);
+	return 0;
+}
+
+static void
+wr_rec(struct be_tdb *t, uint32_t off, const struct trec *r)
+{
+	memcpy(t->map + off, r, REC_HDR);
+}
+
+static void
+map_close(struct be_tdb *t)
+{
+	if (t->map != NULL)
+		munmap(t->map, t->maplen);
+	t->map = NULL;
+}
+
+/*
+ * map_open - the file mapped for a walk under tdb_lockall (t->map NULL:
+ * leave it to libtdb).  The map outlives the walk, as tidy keeps its
+ * handle open between holds: mapping anew each hold faulted every page
+ * in again, which cost more than the work.  The file only grows.
+ */
+static void
+map_open(struct be_tdb *t)
+{
+	struct stat st;
+	void *p;
+
+	if (!t->raw || fstat(tdb_fd(t->tdb), &st) == -1 ||
+	    st.st_size < SLOT(0) || (uint64_t)st.st_size > UINT32_MAX) {
+		map_close(t);
+		return;
+	}
+	if (t->map != NULL && t->maplen == (size_t)st.st_size)
+		return;
+	map_close(t);
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, tdb_fd(t->tdb), 0);
+	if (p == MAP_FAILED)
+		return;
+	t->map = p;
+	t->maplen = (size_t)st.st_size;
+}
+
+/* The first byte after the chain heads. */
+static uint32_t
+data_start(struct be_tdb *t)
+{
+	return SLOT(tdb_hash_size(t->tdb));
+}
+
+/* raw_layout - may this file be changed by hand? */
+static int
+raw_layout(struct be_tdb *t)
+{
+	uint32_t v[(HDR_FEATURES + 4) / 4];
+
+	if (pread(tdb_fd(t->tdb), v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		return 0;
+	return v[HDR_VERSION / 4] == TDB_VER &&
+	    v[HDR_HASHSIZE / 4] == (uint32_t)tdb_hash_size(t->tdb) &&
+	    v[HDR_FEATURES / 4] == 0;
+}
+
+/* Is r, at off in a file of size fsize, a sane record of chain c? */
+static int
+rec_fits(struct be_tdb *t, const struct trec *r, uint32_t off, int c,
+    uint64_t fsize)
+{
+	return off >= data_start(t) && (uint64_t)off + REC_HDR +
+	    r->rec_len <= fsize && (uint64_t)r->key_len + r->data_len +
+	    4 <= r->rec_len && (r->magic == MAGIC_REC ||
+	    r->magic == MAGIC_DEAD) &&
+	    r->full_hash % (uint32_t)tdb_hash_size(t->tdb) == (uint32_t)c;
+}
+
+/* raw_one - add the record at off to ch; its next in *next.  0 or -1. */
+static int
+raw_one(struct be_tdb *t, struct tdb_chain *ch, int c, uint32_t off,
+    uint32_t *next)
+{
+	struct trec r;
+	struct tdb_ent *e;
+
+	if (rd_rec(t, off, &r) == -1 || !rec_fits(t, &r, off, c, t->maplen))
+		return -1;
+	if (ch->nent == ch->capent) {
+		ch->capent = ch->capent ? ch->capent * 2 : 256;
+		ch->ent = xreallocarray(ch->ent, ch->capent, sizeof(*ch->ent));
+	}
+	e = &ch->ent[ch->nent++];
+	memset(e, 0, sizeof(*e));
+	e->off = off;
+	e->dead = r.magic == MAGIC_DEAD;
+	*next = r.next;
+	if (e->dead)
+		return 0;
+	e->koff = xappend(&ch->buf, &ch->len, &ch->cap, t->map + off +
+	    REC_HDR, (size_t)r.key_len + r.data_len);
+	e->klen = r.key_len;
+	e->voff = e->koff + r.key_len;
+	e->vlen = r.data_len;
+	return 0;
+}
+
+/*
+ * raw_collect - chain c copied out of the map, dead records too (they
+ * stay linked), each with its offset.  -1 if anything looks wrong: then
+ * libtdb reads it, and judges it.
+ */
+static int
+raw_collect(struct be_tdb *t, struct tdb_chain *ch, int c)
+{
+	uint32_t off;
+	size_t steps = 0;
+
+	if (rd32(t, SLOT(c), &off) == -1)
+		return -1;
+	while (off != 0)
+		if (++steps > t->maplen / REC_HDR ||
+		    raw_one(t, ch, c, off, &off) == -1)
+			return -1;
+	return 0;
+}
+
+/* find_link - where chain c points to off (0 if nowhere). */
+static uint32_t
+find_link(struct be_tdb *t, int c, uint32_t off)
+{
+	uint32_t link = SLOT(c), p;
+	size_t steps = 0;
+
+	while (rd32(t, link, &p) == 0 && p != 0 &&
+	    ++steps <= t->maplen / REC_HDR) {
+		if (p == off)
+			return link;
+		link = p;	/* next is a record's first field */
+	}
+	return 0;
+}
+
+/* Is the record at off still key's, live, in chain c? */
+static int
+still_there(struct be_tdb *t, uint32_t off, TDB_DATA key, int c,
+    struct trec *r)
+{
+	return rd_rec(t, off, r) == 0 && rec_fits(t, r, off, c, t->maplen) &&
+	    r->magic == MAGIC_REC && r->key_len == key.dsize &&
+	    (key.dsize == 0 || memcmp(t->map + off + REC_HDR, key.dptr,
+	    key.dsize) == 0);
+}
+
+/* left_free - the free record just left of off, if there is one. */
+static int
+left_free(struct be_tdb *t, uint32_t off, uint32_t *left, struct trec *l)
+{
+	uint32_t size;
+
+	if (off - 4 <= data_start(t) || rd32(t, off - 4, &size) == -1 ||
+	    size == 0 || size == TAIL_PAD || size > off ||
+	    off - size < data_start(t) || rd_rec(t, off - size, l) == -1)
+		return 0;
+	*left = off - size;
+	return l->magic == MAGIC_FREE && l->rec_len + REC_HDR == size;
+}
+
+/*
+ * give_back - the unlinked record at off (fits the map: still_there) to
+ * the free space.
+ */
+static void
+give_back(struct be_tdb *t, uint32_t off, struct trec *r)
+{
+	struct trec l;
+	uint32_t left, head;
+
+	wr32(t, off + REC_HDR + r->rec_len - 4, REC_HDR + r->rec_len);
+	if (left_free(t, off, &left, &l)) {
+		l.rec_len += REC_HDR + r->rec_len;
+		wr_rec(t, left, &l);
+		wr32(t, left + REC_HDR + l.rec_len - 4, REC_HDR + l.rec_len);
+		return;
+	}
+	memcpy(&head, t->map + FREE_TOP, 4);	/* map_open: the map holds it */
+	r->magic = MAGIC_FREE;
+	r->next = head;
+	wr_rec(t, off, r);
+	wr32(t, FREE_TOP, off);
+}
+
+/*
+ * raw_del - delete the record the walk has just handed out: HDB_OK, or
+ * HDB_NOTFOUND if it is not where we left it (for tdb_delete to find).
+ */
+static int
+raw_del(struct hdb *h)
+{
+	struct be_tdb *t = h->priv;
+	struct tdb_cur *cur = &t->cur;
+	struct trec r;
+	uint32_t link = cur->link, p;
+
+	if (link == 0 || rd32(t, link, &p) == -1 || p != cur->off)
+		link = find_link(t, cur->chain, cur->off);
+	if (link == 0 || !still_there(t, cur->off, cur->key, cur->chain, &r))
+		return HDB_NOTFOUND;
+	wr32(t, link, r.next);
+	give_back(t, cur->off, &r);
+	cur->gone = 1;
+	return HDB_OK;
+}
+
+/* collect - chain c's records, by hand where we may, else through libtdb. */
+static int
+collect(struct hdb *h, struct tdb_chain *ch, int c)
+{
+	struct be_tdb *t = h->priv;
+	int i;
+
+	if (t->locked) {
+		ch->nent = ch->len = 0;
+		if (raw_collect(t, ch, c) == 0)
+			return HDB_OK;
+	}
+	for (i = 0;; i++) {
+		ch->nent = ch->len = 0;
+		t->mid_commit = 0;
+		if (tdb_traverse_chain(t->tdb, c, collect_one, ch) >= 0)
+			return HDB_OK;
+		if (!t->mid_commit || i == RETRY_MAX)
+			return tdb_fail(h, "cannot iterate over");
+		usleep(RETRY_US);
+	}
+}
+
+/*
  * walk_chain - chain c to the callback, from just after key `after` if it
- * is not NULL (HDB_NOTFOUND if it is no longer there).
+ * is not NULL (HDB_NOTFOUND if it is no longer there).  `link` follows the
+ * pointer to the record handed out, for raw_del, as long as only raw_del
+ * has written: a libtdb put or delete may free records of the chain, and
+ * a freed record's bytes can still look like the pointer we left.
  */
 static int
 walk_chain(struct hdb *h, struct tdb_chain *ch, int c, const TDB_DATA *after,
     hdb_iter_fn fn, void *ctx)
 {
 	struct be_tdb *t = h->priv;
+	struct tdb_ent *e;
 	struct hdb_datum k, v;
+	uint32_t link = SLOT(c);
+	unsigned gen = t->gen;
 	size_t i = 0;
 	int rc;
 
-	for (i = 0;; i++) {
-		ch->nent = ch->len = 0;
-		t->mid_commit = 0;
-		if (tdb_traverse_chain(t->tdb, c, collect_one, ch) >= 0)
-			break;
-		if (!t->mid_commit || i == RETRY_MAX)
-			return tdb_fail(h, "cannot iterate over");
-		usleep(RETRY_US);
-	}
-	i = 0;
+	if ((rc = collect(h, ch, c)) != HDB_OK)
+		return rc;
 	if (after != NULL) {
-		while (i < ch->nent && !same_key(*after, ch->buf +
-		    ch->ent[i].koff, ch->ent[i].klen))
+		while (i < ch->nent && (ch->ent[i].dead || !same_key(*after,
+		    ch->buf + ch->ent[i].koff, ch->ent[i].klen)))
 			i++;
-		if (i++ == ch->nent)
+		if (i == ch->nent)
 			return HDB_NOTFOUND;
+		link = ch->ent[i++].off;
 	}
 	for (; i < ch->nent; i++) {
-		k.data = ch->buf + ch->ent[i].koff;
-		k.len = ch->ent[i].klen;
-		v.data = ch->buf + ch->ent[i].voff;
-		v.len = ch->ent[i].vlen;
-		if ((rc = fn(ctx, k, v)) != 0)
+		e = &ch->ent[i];
+		if (e->dead) {
+			link = e->off;
+			continue;
+		}
+		k.data = ch->buf + e->koff;
+		k.len = e->klen;
+		v.data = ch->buf + e->voff;
+		v.len = e->vlen;
+		t->cur.off = e->off;
+		t->cur.link = t->gen == gen ? link : 0;
+		t->cur.chain = c;
+		t->cur.key = to_tdb(k);
+		t->cur.gone = 0;
+		rc = fn(ctx, k, v);
+		if (!t->cur.gone)
+			link = e->off;
+		t->cur.off = 0;
+		if (rc != 0)
 			return rc;
 	}
 	return HDB_OK;
@@ -660,7 +1026,10 @@ tdb_be_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn,
 		return walk_from(h, after, fn, ctx);
 	if (tdb_lockall(t->tdb) != 0)
 		return tdb_fail(h, "cannot lock");
+	map_open(t);
+	t->locked = t->map != NULL;
 	rc = walk_from(h, after, fn, ctx);
+	t->locked = 0;
 	if (tdb_unlockall(t->tdb) != 0 && rc == HDB_OK)
 		rc = tdb_fail(h, "cannot unlock");
 	return rc;

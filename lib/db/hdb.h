@@ -153,6 +153,13 @@ unsigned hdb_tdb_chains(struct hdb *);
  */
 int	 hdb_tdb_txn_used(struct hdb *);
 
+/*
+ * hdb_tdb_lockall - take (on) or drop TDB's lock on every chain, so that a
+ * batch of deletes waits for an Exim 4.99+ transaction once, not once per
+ * key.  HDB_OK (at once for another backend), or HDB_ERR.
+ */
+int	 hdb_tdb_lockall(struct hdb *, int on);
+
 int	 hdb_get(struct hdb *, struct hdb_datum key, struct hdb_datum *val);
 int	 hdb_put(struct hdb *, struct hdb_datum key, struct hdb_datum val);
 int	 hdb_del(struct hdb *, struct hdb_datum key);

@@ -73,6 +73,7 @@
 #include <db.h>
 #include <ndbm.h>
 #include <sqlite3.h>
+#include <tdb.h>
 
 #include "db/hdb.h"
 
@@ -1653,6 +1654,147 @@ test_bdb_btree(void **state)
 	hdb_close(h);
 }
 
+/* ---- tdb: deletes in a locked walk, by hand ------------------------------ */
+
+#define NRAW		3000
+
+struct rawctx {
+	struct hdb	*h;
+	int		 calls, bad;
+};
+
+/* key "k<i>": 0 if it is not one */
+static int
+key_no(struct hdb_datum k)
+{
+	char buf[16];
+
+	if (k.len < 2 || k.len >= sizeof(buf) || ((const char *)k.data)[0] !=
+	    'k')
+		return -1;
+	memcpy(buf, (const char *)k.data + 1, k.len - 1);
+	buf[k.len - 1] = '\0';
+	return atoi(buf);
+}
+
+/* Delete k<i> for i % 3 == 0; store n<i> for i % 50 == 1 (at its chain's
+ * head, ahead of the walk); grow k<i> for i % 50 == 2. */
+static int
+raw_visit(void *ctx, struct hdb_datum key, struct hdb_datum val)
+{
+	struct rawctx *r = ctx;
+	char nk[16], big[300];
+	int i = key_no(key), rc = HDB_OK;
+
+	r->calls++;
+	if (key.len > 0 && ((const char *)key.data)[0] == 'n')
+		return 0;	/* stored in this walk, in a later chain */
+	if (i < 0 || i % 7 == 0) {	/* dead records are never handed out */
+		r->bad++;
+		return 0;
+	}
+	if (i % 3 == 0)
+		rc = hdb_del(r->h, key);
+	else if (i % 50 == 1) {
+		snprintf(nk, sizeof(nk), "n%d", i);
+		rc = hdb_put(r->h, dat(nk, strlen(nk)), dat("x", 1));
+	} else if (i % 50 == 2) {
+		memset(big, 'b', sizeof(big));
+		rc = hdb_put(r->h, key, dat(big, sizeof(big)));
+	}
+	r->bad += rc != HDB_OK;
+	return 0;
+}
+
+/* Does the file hold exactly what raw_visit left, by libtdb's reading? */
+static void
+raw_expect(struct tdb_context *tdb)
+{
+	char k[16];
+	TDB_DATA v;
+	int i, n = 0;
+
+	for (i = 0; i < NRAW; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		v = tdb_fetch(tdb, (TDB_DATA){ (unsigned char *)k, strlen(k) });
+		if (i % 7 == 0 || i % 3 == 0)
+			assert_null(v.dptr);
+		else {
+			assert_non_null(v.dptr);
+			assert_int_equal(v.dsize, i % 50 == 2 ? 300 : 10 + i % 40);
+			n++;
+		}
+		free(v.dptr);
+		snprintf(k, sizeof(k), "n%d", i);
+		v = tdb_fetch(tdb, (TDB_DATA){ (unsigned char *)k, strlen(k) });
+		assert_true((v.dptr != NULL) == (i % 50 == 1 && i % 7 != 0 &&
+		    i % 3 != 0));
+		n += v.dptr != NULL;
+		free(v.dptr);
+	}
+	assert_int_equal(tdb_traverse(tdb, NULL, NULL), n);
+}
+
+/*
+ * A writer's walk deletes the record it stands on by hand (be_tdb.c); on
+ * a file with Exim's 131 chains, dead records left in them by libtdb, and
+ * puts in the same walk moving the chains under it, libtdb must find the
+ * file whole: tdb_check, every survivor, and the freed space used again.
+ */
+static void
+test_tdb_raw_delete(void **state)
+{
+	struct fx *f = *state;
+	struct tdb_context *tdb;
+	struct rawctx r;
+	struct stat st;
+	char k[16], v[64];
+	off_t size;
+	int i;
+
+	tdb = tdb_open(f->path, 0, TDB_DEFAULT, O_RDWR | O_CREAT, 0600);
+	assert_non_null(tdb);
+	memset(v, 'v', sizeof(v));
+	for (i = 0; i < NRAW; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		assert_int_equal(tdb_store(tdb, (TDB_DATA){ (unsigned char *)k,
+		    strlen(k) }, (TDB_DATA){ (unsigned char *)v,
+		    10 + i % 40 }, TDB_INSERT), 0);
+	}
+	tdb_set_max_dead(tdb, NRAW);	/* deletes leave dead records */
+	for (i = 0; i < NRAW; i += 7) {
+		snprintf(k, sizeof(k), "k%d", i);
+		assert_int_equal(tdb_delete(tdb, (TDB_DATA){ (unsigned char *)k,
+		    strlen(k) }), 0);
+	}
+	assert_int_equal(tdb_close(tdb), 0);
+
+	memset(&r, 0, sizeof(r));
+	r.h = open_or_fail(&hdb_backend_tdb, f->path, HDB_O_RDWR);
+	assert_int_equal(hdb_iterate(r.h, raw_visit, &r), HDB_OK);
+	assert_int_equal(r.bad, 0);
+	assert_true(r.calls >= NRAW - (NRAW + 6) / 7);
+	hdb_close(r.h);
+
+	tdb = tdb_open(f->path, 0, TDB_DEFAULT, O_RDWR, 0);
+	assert_non_null(tdb);
+	assert_int_equal(tdb_check(tdb, NULL, NULL), 0);
+	raw_expect(tdb);
+	assert_true(tdb_freelist_size(tdb) > 0);
+	assert_int_equal(stat(f->path, &st), 0);
+	size = st.st_size;
+	for (i = 0; i < NRAW / 3; i++) {	/* fits in what was freed */
+		snprintf(k, sizeof(k), "r%d", i);
+		assert_int_equal(tdb_store(tdb, (TDB_DATA){ (unsigned char *)k,
+		    strlen(k) }, (TDB_DATA){ (unsigned char *)v, 20 },
+		    TDB_INSERT), 0);
+	}
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_size, size);
+	assert_int_equal(tdb_check(tdb, NULL, NULL), 0);
+	assert_int_equal(tdb_close(tdb), 0);
+}
+
 int
 main(void)
 {
@@ -1675,6 +1817,7 @@ main(void)
 		T(sqlite, test_sqlite_schemas_on_create),
 		T(sqlite, test_sqlite_tbl_resume),
 		T(bdb, test_bdb_btree),
+		T(tdb, test_tdb_raw_delete),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
