@@ -228,23 +228,35 @@ hdb_tdb_lockall(struct hdb *h, int on)
 	return HDB_OK;
 }
 
-/* tdb_open_ex, again while it meets a commit (RECOVER_RO). */
+/*
+ * again - after a call failed: did it meet a commit (RECOVER_RO), so that
+ * it is worth trying again after a pause?  Give up after RETRY_MAX tries.
+ */
+static int
+again(struct be_tdb *t, int *tries)
+{
+	if (!t->mid_commit || (*tries)++ == RETRY_MAX)
+		return 0;
+	usleep(RETRY_US);
+	t->mid_commit = 0;
+	return 1;
+}
+
+/* tdb_open_ex, again while it meets a commit. */
 static struct tdb_context *
 open_retry(struct be_tdb *t, const char *path, int hash, int oflags,
     mode_t mode, struct tdb_logging_context *log)
 {
 	struct tdb_context *tdb;
-	int tries;
+	int tries = 0;
 
-	for (tries = 0;; tries++) {
+	t->mid_commit = 0;
+	do {
 		errno = 0;
-		t->mid_commit = 0;
 		tdb = tdb_open_ex(path, hash, TDB_DEFAULT, oflags, mode, log,
 		    NULL);
-		if (tdb != NULL || !t->mid_commit || tries == RETRY_MAX)
-			return tdb;
-		usleep(RETRY_US);
-	}
+	} while (tdb == NULL && again(t, &tries));
+	return tdb;
 }
 
 static int
@@ -367,18 +379,13 @@ static int
 tdb_be_get(struct hdb *h, struct hdb_datum key, struct hdb_datum *val)
 {
 	struct be_tdb *t = h->priv;
-
-	int tries, rc;
+	int tries = 0, rc;
 
 	t->msg[0] = '\0';
-	for (tries = 0;; tries++) {
-		t->mid_commit = 0;
+	t->mid_commit = 0;
+	do	/* TDB calls a failed lock a missing record here */
 		rc = tdb_parse_record(t->tdb, to_tdb(key), copy_val, t);
-		/* TDB calls a failed lock a missing record here */
-		if (rc == 0 || !t->mid_commit || tries == RETRY_MAX)
-			break;
-		usleep(RETRY_US);
-	}
+	while (rc != 0 && again(t, &tries));
 	if (rc != 0) {
 		if (tdb_error(t->tdb) == TDB_ERR_NOEXIST && !t->mid_commit)
 			return HDB_NOTFOUND;
@@ -541,7 +548,7 @@ old_hash(TDB_DATA key)
 	return 1103515243u * v + 12345u;
 }
 
-/* Is head the first key of chain c? */
+/* Is head the first key of chain c?  1, 0, or -1 if it cannot be read. */
 static int
 chain_head_is(struct tdb_context *tdb, int c, const uint8_t *head,
     size_t headlen)
@@ -551,7 +558,7 @@ chain_head_is(struct tdb_context *tdb, int c, const uint8_t *head,
 
 	memset(&g, 0, sizeof(g));
 	if (tdb_traverse_chain(tdb, c, find_one, &g) < 0)
-		return 0;
+		return -1;
 	same = g.nseen > 0 && g.headlen == headlen && (headlen == 0 ||
 	    memcmp(g.head, head, headlen) == 0);
 	free(g.head);
@@ -572,10 +579,10 @@ guess_chain(struct tdb_context *tdb, TDB_DATA key, const uint8_t *head,
 	int c;
 
 	c = (int)(old_hash(key) % (unsigned)hs);
-	if (chain_head_is(tdb, c, head, headlen))
+	if (chain_head_is(tdb, c, head, headlen) == 1)
 		return c;
 	c = (int)(tdb_jenkins_hash(&key) % (unsigned)hs);
-	if (chain_head_is(tdb, c, head, headlen))
+	if (chain_head_is(tdb, c, head, headlen) == 1)
 		return c;
 	return -1;
 }
@@ -588,8 +595,8 @@ static int
 chain_of(struct hdb *h, TDB_DATA key, int *rc)
 {
 	struct be_tdb *t = h->priv;
-	struct tdb_find f, g;
-	int c, n, hs = tdb_hash_size(t->tdb);
+	struct tdb_find f;
+	int c = -1, i, same, hs = tdb_hash_size(t->tdb);
 
 	memset(&f, 0, sizeof(f));
 	f.key = key;
@@ -598,30 +605,21 @@ chain_of(struct hdb *h, TDB_DATA key, int *rc)
 		*rc = tdb_fail(h, "cannot read");
 		return -1;
 	}
-	for (c = 0; f.found && c < hs; c++) {
-		if (c == 0 && (n = guess_chain(t->tdb, key, f.head, f.headlen,
-		    hs)) >= 0) {
-			free(f.head);
-			*rc = HDB_OK;
-			return n;
-		}
-		memset(&g, 0, sizeof(g));
-		if ((n = tdb_traverse_chain(t->tdb, c, find_one, &g)) < 0) {
+	if (f.found)
+		c = guess_chain(t->tdb, key, f.head, f.headlen, hs);
+	for (i = 0; f.found && c < 0 && i < hs; i++) {
+		if ((same = chain_head_is(t->tdb, i, f.head, f.headlen)) ==
+		    -1) {
 			*rc = tdb_fail(h, "cannot read");
-			free(f.head);
-			return -1;
+			break;
 		}
-		n = g.nseen > 0 && g.headlen == f.headlen &&
-		    (f.headlen == 0 || memcmp(g.head, f.head, f.headlen) == 0);
-		free(g.head);
-		if (n) {
-			free(f.head);
-			*rc = HDB_OK;
-			return c;
-		}
+		if (same)
+			c = i;
 	}
 	free(f.head);
-	return -1;
+	if (c >= 0)
+		*rc = HDB_OK;
+	return c;
 }
 
 /*
@@ -910,22 +908,19 @@ static int
 collect(struct hdb *h, struct tdb_chain *ch, int c)
 {
 	struct be_tdb *t = h->priv;
-	int i;
+	int tries = 0, r;
 
 	if (t->locked) {
 		ch->nent = ch->len = 0;
 		if (raw_collect(t, ch, c) == 0)
 			return HDB_OK;
 	}
-	for (i = 0;; i++) {
+	t->mid_commit = 0;
+	do {
 		ch->nent = ch->len = 0;
-		t->mid_commit = 0;
-		if (tdb_traverse_chain(t->tdb, c, collect_one, ch) >= 0)
-			return HDB_OK;
-		if (!t->mid_commit || i == RETRY_MAX)
-			return tdb_fail(h, "cannot iterate over");
-		usleep(RETRY_US);
-	}
+		r = tdb_traverse_chain(t->tdb, c, collect_one, ch);
+	} while (r < 0 && again(t, &tries));
+	return r < 0 ? tdb_fail(h, "cannot iterate over") : HDB_OK;
 }
 
 /*

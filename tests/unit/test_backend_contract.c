@@ -1795,6 +1795,66 @@ test_tdb_raw_delete(void **state)
 	assert_int_equal(tdb_close(tdb), 0);
 }
 
+static int
+delete_each(void *ctx, struct hdb_datum key, struct hdb_datum val)
+{
+	(void)val;
+	return hdb_del(ctx, key) == HDB_ERR;
+}
+
+/* Write v at off in the file at path. */
+static void
+poke32(const char *path, off_t off, uint32_t v)
+{
+	int fd = open(path, O_RDWR);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, &v, 4, off), 4);
+	close(fd);
+}
+
+/*
+ * A damaged chain (a head pointing past the end, a record longer than the
+ * file) is never followed by hand: the walk leaves it to libtdb, which
+ * reports it, and deletes nothing there.
+ */
+static void
+test_tdb_raw_damaged(void **state)
+{
+	struct fx *f = *state;
+	struct tdb_context *tdb;
+	struct hdb *h;
+	uint32_t head;
+	char k[16];
+	int i, fd;
+
+	tdb = tdb_open(f->path, 0, TDB_DEFAULT, O_RDWR | O_CREAT, 0600);
+	assert_non_null(tdb);
+	for (i = 0; i < 400; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		assert_int_equal(tdb_store(tdb, (TDB_DATA){ (unsigned char *)k,
+		    strlen(k) }, (TDB_DATA){ (unsigned char *)k, strlen(k) },
+		    TDB_INSERT), 0);
+	}
+	assert_int_equal(tdb_close(tdb), 0);
+	fd = open(f->path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &head, 4, 168 + 4 * 6), 4);	/* chain 5 */
+	close(fd);
+	assert_true(head != 0);
+
+	poke32(f->path, 168 + 4 * 6, 0xfffffff0u);
+	h = open_or_fail(&hdb_backend_tdb, f->path, HDB_O_RDWR);
+	assert_int_equal(hdb_iterate(h, delete_each, h), HDB_ERR);
+	hdb_close(h);
+
+	poke32(f->path, 168 + 4 * 6, head);
+	poke32(f->path, head + 4, 0x7ffffff0u);		/* its rec_len */
+	h = open_or_fail(&hdb_backend_tdb, f->path, HDB_O_RDWR);
+	assert_int_equal(hdb_iterate(h, delete_each, h), HDB_ERR);
+	hdb_close(h);
+}
+
 int
 main(void)
 {
@@ -1818,6 +1878,7 @@ main(void)
 		T(sqlite, test_sqlite_tbl_resume),
 		T(bdb, test_bdb_btree),
 		T(tdb, test_tdb_raw_delete),
+		T(tdb, test_tdb_raw_damaged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
