@@ -95,6 +95,18 @@ run_test "tiny holds on tdb ($file) delete exactly the old records" '
 	"$HINTSDB" check sp retry >/dev/null
 '
 done
+# A file that transaction writers use is fsynced every hold, and that
+# flush grows with the hold's deletions: the holds start at 512 of them
+# (check wants more than two holds; unbounded, one hold did all 3000).
+run_test "beside tdb transaction writers, holds delete in small batches" '
+	tdbretry sp &&
+	"$HELPER" writer "$PWD/sp/db/retry" 1 3 $N "$PWD/w.log" txn >w.out &&
+	[ "$(od -An -tu4 -j44 -N4 sp/db/retry | tr -d " ")" -gt 0 ] &&
+	"$HINTSDB" tidy --format=json sp retry >tidy.json &&
+	"$HINTSDB" dump --format=json sp retry >after.json &&
+	check w.log after.json tidy.json &&
+	"$HINTSDB" check sp retry >/dev/null
+'
 run_test "a dry run in tiny read holds sees every record once" '
 	tdbretry sp &&
 	"$HINTSDB" tidy -n --max-lock-ms=1 --format=json sp retry >dry.json &&
