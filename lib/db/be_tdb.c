@@ -185,12 +185,19 @@ hash_for(size_t n)
 	return primes[i];
 }
 
+/* tdb_of - h's TDB state, or NULL if h is not an open TDB handle. */
+static struct be_tdb *
+tdb_of(struct hdb *h)
+{
+	return h == NULL || h->be != &hdb_backend_tdb ? NULL : h->priv;
+}
+
 unsigned
 hdb_tdb_chains(struct hdb *h)
 {
 	struct be_tdb *t;
 
-	if (h == NULL || h->be != &hdb_backend_tdb || (t = h->priv) == NULL)
+	if ((t = tdb_of(h)) == NULL)
 		return 0;
 	return (unsigned)tdb_hash_size(t->tdb);
 }
@@ -205,7 +212,7 @@ hdb_tdb_txn_used(struct hdb *h)
 	struct be_tdb *t;
 	uint32_t rec;
 
-	if (h == NULL || h->be != &hdb_backend_tdb || (t = h->priv) == NULL)
+	if ((t = tdb_of(h)) == NULL)
 		return 0;
 	if (pread(tdb_fd(t->tdb), &rec, sizeof(rec), 44) != sizeof(rec))
 		return 1;	/* cannot tell: sync, as before */
@@ -217,8 +224,7 @@ hdb_tdb_lockall(struct hdb *h, int on)
 {
 	struct be_tdb *t;
 
-	if (h == NULL || h->be != &hdb_backend_tdb || (t = h->priv) == NULL ||
-	    !(h->flags & HDB_O_RDWR))
+	if ((t = tdb_of(h)) == NULL || !(h->flags & HDB_O_RDWR))
 		return HDB_OK;
 	t->msg[0] = '\0';
 	if (on && tdb_lockall(t->tdb) != 0)

@@ -1016,6 +1016,14 @@ batch_undo(struct tidy *t, const struct tidy_stats *before)
 	}
 }
 
+/* Is this file flushed once after the last hold (see batch_sync)? */
+static int
+syncs_late(const struct tidy *t)
+{
+	return (t->be->caps & HDB_CAP_WRITES_THROUGH) &&
+	    !hdb_tdb_txn_used(t->h);
+}
+
 /*
  * batch_sync - flush a write batch to disk while the lock is still held:
  * until then nothing is deleted.  0, or -1 with the batch undone.  A
@@ -1027,13 +1035,6 @@ batch_undo(struct tidy *t, const struct tidy_stats *before)
  * commits fsyncs the file, ours dirty pages with it, and the writer that
  * waited for our hold then waited as long again (max 145 ms against 86).
  */
-static int
-syncs_late(const struct tidy *t)
-{
-	return (t->be->caps & HDB_CAP_WRITES_THROUGH) &&
-	    !hdb_tdb_txn_used(t->h);
-}
-
 static int
 batch_sync(struct tidy *t, const struct tidy_stats *before)
 {
@@ -1307,10 +1308,12 @@ cap_deletes(struct tidy *t, size_t ndel, double flush)
 		t->max_del = 0;
 		return;
 	}
-	if (t->max_del == 0 || ndel == 0) {	/* first hold, or none */
-		t->max_del = t->max_del == 0 ? 512 : t->max_del;
+	if (t->max_del == 0) {		/* the first hold */
+		t->max_del = 512;
 		return;
 	}
+	if (ndel == 0)
+		return;
 	if (flush > lim / 3) {
 		cap = (size_t)((double)ndel * lim / 3 / flush);
 		if (cap > t->max_del / 2)
