@@ -130,8 +130,10 @@ check: deps-check
 # check-future: the unit, CLI and interop suites and the man lint again with
 # the clock FUTURE_DAYS (400) days ahead, by libfaketime; the real Exims in
 # their chroots get the same clock.  Only the wall clock moves (timeouts and
-# sleeps keep the real monotonic clock).  The sanitizer and fuzz passes are
-# left out: they look for memory errors, not dates, and would double the time.
+# sleeps keep the real monotonic clock); processes of every user share
+# libfaketime's state (tests/share-faketime.sh).  The sanitizer and fuzz
+# passes are left out: they look for memory errors, not dates, and would
+# double the time.
 FUTURE_DAYS ?= 400
 check-future: deps-check
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)

@@ -20,6 +20,9 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 B=${B:-build}
 RESULTS=$(mktemp)
 export RESULTS
+
+. "$TOP/tests/share-faketime.sh"
+
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hdbcheck.XXXXXX")
 trap 'rm -f "$RESULTS"; rm -rf "$WORK"' EXIT
 

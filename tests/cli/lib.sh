@@ -68,6 +68,8 @@ run_test() {
 		echo "FAIL - $name: $title" >>"$RESULTS"
 		echo "FAIL - $name: $title"
 		sed 's/^/    | /' "$TRASH/.out" | head -n 40
+		# most bodies send a command's stderr to ./err
+		[ -s "$_dir/err" ] && sed 's/^/    err| /' "$_dir/err" | head -n 20
 	fi
 	return 0
 }
