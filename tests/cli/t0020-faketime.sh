@@ -20,7 +20,7 @@ cat >"$TRASH/stale.sh" <<'EOF'
 as_nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
 pid=$($as_nobody sh -c 'echo $$; exec true')
 echo $((pid - 1)) >/proc/sys/kernel/ns_last_pid
-$as_nobody sh -c 'echo $$; exec "$0" --version' "$HINTSDB"
+sh -c 'echo $$; exec "$@"' sh $as_nobody "$HINTSDB" --version
 st=$?
 rm -f "/dev/shm/sem.faketime_sem_$pid" "/dev/shm/faketime_shm_$pid"
 echo "$pid"
