@@ -78,15 +78,6 @@ usage(FILE *fp)
 	return fp == stdout ? finish_stdout("delete") : EX_USAGE_;
 }
 
-static double
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
 static void
 add_key(struct delcmd *dc, const uint8_t *key, size_t klen)
 {
@@ -221,22 +212,20 @@ flush_lines(FILE *out, char **obuf, size_t *olen, FILE *errs, char **ebuf,
 }
 
 /*
- * apply - the keys in batches; a batch ends before its hold could pass
- * its limit (time so far plus the slowest single delete, which each hold
- * forgets by half: one delete that waited long for an Exim transaction on
- * tdb made every later hold delete a single key), leaving room for the
- * flush, and a pause lets waiting Exim processes in before the next
- * (lock.h: shorter holds and longer pauses on SQLite).  On tdb a batch
- * holds TDB's lock on every chain, as tidy's holds do: an Exim 4.99+
- * transaction then delays a batch once, not each of its deletes.
+ * apply - the keys in batches, each a hold paced by hdb_pace (lock.h:
+ * shorter holds and longer pauses on SQLite), with a pause between them
+ * that lets waiting Exim processes in.  On tdb a batch holds TDB's lock
+ * on every chain, as tidy's holds do: an Exim 4.99+ transaction then
+ * delays a batch once, not each of its deletes.
  */
 static int
 apply(struct delcmd *dc)
 {
-	const struct hdb_backend *be;
-	double t0, tl, op, maxop = 0, lim;
+	const struct hdb_backend *be = NULL;
+	struct hdb_pace pace;
+	double t0, tc;
 	char *obuf, *ebuf;
-	size_t olen, elen, i = 0;
+	size_t olen, elen, i = 0, n;
 	FILE *out, *errs;
 	struct dbh d;
 	int ex, fail, lost;
@@ -248,31 +237,31 @@ apply(struct delcmd *dc)
 		    "delete");
 		if (ex != 0)
 			return ex;
-		tl = mono_ms();
-		maxop /= 2;
-		be = d.h->be;
-		lim = hdb_hold_limit_ms(be, (double)dc->max_lock_ms);
+		if (be != d.h->be)
+			hdb_pace_init(&pace, be = d.h->be,
+			    (double)dc->max_lock_ms);
 		out = open_memstream(&obuf, &olen);
 		errs = open_memstream(&ebuf, &elen);
 		if (out == NULL || errs == NULL)
 			err(EX_INTERNAL, "open_memstream");
 		fail = hdb_tdb_lockall(d.h, 1) == HDB_ERR ? -1 : 0;
-		for (; !fail && i < dc->n; i++) {
-			t0 = mono_ms();
-			if (t0 > tl && t0 - tl + maxop >= lim)
+		for (n = 0; !fail && i < dc->n; i++, n++) {
+			t0 = hdb_now_ms();
+			if (hdb_pace_full(&pace, t0 - d.t_lock, n))
 				break;
 			if ((fail = del_one(dc, &d, &dc->k[i], out,
 			    errs)) == -1)
 				break;
-			if ((op = mono_ms() - t0) > maxop)
-				maxop = op;
+			hdb_pace_op(&pace, hdb_now_ms() - t0);
 		}
 		if (hdb_tdb_lockall(d.h, 0) == HDB_ERR && !fail)
 			fail = -1;
 		if (fail)
 			fprintf(errs, "%s: delete: cannot delete from '%s': "
 			    "%s\n", progname, dc->name, hdb_error(d.h));
+		tc = hdb_now_ms();
 		lost = db_close_sync(&d, "delete") != 0;
+		hdb_pace_flushed(&pace, hdb_now_ms() - tc, n);
 		flush_lines(out, &obuf, &olen, errs, &ebuf, &elen, !lost);
 		if (fail || lost)
 			return EX_IOERR_;

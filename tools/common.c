@@ -245,6 +245,7 @@ db_open(struct dbh *d, const char *spool, const char *name, int write,
 		if (d->lockfd == -1 && !(errno == ENOENT && !write))
 			return lock_error(d, write, o->quiet, cmd);
 	}
+	d->t_lock = hdb_now_ms();
 	d->h = hdb_open(be, d->path, flags, 0640, why, sizeof(why));
 	if (d->h == NULL) {
 		int e = errno;

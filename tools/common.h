@@ -49,6 +49,7 @@ struct dbh {
 	const char	*name;		/* DB name, e.g. "retry" */
 	char		 path[PATH_MAX];
 	char		 lockpath[PATH_MAX];
+	double		 t_lock;	/* hdb_now_ms() when locked */
 };
 
 void	dbopts_init(struct dbopts *);

@@ -209,6 +209,50 @@ hdb_gap_ms(const struct hdb_backend *be, double budget)
 	return g > POLL_GAP_MAX ? POLL_GAP_MAX : g;
 }
 
+double
+hdb_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+void
+hdb_pace_init(struct hdb_pace *p, const struct hdb_backend *be,
+    double budget)
+{
+	p->lim = hdb_hold_limit_ms(be, budget);
+	p->per_flush = -1;
+	p->maxop = 0;
+}
+
+int
+hdb_pace_full(const struct hdb_pace *p, double held, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (p->per_flush < 0)
+		return held + p->maxop >= p->lim / 2;
+	return held + p->maxop + p->per_flush * (double)(n + 1) >= p->lim;
+}
+
+void
+hdb_pace_op(struct hdb_pace *p, double op)
+{
+	if (op > p->maxop)
+		p->maxop = op;
+}
+
+void
+hdb_pace_flushed(struct hdb_pace *p, double flush, size_t n)
+{
+	double pf = n > 0 ? flush / (double)n : flush;
+
+	p->per_flush = p->per_flush * 0.75 > pf ? p->per_flush * 0.75 : pf;
+	p->maxop /= 2;
+}
+
 void
 hdb_pause(double ms)
 {

@@ -14,6 +14,8 @@
 #ifndef HDB_LOCK_H
 #define HDB_LOCK_H
 
+#include <stddef.h>
+
 #define HDB_LOCK_READ	0
 #define HDB_LOCK_WRITE	1
 
@@ -64,5 +66,28 @@ struct hdb_backend;
 double	hdb_hold_limit_ms(const struct hdb_backend *, double budget_ms);
 double	hdb_gap_ms(const struct hdb_backend *, double budget_ms);
 void	hdb_pause(double ms);
+/* The monotonic clock in milliseconds, for timing holds. */
+double	hdb_now_ms(void);
+
+/*
+ * A write hold that makes changes one by one (tidy's candidates, delete)
+ * stops before the time held, plus its slowest change, plus the flush of
+ * its changes could pass the hold limit.  The flush is estimated per
+ * change from the holds before, slowly forgetting a slow one; the first
+ * hold, with none measured, stops at half the limit.  Each hold makes at
+ * least one change, so a slow disk still gets there.
+ */
+struct hdb_pace {
+	double	lim;		/* hdb_hold_limit_ms */
+	double	per_flush;	/* flush ms per change; < 0 until measured */
+	double	maxop;		/* slowest change, halved each hold */
+};
+void	hdb_pace_init(struct hdb_pace *, const struct hdb_backend *,
+	    double budget_ms);
+/* Before change n (from 0) of a hold held_ms long: 1 if it must end. */
+int	hdb_pace_full(const struct hdb_pace *, double held_ms, size_t n);
+void	hdb_pace_op(struct hdb_pace *, double op_ms);
+/* The hold's n changes took flush_ms to flush and close. */
+void	hdb_pace_flushed(struct hdb_pace *, double flush_ms, size_t n);
 
 #endif

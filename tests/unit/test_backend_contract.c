@@ -76,6 +76,7 @@
 #include <tdb.h>
 
 #include "db/hdb.h"
+#include "db/lock.h"
 
 #define NKEYS		150
 #define BIGVAL		(64 * 1024)
@@ -1855,10 +1856,38 @@ test_tdb_raw_damaged(void **state)
 	hdb_close(h);
 }
 
+/*
+ * hdb_pace: the first hold stops at half the limit; later ones leave room
+ * for the flush of every change made, at the cost measured per change,
+ * and for the slowest change, which each hold forgets by half.
+ */
+static void
+test_pace(void **state)
+{
+	struct hdb_pace p;
+
+	(void)state;
+	hdb_pace_init(&p, &hdb_backend_bdb, 100);	/* limit 80 */
+	assert_false(hdb_pace_full(&p, 1000, 0));	/* one change always */
+	assert_false(hdb_pace_full(&p, 39, 5));
+	assert_true(hdb_pace_full(&p, 40, 5));
+	hdb_pace_op(&p, 10);
+	assert_true(hdb_pace_full(&p, 30, 5));
+	hdb_pace_flushed(&p, 100, 50);			/* 2 ms a change */
+	assert_false(hdb_pace_full(&p, 50, 11));	/* 50+5+24 < 80 */
+	assert_true(hdb_pace_full(&p, 50, 12));		/* 50+5+26 >= 80 */
+	hdb_pace_flushed(&p, 10, 10);		/* 1 ms: 2 ms forgotten slowly */
+	assert_true(p.per_flush == 1.5);
+	assert_true(p.maxop == 2.5);
+	hdb_pace_init(&p, &hdb_backend_sqlite, 100);	/* limit 50 */
+	assert_true(hdb_pace_full(&p, 25, 1));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pace),
 		CONTRACT(bdb),
 		CONTRACT(gdbm),
 		CONTRACT(tdb),

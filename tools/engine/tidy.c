@@ -166,15 +166,6 @@ struct tidy {
 	size_t		 nchanged;	/* deletions in this hold */
 };
 
-static double
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
 static int32_t
 rd_i32(const uint8_t *p)
 {
@@ -666,7 +657,7 @@ topen(struct tidy *t, int write)
 			return -1;
 		}
 	}
-	t->t_lock = mono_ms();
+	t->t_lock = hdb_now_ms();
 	t->h_write = write;
 	if (reuse(t, write))
 		return 0;
@@ -681,7 +672,7 @@ topen(struct tidy *t, int write)
 	}
 	/* SQLite's lock is taken inside the open, after any wait for it */
 	if (t->be->caps & HDB_CAP_LOCKS_ITSELF)
-		t->t_lock = mono_ms();
+		t->t_lock = hdb_now_ms();
 	if (t->h == NULL) {
 		e = errno;
 		/* a stale ENOENT after a library failure: the file is there */
@@ -725,7 +716,7 @@ tclose(struct tidy *t)
 	t->h = NULL;
 	hdb_lock_release(t->lockfd);
 	t->lockfd = -1;
-	held = mono_ms() - t->t_lock;
+	held = hdb_now_ms() - t->t_lock;
 	/* the admin sees that Exim gets the lock back between holds */
 	progress_note("lock hold %llu: %.0f ms, then released",
 	    (unsigned long long)t->st->batches, held);
@@ -1094,23 +1085,17 @@ pause_for_writers(struct tidy *t)
 }
 
 /*
- * apply - the candidates, last first, in batches.  A batch ends before
- * its hold could pass the budget: the time held so far, plus the slowest
- * change of this batch, plus the close, which flushes what the batch made
- * dirty and so is estimated per change from the batches before (slowly
- * forgetting a slow one), reaches hold_limit; the first batch, with
- * nothing measured yet, stops at half of it.  Each batch
- * makes at least one change, so a slow disk still gets there.
+ * apply - the candidates, last first, in batches, each a hold paced by
+ * hdb_pace (lock.h).
  */
 static int
 apply(struct tidy *t)
 {
 	int write = !t->o->dry_run;
-	double lim = hold_limit(t), t0, op, bmax, held, tc;
-	double per_close = -1;	/* close time per change; -1: not known */
-	double pc;
+	double t0, held, tc;
 	size_t i = t->n, n;
 	struct tidy_stats before;
+	struct hdb_pace pace;
 	int fail;
 
 	if (!has_changes(t)) {
@@ -1120,6 +1105,7 @@ apply(struct tidy *t)
 		pend_flush(t);
 		return 0;
 	}
+	hdb_pace_init(&pace, t->be, (double)t->o->max_lock_ms);
 	progress_begin(t->n, t->o->verbose ? PROG_STDOUT : 0, "%s: %s",
 	    t->name, t->o->dry_run ? "judging" : "applying");
 	while (i > 0) {
@@ -1129,11 +1115,9 @@ apply(struct tidy *t)
 		t->st->batches++;
 		pend_open(t);
 		before = *t->st;
-		for (n = 0, bmax = 0, fail = 0; i > 0; n++) {
-			t0 = mono_ms();
-			if (n > 0 && (per_close < 0 ? t0 - t->t_lock + bmax >=
-			    lim / 2 : t0 - t->t_lock + bmax +
-			    per_close * (double)(n + 1) >= lim))
+		for (n = 0, fail = 0; i > 0; n++) {
+			t0 = hdb_now_ms();
+			if (hdb_pace_full(&pace, t0 - t->t_lock, n))
 				break;
 			if (apply_one(t, &t->c[i - 1]) == -1) {
 				set_error(t, EX_IOERR_, "cannot update '%s': "
@@ -1142,18 +1126,16 @@ apply(struct tidy *t)
 				break;
 			}
 			i--;
-			if ((op = mono_ms() - t0) > bmax)
-				bmax = op;
+			hdb_pace_op(&pace, hdb_now_ms() - t0);
 		}
-		tc = mono_ms();
+		tc = hdb_now_ms();
 		if (batch_sync(t, &before) == -1 || fail) {
 			tclose(t);
 			pend_flush(t);
 			return -1;
 		}
 		held = tclose(t);
-		pc = (mono_ms() - tc) / (double)n;
-		per_close = per_close * 0.75 > pc ? per_close * 0.75 : pc;
+		hdb_pace_flushed(&pace, hdb_now_ms() - tc, n);
 		if (held > t->st->max_hold_ms)
 			t->st->max_hold_ms = held;
 		pend_flush(t);
@@ -1261,7 +1243,7 @@ hold_full(struct tidy *t)
 		return 0;
 	if (t->write && t->max_del > 0 && t->nchanged + t->ndm >= t->max_del)
 		return 1;
-	el = mono_ms() - t->t_lock;
+	el = hdb_now_ms() - t->t_lock;
 	if (!t->write)
 		return el >= (double)t->o->max_lock_ms * 0.65;
 	return el + (t->per_del_ms < 0 ? 0 : t->per_del_ms * (double)t->ndm) >=
@@ -1440,7 +1422,7 @@ out_of_time(struct tidy *t, size_t i)
 {
 	return t->write && t->dm[i].before >= 16 &&
 	    t->corrupt_at <= t->dm[i].before &&
-	    mono_ms() - t->t_lock >= work_ms(t, 1);
+	    hdb_now_ms() - t->t_lock >= work_ms(t, 1);
 }
 
 /*
@@ -1529,14 +1511,14 @@ hold(struct tidy *t, hdb_iter_fn fn)
 		set_error(t, EX_IOERR_, "cannot read '%s': %s", t->path,
 		    hdb_error(t->h));
 	ok = r != HDB_ERR && r != HDB_NOTFOUND && r != SCAN_FAIL;
-	t_del = mono_ms();
+	t_del = hdb_now_ms();
 	if (ok && doom_apply(t) == -1) {
 		batch_undo(t, &before);
 		ok = 0;
 	}
 	if (!ok && r == SCAN_FAIL)
 		batch_undo(t, &before);
-	t_flush = mono_ms();
+	t_flush = hdb_now_ms();
 	if (ok && t->nchanged > 0 && batch_sync(t, &before) == -1)
 		ok = 0;
 	held = hold_close(t);
@@ -1658,7 +1640,7 @@ tidy_db(const char *spool, const char *name, const struct tidy_opts *o,
     struct tidy_stats *st)
 {
 	struct tidy t;
-	double start = mono_ms();
+	double start = hdb_now_ms();
 
 	memset(st, 0, sizeof(*st));
 	snprintf(st->name, sizeof(st->name), "%s", name);
@@ -1691,6 +1673,6 @@ tidy_db(const char *spool, const char *name, const struct tidy_opts *o,
 out:
 	final_sync(&t);
 	cleanup(&t);
-	st->elapsed_ms = mono_ms() - start;
+	st->elapsed_ms = hdb_now_ms() - start;
 	return st->status;
 }
