@@ -173,20 +173,21 @@ hdb_lock_path(char *buf, size_t len, const char *spool, const char *name)
 #define POLL_GAP_MAX	100.0	/* SQLite's busy handler's longest sleep */
 
 /*
- * hdb_hold_limit_ms - when a write hold must be over.  20% of the budget
- * is kept for the noise of the disk.  On SQLite a waiting writer does not
+ * hdb_hold_limit_ms - when a write hold must be over.  A writer that
+ * waited for it still has its own write to make, and an Exim write right
+ * after a hold is slow: on a lockfile it opens, puts and closes, and the
+ * close syncs just after ours, 30-45 ms on a 1M Berkeley DB file (at 80%
+ * of the budget holds of 86 ms made it wait 118-132 ms; at 60%, 80-84);
+ * an Exim 4.99+ writer on TDB runs a transaction with two fsyncs.  So a
+ * hold ends by 60% of the budget.  On SQLite a waiting writer does not
  * get the lock at its release but at its next try, so what it waits is
  * the hold plus the sleep of its busy handler (see hdb_gap_ms): there a
- * hold ends by half the budget.  On TDB an Exim 4.99+ writer that waited
- * then runs its own transaction, two fsyncs, 5-25 ms on 300k records
- * (bench/exprobe -t): there a hold ends by 60%.
+ * hold ends by half the budget.
  */
 double
 hdb_hold_limit_ms(const struct hdb_backend *be, double budget)
 {
-	if (be->caps & HDB_CAP_LOCKS_ITSELF)
-		return budget * 0.5;
-	return be == &hdb_backend_tdb ? budget * 0.6 : budget * 0.8;
+	return be->caps & HDB_CAP_LOCKS_ITSELF ? budget * 0.5 : budget * 0.6;
 }
 
 /*

@@ -1867,15 +1867,15 @@ test_pace(void **state)
 	struct hdb_pace p;
 
 	(void)state;
-	hdb_pace_init(&p, &hdb_backend_bdb, 100);	/* limit 80 */
+	hdb_pace_init(&p, &hdb_backend_bdb, 100);	/* limit 60 */
 	assert_false(hdb_pace_full(&p, 1000, 0));	/* one change always */
-	assert_false(hdb_pace_full(&p, 39, 5));
-	assert_true(hdb_pace_full(&p, 40, 5));
-	hdb_pace_op(&p, 10);
+	assert_false(hdb_pace_full(&p, 29, 5));
 	assert_true(hdb_pace_full(&p, 30, 5));
+	hdb_pace_op(&p, 10);
+	assert_true(hdb_pace_full(&p, 20, 5));
 	hdb_pace_flushed(&p, 100, 50);			/* 2 ms a change */
-	assert_false(hdb_pace_full(&p, 50, 11));	/* 50+5+24 < 80 */
-	assert_true(hdb_pace_full(&p, 50, 12));		/* 50+5+26 >= 80 */
+	assert_false(hdb_pace_full(&p, 30, 11));	/* 30+5+24 < 60 */
+	assert_true(hdb_pace_full(&p, 30, 12));		/* 30+5+26 >= 60 */
 	hdb_pace_flushed(&p, 10, 10);		/* 1 ms: 2 ms forgotten slowly */
 	assert_true(p.per_flush == 1.5);
 	assert_true(p.maxop == 2.5);
