@@ -24,7 +24,7 @@ commands of one group run alternately, in forward then reverse order,
 each pair, the median and range of the per-round ratios.
 
 The noblock part (bench-noblock, with tidycost) runs bench/exprobe.c, an
-Exim-like writer, beside each command that writes, on 1M retry records in
+Exim-like writer, beside each command that locks, on 1M retry records in
 Berkeley DB, GDBM and SQLite (v2, tblblob) and 300k in tdb, and beside
 Exim's own exim_tidydb (4.96 on Berkeley DB, 4.100.1 on SQLite); tidycost
 times tidy on tdb against Berkeley DB and on SQLite against exim_tidydb
@@ -442,6 +442,9 @@ class Bench:
                 {"name": "hintsdb-delete",
                  "argv": [h, "delete", "-q", "--match=T:mx1.*", "@SPOOL@",
                           "retry"]},
+                {"name": "hintsdb-dump",
+                 "argv": ["sh", "-c", '"$0" dump "$1" retry >/dev/null', h,
+                          "@SPOOL@"]},
                 {"name": "hintsdb-convert",
                  "argv": [h, "convert", "--in-place",
                           "--to-layout=" + other, "@SPOOL@", "retry"]},
@@ -496,8 +499,9 @@ class Bench:
 
     def noblock_group(self, backend, n, layout="legacy", suite=None):
         """An Exim-like writer (bench/exprobe.c) beside each command that
-        writes (tidy, delete, convert --in-place, import), and beside
-        Exim's own exim_tidydb of SUITE, on fresh copies of the spool."""
+        takes a lock (tidy, delete, dump, convert --in-place, import),
+        and beside Exim's own exim_tidydb of SUITE, on fresh copies of
+        the spool."""
         src = self.dataset("retry", n, backend, layout)
         sp = self.spool("noblock")
         dump = os.path.join(self.work, "noblock.dump")
@@ -694,8 +698,8 @@ def noblock_targets(res):
     for g in res.get("noblock", []):
         be = "%s %s" % (names.get(g["backend"], g["backend"]),
                         fmt_n(g["records"]))
-        for cmd in ("hintsdb-tidy", "hintsdb-delete", "hintsdb-convert",
-                    "hintsdb-import"):
+        for cmd in ("hintsdb-tidy", "hintsdb-delete", "hintsdb-dump",
+                    "hintsdb-convert", "hintsdb-import"):
             rs = [m for m in g["runs"] if m["name"] == cmd]
             if not rs:
                 continue

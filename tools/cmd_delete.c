@@ -4,9 +4,9 @@
  * a glob ("forget the retry state of every host of example.com").
  *
  * Named keys are given as their text; Exim's trailing NUL is added.  With
- * --match the keys are collected under a read lock and deleted in short
- * write-locked batches, as tidy does, so a busy Exim is never held up for
- * long.  Every deleted key is printed, escaped; -n prints what would go.
+ * --match the keys are collected in short read-lock holds and deleted in
+ * short write-locked batches, as tidy does, so a busy Exim is never held
+ * up for long.  Every deleted key is printed, escaped; -n prints what would go.
  */
 #include <err.h>
 #include <fnmatch.h>
@@ -21,6 +21,7 @@
 #include "common.h"
 #include "db/lock.h"
 #include "dump.h"
+#include "engine/pieces.h"
 #include "duration.h"
 #include "out.h"
 #include "progress.h"
@@ -51,9 +52,12 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+#define MATCH_ROUNDS	3
+
 struct delkey {
 	uint8_t		*key;		/* with Exim's NUL */
 	size_t		 klen;
+	size_t		 seq;		/* the order read */
 };
 
 struct delcmd {
@@ -86,6 +90,7 @@ add_key(struct delcmd *dc, const uint8_t *key, size_t klen)
 	}
 	dc->k[dc->n].key = xmemdup(key, klen);
 	dc->k[dc->n].klen = klen;
+	dc->k[dc->n].seq = dc->n;
 	dc->n++;
 }
 
@@ -136,24 +141,87 @@ match_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 	return 0;
 }
 
-/* --match: the matching keys, collected under a read lock. */
 static int
-collect(struct delcmd *dc)
+key_cmp(const void *a, const void *b)
 {
+	const struct delkey *x = a, *y = b;
+	int c = memcmp(x->key, y->key, x->klen < y->klen ? x->klen : y->klen);
+
+	if (c != 0)
+		return c;
+	if (x->klen != y->klen)
+		return x->klen < y->klen ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int
+seq_cmp(const void *a, const void *b)
+{
+	const struct delkey *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int
+same_key(const struct delkey *x, const struct delkey *y)
+{
+	return x->klen == y->klen && memcmp(x->key, y->key, x->klen) == 0;
+}
+
+/*
+ * A read in pieces may see a key twice: keep the first, in the order
+ * read, which is the file's own order, so that a batch of deletions
+ * dirties few pages (sorted by key, they would be spread over all).
+ */
+static void
+drop_twins(struct delcmd *dc)
+{
+	size_t i, n = 0;
+
+	if (dc->n < 2)
+		return;
+	qsort(dc->k, dc->n, sizeof(*dc->k), key_cmp);
+	for (i = 0; i < dc->n; i++) {
+		if (n > 0 && same_key(&dc->k[n - 1], &dc->k[i]))
+			free(dc->k[i].key);
+		else
+			dc->k[n++] = dc->k[i];
+	}
+	dc->n = n;
+	qsort(dc->k, dc->n, sizeof(*dc->k), seq_cmp);
+}
+
+static void
+free_keys(struct delcmd *dc)
+{
+	size_t i;
+
+	for (i = 0; i < dc->n; i++)
+		free(dc->k[i].key);
+	dc->n = 0;
+}
+
+/*
+ * --match: the matching keys, collected in short read-lock holds
+ * (pieces.h).  *inexact: the read took more than one hold, so it may
+ * have missed a record.
+ */
+static int
+collect(struct delcmd *dc, int *inexact)
+{
+	struct scan_info si;
 	struct dbh d;
 	int ex;
 
 	if ((ex = db_open(&d, dc->spool, dc->name, 0, &dc->dbo, "delete")) != 0)
 		return ex;
 	progress_begin(0, 0, "%s: matching", dc->name);
-	if (hdb_iterate(d.h, match_one, dc) == HDB_ERR) {
-		warnx("delete: cannot read '%s': %s", dc->name,
-		    hdb_error(d.h));
-		db_close(&d);
-		return EX_IOERR_;
-	}
-	db_close(&d);
-	return 0;
+	ex = db_scan(&d, dc->spool, &dc->dbo, "delete",
+	    (double)dc->max_lock_ms, match_one, dc, &si);
+	if (ex == 0 && si.inexact)
+		drop_twins(dc);
+	*inexact = si.inexact;
+	return ex;
 }
 
 /*
@@ -272,6 +340,37 @@ apply(struct delcmd *dc)
 	return 0;
 }
 
+/*
+ * --match in rounds: collect, delete, and where the collection was read
+ * in pieces, and so may have missed a record, collect again; until a
+ * round finds nothing, or MATCH_ROUNDS have run (Exim may keep writing
+ * matching keys).  A dry run deletes nothing, so one round tells all.
+ */
+static int
+match_rounds(struct delcmd *dc)
+{
+	char *v;
+	int ex, round, again = 1;
+
+	for (round = 0; again && round < MATCH_ROUNDS; round++) {
+		if ((ex = collect(dc, &again)) != 0)
+			return ex;
+		if (dc->n == 0 && round == 0) {
+			v = hdb_vis_dup(dc->match, strlen(dc->match));
+			warnx("delete: no key in '%s' matches '%s'", dc->name,
+			    v);
+			free(v);
+			return EX_FINDINGS;
+		}
+		if (dc->n == 0 || dc->dry_run)
+			again = 0;
+		if (dc->n > 0 && (ex = apply(dc)) != 0)
+			return ex;
+		free_keys(dc);
+	}
+	return dc->missing > 0 ? EX_FINDINGS : 0;
+}
+
 static int
 parse_opt(struct delcmd *dc, int ch, const char *arg)
 {
@@ -307,7 +406,6 @@ cmd_delete_main(int argc, char **argv)
 {
 	struct delcmd dc;
 	size_t i;
-	char *v;
 	int ch, ex;
 
 	memset(&dc, 0, sizeof(dc));
@@ -338,20 +436,12 @@ cmd_delete_main(int argc, char **argv)
 			ex = EX_USAGE_;
 			goto out;
 		}
-	if (dc.match != NULL && (ex = collect(&dc)) != 0)
-		goto out;
-	if (dc.match != NULL && dc.n == 0) {
-		v = hdb_vis_dup(dc.match, strlen(dc.match));
-		warnx("delete: no key in '%s' matches '%s'", dc.name, v);
-		free(v);
-		ex = EX_FINDINGS;
-		goto out;
-	}
-	if ((ex = apply(&dc)) == 0 && dc.missing > 0)
+	if (dc.match != NULL)
+		ex = match_rounds(&dc);
+	else if ((ex = apply(&dc)) == 0 && dc.missing > 0)
 		ex = EX_FINDINGS;
 out:
-	for (i = 0; i < dc.n; i++)
-		free(dc.k[i].key);
+	free_keys(&dc);
 	free(dc.k);
 	if (finish_stdout("delete") != 0 && ex == 0)
 		ex = EX_IOERR_;

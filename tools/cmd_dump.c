@@ -2,9 +2,9 @@
 /*
  * cmd_dump.c - print every record of one hints DB, decoded.
  *
- * The records are copied into memory under Exim's read lock and the lock is
- * dropped before any formatting (slurp.h), so a slow terminal or pipe never
- * holds up Exim.  Text and JSON are sorted by key unless --unsorted; the
+ * The records are copied into memory in short read-lock holds (pieces.h)
+ * before any formatting (slurp.h), so neither a big DB nor a slow terminal
+ * or pipe holds up Exim for long.  Text and JSON are sorted by key unless --unsorted; the
  * exim format keeps the backend's order, as exim_dumpdb does.
  */
 #include <err.h>
@@ -20,10 +20,12 @@
 #include "commands.h"
 #include "common.h"
 #include "dump.h"
+#include "duration.h"
 #include "jsafe.h"
 #include "eximver.h"
 #include "out.h"
 #include "rec/recfmt.h"
+#include "engine/pieces.h"
 #include "engine/slurp.h"
 #include "secret_out.h"
 #include "progress.h"
@@ -34,12 +36,13 @@
 #define DUMP_USAGE "hintsdb dump [-kz] [--format=text|json|exim] " \
 	"[--exim-version=4.96|4.98|4.100] " \
 	"[--now=TIME] [--backend=B] [--layout=L] [--lock-timeout=T] " \
-	"[--match=GLOB] [--peer=GLOB] [--show-secrets] [--unsorted] " \
+	"[--match=GLOB] [--max-lock-ms=N] [--peer=GLOB] [--show-secrets] [--unsorted] " \
 	"(SPOOL DBNAME [KEY...] | --file=PATH --type=TYPE)"
 
 enum {
 	OPT_MATCH = OPT_FIRST_FREE,
 	OPT_EXIM_VERSION,
+	OPT_MAX_LOCK_MS,
 	OPT_PEER,
 };
 
@@ -52,6 +55,7 @@ static const struct option longopts[] = {
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 	{ "match", required_argument, NULL, OPT_MATCH },
+	{ "max-lock-ms", required_argument, NULL, OPT_MAX_LOCK_MS },
 	{ "now", required_argument, NULL, OPT_NOW },
 	{ "peer", required_argument, NULL, OPT_PEER },
 	{ "show-secrets", no_argument, NULL, OPT_SHOW_SECRETS },
@@ -335,14 +339,10 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 		db_close(&d);
 		return EX_USAGE_;
 	}
-	if (slurp_read(&s, d.h, c->keys_only && c->peer == NULL) != HDB_OK) {
-		warnx("%s: cannot read '%s': %s", c->cmd, d.name,
-		    hdb_error(d.h));
-		db_close(&d);
-		slurp_free(&s);
-		return EX_IOERR_;
-	}
-	db_close(&d);
+	if ((ex = db_slurp(&d, spool, o, c->cmd, c->max_lock_ms > 0 ?
+	    (double)c->max_lock_ms : SCAN_BUDGET_MS,
+	    c->keys_only && c->peer == NULL, &s)) != 0)
+		return ex;
 	if ((c->match != NULL || c->peer != NULL || c->nkeys > 0) &&
 	    (missing = select_recs(&s, c, name)) == EX_USAGE_) {
 		slurp_free(&s);
@@ -433,6 +433,11 @@ cmd_dump_main(int argc, char **argv)
 			return usage(stdout);
 		case OPT_MATCH:
 			c.match = optarg;
+			break;
+		case OPT_MAX_LOCK_MS:
+			if (duration_opt("dump", "--max-lock-ms", optarg,
+			    DUR_BARE_MS, 1, 60000, &c.max_lock_ms) == -1)
+				return usage(stderr);
 			break;
 		case OPT_PEER:
 			c.peer = optarg;

@@ -6,8 +6,8 @@
  * (retry, wait, callout, tls).  As text (bars on a terminal), as JSON Lines,
  * or in the Prometheus text format for node_exporter's textfile collector.
  *
- * Each DB is read under Exim's read lock into memory (slurp.h) and counted
- * after the lock is dropped.  A DB that cannot be read is reported and the
+ * Each DB is read into memory in short read-lock holds (pieces.h) and
+ * counted after the lock is dropped.  A DB that cannot be read is reported and the
  * others are still shown; the exit status is that of the first failure.
  */
 #include <sys/stat.h>
@@ -27,6 +27,7 @@
 #include "common.h"
 #include "format.h"
 #include "out.h"
+#include "engine/pieces.h"
 #include "engine/slurp.h"
 #include "engine/spool.h"
 #include "tls/tls.h"
@@ -309,13 +310,9 @@ collect(struct dbstat *s, const char *spool, const char *name,
 		return ex;
 	s->backend = d.h->be->name;
 	s->size = db_size(d.path);
-	if (slurp_read(&sl, d.h, 0) != HDB_OK) {
-		warnx("stat: cannot read '%s': %s", name, hdb_error(d.h));
-		db_close(&d);
-		slurp_free(&sl);
-		return EX_IOERR_;
-	}
-	db_close(&d);
+	if ((ex = db_slurp(&d, spool, &c->o, "stat", SCAN_BUDGET_MS, 0,
+	    &sl)) != 0)
+		return ex;
 	for (i = 0; i < sl.n; i++)
 		rec_add(s, slurp_key(&sl, i), sl.recs[i].klen,
 		    slurp_val(&sl, i), sl.recs[i].vlen, c->now);

@@ -20,6 +20,7 @@ struct dump_ctx {
 	const char	*peer;		/* --peer: a glob on a tls peer's names */
 	char	       **keys;		/* KEY...: just these (as printed) */
 	int		 nkeys;
+	long		 max_lock_ms;	/* a read hold's budget; 0: 100 */
 };
 
 /* Dump spool/db/name (or o->file); returns an EX_* code. */

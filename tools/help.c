@@ -108,6 +108,7 @@ static const struct help_opt dump_opts[] = {
 	O_LAYOUT, O_LOCK,
 	{ "--match=GLOB", "only the records whose key matches GLOB (as "
 	    "delete --match)" },
+	O_MAXLOCK,
 	O_NOW,
 	{ "--peer=GLOB", "tls: only the sessions whose certificate CN or "
 	    "SAN, or SNI, matches GLOB (case ignored)" },

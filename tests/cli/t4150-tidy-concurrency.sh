@@ -16,24 +16,6 @@ PY=$(command -v /usr/bin/python3 || command -v python3)
 
 
 N=20000		# records: even k<i> 40 days old, odd ones fresh
-DAY=86400
-
-
-# bigretry DB: N records, k0..k<N-1>, the even ones old
-bigretry() {
-	now=$(date +%s)
-	awk -v n="$N" -v old="$(retryval $((now - 40 * DAY)))" \
-	    -v new="$(retryval $((now - DAY)))" 'BEGIN {
-		print "VERSION=3\nformat=bytevalue\ntype=hash\nHEADER=END"
-		for (i = 0; i < n; i++) {
-			k = i ""; h = "6b"
-			for (j = 1; j <= length(k); j++)
-				h = h sprintf("%02x", 48 + substr(k, j, 1))
-			print " " h "00\n " (i % 2 ? new : old)
-		}
-		print "DATA=END" }' >"$1.load" && db5.3_load -f "$1.load" "$1" &&
-	: >"$1.lockfile"
-}
 
 # check WLOG AFTER TIDYJSON: the writer's last word on every key it touched
 # stands; untouched old records are gone and untouched fresh ones kept

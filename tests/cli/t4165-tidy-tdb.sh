@@ -13,23 +13,11 @@
 PY=$(command -v /usr/bin/python3 || command -v python3)
 
 N=6000		# records: even k<i> 40 days old, odd ones fresh
-DAY=86400
-
 
 # tdbretry SPOOL: SPOOL/db/retry, a tdb file of N records k0..k<N-1>, the
 # even ones old (made as Berkeley DB, then copied)
 tdbretry() {
-	mkdir -p "$1/db" "$1/input" && now=$(date +%s) &&
-	awk -v n="$N" -v old="$(retryval $((now - 40 * DAY)))" \
-	    -v new="$(retryval $((now - DAY)))" 'BEGIN {
-		print "VERSION=3\nformat=bytevalue\ntype=hash\nHEADER=END"
-		for (i = 0; i < n; i++) {
-			k = i ""; h = "6b"
-			for (j = 1; j <= length(k); j++)
-				h = h sprintf("%02x", 48 + substr(k, j, 1))
-			print " " h "00\n " (i % 2 ? new : old)
-		}
-		print "DATA=END" }' >bdb.load && db5.3_load -f bdb.load bdb &&
+	mkdir -p "$1/db" "$1/input" && bigretry bdb &&
 	"$HELPER" copy bdb retry "$1/db/retry" tdb legacy &&
 	: >"$1/db/retry.lockfile" && [ "$(od -An -c -N3 "$1/db/retry" |
 	    tr -d " ")" = TDB ]

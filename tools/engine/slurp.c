@@ -81,8 +81,8 @@ reserve(size_t *cap, size_t hint)
 	return room(NULL, cap, 1);
 }
 
-static int
-add(void *ctx, struct hdb_datum key, struct hdb_datum val)
+int
+slurp_add(void *ctx, struct hdb_datum key, struct hdb_datum val)
 {
 	struct slurp *s = ctx;
 	size_t need, vlen = s->keys_only ? 0 : val.len, bytes;
@@ -108,25 +108,32 @@ add(void *ctx, struct hdb_datum key, struct hdb_datum val)
 	return 0;
 }
 
-int
-slurp_read(struct slurp *s, struct hdb *h, int keys_only)
+void
+slurp_init(struct slurp *s, const char *path, int keys_only)
 {
 	struct stat st;
 	size_t hint = 0, bytes = 0;
-	int r;
 
 	memset(s, 0, sizeof(*s));
 	s->keys_only = keys_only;
-	progress_begin(0, 0, "%s: reading", strrchr(h->path, '/') != NULL ?
-	    strrchr(h->path, '/') + 1 : h->path);
 	/* Records take at most the file's bytes, and 16 of them a record of
 	 * the index is more than any backend's per-record overhead. */
-	if (stat(h->path, &st) == 0 && S_ISREG(st.st_mode))
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
 		hint = (size_t)st.st_size;
 	s->buf = reserve(&s->cap, hint);
 	s->recs = reserve(&bytes, hint);
 	s->ncap = bytes / sizeof(*s->recs);
-	r = hdb_iterate(h, add, s);
+}
+
+int
+slurp_read(struct slurp *s, struct hdb *h, int keys_only)
+{
+	int r;
+
+	slurp_init(s, h->path, keys_only);
+	progress_begin(0, 0, "%s: reading", strrchr(h->path, '/') != NULL ?
+	    strrchr(h->path, '/') + 1 : h->path);
+	r = hdb_iterate(h, slurp_add, s);
 	progress_end();		/* the caller's output may follow */
 	return r == HDB_ERR || r == -1 ? HDB_ERR : HDB_OK;
 }
@@ -142,7 +149,9 @@ cmp(const void *a, const void *b)
 
 	if (c != 0)
 		return c;
-	return x->klen < y->klen ? -1 : x->klen > y->klen;
+	if (x->klen != y->klen)
+		return x->klen < y->klen ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;	/* read order */
 }
 
 /* Keys by their first eight bytes, big-endian and zero padded: an order
@@ -233,6 +242,41 @@ slurp_sort(struct slurp *s)
 	memcpy(s->recs, out, n * sizeof(*s->recs));
 	munmap(a, abytes);	/* both mappings have the same size */
 	munmap(t, tbytes);
+}
+
+static int
+cmp_off(const void *a, const void *b)
+{
+	const struct slurp_rec *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static int
+same_key(const struct slurp *s, size_t i, size_t j)
+{
+	return s->recs[i].klen == s->recs[j].klen &&
+	    memcmp(slurp_key(s, i), slurp_key(s, j), s->recs[i].klen) == 0;
+}
+
+/*
+ * slurp_dedupe - a key read more than once keeps its last copy, the
+ * newest; the records stay in the order they were read.  Sorts by key,
+ * drops all but the last of each run, and sorts back by place in the
+ * arena, which is the order of reading.
+ */
+void
+slurp_dedupe(struct slurp *s)
+{
+	size_t i, n = 0;
+
+	slurp_sort(s);
+	for (i = 0; i < s->n; i++)
+		if (i + 1 == s->n || !same_key(s, i, i + 1))
+			s->recs[n++] = s->recs[i];
+	s->n = n;
+	if (n > 1)
+		qsort(s->recs, n, sizeof(*s->recs), cmp_off);
 }
 
 void

@@ -33,8 +33,14 @@ struct slurp {
 
 /* Read every record of h (keys only if keys_only); HDB_OK or HDB_ERR. */
 int	slurp_read(struct slurp *, struct hdb *, int keys_only);
-/* Sort by key bytes. */
+/* Or by hand: an empty slurp sized for the DB file at path, then
+ * slurp_add as the iterate callback (-1 for a record over 4 GiB). */
+void	slurp_init(struct slurp *, const char *path, int keys_only);
+int	slurp_add(void *slurp, struct hdb_datum key, struct hdb_datum val);
+/* Sort by key bytes, then by the order read. */
 void	slurp_sort(struct slurp *);
+/* Keep only the last copy read of each key, in the order read. */
+void	slurp_dedupe(struct slurp *);
 void	slurp_free(struct slurp *);
 
 static inline const uint8_t *

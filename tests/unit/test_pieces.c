@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * test_pieces.c - reading a DB in short holds (tools/engine/pieces.c) and
+ * dropping what such a read saw twice (slurp_dedupe, tools/engine/slurp.c),
+ * on real GDBM and Berkeley DB files.  A budget of almost nothing ends each
+ * hold at its first look at the clock, after 16 records, so the holds are
+ * exact.  Between holds this file's db_open, standing in for the tool's,
+ * can delete the key the hold before stopped at, as Exim may.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+/* the code under test lives in tools/, outside the library */
+#include "../../tools/engine/pieces.c"
+#include "../../tools/engine/slurp.c"
+
+#define NREC	1000
+#define TINY	1e-9		/* a budget: every hold ends at 16 records */
+
+static struct {
+	const struct hdb_backend *be;
+	char		 dir[64];
+	char		 path[96];
+	int		 opens;
+	int		 del_last;	/* every third reopen: delete the
+					 * last key seen */
+	int		 del_all;	/* reopen: delete every key seen */
+	char		 seen[NREC + 1][16];
+	unsigned	 count[NREC];	/* times each k<i> was seen */
+	size_t		 nseen;
+	char		 last[16];
+} T;
+
+/* the tool's progress lines: none here */
+void
+progress_begin(uint64_t total, unsigned flags, const char *fmt, ...)
+{
+	(void)total;
+	(void)flags;
+	(void)fmt;
+}
+
+void
+progress_end(void)
+{
+}
+
+/* delete k, if it is still there */
+static void
+del_key(const char *k)
+{
+	struct hdb *h = hdb_open(T.be, T.path, HDB_O_RDWR, 0, NULL, 0);
+	struct hdb_datum key = { (const uint8_t *)k, strlen(k) + 1 };
+
+	assert_non_null(h);
+	assert_int_not_equal(hdb_del(h, key), HDB_ERR);
+	hdb_close(h);
+}
+
+/* db_open of tools/common.c, minus the lockfile, plus Exim's deletes */
+int
+db_open(struct dbh *d, const char *spool, const char *name, int write,
+    const struct dbopts *o, const char *cmd)
+{
+	size_t i;
+
+	(void)spool, (void)write, (void)o, (void)cmd;
+	if (T.opens++ > 0 && T.del_last && T.opens % 3 == 0)
+		del_key(T.last);
+	if (T.opens > 1 && T.del_all) {
+		for (i = 0; i < T.nseen; i++)
+			del_key(T.seen[i]);
+		T.nseen = 0;
+	}
+	memset(d, 0, sizeof(*d));
+	d->name = name;
+	d->lockfd = -1;
+	d->t_lock = hdb_now_ms();
+	d->h = hdb_open(T.be, T.path, HDB_O_RDONLY, 0, NULL, 0);
+	return d->h == NULL ? EX_IOERR_ : 0;
+}
+
+void
+db_close(struct dbh *d)
+{
+	hdb_close(d->h);
+	d->h = NULL;
+}
+
+static int
+fill(const struct hdb_backend *be)
+{
+	struct hdb *h;
+	char k[16], v[16];
+	int i;
+
+	memset(&T, 0, sizeof(T));
+	T.be = be;
+	strcpy(T.dir, "/tmp/pieces.XXXXXX");
+	if (mkdtemp(T.dir) == NULL)
+		return -1;
+	snprintf(T.path, sizeof(T.path), "%s/retry", T.dir);
+	h = hdb_open(be, T.path, HDB_O_RDWR | HDB_O_CREATE, 0600, NULL, 0);
+	if (h == NULL)
+		return -1;
+	for (i = 0; i < NREC; i++) {
+		struct hdb_datum key = { (uint8_t *)k, 0 }, val = {
+		    (uint8_t *)v, 0 };
+
+		key.len = (size_t)snprintf(k, sizeof(k), "k%d", i) + 1;
+		val.len = (size_t)snprintf(v, sizeof(v), "v%d", i);
+		if (hdb_put(h, key, val) != HDB_OK)
+			return -1;
+	}
+	hdb_close(h);
+	return 0;
+}
+
+static int
+setup_gdbm(void **state)
+{
+	(void)state;
+	return fill(&hdb_backend_gdbm);
+}
+
+static int
+setup_bdb(void **state)
+{
+	(void)state;
+	return fill(&hdb_backend_bdb);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink(T.path);
+	return rmdir(T.dir);
+}
+
+static int
+note(void *ctx, struct hdb_datum key, struct hdb_datum val)
+{
+	(void)ctx, (void)val;
+	assert_true(key.len > 1 && key.len < sizeof(T.last));
+	memcpy(T.last, key.data, key.len);
+	if (T.nseen < NREC)
+		memcpy(T.seen[T.nseen++], key.data, key.len);
+	T.count[atoi((const char *)key.data + 1)]++;
+	return 0;
+}
+
+static int
+scan(struct scan_info *si)
+{
+	struct dbopts o;
+	struct dbh d;
+
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(db_open(&d, NULL, "retry", 0, &o, "test"), 0);
+	return db_scan(&d, NULL, &o, "test", TINY, note, NULL, si);
+}
+
+/* Undisturbed: every record once, in holds of 16. */
+static void
+test_holds(void **state)
+{
+	struct scan_info si;
+	int i;
+
+	(void)state;
+	assert_int_equal(scan(&si), 0);
+	assert_int_equal(si.holds, (NREC + 15) / 16);
+	assert_true(si.inexact);
+	for (i = 0; i < NREC; i++)
+		assert_int_equal(T.count[i], 1);
+}
+
+/* Every third hold's resume key is deleted before the next: the one
+ * before serves, so records come twice, and none that stayed is missed. */
+static void
+test_resume_key_gone(void **state)
+{
+	struct scan_info si;
+	int i, twice = 0;
+
+	(void)state;
+	T.del_last = 1;
+	assert_int_equal(scan(&si), 0);
+	assert_true(si.inexact);
+	for (i = 0; i < NREC; i++) {
+		assert_true(T.count[i] >= 1);
+		twice += T.count[i] > 1;
+	}
+	assert_true(twice >= 16);
+}
+
+/* Everything seen is gone at every reopen: no resume point is left, so
+ * every other hold starts again from the top, and after RESTART_MAX of
+ * them the read gives up, busy (75). */
+static void
+test_gives_up(void **state)
+{
+	struct scan_info si;
+
+	(void)state;
+	T.del_all = 1;
+	assert_int_equal(scan(&si), EX_LOCKED);
+	assert_int_equal(si.holds, 2 * (RESTART_MAX + 1));
+}
+
+/* A read that saw keys twice keeps each once: its last copy, in the
+ * order read. */
+static void
+test_dedupe(void **state)
+{
+	static const char *const in[][2] = {
+		{ "b", "1" }, { "a", "1" }, { "c", "1" }, { "a", "2" },
+		{ "d", "1" }, { "b", "2" }, { "ab", "1" }, { "b", "3" },
+	};
+	static const char *const want[][2] = {
+		{ "c", "1" }, { "a", "2" }, { "d", "1" }, { "ab", "1" },
+		{ "b", "3" },
+	};
+	struct slurp s;
+	size_t i;
+
+	(void)state;
+	slurp_init(&s, "/nonexistent", 0);
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		struct hdb_datum k = { (const uint8_t *)in[i][0],
+		    strlen(in[i][0]) }, v = { (const uint8_t *)in[i][1], 1 };
+
+		assert_int_equal(slurp_add(&s, k, v), 0);
+	}
+	slurp_dedupe(&s);
+	assert_int_equal(s.n, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < s.n; i++) {
+		assert_int_equal(s.recs[i].klen, strlen(want[i][0]));
+		assert_memory_equal(slurp_key(&s, i), want[i][0],
+		    s.recs[i].klen);
+		assert_memory_equal(slurp_val(&s, i), want[i][1], 1);
+	}
+	slurp_free(&s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_holds, setup_gdbm,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_holds, setup_bdb,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_resume_key_gone,
+		    setup_gdbm, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_key_gone,
+		    setup_bdb, teardown),
+		cmocka_unit_test_setup_teardown(test_gives_up, setup_bdb,
+		    teardown),
+		cmocka_unit_test(test_dedupe),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

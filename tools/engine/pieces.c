@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pieces.c - a whole DB read in short read-lock holds (see pieces.h).
+ */
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "db/lock.h"
+#include "engine/pieces.h"
+#include "engine/slurp.h"
+#include "out.h"
+#include "progress.h"
+#include "xmalloc.h"
+
+#define POS_KEEP	4	/* resume points kept */
+#define RESTART_MAX	8	/* reads started again from the top */
+#define PIECE_END	2	/* callback: the hold is over */
+
+struct pos {
+	uint8_t		*key;
+	size_t		 len;
+};
+
+struct scan {
+	struct dbh	*d;
+	hdb_iter_fn	 fn;
+	void		*ctx;
+	double		 read_ms;	/* a hold reads this long */
+	size_t		 seen;		/* records in this hold */
+	struct pos	 pos[POS_KEEP];	/* resume points, newest last */
+	int		 npos;
+	int		 failed;	/* fn said no */
+};
+
+/* The key just read becomes the newest resume point. */
+static void
+pos_push(struct scan *s, const uint8_t *key, size_t len)
+{
+	struct pos p;
+
+	if (s->npos == POS_KEEP) {
+		p = s->pos[0];
+		memmove(&s->pos[0], &s->pos[1], (POS_KEEP - 1) * sizeof(p));
+		s->pos[POS_KEEP - 1] = p;
+		s->npos--;
+	}
+	p = s->pos[s->npos];
+	p.key = xreallocarray(p.key, len > 0 ? len : 1, 1);
+	memcpy(p.key, key, len);
+	p.len = len;
+	s->pos[s->npos++] = p;
+}
+
+/* Hand the record on; end the hold once its time is up (checked every
+ * 16 records: the clock is cheap, not free). */
+static int
+one(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	struct scan *s = arg;
+
+	if (s->fn(s->ctx, key, val) != 0) {
+		s->failed = 1;
+		return -1;
+	}
+	if (++s->seen % 16 != 0 ||
+	    hdb_now_ms() - s->d->t_lock < s->read_ms)
+		return 0;
+	pos_push(s, key.data, key.len);
+	return PIECE_END;
+}
+
+/* One hold from the newest resume point: HDB_OK at the end, PIECE_END,
+ * HDB_NOTFOUND if the point is gone, HDB_ERR or -1. */
+static int
+hold(struct scan *s)
+{
+	struct hdb_datum after = { NULL, 0 };
+
+	s->seen = 0;
+	if (s->npos > 0) {
+		after.data = s->pos[s->npos - 1].key;
+		after.len = s->pos[s->npos - 1].len;
+	}
+	return hdb_iterate_after(s->d->h, after, one, s);
+}
+
+static int
+read_error(struct scan *s, const char *cmd, int r)
+{
+	char *n = hdb_vis_dup(s->d->name, strlen(s->d->name));
+	int ex = EX_IOERR_;
+
+	if (r == HDB_ERR)
+		warnx("%s: cannot read '%s': %s", cmd, n, hdb_error(s->d->h));
+	else if (r == HDB_NOTFOUND) {
+		warnx("%s: '%s' changed too fast to read to the end; try "
+		    "again later", cmd, n);
+		ex = EX_LOCKED;
+	} else
+		warnx("%s: cannot read '%s': a record is too big to hold",
+		    cmd, n);
+	free(n);
+	return ex;
+}
+
+/* The newest resume point is gone: an older one, or the top. */
+static int
+fall_back(struct scan *s, int *restarts)
+{
+	if (s->npos > 0) {
+		s->npos--;
+		free(s->pos[s->npos].key);
+		s->pos[s->npos].key = NULL;
+	}
+	if (s->npos > 0 || ++*restarts <= RESTART_MAX)
+		return 0;
+	return -1;
+}
+
+static int
+scan_loop(struct scan *s, const char *spool, const struct dbopts *o,
+    const char *cmd, double budget, struct scan_info *si)
+{
+	const struct hdb_backend *be = s->d->h->be;
+	int r, ex, restarts = 0;
+
+	for (;;) {
+		si->holds++;
+		r = hold(s);
+		if (r == HDB_ERR || s->failed ||
+		    (r == HDB_NOTFOUND && fall_back(s, &restarts) == -1))
+			return read_error(s, cmd, r);
+		if (r == HDB_OK)
+			return 0;
+		db_close(s->d);
+		hdb_pause(hdb_gap_ms(be, budget));
+		if ((ex = db_open(s->d, spool, s->d->name, 0, o, cmd)) != 0)
+			return ex;
+	}
+}
+
+int
+db_scan(struct dbh *d, const char *spool, const struct dbopts *o,
+    const char *cmd, double budget_ms, hdb_iter_fn fn, void *ctx,
+    struct scan_info *si)
+{
+	const struct hdb_backend *be = d->h->be;
+	struct scan s;
+	int ex, i;
+
+	memset(si, 0, sizeof(*si));
+	memset(&s, 0, sizeof(s));
+	s.d = d;
+	s.fn = fn;
+	s.ctx = ctx;
+	/* SQLite pieces its reads itself: a hold with no end here */
+	s.read_ms = be->caps & HDB_CAP_LOCKS_ITSELF ? 1e300 :
+	    budget_ms * 0.65;
+	ex = scan_loop(&s, spool, o, cmd, budget_ms, si);
+	if (si->holds > 1)
+		si->inexact = 1;
+	db_close(d);
+	for (i = 0; i < POS_KEEP; i++)
+		free(s.pos[i].key);
+	return ex;
+}
+
+int
+db_slurp(struct dbh *d, const char *spool, const struct dbopts *o,
+    const char *cmd, double budget_ms, int keys_only, struct slurp *s)
+{
+	struct scan_info si;
+	char *n = hdb_vis_dup(d->name, strlen(d->name));
+	int ex;
+
+	slurp_init(s, d->path, keys_only);
+	progress_begin(0, 0, "%s: reading", n);
+	free(n);
+	ex = db_scan(d, spool, o, cmd, budget_ms, slurp_add, s, &si);
+	progress_end();		/* the caller's output may follow */
+	if (ex != 0)
+		slurp_free(s);
+	else if (si.inexact)
+		slurp_dedupe(s);
+	return ex;
+}
