@@ -21,10 +21,14 @@
 #include <bsd/stdlib.h>
 
 #include "db/atomic.h"
+#include "db/lock.h"
 #include "db/pin.h"
 #include "xmalloc.h"
 
 #define MAX_FILES	8
+/* an Exim SQLite transaction's journal lasts milliseconds; one that stays
+ * longer is a crashed writer's, or exim_tidydb's */
+#define JOURNAL_WAIT_MS	2000.0
 
 /* Suffixes of a database's files, in hdb_db_files bit order. */
 static const char *const suffixes[] = { "", ".dir", ".pag", ".db" };
@@ -464,12 +468,32 @@ move(struct hdb_atomic *a, int tmpfd, const char *name, char *err,
 	return 0;
 }
 
+/*
+ * journal_gone - wait up to JOURNAL_WAIT_MS for no BASE-journal: renamed
+ * beside one, our file would have its pages rolled back into it.  An Exim
+ * writer's transaction makes one for a few milliseconds.
+ */
+static int
+journal_gone(struct hdb_atomic *a)
+{
+	char journal[NAME_MAX + 1];
+	struct stat st;
+	double t0 = hdb_now_ms();
+
+	snprintf(journal, sizeof(journal), "%s-journal", a->base);
+	while (fstatat(a->dirfd, journal, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (hdb_now_ms() - t0 >= JOURNAL_WAIT_MS)
+			return 0;
+		hdb_pause(5);
+	}
+	return 1;
+}
+
 int
 hdb_atomic_commit(struct hdb_atomic *a, const struct stat *like, int replace,
     char *err, size_t errlen)
 {
-	char names[MAX_FILES][NAME_MAX + 1], journal[NAME_MAX + 1];
-	struct stat st;
+	char names[MAX_FILES][NAME_MAX + 1];
 	unsigned old, new = 0;
 	size_t n = 0, i;
 	int tmpfd, p, rc = -1;
@@ -488,12 +512,9 @@ hdb_atomic_commit(struct hdb_atomic *a, const struct stat *like, int replace,
 		seterr(err, errlen, "'%s/%s' exists", a->dir, a->base);
 		goto out;
 	}
-	/* A journal beside a file we replace would be rolled back into it. */
-	snprintf(journal, sizeof(journal), "%s-journal", a->base);
-	if ((new & 1) && fstatat(a->dirfd, journal, &st,
-	    AT_SYMLINK_NOFOLLOW) == 0) {
-		seterr(err, errlen, "'%s' exists: the SQLite database is in "
-		    "use", journal);
+	if ((new & 1) && !journal_gone(a)) {
+		seterr(err, errlen, "'%s-journal' stays: the SQLite database "
+		    "is in use", a->base);
 		goto out;
 	}
 	p = primary(names, n, a->base);

@@ -145,9 +145,18 @@ run_test "SQLite: no replacement while a journal shows a writer" '
 	: >sp/db/seen-journal && sums sp >before &&
 	expect_code 74 "$HINTSDB" convert --to-layout=v2 --in-place sp seen \
 	    2>err &&
-	grep -q "left as it was: .seen-journal. exists: the SQLite database is in use" err &&
+	grep -q "left as it was: .seen-journal. stays: the SQLite database is in use" err &&
 	sums sp >after && cmp before after &&
 	test "$(ls -a sp/db | grep -c hintsdb)" -eq 0
+'
+run_test "SQLite: a writer's journal that goes is waited for" '
+	cp -a "$SPOOL_EX" sp &&
+	"$HINTSDB" convert --to-backend=sqlite --in-place sp seen &&
+	: >sp/db/seen-journal || exit 1
+	(sleep 0.3; rm sp/db/seen-journal) &
+	expect_code 0 "$HINTSDB" convert --to-layout=v2 --in-place sp seen &&
+	wait && test ! -e sp/db/seen-journal &&
+	"$HINTSDB" dump --format=json sp seen | grep -q "\"layout\":\"v2\""
 '
 run_test "undecodable records: kept as stored when the layout stays" '
 	rm -rf sp && cp -a "$SPOOL_EX" sp &&
