@@ -334,7 +334,7 @@ apply(struct delcmd *dc)
 			return EX_IOERR_;
 		progress_set(i);
 		if (i < dc->n)
-			hdb_pause(hdb_gap_ms(be, (double)dc->max_lock_ms));
+			hdb_pause_for_writers(be, (double)dc->max_lock_ms);
 	}
 	progress_end();
 	return 0;

@@ -9,6 +9,7 @@
  * description locks would not conflict correctly with Exim's.
  */
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -154,11 +155,75 @@ hdb_lock_take(const char *path, int how, int create, long timeout_ms)
 	return -1;
 }
 
+/*
+ * Handing the lock over.  fcntl locks are not queued: at our unlock the
+ * kernel wakes a blocked Exim, but if it has not run by our next lock (a
+ * busy machine; a virtual CPU taken away for some milliseconds), we lock
+ * again and it sleeps through another hold.  So a release that had
+ * waiters (Linux lists them in /proc/locks, after "->") makes the next
+ * hdb_pause_for_writers last until another process holds the lock, for at
+ * most HANDOFF_MS.
+ */
+#define HANDOFF_MS	25.0
+
+static struct {
+	dev_t		 dev;
+	ino_t		 ino;
+	int		 pending;
+} handoff;
+
+/*
+ * proc_locks - how many fcntl locks of other processes on the file (dev,
+ * ino) /proc/locks lists: those waiting (blocked) or those held.  0 when
+ * it cannot be read.
+ */
+static int
+proc_locks(dev_t dev, ino_t ino, int blocked)
+{
+	char line[256], *p;
+	unsigned maj, mnr;
+	unsigned long i;
+	long pid;
+	FILE *fp;
+	int n = 0;
+
+	if ((fp = fopen("/proc/locks", "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if ((strstr(line, "->") != NULL) != blocked ||
+		    (p = strstr(line, "POSIX")) == NULL ||
+		    sscanf(p, "POSIX %*s %*s %ld %x:%x:%lu", &pid, &maj, &mnr,
+		    &i) != 4)
+			continue;
+		if (pid != (long)getpid() && maj == major(dev) &&
+		    mnr == minor(dev) && i == (unsigned long)ino)
+			n++;
+	}
+	fclose(fp);
+	return n;
+}
+
+int
+hdb_lock_waiters(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 ? proc_locks(st.st_dev, st.st_ino, 1) : 0;
+}
+
 void
 hdb_lock_release(int fd)
 {
-	if (fd >= 0)
-		close(fd);
+	struct stat st;
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && proc_locks(st.st_dev, st.st_ino, 1) > 0) {
+		handoff.dev = st.st_dev;
+		handoff.ino = st.st_ino;
+		handoff.pending = 1;
+	}
+	close(fd);
 }
 
 int
@@ -252,6 +317,21 @@ hdb_pace_flushed(struct hdb_pace *p, double flush, size_t n)
 
 	p->per_flush = p->per_flush * 0.75 > pf ? p->per_flush * 0.75 : pf;
 	p->maxop /= 2;
+}
+
+void
+hdb_pause_for_writers(const struct hdb_backend *be, double budget)
+{
+	double t0;
+
+	hdb_pause(hdb_gap_ms(be, budget));
+	if (!handoff.pending)
+		return;
+	handoff.pending = 0;
+	t0 = hdb_now_ms();
+	while (proc_locks(handoff.dev, handoff.ino, 0) == 0 &&
+	    hdb_now_ms() - t0 < HANDOFF_MS)
+		hdb_pause(0.5);
 }
 
 void

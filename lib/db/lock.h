@@ -50,6 +50,9 @@ void	hdb_lock_set_wait_hook(hdb_lock_wait_fn *fn, long after_ms, void *arg);
 
 /* Drop the lock by closing fd; accepts -1. */
 void	hdb_lock_release(int fd);
+/* How many other processes wait for a lock on fd's file (Linux's
+ * /proc/locks; 0 if it cannot be read). */
+int	hdb_lock_waiters(int fd);
 
 /* SPOOL/db/NAME.lockfile into buf; -1 if it does not fit. */
 int	hdb_lock_path(char *buf, size_t len, const char *spool, const char *name);
@@ -66,6 +69,13 @@ struct hdb_backend;
 double	hdb_hold_limit_ms(const struct hdb_backend *, double budget_ms);
 double	hdb_gap_ms(const struct hdb_backend *, double budget_ms);
 void	hdb_pause(double ms);
+/*
+ * hdb_pause_for_writers - the pause between two holds: hdb_gap_ms, and
+ * if an Exim process was waiting when the last lock was released, until
+ * it holds the lock (fcntl locks are not queued, so a waiter woken late
+ * would otherwise sleep through the next hold), 25 ms at most.
+ */
+void	hdb_pause_for_writers(const struct hdb_backend *, double budget_ms);
 /* The monotonic clock in milliseconds, for timing holds. */
 double	hdb_now_ms(void);
 

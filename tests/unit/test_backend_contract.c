@@ -1883,11 +1883,64 @@ test_pace(void **state)
 	assert_true(hdb_pace_full(&p, 25, 1));
 }
 
+/* a child that waits for a write lock on path (F_SETLKW, as Exim does)
+ * and holds it for ms; returns its pid */
+static pid_t
+exim_like_waiter(const char *path, int ms)
+{
+	struct flock fl;
+	pid_t pid = fork();
+	int fd;
+
+	assert_true(pid != -1);
+	if (pid > 0)
+		return pid;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if ((fd = open(path, O_RDWR)) == -1 || fcntl(fd, F_SETLKW, &fl) == -1)
+		_exit(1);
+	hdb_pause(ms);
+	_exit(0);
+}
+
+/*
+ * The hand-over: a waiter is seen in /proc/locks while we hold the lock,
+ * and after our release the pause between holds lasts until it has the
+ * lock, so that our next lock cannot come first.
+ */
+static void
+test_handoff(void **state)
+{
+	char dir[] = "/tmp/handoff.XXXXXX", path[64];
+	int fd, i, st;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/retry.lockfile", dir);
+	fd = hdb_lock_take(path, HDB_LOCK_WRITE, 1, 1000);
+	assert_true(fd >= 0);
+	assert_int_equal(hdb_lock_waiters(fd), 0);
+	pid = exim_like_waiter(path, 300);
+	for (i = 0; i < 2000 && hdb_lock_waiters(fd) == 0; i++)
+		hdb_pause(1);
+	assert_int_equal(hdb_lock_waiters(fd), 1);
+	hdb_lock_release(fd);
+	hdb_pause_for_writers(&hdb_backend_bdb, 100);
+	assert_int_equal(hdb_lock_take(path, HDB_LOCK_WRITE, 0, 0), -1);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pace),
+		cmocka_unit_test(test_handoff),
 		CONTRACT(bdb),
 		CONTRACT(gdbm),
 		CONTRACT(tdb),

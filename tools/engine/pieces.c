@@ -135,7 +135,7 @@ scan_loop(struct scan *s, const char *spool, const struct dbopts *o,
 		if (r == HDB_OK)
 			return 0;
 		db_close(s->d);
-		hdb_pause(hdb_gap_ms(be, budget));
+		hdb_pause_for_writers(be, budget);
 		if ((ex = db_open(s->d, spool, s->d->name, 0, o, cmd)) != 0)
 			return ex;
 	}

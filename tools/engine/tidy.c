@@ -1079,7 +1079,7 @@ pause_for_writers(struct tidy *t)
 {
 	double g = hdb_gap_ms(t->be, (double)t->o->max_lock_ms);
 
-	hdb_pause(g);
+	hdb_pause_for_writers(t->be, (double)t->o->max_lock_ms);
 	t->st->gaps++;
 	t->st->gap_ms = g;
 }
