@@ -6,7 +6,8 @@
  * Named keys are given as their text; Exim's trailing NUL is added.  With
  * --match the keys are collected in short read-lock holds and deleted in
  * short write-locked batches, as tidy does, so a busy Exim is never held
- * up for long.  Every deleted key is printed, escaped; -n prints what would go.
+ * up for long.  Every deleted key is printed, escaped; -n prints what
+ * would go.
  */
 #include <err.h>
 #include <fnmatch.h>
@@ -21,8 +22,8 @@
 #include "common.h"
 #include "db/lock.h"
 #include "dump.h"
-#include "engine/pieces.h"
 #include "duration.h"
+#include "engine/pieces.h"
 #include "out.h"
 #include "progress.h"
 #include "priv.h"
