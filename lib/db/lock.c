@@ -111,6 +111,23 @@ regular(int fd)
 	return 0;
 }
 
+/*
+ * Handing the lock over.  fcntl locks are not queued: at our unlock the
+ * kernel wakes a blocked Exim, but if it has not run by our next lock (a
+ * busy machine; a virtual CPU taken away for some milliseconds), we lock
+ * again and it sleeps through another hold.  So a release that had
+ * waiters (Linux lists them in /proc/locks, after "->") makes the next
+ * hdb_pause_for_writers last until another process holds the lock, for at
+ * most HANDOFF_MS.  Taking a lock again ends the chance.
+ */
+#define HANDOFF_MS	25.0
+
+static struct {
+	dev_t		 dev;
+	ino_t		 ino;
+	int		 pending;
+} handoff;
+
 int
 hdb_lock_take(const char *path, int how, int create, long timeout_ms)
 {
@@ -128,8 +145,10 @@ hdb_lock_take(const char *path, int how, int create, long timeout_ms)
 	}
 	start = now_ms();
 	for (;;) {
-		if (try_lock(fd, how) == 0)
+		if (try_lock(fd, how) == 0) {
+			handoff.pending = 0;
 			return fd;
+		}
 		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
 			break;
 		waited = now_ms() - start;
@@ -155,22 +174,6 @@ hdb_lock_take(const char *path, int how, int create, long timeout_ms)
 	return -1;
 }
 
-/*
- * Handing the lock over.  fcntl locks are not queued: at our unlock the
- * kernel wakes a blocked Exim, but if it has not run by our next lock (a
- * busy machine; a virtual CPU taken away for some milliseconds), we lock
- * again and it sleeps through another hold.  So a release that had
- * waiters (Linux lists them in /proc/locks, after "->") makes the next
- * hdb_pause_for_writers last until another process holds the lock, for at
- * most HANDOFF_MS.
- */
-#define HANDOFF_MS	25.0
-
-static struct {
-	dev_t		 dev;
-	ino_t		 ino;
-	int		 pending;
-} handoff;
 
 /*
  * proc_locks - how many fcntl locks of other processes on the file (dev,
