@@ -204,7 +204,7 @@ free_keys(struct delcmd *dc)
 
 /*
  * --match: the matching keys, collected in short read-lock holds
- * (pieces.h).  *inexact: the read took more than one hold, so it may
+ * (pieces.h).  *inexact: the file changed between its holds, so it may
  * have missed a record.
  */
 static int
@@ -342,10 +342,10 @@ apply(struct delcmd *dc)
 }
 
 /*
- * --match in rounds: collect, delete, and where the collection was read
- * in pieces, and so may have missed a record, collect again; until a
- * round finds nothing, or MATCH_ROUNDS have run (Exim may keep writing
- * matching keys).  A dry run deletes nothing, so one round tells all.
+ * --match in rounds: collect, delete, and where the file changed between
+ * the collection's holds, so that it may have missed a record, collect
+ * again; until a round finds nothing, or MATCH_ROUNDS have run (Exim may
+ * keep writing matching keys).  A dry run deletes nothing, so one round tells all.
  */
 static int
 match_rounds(struct delcmd *dc)

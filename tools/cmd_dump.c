@@ -4,8 +4,9 @@
  *
  * The records are copied into memory in short read-lock holds (pieces.h)
  * before any formatting (slurp.h), so neither a big DB nor a slow terminal
- * or pipe holds up Exim for long.  Text and JSON are sorted by key unless --unsorted; the
- * exim format keeps the backend's order, as exim_dumpdb does.
+ * or pipe holds up Exim for long.  Text and JSON are sorted by key unless
+ * --unsorted; the exim format keeps the backend's order, as exim_dumpdb
+ * does.
  */
 #include <err.h>
 #include <fnmatch.h>
@@ -36,7 +37,8 @@
 #define DUMP_USAGE "hintsdb dump [-kz] [--format=text|json|exim] " \
 	"[--exim-version=4.96|4.98|4.100] " \
 	"[--now=TIME] [--backend=B] [--layout=L] [--lock-timeout=T] " \
-	"[--match=GLOB] [--max-lock-ms=N] [--peer=GLOB] [--show-secrets] [--unsorted] " \
+	"[--match=GLOB] [--max-lock-ms=N] [--peer=GLOB] [--show-secrets] " \
+	"[--unsorted] " \
 	"(SPOOL DBNAME [KEY...] | --file=PATH --type=TYPE)"
 
 enum {

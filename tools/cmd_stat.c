@@ -7,8 +7,9 @@
  * or in the Prometheus text format for node_exporter's textfile collector.
  *
  * Each DB is read into memory in short read-lock holds (pieces.h) and
- * counted after the lock is dropped.  A DB that cannot be read is reported and the
- * others are still shown; the exit status is that of the first failure.
+ * counted after the lock is dropped.  A DB that cannot be read is reported
+ * and the others are still shown; the exit status is that of the first
+ * failure.
  */
 #include <sys/stat.h>
 

@@ -2,12 +2,16 @@
 /*
  * pieces.c - a whole DB read in short read-lock holds (see pieces.h).
  */
+#include <sys/stat.h>
+
 #include <err.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "commands.h"
 #include "db/lock.h"
+#include "db/pin.h"
 #include "engine/pieces.h"
 #include "engine/slurp.h"
 #include "out.h"
@@ -17,6 +21,7 @@
 #define POS_KEEP	4	/* resume points kept */
 #define RESTART_MAX	8	/* reads started again from the top */
 #define PIECE_END	2	/* callback: the hold is over */
+#define TICK_MS		50	/* more than the clock tick of file times */
 
 struct pos {
 	uint8_t		*key;
@@ -32,7 +37,51 @@ struct scan {
 	struct pos	 pos[POS_KEEP];	/* resume points, newest last */
 	int		 npos;
 	int		 failed;	/* fn said no */
+	struct stat	 st;		/* the file as the last hold left it */
+	int		 changed;	/* it changed between holds, or a
+					 * hold fell back */
 };
+
+/*
+ * Did anyone write between two holds?  Every write to the file sets its
+ * mtime, also through a map (a write fault on a page the writer has not
+ * yet written through the same mapping), and Exim maps afresh on each
+ * open.  File times move in clock ticks, so a write after a hold carries
+ * another time than the last one before it only if that one is older than
+ * a tick when the hold ends (recent); else we cannot tell, and that, like
+ * anything else that cannot be told (NDBM's two files: no file at the
+ * path), counts as a change.
+ */
+static double
+age_ms(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (double)(now.tv_sec - t->tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - t->tv_nsec) / 1e6;
+}
+
+static int
+recent(const struct stat *st)
+{
+	return age_ms(&st->st_mtim) < TICK_MS || age_ms(&st->st_ctim) < TICK_MS;
+}
+
+static int
+file_changed(struct scan *s)
+{
+	struct stat now;
+
+	if (hdb_pin_lstat(s->d->path, &now) == -1)
+		return 1;
+	return now.st_ino != s->st.st_ino || now.st_dev != s->st.st_dev ||
+	    now.st_size != s->st.st_size ||
+	    now.st_mtim.tv_sec != s->st.st_mtim.tv_sec ||
+	    now.st_mtim.tv_nsec != s->st.st_mtim.tv_nsec ||
+	    now.st_ctim.tv_sec != s->st.st_ctim.tv_sec ||
+	    now.st_ctim.tv_nsec != s->st.st_ctim.tv_nsec;
+}
 
 /* The key just read becomes the newest resume point. */
 static void
@@ -134,10 +183,15 @@ scan_loop(struct scan *s, const char *spool, const struct dbopts *o,
 			return read_error(s, cmd, r);
 		if (r == HDB_OK)
 			return 0;
+		if (r == HDB_NOTFOUND ||
+		    hdb_pin_lstat(s->d->path, &s->st) == -1 || recent(&s->st))
+			s->changed = 1;
 		db_close(s->d);
 		hdb_pause_for_writers(be, budget);
 		if ((ex = db_open(s->d, spool, s->d->name, 0, o, cmd)) != 0)
 			return ex;
+		if (!s->changed && file_changed(s))
+			s->changed = 1;
 	}
 }
 
@@ -159,8 +213,7 @@ db_scan(struct dbh *d, const char *spool, const struct dbopts *o,
 	s.read_ms = be->caps & HDB_CAP_LOCKS_ITSELF ? 1e300 :
 	    budget_ms * 0.65;
 	ex = scan_loop(&s, spool, o, cmd, budget_ms, si);
-	if (si->holds > 1)
-		si->inexact = 1;
+	si->inexact = s.changed;
 	db_close(d);
 	for (i = 0; i < POS_KEEP; i++)
 		free(s.pos[i].key);

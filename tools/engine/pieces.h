@@ -11,11 +11,13 @@
  * from the top.  SQLite reads in pieces by itself (be_sqlite.c), so there
  * it is one call.
  *
- * A read of more than one hold says so in inexact: some records may have
- * come twice (a fall back; a TDB record rewritten to the head of its
+ * A read during which the file changed between two holds (its mtime, size
+ * or inode), or whose hold fell back, says so in inexact: some records may
+ * have come twice (a fall back; a TDB record rewritten to the head of its
  * chain), and on Berkeley DB, GDBM and NDBM some that were there
  * throughout may have been missed (hdb.h: Exim's inserts split hash
- * buckets, and GDBM's deletes reorder them).
+ * buckets, and GDBM's deletes reorder them).  Undisturbed, a read in
+ * pieces is exact.
  */
 #ifndef HDB_PIECES_H
 #define HDB_PIECES_H

@@ -23,6 +23,7 @@
 
 #include "engine/slurp.h"
 #include "progress.h"
+#include "xmalloc.h"
 
 #define SLURP_ALIGN	((size_t)2 << 20)	/* a huge page */
 
@@ -149,9 +150,7 @@ cmp(const void *a, const void *b)
 
 	if (c != 0)
 		return c;
-	if (x->klen != y->klen)
-		return x->klen < y->klen ? -1 : 1;
-	return x->off < y->off ? -1 : x->off > y->off;	/* read order */
+	return x->klen < y->klen ? -1 : x->klen > y->klen;
 }
 
 /* Keys by their first eight bytes, big-endian and zero padded: an order
@@ -245,38 +244,81 @@ slurp_sort(struct slurp *s)
 }
 
 static int
-cmp_off(const void *a, const void *b)
-{
-	const struct slurp_rec *x = a, *y = b;
-
-	return x->off < y->off ? -1 : x->off > y->off;
-}
-
-static int
 same_key(const struct slurp *s, size_t i, size_t j)
 {
 	return s->recs[i].klen == s->recs[j].klen &&
 	    memcmp(slurp_key(s, i), slurp_key(s, j), s->recs[i].klen) == 0;
 }
 
+/* A key's hash for slurp_dedupe: eight bytes at a time, mixed by
+ * multiplying (keys are short; this is no defence against chosen keys,
+ * which would only make the table slow, never wrong). */
+static uint64_t
+key_hash(const uint8_t *k, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+
+	for (; n >= 8; k += 8, n -= 8) {
+		memcpy(&w, k, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, k, n);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	return h ^ h >> 29;
+}
+
+#define DEDUPE_AHEAD	16	/* slots looked up ahead, to hide misses */
+
 /*
  * slurp_dedupe - a key read more than once keeps its last copy, the
- * newest; the records stay in the order they were read.  Sorts by key,
- * drops all but the last of each run, and sorts back by place in the
- * arena, which is the order of reading.
+ * newest, and the records stay in the order read.  One pass through an
+ * open-addressing table of 1.5 slots a record, each the record's index
+ * (records are fewer than 2^32: their index alone would take 64 GiB) and
+ * the top half of its hash, so that a slot of another key is told apart
+ * without reading that key; a bit a record marks the ones to drop.  The
+ * table and bits (12 bytes a record) are freed before it returns.
+ * Sorting instead would cost 32 bytes a record and n log n.
  */
 void
 slurp_dedupe(struct slurp *s)
 {
-	size_t i, n = 0;
+	size_t slots = s->n + s->n / 2, i, j, n = 0;
+	uint64_t *tab, h, *hs;
+	uint8_t *drop;
 
-	slurp_sort(s);
+	if (s->n < 2)
+		return;
+	tab = xcalloc(slots, sizeof(*tab));	/* hash top | index + 1 */
+	hs = xcalloc(DEDUPE_AHEAD, sizeof(*hs));
+	drop = xcalloc((s->n + 7) / 8, 1);
+	for (i = 0; i < s->n; i++) {
+		if (i % DEDUPE_AHEAD == 0)
+			for (j = 0; j < DEDUPE_AHEAD && i + j < s->n; j++) {
+				hs[j] = key_hash(slurp_key(s, i + j),
+				    s->recs[i + j].klen);
+				__builtin_prefetch(&tab[hs[j] % slots]);
+			}
+		h = hs[i % DEDUPE_AHEAD];
+		j = h % slots;
+		while (tab[j] != 0 && ((tab[j] >> 32) != (h >> 32) ||
+		    !same_key(s, (tab[j] & UINT32_MAX) - 1, i)))
+			j = j + 1 == slots ? 0 : j + 1;
+		if (tab[j] != 0) {
+			size_t d = (tab[j] & UINT32_MAX) - 1;
+
+			drop[d / 8] |= (uint8_t)(1u << d % 8);
+		}
+		tab[j] = (h >> 32) << 32 | ((uint64_t)i + 1);
+	}
+	free(tab);
+	free(hs);
 	for (i = 0; i < s->n; i++)
-		if (i + 1 == s->n || !same_key(s, i, i + 1))
+		if (!(drop[i / 8] >> (i % 8) & 1))
 			s->recs[n++] = s->recs[i];
+	free(drop);
 	s->n = n;
-	if (n > 1)
-		qsort(s->recs, n, sizeof(*s->recs), cmp_off);
 }
 
 void

@@ -37,9 +37,10 @@ int	slurp_read(struct slurp *, struct hdb *, int keys_only);
  * slurp_add as the iterate callback (-1 for a record over 4 GiB). */
 void	slurp_init(struct slurp *, const char *path, int keys_only);
 int	slurp_add(void *slurp, struct hdb_datum key, struct hdb_datum val);
-/* Sort by key bytes, then by the order read. */
+/* Sort by key bytes. */
 void	slurp_sort(struct slurp *);
-/* Keep only the last copy read of each key, in the order read. */
+/* Keep only the last copy read of each key, in the order read (12 bytes
+ * a record while it runs). */
 void	slurp_dedupe(struct slurp *);
 void	slurp_free(struct slurp *);
 
