@@ -8,8 +8,8 @@
 
 The layers, lowest first (lib/README):
 
-    lib/*.[ch]      shared helpers (xmalloc, out, obuf, jout): use nothing
-                    of lib/db, lib/rec, lib/tls
+    lib/*.[ch]      shared helpers (xmalloc, out, obuf, jout, hash): use
+                    nothing of lib/db, lib/rec, lib/tls
     lib/db          the DBM layer: uses the shared helpers only
     lib/tls         TLS sessions: uses the shared helpers only; inside it
                     the formatters (tls_out.*) are used by no other file

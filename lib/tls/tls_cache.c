@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "tls/tls.h"
 #include "xmalloc.h"
 
@@ -43,25 +44,6 @@ struct hdb_tls_cache {
 
 static struct hdb_tls_cache *default_cache;
 
-/*
- * der_hash - FNV-style mixing of 8 bytes a step: cheap next to the
- * parse it saves; collisions only cost a memcmp.
- */
-static uint64_t
-der_hash(const uint8_t *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL ^ n, w;
-
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0x100000001b3ULL;
-		h ^= h >> 29;
-	}
-	for (; n > 0; p++, n--)
-		h = (h ^ *p) * 0x100000001b3ULL;
-	return h ^ (h >> 32);
-}
-
 struct hdb_tls_cache *
 hdb_tls_cache_new(size_t entries)
 {
@@ -70,7 +52,7 @@ hdb_tls_cache_new(size_t entries)
 	c = xcalloc(1, sizeof(*c));
 	c->n = entries > 0 ? entries : 1;
 	c->ent = xcalloc(c->n, sizeof(*c->ent));
-	c->hash = der_hash;
+	c->hash = hdb_hash_bytes;
 	return c;
 }
 
@@ -114,7 +96,7 @@ void
 hdb_tls_cache_set_hash(struct hdb_tls_cache *c,
     uint64_t (*fn)(const uint8_t *, size_t))
 {
-	c->hash = fn != NULL ? fn : der_hash;
+	c->hash = fn != NULL ? fn : hdb_hash_bytes;
 }
 
 void

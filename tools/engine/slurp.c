@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "engine/slurp.h"
+#include "hash.h"
 #include "progress.h"
 #include "xmalloc.h"
 
@@ -250,25 +251,6 @@ same_key(const struct slurp *s, size_t i, size_t j)
 	    memcmp(slurp_key(s, i), slurp_key(s, j), s->recs[i].klen) == 0;
 }
 
-/* A key's hash for slurp_dedupe: eight bytes at a time, mixed by
- * multiplying (keys are short; this is no defence against chosen keys,
- * which would only make the table slow, never wrong). */
-static uint64_t
-key_hash(const uint8_t *k, size_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
-
-	for (; n >= 8; k += 8, n -= 8) {
-		memcpy(&w, k, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	w = 0;
-	memcpy(&w, k, n);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-	return h ^ h >> 29;
-}
-
 #define DEDUPE_AHEAD	16	/* slots looked up ahead, to hide misses */
 
 /*
@@ -296,7 +278,7 @@ slurp_dedupe(struct slurp *s)
 	for (i = 0; i < s->n; i++) {
 		if (i % DEDUPE_AHEAD == 0)
 			for (j = 0; j < DEDUPE_AHEAD && i + j < s->n; j++) {
-				hs[j] = key_hash(slurp_key(s, i + j),
+				hs[j] = hdb_hash_bytes(slurp_key(s, i + j),
 				    s->recs[i + j].klen);
 				__builtin_prefetch(&tab[hs[j] % slots]);
 			}
