@@ -25,6 +25,7 @@
 #include "rec/convert.h"
 #include "db/lock.h"
 #include "out.h"
+#include "engine/pieces.h"
 #include "engine/rebuild.h"
 #include "db/pin.h"
 #include "priv.h"
@@ -68,8 +69,9 @@ struct convopts {
 };
 
 static int	own_opt(void *, int, const char *);
-static int	open_source(struct dbh *, const char *, const char *,
-		    const struct convopts *, int);
+static int	copy_piece(void *, struct hdb_datum, struct hdb_datum);
+static int	copy_source(struct rebuild *, struct dbh *, const char *,
+		    const char *, const struct convopts *, int *);
 static int	convert(const char *, const char *, struct convopts *);
 static void	summary(const char *, const struct hdb_backend *,
 		    const struct convopts *, const struct hdb_convert_stats *);
@@ -111,34 +113,69 @@ own_opt(void *ctx, int ch, const char *arg)
 	}
 }
 
+/* What copy_piece carries from one hold to the next. */
+struct piecectx {
+	struct rebuild	*rb;
+	int		 refused;
+	int		 failed;
+};
+
+/* copy_piece - one record of the source into the new DB (hdb_iter_fn). */
+static int
+copy_piece(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	struct piecectx *pc = arg;
+	const char *why = NULL;
+	int rc;
+
+	if ((rc = rebuild_put(pc->rb, key, val, &why)) == HDB_ERR) {
+		pc->failed = 1;
+		return -1;
+	}
+	if (rc == HDB_CONV_REFUSED)
+		pc->refused = 1;
+	if (rc == HDB_CONV_REFUSED || rc == HDB_CONV_DROPPED)
+		rebuild_report("convert", key, rc, why);
+	return 0;
+}
+
 /*
- * open_source - open SPOOL/db/NAME for reading.  In place, the write lock
- * is already held (rebuild_begin), so no lock is taken here; otherwise a
- * read lock, through db_open.
+ * copy_source - every record of SPOOL/db/NAME into the new DB: in place
+ * from d, open for its first hold (and closed by it), in short read-lock
+ * holds (pieces.h; the catch-up mends what Exim changed
+ * meanwhile), a record read twice replacing its first copy; to --output
+ * under one read lock, for an exact copy.  HDB_OK, HDB_CONV_REFUSED or
+ * HDB_ERR (with the writer's text); or HDB_ERR with *ex set to an EX_*
+ * code after a diagnostic, when the source could not be read.
  */
 static int
-open_source(struct dbh *d, const char *spool, const char *name,
-    const struct convopts *c, int locked)
+copy_source(struct rebuild *rb, struct dbh *d, const char *spool,
+    const char *name, const struct convopts *c, int *ex)
 {
-	char why[256], *p;
-	int e;
+	struct piecectx pc;
+	struct scan_info si;
+	int rc;
 
-	if (!locked)
-		return db_open(d, spool, name, 0, &c->r.db, "convert");
-	memset(d, 0, sizeof(*d));
-	d->lockfd = -1;
-	d->name = name;
-	d->type = hdb_dbtype_from_name(name);
-	snprintf(d->path, sizeof(d->path), "%s/db/%s", spool, name);
-	d->h = hdb_open(c->r.db.backend, d->path, HDB_O_RDONLY, 0, why,
-	    sizeof(why));
-	if (d->h != NULL)
-		return 0;
-	e = errno;
-	p = hdb_vis_dup(d->path, strlen(d->path));
-	warnx("convert: cannot open '%s': %s", p, why);
-	free(p);
-	return e == ENOENT ? EX_NODB : EX_IOERR_;
+	*ex = 0;
+	if (!c->in_place) {
+		if ((*ex = db_open(d, spool, name, 0, &c->r.db, "convert")) != 0)
+			return HDB_ERR;
+		rc = hdb_convert_copy(rb->w, d->h, rebuild_report, "convert");
+		db_close(d);
+		return rc;
+	}
+	memset(&pc, 0, sizeof(pc));
+	pc.rb = rb;
+	hdb_writer_last_wins(rb->w);
+	*ex = db_scan(d, spool, &c->r.db, "convert", SCAN_BUDGET_MS,
+	    copy_piece, &pc, &si);
+	if (pc.failed) {
+		*ex = 0;
+		return HDB_ERR;
+	}
+	if (*ex != 0)
+		return HDB_ERR;
+	return pc.refused ? HDB_CONV_REFUSED : HDB_OK;
 }
 
 static void
@@ -163,6 +200,8 @@ convert(const char *spool, const char *name, struct convopts *c)
 	char path[PATH_MAX];
 	int ex, rc;
 
+	memset(&rb, 0, sizeof(rb));
+	rb.lockfd = -1;
 	memset(&d, 0, sizeof(d));
 	d.lockfd = -1;
 	/* In place: root gives way to the owner of SPOOL/db first. */
@@ -196,14 +235,17 @@ convert(const char *spool, const char *name, struct convopts *c)
 	sp.oflags = c->r.schema != -1 ? c->r.schema :
 	    from == &hdb_backend_sqlite ? hdb_sqlite_flags(path) : 0;
 	sp.expect = rebuild_guess(path);
-	/* In place: the write lock first, then the source. */
+	sp.live = sp.from_old = 1;
+	/* In place: a refused lock leaves no trace, not even a directory. */
+	if (c->in_place && (ex = db_open(&d, spool, name, 0, &c->r.db,
+	    "convert")) != 0)
+		return ex;
 	if ((ex = rebuild_begin(&rb, "convert", c->in_place ? spool : NULL,
 	    c->in_place ? name : c->output, &sp)) != 0)
 		goto out;
-	if ((ex = open_source(&d, spool, name, c, c->in_place)) != 0)
+	if ((rc = copy_source(&rb, &d, spool, name, c, &ex)) == HDB_ERR &&
+	    ex != 0)
 		goto out;
-	rc = hdb_convert_copy(rb.w, d.h, rebuild_report, "convert");
-	db_close(&d);
 	if (rc == HDB_ERR) {
 		warnx("convert: '%s' not converted: %s", name,
 		    hdb_writer_error(rb.w));
@@ -219,8 +261,10 @@ convert(const char *spool, const char *name, struct convopts *c)
 	}
 	if ((ex = rebuild_commit(&rb)) != 0)
 		goto out;
-	if (c->r.verbose)
+	if (c->r.verbose) {
 		summary(name, from, c, hdb_writer_stats(rb.w));
+		rebuild_print_catchup(&rb);
+	}
 	ex = hdb_writer_stats(rb.w)->dropped ? EX_FINDINGS : 0;
 out:
 	db_close(&d);

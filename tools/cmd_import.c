@@ -258,7 +258,7 @@ import_records(struct input *in, struct rebuild *rb, size_t want)
 			k.len = r.klen;
 			v.data = r.val;
 			v.len = r.vlen;
-			rc = hdb_writer_put(rb->w, k, v, &why);
+			rc = rebuild_put(rb, k, v, &why);
 			if (rc == HDB_ERR) {
 				warnx("import: cannot write: %s",
 				    hdb_writer_error(rb->w));
@@ -320,6 +320,7 @@ import(const char *spool, const char *name, struct rebuild_opts *io)
 	if ((ex = check_header(h, name, &sp, io, path, &want)) != 0)
 		goto out;
 	sp.expect = want;	/* the header's count */
+	sp.live = 1;		/* Exim's writes meanwhile are kept */
 	if ((ex = rebuild_begin(&rb, "import", spool, name, &sp)) != 0)
 		goto out;
 	if ((ex = import_records(&in, &rb, want)) != 0) {
@@ -328,12 +329,14 @@ import(const char *spool, const char *name, struct rebuild_opts *io)
 	}
 	if ((ex = rebuild_commit(&rb)) != 0)
 		goto out;
-	if (io->verbose)
+	if (io->verbose) {
 		printf("%s: %zu records imported into %s %s\n", name,
 		    hdb_writer_stats(rb.w)->kept +
 		    hdb_writer_stats(rb.w)->reencoded, sp.be->name,
 		    sp.layout == HDB_L_AUTO ? "(layout kept)" :
 		    hdb_layout_name(sp.layout));
+		rebuild_print_catchup(&rb);
+	}
 	ex = hdb_writer_stats(rb.w)->dropped ? EX_FINDINGS : 0;
 out:
 	json_decref(h);

@@ -16,16 +16,20 @@
  * The engines several commands share live in tools/engine/:
  *
  *	engine		does				used by
- *	slurp.c		copy a DB's records under the	dump, export, stat,
- *			read lock, format after it	check, exim_dumpdb
+ *	slurp.c		copy a DB's records into	dump, export, stat,
+ *			memory, format after it		check, exim_dumpdb
+ *	pieces.c	read a DB in short read-lock	dump, stat, delete
+ *			holds				--match, convert, import
  *	spool.c		the DBs of SPOOL [DBNAME...]	tidy --all, stat, check
  *	tidy.c		expire and drop records in	tidy, exim_tidydb
  *			place, in locked batches
- *	rebuild.c	write a whole new DB beside	convert, import
- *			the old one, swap it in		(check: its lock
- *							message only)
+ *	rebuild.c	write a whole new DB beside	convert, import,
+ *			the old one, swap it in		upgrade (check: its
+ *							lock message only)
+ *	catchup.c	carry Exim's writes from the	convert --in-place,
+ *			old DB into the swapped-in one	import
  *
- * fix, delete and ticket use none: they work record by record on lib/.
+ * fix and ticket use none: they work record by record on lib/.
  */
 #ifndef HDB_COMMANDS_H
 #define HDB_COMMANDS_H

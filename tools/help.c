@@ -73,11 +73,12 @@ static const struct help_opt check_opts[] = {
 	O_END,
 };
 static const struct help_opt convert_opts[] = {
-	{ "-v", "print a summary line of what was converted" },
+	{ "-v", "print a summary of what was converted, and, in place, "
+	    "of what Exim wrote meanwhile" },
 	{ "--all", "with --in-place: every hints DB in SPOOL/db" },
 	O_BACKEND, O_DROPBAD,
-	{ "--in-place", "replace SPOOL/db/DBNAME atomically, under Exim's "
-	    "write lock" },
+	{ "--in-place", "replace SPOOL/db/DBNAME atomically; Exim's write "
+	    "lock is held only for the switch" },
 	O_LOCK, O_NODROP,
 	{ "--output=PATH", "write the new DB to PATH (which must not "
 	    "exist)" },
@@ -133,7 +134,8 @@ static const struct help_opt fix_opts[] = {
 	O_UTC, O_BACKEND, O_LAYOUT, O_LOCK, O_NODROP, O_NOW, O_END,
 };
 static const struct help_opt import_opts[] = {
-	{ "-v", "print a summary line of what was imported" },
+	{ "-v", "print a summary of what was imported, and of what Exim "
+	    "wrote meanwhile" },
 	O_BACKEND, O_DROPBAD,
 	{ "--layout=L", "write records in layout L (legacy, v2); default: "
 	    "as exported" },

@@ -212,6 +212,26 @@ hdb_atomic_path(const struct hdb_atomic *a)
 }
 
 int
+hdb_atomic_link_old(struct hdb_atomic *a, char *err, size_t errlen)
+{
+	char name[NAME_MAX + 1];
+	unsigned bits = files_at(a->dirfd, a->base);
+	size_t i;
+
+	if (bits == 0)
+		return 1;
+	for (i = 0; i < NSUFFIX; i++) {
+		if (!(bits & (1u << i)))
+			continue;
+		snprintf(name, sizeof(name), "%s%s", a->base, suffixes[i]);
+		if (linkat(a->dirfd, name, a->tmpfd, name, 0) == -1)
+			return seterr(err, errlen, "cannot link '%s': %s", name,
+			    strerror(errno));
+	}
+	return 0;
+}
+
+int
 hdb_atomic_done(const struct hdb_atomic *a)
 {
 	return a != NULL && a->done;
@@ -233,6 +253,7 @@ rm_tree(int dirfd, const char *name)
 		close(fd);
 		return -1;
 	}
+	rewinddir(d);	/* the dup shares the offset of a listing before */
 	while ((e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
@@ -356,6 +377,7 @@ list_new(struct hdb_atomic *a, int tmpfd, char names[][NAME_MAX + 1],
 		return seterr(err, errlen, "cannot read temporary directory: "
 		    "%s", strerror(errno));
 	}
+	rewinddir(d);	/* the dup shares the offset of a listing before */
 	while ((e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
@@ -487,6 +509,20 @@ journal_gone(struct hdb_atomic *a)
 		hdb_pause(5);
 	}
 	return 1;
+}
+
+int
+hdb_atomic_sync(struct hdb_atomic *a, char *err, size_t errlen)
+{
+	char names[MAX_FILES][NAME_MAX + 1];
+	size_t n = 0, i;
+
+	if (list_new(a, a->tmpfd, names, &n, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (settle(a->tmpfd, names[i], NULL, err, errlen) == -1)
+			return -1;
+	return 0;
 }
 
 int

@@ -56,6 +56,14 @@ struct hdb_atomic *hdb_atomic_new(const char *target, char *err,
 const char *hdb_atomic_path(const struct hdb_atomic *);
 
 /*
+ * hdb_atomic_sync - fsync the new database's files now, so that commit,
+ * which fsyncs them again, has little left to write (a caller that holds
+ * a lock for the commit calls it before taking the lock).  0, or -1 with
+ * the reason in err.
+ */
+int	hdb_atomic_sync(struct hdb_atomic *, char *err, size_t errlen);
+
+/*
  * hdb_atomic_commit - put the new database in place of target.  like, if
  * not NULL, gives the owner, group and permission bits for every new file
  * (the original's); otherwise the files keep what the backend gave them.
@@ -67,6 +75,15 @@ const char *hdb_atomic_path(const struct hdb_atomic *);
  */
 int	hdb_atomic_commit(struct hdb_atomic *, const struct stat *like,
 	    int replace, char *err, size_t errlen);
+
+/*
+ * hdb_atomic_link_old - hard-link the files of the database at target
+ * into the private directory, under the same names, so that it can still
+ * be opened at hdb_atomic_path after another is renamed over it.  Returns
+ * 0, 1 if there is no such database, or -1 with the reason in err.  Free
+ * removes the links.
+ */
+int	hdb_atomic_link_old(struct hdb_atomic *, char *err, size_t errlen);
 
 /* 1 once commit has renamed the new database into place. */
 int	hdb_atomic_done(const struct hdb_atomic *);

@@ -28,6 +28,8 @@ struct hdb_writer {
 	enum hdb_dbtype	 type;
 	enum hdb_layout	 to;
 	int		 drop_bad;
+	int		 last_wins;	/* a key written again replaces */
+	struct hdb_datum stored;	/* by the last put */
 	size_t		 written;
 	uint8_t		*buf;
 	size_t		 cap;
@@ -147,7 +149,15 @@ hdb_writer_put(struct hdb_writer *w, struct hdb_datum key,
 		w->st.dropped++;
 		return HDB_CONV_DROPPED;
 	}
-	if ((got = hdb_get(w->h, key, &old)) == HDB_OK) {
+	w->stored = out;
+	if ((got = hdb_get(w->h, key, &old)) == HDB_OK && w->last_wins) {
+		if (hdb_put(w->h, key, out) != HDB_OK) {
+			seterr(w->err, sizeof(w->err), "%s", hdb_error(w->h));
+			return HDB_ERR;
+		}
+		return rc;
+	}
+	if (got == HDB_OK) {
 		*why = "duplicate key";
 		w->st.refused++;
 		return HDB_CONV_REFUSED;
@@ -235,12 +245,19 @@ count_new(struct hdb_writer *w, size_t *n, char *err, size_t errlen)
 	return rc == HDB_ERR ? -1 : 0;
 }
 
+void
+hdb_writer_last_wins(struct hdb_writer *w)
+{
+	w->last_wins = 1;
+}
+
 int
-hdb_writer_commit(struct hdb_writer *w, const struct stat *like, int replace,
-    char *err, size_t errlen)
+hdb_writer_finish(struct hdb_writer *w, char *err, size_t errlen)
 {
 	size_t n;
 
+	if (w->h == NULL)
+		return 0;
 	/* SQLite's close cannot report a failed COMMIT; sync can. */
 	if (hdb_sync(w->h) != HDB_OK)
 		return seterr(err, errlen, "cannot sync the new database: %s",
@@ -254,6 +271,15 @@ hdb_writer_commit(struct hdb_writer *w, const struct stat *like, int replace,
 		return seterr(err, errlen, "the new database holds %zu records, "
 		    "%zu were written", n, w->written);
 	hdb_testpoint();
+	return hdb_atomic_sync(w->tmp, err, errlen);
+}
+
+int
+hdb_writer_commit(struct hdb_writer *w, const struct stat *like, int replace,
+    char *err, size_t errlen)
+{
+	if (hdb_writer_finish(w, err, errlen) == -1)
+		return -1;
 	return hdb_atomic_commit(w->tmp, like, replace, err, errlen);
 }
 
@@ -267,6 +293,18 @@ const struct hdb_convert_stats *
 hdb_writer_stats(const struct hdb_writer *w)
 {
 	return &w->st;
+}
+
+struct hdb_datum
+hdb_writer_stored(const struct hdb_writer *w)
+{
+	return w->stored;
+}
+
+enum hdb_layout
+hdb_writer_layout(const struct hdb_writer *w)
+{
+	return w->to;
 }
 
 const char *

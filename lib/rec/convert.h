@@ -103,6 +103,21 @@ int	hdb_convert_copy(struct hdb_writer *, struct hdb *src,
 	    hdb_convert_report_fn report, void *ctx);
 
 /*
+ * hdb_writer_last_wins - from now on a key written again replaces the
+ * copy before (a source read in pieces may hand a record over twice)
+ * instead of being refused as a duplicate.
+ */
+void	hdb_writer_last_wins(struct hdb_writer *);
+
+/*
+ * hdb_writer_finish - sync and close the new DB, open it again and count
+ * its records against the keys written, and fsync its files; commit does
+ * it if not done.
+ * Returns 0, or -1 with the reason in err.
+ */
+int	hdb_writer_finish(struct hdb_writer *, char *err, size_t errlen);
+
+/*
  * hdb_writer_commit - finish the new DB and put it in place of target (see
  * hdb_atomic_commit for like and replace).  Returns 0, or -1 with the
  * reason in err; hdb_writer_replaced tells whether the rename happened.
@@ -113,6 +128,10 @@ int	hdb_writer_replaced(const struct hdb_writer *);
 
 const struct hdb_convert_stats *hdb_writer_stats(const struct hdb_writer *);
 const char *hdb_writer_error(const struct hdb_writer *);
+/* The bytes the last put stored; valid until the next put. */
+struct hdb_datum hdb_writer_stored(const struct hdb_writer *);
+/* The layout the writer stores (HDB_L_AUTO: each record's own). */
+enum hdb_layout hdb_writer_layout(const struct hdb_writer *);
 
 /* Abandon (unless committed) and free; accepts NULL. */
 void	hdb_writer_free(struct hdb_writer *);

@@ -71,6 +71,18 @@ bigretry() {
 	: >"$1.lockfile"
 }
 
+# bigspool BACKEND: sp/db/retry with the N records of bigretry, in
+# BACKEND, and its lockfile
+bigspool() {
+	mkdir -p sp/db big/db && bigretry "$PWD/big/db/retry" &&
+	if [ "$1" = bdb ]; then
+		mv big/db/retry* sp/db/
+	else
+		"$HINTSDB" convert --to-backend="$1" --output="$PWD/sp/db/retry" \
+		    big retry && : >sp/db/retry.lockfile
+	fi
+}
+
 run_test() {
 	title=$1
 	body=$2

@@ -11,17 +11,6 @@
 export LC_ALL=C		# sort and comm in byte order, as dump -k
 N=20000		# records k0..k<N-1>
 
-# spool BACKEND: sp/db/retry with the N records, in BACKEND
-spool() {
-	mkdir -p sp/db sp/input big/db && bigretry "$PWD/big/db/retry" &&
-	if [ "$1" = bdb ]; then
-		mv big/db/retry* sp/db/
-	else
-		"$HINTSDB" convert --to-backend="$1" --output="$PWD/sp/db/retry" \
-		    big retry && : >sp/db/retry.lockfile
-	fi
-}
-
 # writer SECONDS: churn in the background ($wpid), logging to w.log
 writer() {
 	"$HELPER" writer "$PWD/sp/db/retry" "$1" 7 $N "$PWD/w.log" churn \
@@ -39,7 +28,7 @@ untouched() {
 
 for be in bdb gdbm tdb; do
 run_test "$be: dump in tiny holds beside a writer: every record once" '
-	spool '"$be"' && writer 2 || exit 1
+	bigspool '"$be"' && writer 2 || exit 1
 	i=0
 	while kill -0 $wpid 2>/dev/null; do
 		i=$((i + 1))
@@ -52,7 +41,7 @@ run_test "$be: dump in tiny holds beside a writer: every record once" '
 	done
 '
 run_test "$be: delete --match in tiny holds beside a writer: none left" '
-	spool '"$be"' && writer 2 || exit 1
+	bigspool '"$be"' && writer 2 || exit 1
 	expect_code 0 "$HINTSDB" delete --max-lock-ms=1 --match="k1*" sp retry \
 	    >del.out 2>del.err || { grep -q "no record" del.err || exit 1; }
 	wait $wpid || exit 1

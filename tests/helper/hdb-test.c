@@ -11,7 +11,8 @@
  *   hdb-test del DB KEYHEX
  *   hdb-test gen DB BACKEND TYPE N SEED NOW [PAYLOAD...]
  *                                   N synthetic legacy records (make bench)
- *   hdb-test writer DB SECONDS SEED NKEYS LOG [churn] [nolock | txn]
+ *   hdb-test writer DB SECONDS SEED NKEYS LOG [churn] [paced]
+ *                                   [nolock | txn]
  *                                   act as Exim on a retry DB
  *
  * It takes no locks (but writer): it works on scratch copies only.
@@ -314,7 +315,9 @@ mono_ms(void)
  * the lock in milliseconds.  With "nolock" it takes no lockfile, only
  * the DB's own locks, as Exim 4.99+ does for TDB; with "txn" (TDB only)
  * each change is also a TDB transaction, committed before the close, as
- * Exim 4.99+ writes.
+ * Exim 4.99+ writes.  With "paced" it sleeps 2 ms after each change, as
+ * separate Exim processes leave gaps; without, it takes the lock again at
+ * once and can starve another process that waits for it.
  */
 static void
 txn_change(const char *path, struct hdb_datum k, struct hdb_datum v, int del)
@@ -352,12 +355,14 @@ writer(int argc, char **argv)
 	uint8_t buf[256];
 	long n = 0, nkeys;
 	FILE *log;
-	int fd = -1, churn, nolock, txn, op;
+	int fd = -1, churn, paced, nolock, txn, op;
 
-	churn = nolock = txn = 0;
+	churn = paced = nolock = txn = 0;
 	for (op = 6; op < argc; op++) {
 		if (strcmp(argv[op], "churn") == 0)
 			churn = 1;
+		else if (strcmp(argv[op], "paced") == 0)
+			paced = 1;
 		else if (strcmp(argv[op], "nolock") == 0)
 			nolock = 1;
 		else if (strcmp(argv[op], "txn") == 0)
@@ -367,7 +372,7 @@ writer(int argc, char **argv)
 	}
 	if (argc < 6)
 		errx(2, "usage: writer DB SECONDS SEED NKEYS LOG [churn] "
-		    "[nolock | txn]");
+		    "[paced] [nolock | txn]");
 	end = mono_ms() + 1000.0 * (double)strtonum(argv[2], 1, 3600,
 	    &errstr);
 	if (errstr != NULL)
@@ -380,6 +385,8 @@ writer(int argc, char **argv)
 		err(2, "%s", argv[5]);
 	snprintf(lockpath, sizeof(lockpath), "%s.lockfile", argv[1]);
 	while (mono_ms() < end) {
+		if (paced && n > 0)
+			usleep(2000);
 		op = churn ? (int)(random() % 3) : 0;
 		snprintf(text, sizeof(text), "w%ld", ++n);
 		if (op == 2)

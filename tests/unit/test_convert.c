@@ -498,6 +498,84 @@ test_sweep(void **state)
 	assert_int_equal(nentries(), 3);
 }
 
+/*
+ * A live rebuild: a key read twice replaces its first copy; finish counts
+ * and syncs before the commit (which must still see the files: it lists
+ * the directory again); the committed DB has the last copy.
+ */
+static void
+test_writer_last_wins(void **state)
+{
+	struct hdb_writer *w;
+	struct hdb_datum v;
+	struct hdb *h;
+	uint8_t r1[128], r2[128];
+	char target[128], err[256];
+	const char *why = NULL;
+	size_t l1, l2;
+
+	snprintf(target, sizeof(target), "%s/retry", dir);
+	l1 = retry_rec(r1, sizeof(r1), HDB_L_LEGACY, "first");
+	l2 = retry_rec(r2, sizeof(r2), HDB_L_LEGACY, "second");
+	w = hdb_writer_new(target, &hdb_backend_bdb, 0, HDB_T_RETRY,
+	    HDB_L_AUTO, 0, 0, err, sizeof(err));
+	assert_non_null(w);
+	hdb_writer_last_wins(w);
+	assert_int_equal(hdb_writer_put(w, key("k"), dat(r1, l1), &why),
+	    HDB_CONV_KEPT);
+	assert_int_equal(hdb_writer_put(w, key("k"), dat(r2, l2), &why),
+	    HDB_CONV_KEPT);
+	assert_int_equal(hdb_writer_stored(w).len, l2);
+	assert_int_equal(hdb_writer_put(w, key("j"), dat(r1, l1), &why),
+	    HDB_CONV_KEPT);
+	assert_int_equal(hdb_writer_finish(w, err, sizeof(err)), 0);
+	assert_int_equal(hdb_writer_commit(w, NULL, 0, err, sizeof(err)), 0);
+	hdb_writer_free(w);
+	h = hdb_open(&hdb_backend_bdb, target, HDB_O_RDONLY, 0, NULL, 0);
+	assert_non_null(h);
+	assert_int_equal(hdb_get(h, key("k"), &v), HDB_OK);
+	assert_int_equal(v.len, l2);
+	assert_memory_equal(v.data, r2, l2);
+	hdb_close(h);
+	assert_int_equal(nentries(), 1);
+}
+
+/* The old DB stays readable through its links after a rename over it. */
+static void
+test_link_old(void **state)
+{
+	struct hdb_atomic *old, *a;
+	struct stat s1, s2;
+	char target[128], p[256], err[256];
+
+	snprintf(target, sizeof(target), "%s/seen", dir);
+	old = hdb_atomic_new(target, err, sizeof(err));
+	assert_non_null(old);
+	assert_int_equal(hdb_atomic_link_old(old, err, sizeof(err)), 1);
+	hdb_atomic_free(old);
+	/* an NDBM pair: both files linked */
+	snprintf(p, sizeof(p), "%s.dir", target);
+	fclose(fopen(p, "w"));
+	snprintf(p, sizeof(p), "%s.pag", target);
+	fclose(fopen(p, "w"));
+	assert_int_equal(stat(p, &s1), 0);
+	old = hdb_atomic_new(target, err, sizeof(err));
+	assert_int_equal(hdb_atomic_link_old(old, err, sizeof(err)), 0);
+	snprintf(p, sizeof(p), "%s.pag", hdb_atomic_path(old));
+	assert_int_equal(stat(p, &s2), 0);
+	assert_int_equal(s1.st_ino, s2.st_ino);
+	/* a one-file DB replaces the pair; the old pair is still there */
+	a = hdb_atomic_new(target, err, sizeof(err));
+	fclose(fopen(hdb_atomic_path(a), "w"));
+	assert_int_equal(hdb_atomic_sync(a, err, sizeof(err)), 0);
+	assert_int_equal(hdb_atomic_commit(a, NULL, 1, err, sizeof(err)), 0);
+	hdb_atomic_free(a);
+	assert_int_equal(stat(p, &s2), 0);
+	assert_int_equal(s1.st_ino, s2.st_ino);
+	hdb_atomic_free(old);
+	assert_int_equal(nentries(), 1);	/* seen; links and all gone */
+}
+
 static void
 test_abi(void **state)
 {
@@ -532,6 +610,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tdb_txn_used, mkdir_tmp,
 		    rm_tmp),
 		cmocka_unit_test_setup_teardown(test_sweep, mkdir_tmp, rm_tmp),
+		cmocka_unit_test_setup_teardown(test_writer_last_wins,
+		    mkdir_tmp, rm_tmp),
+		cmocka_unit_test_setup_teardown(test_link_old, mkdir_tmp,
+		    rm_tmp),
 		cmocka_unit_test(test_abi),
 	};
 

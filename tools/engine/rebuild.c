@@ -4,9 +4,13 @@
  *
  * In place, Exim's write lock is held from before the old DB is read until
  * after the new one is renamed over it, so no Exim process can write in
- * between and have its update lost.  SQLite DBs have no lockfile in Exim;
- * we still take NAME.lockfile, which keeps two hintsdb runs apart, but an
- * Exim writer is not excluded (see hintsdb-convert(8)).
+ * between and have its update lost; upgrade, which runs with Exim
+ * stopped, works so.  Live (convert --in-place, import), the lock is held
+ * only for the rename, and the catch-up (catchup.h) carries over what
+ * Exim wrote meanwhile: an Exim waits milliseconds, not the whole build.
+ * SQLite DBs have no lockfile in Exim; we still take NAME.lockfile, which
+ * keeps two hintsdb runs apart, but an Exim writer is not excluded (see
+ * hintsdb-convert(8)).
  */
 #include <sys/stat.h>
 
@@ -16,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db/atomic.h"
@@ -26,6 +31,7 @@
 #include "priv.h"
 #include "engine/rebuild.h"
 #include "progress.h"
+#include "engine/pieces.h"
 
 static int	usage(FILE *, const struct command *);
 static int	shared_opt(struct rebuild_opts *, int, const char *,
@@ -159,6 +165,38 @@ rebuild_report(void *cmd, struct hdb_datum key, int what, const char *why)
 	free(k);
 }
 
+static int
+add_key(void *ks, struct hdb_datum key, struct hdb_datum val)
+{
+	(void)val;
+	keyset_add(ks, key);
+	return 0;
+}
+
+/*
+ * snapshot - the keys of the DB being replaced, read in pieces: a live
+ * import deletes the ones Exim deletes while it runs (catchup.h).
+ */
+static int
+snapshot(struct rebuild *rb, const char *name)
+{
+	struct scan_info si;
+	struct dbopts o;
+	struct dbh d;
+	int ex;
+
+	if (hdb_db_files(rb->target) == 0)
+		return 0;
+	dbopts_init(&o);
+	o.lock_timeout_ms = rb->lock_timeout_ms;
+	if ((ex = db_open(&d, rb->spool, name, 0, &o, rb->cmd)) != 0)
+		return ex;
+	ex = db_scan(&d, rb->spool, &o, rb->cmd, SCAN_BUDGET_MS, add_key,
+	    &rb->before, &si);
+	keyset_seal(&rb->before);
+	return ex;
+}
+
 int
 rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
     const char *name, const struct rebuild_spec *sp)
@@ -171,6 +209,11 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 	rb->spool = spool;
 	rb->lockfd = -1;
 	rb->replace = spool != NULL;
+	rb->live = rb->replace && sp->live;
+	rb->from_old = sp->from_old;
+	rb->lock_timeout_ms = sp->lock_timeout_ms;
+	rb->t0 = (int64_t)time(NULL);
+	rb->cu.type = sp->type;
 	if (spool != NULL) {
 		n = snprintf(rb->target, sizeof(rb->target), "%s/db/%s", spool,
 		    name);
@@ -191,7 +234,7 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 		free(p);
 		return EX_USAGE_;
 	}
-	if (rb->replace) {
+	if (rb->replace && !rb->live) {
 		priv_make_lockfile(spool, rb->lockpath);
 		rb->lockfd = hdb_lock_take(rb->lockpath, HDB_LOCK_WRITE, 0,
 		    sp->lock_timeout_ms);
@@ -199,6 +242,10 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 			free(p);
 			return rebuild_lock_error(cmd, rb->lockpath, 1);
 		}
+	}
+	if (rb->live && !rb->from_old && (n = snapshot(rb, name)) != 0) {
+		free(p);
+		return n;
 	}
 	if (hdb_atomic_sweep(rb->target, err, sizeof(err)) == -1)
 		warnx("%s: cannot remove leftovers of '%s': %s", cmd, p, err);
@@ -244,12 +291,113 @@ like_spool(const struct rebuild *rb, struct stat *st)
 }
 
 int
+rebuild_put(struct rebuild *rb, struct hdb_datum key, struct hdb_datum val,
+    const char **why)
+{
+	int rc = hdb_writer_put(rb->w, key, val, why);
+
+	if (!rb->live || (rc != HDB_CONV_KEPT && rc != HDB_CONV_REENCODED))
+		return rc;
+	keyset_add(&rb->written, key);
+	if (catchup_stamp(rb->cu.type, key, val) >= rb->t0)
+		keyset_add_rec(&rb->copies, key, hdb_writer_stored(rb->w));
+	return rc;
+}
+
+/* commit_error - report a failed commit; EX_IOERR_. */
+static int
+commit_error(const struct rebuild *rb, const char *why)
+{
+	char *p = hdb_vis_dup(rb->target, strlen(rb->target));
+
+	if (hdb_writer_replaced(rb->w))
+		warnx("%s: '%s': %s", rb->cmd, p, why);
+	else
+		warnx("%s: '%s' left as it was: %s", rb->cmd, p, why);
+	free(p);
+	return EX_IOERR_;
+}
+
+/* swap - under the write lock: keep a link to the old DB, rename. */
+static int
+swap(struct rebuild *rb, struct hdb_atomic *old, int *had)
+{
+	struct stat st, *like = NULL;
+	char err[512];
+
+	priv_make_lockfile(rb->spool, rb->lockpath);
+	rb->lockfd = hdb_lock_take(rb->lockpath, HDB_LOCK_WRITE, 0,
+	    rb->lock_timeout_ms);
+	if (rb->lockfd == -1)
+		return rebuild_lock_error(rb->cmd, rb->lockpath, 1);
+	if ((*had = hdb_atomic_link_old(old, err, sizeof(err))) == -1)
+		return commit_error(rb, err);
+	if (hdb_db_stat(rb->target, &st) == 0 || like_spool(rb, &st) == 0)
+		like = &st;
+	rb->cu.t_swap = (int64_t)time(NULL);
+	if (hdb_writer_commit(rb->w, like, 1, err, sizeof(err)) == -1)
+		return commit_error(rb, err);
+	return 0;
+}
+
+/*
+ * live_commit - finish the new DB unlocked, rename it under the write
+ * lock, then carry over Exim's writes to the old one.
+ */
+static int
+live_commit(struct rebuild *rb)
+{
+	struct hdb_atomic *old;
+	struct dbopts o;
+	char err[512];
+	int ex, had = 1;
+
+	progress_begin(hdb_writer_stats(rb->w)->kept +
+	    hdb_writer_stats(rb->w)->reencoded, 0, "%s: verifying",
+	    strrchr(rb->target, '/') + 1);
+	ex = hdb_writer_finish(rb->w, err, sizeof(err));
+	progress_end();
+	if (ex == -1)
+		return commit_error(rb, err);
+	keyset_seal(&rb->written);
+	keyset_seal(&rb->copies);
+	if ((old = hdb_atomic_new(rb->target, err, sizeof(err))) == NULL)
+		return commit_error(rb, err);
+	ex = swap(rb, old, &had);
+	hdb_lock_release(rb->lockfd);
+	rb->lockfd = -1;
+	if (ex == 0 && had == 0) {
+		dbopts_init(&o);
+		o.lock_timeout_ms = rb->lock_timeout_ms;
+		rb->cu.spool = rb->spool;
+		rb->cu.name = strrchr(rb->target, '/') + 1;
+		rb->cu.cmd = rb->cmd;
+		rb->cu.o = &o;
+		rb->cu.to = hdb_writer_layout(rb->w);
+		rb->cu.t0 = rb->t0;
+		rb->cu.from_old = rb->from_old;
+		rb->cu.before = rb->from_old ? NULL : &rb->before;
+		rb->cu.copies = &rb->copies;
+		rb->cu.budget_ms = SCAN_BUDGET_MS;
+		rb->cu.written = &rb->written;
+		if ((ex = catchup_run(&rb->cu, hdb_atomic_path(old))) != 0)
+			warnx("%s: '%s' was replaced, but what Exim wrote to "
+			    "it meanwhile was not all carried over", rb->cmd,
+			    rb->cu.name);
+	}
+	hdb_atomic_free(old);
+	return ex;
+}
+
+int
 rebuild_commit(struct rebuild *rb)
 {
 	struct stat st, *like = NULL;
-	char err[512], *p;
+	char err[512];
 	int rc = 0;
 
+	if (rb->live)
+		return live_commit(rb);
 	if (rb->replace) {
 		if (hdb_db_stat(rb->target, &st) == 0 || like_spool(rb, &st) == 0)
 			like = &st;
@@ -260,17 +408,20 @@ rebuild_commit(struct rebuild *rb)
 	    strrchr(rb->target, '/') != NULL ? strrchr(rb->target, '/') + 1 :
 	    rb->target);
 	if (hdb_writer_commit(rb->w, like, rb->replace, err, sizeof(err)) ==
-	    -1) {
-		p = hdb_vis_dup(rb->target, strlen(rb->target));
-		if (hdb_writer_replaced(rb->w))
-			warnx("%s: '%s': %s", rb->cmd, p, err);
-		else
-			warnx("%s: '%s' left as it was: %s", rb->cmd, p, err);
-		free(p);
-		rc = EX_IOERR_;
-	}
+	    -1)
+		rc = commit_error(rb, err);
 	progress_end();
 	return rc;
+}
+
+void
+rebuild_print_catchup(const struct rebuild *rb)
+{
+	if (rb->live)
+		printf("%s: carried over from Exim: %zu written and %zu "
+		    "deleted meanwhile; %zu written after the switch kept\n",
+		    strrchr(rb->target, '/') + 1, rb->cu.put,
+		    rb->cu.deleted, rb->cu.newer);
 }
 
 void
@@ -278,6 +429,9 @@ rebuild_end(struct rebuild *rb)
 {
 	hdb_writer_free(rb->w);
 	rb->w = NULL;
+	keyset_free(&rb->written);
+	keyset_free(&rb->before);
+	keyset_free(&rb->copies);
 	hdb_lock_release(rb->lockfd);
 	rb->lockfd = -1;
 }

@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * rebuild.h - what `convert` and `import` share: write a whole new hints DB
- * with lib/rec/convert.h and put it in place of SPOOL/db/NAME (under Exim's
- * write lock) or at a new path.  Prints its own diagnostics.
+ * rebuild.h - what `convert`, `import` and `upgrade` share: write a whole
+ * new hints DB with lib/rec/convert.h and put it in place of SPOOL/db/NAME
+ * or at a new path.  Prints its own diagnostics.
  *
  *	rebuild_begin(&rb, ...);	lock, sweep leftovers, start the new DB
- *	... hdb_writer_put(rb.w, ...) or hdb_convert_copy(rb.w, ...) ...
+ *	... rebuild_put(&rb, ...) or hdb_convert_copy(rb.w, ...) ...
  *	rebuild_commit(&rb);		verify the count, fsync, rename
  *	rebuild_end(&rb);		abandon if not committed, unlock
+ *
+ * In place, Exim's write lock is held from begin to end, unless the spec
+ * says live: then the new DB is built without it, the lock is held only
+ * for the rename, and what Exim wrote to the old DB meanwhile is carried
+ * over after it (catchup.h).  The writes of the build must then go
+ * through rebuild_put, which remembers their keys.
  *
  * Both commands also share their command line: rebuild_args parses the
  * options below and SPOOL DBNAME, and rebuild_spec_init turns them into
@@ -20,6 +26,7 @@
 #include <stdio.h>
 
 #include "common.h"
+#include "engine/catchup.h"
 #include "rec/convert.h"
 #include "db/hdb.h"
 #include "rec/rec.h"
@@ -59,6 +66,14 @@ struct rebuild {
 	char		 lockpath[PATH_MAX];
 	int		 lockfd;
 	int		 replace;	/* in place: the DB may exist */
+	int		 live;		/* locked only for the rename */
+	int		 from_old;	/* live: the build reads the old DB */
+	long		 lock_timeout_ms;
+	int64_t		 t0;		/* live: the build began */
+	struct keyset	 written;	/* live: the keys the build wrote */
+	struct keyset	 before;	/* live, !from_old: the old DB's keys */
+	struct keyset	 copies;	/* live: records stamped from t0 on */
+	struct catchup	 cu;		/* live: what the catch-up did */
 	struct hdb_writer *w;
 };
 
@@ -70,6 +85,8 @@ struct rebuild_spec {
 	int		 drop_bad;
 	long		 lock_timeout_ms;
 	size_t		 expect;	/* records coming; 0: guess from the DB */
+	int		 live;		/* in place: lock only for the rename */
+	int		 from_old;	/* live: the build reads the old DB */
 };
 
 void	rebuild_opts_init(struct rebuild_opts *);
@@ -103,8 +120,21 @@ void	rebuild_spec_init(struct rebuild_spec *, const struct rebuild_opts *,
 int	rebuild_begin(struct rebuild *, const char *cmd, const char *spool,
 	    const char *name_or_path, const struct rebuild_spec *);
 
-/* rebuild_commit - finish and rename into place; 0 or an EX_* code. */
+/*
+ * rebuild_put - hdb_writer_put, remembering the key of a live rebuild;
+ * the same returns.
+ */
+int	rebuild_put(struct rebuild *, struct hdb_datum key,
+	    struct hdb_datum val, const char **why);
+
+/*
+ * rebuild_commit - finish and rename into place, then, live, catch up;
+ * 0 or an EX_* code.
+ */
 int	rebuild_commit(struct rebuild *);
+
+/* -v: what a live rebuild carried over from Exim (catchup.h). */
+void	rebuild_print_catchup(const struct rebuild *);
 
 /* Abandon the new DB unless committed, and drop the lock. */
 void	rebuild_end(struct rebuild *);

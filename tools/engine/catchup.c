@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * catchup.c - carry Exim's writes from a replaced DB into its successor
+ * (see catchup.h).
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "db/lock.h"
+#include "engine/catchup.h"
+#include "engine/pieces.h"
+#include "engine/slurp.h"
+#include "hash.h"
+#include "rec/convert.h"
+#include "xmalloc.h"
+
+#define SETTLE_ROUNDS	4	/* first passes while the old file changes */
+
+/* One change to the new DB, under the write lock; 0 or -1 (hdb_error). */
+typedef int change_fn(struct catchup *, struct hdb *, struct hdb_datum key,
+    struct hdb_datum val);
+
+struct oldscan {
+	struct catchup	*c;
+	struct hdb	*old;
+	struct slurp	*s;
+	struct keyset	 keys;		/* the old DB's, from the first pass */
+};
+
+static void
+add_hash(struct keyset *ks, uint64_t h)
+{
+	if (ks->n == ks->cap) {
+		ks->cap = ks->cap ? 2 * ks->cap : 4096;
+		ks->h = xreallocarray(ks->h, ks->cap, sizeof(*ks->h));
+	}
+	ks->h[ks->n++] = h;
+}
+
+void
+keyset_add(struct keyset *ks, struct hdb_datum key)
+{
+	add_hash(ks, hdb_hash_bytes(key.data, key.len));
+}
+
+static uint64_t
+rec_hash(struct hdb_datum key, struct hdb_datum val)
+{
+	return hdb_hash_bytes(key.data, key.len) * 0x9e3779b97f4a7c15ULL ^
+	    hdb_hash_bytes(val.data, val.len);
+}
+
+void
+keyset_add_rec(struct keyset *ks, struct hdb_datum key, struct hdb_datum val)
+{
+	add_hash(ks, rec_hash(key, val));
+}
+
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+void
+keyset_seal(struct keyset *ks)
+{
+	if (ks->n > 0)
+		qsort(ks->h, ks->n, sizeof(*ks->h), u64_cmp);
+}
+
+static int
+has_hash(const struct keyset *ks, uint64_t h)
+{
+	return ks->n > 0 && bsearch(&h, ks->h, ks->n, sizeof(*ks->h),
+	    u64_cmp) != NULL;
+}
+
+int
+keyset_has(const struct keyset *ks, struct hdb_datum key)
+{
+	return has_hash(ks, hdb_hash_bytes(key.data, key.len));
+}
+
+void
+keyset_free(struct keyset *ks)
+{
+	free(ks->h);
+	memset(ks, 0, sizeof(*ks));
+}
+
+int64_t
+catchup_stamp(enum hdb_dbtype t, struct hdb_datum key, struct hdb_datum val)
+{
+	struct hdb_rec r;
+	const char *why;
+
+	r.time_stamp = INT64_MAX;
+	if (hdb_rec_decode(t, HDB_L_AUTO, key.data, key.len, val.data,
+	    val.len, &r, &why) == -1 && hdb_rec_layout(val.data, val.len) ==
+	    HDB_L_AUTO)
+		return INT64_MAX;
+	return r.time_stamp;
+}
+
+/* Candidates of the first pass: what the build may not have carried. */
+static int
+changed_one(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	struct oldscan *os = arg;
+	struct catchup *c = os->c;
+
+	keyset_add(&os->keys, key);
+	if (catchup_stamp(c->type, key, val) >= c->t0 ||
+	    (c->from_old && !keyset_has(c->written, key)))
+		return slurp_add(os->s, key, val);
+	return 0;
+}
+
+/* Candidates of the second pass: keys written that the old DB lost. */
+static int
+gone_one(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	struct oldscan *os = arg;
+
+	if (keyset_has(os->c->written, key) && (os->c->before == NULL ||
+	    keyset_has(os->c->before, key)) && !keyset_has(&os->keys, key))
+		return slurp_add(os->s, key, val);
+	return 0;
+}
+
+/* Whether Exim wrote the new DB's record after the rename. */
+static int
+exim_wrote(const struct catchup *c, struct hdb_datum key,
+    struct hdb_datum cur)
+{
+	int64_t t = catchup_stamp(c->type, key, cur);
+
+	return t >= c->t_swap && t != INT64_MAX &&
+	    !has_hash(c->copies, rec_hash(key, cur));
+}
+
+static int
+put_one(struct catchup *c, struct hdb *h, struct hdb_datum key,
+    struct hdb_datum val)
+{
+	struct hdb_datum out, cur;
+	const char *why;
+	int rc;
+
+	if (hdb_convert_rec(c->type, c->to, key, val, &c->buf, &c->cap, &out,
+	    &why) == HDB_CONV_REFUSED)
+		return 0;	/* reported by the build, or Exim's own */
+	if ((rc = hdb_get(h, key, &cur)) == HDB_ERR)
+		return -1;
+	if (rc == HDB_NOTFOUND && keyset_has(c->written, key))
+		return 0;	/* Exim deleted it after the rename */
+	if (rc == HDB_OK && cur.len == out.len && memcmp(cur.data, out.data,
+	    out.len) == 0)
+		return 0;
+	if (rc == HDB_OK && exim_wrote(c, key, cur)) {
+		c->newer++;
+		return 0;
+	}
+	if (hdb_put(h, key, out) != HDB_OK)
+		return -1;
+	c->put++;
+	return 0;
+}
+
+static int
+del_one(struct catchup *c, struct hdb *h, struct hdb_datum key,
+    struct hdb_datum val)
+{
+	struct hdb_datum cur;
+	int rc;
+
+	(void)val;
+	if ((rc = hdb_get(h, key, &cur)) == HDB_ERR)
+		return -1;
+	if (rc == HDB_NOTFOUND)
+		return 0;
+	if (exim_wrote(c, key, cur)) {
+		c->newer++;
+		return 0;
+	}
+	if (hdb_del(h, key) == HDB_ERR)
+		return -1;
+	c->deleted++;
+	return 0;
+}
+
+/*
+ * apply - fn for every record of s, in write holds paced as delete's
+ * are, with a pause for waiting writers between two holds.
+ */
+static int
+apply(struct catchup *c, struct slurp *s, change_fn *fn)
+{
+	const struct hdb_backend *be = NULL;
+	struct hdb_datum k, v;
+	struct hdb_pace pace;
+	struct dbh d;
+	double t, tc;
+	size_t i = 0, n;
+	int ex, fail;
+
+	while (i < s->n) {
+		if ((ex = db_open(&d, c->spool, c->name, 1, c->o, c->cmd)) != 0)
+			return ex;
+		if (be != d.h->be)
+			hdb_pace_init(&pace, be = d.h->be, c->budget_ms);
+		fail = hdb_tdb_lockall(d.h, 1) == HDB_ERR;
+		for (n = 0; !fail && i < s->n; i++, n++) {
+			t = hdb_now_ms();
+			if (hdb_pace_full(&pace, t - d.t_lock, n))
+				break;
+			k.data = slurp_key(s, i);
+			k.len = s->recs[i].klen;
+			v.data = slurp_val(s, i);
+			v.len = s->recs[i].vlen;
+			fail = fn(c, d.h, k, v) == -1;
+			hdb_pace_op(&pace, hdb_now_ms() - t);
+		}
+		if (hdb_tdb_lockall(d.h, 0) == HDB_ERR)
+			fail = 1;
+		if (fail)
+			warnx("%s: cannot catch up '%s': %s", c->cmd, c->name,
+			    hdb_error(d.h));
+		tc = hdb_now_ms();
+		if (db_close_sync(&d, c->cmd) != 0 || fail)
+			return EX_IOERR_;
+		hdb_pace_flushed(&pace, hdb_now_ms() - tc, n);
+		if (i < s->n)
+			hdb_pause_for_writers(be, c->budget_ms);
+	}
+	return 0;
+}
+
+/* The old DB's file times, to tell whether a late Exim still wrote it. */
+static int
+same_file(const char *path, struct stat *was)
+{
+	struct stat st;
+	int same;
+
+	if (hdb_db_stat(path, &st) == -1)
+		return 1;
+	same = st.st_size == was->st_size &&
+	    st.st_mtim.tv_sec == was->st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == was->st_mtim.tv_nsec;
+	*was = st;
+	return same;
+}
+
+/* pass_old - the first pass, again while the old file keeps changing. */
+static int
+pass_old(struct catchup *c, struct oldscan *os, const char *old_path)
+{
+	struct stat st;
+	int ex, round;
+
+	memset(&st, 0, sizeof(st));
+	(void)same_file(old_path, &st);
+	for (round = 0; round < SETTLE_ROUNDS; round++) {
+		keyset_free(&os->keys);
+		slurp_init(os->s, old_path, 0);
+		if (hdb_iterate(os->old, changed_one, os) == HDB_ERR) {
+			warnx("%s: cannot read the replaced '%s': %s", c->cmd,
+			    c->name, hdb_error(os->old));
+			slurp_free(os->s);
+			return EX_IOERR_;
+		}
+		keyset_seal(&os->keys);
+		ex = apply(c, os->s, put_one);
+		slurp_free(os->s);
+		if (ex != 0 || same_file(old_path, &st))
+			return ex;
+		hdb_pause(c->budget_ms);
+	}
+	return 0;
+}
+
+/* gone - whether a key the build wrote is missing from the old DB. */
+static int
+gone(const struct catchup *c, const struct keyset *old)
+{
+	size_t i;
+
+	for (i = 0; i < c->written->n; i++)
+		if ((c->before == NULL || has_hash(c->before,
+		    c->written->h[i])) && !has_hash(old, c->written->h[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * pass_new - the second pass: the new DB read in pieces, for the keys
+ * that the old DB lost; none to look for is the common case.
+ */
+static int
+pass_new(struct catchup *c, struct oldscan *os, const char *old_path)
+{
+	struct scan_info si;
+	struct dbh d;
+	int ex;
+
+	slurp_init(os->s, old_path, 1);
+	if ((ex = db_open(&d, c->spool, c->name, 0, c->o, c->cmd)) == 0)
+		ex = db_scan(&d, c->spool, c->o, c->cmd, c->budget_ms,
+		    gone_one, os, &si);
+	if (ex == 0)
+		ex = apply(c, os->s, del_one);
+	slurp_free(os->s);
+	return ex;
+}
+
+int
+catchup_run(struct catchup *c, const char *old_path)
+{
+	struct oldscan os;
+	struct slurp s;
+	char why[256];
+	int ex;
+
+	os.c = c;
+	os.s = &s;
+	os.old = hdb_open(NULL, old_path, HDB_O_RDONLY, 0, why, sizeof(why));
+	if (os.old == NULL) {
+		warnx("%s: cannot open the replaced '%s': %s", c->cmd,
+		    c->name, why);
+		return EX_IOERR_;
+	}
+	memset(&os.keys, 0, sizeof(os.keys));
+	ex = pass_old(c, &os, old_path);
+	if (ex == 0 && gone(c, &os.keys))
+		ex = pass_new(c, &os, old_path);
+	hdb_close(os.old);
+	keyset_free(&os.keys);
+	free(c->buf);
+	c->buf = NULL;
+	return ex;
+}
