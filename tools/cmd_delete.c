@@ -345,7 +345,8 @@ apply(struct delcmd *dc)
  * --match in rounds: collect, delete, and where the file changed between
  * the collection's holds, so that it may have missed a record, collect
  * again; until a round finds nothing, or MATCH_ROUNDS have run (Exim may
- * keep writing matching keys).  A dry run deletes nothing, so one round tells all.
+ * keep writing matching keys).  A dry run deletes nothing, so one round
+ * tells all.
  */
 static int
 match_rounds(struct delcmd *dc)

@@ -322,19 +322,20 @@ hdb_pace_flushed(struct hdb_pace *p, double flush, size_t n)
 	p->maxop /= 2;
 }
 
-void
+double
 hdb_pause_for_writers(const struct hdb_backend *be, double budget)
 {
-	double t0;
+	double t0, gap = hdb_gap_ms(be, budget);
 
-	hdb_pause(hdb_gap_ms(be, budget));
+	hdb_pause(gap);
 	if (!handoff.pending)
-		return;
+		return gap;
 	handoff.pending = 0;
 	t0 = hdb_now_ms();
 	while (proc_locks(handoff.dev, handoff.ino, 0) == 0 &&
 	    hdb_now_ms() - t0 < HANDOFF_MS)
 		hdb_pause(0.5);
+	return gap;
 }
 
 void

@@ -73,9 +73,10 @@ void	hdb_pause(double ms);
  * hdb_pause_for_writers - the pause between two holds: hdb_gap_ms, and
  * if an Exim process was waiting when the last lock was released, until
  * it holds the lock (fcntl locks are not queued, so a waiter woken late
- * would otherwise sleep through the next hold), 25 ms at most.
+ * would otherwise sleep through the next hold), 25 ms at most.  Returns
+ * the gap (hdb_gap_ms), for a caller's statistics.
  */
-void	hdb_pause_for_writers(const struct hdb_backend *, double budget_ms);
+double	hdb_pause_for_writers(const struct hdb_backend *, double budget_ms);
 /* The monotonic clock in milliseconds, for timing holds. */
 double	hdb_now_ms(void);
 

@@ -22,6 +22,7 @@
 #define RESTART_MAX	8	/* reads started again from the top */
 #define PIECE_END	2	/* callback: the hold is over */
 #define TICK_MS		50	/* more than the clock tick of file times */
+#define BACK		32	/* records read again after a change (GDBM) */
 
 struct pos {
 	uint8_t		*key;
@@ -40,6 +41,11 @@ struct scan {
 	struct stat	 st;		/* the file as the last hold left it */
 	int		 changed;	/* it changed between holds, or a
 					 * hold fell back */
+	int		 reorders;	/* a delete moves records back */
+	struct pos	 chk[2];	/* every BACK records, the last two */
+	int		 nchk;		/* checkpoints in this hold */
+	struct pos	 back;		/* the older at the hold's end */
+	int		 has_back;
 };
 
 /*
@@ -83,6 +89,14 @@ file_changed(struct scan *s)
 	    now.st_ctim.tv_nsec != s->st.st_ctim.tv_nsec;
 }
 
+static void
+pos_set(struct pos *p, const uint8_t *key, size_t len)
+{
+	p->key = xreallocarray(p->key, len > 0 ? len : 1, 1);
+	memcpy(p->key, key, len);
+	p->len = len;
+}
+
 /* The key just read becomes the newest resume point. */
 static void
 pos_push(struct scan *s, const uint8_t *key, size_t len)
@@ -96,10 +110,30 @@ pos_push(struct scan *s, const uint8_t *key, size_t len)
 		s->npos--;
 	}
 	p = s->pos[s->npos];
-	p.key = xreallocarray(p.key, len > 0 ? len : 1, 1);
-	memcpy(p.key, key, len);
-	p.len = len;
+	pos_set(&p, key, len);
 	s->pos[s->npos++] = p;
+}
+
+/*
+ * GDBM and NDBM fill the hole a delete leaves with records from further
+ * on in the bucket, so one not yet read can move back past the key a
+ * hold ended on.  After a change such a read goes on from a key BACK to
+ * 2 * BACK records earlier instead, and takes what it reads twice once.
+ */
+static void
+checkpoint(struct scan *s, struct hdb_datum key)
+{
+	if (s->seen % BACK == 0)
+		pos_set(&s->chk[s->nchk++ % 2], key.data, key.len);
+}
+
+static void
+hold_end(struct scan *s, struct hdb_datum key)
+{
+	pos_push(s, key.data, key.len);
+	if ((s->has_back = s->reorders && s->nchk >= 2))
+		pos_set(&s->back, s->chk[s->nchk % 2].key,
+		    s->chk[s->nchk % 2].len);
 }
 
 /* Hand the record on; end the hold once its time is up (checked every
@@ -113,10 +147,12 @@ one(void *arg, struct hdb_datum key, struct hdb_datum val)
 		s->failed = 1;
 		return -1;
 	}
-	if (++s->seen % 16 != 0 ||
-	    hdb_now_ms() - s->d->t_lock < s->read_ms)
+	++s->seen;
+	if (s->reorders)
+		checkpoint(s, key);
+	if (s->seen % 16 != 0 || hdb_now_ms() - s->d->t_lock < s->read_ms)
 		return 0;
-	pos_push(s, key.data, key.len);
+	hold_end(s, key);
 	return PIECE_END;
 }
 
@@ -128,6 +164,7 @@ hold(struct scan *s)
 	struct hdb_datum after = { NULL, 0 };
 
 	s->seen = 0;
+	s->nchk = 0;
 	if (s->npos > 0) {
 		after.data = s->pos[s->npos - 1].key;
 		after.len = s->pos[s->npos - 1].len;
@@ -173,7 +210,7 @@ scan_loop(struct scan *s, const char *spool, const struct dbopts *o,
     const char *cmd, double budget, struct scan_info *si)
 {
 	const struct hdb_backend *be = s->d->h->be;
-	int r, ex, restarts = 0;
+	int r, ex, moved, restarts = 0;
 
 	for (;;) {
 		si->holds++;
@@ -183,15 +220,17 @@ scan_loop(struct scan *s, const char *spool, const struct dbopts *o,
 			return read_error(s, cmd, r);
 		if (r == HDB_OK)
 			return 0;
-		if (r == HDB_NOTFOUND ||
-		    hdb_pin_lstat(s->d->path, &s->st) == -1 || recent(&s->st))
-			s->changed = 1;
+		moved = r == HDB_NOTFOUND ||
+		    hdb_pin_lstat(s->d->path, &s->st) == -1 || recent(&s->st);
 		db_close(s->d);
 		hdb_pause_for_writers(be, budget);
 		if ((ex = db_open(s->d, spool, s->d->name, 0, o, cmd)) != 0)
 			return ex;
-		if (!s->changed && file_changed(s))
-			s->changed = 1;
+		if (!moved && !file_changed(s))
+			continue;
+		s->changed = 1;
+		if (r != HDB_NOTFOUND && s->has_back)
+			pos_push(s, s->back.key, s->back.len);
 	}
 }
 
@@ -212,11 +251,15 @@ db_scan(struct dbh *d, const char *spool, const struct dbopts *o,
 	/* SQLite pieces its reads itself: a hold with no end here */
 	s.read_ms = be->caps & HDB_CAP_LOCKS_ITSELF ? 1e300 :
 	    budget_ms * 0.65;
+	s.reorders = !(be->caps & HDB_CAP_ORDER_KEPT);
 	ex = scan_loop(&s, spool, o, cmd, budget_ms, si);
 	si->inexact = s.changed;
 	db_close(d);
 	for (i = 0; i < POS_KEEP; i++)
 		free(s.pos[i].key);
+	free(s.chk[0].key);
+	free(s.chk[1].key);
+	free(s.back.key);
 	return ex;
 }
 

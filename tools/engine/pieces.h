@@ -16,8 +16,10 @@
  * have come twice (a fall back; a TDB record rewritten to the head of its
  * chain), and on Berkeley DB, GDBM and NDBM some that were there
  * throughout may have been missed (hdb.h: Exim's inserts split hash
- * buckets, and GDBM's deletes reorder them).  Undisturbed, a read in
- * pieces is exact.
+ * buckets, and GDBM's deletes reorder them; after a change, a read of a
+ * GDBM or NDBM file goes on from 32 to 64 records before the key it
+ * stopped at, which catches what such a delete moved back).  Undisturbed,
+ * a read in pieces is exact.
  */
 #ifndef HDB_PIECES_H
 #define HDB_PIECES_H

@@ -267,13 +267,12 @@ void
 slurp_dedupe(struct slurp *s)
 {
 	size_t slots = s->n + s->n / 2, i, j, n = 0;
-	uint64_t *tab, h, *hs;
+	uint64_t *tab, h, hs[DEDUPE_AHEAD];
 	uint8_t *drop;
 
 	if (s->n < 2)
 		return;
 	tab = xcalloc(slots, sizeof(*tab));	/* hash top | index + 1 */
-	hs = xcalloc(DEDUPE_AHEAD, sizeof(*hs));
 	drop = xcalloc((s->n + 7) / 8, 1);
 	for (i = 0; i < s->n; i++) {
 		if (i % DEDUPE_AHEAD == 0)
@@ -295,7 +294,6 @@ slurp_dedupe(struct slurp *s)
 		tab[j] = (h >> 32) << 32 | ((uint64_t)i + 1);
 	}
 	free(tab);
-	free(hs);
 	for (i = 0; i < s->n; i++)
 		if (!(drop[i / 8] >> (i % 8) & 1))
 			s->recs[n++] = s->recs[i];

@@ -1077,11 +1077,9 @@ hold_limit(const struct tidy *t)
 static void
 pause_for_writers(struct tidy *t)
 {
-	double g = hdb_gap_ms(t->be, (double)t->o->max_lock_ms);
-
-	hdb_pause_for_writers(t->be, (double)t->o->max_lock_ms);
+	t->st->gap_ms = hdb_pause_for_writers(t->be,
+	    (double)t->o->max_lock_ms);
 	t->st->gaps++;
-	t->st->gap_ms = g;
 }
 
 /*
