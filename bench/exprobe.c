@@ -9,6 +9,10 @@
  * makes it:
  *   Berkeley DB, GDBM, NDBM (every Exim), tdb (4.94-4.98): open
  *	DB.lockfile, F_SETLKW F_WRLCK on it, open the DB, put, close, unlock.
+ *	Berkeley DB through libdb itself, as Exim 4.98+ opens it (a private
+ *	DB_ENV whose home is the file's directory, DB_HASH, DB_CREATE): not
+ *	through hdb_open, whose check of a file changed by someone else
+ *	reads the whole file first, which Exim never does.
  *   SQLite (4.98+, here 4.100.1's tblblob): sqlite3_open_v2,
  *	sqlite3_busy_timeout(5000), "BEGIN TRANSACTION;", with -r a SELECT
  *	of the key first (as retry_update reads before it writes), "INSERT OR
@@ -37,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <db.h>
 #include <sqlite3.h>
 #include <tdb.h>
 
@@ -45,7 +50,7 @@
 
 #include "measure.h"
 
-enum mode { M_LOCK, M_SQLITE, M_TDB };
+enum mode { M_LOCK, M_BDB, M_SQLITE, M_TDB };
 
 struct writer {
 	enum mode	 mode;
@@ -80,6 +85,42 @@ mkval(const struct writer *w, const char *key, uint8_t *buf, size_t cap)
 	return hdb_rec_encode(&r, w->layout, buf, cap);
 }
 
+/* Exim's put into a Berkeley DB file (hintsdb/hints_bdb.h, 4.1+ API). */
+static int
+put_bdb(const char *path, struct hdb_datum k, struct hdb_datum v)
+{
+	char dir[4096];
+	const char *name = strrchr(path, '/');
+	DB_ENV *env = NULL;
+	DB *db = NULL;
+	DBT key, val;
+	int rc = -1;
+
+	if (name == NULL || (size_t)(name - path) >= sizeof(dir))
+		errx(2, "%s: needs a directory", path);
+	memcpy(dir, path, (size_t)(name - path));
+	dir[name - path] = '\0';
+	name++;
+	if (db_env_create(&env, 0) != 0 || env->open(env, dir,
+	    DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0) != 0 ||
+	    db_create(&db, env, 0) != 0 || db->open(db, NULL, name, NULL,
+	    DB_HASH, DB_CREATE, 0640) != 0)
+		goto out;
+	memset(&key, 0, sizeof(key));
+	memset(&val, 0, sizeof(val));
+	key.data = (void *)k.data;
+	key.size = (u_int32_t)k.len;
+	val.data = (void *)v.data;
+	val.size = (u_int32_t)v.len;
+	rc = db->put(db, NULL, &key, &val, 0) == 0 ? 0 : -1;
+out:
+	if (db != NULL)
+		db->close(db, 0);
+	if (env != NULL)
+		env->close(env, DB_FORCESYNC);
+	return rc;
+}
+
 /* One Exim access by lockfile; 0, or -1 if the write failed. */
 static int
 put_lock(struct writer *w, struct hdb_datum k, struct hdb_datum v)
@@ -97,6 +138,10 @@ put_lock(struct writer *w, struct hdb_datum k, struct hdb_datum v)
 	while (fcntl(fd, F_SETLKW, &fl) == -1)
 		if (errno != EINTR)
 			err(2, "lock %s", w->lockpath);
+	if (w->mode == M_BDB) {
+		rc = put_bdb(w->db, k, v);
+		goto out;
+	}
 	if ((h = hdb_open(NULL, w->db, HDB_O_RDWR, 0640, why,
 	    sizeof(why))) == NULL)
 		goto out;
@@ -181,7 +226,7 @@ write_one(struct writer *w)
 	v.data = buf;
 	v.len = mkval(w, key, buf, sizeof(buf));
 	t0 = measure_now_ms();
-	rc = w->mode == M_LOCK ? put_lock(w, k, v) : w->mode == M_SQLITE ?
+	rc = w->mode <= M_BDB ? put_lock(w, k, v) : w->mode == M_SQLITE ?
 	    put_sqlite(w, k, v) : put_tdb(w, k, v);
 	d = measure_now_ms() - t0;
 	w->writes++;
@@ -292,7 +337,8 @@ main(int argc, char **argv)
 	if ((be = hdb_detect(w.db)) == NULL)
 		errx(2, "%s: not a hints DB", w.db);
 	w.mode = strcmp(be->name, "sqlite") == 0 ? M_SQLITE :
-	    strcmp(be->name, "tdb") == 0 && tdb_txn ? M_TDB : M_LOCK;
+	    strcmp(be->name, "tdb") == 0 && tdb_txn ? M_TDB :
+	    be == &hdb_backend_bdb ? M_BDB : M_LOCK;
 	w.layout = w.mode == M_SQLITE ? HDB_L_V2 : HDB_L_LEGACY;
 	snprintf(w.lockpath, sizeof(w.lockpath), "%s.lockfile", w.db);
 	measure_run(argv, out, errpath, period, tick, &w, &m);

@@ -167,8 +167,10 @@ copy_source(struct rebuild *rb, struct dbh *d, const char *spool,
 	memset(&pc, 0, sizeof(pc));
 	pc.rb = rb;
 	hdb_writer_last_wins(rb->w);
+	/* into SQLite in key order: its key index then grows at the end */
 	*ex = db_scan(d, spool, &c->r.db, "convert", SCAN_BUDGET_MS,
-	    copy_piece, &pc, &si);
+	    c->to_be == &hdb_backend_sqlite ? 0 : SCAN_ANY_ORDER, copy_piece,
+	    &pc, &si);
 	if (pc.failed) {
 		*ex = 0;
 		return HDB_ERR;

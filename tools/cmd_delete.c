@@ -218,7 +218,7 @@ collect(struct delcmd *dc, int *inexact)
 		return ex;
 	progress_begin(0, 0, "%s: matching", dc->name);
 	ex = db_scan(&d, dc->spool, &dc->dbo, "delete",
-	    (double)dc->max_lock_ms, match_one, dc, &si);
+	    (double)dc->max_lock_ms, 0, match_one, dc, &si);
 	if (ex == 0 && si.inexact)
 		drop_twins(dc);
 	*inexact = si.inexact;
@@ -261,84 +261,79 @@ del_one(struct delcmd *dc, struct dbh *d, const struct delkey *k, FILE *out,
 	return 0;
 }
 
-/*
- * Write a batch's buffered lines once the lock is gone; its "deleted"
- * lines only if the batch was written (keep_out).
- */
+/* A batch's lines, buffered until its lock is gone. */
+struct lines {
+	struct delcmd	*dc;
+	FILE		*out, *errs;
+	char		*obuf, *ebuf;
+	size_t		 olen, elen;
+};
+
 static void
-flush_lines(FILE *out, char **obuf, size_t *olen, FILE *errs, char **ebuf,
-    size_t *elen, int keep_out)
+batch_begin(void *arg)
 {
-	fclose(out);		/* sets *obuf and *olen */
-	fclose(errs);
-	if (keep_out)
-		fwrite(*obuf, 1, *olen, stdout);
+	struct lines *l = arg;
+
+	l->out = open_memstream(&l->obuf, &l->olen);
+	l->errs = open_memstream(&l->ebuf, &l->elen);
+	if (l->out == NULL || l->errs == NULL)
+		err(EX_INTERNAL, "open_memstream");
+}
+
+static int
+batch_one(void *arg, struct dbh *d, size_t i)
+{
+	struct lines *l = arg;
+
+	return del_one(l->dc, d, &l->dc->k[i], l->out, l->errs);
+}
+
+static void
+batch_failed(void *arg, struct dbh *d)
+{
+	struct lines *l = arg;
+
+	fprintf(l->errs, "%s: delete: cannot delete from '%s': %s\n",
+	    progname, l->dc->name, hdb_error(d->h));
+}
+
+/* Its "deleted" lines only if the batch was written (kept). */
+static void
+batch_done(void *arg, size_t i, int kept)
+{
+	struct lines *l = arg;
+
+	fclose(l->out);		/* sets obuf and olen */
+	fclose(l->errs);
+	if (kept)
+		fwrite(l->obuf, 1, l->olen, stdout);
 	fflush(stdout);
-	fwrite(*ebuf, 1, *elen, stderr);
-	free(*obuf);
-	free(*ebuf);
+	fwrite(l->ebuf, 1, l->elen, stderr);
+	free(l->obuf);
+	free(l->ebuf);
+	progress_set(i);
 }
 
 /*
- * apply - the keys in batches, each a hold paced by hdb_pace (lock.h:
- * shorter holds and longer pauses on SQLite), with a pause between them
- * that lets waiting Exim processes in.  On tdb a batch holds TDB's lock
- * on every chain, as tidy's holds do: an Exim 4.99+ transaction then
- * delays a batch once, not each of its deletes.
+ * apply - the keys in batches, each a hold paced as db_paced does
+ * (pieces.h), with a pause between them that lets waiting Exim processes
+ * in.
  */
 static int
 apply(struct delcmd *dc)
 {
-	const struct hdb_backend *be = NULL;
-	struct hdb_pace pace;
-	double t0, tc;
-	char *obuf, *ebuf;
-	size_t olen, elen, i = 0, n;
-	FILE *out, *errs;
-	struct dbh d;
-	int ex, fail, lost;
+	static const struct paced p = { batch_begin, batch_one, batch_failed,
+	    batch_done };
+	struct lines l = { .dc = dc };
+	int ex;
 
 	progress_begin(dc->n, dc->quiet ? 0 : PROG_STDOUT, "%s: %s", dc->name,
 	    dc->dry_run ? "looking up" : "deleting");
-	while (i < dc->n) {
-		ex = db_open(&d, dc->spool, dc->name, !dc->dry_run, &dc->dbo,
-		    "delete");
-		if (ex != 0)
-			return ex;
-		if (be != d.h->be)
-			hdb_pace_init(&pace, be = d.h->be,
-			    (double)dc->max_lock_ms);
-		out = open_memstream(&obuf, &olen);
-		errs = open_memstream(&ebuf, &elen);
-		if (out == NULL || errs == NULL)
-			err(EX_INTERNAL, "open_memstream");
-		fail = hdb_tdb_lockall(d.h, 1) == HDB_ERR ? -1 : 0;
-		for (n = 0; !fail && i < dc->n; i++, n++) {
-			t0 = hdb_now_ms();
-			if (hdb_pace_full(&pace, t0 - d.t_lock, n))
-				break;
-			if ((fail = del_one(dc, &d, &dc->k[i], out,
-			    errs)) == -1)
-				break;
-			hdb_pace_op(&pace, hdb_now_ms() - t0);
-		}
-		if (hdb_tdb_lockall(d.h, 0) == HDB_ERR && !fail)
-			fail = -1;
-		if (fail)
-			fprintf(errs, "%s: delete: cannot delete from '%s': "
-			    "%s\n", progname, dc->name, hdb_error(d.h));
-		tc = hdb_now_ms();
-		lost = db_close_sync(&d, "delete") != 0;
-		hdb_pace_flushed(&pace, hdb_now_ms() - tc, n);
-		flush_lines(out, &obuf, &olen, errs, &ebuf, &elen, !lost);
-		if (fail || lost)
-			return EX_IOERR_;
-		progress_set(i);
-		if (i < dc->n)
-			hdb_pause_for_writers(be, (double)dc->max_lock_ms);
-	}
-	progress_end();
-	return 0;
+	ex = db_paced(dc->spool, dc->name, !dc->dry_run, &dc->dbo, "delete",
+	    (double)dc->max_lock_ms, dc->n, &p, &l);
+	if (ex == 0)
+		progress_end();
+	return ex;
 }
 
 /*

@@ -343,7 +343,7 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 	}
 	if ((ex = db_slurp(&d, spool, o, c->cmd, c->max_lock_ms > 0 ?
 	    (double)c->max_lock_ms : SCAN_BUDGET_MS,
-	    c->keys_only && c->peer == NULL, &s)) != 0)
+	    c->keys_only && c->peer == NULL ? SCAN_KEYS : 0, &s)) != 0)
 		return ex;
 	if ((c->match != NULL || c->peer != NULL || c->nkeys > 0) &&
 	    (missing = select_recs(&s, c, name)) == EX_USAGE_) {

@@ -311,8 +311,8 @@ collect(struct dbstat *s, const char *spool, const char *name,
 		return ex;
 	s->backend = d.h->be->name;
 	s->size = db_size(d.path);
-	if ((ex = db_slurp(&d, spool, &c->o, "stat", SCAN_BUDGET_MS, 0,
-	    &sl)) != 0)
+	if ((ex = db_slurp(&d, spool, &c->o, "stat", SCAN_BUDGET_MS,
+	    SCAN_ANY_ORDER, &sl)) != 0)
 		return ex;
 	for (i = 0; i < sl.n; i++)
 		rec_add(s, slurp_key(&sl, i), sl.recs[i].klen,

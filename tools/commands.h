@@ -19,7 +19,9 @@
  *	slurp.c		copy a DB's records into	dump, export, stat,
  *			memory, format after it		check, exim_dumpdb
  *	pieces.c	read a DB in short read-lock	dump, stat, delete
- *			holds				--match, convert, import
+ *			holds, change it in short	--match, convert, import
+ *			write-lock holds		(delete: its writes;
+ *							catchup.c)
  *	spool.c		the DBs of SPOOL [DBNAME...]	tidy --all, stat, check
  *	tidy.c		expire and drop records in	tidy, exim_tidydb
  *			place, in locked batches

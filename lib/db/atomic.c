@@ -26,6 +26,7 @@
 #include "xmalloc.h"
 
 #define MAX_FILES	8
+#define WARM_BUF	(256u << 10)	/* hdb_atomic_warm reads this much at a go */
 /* an Exim SQLite transaction's journal lasts milliseconds; one that stays
  * longer is a crashed writer's, or exim_tidydb's */
 #define JOURNAL_WAIT_MS	2000.0
@@ -209,6 +210,12 @@ const char *
 hdb_atomic_path(const struct hdb_atomic *a)
 {
 	return a->tmppath;
+}
+
+int
+hdb_atomic_target_stat(const struct hdb_atomic *a, struct stat *st)
+{
+	return fstatat(a->dirfd, a->base, st, AT_SYMLINK_NOFOLLOW);
 }
 
 int
@@ -509,6 +516,48 @@ journal_gone(struct hdb_atomic *a)
 		hdb_pause(5);
 	}
 	return 1;
+}
+
+void
+hdb_atomic_trickle(struct hdb_atomic *a)
+{
+	char names[MAX_FILES][NAME_MAX + 1], err[256];
+	size_t n = 0, i;
+	int fd;
+
+	if (list_new(a, a->tmpfd, names, &n, err, sizeof(err)) == -1)
+		return;
+	for (i = 0; i < n; i++) {
+		fd = openat(a->tmpfd, names[i], O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (fd == -1)
+			continue;
+		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+		close(fd);
+	}
+}
+
+void
+hdb_atomic_warm(struct hdb_atomic *a)
+{
+	char names[MAX_FILES][NAME_MAX + 1], err[256];
+	size_t n = 0, i;
+	char *buf = xmalloc(WARM_BUF);
+	int fd;
+
+	if (list_new(a, a->tmpfd, names, &n, err, sizeof(err)) == -1)
+		n = 0;
+	for (i = 0; i < n; i++) {
+		fd = openat(a->tmpfd, names[i], O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (fd == -1)
+			continue;
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+		while (read(fd, buf, WARM_BUF) > 0)
+			;
+		close(fd);
+	}
+	free(buf);
 }
 
 int

@@ -219,44 +219,79 @@ meta_ok(struct hdb *h, const char *file)
 }
 
 /*
- * The file last found sound, or written by us, in this process: a tidy
+ * The files last found sound, or written by us, in this process: a tidy
  * opens the DB anew in every lock hold and need not read it all each
- * time.  Any write by another process moves its mtime and ctime.
+ * time.  Any write by another process moves its mtime and ctime.  Two,
+ * so that a catch-up's reads of the replaced file (convert, import) do
+ * not make the file that replaced it be checked again.
  */
-static struct {
+#define NTRUST	2
+
+static struct trusted {
 	int		 set;
 	dev_t		 dev;
 	ino_t		 ino;
 	off_t		 size;
 	struct timespec	 mtim, ctim;
-} trusted;
+} trusted[NTRUST];
+static unsigned trust_next;	/* the slot a new file takes */
+
+static struct trusted *
+trust_slot(const struct stat *st)
+{
+	unsigned i;
+
+	for (i = 0; i < NTRUST; i++)
+		if (trusted[i].set && trusted[i].dev == st->st_dev &&
+		    trusted[i].ino == st->st_ino)
+			return &trusted[i];
+	return NULL;
+}
+
+static int
+same_content(const struct trusted *t, const struct stat *st)
+{
+	return t != NULL && st->st_size == t->size &&
+	    st->st_mtim.tv_sec == t->mtim.tv_sec &&
+	    st->st_mtim.tv_nsec == t->mtim.tv_nsec;
+}
 
 static int
 same_stat(const struct stat *st)
 {
-	return trusted.set && st->st_dev == trusted.dev &&
-	    st->st_ino == trusted.ino && st->st_size == trusted.size &&
-	    st->st_mtim.tv_sec == trusted.mtim.tv_sec &&
-	    st->st_mtim.tv_nsec == trusted.mtim.tv_nsec &&
-	    st->st_ctim.tv_sec == trusted.ctim.tv_sec &&
-	    st->st_ctim.tv_nsec == trusted.ctim.tv_nsec;
+	const struct trusted *t = trust_slot(st);
+
+	return same_content(t, st) &&
+	    st->st_ctim.tv_sec == t->ctim.tv_sec &&
+	    st->st_ctim.tv_nsec == t->ctim.tv_nsec;
 }
 
 static void
 trust(const struct be_bdb *b)
 {
+	struct trusted *t;
 	struct stat st;
 	int fd;
 
-	trusted.set = 0;
 	if (b->db->fd(b->db, &fd) != 0 || fstat(fd, &st) == -1)
 		return;
-	trusted.dev = st.st_dev;
-	trusted.ino = st.st_ino;
-	trusted.size = st.st_size;
-	trusted.mtim = st.st_mtim;
-	trusted.ctim = st.st_ctim;
-	trusted.set = 1;
+	if ((t = trust_slot(&st)) == NULL)
+		t = &trusted[trust_next++ % NTRUST];
+	t->dev = st.st_dev;
+	t->ino = st.st_ino;
+	t->size = st.st_size;
+	t->mtim = st.st_mtim;
+	t->ctim = st.st_ctim;
+	t->set = 1;
+}
+
+void
+hdb_bdb_retrust(const struct stat *st)
+{
+	struct trusted *t = trust_slot(st);
+
+	if (same_content(t, st))
+		t->ctim = st->st_ctim;
 }
 
 /* pages_ok - HDB_OK once the file's pages are known sound for libdb. */

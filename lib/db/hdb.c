@@ -382,6 +382,29 @@ hdb_iterate_after(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn,
 }
 
 int
+hdb_scan(struct hdb *h, hdb_iter_fn fn, void *ctx, int *changed)
+{
+	struct counted c;
+	int rc;
+
+	*changed = 0;
+	if (h == NULL || fn == NULL)
+		return HDB_ERR;
+	if (h->be->scan == NULL)
+		return hdb_iterate(h, fn, ctx);
+	h->err[0] = '\0';
+	if (iter_hook == NULL)
+		return h->be->scan(h, fn, ctx, changed);
+	c.fn = fn;
+	c.ctx = ctx;
+	c.n = 0;
+	rc = h->be->scan(h, count_one, &c, changed);
+	if (c.n > 0 && iter_hook != NULL)
+		iter_hook(c.n, iter_hook_arg);
+	return rc;
+}
+
+int
 hdb_verify(struct hdb *h)
 {
 	if (h == NULL)

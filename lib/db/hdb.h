@@ -88,6 +88,8 @@ struct hdb_backend {
 	 * hdb_iterate is this with a NULL key, so the two share one order */
 	int	(*iterate_after)(struct hdb *, struct hdb_datum after,
 		    hdb_iter_fn, void *ctx);
+	/* hdb_scan; NULL: iterate_after from the first record */
+	int	(*scan)(struct hdb *, hdb_iter_fn, void *ctx, int *changed);
 	/* backend's own consistency check; NULL if it has none */
 	int	(*verify)(struct hdb *);
 	/* flush everything to stable storage (before a rename); may be NULL */
@@ -160,6 +162,16 @@ int	 hdb_tdb_txn_used(struct hdb *);
  */
 int	 hdb_tdb_lockall(struct hdb *, int on);
 
+/*
+ * hdb_bdb_retrust - the Berkeley DB file this process last wrote (and so
+ * trusts, be_bdb.c: no whole-file check before its next use) has been
+ * renamed, or given an owner and mode, by this process: keep trusting it
+ * if st shows the same content (inode, size, mtime) with a new ctime.
+ * Call it while the write lock still keeps others out.
+ */
+struct stat;
+void	 hdb_bdb_retrust(const struct stat *st);
+
 int	 hdb_get(struct hdb *, struct hdb_datum key, struct hdb_datum *val);
 int	 hdb_put(struct hdb *, struct hdb_datum key, struct hdb_datum val);
 int	 hdb_del(struct hdb *, struct hdb_datum key);
@@ -205,6 +217,18 @@ void	 hdb_set_iter_hook(hdb_iter_hook_fn *fn, void *arg);
  */
 int	 hdb_iterate_after(struct hdb *, struct hdb_datum after,
 	    hdb_iter_fn, void *ctx);
+/*
+ * hdb_scan - every record to fn, as hdb_iterate, but in the order that is
+ * fastest to read, which need not be hdb_iterate's, so it cannot be
+ * resumed by key.  SQLite reads its table in rowid order (its pages in
+ * file order; key order is a lookup a row) and in pieces of short read
+ * transactions, as its hdb_iterate does.  If another process committed
+ * between two pieces, *changed is set: a row replaced after the scan
+ * passed it is seen again at the table's end, so a caller that must see
+ * each key once keeps its last copy.  Every other backend: hdb_iterate,
+ * and *changed is 0.  Returns as hdb_iterate.
+ */
+int	 hdb_scan(struct hdb *, hdb_iter_fn fn, void *ctx, int *changed);
 int	 hdb_verify(struct hdb *);	/* HDB_ERR with text if damaged */
 int	 hdb_sync(struct hdb *);
 const char *hdb_error(const struct hdb *);

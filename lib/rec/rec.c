@@ -175,6 +175,21 @@ hdb_rec_layout(const uint8_t *val, size_t len)
 	return HDB_L_AUTO;
 }
 
+int
+hdb_rec_stamp(const uint8_t *val, size_t len, int64_t *stamp)
+{
+	switch (hdb_rec_layout(val, len)) {
+	case HDB_L_LEGACY:
+		*stamp = rd_i64(val);
+		return 0;
+	case HDB_L_V2:
+		*stamp = rd_i64(val + 8);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 size_t
 hdb_key_text_len(const uint8_t *key, size_t klen)
 {

@@ -146,6 +146,13 @@ int	 hdb_layout_from_name(const char *, enum hdb_layout *);
 enum hdb_layout hdb_rec_layout(const uint8_t *val, size_t len);
 
 /*
+ * hdb_rec_stamp - the time stamp in the header of a record of len bytes,
+ * the layout as hdb_rec_layout finds it, without decoding the rest.
+ * Returns 0, or -1 if neither layout fits.
+ */
+int	 hdb_rec_stamp(const uint8_t *val, size_t len, int64_t *stamp);
+
+/*
  * hdb_rec_decode - decode one record of DB type t.  key/klen is the key as
  * stored (with its NUL); it chooses sub-shapes (misc, ratelimit).  layout
  * HDB_L_AUTO detects per record.  Returns 0, or -1 with a static reason in

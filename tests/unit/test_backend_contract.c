@@ -40,6 +40,11 @@
  *     visits every remaining record after K exactly once, in the old
  *     order.  GDBM (and so NDBM) does not have it: a delete moves the
  *     records after it within its bucket, and the test shows that it does.
+ * 13. hdb_scan visits every key exactly once, with its value, read-write
+ *     and read-only, and says that nothing changed; a callback's stop
+ *     value comes back.  SQLite's is in rowid order, and a row that another
+ *     process replaces between two of its pieces comes again, with
+ *     *changed set (test_sqlite_scan).
  * Outside the per-backend contract: hdb_detect gives ENOENT for a missing
  * path and no backend (EINVAL) for an empty file or random bytes; a missing
  * operation gives HDB_ERR and "operation not supported by <name>"; the NDBM
@@ -453,6 +458,41 @@ test_iterate(void **state)
 	vis.stop_after = 1;
 	assert_int_equal(hdb_iterate(h, visit_one, &vis), 42);
 	assert_int_equal(vis.calls, 1);
+	hdb_close(h);
+}
+
+static void
+scan_all(struct hdb *h)
+{
+	struct visit vis;
+	int changed = -1, i;
+
+	memset(&vis, 0, sizeof(vis));
+	assert_int_equal(hdb_scan(h, visit_one, &vis, &changed), HDB_OK);
+	assert_int_equal(changed, 0);
+	assert_int_equal(vis.bad, 0);
+	assert_int_equal(vis.calls, NKEYS);
+	for (i = 0; i < NKEYS; i++)
+		assert_int_equal(vis.seen[i], 1);
+}
+
+static void
+test_scan(void **state)
+{
+	struct fx *f = *state;
+	struct visit vis;
+	struct hdb *h;
+	int changed;
+
+	h = make_db(f);
+	scan_all(h);
+	memset(&vis, 0, sizeof(vis));
+	vis.stop_after = 3;
+	assert_int_equal(hdb_scan(h, visit_one, &vis, &changed), 42);
+	assert_int_equal(vis.calls, 3);
+	hdb_close(h);
+	h = open_or_fail(f->be, f->path, HDB_O_RDONLY);
+	scan_all(h);
 	hdb_close(h);
 }
 
@@ -1562,6 +1602,7 @@ test_sqlite_schemas_on_create(void **state)
 #define CONTRACT(b)							\
 	T(b, test_round_trip),						\
 	T(b, test_iterate),						\
+	T(b, test_scan),						\
 	T(b, test_read_only),						\
 	T(b, test_detect),						\
 	T(b, test_verify),						\
@@ -1616,6 +1657,125 @@ test_sqlite_tbl_resume(void **state)
 	assert_int_equal(calls, 0);
 	seq_free(&s);
 	hdb_close(h);
+}
+
+/*
+ * test_sqlite_scan - hdb_scan goes in rowid order, not key order; and a
+ * row that another process replaces while the scan is under way, between
+ * two of its pieces, comes a second time, at the end and as rewritten,
+ * with *changed set, while every other row comes once.  The callback
+ * sleeps a millisecond a row, so that the scan ends a piece every 64 rows
+ * and the writer, waiting in its busy handler, gets in between.
+ */
+#define SCAN_ROWS	640
+
+struct scanlog {
+	int	 wake;		/* pipe to the writer */
+	int	 seen[SCAN_ROWS];
+	int	 calls;
+	int	 last;		/* index of the last row */
+	char	 lastval[16];
+};
+
+static int
+scan_note(void *ctx, struct hdb_datum key, struct hdb_datum val)
+{
+	struct scanlog *l = ctx;
+	int i = atoi((const char *)key.data + 1);
+
+	assert_true(i >= 0 && i < SCAN_ROWS);
+	l->seen[i]++;
+	l->last = i;
+	snprintf(l->lastval, sizeof(l->lastval), "%.*s", (int)val.len,
+	    (const char *)val.data);
+	if (l->calls++ == 0)
+		assert_int_equal(write(l->wake, "x", 1), 1);
+	hdb_pause(1);
+	return 0;
+}
+
+static void
+sqlite_rows(const char *path)
+{
+	struct hdb *h = open_or_fail(&hdb_backend_sqlite, path,
+	    HDB_O_RDWR | HDB_O_CREATE);
+	char k[16];
+	int i;
+
+	/* rowids rise as keys fall: the two orders differ */
+	for (i = SCAN_ROWS - 1; i >= 0; i--) {
+		snprintf(k, sizeof(k), "k%04d", i);
+		assert_int_equal(hdb_put(h, dat(k, strlen(k) + 1), dat("old",
+		    3)), HDB_OK);
+	}
+	assert_int_equal(hdb_sync(h), HDB_OK);
+	hdb_close(h);
+}
+
+/* The writer: once woken, rewrite the first row, then exit 0. */
+static pid_t
+sqlite_rewriter(const char *path, int *wake)
+{
+	int p[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		struct hdb *h;
+		char k[16];
+
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			_exit(2);
+		snprintf(k, sizeof(k), "k%04d", SCAN_ROWS - 1);
+		h = hdb_open(&hdb_backend_sqlite, path, HDB_O_RDWR, 0, NULL, 0);
+		if (h == NULL || hdb_put(h, dat(k, strlen(k) + 1), dat("new",
+		    3)) != HDB_OK || hdb_sync(h) != HDB_OK)
+			_exit(1);
+		hdb_close(h);
+		_exit(0);
+	}
+	close(p[0]);
+	*wake = p[1];
+	return pid;
+}
+
+static void
+test_sqlite_scan(void **state)
+{
+	struct fx *f = *state;
+	struct scanlog *l = calloc(1, sizeof(*l));
+	struct seq q;
+	struct hdb *h;
+	pid_t pid;
+	int changed = 0, st, i;
+
+	assert_non_null(l);
+	sqlite_rows(f->path);
+	h = open_or_fail(&hdb_backend_sqlite, f->path, HDB_O_RDONLY);
+	iterate_all(h, &q);
+	assert_int_equal(q.n, SCAN_ROWS);
+	assert_memory_equal(q.k[0], "k0000", 6);
+	seq_free(&q);
+
+	pid = sqlite_rewriter(f->path, &l->wake);
+	assert_int_equal(hdb_scan(h, scan_note, l, &changed), HDB_OK);
+	close(l->wake);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	hdb_close(h);
+
+	/* rowid order: the first row scanned was the first put, k0639 */
+	assert_int_equal(l->seen[SCAN_ROWS - 1], 2);
+	assert_int_equal(l->last, SCAN_ROWS - 1);
+	assert_string_equal(l->lastval, "new");
+	assert_int_equal(changed, 1);
+	for (i = 0; i < SCAN_ROWS - 1; i++)
+		assert_int_equal(l->seen[i], 1);
+	free(l);
 }
 
 /* test_bdb_btree - a btree file (Exim only makes hash) resumes in key order. */
@@ -1958,6 +2118,7 @@ main(void)
 		T(sqlite, test_sqlite_tbl_499),
 		T(sqlite, test_sqlite_schemas_on_create),
 		T(sqlite, test_sqlite_tbl_resume),
+		T(sqlite, test_sqlite_scan),
 		T(bdb, test_bdb_btree),
 		T(tdb, test_tdb_raw_delete),
 		T(tdb, test_tdb_raw_damaged),

@@ -7,6 +7,7 @@
  * files of another backend removed, refusal to overwrite), and the sweep of
  * what a killed writer left behind.
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -576,6 +577,111 @@ test_link_old(void **state)
 	assert_int_equal(nentries(), 1);	/* seen; links and all gone */
 }
 
+/* Pages of path in the page cache, of its pages (mincore). */
+static void
+resident(const char *path, size_t *in, size_t *all)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	unsigned char *vec;
+	struct stat st;
+	void *m;
+	size_t i;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd != -1 && fstat(fd, &st) == 0 && st.st_size > 0);
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(m != MAP_FAILED);
+	*all = ((size_t)st.st_size + (size_t)pg - 1) / (size_t)pg;
+	vec = malloc(*all);
+	assert_non_null(vec);
+	assert_int_equal(mincore(m, (size_t)st.st_size, vec), 0);
+	for (i = 0, *in = 0; i < *all; i++)
+		*in += vec[i] & 1;
+	free(vec);
+	munmap(m, (size_t)st.st_size);
+	close(fd);
+}
+
+/*
+ * hdb_atomic_warm reads the new file through: dropped from the page cache
+ * (clean after a sync) and warmed, every page is back, holes included.
+ */
+static void
+test_warm(void **state)
+{
+	struct hdb_atomic *a;
+	char target[128], err[256];
+	size_t in, all;
+	int fd;
+
+	snprintf(target, sizeof(target), "%s/misc", dir);
+	a = hdb_atomic_new(target, err, sizeof(err));
+	assert_non_null(a);
+	fd = open(hdb_atomic_path(a), O_RDWR | O_CREAT, 0600);
+	assert_true(fd != -1);
+	assert_int_equal(pwrite(fd, "x", 1, 0), 1);
+	assert_int_equal(ftruncate(fd, 4 << 20), 0);	/* the rest a hole */
+	assert_int_equal(pwrite(fd, "y", 1, (2 << 20) + 5), 1);
+	assert_int_equal(hdb_atomic_sync(a, err, sizeof(err)), 0);
+	assert_int_equal(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+	resident(hdb_atomic_path(a), &in, &all);
+	assert_true(in < all / 2);
+	hdb_atomic_warm(a);
+	resident(hdb_atomic_path(a), &in, &all);
+	assert_int_equal(in, all);
+	close(fd);
+	hdb_atomic_free(a);
+	assert_int_equal(nentries(), 0);
+}
+
+/*
+ * hdb_bdb_retrust after a commit never vouches for content that changed:
+ * a page damaged after the writer's close (which moves the mtime) is
+ * found by the next open, as before.
+ */
+static void
+test_retrust_safe(void **state)
+{
+	struct hdb_writer *w;
+	struct hdb_datum v;
+	struct stat st;
+	struct hdb *h;
+	uint8_t r[128], junk[512];
+	char target[128], err[256];
+	const char *why = NULL;
+	size_t l = retry_rec(r, sizeof(r), HDB_L_LEGACY, "x");
+	int fd, i;
+
+	snprintf(target, sizeof(target), "%s/retry", dir);
+	w = hdb_writer_new(target, &hdb_backend_bdb, 0, HDB_T_RETRY,
+	    HDB_L_AUTO, 0, 0, err, sizeof(err));
+	assert_non_null(w);
+	for (i = 0; i < 200; i++) {
+		char k[16];
+
+		snprintf(k, sizeof(k), "k%d", i);
+		assert_int_equal(hdb_writer_put(w, key(k), dat(r, l), &why),
+		    HDB_CONV_KEPT);
+	}
+	assert_int_equal(hdb_writer_commit(w, NULL, 0, err, sizeof(err)), 0);
+	hdb_writer_free(w);
+	/* a hash bucket page gone bad: bytes that no libdb wrote, a clock
+	 * tick later, so that the write moves the mtime */
+	usleep(20000);
+	memset(junk, 0xff, sizeof(junk));
+	fd = open(target, O_WRONLY);
+	assert_true(fd != -1);
+	assert_int_equal(pwrite(fd, junk, sizeof(junk), 4096 + 26), 512);
+	close(fd);
+	assert_int_equal(stat(target, &st), 0);
+	hdb_bdb_retrust(&st);
+	h = hdb_open(&hdb_backend_bdb, target, HDB_O_RDONLY, 0, NULL, 0);
+	assert_non_null(h);
+	assert_int_equal(hdb_get(h, key("k1"), &v), HDB_ERR);
+	assert_non_null(strstr(hdb_error(h), "damaged"));
+	hdb_close(h);
+}
+
 static void
 test_abi(void **state)
 {
@@ -613,6 +719,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_writer_last_wins,
 		    mkdir_tmp, rm_tmp),
 		cmocka_unit_test_setup_teardown(test_link_old, mkdir_tmp,
+		    rm_tmp),
+		cmocka_unit_test_setup_teardown(test_warm, mkdir_tmp, rm_tmp),
+		cmocka_unit_test_setup_teardown(test_retrust_safe, mkdir_tmp,
 		    rm_tmp),
 		cmocka_unit_test(test_abi),
 	};

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * test_pieces.c - reading a DB in short holds (tools/engine/pieces.c) and
- * dropping what such a read saw twice (slurp_dedupe, tools/engine/slurp.c),
- * on real GDBM and Berkeley DB files.  A budget of almost nothing ends each
- * hold at its first look at the clock, after 16 records, so the holds are
- * exact.  Between holds this file's db_open, standing in for the tool's,
- * can delete the key the hold before stopped at, as Exim may.
+ * test_pieces.c - reading a DB in short holds and changing it in paced
+ * ones (tools/engine/pieces.c), and dropping what such a read saw twice
+ * (slurp_dedupe, tools/engine/slurp.c), on real GDBM and Berkeley DB
+ * files.  A budget of almost nothing ends each hold at its first look at
+ * the clock, after 16 records, so the holds are exact.  Between holds
+ * this file's db_open, standing in for the tool's, can delete the key the
+ * hold before stopped at, or add and delete records, as Exim may.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,6 +35,13 @@ static struct {
 					 * last key seen */
 	int		 del_all;	/* reopen: delete every key seen */
 	int		 put_once;	/* second open: add a record */
+	int		 grow;		/* reopen: add this many records */
+	int		 shrink;	/* reopen: delete as many added ones */
+	int		 gone;		/* the added ones deleted so far */
+	int		 hold_recs;	/* >0: end each hold after as many */
+	int		 in_hold;	/* records so far in this hold */
+	int		 added;
+	struct dbh	*d;
 	char		 seen[NREC + 1][16];
 	unsigned	 count[NREC];	/* times each k<i> was seen */
 	size_t		 nseen;
@@ -84,11 +92,24 @@ db_open(struct dbh *d, const char *spool, const char *name, int write,
 {
 	size_t i;
 
-	(void)spool, (void)write, (void)o, (void)cmd;
+	(void)spool, (void)o, (void)cmd;
 	if (T.opens++ > 0 && T.del_last && T.opens % 3 == 0)
 		del_key(T.last);
 	if (T.opens == 2 && T.put_once)
 		put_key("new");
+	for (i = 0; T.opens > 1 && (int)i < T.shrink && T.gone < T.added;
+	    i++) {
+		char k[16];
+
+		snprintf(k, sizeof(k), "n%d", T.gone++);
+		del_key(k);
+	}
+	for (i = 0; T.opens > 1 && (int)i < T.grow; i++) {
+		char k[16];
+
+		snprintf(k, sizeof(k), "n%d", T.added++);
+		put_key(k);
+	}
 	if (T.opens > 1 && T.del_all) {
 		for (i = 0; i < T.nseen; i++)
 			del_key(T.seen[i]);
@@ -99,8 +120,23 @@ db_open(struct dbh *d, const char *spool, const char *name, int write,
 	snprintf(d->path, sizeof(d->path), "%s", T.path);
 	d->lockfd = -1;
 	d->t_lock = hdb_now_ms();
-	d->h = hdb_open(T.be, T.path, HDB_O_RDONLY, 0, NULL, 0);
+	T.d = d;
+	T.in_hold = 0;
+	d->h = hdb_open(T.be, T.path, write ? HDB_O_RDWR : HDB_O_RDONLY, 0,
+	    NULL, 0);
 	return d->h == NULL ? EX_IOERR_ : 0;
+}
+
+int
+db_close_sync(struct dbh *d, const char *cmd)
+{
+	int r = HDB_OK;
+
+	(void)cmd;
+	if (d->h->flags & HDB_O_RDWR)
+		r = hdb_sync(d->h);
+	db_close(d);
+	return r == HDB_OK ? 0 : EX_IOERR_;
 }
 
 void
@@ -166,6 +202,11 @@ note(void *ctx, struct hdb_datum key, struct hdb_datum val)
 {
 	(void)ctx, (void)val;
 	assert_true(key.len > 1 && key.len < sizeof(T.last));
+	/* the hold's time is up: it ends at this record (a multiple of 16) */
+	if (T.hold_recs > 0 && ++T.in_hold == T.hold_recs)
+		T.d->t_lock -= 1e9;
+	if (key.data[0] == 'n')
+		return 0;
 	memcpy(T.last, key.data, key.len);
 	if (T.nseen < NREC)
 		memcpy(T.seen[T.nseen++], key.data, key.len);
@@ -174,7 +215,7 @@ note(void *ctx, struct hdb_datum key, struct hdb_datum val)
 }
 
 static int
-scan(struct scan_info *si)
+scan_budget(struct scan_info *si, double budget)
 {
 	struct dbopts o;
 	struct dbh d;
@@ -182,7 +223,13 @@ scan(struct scan_info *si)
 	memset(&o, 0, sizeof(o));
 	hdb_pause(2 * TICK_MS);		/* else fill()'s writes are too new */
 	assert_int_equal(db_open(&d, NULL, "retry", 0, &o, "test"), 0);
-	return db_scan(&d, NULL, &o, "test", TINY, note, NULL, si);
+	return db_scan(&d, NULL, &o, "test", budget, 0, note, NULL, si);
+}
+
+static int
+scan(struct scan_info *si)
+{
+	return scan_budget(si, TINY);
 }
 
 /* Undisturbed: every record once, in holds of 16, and the read knows it
@@ -231,6 +278,31 @@ test_resume_key_gone(void **state)
 		twice += T.count[i] > 1;
 	}
 	assert_true(twice >= 16);
+}
+
+/*
+ * GDBM: before each hold of 480 records, 600 of the records added before
+ * are deleted and 800 more added.  That moves records not yet read back
+ * past the key a hold ended on, within its bucket or, when the bucket
+ * splits, into the half before it.  Reading on from up to 256 records
+ * back, more than a bucket holds (167 at 4 KiB), misses none of them;
+ * reading on from 32-64 back, as before, missed 33 here.
+ */
+static void
+test_churn_seen(void **state)
+{
+	struct scan_info si;
+	int i;
+
+	(void)state;
+	T.grow = 800;
+	T.shrink = 600;
+	T.hold_recs = 480;
+	assert_int_equal(scan_budget(&si, 1e6), 0);
+	assert_true(si.inexact);
+	assert_true(si.holds >= 3);
+	for (i = 0; i < NREC; i++)
+		assert_true(T.count[i] >= 1);
 }
 
 /* Everything seen is gone at every reopen: no resume point is left, so
@@ -282,6 +354,137 @@ test_dedupe(void **state)
 	slurp_free(&s);
 }
 
+/* db_paced: what its hooks saw. */
+static struct {
+	size_t		 fail_at;	/* one fails here */
+	size_t		 done, failed, begun, holds;
+	size_t		 last_i;
+	int		 kept_all;
+} P;
+
+static int
+has_key(int i)
+{
+	struct hdb *h = hdb_open(T.be, T.path, HDB_O_RDONLY, 0, NULL, 0);
+	struct hdb_datum key, val;
+	char k[16];
+	int r;
+
+	assert_non_null(h);
+	key.data = (const uint8_t *)k;
+	key.len = (size_t)snprintf(k, sizeof(k), "k%d", i) + 1;
+	r = hdb_get(h, key, &val);
+	hdb_close(h);
+	assert_int_not_equal(r, HDB_ERR);
+	return r == HDB_OK;
+}
+
+static void
+p_begin(void *ctx)
+{
+	(void)ctx;
+	P.begun++;
+}
+
+static int
+p_one(void *ctx, struct dbh *d, size_t i)
+{
+	struct hdb_datum key;
+	char k[16];
+
+	(void)ctx;
+	if (i == P.fail_at)
+		return -1;
+	key.data = (const uint8_t *)k;
+	key.len = (size_t)snprintf(k, sizeof(k), "k%zu", i) + 1;
+	assert_int_equal(hdb_del(d->h, key), HDB_OK);
+	P.done++;
+	return 0;
+}
+
+static void
+p_failed(void *ctx, struct dbh *d)
+{
+	(void)ctx;
+	assert_non_null(d->h);		/* still open, to say why */
+	P.failed++;
+}
+
+static void
+p_done(void *ctx, size_t i, int kept)
+{
+	(void)ctx;
+	assert_true(i > P.last_i || (i == P.last_i && i == P.fail_at));
+	P.last_i = i;
+	P.holds++;
+	P.kept_all &= kept;
+}
+
+static int
+paced(size_t n, double budget_ms, size_t fail_at)
+{
+	static const struct paced p = { p_begin, p_one, p_failed, p_done };
+	struct dbopts o;
+
+	memset(&o, 0, sizeof(o));
+	memset(&P, 0, sizeof(P));
+	P.fail_at = fail_at;
+	P.kept_all = 1;
+	return db_paced(NULL, "retry", 1, &o, "test", budget_ms, n, &p, NULL);
+}
+
+/* A budget of nothing: one change a hold, each hold its own open, each
+ * close kept, and nothing past n touched. */
+static void
+test_paced_holds(void **state)
+{
+	int i;
+
+	(void)state;
+	assert_int_equal(paced(50, TINY, SIZE_MAX), 0);
+	assert_int_equal(T.opens, 50);
+	assert_int_equal(P.begun, 50);
+	assert_int_equal(P.holds, 50);
+	assert_int_equal(P.done, 50);
+	assert_int_equal(P.last_i, 50);
+	assert_int_equal(P.failed, 0);
+	assert_true(P.kept_all);
+	for (i = 0; i < 50; i++)
+		assert_false(has_key(i));
+	assert_true(has_key(50));
+}
+
+/* A budget far beyond the work: one hold. */
+static void
+test_paced_one_hold(void **state)
+{
+	(void)state;
+	assert_int_equal(paced(200, 1e6, SIZE_MAX), 0);
+	assert_int_equal(T.opens, 1);
+	assert_int_equal(P.holds, 1);
+	assert_int_equal(P.done, 200);
+	assert_false(has_key(199));
+}
+
+/* A change that fails ends the run: failed hears of it while the DB is
+ * open, the holds before it stand, and nothing after it is done. */
+static void
+test_paced_fails(void **state)
+{
+	int i;
+
+	(void)state;
+	assert_int_equal(paced(20, TINY, 5), EX_IOERR_);
+	assert_int_equal(P.failed, 1);
+	assert_int_equal(P.done, 5);
+	assert_int_equal(P.last_i, 5);
+	assert_int_equal(P.holds, 6);
+	for (i = 0; i < 5; i++)
+		assert_false(has_key(i));
+	assert_true(has_key(5));
+	assert_true(has_key(6));
+}
+
 int
 main(void)
 {
@@ -301,6 +504,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_gives_up, setup_bdb,
 		    teardown),
 		cmocka_unit_test(test_dedupe),
+		cmocka_unit_test_setup_teardown(test_churn_seen, setup_gdbm,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_paced_holds, setup_bdb,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_paced_holds, setup_gdbm,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_paced_one_hold,
+		    setup_bdb, teardown),
+		cmocka_unit_test_setup_teardown(test_paced_fails, setup_bdb,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -227,6 +227,7 @@ round_trip(enum hdb_layout l)
 	uint8_t buf[512];
 	struct hdb_rec out;
 	const char *why = NULL;
+	int64_t ts;
 	size_t i, n;
 
 	for (i = 0; i < nsamples; i++) {
@@ -235,6 +236,8 @@ round_trip(enum hdb_layout l)
 		n = hdb_rec_encode(&s->r, l, buf, sizeof(buf));
 		assert_int_equal(n, s->legacy_len + (l == HDB_L_V2 ? 8 : 0));
 		assert_int_equal(hdb_rec_layout(buf, n), l);
+		assert_int_equal(hdb_rec_stamp(buf, n, &ts), 0);
+		assert_int_equal(ts, s->r.time_stamp);
 		assert_int_equal(hdb_rec_decode(s->r.type, HDB_L_AUTO,
 		    (const uint8_t *)s->key, keylen(s->key), buf, n, &out,
 		    &why), 0);
@@ -325,11 +328,14 @@ test_wrong_version(void **state)
 	uint8_t buf[512];
 	struct hdb_rec out;
 	const char *why;
+	int64_t ts = 7;
 	size_t n;
 
 	n = hdb_rec_encode(&samples[0].r, HDB_L_V2, buf, sizeof(buf));
 	buf[0] = 3;
 	assert_int_equal(hdb_rec_layout(buf, n), HDB_L_AUTO);
+	assert_int_equal(hdb_rec_stamp(buf, n, &ts), -1);
+	assert_int_equal(ts, 7);
 	assert_int_equal(hdb_rec_decode(HDB_T_RETRY, HDB_L_AUTO,
 	    (const uint8_t *)"k", 2, buf, n, &out, &why), -1);
 	assert_int_equal(hdb_rec_decode(HDB_T_RETRY, HDB_L_V2,

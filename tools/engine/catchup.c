@@ -96,17 +96,11 @@ keyset_free(struct keyset *ks)
 }
 
 int64_t
-catchup_stamp(enum hdb_dbtype t, struct hdb_datum key, struct hdb_datum val)
+catchup_stamp(struct hdb_datum val)
 {
-	struct hdb_rec r;
-	const char *why;
+	int64_t t;
 
-	r.time_stamp = INT64_MAX;
-	if (hdb_rec_decode(t, HDB_L_AUTO, key.data, key.len, val.data,
-	    val.len, &r, &why) == -1 && hdb_rec_layout(val.data, val.len) ==
-	    HDB_L_AUTO)
-		return INT64_MAX;
-	return r.time_stamp;
+	return hdb_rec_stamp(val.data, val.len, &t) == 0 ? t : INT64_MAX;
 }
 
 /* Candidates of the first pass: what the build may not have carried. */
@@ -117,7 +111,7 @@ changed_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 	struct catchup *c = os->c;
 
 	keyset_add(&os->keys, key);
-	if (catchup_stamp(c->type, key, val) >= c->t0 ||
+	if (catchup_stamp(val) >= c->t0 ||
 	    (c->from_old && !keyset_has(c->written, key)))
 		return slurp_add(os->s, key, val);
 	return 0;
@@ -140,7 +134,7 @@ static int
 exim_wrote(const struct catchup *c, struct hdb_datum key,
     struct hdb_datum cur)
 {
-	int64_t t = catchup_stamp(c->type, key, cur);
+	int64_t t = catchup_stamp(cur);
 
 	return t >= c->t_swap && t != INT64_MAX &&
 	    !has_hash(c->copies, rec_hash(key, cur));
@@ -196,91 +190,69 @@ del_one(struct catchup *c, struct hdb *h, struct hdb_datum key,
 	return 0;
 }
 
-/*
- * apply - fn for every record of s, in write holds paced as delete's
- * are, with a pause for waiting writers between two holds.
- */
+/* A pass's changes, for db_paced. */
+struct apply {
+	struct catchup	*c;
+	struct slurp	*s;
+	change_fn	*fn;
+};
+
+static int
+apply_one(void *arg, struct dbh *d, size_t i)
+{
+	struct apply *a = arg;
+	struct hdb_datum k, v;
+
+	k.data = slurp_key(a->s, i);
+	k.len = a->s->recs[i].klen;
+	v.data = slurp_val(a->s, i);
+	v.len = a->s->recs[i].vlen;
+	return a->fn(a->c, d->h, k, v);
+}
+
+static void
+apply_failed(void *arg, struct dbh *d)
+{
+	struct apply *a = arg;
+
+	warnx("%s: cannot catch up '%s': %s", a->c->cmd, a->c->name,
+	    hdb_error(d->h));
+}
+
+/* apply - fn for every record of s, in paced write holds. */
 static int
 apply(struct catchup *c, struct slurp *s, change_fn *fn)
 {
-	const struct hdb_backend *be = NULL;
-	struct hdb_datum k, v;
-	struct hdb_pace pace;
-	struct dbh d;
-	double t, tc;
-	size_t i = 0, n;
-	int ex, fail;
+	static const struct paced p = { NULL, apply_one, apply_failed, NULL };
+	struct apply a = { c, s, fn };
 
-	while (i < s->n) {
-		if ((ex = db_open(&d, c->spool, c->name, 1, c->o, c->cmd)) != 0)
-			return ex;
-		if (be != d.h->be)
-			hdb_pace_init(&pace, be = d.h->be, c->budget_ms);
-		fail = hdb_tdb_lockall(d.h, 1) == HDB_ERR;
-		for (n = 0; !fail && i < s->n; i++, n++) {
-			t = hdb_now_ms();
-			if (hdb_pace_full(&pace, t - d.t_lock, n))
-				break;
-			k.data = slurp_key(s, i);
-			k.len = s->recs[i].klen;
-			v.data = slurp_val(s, i);
-			v.len = s->recs[i].vlen;
-			fail = fn(c, d.h, k, v) == -1;
-			hdb_pace_op(&pace, hdb_now_ms() - t);
-		}
-		if (hdb_tdb_lockall(d.h, 0) == HDB_ERR)
-			fail = 1;
-		if (fail)
-			warnx("%s: cannot catch up '%s': %s", c->cmd, c->name,
-			    hdb_error(d.h));
-		tc = hdb_now_ms();
-		if (db_close_sync(&d, c->cmd) != 0 || fail)
-			return EX_IOERR_;
-		hdb_pace_flushed(&pace, hdb_now_ms() - tc, n);
-		if (i < s->n)
-			hdb_pause_for_writers(be, c->budget_ms);
-	}
-	return 0;
-}
-
-/* The old DB's file times, to tell whether a late Exim still wrote it. */
-static int
-same_file(const char *path, struct stat *was)
-{
-	struct stat st;
-	int same;
-
-	if (hdb_db_stat(path, &st) == -1)
-		return 1;
-	same = st.st_size == was->st_size &&
-	    st.st_mtim.tv_sec == was->st_mtim.tv_sec &&
-	    st.st_mtim.tv_nsec == was->st_mtim.tv_nsec;
-	*was = st;
-	return same;
+	return db_paced(c->spool, c->name, 1, c->o, c->cmd, c->budget_ms,
+	    s->n, &p, &a);
 }
 
 /* pass_old - the first pass, again while the old file keeps changing. */
 static int
 pass_old(struct catchup *c, struct oldscan *os, const char *old_path)
 {
-	struct stat st;
-	int ex, round;
+	struct db_file f;
+	int ex, round, changed;
 
-	memset(&st, 0, sizeof(st));
-	(void)same_file(old_path, &st);
+	db_file_note(old_path, &f);
 	for (round = 0; round < SETTLE_ROUNDS; round++) {
 		keyset_free(&os->keys);
 		slurp_init(os->s, old_path, 0);
-		if (hdb_iterate(os->old, changed_one, os) == HDB_ERR) {
+		if (hdb_scan(os->old, changed_one, os, &changed) == HDB_ERR) {
 			warnx("%s: cannot read the replaced '%s': %s", c->cmd,
 			    c->name, hdb_error(os->old));
 			slurp_free(os->s);
 			return EX_IOERR_;
 		}
+		if (changed)
+			slurp_dedupe(os->s);
 		keyset_seal(&os->keys);
 		ex = apply(c, os->s, put_one);
 		slurp_free(os->s);
-		if (ex != 0 || same_file(old_path, &st))
+		if (ex != 0 || !db_file_changed(old_path, &f))
 			return ex;
 		hdb_pause(c->budget_ms);
 	}
@@ -314,7 +286,7 @@ pass_new(struct catchup *c, struct oldscan *os, const char *old_path)
 	slurp_init(os->s, old_path, 1);
 	if ((ex = db_open(&d, c->spool, c->name, 0, c->o, c->cmd)) == 0)
 		ex = db_scan(&d, c->spool, c->o, c->cmd, c->budget_ms,
-		    gone_one, os, &si);
+		    SCAN_ANY_ORDER, gone_one, os, &si);
 	if (ex == 0)
 		ex = apply(c, os->s, del_one);
 	slurp_free(os->s);

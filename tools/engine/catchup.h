@@ -51,9 +51,9 @@ void	keyset_seal(struct keyset *);	/* sort; before keyset_has */
 int	keyset_has(const struct keyset *, struct hdb_datum key);
 void	keyset_free(struct keyset *);
 
-/* The record's time stamp; INT64_MAX when its header does not read. */
-int64_t	catchup_stamp(enum hdb_dbtype, struct hdb_datum key,
-	    struct hdb_datum val);
+/* The record's time stamp, from its header alone; INT64_MAX when that
+ * does not read. */
+int64_t	catchup_stamp(struct hdb_datum val);
 /* A record as stored, for struct catchup's copies. */
 void	keyset_add_rec(struct keyset *, struct hdb_datum key,
 	    struct hdb_datum val);

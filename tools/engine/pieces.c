@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * pieces.c - a whole DB read in short read-lock holds (see pieces.h).
+ * pieces.c - a whole DB read in short read-lock holds, and changes made
+ * in short write-lock holds (see pieces.h).
  */
 #include <sys/stat.h>
 
@@ -14,6 +15,7 @@
 #include "db/pin.h"
 #include "engine/pieces.h"
 #include "engine/slurp.h"
+#include "rec/convert.h"
 #include "out.h"
 #include "progress.h"
 #include "xmalloc.h"
@@ -22,7 +24,9 @@
 #define RESTART_MAX	8	/* reads started again from the top */
 #define PIECE_END	2	/* callback: the hold is over */
 #define TICK_MS		50	/* more than the clock tick of file times */
-#define BACK		32	/* records read again after a change (GDBM) */
+#define BACK		32	/* records between two checkpoints (GDBM) */
+#define NCHK		8	/* checkpoints kept: BACK * NCHK is more than
+				 * a GDBM bucket holds (167 at 4 KiB) */
 
 struct pos {
 	uint8_t		*key;
@@ -38,25 +42,25 @@ struct scan {
 	struct pos	 pos[POS_KEEP];	/* resume points, newest last */
 	int		 npos;
 	int		 failed;	/* fn said no */
-	struct stat	 st;		/* the file as the last hold left it */
+	struct db_file	 file;		/* as the last hold left it */
 	int		 changed;	/* it changed between holds, or a
 					 * hold fell back */
 	int		 reorders;	/* a delete moves records back */
-	struct pos	 chk[2];	/* every BACK records, the last two */
+	int		 whole;		/* one hdb_scan: SQLite, any order */
+	struct pos	 chk[NCHK];	/* every BACK records, the last NCHK */
 	int		 nchk;		/* checkpoints in this hold */
-	struct pos	 back;		/* the older at the hold's end */
+	struct pos	 back;		/* the oldest at the hold's end */
 	int		 has_back;
 };
 
 /*
- * Did anyone write between two holds?  Every write to the file sets its
+ * Did anyone write between two looks?  Every write to the file sets its
  * mtime, also through a map (a write fault on a page the writer has not
  * yet written through the same mapping), and Exim maps afresh on each
- * open.  File times move in clock ticks, so a write after a hold carries
+ * open.  File times move in clock ticks, so a write after a look carries
  * another time than the last one before it only if that one is older than
- * a tick when the hold ends (recent); else we cannot tell, and that, like
- * anything else that cannot be told (NDBM's two files: no file at the
- * path), counts as a change.
+ * a tick at the look (recent); else we cannot tell, and that, like
+ * anything else that cannot be told (no file), counts as a change.
  */
 static double
 age_ms(const struct timespec *t)
@@ -68,25 +72,32 @@ age_ms(const struct timespec *t)
 	    (double)(now.tv_nsec - t->tv_nsec) / 1e6;
 }
 
+/* Only a write moves mtime; ctime moves for a link too (catch-up's own). */
 static int
 recent(const struct stat *st)
 {
-	return age_ms(&st->st_mtim) < TICK_MS || age_ms(&st->st_ctim) < TICK_MS;
+	return age_ms(&st->st_mtim) < TICK_MS;
 }
 
-static int
-file_changed(struct scan *s)
+void
+db_file_note(const char *path, struct db_file *f)
 {
-	struct stat now;
+	f->unsure = hdb_db_stat(path, &f->st) == -1 || recent(&f->st);
+}
 
-	if (hdb_pin_lstat(s->d->path, &now) == -1)
-		return 1;
-	return now.st_ino != s->st.st_ino || now.st_dev != s->st.st_dev ||
-	    now.st_size != s->st.st_size ||
-	    now.st_mtim.tv_sec != s->st.st_mtim.tv_sec ||
-	    now.st_mtim.tv_nsec != s->st.st_mtim.tv_nsec ||
-	    now.st_ctim.tv_sec != s->st.st_ctim.tv_sec ||
-	    now.st_ctim.tv_nsec != s->st.st_ctim.tv_nsec;
+int
+db_file_changed(const char *path, struct db_file *f)
+{
+	struct stat was = f->st;
+	int unsure = f->unsure;
+
+	db_file_note(path, f);
+	return unsure || f->st.st_ino != was.st_ino ||
+	    f->st.st_dev != was.st_dev || f->st.st_size != was.st_size ||
+	    f->st.st_mtim.tv_sec != was.st_mtim.tv_sec ||
+	    f->st.st_mtim.tv_nsec != was.st_mtim.tv_nsec ||
+	    f->st.st_ctim.tv_sec != was.st_ctim.tv_sec ||
+	    f->st.st_ctim.tv_nsec != was.st_ctim.tv_nsec;
 }
 
 static void
@@ -115,25 +126,31 @@ pos_push(struct scan *s, const uint8_t *key, size_t len)
 }
 
 /*
- * GDBM and NDBM fill the hole a delete leaves with records from further
- * on in the bucket, so one not yet read can move back past the key a
- * hold ended on.  After a change such a read goes on from a key BACK to
- * 2 * BACK records earlier instead, and takes what it reads twice once.
+ * GDBM and NDBM move records that a hold has not read yet back past the
+ * key it ended on: a delete fills its hole with records from further on
+ * in the bucket, and an insert that splits the bucket can put the key in
+ * the second of the two halves and records not yet read in the first.
+ * After a change such a read goes on from the oldest checkpoint the hold
+ * has, up to BACK * NCHK records earlier, which lies in an earlier bucket
+ * when the hold read that many; what it reads twice counts once.
  */
 static void
 checkpoint(struct scan *s, struct hdb_datum key)
 {
 	if (s->seen % BACK == 0)
-		pos_set(&s->chk[s->nchk++ % 2], key.data, key.len);
+		pos_set(&s->chk[s->nchk++ % NCHK], key.data, key.len);
 }
 
 static void
 hold_end(struct scan *s, struct hdb_datum key)
 {
+	const struct pos *c;
+
 	pos_push(s, key.data, key.len);
-	if ((s->has_back = s->reorders && s->nchk >= 2))
-		pos_set(&s->back, s->chk[s->nchk % 2].key,
-		    s->chk[s->nchk % 2].len);
+	if ((s->has_back = s->reorders && s->nchk >= 2)) {
+		c = &s->chk[s->nchk > NCHK ? s->nchk % NCHK : 0];
+		pos_set(&s->back, c->key, c->len);
+	}
 }
 
 /* Hand the record on; end the hold once its time is up (checked every
@@ -162,9 +179,15 @@ static int
 hold(struct scan *s)
 {
 	struct hdb_datum after = { NULL, 0 };
+	int changed, r;
 
 	s->seen = 0;
 	s->nchk = 0;
+	if (s->whole) {
+		r = hdb_scan(s->d->h, one, s, &changed);
+		s->changed |= changed;
+		return r;
+	}
 	if (s->npos > 0) {
 		after.data = s->pos[s->npos - 1].key;
 		after.len = s->pos[s->npos - 1].len;
@@ -220,13 +243,13 @@ scan_loop(struct scan *s, const char *spool, const struct dbopts *o,
 			return read_error(s, cmd, r);
 		if (r == HDB_OK)
 			return 0;
-		moved = r == HDB_NOTFOUND ||
-		    hdb_pin_lstat(s->d->path, &s->st) == -1 || recent(&s->st);
+		db_file_note(s->d->path, &s->file);
+		moved = r == HDB_NOTFOUND;
 		db_close(s->d);
 		hdb_pause_for_writers(be, budget);
 		if ((ex = db_open(s->d, spool, s->d->name, 0, o, cmd)) != 0)
 			return ex;
-		if (!moved && !file_changed(s))
+		if (!moved && !db_file_changed(s->d->path, &s->file))
 			continue;
 		s->changed = 1;
 		if (r != HDB_NOTFOUND && s->has_back)
@@ -236,8 +259,8 @@ scan_loop(struct scan *s, const char *spool, const struct dbopts *o,
 
 int
 db_scan(struct dbh *d, const char *spool, const struct dbopts *o,
-    const char *cmd, double budget_ms, hdb_iter_fn fn, void *ctx,
-    struct scan_info *si)
+    const char *cmd, double budget_ms, unsigned flags, hdb_iter_fn fn,
+    void *ctx, struct scan_info *si)
 {
 	const struct hdb_backend *be = d->h->be;
 	struct scan s;
@@ -252,33 +275,95 @@ db_scan(struct dbh *d, const char *spool, const struct dbopts *o,
 	s.read_ms = be->caps & HDB_CAP_LOCKS_ITSELF ? 1e300 :
 	    budget_ms * 0.65;
 	s.reorders = !(be->caps & HDB_CAP_ORDER_KEPT);
+	s.whole = (be->caps & HDB_CAP_LOCKS_ITSELF) &&
+	    (flags & SCAN_ANY_ORDER);
 	ex = scan_loop(&s, spool, o, cmd, budget_ms, si);
 	si->inexact = s.changed;
 	db_close(d);
 	for (i = 0; i < POS_KEEP; i++)
 		free(s.pos[i].key);
-	free(s.chk[0].key);
-	free(s.chk[1].key);
+	for (i = 0; i < NCHK; i++)
+		free(s.chk[i].key);
 	free(s.back.key);
 	return ex;
 }
 
 int
 db_slurp(struct dbh *d, const char *spool, const struct dbopts *o,
-    const char *cmd, double budget_ms, int keys_only, struct slurp *s)
+    const char *cmd, double budget_ms, unsigned flags, struct slurp *s)
 {
 	struct scan_info si;
 	char *n = hdb_vis_dup(d->name, strlen(d->name));
 	int ex;
 
-	slurp_init(s, d->path, keys_only);
+	slurp_init(s, d->path, (flags & SCAN_KEYS) != 0);
 	progress_begin(0, 0, "%s: reading", n);
 	free(n);
-	ex = db_scan(d, spool, o, cmd, budget_ms, slurp_add, s, &si);
+	ex = db_scan(d, spool, o, cmd, budget_ms, flags, slurp_add, s, &si);
 	progress_end();		/* the caller's output may follow */
 	if (ex != 0)
 		slurp_free(s);
 	else if (si.inexact)
 		slurp_dedupe(s);
 	return ex;
+}
+
+/* One hold of db_paced, from *i on; -1 if one failed. */
+static int
+paced_hold(struct dbh *d, struct hdb_pace *pace, size_t *i, size_t n,
+    const struct paced *p, void *ctx)
+{
+	size_t done;
+	double t;
+	int fail;
+
+	fail = hdb_tdb_lockall(d->h, 1) == HDB_ERR;
+	for (done = 0; !fail && *i < n; ++*i, done++) {
+		t = hdb_now_ms();
+		if (hdb_pace_full(pace, t - d->t_lock, done))
+			break;
+		fail = p->one(ctx, d, *i) == -1;
+		if (fail)
+			break;
+		hdb_pace_op(pace, hdb_now_ms() - t);
+	}
+	if (hdb_tdb_lockall(d->h, 0) == HDB_ERR)
+		fail = 1;
+	if (fail && p->failed != NULL)
+		p->failed(ctx, d);
+	return fail ? -1 : 0;
+}
+
+int
+db_paced(const char *spool, const char *name, int write,
+    const struct dbopts *o, const char *cmd, double budget_ms, size_t n,
+    const struct paced *p, void *ctx)
+{
+	const struct hdb_backend *be = NULL;
+	struct hdb_pace pace;
+	struct dbh d;
+	size_t i = 0, from;
+	double tc;
+	int ex, fail, lost;
+
+	while (i < n) {
+		if ((ex = db_open(&d, spool, name, write, o, cmd)) != 0)
+			return ex;
+		if (be != d.h->be)
+			hdb_pace_init(&pace, be = d.h->be, budget_ms);
+		if (p->begin != NULL)
+			p->begin(ctx);
+		from = i;
+		fail = paced_hold(&d, &pace, &i, n, p, ctx);
+		tc = hdb_now_ms();
+		lost = db_close_sync(&d, cmd) != 0;
+		hdb_pace_flushed(&pace, hdb_now_ms() - tc, i - from);
+		if (p->done != NULL)
+			p->done(ctx, i, !lost);
+		if (fail || lost)
+			return EX_IOERR_;
+		if (i < n)
+			hdb_pause_for_writers(be, budget_ms);
+	}
+	return 0;
 }

@@ -9,7 +9,7 @@
  * waiting writers in.  Should Exim delete that key in between, the end of
  * an earlier hold serves, and failing all of them the read starts again
  * from the top.  SQLite reads in pieces by itself (be_sqlite.c), so there
- * it is one call.
+ * it is one call (hdb_iterate, or hdb_scan).
  *
  * A read during which the file changed between two holds (its mtime, size
  * or inode), or whose hold fell back, says so in inexact: some records may
@@ -17,16 +17,24 @@
  * chain), and on Berkeley DB, GDBM and NDBM some that were there
  * throughout may have been missed (hdb.h: Exim's inserts split hash
  * buckets, and GDBM's deletes reorder them; after a change, a read of a
- * GDBM or NDBM file goes on from 32 to 64 records before the key it
- * stopped at, which catches what such a delete moved back).  Undisturbed,
- * a read in pieces is exact.
+ * GDBM or NDBM file goes on from up to 256 records before the key it
+ * stopped at, more than a bucket holds, which catches what a delete or a
+ * split of that bucket moved back).  Undisturbed, a read in pieces is
+ * exact.
  */
 #ifndef HDB_PIECES_H
 #define HDB_PIECES_H
 
+#include <sys/stat.h>
+
 #include "common.h"
 
 #define SCAN_BUDGET_MS	100	/* without --max-lock-ms: the README's */
+
+/* flags of db_scan and db_slurp */
+#define SCAN_ANY_ORDER	0x01	/* hdb_scan's order will do (SQLite: rowid,
+				 * several times faster than key order) */
+#define SCAN_KEYS	0x02	/* db_slurp: keep the keys only */
 
 struct scan_info {
 	unsigned	 holds;
@@ -36,20 +44,58 @@ struct scan_info {
 /*
  * db_scan - hand every record of the DB open in d (for reading, by
  * db_open, which is how the first hold began) to fn, in holds of at most
- * budget_ms; fn returning nonzero fails the read.  d is closed when it
+ * budget_ms; fn returning nonzero fails the read.  In hdb_iterate's
+ * order, or with SCAN_ANY_ORDER in hdb_scan's.  d is closed when it
  * returns, whatever happened.  0, or an EX_* code after a diagnostic.
  */
 int	db_scan(struct dbh *d, const char *spool, const struct dbopts *o,
-	    const char *cmd, double budget_ms, hdb_iter_fn fn, void *ctx,
-	    struct scan_info *si);
+	    const char *cmd, double budget_ms, unsigned flags, hdb_iter_fn fn,
+	    void *ctx, struct scan_info *si);
 
 /*
- * db_slurp - db_scan into s (slurp.h; keys only if keys_only), keeping
+ * db_slurp - db_scan into s (slurp.h; keys only with SCAN_KEYS), keeping
  * the last copy of a key read twice.  d is closed when it returns; on
  * failure s is empty.
  */
 struct slurp;
 int	db_slurp(struct dbh *d, const char *spool, const struct dbopts *o,
-	    const char *cmd, double budget_ms, int keys_only, struct slurp *s);
+	    const char *cmd, double budget_ms, unsigned flags, struct slurp *s);
+
+/*
+ * Whether anyone wrote the DB at path (its data file: hdb_db_stat) between
+ * two looks: db_file_note looks; db_file_changed looks again and says 1
+ * if the file differs in inode, size, mtime or ctime, if either look
+ * failed, or if the first came within a clock tick of a write, so that a
+ * later write could leave the times as they were.
+ */
+struct db_file {
+	struct stat	 st;
+	int		 unsure;
+};
+
+void	db_file_note(const char *path, struct db_file *);
+int	db_file_changed(const char *path, struct db_file *);
+
+/*
+ * db_paced - one(ctx, d, i) for i from 0 to n - 1, with the DB open (for
+ * writing if write) in holds paced by hdb_pace (lock.h: shorter holds and
+ * longer pauses on SQLite), each under TDB's lock on every chain (an Exim
+ * 4.99+ transaction then delays a hold once, not each change), with a
+ * pause for waiting writers between two.  Any hook may be NULL: begin
+ * starts a hold; one returns -1 to fail, and then failed(ctx, d) may say
+ * why while d is open; done(ctx, i, kept) follows each hold's close, with
+ * the first i not done and whether the hold's changes were kept.  0, or
+ * an EX_* code (after a diagnostic, but for a failure of one).
+ */
+struct paced {
+	void	(*begin)(void *ctx);
+	int	(*one)(void *ctx, struct dbh *d, size_t i);
+	void	(*failed)(void *ctx, struct dbh *d);
+	void	(*done)(void *ctx, size_t i, int kept);
+};
+
+int	db_paced(const char *spool, const char *name, int write,
+	    const struct dbopts *o, const char *cmd, double budget_ms,
+	    size_t n, const struct paced *p, void *ctx);
 
 #endif

@@ -191,8 +191,8 @@ snapshot(struct rebuild *rb, const char *name)
 	o.lock_timeout_ms = rb->lock_timeout_ms;
 	if ((ex = db_open(&d, rb->spool, name, 0, &o, rb->cmd)) != 0)
 		return ex;
-	ex = db_scan(&d, rb->spool, &o, rb->cmd, SCAN_BUDGET_MS, add_key,
-	    &rb->before, &si);
+	ex = db_scan(&d, rb->spool, &o, rb->cmd, SCAN_BUDGET_MS,
+	    SCAN_ANY_ORDER, add_key, &rb->before, &si);
 	keyset_seal(&rb->before);
 	return ex;
 }
@@ -299,7 +299,7 @@ rebuild_put(struct rebuild *rb, struct hdb_datum key, struct hdb_datum val,
 	if (!rb->live || (rc != HDB_CONV_KEPT && rc != HDB_CONV_REENCODED))
 		return rc;
 	keyset_add(&rb->written, key);
-	if (catchup_stamp(rb->cu.type, key, val) >= rb->t0)
+	if (catchup_stamp(val) >= rb->t0)
 		keyset_add_rec(&rb->copies, key, hdb_writer_stored(rb->w));
 	return rc;
 }
