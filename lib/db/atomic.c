@@ -518,19 +518,30 @@ journal_gone(struct hdb_atomic *a)
 	return 1;
 }
 
+/*
+ * new_file - open the new database's file with suffix i (suffixes[]), for
+ * reading; -1 if there is none.  Not list_new: SQLite's journal may be
+ * there too while it is being built.
+ */
+static int
+new_file(const struct hdb_atomic *a, size_t i)
+{
+	char name[NAME_MAX + 1];
+
+	if ((size_t)snprintf(name, sizeof(name), "%s%s", a->base,
+	    suffixes[i]) >= sizeof(name))
+		return -1;
+	return openat(a->tmpfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+}
+
 void
 hdb_atomic_trickle(struct hdb_atomic *a)
 {
-	char names[MAX_FILES][NAME_MAX + 1], err[256];
-	size_t n = 0, i;
+	size_t i;
 	int fd;
 
-	if (list_new(a, a->tmpfd, names, &n, err, sizeof(err)) == -1)
-		return;
-	for (i = 0; i < n; i++) {
-		fd = openat(a->tmpfd, names[i], O_RDONLY | O_NOFOLLOW |
-		    O_CLOEXEC);
-		if (fd == -1)
+	for (i = 0; i < NSUFFIX; i++) {
+		if ((fd = new_file(a, i)) == -1)
 			continue;
 		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 		close(fd);
@@ -540,17 +551,12 @@ hdb_atomic_trickle(struct hdb_atomic *a)
 void
 hdb_atomic_warm(struct hdb_atomic *a)
 {
-	char names[MAX_FILES][NAME_MAX + 1], err[256];
-	size_t n = 0, i;
 	char *buf = xmalloc(WARM_BUF);
+	size_t i;
 	int fd;
 
-	if (list_new(a, a->tmpfd, names, &n, err, sizeof(err)) == -1)
-		n = 0;
-	for (i = 0; i < n; i++) {
-		fd = openat(a->tmpfd, names[i], O_RDONLY | O_NOFOLLOW |
-		    O_CLOEXEC);
-		if (fd == -1)
+	for (i = 0; i < NSUFFIX; i++) {
+		if ((fd = new_file(a, i)) == -1)
 			continue;
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 		while (read(fd, buf, WARM_BUF) > 0)
