@@ -909,8 +909,10 @@ def write_md(res, path):
                                      "/".join("%.1f" % x
                                               for x in r["loadavg_end"]),
                                      r["elapsed_s"],
-                                     "; Exim's tools: " + r["exim"]
-                                     if r.get("exim") else ""))
+                                     ("; Exim's tools: " + r["exim"]
+                                      if r.get("exim") else "") +
+                                     ("; " + r["scope"]
+                                      if r.get("scope") else "")))
     if res.get("parts"):
         L.append("")
     ov = res.get("chroot_overhead")
@@ -1179,6 +1181,12 @@ def tidycost(b, a):
     """tidy's cost by backend: tdb against Berkeley DB on the same records,
     tdb at the large size, SQLite against Exim 4.100.1's exim_tidydb."""
     nt, n = a.noblock_tdb_size, a.noblock_size
+    groups = a.tidycost_groups.split(",")
+    if "sqlite" in groups:
+        tidycost_sqlite(b, a, n)
+        a.save()
+    if "tdb" not in groups:
+        return
     g = b.tidy_group("tidy retry %s: tdb vs Berkeley DB" % fmt_n(nt),
                      [("hintsdb-tidy-bdb", "hintsdb", "bdb", nt),
                       ("hintsdb-tidy-tdb", "hintsdb", "tdb", nt),
@@ -1198,6 +1206,10 @@ def tidycost(b, a):
                          warmup=False, note="; one run, no warm-up")
         set_role(b, g, "tdb-big", nb)
         a.save()
+
+
+def tidycost_sqlite(b, a, n):
+    """tidy on SQLite against Exim 4.100.1's exim_tidydb."""
     g = b.tidy_group("tidy retry %s: SQLite vs Exim %s" %
                      (fmt_n(n), SUITES["sid"]),
                      [("hintsdb-tidy-sqlite", "hintsdb", "sqlite", n),
@@ -1230,6 +1242,8 @@ def main():
     ap.add_argument("--noblock-tdb-writer", choices=("txn", "lockfile"),
                     default="txn")
     ap.add_argument("--tidycost-runs", type=int, default=3)
+    ap.add_argument("--tidycost-groups", default="tdb,sqlite",
+                    help="tidycost's groups: tdb (two), sqlite")
     # Making the 1M tdb file is itself quadratic (every tdb_store walks
     # one of Exim's 131 hash chains): most of an hour on a busy 2-core
     # machine, once; 0 leaves this group out.
@@ -1265,8 +1279,9 @@ def main():
         merge(res, os.path.join(a.out, "results.json"))
     done = []
 
-    def save(part=None):
-        """Write what is done so far: a cut run keeps it."""
+    def save(part=None, scope=None):
+        """Write what is done so far: a cut run keeps it.  scope says
+        which of a part's groups this run redid, if not all."""
         if part is not None:
             done.append(part)
         res["machine"]["loadavg_end"] = os.getloadavg()
@@ -1277,6 +1292,8 @@ def main():
             "loadavg_start": res["machine"]["loadavg_start"],
             "loadavg_end": res["machine"]["loadavg_end"],
             "elapsed_s": res["elapsed_s"]} for p in done})
+        if part is not None and scope:
+            res["parts"][part]["scope"] = scope
         finish(res, a, a.out)
     a.save = save
     sizes = [int(x) for x in a.sizes.split(",")]
@@ -1304,14 +1321,20 @@ def main():
         b.backend_group(a.backend_size)
         save("backends")
     if "noblock" in only:
-        for be in a.noblock_backends.split(","):
+        bes = a.noblock_backends.split(",")
+        for be in bes:
             n = a.noblock_tdb_size if be == "tdb" else a.noblock_size
             b.noblock_group(be, n, "v2" if be == "sqlite" else "legacy",
                             {"bdb": "bookworm", "sqlite": "sid"}.get(be))
-        save("noblock")
+        save("noblock", None if set(bes) >= {"bdb", "gdbm", "sqlite", "tdb"}
+             else "this run redid " + ", ".join(bes) +
+             " only; the other backends' groups are from earlier runs")
     if "tidycost" in only:
         tidycost(b, a)
-        save("tidycost")
+        gs = a.tidycost_groups.split(",")
+        save("tidycost", None if set(gs) >= {"tdb", "sqlite"} else
+             "this run redid the " + ", ".join(gs) +
+             " groups only; the others are from earlier runs")
     if "tls" in only:
         b.tls_group(a.tls)
         save("tls")

@@ -166,11 +166,10 @@ copy_source(struct rebuild *rb, struct dbh *d, const char *spool,
 	}
 	memset(&pc, 0, sizeof(pc));
 	pc.rb = rb;
+	/* into SQLite a bulk, written in key order at the end */
 	hdb_writer_last_wins(rb->w);
-	/* into SQLite in key order: its key index then grows at the end */
 	*ex = db_scan(d, spool, &c->r.db, "convert", SCAN_BUDGET_MS,
-	    c->to_be == &hdb_backend_sqlite ? 0 : SCAN_ANY_ORDER, copy_piece,
-	    &pc, &si);
+	    SCAN_ANY_ORDER, copy_piece, &pc, &si);
 	if (pc.failed) {
 		*ex = 0;
 		return HDB_ERR;

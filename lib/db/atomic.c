@@ -16,9 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bsd/stdlib.h>
+#include <bsd/string.h>
 
 #include "db/atomic.h"
 #include "db/lock.h"
@@ -99,24 +101,41 @@ split(const char *target, char **dir, char **base)
 	return 0;
 }
 
+/* getenv(name) as "N" or "N:MS" (*ms); 0 if unset or bad. */
+static long
+test_env(const char *name, long *ms)
+{
+	const char *s = getenv(name), *e1 = NULL, *e2 = NULL;
+	char buf[64], *colon;
+	long n;
+
+	if (s == NULL || strlcpy(buf, s, sizeof(buf)) >= sizeof(buf))
+		return 0;
+	if ((colon = strchr(buf, ':')) != NULL && ms != NULL) {
+		*colon = '\0';
+		*ms = (long)strtonum(colon + 1, 1, 600000, &e2);
+	}
+	n = (long)strtonum(buf, 1, LONG_MAX, &e1);
+	return e1 != NULL || e2 != NULL ? 0 : n;
+}
+
 void
 hdb_testpoint(void)
 {
-	static long left = -1;
-	const char *s;
-	char *end;
+	static long kill_left = -1, stall_left, stall_ms;
+	struct timespec ts;
 
-	if (left == -1) {
-		left = 0;
-		if ((s = getenv("HINTSDB_TEST_KILL_AT")) != NULL) {
-			errno = 0;
-			left = strtol(s, &end, 10);
-			if (errno != 0 || *end != '\0' || left < 0)
-				left = 0;
-		}
+	if (kill_left == -1) {
+		kill_left = test_env("HINTSDB_TEST_KILL_AT", NULL);
+		stall_left = test_env("HINTSDB_TEST_STALL_AT", &stall_ms);
 	}
-	if (left > 0 && --left == 0)
+	if (kill_left > 0 && --kill_left == 0)
 		raise(SIGKILL);
+	if (stall_left > 0 && --stall_left == 0 && stall_ms > 0) {
+		ts.tv_sec = stall_ms / 1000;
+		ts.tv_nsec = stall_ms % 1000 * 1000000L;
+		nanosleep(&ts, NULL);
+	}
 }
 
 /*

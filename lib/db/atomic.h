@@ -127,7 +127,9 @@ unsigned hdb_db_files(const char *target);
 /*
  * hdb_testpoint - test hook for the crash-safety tests: with the
  * environment variable HINTSDB_TEST_KILL_AT=N, the process kills itself
- * (SIGKILL) at the N-th call.  The writers call it between every step.
+ * (SIGKILL) at the N-th call; with HINTSDB_TEST_STALL_AT=N:MS it sleeps
+ * MS milliseconds there (what a live rebuild does while Exim writes).
+ * The writers call it between every step.
  */
 void	hdb_testpoint(void);
 

@@ -65,7 +65,9 @@ struct be_sqlite {
 	sqlite3_stmt	*scan;		/* rowid order */
 	sqlite3_stmt	*scan_after;
 	sqlite3_stmt	*version;	/* PRAGMA data_version */
+	sqlite3_stmt	*stage;		/* bulk: INSERT INTO the temp table */
 	enum sq_mode	 mode;
+	int		 bulk;		/* puts go to the temp table */
 	int		 txn;		/* in a write transaction */
 	struct timespec	 busy_since;	/* the current wait for a lock */
 	uint8_t		*val;		/* last get's value */
@@ -78,7 +80,7 @@ struct be_sqlite {
 	size_t		 resumecap;
 };
 
-#define PIECE_MS	50.0	/* a read scan's longest read transaction */
+#define READ_BUDGET_MS	100.0	/* without hdb_read_budget */
 
 static int	sq_probe(const uint8_t *, size_t);
 static int	sq_open(struct hdb *, const char *, int, mode_t);
@@ -91,6 +93,8 @@ static int	sq_iterate(struct hdb *, struct hdb_datum, hdb_iter_fn,
 static int	sq_scan(struct hdb *, hdb_iter_fn, void *, int *);
 static int	sq_verify(struct hdb *);
 static int	sq_sync(struct hdb *);
+static int	sq_bulk_begin(struct hdb *);
+static int	sq_bulk_end(struct hdb *, hdb_iter_fn, void *);
 static int	sq_fail(struct hdb *, sqlite3 *, const char *);
 static int	sq_busy(void *, int);
 static int	sq_exec(struct hdb *, struct be_sqlite *, const char *);
@@ -113,7 +117,8 @@ static size_t	xtext_encode(struct be_sqlite *, struct hdb_datum);
 static int	xtext_decode(const uint8_t *, size_t, uint8_t *, size_t *);
 static int	hexval(uint8_t);
 static double	now_ms(void);
-static sqlite3_stmt *next_piece(struct be_sqlite *, sqlite3_stmt *);
+static sqlite3_stmt *next_piece(struct hdb *, struct be_sqlite *,
+		    sqlite3_stmt *, double);
 static void	grow(uint8_t **, size_t *, size_t);
 
 const struct hdb_backend hdb_backend_sqlite = {
@@ -130,6 +135,8 @@ const struct hdb_backend hdb_backend_sqlite = {
 	.scan = sq_scan,
 	.verify = sq_verify,
 	.sync = sq_sync,
+	.bulk_begin = sq_bulk_begin,
+	.bulk_end = sq_bulk_end,
 };
 
 static const char *const tables[] = {
@@ -343,6 +350,7 @@ sq_release(struct be_sqlite *s)
 	sqlite3_finalize(s->scan);
 	sqlite3_finalize(s->scan_after);
 	sqlite3_finalize(s->version);
+	sqlite3_finalize(s->stage);
 	if (s->txn &&
 	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -563,6 +571,8 @@ sq_get(struct hdb *h, struct hdb_datum key, struct hdb_datum *val)
 	size_t n;
 	int rc;
 
+	if (s->bulk)
+		return hdb_seterr(h, "cannot read '%s' in bulk", h->path);
 	switch (s->mode) {
 	case SQ_BLOB:
 		return lookup(h, s, key.data, key.len, val);
@@ -617,9 +627,15 @@ sq_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
 	size_t n = key.len;
 	int gone = 0;
 
-	if (val.len > INT32_MAX)
+	if (val.len > INT32_MAX || key.len > INT32_MAX)
 		return hdb_seterr(h, "cannot write '%s': value too large",
 		    h->path);
+	if (s->bulk)
+		return step_done(h, s, s->stage, sqlite3_bind_blob(s->stage, 1,
+		    key.len > 0 ? key.data : (const uint8_t *)"", (int)key.len,
+		    SQLITE_STATIC) == SQLITE_OK && sqlite3_bind_blob(s->stage, 2,
+		    val.len > 0 ? val.data : (const uint8_t *)"", (int)val.len,
+		    SQLITE_STATIC) == SQLITE_OK, "cannot write");
 	if (s->mode == SQ_TEXT && !as_text(key, &n))
 		return hdb_seterr(h, "cannot write '%s': key cannot be held "
 		    "by the 4.98 tbl schema (needs one NUL, at the end, and "
@@ -645,6 +661,9 @@ sq_del(struct hdb *h, struct hdb_datum key)
 	size_t n;
 	int gone = 0;
 
+	if (s->bulk)
+		return hdb_seterr(h, "cannot delete from '%s' in bulk",
+		    h->path);
 	switch (s->mode) {
 	case SQ_BLOB:
 		if (remove_key(h, s, key.data, key.len, &gone) != HDB_OK)
@@ -758,6 +777,31 @@ now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+static double
+read_budget(const struct hdb *h)
+{
+	return h->read_budget > 0 ? h->read_budget : READ_BUDGET_MS;
+}
+
+/* Whether the read transaction begun at t0 has lasted long enough. */
+static int
+piece_full(const struct hdb *h, double t0)
+{
+	return now_ms() - t0 >= hdb_hold_limit_ms(&hdb_backend_sqlite,
+	    read_budget(h));
+}
+
+/* A read transaction begun at t0 ends: count it. */
+static void
+piece_end(struct hdb *h, double t0)
+{
+	double held = now_ms() - t0;
+
+	h->pieces++;
+	if (held > h->max_piece_ms)
+		h->max_piece_ms = held;
+}
+
 /*
  * next_piece - end a read scan's read transaction after st's current row
  * and go on, after a pause, from the row after it.  A statement holds
@@ -767,7 +811,7 @@ now_ms(void)
  * timeout, and the hint is lost.  Returns the statement to step on.
  */
 static sqlite3_stmt *
-next_piece(struct be_sqlite *s, sqlite3_stmt *st)
+next_piece(struct hdb *h, struct be_sqlite *s, sqlite3_stmt *st, double t0)
 {
 	const void *p = sqlite3_column_blob(st, 0);
 	size_t n = (size_t)sqlite3_column_bytes(st, 0);
@@ -777,7 +821,8 @@ next_piece(struct be_sqlite *s, sqlite3_stmt *st)
 		memcpy(s->resume, p, n);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	hdb_pause(hdb_gap_ms(&hdb_backend_sqlite, 100));
+	piece_end(h, t0);
+	hdb_pause(hdb_gap_ms(&hdb_backend_sqlite, read_budget(h)));
 	bind_key(s, s->iter_after, s->resume, n);
 	return s->iter_after;
 }
@@ -820,7 +865,7 @@ scan_end(struct hdb *h, struct be_sqlite *s, sqlite3_stmt *st, int r,
  * which for xtext is the order of the encoded keys.  If a 4.99 tbl holds
  * both an xtext row and a 4.98 leftover of the same key, iteration shows
  * the key twice and resuming from it starts after the xtext row.  Outside
- * a write transaction the scan reads in pieces of PIECE_MS (next_piece),
+ * a write transaction the scan reads in pieces of hdb_read_budget (next_piece),
  * so rows that Exim changes meanwhile are seen as they are when reached.
  */
 static int
@@ -843,11 +888,13 @@ sq_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((rc = give_row(s, st, fn, ctx)) != 0)
 			break;
-		if (!s->txn && ++rows % 64 == 0 && now_ms() - t0 >= PIECE_MS) {
-			st = next_piece(s, st);
+		if (!s->txn && ++rows % 64 == 0 && piece_full(h, t0)) {
+			st = next_piece(h, s, st, t0);
 			t0 = now_ms();
 		}
 	}
+	if (!s->txn)
+		piece_end(h, t0);
 	return scan_end(h, s, st, r, rc);
 }
 
@@ -867,7 +914,7 @@ data_version(struct be_sqlite *s, sqlite3_int64 *v)
  * sq_scan - every row in rowid order: the table's pages one after the
  * other, where key order looks each row up from the key's index (ten
  * times slower on a million rows whose pages are not cached).  Outside a
- * write transaction, in pieces of PIECE_MS as sq_iterate, going on after
+ * write transaction, in pieces as sq_iterate, going on after
  * the last rowid seen: a row that was there throughout keeps its rowid,
  * so it comes once.  INSERT OR REPLACE gives a row a new rowid past the
  * others, so a row replaced after the scan passed it comes again; *changed
@@ -888,11 +935,12 @@ sq_scan(struct hdb *h, hdb_iter_fn fn, void *ctx, int *changed)
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((rc = give_row(s, st, fn, ctx)) != 0)
 			break;
-		if (s->txn || ++rows % 64 != 0 || now_ms() - t0 < PIECE_MS)
+		if (s->txn || ++rows % 64 != 0 || !piece_full(h, t0))
 			continue;
 		vn = sqlite3_column_int64(st, 2);
 		sqlite3_reset(st);
-		hdb_pause(hdb_gap_ms(&hdb_backend_sqlite, 100));
+		piece_end(h, t0);
+		hdb_pause(hdb_gap_ms(&hdb_backend_sqlite, read_budget(h)));
 		st = s->scan_after;
 		if (sqlite3_bind_int64(st, 1, vn) != SQLITE_OK ||
 		    data_version(s, &vn) == -1)
@@ -900,6 +948,8 @@ sq_scan(struct hdb *h, hdb_iter_fn fn, void *ctx, int *changed)
 		*changed |= vn != v0;
 		t0 = now_ms();
 	}
+	if (!s->txn)
+		piece_end(h, t0);
 	return scan_end(h, s, st, r, rc);
 }
 
@@ -954,4 +1004,83 @@ sq_sync(struct hdb *h)
 		return HDB_ERR;
 	s->txn = 1;
 	return HDB_OK;
+}
+
+/*
+ * sq_bulk_begin - puts go to a temporary table with no index (rowid order
+ * is the order of the puts): a million random keys put straight into the
+ * table cost a random walk of its key index each, three times the time
+ * of an append and a sort.  The table lives in SQLite's temporary
+ * database, a file opened with O_EXCL and unlinked at once; its pages
+ * are written once, in order, so its cache is kept small (memory).
+ */
+static int
+sq_bulk_begin(struct hdb *h)
+{
+	struct be_sqlite *s = h->priv;
+
+	if (!s->txn)
+		return hdb_seterr(h, "cannot write '%s': read-only", h->path);
+	if (s->bulk)
+		return HDB_OK;
+	if (sq_exec(h, s, "PRAGMA temp.cache_size = -256") != HDB_OK ||
+	    sq_exec(h, s, "CREATE TEMP TABLE hdb_bulk (ky BLOB, dat BLOB)") !=
+	    HDB_OK)
+		return HDB_ERR;
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO temp.hdb_bulk (ky, dat) "
+	    "VALUES (?1, ?2)", -1, &s->stage, NULL) != SQLITE_OK)
+		return sq_fail(h, s->db, "cannot prepare statements for");
+	s->bulk = 1;
+	return HDB_OK;
+}
+
+/* bulk_row - the staged row st holds, unless its key came just before. */
+static int
+bulk_row(struct be_sqlite *s, sqlite3_stmt *st, size_t *prev, int *have,
+    hdb_iter_fn fn, void *ctx)
+{
+	struct hdb_datum k, v;
+
+	k.data = sqlite3_column_blob(st, 0);
+	k.len = (size_t)sqlite3_column_bytes(st, 0);
+	if (k.data == NULL)
+		k.data = (const uint8_t *)"";
+	if (*have && k.len == *prev && memcmp(k.data, s->resume, k.len) == 0)
+		return 0;	/* an older put of the key before */
+	grow(&s->resume, &s->resumecap, k.len + 1);
+	memcpy(s->resume, k.data, k.len);
+	*prev = k.len;
+	*have = 1;
+	v.data = sqlite3_column_blob(st, 1);
+	v.len = (size_t)sqlite3_column_bytes(st, 1);
+	if (v.data == NULL)
+		v.data = (const uint8_t *)"";
+	return fn(ctx, k, v);
+}
+
+/* sq_bulk_end - the staged rows by key, the last put of each first. */
+static int
+sq_bulk_end(struct hdb *h, hdb_iter_fn fn, void *ctx)
+{
+	struct be_sqlite *s = h->priv;
+	sqlite3_stmt *st = NULL;
+	size_t prev = 0;
+	int r, rc = 0, have = 0;
+
+	if (!s->bulk)
+		return HDB_OK;
+	s->bulk = 0;
+	sqlite3_finalize(s->stage);
+	s->stage = NULL;
+	if (sqlite3_prepare_v2(s->db, "SELECT ky, dat FROM temp.hdb_bulk "
+	    "ORDER BY ky, rowid DESC", -1, &st, NULL) != SQLITE_OK)
+		return sq_fail(h, s->db, "cannot read back");
+	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+		if ((rc = bulk_row(s, st, &prev, &have, fn, ctx)) != 0)
+			break;
+	rc = scan_end(h, s, st, r, rc);
+	sqlite3_finalize(st);
+	if (rc == HDB_OK && sq_exec(h, s, "DROP TABLE temp.hdb_bulk") != HDB_OK)
+		return HDB_ERR;
+	return rc;
 }

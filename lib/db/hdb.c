@@ -356,11 +356,35 @@ count_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 	return c->fn(c->ctx, key, val);
 }
 
+/*
+ * counting - the callback a read goes through: fn itself, or with a
+ * progress hook set count_one, counting in c (*arg: its argument).
+ */
+static hdb_iter_fn
+counting(struct counted *c, hdb_iter_fn fn, void *ctx, void **arg)
+{
+	c->fn = fn;
+	c->ctx = ctx;
+	c->n = 0;
+	*arg = iter_hook != NULL ? (void *)c : ctx;
+	return iter_hook != NULL ? count_one : fn;
+}
+
+/* The records counted since the last tick, to the hook. */
+static void
+counted_done(const struct counted *c)
+{
+	if (c->n > 0 && iter_hook != NULL)
+		iter_hook(c->n, iter_hook_arg);
+}
+
 int
 hdb_iterate_after(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn,
     void *ctx)
 {
 	struct counted c;
+	hdb_iter_fn f;
+	void *arg;
 	int rc;
 
 	if (h == NULL || fn == NULL)
@@ -370,14 +394,9 @@ hdb_iterate_after(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn,
 		return unsupported(h, "iterate");
 	if (after.data == NULL)
 		after.len = 0;
-	if (iter_hook == NULL)
-		return h->be->iterate_after(h, after, fn, ctx);
-	c.fn = fn;
-	c.ctx = ctx;
-	c.n = 0;
-	rc = h->be->iterate_after(h, after, count_one, &c);
-	if (c.n > 0 && iter_hook != NULL)
-		iter_hook(c.n, iter_hook_arg);
+	f = counting(&c, fn, ctx, &arg);
+	rc = h->be->iterate_after(h, after, f, arg);
+	counted_done(&c);
 	return rc;
 }
 
@@ -385,6 +404,8 @@ int
 hdb_scan(struct hdb *h, hdb_iter_fn fn, void *ctx, int *changed)
 {
 	struct counted c;
+	hdb_iter_fn f;
+	void *arg;
 	int rc;
 
 	*changed = 0;
@@ -393,14 +414,9 @@ hdb_scan(struct hdb *h, hdb_iter_fn fn, void *ctx, int *changed)
 	if (h->be->scan == NULL)
 		return hdb_iterate(h, fn, ctx);
 	h->err[0] = '\0';
-	if (iter_hook == NULL)
-		return h->be->scan(h, fn, ctx, changed);
-	c.fn = fn;
-	c.ctx = ctx;
-	c.n = 0;
-	rc = h->be->scan(h, count_one, &c, changed);
-	if (c.n > 0 && iter_hook != NULL)
-		iter_hook(c.n, iter_hook_arg);
+	f = counting(&c, fn, ctx, &arg);
+	rc = h->be->scan(h, f, arg, changed);
+	counted_done(&c);
 	return rc;
 }
 
@@ -424,6 +440,31 @@ hdb_sync(struct hdb *h)
 	if (h->be->sync == NULL)
 		return unsupported(h, "sync");
 	return h->be->sync(h);
+}
+
+void
+hdb_read_budget(struct hdb *h, double budget_ms)
+{
+	if (h != NULL)
+		h->read_budget = budget_ms;
+}
+
+int
+hdb_bulk_begin(struct hdb *h)
+{
+	if (h == NULL)
+		return HDB_ERR;
+	h->err[0] = '\0';
+	return h->be->bulk_begin == NULL ? HDB_NOTFOUND : h->be->bulk_begin(h);
+}
+
+int
+hdb_bulk_end(struct hdb *h, hdb_iter_fn fn, void *ctx)
+{
+	if (h == NULL || fn == NULL)
+		return HDB_ERR;
+	h->err[0] = '\0';
+	return h->be->bulk_end == NULL ? HDB_OK : h->be->bulk_end(h, fn, ctx);
 }
 
 const char *

@@ -94,6 +94,9 @@ struct hdb_backend {
 	int	(*verify)(struct hdb *);
 	/* flush everything to stable storage (before a rename); may be NULL */
 	int	(*sync)(struct hdb *);
+	/* hdb_bulk_begin and hdb_bulk_end; NULL: puts go straight in */
+	int	(*bulk_begin)(struct hdb *);
+	int	(*bulk_end)(struct hdb *, hdb_iter_fn, void *ctx);
 };
 
 struct hdb {
@@ -101,6 +104,9 @@ struct hdb {
 	void		*priv;
 	int		 flags;		/* HDB_O_* */
 	size_t		 expect;	/* hdb_create: records expected, or 0 */
+	double		 read_budget;	/* hdb_read_budget, or 0 */
+	unsigned	 pieces;	/* read transactions a read ended */
+	double		 max_piece_ms;	/* the longest of them */
 	char		*path;		/* to open: under SPOOL/db, via pin.h */
 	char		 err[256];
 };
@@ -229,8 +235,31 @@ int	 hdb_iterate_after(struct hdb *, struct hdb_datum after,
  * and *changed is 0.  Returns as hdb_iterate.
  */
 int	 hdb_scan(struct hdb *, hdb_iter_fn fn, void *ctx, int *changed);
+/*
+ * hdb_read_budget - SQLite reads outside a write transaction (iterate,
+ * scan) in pieces: read transactions of at most hdb_hold_limit_ms(budget)
+ * with hdb_gap_ms(budget) between (lock.h); without a call, 100 ms.
+ * pieces and max_piece_ms in struct hdb count what the reads did.
+ */
+void	 hdb_read_budget(struct hdb *, double budget_ms);
 int	 hdb_verify(struct hdb *);	/* HDB_ERR with text if damaged */
 int	 hdb_sync(struct hdb *);
+/*
+ * hdb_bulk_begin - for a new DB filled in any key order: SQLite keeps the
+ * puts that follow in a temporary table (SQLite's temporary directory),
+ * without a key index, so that they cost an append each, not a random
+ * walk of the index; until hdb_bulk_end, gets and deletes fail.  HDB_OK,
+ * HDB_NOTFOUND for a backend that puts straight in (every other), or
+ * HDB_ERR.
+ */
+int	 hdb_bulk_begin(struct hdb *);
+/*
+ * hdb_bulk_end - puts go to the DB again; fn gets each key put since
+ * hdb_bulk_begin once, with its last value, in key order (the order that
+ * fills SQLite's index at its end), and may hdb_put it.  Returns as
+ * hdb_iterate; HDB_OK if bulk was not begun.
+ */
+int	 hdb_bulk_end(struct hdb *, hdb_iter_fn fn, void *ctx);
 const char *hdb_error(const struct hdb *);
 
 /* For backends: record an error text in the handle; returns HDB_ERR. */

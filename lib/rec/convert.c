@@ -33,6 +33,8 @@ struct hdb_writer {
 	enum hdb_layout	 to;
 	int		 drop_bad;
 	int		 last_wins;	/* a key written again replaces */
+	int		 bulk;		/* puts held back (hdb_bulk_begin) */
+	size_t		 staged;	/* bulk: puts so far */
 	struct hdb_datum stored;	/* by the last put */
 	size_t		 written;
 	size_t		 unflushed;	/* bytes put since the last trickle */
@@ -137,6 +139,75 @@ fail:
 	return NULL;
 }
 
+/* A new key is in: count it, and start writeback every TRICKLE_BYTES. */
+static void
+written(struct hdb_writer *w, struct hdb_datum key, struct hdb_datum val)
+{
+	w->written++;
+	if ((w->unflushed += key.len + val.len) >= TRICKLE_BYTES) {
+		hdb_atomic_trickle(w->tmp);
+		w->unflushed = 0;
+	}
+}
+
+/* A record put as rc says (kept or re-encoded): count it; rc. */
+static int
+put_done(struct hdb_writer *w, int rc)
+{
+	if (rc == HDB_CONV_KEPT)
+		w->st.kept++;
+	else
+		w->st.reencoded++;
+	hdb_testpoint();
+	return rc;
+}
+
+/* A put held back by bulk: counted as a record now, as a key at the end. */
+static int
+stage(struct hdb_writer *w, struct hdb_datum key, struct hdb_datum out,
+    int rc)
+{
+	if (hdb_put(w->h, key, out) != HDB_OK) {
+		seterr(w->err, sizeof(w->err), "%s", hdb_error(w->h));
+		return HDB_ERR;
+	}
+	w->staged++;
+	return put_done(w, rc);
+}
+
+/* One key of the bulk into the DB (hdb_iter_fn). */
+static int
+unstage(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	struct hdb_writer *w = arg;
+
+	if (hdb_put(w->h, key, val) != HDB_OK)
+		return HDB_ERR;
+	written(w, key, val);
+	hdb_testpoint();
+	return 0;
+}
+
+/*
+ * unstage_all - the bulk into the DB.  A key put twice was counted twice
+ * as a record: once is taken off, from kept unless there are none.
+ */
+static int
+unstage_all(struct hdb_writer *w, char *err, size_t errlen)
+{
+	size_t twice, k;
+
+	w->bulk = 0;
+	if (hdb_bulk_end(w->h, unstage, w) != HDB_OK)
+		return seterr(err, errlen, "cannot write the new database: %s",
+		    hdb_error(w->h));
+	twice = w->staged - w->written;
+	k = twice < w->st.kept ? twice : w->st.kept;
+	w->st.kept -= k;
+	w->st.reencoded -= twice - k;
+	return 0;
+}
+
 int
 hdb_writer_put(struct hdb_writer *w, struct hdb_datum key,
     struct hdb_datum val, const char **why)
@@ -155,6 +226,8 @@ hdb_writer_put(struct hdb_writer *w, struct hdb_datum key,
 		return HDB_CONV_DROPPED;
 	}
 	w->stored = out;
+	if (w->bulk)
+		return stage(w, key, out, rc);
 	if ((got = hdb_get(w->h, key, &old)) == HDB_OK && w->last_wins) {
 		if (hdb_put(w->h, key, out) != HDB_OK) {
 			seterr(w->err, sizeof(w->err), "%s", hdb_error(w->h));
@@ -171,17 +244,8 @@ hdb_writer_put(struct hdb_writer *w, struct hdb_datum key,
 		seterr(w->err, sizeof(w->err), "%s", hdb_error(w->h));
 		return HDB_ERR;
 	}
-	w->written++;
-	if ((w->unflushed += key.len + out.len) >= TRICKLE_BYTES) {
-		hdb_atomic_trickle(w->tmp);
-		w->unflushed = 0;
-	}
-	if (rc == HDB_CONV_KEPT)
-		w->st.kept++;
-	else
-		w->st.reencoded++;
-	hdb_testpoint();
-	return rc;
+	written(w, key, out);
+	return put_done(w, rc);
 }
 
 static int
@@ -254,10 +318,16 @@ count_new(struct hdb_writer *w, size_t *n, char *err, size_t errlen)
 	return rc == HDB_ERR ? -1 : 0;
 }
 
+/*
+ * Last wins: a DB read in pieces or a bulk.  Into SQLite, nothing is
+ * checked at the put, so the puts are held back and sorted (hdb_bulk).
+ */
 void
 hdb_writer_last_wins(struct hdb_writer *w)
 {
 	w->last_wins = 1;
+	if (w->written == 0 && hdb_bulk_begin(w->h) == HDB_OK)
+		w->bulk = 1;
 }
 
 int
@@ -267,6 +337,8 @@ hdb_writer_finish(struct hdb_writer *w, char *err, size_t errlen)
 
 	if (w->h == NULL)
 		return 0;
+	if (w->bulk && unstage_all(w, err, errlen) == -1)
+		return -1;
 	/* SQLite's close cannot report a failed COMMIT; sync can. */
 	if (hdb_sync(w->h) != HDB_OK)
 		return seterr(err, errlen, "cannot sync the new database: %s",

@@ -105,7 +105,10 @@ int	hdb_convert_copy(struct hdb_writer *, struct hdb *src,
 /*
  * hdb_writer_last_wins - from now on a key written again replaces the
  * copy before (a source read in pieces may hand a record over twice)
- * instead of being refused as a duplicate.
+ * instead of being refused as a duplicate.  Called before the first put,
+ * into SQLite, it also makes the puts a bulk (hdb_bulk_begin), written in
+ * key order by hdb_writer_finish: the source may then come in any order
+ * at the cost of an append each.  Stats count a key put twice once.
  */
 void	hdb_writer_last_wins(struct hdb_writer *);
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <tdb.h>
 
 #include "db/atomic.h"
@@ -541,6 +542,98 @@ test_writer_last_wins(void **state)
 	assert_int_equal(nentries(), 1);
 }
 
+/* A new DB dir/name of backend be, open for writing. */
+static struct hdb *
+create(const struct hdb_backend *be, const char *name)
+{
+	char target[128];
+	struct hdb *h;
+
+	snprintf(target, sizeof(target), "%s/%s", dir, name);
+	h = hdb_open(be, target, HDB_O_RDWR | HDB_O_CREATE, 0640, NULL, 0);
+	assert_non_null(h);
+	return h;
+}
+
+/* The keys of the SQLite DB at path in rowid order, joined by ','. */
+static void
+rowid_keys(const char *path, char *out, size_t cap)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	out[0] = '\0';
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT ky FROM tblblob "
+	    "ORDER BY rowid", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (out[0] != '\0')
+			strncat(out, ",", cap - strlen(out) - 1);
+		strncat(out, (const char *)sqlite3_column_blob(st, 0),
+		    cap - strlen(out) - 1);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/*
+ * Into SQLite, last wins makes a bulk: the puts come back in key order
+ * (the table's rows follow the keys), a key put twice once, with its last
+ * value, counted once; gets fail meanwhile.  Without it, rows keep the
+ * order of the puts.  Other backends have no bulk.
+ */
+static void
+test_writer_bulk(void **state)
+{
+	static const char *const keys[] = { "k", "j", "k", "a" };
+	struct hdb_writer *w;
+	struct hdb_datum v;
+	struct hdb *h;
+	uint8_t r1[128], r2[128];
+	char target[128], err[256], order[64];
+	const char *why = NULL;
+	size_t l1, l2, i;
+	int bulk;
+
+	l1 = retry_rec(r1, sizeof(r1), HDB_L_LEGACY, "first");
+	l2 = retry_rec(r2, sizeof(r2), HDB_L_LEGACY, "second");
+	for (bulk = 0; bulk <= 1; bulk++) {
+		snprintf(target, sizeof(target), "%s/retry%d", dir, bulk);
+		w = hdb_writer_new(target, &hdb_backend_sqlite, 0,
+		    HDB_T_RETRY, HDB_L_AUTO, 0, 0, err, sizeof(err));
+		assert_non_null(w);
+		if (bulk)
+			hdb_writer_last_wins(w);
+		for (i = 0; i < 4; i++)
+			assert_int_equal(hdb_writer_put(w, key(keys[i]),
+			    i == 2 ? dat(r2, l2) : dat(r1, l1), &why),
+			    !bulk && i == 2 ? HDB_CONV_REFUSED : HDB_CONV_KEPT);
+		assert_int_equal(hdb_writer_finish(w, err, sizeof(err)), 0);
+		assert_int_equal(hdb_writer_stats(w)->kept, 3);
+		assert_int_equal(hdb_writer_commit(w, NULL, 0, err,
+		    sizeof(err)), 0);
+		hdb_writer_free(w);
+		rowid_keys(target, order, sizeof(order));
+		assert_string_equal(order, bulk ? "a,j,k" : "k,j,a");
+		h = hdb_open(&hdb_backend_sqlite, target, HDB_O_RDONLY, 0,
+		    NULL, 0);
+		assert_non_null(h);
+		assert_int_equal(hdb_get(h, key("k"), &v), HDB_OK);
+		assert_int_equal(v.len, bulk ? l2 : l1);
+		hdb_close(h);
+	}
+	/* while bulk, a get fails; BDB has no bulk */
+	h = create(&hdb_backend_sqlite, "new");
+	assert_int_equal(hdb_bulk_begin(h), HDB_OK);
+	assert_int_equal(hdb_put(h, key("x"), dat(r1, l1)), HDB_OK);
+	assert_int_equal(hdb_get(h, key("x"), &v), HDB_ERR);
+	hdb_close(h);
+	h = create(&hdb_backend_bdb, "bdb");
+	assert_int_equal(hdb_bulk_begin(h), HDB_NOTFOUND);
+	hdb_close(h);
+}
+
 /* The old DB stays readable through its links after a rename over it. */
 static void
 test_link_old(void **state)
@@ -724,6 +817,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sweep, mkdir_tmp, rm_tmp),
 		cmocka_unit_test_setup_teardown(test_writer_last_wins,
 		    mkdir_tmp, rm_tmp),
+		cmocka_unit_test_setup_teardown(test_writer_bulk, mkdir_tmp,
+		    rm_tmp),
 		cmocka_unit_test_setup_teardown(test_link_old, mkdir_tmp,
 		    rm_tmp),
 		cmocka_unit_test_setup_teardown(test_warm, mkdir_tmp, rm_tmp),

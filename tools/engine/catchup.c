@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <err.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,8 @@ struct oldscan {
 	struct catchup	*c;
 	struct hdb	*old;
 	struct slurp	*s;
-	struct keyset	 keys;		/* the old DB's, from the first pass */
+	uint8_t		*seen;		/* bit i: the first pass saw the key
+					 * of written->h[i] in the old DB */
 };
 
 static void
@@ -68,18 +70,44 @@ u64_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Sort, and keep each hash once, so that a key has one index. */
 void
 keyset_seal(struct keyset *ks)
 {
-	if (ks->n > 0)
-		qsort(ks->h, ks->n, sizeof(*ks->h), u64_cmp);
+	size_t i, n;
+
+	if (ks->n == 0)
+		return;
+	qsort(ks->h, ks->n, sizeof(*ks->h), u64_cmp);
+	for (i = n = 1; i < ks->n; i++)
+		if (ks->h[i] != ks->h[n - 1])
+			ks->h[n++] = ks->h[i];
+	ks->n = n;
+}
+
+/* The index of h in the sealed ks, or SIZE_MAX. */
+static size_t
+hash_index(const struct keyset *ks, uint64_t h)
+{
+	const uint64_t *p;
+
+	if (ks->n == 0)
+		return SIZE_MAX;
+	p = bsearch(&h, ks->h, ks->n, sizeof(*ks->h), u64_cmp);
+	return p == NULL ? SIZE_MAX : (size_t)(p - ks->h);
 }
 
 static int
 has_hash(const struct keyset *ks, uint64_t h)
 {
-	return ks->n > 0 && bsearch(&h, ks->h, ks->n, sizeof(*ks->h),
-	    u64_cmp) != NULL;
+	return hash_index(ks, h) != SIZE_MAX;
+}
+
+/* Whether the first pass saw written->h[i] in the old DB. */
+static int
+seen_at(const struct oldscan *os, size_t i)
+{
+	return i != SIZE_MAX && (os->seen[i / 8] >> (i % 8) & 1);
 }
 
 int
@@ -109,10 +137,13 @@ changed_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 {
 	struct oldscan *os = arg;
 	struct catchup *c = os->c;
+	size_t i = hash_index(c->written, hdb_hash_bytes(key.data, key.len));
 
-	keyset_add(&os->keys, key);
+	if (i != SIZE_MAX)
+		os->seen[i / 8] |= (uint8_t)(1u << (i % 8));
 	if (catchup_stamp(val) >= c->t0 ||
-	    (c->from_old && !keyset_has(c->written, key)))
+	    (c->from_old && i == SIZE_MAX &&
+	    (c->dropped == NULL || !c->dropped(c->dctx, key))))
 		return slurp_add(os->s, key, val);
 	return 0;
 }
@@ -122,9 +153,11 @@ static int
 gone_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 {
 	struct oldscan *os = arg;
+	size_t i = hash_index(os->c->written, hdb_hash_bytes(key.data,
+	    key.len));
 
-	if (keyset_has(os->c->written, key) && (os->c->before == NULL ||
-	    keyset_has(os->c->before, key)) && !keyset_has(&os->keys, key))
+	if (i != SIZE_MAX && (os->c->before == NULL ||
+	    keyset_has(os->c->before, key)) && !seen_at(os, i))
 		return slurp_add(os->s, key, val);
 	return 0;
 }
@@ -165,6 +198,9 @@ put_one(struct catchup *c, struct hdb *h, struct hdb_datum key,
 	if (hdb_put(h, key, out) != HDB_OK)
 		return -1;
 	c->put++;
+	if (rc == HDB_NOTFOUND && c->revived != NULL &&
+	    c->dropped(c->dctx, key))
+		c->revived(c->dctx, key);
 	return 0;
 }
 
@@ -197,6 +233,27 @@ struct apply {
 	change_fn	*fn;
 };
 
+static void
+hold_begin(void *arg)
+{
+	struct apply *a = arg;
+
+	a->c->t_hold = hdb_now_ms();
+}
+
+static void
+hold_done(void *arg, size_t i, int kept)
+{
+	struct apply *a = arg;
+	double held = hdb_now_ms() - a->c->t_hold;
+
+	(void)i;
+	(void)kept;
+	a->c->holds++;
+	if (held > a->c->max_hold_ms)
+		a->c->max_hold_ms = held;
+}
+
 static int
 apply_one(void *arg, struct dbh *d, size_t i)
 {
@@ -223,7 +280,8 @@ apply_failed(void *arg, struct dbh *d)
 static int
 apply(struct catchup *c, struct slurp *s, change_fn *fn)
 {
-	static const struct paced p = { NULL, apply_one, apply_failed, NULL };
+	static const struct paced p = { hold_begin, apply_one, apply_failed,
+	    hold_done };
 	struct apply a = { c, s, fn };
 
 	return db_paced(c->spool, c->name, 1, c->o, c->cmd, c->budget_ms,
@@ -239,7 +297,7 @@ pass_old(struct catchup *c, struct oldscan *os, const char *old_path)
 
 	db_file_note(old_path, &f);
 	for (round = 0; round < SETTLE_ROUNDS; round++) {
-		keyset_free(&os->keys);
+		memset(os->seen, 0, c->written->n / 8 + 1);
 		slurp_init(os->s, old_path, 0);
 		if (hdb_scan(os->old, changed_one, os, &changed) == HDB_ERR) {
 			warnx("%s: cannot read the replaced '%s': %s", c->cmd,
@@ -249,7 +307,6 @@ pass_old(struct catchup *c, struct oldscan *os, const char *old_path)
 		}
 		if (changed)
 			slurp_dedupe(os->s);
-		keyset_seal(&os->keys);
 		ex = apply(c, os->s, put_one);
 		slurp_free(os->s);
 		if (ex != 0 || !db_file_changed(old_path, &f))
@@ -261,13 +318,13 @@ pass_old(struct catchup *c, struct oldscan *os, const char *old_path)
 
 /* gone - whether a key the build wrote is missing from the old DB. */
 static int
-gone(const struct catchup *c, const struct keyset *old)
+gone(const struct catchup *c, const struct oldscan *os)
 {
 	size_t i;
 
 	for (i = 0; i < c->written->n; i++)
 		if ((c->before == NULL || has_hash(c->before,
-		    c->written->h[i])) && !has_hash(old, c->written->h[i]))
+		    c->written->h[i])) && !seen_at(os, i))
 			return 1;
 	return 0;
 }
@@ -309,12 +366,12 @@ catchup_run(struct catchup *c, const char *old_path)
 		    c->name, why);
 		return EX_IOERR_;
 	}
-	memset(&os.keys, 0, sizeof(os.keys));
+	os.seen = xcalloc(c->written->n / 8 + 1, 1);
 	ex = pass_old(c, &os, old_path);
-	if (ex == 0 && gone(c, &os.keys))
+	if (ex == 0 && gone(c, &os))
 		ex = pass_new(c, &os, old_path);
 	hdb_close(os.old);
-	keyset_free(&os.keys);
+	free(os.seen);
 	free(c->buf);
 	c->buf = NULL;
 	return ex;

@@ -14,8 +14,8 @@
  *
  * A record of the old DB goes into the new one when it is stamped at or
  * after t0 (the build's start), or, when the build read the old DB
- * (from_old: convert), the build never wrote its key (a read in pieces
- * can miss one, pieces.h) — unless the new DB's copy is stamped at or
+ * (from_old: convert), the build neither wrote its key nor left it out
+ * on purpose (a read in pieces can miss one, pieces.h) — unless the new DB's copy is stamped at or
  * after t_swap (Exim wrote it after the rename), or the build wrote the
  * key and it is gone from the new DB (Exim deleted it after the rename).
  * Time stamps count seconds, so a copy the build made of a record Exim
@@ -72,12 +72,23 @@ struct catchup {
 	const struct keyset *written;
 	const struct keyset *before;
 	const struct keyset *copies;	/* sealed */
+	/*
+	 * Keys the build read and left out on purpose (tidy), or NULL:
+	 * dropped says whether it left key out; revived is told when Exim
+	 * wrote such a key meanwhile, and the catch-up put it back.
+	 */
+	int		(*dropped)(void *ctx, struct hdb_datum key);
+	void		(*revived)(void *ctx, struct hdb_datum key);
+	void		*dctx;
 	uint8_t		*buf;		/* a record in the new layout */
 	size_t		 cap;
 	/* what it did */
 	size_t		 put;
 	size_t		 deleted;
 	size_t		 newer;		/* left: Exim wrote it after the rename */
+	unsigned	 holds;		/* write holds on the new DB */
+	double		 max_hold_ms;	/* the longest of them */
+	double		 t_hold;	/* the current one began */
 };
 
 /*

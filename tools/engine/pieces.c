@@ -38,6 +38,7 @@ struct scan {
 	hdb_iter_fn	 fn;
 	void		*ctx;
 	double		 read_ms;	/* a hold reads this long */
+	double		 budget;	/* db_scan's budget_ms */
 	size_t		 seen;		/* records in this hold */
 	struct pos	 pos[POS_KEEP];	/* resume points, newest last */
 	int		 npos;
@@ -183,6 +184,7 @@ hold(struct scan *s)
 
 	s->seen = 0;
 	s->nchk = 0;
+	hdb_read_budget(s->d->h, s->budget);
 	if (s->whole) {
 		r = hdb_scan(s->d->h, one, s, &changed);
 		s->changed |= changed;
@@ -228,6 +230,22 @@ fall_back(struct scan *s, int *restarts)
 	return -1;
 }
 
+/* Count the hold just made: SQLite's read transactions, else the lock. */
+static void
+held(const struct scan *s, struct scan_info *si)
+{
+	const struct hdb *h = s->d->h;
+	double ms = hdb_now_ms() - s->d->t_lock;
+
+	if (h->be->caps & HDB_CAP_LOCKS_ITSELF) {
+		si->holds += h->pieces;
+		ms = h->max_piece_ms;
+	} else
+		si->holds++;
+	if (ms > si->max_hold_ms)
+		si->max_hold_ms = ms;
+}
+
 static int
 scan_loop(struct scan *s, const char *spool, const struct dbopts *o,
     const char *cmd, double budget, struct scan_info *si)
@@ -236,8 +254,8 @@ scan_loop(struct scan *s, const char *spool, const struct dbopts *o,
 	int r, ex, moved, restarts = 0;
 
 	for (;;) {
-		si->holds++;
 		r = hold(s);
+		held(s, si);
 		if (r == HDB_ERR || s->failed ||
 		    (r == HDB_NOTFOUND && fall_back(s, &restarts) == -1))
 			return read_error(s, cmd, r);
@@ -271,6 +289,7 @@ db_scan(struct dbh *d, const char *spool, const struct dbopts *o,
 	s.d = d;
 	s.fn = fn;
 	s.ctx = ctx;
+	s.budget = budget_ms;
 	/* SQLite pieces its reads itself: a hold with no end here */
 	s.read_ms = be->caps & HDB_CAP_LOCKS_ITSELF ? 1e300 :
 	    budget_ms * 0.65;

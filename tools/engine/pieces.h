@@ -8,8 +8,9 @@
  * before saw (hdb_iterate_after), closes and unlocks; a pause then lets
  * waiting writers in.  Should Exim delete that key in between, the end of
  * an earlier hold serves, and failing all of them the read starts again
- * from the top.  SQLite reads in pieces by itself (be_sqlite.c), so there
- * it is one call (hdb_iterate, or hdb_scan).
+ * from the top.  SQLite reads in pieces by itself (be_sqlite.c: read
+ * transactions of hdb_hold_limit_ms, hdb_read_budget), so there it is
+ * one call (hdb_iterate, or hdb_scan).
  *
  * A read during which the file changed between two holds (its mtime, size
  * or inode), or whose hold fell back, says so in inexact: some records may
@@ -37,7 +38,8 @@
 #define SCAN_KEYS	0x02	/* db_slurp: keep the keys only */
 
 struct scan_info {
-	unsigned	 holds;
+	unsigned	 holds;		/* SQLite: its read transactions */
+	double		 max_hold_ms;	/* the longest */
 	int		 inexact;
 };
 

@@ -330,6 +330,7 @@ swap(struct rebuild *rb, struct hdb_atomic *old, int *had)
 	    rb->lock_timeout_ms);
 	if (rb->lockfd == -1)
 		return rebuild_lock_error(rb->cmd, rb->lockpath, 1);
+	rb->swap_ms = hdb_now_ms();	/* the hold begins */
 	if ((*had = hdb_atomic_link_old(old, err, sizeof(err))) == -1)
 		return commit_error(rb, err);
 	if (hdb_db_stat(rb->target, &st) == 0 || like_spool(rb, &st) == 0)
@@ -364,6 +365,8 @@ live_commit(struct rebuild *rb)
 	if ((old = hdb_atomic_new(rb->target, err, sizeof(err))) == NULL)
 		return commit_error(rb, err);
 	ex = swap(rb, old, &had);
+	if (rb->lockfd != -1)
+		rb->swap_ms = hdb_now_ms() - rb->swap_ms;
 	hdb_lock_release(rb->lockfd);
 	rb->lockfd = -1;
 	if (ex == 0 && had == 0) {
@@ -378,7 +381,8 @@ live_commit(struct rebuild *rb)
 		rb->cu.from_old = rb->from_old;
 		rb->cu.before = rb->from_old ? NULL : &rb->before;
 		rb->cu.copies = &rb->copies;
-		rb->cu.budget_ms = SCAN_BUDGET_MS;
+		rb->cu.budget_ms = rb->budget_ms > 0 ? rb->budget_ms :
+		    SCAN_BUDGET_MS;
 		rb->cu.written = &rb->written;
 		if ((ex = catchup_run(&rb->cu, hdb_atomic_path(old))) != 0)
 			warnx("%s: '%s' was replaced, but what Exim wrote to "

@@ -74,6 +74,8 @@ struct rebuild {
 	struct keyset	 before;	/* live, !from_old: the old DB's keys */
 	struct keyset	 copies;	/* live: records stamped from t0 on */
 	struct catchup	 cu;		/* live: what the catch-up did */
+	double		 swap_ms;	/* live: the rename's write-lock hold, ms */
+	double		 budget_ms;	/* live: the catch-up's holds; 0: 100 */
 	struct hdb_writer *w;
 };
 

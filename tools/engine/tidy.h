@@ -17,6 +17,13 @@
  *    holds collect the keys that need a change, then write holds apply
  *    them last first (Exim's order, which wait takeovers and Exim's output
  *    depend on), judging each record again; memory is those keys.
+ *  - rebuild (SQLite's tblblob, but wait DBs, a dry run and exim_tidydb's
+ *    mode): the records to keep are read in pieces and written to a new
+ *    file, renamed over the DB as convert --in-place does (rebuild.h),
+ *    and what Exim wrote meanwhile is carried over (catchup.h), a record
+ *    tidy left out included (then counted as refreshed); memory is 8
+ *    bytes a record.  Should the new file fail to be written, the sweep
+ *    runs instead.
  *
  * Output: per-change lines (verbose or compat) and diagnostics; the summary
  * is the caller's business (struct tidy_stats).
