@@ -1278,6 +1278,7 @@ def main():
     if set(only) != set(PARTS):
         merge(res, os.path.join(a.out, "results.json"))
     done = []
+    scopes = {}
 
     def save(part=None, scope=None):
         """Write what is done so far: a cut run keeps it.  scope says
@@ -1293,7 +1294,9 @@ def main():
             "loadavg_end": res["machine"]["loadavg_end"],
             "elapsed_s": res["elapsed_s"]} for p in done})
         if part is not None and scope:
-            res["parts"][part]["scope"] = scope
+            scopes[part] = scope
+        for p in scopes:
+            res["parts"][p]["scope"] = scopes[p]
         finish(res, a, a.out)
     a.save = save
     sizes = [int(x) for x in a.sizes.split(",")]
