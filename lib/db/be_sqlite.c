@@ -27,7 +27,8 @@
  * leaves the DB as it was.  hdb_close cannot report a failed COMMIT (it is
  * rolled back): a writer that must know calls hdb_sync first, which commits
  * and starts a new transaction.  New files get tblblob, or tbl in 4.98.1
- * encoding with HDB_O_SQLITE_TBL.  If a writer died, its hot journal must be
+ * encoding with HDB_O_SQLITE_TBL (4.99.0's xtext with HDB_O_SQLITE_XTEXT
+ * too).  If a writer died, its hot journal must be
  * rolled back before the DB can be read; a read-only open cannot do that and
  * fails with a text that says so (the next read-write open, ours or Exim's,
  * rolls it back).
@@ -257,7 +258,8 @@ sq_schema(struct hdb *h, struct be_sqlite *s, int flags)
 		s->mode = SQ_TEXT;
 	else if (flags & HDB_O_CREATE) {
 		if (flags & HDB_O_SQLITE_TBL) {
-			s->mode = SQ_TEXT;
+			s->mode = flags & HDB_O_SQLITE_XTEXT ? SQ_XTEXT :
+			    SQ_TEXT;
 			create = "CREATE TABLE tbl "
 			    "(ky TEXT PRIMARY KEY, dat BLOB)";
 		} else {

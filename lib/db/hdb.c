@@ -22,7 +22,8 @@
 /* How much of the head of a file hdb_detect hands to the probes. */
 #define HDB_HEAD_LEN	64
 
-#define HDB_O_KNOWN	(HDB_O_RDWR | HDB_O_CREATE | HDB_O_SQLITE_TBL)
+#define HDB_O_KNOWN	(HDB_O_RDWR | HDB_O_CREATE | HDB_O_SQLITE_TBL | \
+			 HDB_O_SQLITE_XTEXT)
 
 static int	read_head(const char *, uint8_t *, size_t *);
 static const struct hdb_backend *probe_all(const uint8_t *, size_t);

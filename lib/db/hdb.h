@@ -41,6 +41,12 @@
  * backends ignore it.
  */
 #define HDB_O_SQLITE_TBL 0x10
+/*
+ * With HDB_O_SQLITE_TBL: the keys of a new tbl are stored as Exim 4.99.0
+ * does, xtext of the key and its NUL, so that a copy of a 4.99.0 DB keeps
+ * the encoding its Exim looks keys up by.
+ */
+#define HDB_O_SQLITE_XTEXT 0x20
 
 /* Backend capability bits. */
 #define HDB_CAP_LOCKS_ITSELF	0x01	/* Exim uses no lockfile (SQLite) */

@@ -119,7 +119,7 @@ hdb_writer_new(const char *target, const struct hdb_backend *be, int oflags,
 
 	w = xcalloc(1, sizeof(*w));
 	w->be = be;
-	w->oflags = oflags & HDB_O_SQLITE_TBL;
+	w->oflags = oflags & (HDB_O_SQLITE_TBL | HDB_O_SQLITE_XTEXT);
 	w->type = t;
 	w->to = to;
 	w->drop_bad = drop_bad;
@@ -446,7 +446,7 @@ hdb_sqlite_flags(const char *path)
 	sqlite3 *db = NULL;
 	sqlite3_stmt *q = NULL;
 	char buf[4096];
-	int tbl = 0, blob = 0;
+	int tbl = 0, blob = 0, xtext = 0;
 
 	if ((path = hdb_pin_path(path, buf, sizeof(buf))) == NULL)
 		return 0;
@@ -464,10 +464,17 @@ hdb_sqlite_flags(const char *path)
 		if (n != NULL && strcmp((const char *)n, "tblblob") == 0)
 			blob = 1;
 	}
+	sqlite3_finalize(q);
+	q = NULL;
+	/* 4.99.0's xtext ends every key in "+00" (be_sqlite.c) */
+	if (tbl && !blob && sqlite3_prepare_v2(db, "SELECT 1 FROM tbl WHERE "
+	    "substr(ky, -3) = '+00' LIMIT 1", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		xtext = HDB_O_SQLITE_XTEXT;
 out:
 	sqlite3_finalize(q);
 	sqlite3_close(db);
-	return tbl && !blob ? HDB_O_SQLITE_TBL : 0;
+	return tbl && !blob ? HDB_O_SQLITE_TBL | xtext : 0;
 }
 
 const char *

@@ -147,8 +147,9 @@ int	hdb_db_stat(const char *target, struct stat *);
 
 /*
  * hdb_sqlite_flags - HDB_O_SQLITE_TBL if the SQLite DB at path holds
- * Exim's 4.98 table tbl and no tblblob, else 0: the flag that makes a new
- * file keep the schema of path.
+ * Exim's 4.98 table tbl and no tblblob (with HDB_O_SQLITE_XTEXT if its
+ * keys are 4.99.0's xtext), else 0: the flags that make a new file keep
+ * the schema and key encoding of path.
  */
 int	hdb_sqlite_flags(const char *path);
 

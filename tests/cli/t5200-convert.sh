@@ -210,4 +210,33 @@ run_test "--output to another directory, the source only read" '
 	    sed "s/^{\"db\":\"wait\"/{\"db\":\"wait-remote_smtp\"/" >b &&
 	"$HINTSDB" dump --format=json $NOW sp wait-remote_smtp >a && cmp a b
 '
+run_test "a 4.99.0 tbl keeps its xtext keys, in place and to --output" '
+	mkdir -p x/db &&
+	$PYTHON - "$PWD/x/db/retry" <<-PY || exit 1
+	import sqlite3, struct, sys, time
+	c = sqlite3.connect(sys.argv[1])
+	c.execute("CREATE TABLE tbl (ky TEXT PRIMARY KEY, dat BLOB)")
+	now = int(time.time())
+	v = struct.pack("<qqqqiii", now, now, now, now + 900, 0, -44, 0) + \\
+	    b"init\\0\\0\\0\\0"
+	for i in range(300):
+	    c.execute("INSERT INTO tbl VALUES (?, ?)", ("R:h%d.example+00" % i, v))
+	c.commit()
+	PY
+	keys() {
+		$PYTHON - "$1" <<-PY
+		import sqlite3, sys
+		c = sqlite3.connect(sys.argv[1])
+		for r in sorted(c.execute("SELECT ky FROM tbl")):
+		    print(r[0])
+		PY
+	}
+	keys x/db/retry >before &&
+	"$HINTSDB" convert --in-place x retry &&
+	keys x/db/retry >after && cmp before after &&
+	"$HINTSDB" convert --output="$PWD/copy" x retry &&
+	keys copy >after && cmp before after &&
+	grep -q "R:h299.example+00" after &&
+	[ "$("$HINTSDB" dump -k x retry | wc -l)" -eq 300 ]
+'
 test_done
