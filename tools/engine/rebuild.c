@@ -212,6 +212,7 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 	rb->live = rb->replace && sp->live;
 	rb->from_old = sp->from_old;
 	rb->lock_timeout_ms = sp->lock_timeout_ms;
+	rb->no_lockfile = sp->no_lockfile;
 	rb->t0 = (int64_t)time(NULL);
 	rb->cu.type = sp->type;
 	if (spool != NULL) {
@@ -325,12 +326,13 @@ swap(struct rebuild *rb, struct hdb_atomic *old, int *had)
 	struct stat st, *like = NULL;
 	char err[512];
 
-	priv_make_lockfile(rb->spool, rb->lockpath);
+	if (!rb->no_lockfile)
+		priv_make_lockfile(rb->spool, rb->lockpath);
 	rb->lockfd = hdb_lock_take(rb->lockpath, HDB_LOCK_WRITE, 0,
 	    rb->lock_timeout_ms);
-	if (rb->lockfd == -1)
+	if (rb->lockfd == -1 && !(rb->no_lockfile && errno == ENOENT))
 		return rebuild_lock_error(rb->cmd, rb->lockpath, 1);
-	rb->swap_ms = hdb_now_ms();	/* the hold begins */
+	rb->t_locked = hdb_now_ms();	/* the hold begins */
 	if ((*had = hdb_atomic_link_old(old, err, sizeof(err))) == -1)
 		return commit_error(rb, err);
 	if (hdb_db_stat(rb->target, &st) == 0 || like_spool(rb, &st) == 0)
@@ -365,8 +367,8 @@ live_commit(struct rebuild *rb)
 	if ((old = hdb_atomic_new(rb->target, err, sizeof(err))) == NULL)
 		return commit_error(rb, err);
 	ex = swap(rb, old, &had);
-	if (rb->lockfd != -1)
-		rb->swap_ms = hdb_now_ms() - rb->swap_ms;
+	if (rb->t_locked > 0)
+		rb->swap_ms = hdb_now_ms() - rb->t_locked;
 	hdb_lock_release(rb->lockfd);
 	rb->lockfd = -1;
 	if (ex == 0 && had == 0) {

@@ -74,6 +74,8 @@ struct rebuild {
 	struct keyset	 before;	/* live, !from_old: the old DB's keys */
 	struct keyset	 copies;	/* live: records stamped from t0 on */
 	struct catchup	 cu;		/* live: what the catch-up did */
+	int		 no_lockfile;	/* rebuild_spec's */
+	double		 t_locked;	/* live: the rename's hold began */
 	double		 swap_ms;	/* live: the rename's write-lock hold, ms */
 	double		 budget_ms;	/* live: the catch-up's holds; 0: 100 */
 	struct hdb_writer *w;
@@ -89,6 +91,12 @@ struct rebuild_spec {
 	size_t		 expect;	/* records coming; 0: guess from the DB */
 	int		 live;		/* in place: lock only for the rename */
 	int		 from_old;	/* live: the build reads the old DB */
+	/*
+	 * live: the rename takes NAME.lockfile only if it is there (Exim
+	 * uses none for SQLite, and tidy makes none); else, as Exim would,
+	 * the lockfile is made
+	 */
+	int		 no_lockfile;
 };
 
 void	rebuild_opts_init(struct rebuild_opts *);

@@ -1754,6 +1754,7 @@ tidy_rebuild(struct tidy *t)
 	sp.layout = HDB_L_AUTO;
 	sp.lock_timeout_ms = t->o->dbo->lock_timeout_ms;
 	sp.live = sp.from_old = 1;
+	sp.no_lockfile = 1;
 	ex = rebuild_begin(&r.rb, t->o->cmd, t->spool, t->name, &sp);
 	r.rb.budget_ms = (double)t->o->max_lock_ms;
 	progress_begin(0, t->o->verbose ? PROG_STDOUT : 0, "%s: tidying",
