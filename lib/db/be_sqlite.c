@@ -28,10 +28,9 @@
  * rolled back): a writer that must know calls hdb_sync first, which commits
  * and starts a new transaction.  New files get tblblob, or tbl in 4.98.1
  * encoding with HDB_O_SQLITE_TBL (4.99.0's xtext with HDB_O_SQLITE_XTEXT
- * too).  If a writer died, its hot journal must be
- * rolled back before the DB can be read; a read-only open cannot do that and
- * fails with a text that says so (the next read-write open, ours or Exim's,
- * rolls it back).
+ * too).  If a writer died, its hot journal must be rolled back before the
+ * DB can be read; a read-only open cannot do that and fails with a text
+ * that says so (the next read-write open, ours or Exim's, rolls it back).
  */
 #include <sys/stat.h>
 
@@ -867,8 +866,9 @@ scan_end(struct hdb *h, struct be_sqlite *s, sqlite3_stmt *st, int r,
  * which for xtext is the order of the encoded keys.  If a 4.99 tbl holds
  * both an xtext row and a 4.98 leftover of the same key, iteration shows
  * the key twice and resuming from it starts after the xtext row.  Outside
- * a write transaction the scan reads in pieces of hdb_read_budget (next_piece),
- * so rows that Exim changes meanwhile are seen as they are when reached.
+ * a write transaction the scan reads in pieces (next_piece, as long as
+ * hdb_read_budget says), so rows that Exim changes meanwhile are seen as
+ * they are when reached.
  */
 static int
 sq_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
@@ -916,11 +916,11 @@ data_version(struct be_sqlite *s, sqlite3_int64 *v)
  * sq_scan - every row in rowid order: the table's pages one after the
  * other, where key order looks each row up from the key's index (ten
  * times slower on a million rows whose pages are not cached).  Outside a
- * write transaction, in pieces as sq_iterate, going on after
- * the last rowid seen: a row that was there throughout keeps its rowid,
- * so it comes once.  INSERT OR REPLACE gives a row a new rowid past the
- * others, so a row replaced after the scan passed it comes again; *changed
- * tells that someone committed between two pieces.
+ * write transaction, in pieces as sq_iterate, going on after the last
+ * rowid seen: a row that was there throughout keeps its rowid, so it
+ * comes once.  INSERT OR REPLACE gives a row a new rowid past the others,
+ * so a row replaced after the scan passed it comes again; *changed tells
+ * that someone committed between two pieces.
  */
 static int
 sq_scan(struct hdb *h, hdb_iter_fn fn, void *ctx, int *changed)

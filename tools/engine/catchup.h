@@ -14,10 +14,11 @@
  *
  * A record of the old DB goes into the new one when it is stamped at or
  * after t0 (the build's start), or, when the build read the old DB
- * (from_old: convert), the build neither wrote its key nor left it out
- * on purpose (a read in pieces can miss one, pieces.h) — unless the new DB's copy is stamped at or
- * after t_swap (Exim wrote it after the rename), or the build wrote the
- * key and it is gone from the new DB (Exim deleted it after the rename).
+ * (from_old: convert, tidy), the build neither wrote its key nor left
+ * it out on purpose (a read in pieces can miss one, pieces.h) — unless
+ * the new DB's copy is stamped at or after t_swap (Exim wrote it after
+ * the rename), or the build wrote the key and it is gone from the new DB
+ * (Exim deleted it after the rename).
  * Time stamps count seconds, so a copy the build made of a record Exim
  * wrote in the second of the rename looks as new as Exim's own writes
  * after it: the build's copies stamped from t0 on are remembered (copies)
