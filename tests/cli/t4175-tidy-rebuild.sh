@@ -71,7 +71,7 @@ run_test "the new file cannot be written: tidy deletes in place instead" '
 	comm -23 all due >keep &&
 	HDB_FAULT_OP=write HDB_FAULT_PATH=.retry.hintsdb. HDB_FAULT_N=1 \
 	    HDB_FAULT_STICKY=1 HDB_FAULT_ERRNO=ENOSPC \
-	    LD_PRELOAD="$(dirname "$HELPER")/faultinject.so" \
+	    LD_PRELOAD="$(dirname "$HELPER")/faultinject.so${LD_PRELOAD:+ $LD_PRELOAD}" \
 	    "$HINTSDB" tidy -v -t 30d sp retry >out 2>err &&
 	grep -q "retry: cannot write a new file.*; deleting in place" err &&
 	[ $(grep -c "^retry: deleted " out) -eq $(wc -l <due) ] &&

@@ -94,7 +94,7 @@ faulty() {
 		[ -n "$1" ] && export HDB_FAULT_N="$1"
 		export HDB_FAULT_LOG="$2" HDB_FAULT_PATH=/sp/db/
 		export HDB_FAULT_STICKY="${HDB_FAULT_STICKY:-0}"
-		export LD_PRELOAD="$FAULT" HINTSDB NOW
+		export LD_PRELOAD="$FAULT${LD_PRELOAD:+ $LD_PRELOAD}" HINTSDB NOW
 		eval "$3"
 	)
 }
