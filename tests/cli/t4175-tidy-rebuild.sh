@@ -53,10 +53,9 @@ run_test "owner and mode kept; nothing left behind, no lockfile made" '
 run_test "killed while it builds: the DB is as it was, the next tidy cleans up" '
 	mkdir -p sp/db sp/input &&
 	"$HELPER" gen "$PWD/sp/db/retry" sqlite retry 3000 5 "$(date +%s)" &&
-	"$HINTSDB" dump --format=json sp retry >before &&
+	cp sp/db/retry before &&
 	HINTSDB_TEST_KILL_AT=700 "$HINTSDB" tidy -t 30d sp retry
-	[ $? -eq 137 ] &&
-	"$HINTSDB" dump --format=json sp retry >after && cmp before after &&
+	[ $? -eq 137 ] && cmp before sp/db/retry &&
 	ls -a sp/db | grep -q hintsdb &&
 	"$HINTSDB" tidy -t 30d sp retry >out && grep -q "deleted [1-9]" out &&
 	! ls -a sp/db | grep -q hintsdb
