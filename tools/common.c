@@ -15,6 +15,7 @@
 #include <bsd/stdlib.h>
 
 #include "commands.h"
+#include "db/pin.h"
 #include "common.h"
 #include "db/lock.h"
 #include "duration.h"
@@ -207,9 +208,26 @@ set_paths(struct dbh *d, const char *spool, const char *name,
 	return n < 0 || (size_t)n >= sizeof(d->path) ? -1 : 0;
 }
 
-int
-db_open(struct dbh *d, const char *spool, const char *name, int write,
-    const struct dbopts *o, const char *cmd)
+/* Under the lock: may p's handle serve this hold?  Then it takes it. */
+static int
+unpark(struct dbh *d, struct dbpark *p, const struct hdb_backend *be,
+    int write)
+{
+	struct stat sb;
+
+	if (p->h == NULL || p->h->be != be || p->write != write ||
+	    hdb_pin_lstat(d->path, &sb) == -1 || sb.st_dev != p->dev ||
+	    sb.st_ino != p->ino)
+		return 0;
+	d->h = p->h;
+	p->h = NULL;
+	return 1;
+}
+
+/* db_open, taking up p's handle where it may. */
+static int
+open_with(struct dbh *d, const char *spool, const char *name, int write,
+    const struct dbopts *o, const char *cmd, struct dbpark *p)
 {
 	const struct hdb_backend *be = o->backend;
 	char why[256];
@@ -246,6 +264,8 @@ db_open(struct dbh *d, const char *spool, const char *name, int write,
 			return lock_error(d, write, o->quiet, cmd);
 	}
 	d->t_lock = hdb_now_ms();
+	if (p != NULL && unpark(d, p, be, write))
+		return 0;
 	d->h = hdb_open(be, d->path, flags, 0640, why, sizeof(why));
 	if (d->h == NULL) {
 		int e = errno;
@@ -262,11 +282,52 @@ db_open(struct dbh *d, const char *spool, const char *name, int write,
 	return 0;
 }
 
+int
+db_open(struct dbh *d, const char *spool, const char *name, int write,
+    const struct dbopts *o, const char *cmd)
+{
+	return open_with(d, spool, name, write, o, cmd, NULL);
+}
+
+int
+db_reopen(struct dbh *d, const char *spool, const char *name, int write,
+    const struct dbopts *o, const char *cmd)
+{
+	struct dbpark p = d->park;
+	int ex;
+
+	d->park.h = NULL;
+	ex = open_with(d, spool, name, write, o, cmd, &p);
+	hdb_close(p.h);		/* not taken up */
+	return ex;
+}
+
+void
+db_park(struct dbh *d)
+{
+	struct stat sb;
+
+	if (d->h != NULL && (d->h->be->caps & HDB_CAP_STAYS_OPEN) &&
+	    d->park.h == NULL && hdb_pin_lstat(d->path, &sb) == 0) {
+		d->park.h = d->h;
+		d->park.write = (d->h->flags & HDB_O_RDWR) != 0;
+		d->park.dev = sb.st_dev;
+		d->park.ino = sb.st_ino;
+		d->h = NULL;
+	}
+	hdb_close(d->h);
+	d->h = NULL;
+	hdb_lock_release(d->lockfd);
+	d->lockfd = -1;
+}
+
 void
 db_close(struct dbh *d)
 {
 	hdb_close(d->h);	/* close the DB before dropping the lock */
 	d->h = NULL;
+	hdb_close(d->park.h);
+	d->park.h = NULL;
 	hdb_lock_release(d->lockfd);
 	d->lockfd = -1;
 }
@@ -288,18 +349,24 @@ finish_stdout(const char *cmd)
  * EX_IOERR_.  The handle is closed either way.
  */
 int
-db_close_sync(struct dbh *d, const char *cmd)
+db_sync(struct dbh *d, const char *cmd)
 {
 	char *n;
-	int ex = 0;
 
-	if (d->h != NULL && (d->h->flags & HDB_O_RDWR) &&
-	    hdb_sync(d->h) != HDB_OK) {
-		n = hdb_vis_dup(d->name, strlen(d->name));
-		warnx("%s: cannot write '%s': %s", cmd, n, hdb_error(d->h));
-		free(n);
-		ex = EX_IOERR_;
-	}
+	if (d->h == NULL || !(d->h->flags & HDB_O_RDWR) ||
+	    hdb_sync(d->h) == HDB_OK)
+		return 0;
+	n = hdb_vis_dup(d->name, strlen(d->name));
+	warnx("%s: cannot write '%s': %s", cmd, n, hdb_error(d->h));
+	free(n);
+	return EX_IOERR_;
+}
+
+int
+db_close_sync(struct dbh *d, const char *cmd)
+{
+	int ex = db_sync(d, cmd);
+
 	db_close(d);
 	return ex;
 }

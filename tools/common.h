@@ -6,6 +6,8 @@
 #ifndef HDB_COMMON_H
 #define HDB_COMMON_H
 
+#include <sys/types.h>
+
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +43,14 @@ struct dbopts {
 	int		 exim_version;	/* compat: whose (HDB_EXIM_*; eximver.h) */
 };
 
+/* A handle kept open between two lock holds (db_park). */
+struct dbpark {
+	struct hdb	*h;
+	int		 write;
+	dev_t		 dev;
+	ino_t		 ino;
+};
+
 /* An open DB with its lock, closed by db_close in the right order. */
 struct dbh {
 	struct hdb	*h;
@@ -50,6 +60,7 @@ struct dbh {
 	char		 path[PATH_MAX];
 	char		 lockpath[PATH_MAX];
 	double		 t_lock;	/* hdb_now_ms() when locked */
+	struct dbpark	 park;
 };
 
 void	dbopts_init(struct dbopts *);
@@ -69,7 +80,20 @@ int	dbopts_parse(struct dbopts *o, int opt, const char *arg, const char *cmd);
  */
 int	db_open(struct dbh *d, const char *spool, const char *name, int write,
 	    const struct dbopts *o, const char *cmd);
+/* db_close also closes a parked handle. */
 void	db_close(struct dbh *d);
+
+/*
+ * db_park - end a hold: drop the lock, but where the backend allows it
+ * (HDB_CAP_STAYS_OPEN: TDB) keep the handle open, so that db_reopen of
+ * the next hold takes it up instead of mapping a big file afresh and
+ * faulting its pages in again.  db_reopen is db_open of a parked d: it
+ * takes the handle up if, under the new lock, the path still names the
+ * same file and the hold opens it the same way; else it opens anew.
+ */
+void	db_park(struct dbh *d);
+int	db_reopen(struct dbh *d, const char *spool, const char *name,
+	    int write, const struct dbopts *o, const char *cmd);
 
 /*
  * Check the DB name as Exim does, and that it is printable ASCII with no
@@ -96,9 +120,10 @@ int	pick(const char *arg, const char *const *names);
 extern const char *const format_names[];	/* text, json, exim */
 
 /*
- * Sync a DB opened for writing, then db_close it; prints the error and
- * returns EX_IOERR_ if the changes could not be written, else 0.
+ * Sync a DB opened for writing (db_sync), then db_close it; prints the
+ * error and returns EX_IOERR_ if the changes could not be written, else 0.
  */
+int	db_sync(struct dbh *d, const char *cmd);
 int	db_close_sync(struct dbh *d, const char *cmd);
 
 #endif

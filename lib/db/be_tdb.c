@@ -220,6 +220,13 @@ hdb_tdb_txn_used(struct hdb *h)
 }
 
 int
+hdb_sync_late(struct hdb *h)
+{
+	return h != NULL && (h->be->caps & HDB_CAP_WRITES_THROUGH) &&
+	    (h->be->caps & HDB_CAP_STAYS_OPEN) && !hdb_tdb_txn_used(h);
+}
+
+int
 hdb_tdb_lockall(struct hdb *h, int on)
 {
 	struct be_tdb *t;

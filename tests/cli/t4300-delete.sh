@@ -117,4 +117,31 @@ run_test "delete -n of a tls key names the peer; missing key still 1" '
 	expect_code 1 "$HINTSDB" delete sp tls 00 >out 2>err &&
 	test ! -s out && grep -q "no record .00. in .tls." err
 '
+# tdb: a delete by key walks the key's whole hash chain, so --match
+# deletes as a write-locked walk goes (pieces.h: db_sweep)
+run_test "tdb: --match deletes what -n lists, each once, peers named" '
+	sample &&
+	for db in tls retry; do
+		"$HINTSDB" convert --in-place --to-backend=tdb sp $db \
+		    >/dev/null || exit 1
+	done
+	expect_code 0 "$HINTSDB" delete -n --match="*" sp tls >dry &&
+	expect_code 0 "$HINTSDB" delete --match="*" sp tls >out &&
+	sed "s/^would delete/deleted/" dry | sort >want && sort out >got &&
+	cmp want got && [ "$(grep -c " peer=mx.test.example" out)" = 2 ] &&
+	[ -z "$(keys tls)" ] &&
+	expect_code 0 "$HINTSDB" delete --match="R:*@test.example:*" sp retry \
+	    >out &&
+	[ "$(cat out)" = "deleted '\''R:later1@test.example:<alice@client.example>'\''" ]
+'
+run_test "tdb: --match in tiny holds: exactly the matching keys go" '
+	export LC_ALL=C N=20000 && bigspool tdb && keys retry >all &&
+	expect_code 0 "$HINTSDB" delete -n --match="k1*" sp retry >dry &&
+	expect_code 0 "$HINTSDB" delete --max-lock-ms=1 --match="k1*" sp retry \
+	    >out &&
+	[ "$(wc -l <out)" -gt 1000 ] && [ -z "$(sort out | uniq -d)" ] &&
+	sed "s/^would delete/deleted/" dry | sort >want && sort out >got &&
+	cmp want got && grep -v "^k1" all >want && keys retry | sort >left &&
+	cmp want left
+'
 test_done

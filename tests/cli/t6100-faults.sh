@@ -171,6 +171,10 @@ writer "tidy wait" wait-remote_smtp 'copy_spool sp' \
 writer "delete" callout 'copy_spool sp' \
     '"$HINTSDB" delete sp callout client.example test.example \
     "ok1@test.example/<alice@client.example>"'
+writer "delete --match on tdb (a sweep)" retry \
+    'copy_spool sp &&
+     "$HINTSDB" convert --in-place --to-backend=tdb sp retry >/dev/null' \
+    '"$HINTSDB" delete --match="R:*" sp retry'
 writer "fix edit" retry 'copy_spool sp' \
     'printf "R:defer.example 0 -77\n" | "$HINTSDB" fix $NOW sp retry' 1
 writer "fix delete" retry 'copy_spool sp' \

@@ -146,6 +146,27 @@ db_close(struct dbh *d)
 	d->h = NULL;
 }
 
+/* no handle is kept between holds here: each hold opens afresh */
+int
+db_reopen(struct dbh *d, const char *spool, const char *name, int write,
+    const struct dbopts *o, const char *cmd)
+{
+	return db_open(d, spool, name, write, o, cmd);
+}
+
+void
+db_park(struct dbh *d)
+{
+	db_close(d);
+}
+
+int
+db_sync(struct dbh *d, const char *cmd)
+{
+	(void)cmd;
+	return hdb_sync(d->h) == HDB_OK ? 0 : EX_IOERR_;
+}
+
 static int
 fill(const struct hdb_backend *be)
 {
@@ -485,6 +506,118 @@ test_paced_fails(void **state)
 	assert_true(has_key(6));
 }
 
+static int
+setup_tdb(void **state)
+{
+	(void)state;
+	return fill(&hdb_backend_tdb);
+}
+
+static struct {
+	unsigned	 begun, holds, kept_all;
+} W;
+
+static void
+w_begin(void *ctx)
+{
+	(void)ctx;
+	W.begun++;
+}
+
+/* Every record is noted; the odd k<i> go. */
+static int
+w_pick(void *ctx, struct hdb_datum key, struct hdb_datum val)
+{
+	note(ctx, key, val);
+	return key.data[0] == 'k' && atoi((const char *)key.data + 1) % 2 ?
+	    SWEEP_DELETE : 0;
+}
+
+static void
+w_done(void *ctx, int kept)
+{
+	(void)ctx;
+	W.holds++;
+	W.kept_all &= kept;
+}
+
+static int
+sweep(double budget_ms)
+{
+	static const struct sweep sw = { w_begin, w_pick, w_done };
+	struct scan_info si;
+	struct dbopts o;
+
+	memset(&o, 0, sizeof(o));
+	memset(&W, 0, sizeof(W));
+	W.kept_all = 1;
+	return db_sweep(NULL, "retry", &o, "test", budget_ms, &sw, NULL, &si);
+}
+
+/*
+ * A sweep in holds of one record each, Exim deleting the last key seen
+ * before every third: each record is handed on once (a hold goes on after
+ * the last kept record, and the deleted ones are gone), the odd keys go,
+ * and the even ones stay but for those Exim deleted.
+ */
+static void
+test_sweep(void **state)
+{
+	int i;
+
+	(void)state;
+	T.del_last = 1;
+	assert_int_equal(sweep(TINY), 0);
+	assert_true(W.holds > NREC / 2);
+	assert_int_equal(W.begun, W.holds);
+	assert_true(W.kept_all);
+	for (i = 0; i < NREC; i++) {
+		assert_int_equal(T.count[i], 1);
+		if (i % 2)
+			assert_false(has_key(i));
+	}
+	assert_true(has_key(0) || has_key(2));
+}
+
+/*
+ * Undisturbed, a hold that ends on a deleted record goes on after the
+ * kept one before it, not from a key that is gone (which would cost a
+ * hold that finds nothing): one hold a record, and one that finds the
+ * end.
+ */
+static void
+test_sweep_resumes_kept(void **state)
+{
+	(void)state;
+	assert_int_equal(sweep(TINY), 0);
+	assert_int_equal(W.holds, NREC + 1);
+	assert_false(has_key(NREC - 1));
+	assert_true(has_key(NREC - 2));
+}
+
+/* A generous budget: one hold does it all. */
+static void
+test_sweep_one_hold(void **state)
+{
+	int i;
+
+	(void)state;
+	assert_int_equal(sweep(1e6), 0);
+	assert_int_equal(W.holds, 1);
+	for (i = 0; i < NREC; i++)
+		assert_int_equal(has_key(i), i % 2 == 0);
+}
+
+/* Elsewhere a delete by key costs little: the caller deletes by key. */
+static void
+test_sweep_unable(void **state)
+{
+	(void)state;
+	assert_int_equal(sweep(1e6), SWEEP_UNABLE);
+	assert_int_equal(W.begun, 0);
+	assert_true(has_key(1));
+}
+
 int
 main(void)
 {
@@ -512,6 +645,14 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_paced_one_hold,
 		    setup_bdb, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep, setup_tdb,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_resumes_kept,
+		    setup_tdb, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_one_hold, setup_tdb,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_unable, setup_bdb,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_paced_fails, setup_bdb,
 		    teardown),
 	};

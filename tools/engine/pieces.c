@@ -23,6 +23,7 @@
 #define POS_KEEP	4	/* resume points kept */
 #define RESTART_MAX	8	/* reads started again from the top */
 #define PIECE_END	2	/* callback: the hold is over */
+#define FAILED_SAID	2	/* scan.failed: a deletion, reported */
 #define TICK_MS		50	/* more than the clock tick of file times */
 #define BACK		32	/* records between two checkpoints (GDBM) */
 #define NCHK		8	/* checkpoints kept: BACK * NCHK is more than
@@ -42,7 +43,7 @@ struct scan {
 	size_t		 seen;		/* records in this hold */
 	struct pos	 pos[POS_KEEP];	/* resume points, newest last */
 	int		 npos;
-	int		 failed;	/* fn said no */
+	int		 failed;	/* fn said no, or FAILED_SAID */
 	struct db_file	 file;		/* as the last hold left it */
 	int		 changed;	/* it changed between holds, or a
 					 * hold fell back */
@@ -52,6 +53,16 @@ struct scan {
 	int		 nchk;		/* checkpoints in this hold */
 	struct pos	 back;		/* the oldest at the hold's end */
 	int		 has_back;
+	/* db_sweep: write holds, whose resume point is a kept record */
+	const struct sweep *sw;
+	const char	*cmd;
+	struct scan_info *si;
+	struct hdb_pace	 pace;		/* its holds, as db_paced's */
+	size_t		 ndel;		/* deletions in this hold */
+	double		 t_last;	/* the last record's end */
+	int		 unsynced;	/* a hold left its sync to the end */
+	struct pos	 kept;		/* the hold's last kept key */
+	int		 has_kept;
 };
 
 /*
@@ -154,18 +165,66 @@ hold_end(struct scan *s, struct hdb_datum key)
 	}
 }
 
+/*
+ * A sweep's hold ends when the next deletion and the sync of all of them
+ * might not fit in the limit (hdb_pace_full), or when the walk alone has
+ * used it up; checked after every record, as a deletion costs more than
+ * a read.  It goes on after its last kept record: the ones it deleted
+ * after that are gone.
+ */
+static int
+swept(struct scan *s, struct hdb_datum key, int gone)
+{
+	double now = hdb_now_ms(), held = now - s->d->t_lock;
+
+	if (gone) {
+		s->ndel++;
+		hdb_pace_op(&s->pace, now - s->t_last);
+	} else {
+		pos_set(&s->kept, key.data, key.len);
+		s->has_kept = 1;
+	}
+	s->t_last = now;
+	if (held < s->pace.lim && !hdb_pace_full(&s->pace, held, s->ndel))
+		return 0;
+	if (s->has_kept)
+		pos_push(s, s->kept.key, s->kept.len);
+	return PIECE_END;
+}
+
+/* Delete the record a sweep stands on (gone already will do). */
+static int
+sweep_del(struct scan *s, struct hdb_datum key)
+{
+	char *n;
+
+	if (hdb_del(s->d->h, key) != HDB_ERR)
+		return 0;
+	n = hdb_vis_dup(s->d->name, strlen(s->d->name));
+	warnx("%s: cannot delete from '%s': %s", s->cmd, n,
+	    hdb_error(s->d->h));
+	free(n);
+	s->failed = FAILED_SAID;
+	return -1;
+}
+
 /* Hand the record on; end the hold once its time is up (checked every
  * 16 records: the clock is cheap, not free). */
 static int
 one(void *arg, struct hdb_datum key, struct hdb_datum val)
 {
 	struct scan *s = arg;
+	int r = s->fn(s->ctx, key, val);
 
-	if (s->fn(s->ctx, key, val) != 0) {
+	if (r == SWEEP_DELETE && s->sw != NULL && sweep_del(s, key) == -1)
+		return -1;
+	if (r != 0 && !(r == SWEEP_DELETE && s->sw != NULL)) {
 		s->failed = 1;
 		return -1;
 	}
 	++s->seen;
+	if (s->sw != NULL)
+		return swept(s, key, r == SWEEP_DELETE);
 	if (s->reorders)
 		checkpoint(s, key);
 	if (s->seen % 16 != 0 || hdb_now_ms() - s->d->t_lock < s->read_ms)
@@ -184,6 +243,11 @@ hold(struct scan *s)
 
 	s->seen = 0;
 	s->nchk = 0;
+	s->has_kept = 0;
+	s->ndel = 0;
+	s->t_last = s->d->t_lock;
+	if (s->sw != NULL && s->sw->begin != NULL)
+		s->sw->begin(s->ctx);
 	hdb_read_budget(s->d->h, s->budget);
 	if (s->whole) {
 		r = hdb_scan(s->d->h, one, s, &changed);
@@ -200,9 +264,12 @@ hold(struct scan *s)
 static int
 read_error(struct scan *s, const char *cmd, int r)
 {
-	char *n = hdb_vis_dup(s->d->name, strlen(s->d->name));
+	char *n;
 	int ex = EX_IOERR_;
 
+	if (s->failed == FAILED_SAID)
+		return ex;
+	n = hdb_vis_dup(s->d->name, strlen(s->d->name));
 	if (r == HDB_ERR)
 		warnx("%s: cannot read '%s': %s", cmd, n, hdb_error(s->d->h));
 	else if (r == HDB_NOTFOUND) {
@@ -246,12 +313,64 @@ held(const struct scan *s, struct scan_info *si)
 		si->max_hold_ms = ms;
 }
 
+/*
+ * End a hold (db_park: a TDB handle stays open for the next): a sweep's
+ * first syncs its deletions under the lock, unless the file is synced
+ * once after the last hold (hdb_sync_late), and its hook then hears
+ * whether they were written.  0, or an EX_* code after a diagnostic.
+ */
+static int
+hold_close(struct scan *s)
+{
+	double t, t_lock = s->d->t_lock;
+	int ex = 0;
+
+	if (s->sw == NULL) {
+		db_park(s->d);
+		return 0;
+	}
+	t = hdb_now_ms();
+	if (s->ndel > 0 && hdb_sync_late(s->d->h))
+		s->unsynced = 1;
+	else if (s->ndel > 0)
+		ex = db_sync(s->d, s->cmd);
+	db_park(s->d);
+	if (s->ndel > 0)
+		hdb_pace_flushed(&s->pace, hdb_now_ms() - t, s->ndel);
+	if (hdb_now_ms() - t_lock > s->si->max_hold_ms)
+		s->si->max_hold_ms = hdb_now_ms() - t_lock;
+	if (s->sw->done != NULL)
+		s->sw->done(s->ctx, ex == 0);
+	return ex;
+}
+
+/*
+ * The one sync of a sweep whose holds left it to the end, outside any
+ * lock, through the parked handle: every change is in the shared file
+ * already, so this only makes them durable.
+ */
+static int
+late_sync(struct scan *s)
+{
+	struct dbh *d = s->d;
+	char *n;
+
+	if (!s->unsynced || d->park.h == NULL || hdb_sync(d->park.h) == HDB_OK)
+		return 0;
+	n = hdb_vis_dup(d->name, strlen(d->name));
+	warnx("%s: cannot write '%s': %s", s->cmd, n, hdb_error(d->park.h));
+	free(n);
+	return EX_IOERR_;
+}
+
+/* The holds of db_scan and db_sweep; s->d is left open after a hold
+ * that ended the read or failed it. */
 static int
 scan_loop(struct scan *s, const char *spool, const struct dbopts *o,
     const char *cmd, double budget, struct scan_info *si)
 {
 	const struct hdb_backend *be = s->d->h->be;
-	int r, ex, moved, restarts = 0;
+	int r, ex, moved, restarts = 0, write = s->sw != NULL;
 
 	for (;;) {
 		r = hold(s);
@@ -263,16 +382,31 @@ scan_loop(struct scan *s, const char *spool, const struct dbopts *o,
 			return 0;
 		db_file_note(s->d->path, &s->file);
 		moved = r == HDB_NOTFOUND;
-		db_close(s->d);
-		hdb_pause_for_writers(be, budget);
-		if ((ex = db_open(s->d, spool, s->d->name, 0, o, cmd)) != 0)
+		if ((ex = hold_close(s)) != 0)
 			return ex;
-		if (!moved && !db_file_changed(s->d->path, &s->file))
+		hdb_pause_for_writers(be, budget);
+		if ((ex = db_reopen(s->d, spool, s->d->name, write, o, cmd)) !=
+		    0)
+			return ex;
+		/* a sweep's own deletions change the file */
+		if (!moved && (write || !db_file_changed(s->d->path, &s->file)))
 			continue;
 		s->changed = 1;
 		if (r != HDB_NOTFOUND && s->has_back)
 			pos_push(s, s->back.key, s->back.len);
 	}
+}
+
+static void
+scan_free(struct scan *s)
+{
+	int i;
+
+	for (i = 0; i < POS_KEEP; i++)
+		free(s->pos[i].key);
+	for (i = 0; i < NCHK; i++)
+		free(s->chk[i].key);
+	free(s->back.key);
 }
 
 int
@@ -282,7 +416,7 @@ db_scan(struct dbh *d, const char *spool, const struct dbopts *o,
 {
 	const struct hdb_backend *be = d->h->be;
 	struct scan s;
-	int ex, i;
+	int ex;
 
 	memset(si, 0, sizeof(*si));
 	memset(&s, 0, sizeof(s));
@@ -299,11 +433,44 @@ db_scan(struct dbh *d, const char *spool, const struct dbopts *o,
 	ex = scan_loop(&s, spool, o, cmd, budget_ms, si);
 	si->inexact = s.changed;
 	db_close(d);
-	for (i = 0; i < POS_KEEP; i++)
-		free(s.pos[i].key);
-	for (i = 0; i < NCHK; i++)
-		free(s.chk[i].key);
-	free(s.back.key);
+	scan_free(&s);
+	return ex;
+}
+
+int
+db_sweep(const char *spool, const char *name, const struct dbopts *o,
+    const char *cmd, double budget_ms, const struct sweep *sw, void *ctx,
+    struct scan_info *si)
+{
+	struct scan s;
+	struct dbh d;
+	int ex, ex2;
+
+	memset(si, 0, sizeof(*si));
+	if ((ex = db_open(&d, spool, name, 1, o, cmd)) != 0)
+		return ex;
+	if (!(d.h->be->caps & HDB_CAP_DEL_IN_ITER)) {
+		db_close(&d);
+		return SWEEP_UNABLE;
+	}
+	memset(&s, 0, sizeof(s));
+	s.d = &d;
+	s.fn = sw->pick;
+	s.ctx = ctx;
+	s.budget = budget_ms;
+	hdb_pace_init(&s.pace, d.h->be, budget_ms);
+	s.sw = sw;
+	s.cmd = cmd;
+	s.si = si;
+	ex = scan_loop(&s, spool, o, cmd, budget_ms, si);
+	if (d.h != NULL && (ex2 = hold_close(&s)) != 0 && ex == 0)
+		ex = ex2;
+	if ((ex2 = late_sync(&s)) != 0 && ex == 0)
+		ex = ex2;
+	db_close(&d);
+	si->inexact = s.changed;
+	scan_free(&s);
+	free(s.kept.key);
 	return ex;
 }
 

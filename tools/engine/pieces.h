@@ -55,6 +55,33 @@ int	db_scan(struct dbh *d, const char *spool, const struct dbopts *o,
 	    void *ctx, struct scan_info *si);
 
 /*
+ * db_sweep - walk the DB in write-lock holds paced as db_scan's reads
+ * (each ends when only its sync is left to fit in hdb_hold_limit_ms),
+ * handing every record to pick, which returns SWEEP_DELETE to have it
+ * deleted there and then, 0 to keep it; anything else fails the walk.
+ * Only where a walk may delete what it stands on in O(1)
+ * (HDB_CAP_DEL_IN_ITER: TDB, whose delete by key walks the whole hash
+ * chain): elsewhere it returns SWEEP_UNABLE at once, having changed
+ * nothing.  Each hold goes on after the last record the one before kept;
+ * a record Exim stores meanwhile at a chain's head before that is not
+ * seen.  begin (may be NULL) starts each hold; done(ctx, kept) follows
+ * its sync and close, kept saying whether its deletions reached the disk.
+ * 0, or an EX_* code after a diagnostic.
+ */
+#define SWEEP_DELETE	4
+#define SWEEP_UNABLE	(-1)
+
+struct sweep {
+	void		(*begin)(void *ctx);
+	hdb_iter_fn	 pick;
+	void		(*done)(void *ctx, int kept);
+};
+
+int	db_sweep(const char *spool, const char *name, const struct dbopts *o,
+	    const char *cmd, double budget_ms, const struct sweep *sw,
+	    void *ctx, struct scan_info *si);
+
+/*
  * db_slurp - db_scan into s (slurp.h; keys only with SCAN_KEYS), keeping
  * the last copy of a key read twice.  d is closed when it returns; on
  * failure s is empty.

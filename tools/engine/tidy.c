@@ -1030,29 +1030,17 @@ batch_undo(struct tidy *t, const struct tidy_stats *before)
 	}
 }
 
-/* Is this file flushed once after the last hold (see batch_sync)? */
-static int
-syncs_late(const struct tidy *t)
-{
-	return (t->be->caps & HDB_CAP_WRITES_THROUGH) &&
-	    !hdb_tdb_txn_used(t->h);
-}
-
 /*
  * batch_sync - flush a write batch to disk while the lock is still held:
  * until then nothing is deleted.  0, or -1 with the batch undone.  A
  * backend whose writes go straight to the shared file (TDB) is synced
- * once at the end instead (final_sync): other processes see each change
- * at once, and an fsync per hold, of pages scattered over the file, cost
- * 20 times the work itself (300k records: 11.8 s against 0.54 s).  But
- * not where writers use TDB transactions (Exim 4.99+): each of their
- * commits fsyncs the file, ours dirty pages with it, and the writer that
- * waited for our hold then waited as long again (max 145 ms against 86).
+ * once at the end instead (final_sync), unless writers use TDB
+ * transactions (hdb_sync_late says why).
  */
 static int
 batch_sync(struct tidy *t, const struct tidy_stats *before)
 {
-	if (t->o->dry_run || syncs_late(t) || hdb_sync(t->h) == HDB_OK)
+	if (t->o->dry_run || hdb_sync_late(t->h) || hdb_sync(t->h) == HDB_OK)
 		return 0;
 	set_error(t, EX_IOERR_, "cannot write '%s': %s", t->name,
 	    hdb_error(t->h));
@@ -1307,7 +1295,9 @@ cap_deletes(struct tidy *t, size_t ndel, double flush)
 	double lim = hold_limit(t);
 	size_t cap;
 
-	if (!(t->be->caps & HDB_CAP_WRITES_THROUGH) || syncs_late(t)) {
+	/* after the hold the handle is kept open (tclose), not closed */
+	if (!(t->be->caps & HDB_CAP_WRITES_THROUGH) ||
+	    hdb_sync_late(t->h != NULL ? t->h : t->kept)) {
 		t->max_del = 0;
 		return;
 	}
