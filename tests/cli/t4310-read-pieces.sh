@@ -36,8 +36,10 @@ run_test "$be: dump in tiny holds beside a writer: every record once" '
 	done
 	wait $wpid && [ $i -gt 0 ] && untouched w.log >keep &&
 	for f in d*.keys; do
-		[ -z "$(sort "$f" | uniq -d)" ] &&
-		[ -z "$(sort "$f" | comm -13 - keep)" ] || exit 1
+		dup=$(sort "$f" | uniq -d) miss=$(sort "$f" | comm -13 - keep)
+		[ -z "$dup$miss" ] && continue
+		echo "$f of $i: twice:" $dup "missed:" $miss
+		exit 1
 	done
 '
 run_test "$be: delete --match in tiny holds beside a writer: none left" '

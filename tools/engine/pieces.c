@@ -28,6 +28,8 @@
 #define BACK		32	/* records between two checkpoints (GDBM) */
 #define NCHK		8	/* checkpoints kept: BACK * NCHK is more than
 				 * a GDBM bucket holds (167 at 4 KiB) */
+#define MIN_SEEN	(BACK * (NCHK + 1))	/* GDBM, NDBM: a hold reads
+				 * this many, so that it can go back as far */
 
 struct pos {
 	uint8_t		*key;
@@ -143,8 +145,10 @@ pos_push(struct scan *s, const uint8_t *key, size_t len)
  * in the bucket, and an insert that splits the bucket can put the key in
  * the second of the two halves and records not yet read in the first.
  * After a change such a read goes on from the oldest checkpoint the hold
- * has, up to BACK * NCHK records earlier, which lies in an earlier bucket
- * when the hold read that many; what it reads twice counts once.
+ * has, BACK * NCHK records earlier, which lies in an earlier bucket; what
+ * it reads twice counts once.  So that every hold has that many, and
+ * still gets on, such a hold reads MIN_SEEN records at least, however
+ * slow the machine (288 GDBM records take about half a millisecond).
  */
 static void
 checkpoint(struct scan *s, struct hdb_datum key)
@@ -227,7 +231,8 @@ one(void *arg, struct hdb_datum key, struct hdb_datum val)
 		return swept(s, key, r == SWEEP_DELETE);
 	if (s->reorders)
 		checkpoint(s, key);
-	if (s->seen % 16 != 0 || hdb_now_ms() - s->d->t_lock < s->read_ms)
+	if (s->seen % 16 != 0 || (s->reorders && s->seen < MIN_SEEN) ||
+	    hdb_now_ms() - s->d->t_lock < s->read_ms)
 		return 0;
 	hold_end(s, key);
 	return PIECE_END;
