@@ -75,6 +75,16 @@ int	hdb_pin_open(const char *path, int flags, mode_t mode);
 int	hdb_pin_lstat(const char *path, struct stat *st);
 
 /*
+ * hdb_pin_clock - the time a file written now would show to
+ * hdb_pin_lstat(path): the kernel's clock for file times, read by the
+ * same call.  A clock faked for tests (libfaketime, make check-future)
+ * fakes clock_gettime, fstat and lstat, but not fstatat, so a file's age
+ * taken from clock_gettime is 400 days off under the pin.  0, or -1.
+ */
+struct timespec;
+int	hdb_pin_clock(const char *path, struct timespec *now);
+
+/*
  * hdb_pin_dirfd - a new fd (own offset, for readdir) on directory dir:
  * the pinned one when dir names it, else open(dir, O_DIRECTORY).
  */

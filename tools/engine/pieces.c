@@ -77,26 +77,27 @@ struct scan {
  * anything else that cannot be told (no file), counts as a change.
  */
 static double
-age_ms(const struct timespec *t)
+age_ms(const char *path, const struct timespec *t)
 {
 	struct timespec now;
 
-	clock_gettime(CLOCK_REALTIME, &now);
+	if (hdb_pin_clock(path, &now) == -1)
+		clock_gettime(CLOCK_REALTIME, &now);
 	return (double)(now.tv_sec - t->tv_sec) * 1e3 +
 	    (double)(now.tv_nsec - t->tv_nsec) / 1e6;
 }
 
 /* Only a write moves mtime; ctime moves for a link too (catch-up's own). */
 static int
-recent(const struct stat *st)
+recent(const char *path, const struct stat *st)
 {
-	return age_ms(&st->st_mtim) < TICK_MS;
+	return age_ms(path, &st->st_mtim) < TICK_MS;
 }
 
 void
 db_file_note(const char *path, struct db_file *f)
 {
-	f->unsure = hdb_db_stat(path, &f->st) == -1 || recent(&f->st);
+	f->unsure = hdb_db_stat(path, &f->st) == -1 || recent(path, &f->st);
 }
 
 int
