@@ -884,6 +884,37 @@ def target_rows(L, targets):
     L.append("")
 
 
+def progress_md(L, path):
+    """The progress line's cost, from bench/progress.py's progress.json."""
+    try:
+        with open(path) as f:
+            p = json.load(f)
+    except FileNotFoundError:
+        return
+    L.append("## The progress line (bench/progress.py)\n")
+    L.append("With --progress (the line drawn, into /dev/null) against "
+             "--no-progress, alternately; the budget is 1%.  Ratios are "
+             "the median (and range) of the per-round ratios.\n")
+    L.append("| command | records | wall ms with / without | wall ratio "
+             "| cpu ms with / without | cpu ratio |")
+    L.append("|---|---|---|---|---|---|")
+    for t in p["timings"]:
+        w, c = t["wall"], t["cpu"]
+        L.append("| %s | %d | %.0f / %.0f | %.4f (%.4f–%.4f) | %.0f / %.0f "
+                 "| %.4f (%.4f–%.4f) |" %
+                 (t["command"], t["records"], w["on_ms"], w["off_ms"],
+                  w["ratio_median"], w["ratio_min"], w["ratio_max"],
+                  c["on_ms"], c["off_ms"], c["ratio_median"],
+                  c["ratio_min"], c["ratio_max"]))
+    i = p.get("instructions")
+    if i:
+        L.append("\nInstructions (callgrind), %s of %d records: %s with, "
+                 "%s without, ratio %.4f." %
+                 (i["command"], i["records"], format(i["on"], ","),
+                  format(i["off"], ","), i["ratio"]))
+    L.append("")
+
+
 def write_md(res, path):
     m = res["machine"]
     L = []
@@ -971,6 +1002,7 @@ def write_md(res, path):
                 k, format(v, ","), v / ins["records"],
                 "%.2f" % (v / sc) if sc else "–"))
         L.append("")
+    progress_md(L, os.path.join(os.path.dirname(path), "progress.json"))
     L.append("## Datasets\n")
     L.append("| name | records | backend | file size | generated for |")
     L.append("|---|---|---|---|---|")
