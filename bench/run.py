@@ -450,10 +450,15 @@ class Bench:
                           "--to-layout=" + other, "@SPOOL@", "retry"]},
                 {"name": "hintsdb-import",
                  "argv": ["sh", "-c", '"$0" import "$1" retry < "$2"', h,
-                          "@SPOOL@", dump]}]
+                          "@SPOOL@", dump]},
+                {"name": "hintsdb-check",
+                 "argv": [h, "check", "@SPOOL@", "retry"]}]
         if suite is not None:
             self.ensure_chroot(suite)
             cmds.append(self.tidy_cmd(suite, "exim_tidydb-" + SUITES[suite]))
+        if self.a.noblock_cmds:
+            keep = set(self.a.noblock_cmds.split(","))
+            cmds = [c for c in cmds if c["name"] in keep]
         return cmds
 
     def noblock_one(self, c, src, sp, backend, n, writer):
@@ -517,9 +522,14 @@ class Bench:
                for _ in range(self.a.noblock_runs) for c in cmds]
         shutil.rmtree(sp, ignore_errors=True)
         os.unlink(dump)
+        nb = self.results.setdefault("noblock", [])
+        if self.a.noblock_cmds:
+            # the other commands' runs stay as they were measured
+            redone = {c["name"] for c in cmds}
+            res = [m for x in nb if x["backend"] == backend
+                   for m in x["runs"] if m["name"] not in redone] + res
         g = {"backend": backend, "records": n, "layout": layout,
              "writer": res[0]["writer"], "runs": res}
-        nb = self.results.setdefault("noblock", [])
         nb[:] = [x for x in nb if x["backend"] != backend] + [g]
         self.a.save()
         return g
@@ -699,7 +709,7 @@ def noblock_targets(res):
         be = "%s %s" % (names.get(g["backend"], g["backend"]),
                         fmt_n(g["records"]))
         for cmd in ("hintsdb-tidy", "hintsdb-delete", "hintsdb-dump",
-                    "hintsdb-convert", "hintsdb-import"):
+                    "hintsdb-convert", "hintsdb-import", "hintsdb-check"):
             rs = [m for m in g["runs"] if m["name"] == cmd]
             if not rs:
                 continue
@@ -1271,6 +1281,9 @@ def main():
     ap.add_argument("--noblock-tdb-size", type=int, default=300000)
     ap.add_argument("--noblock-backends", default="bdb,gdbm,sqlite,tdb")
     ap.add_argument("--noblock-runs", type=int, default=1)
+    ap.add_argument("--noblock-cmds", default="",
+                    help="noblock: only these commands (hintsdb-tidy,..."
+                    "); the others' earlier runs are kept")
     ap.add_argument("--noblock-tdb-writer", choices=("txn", "lockfile"),
                     default="txn")
     ap.add_argument("--tidycost-runs", type=int, default=3)
@@ -1361,9 +1374,13 @@ def main():
             n = a.noblock_tdb_size if be == "tdb" else a.noblock_size
             b.noblock_group(be, n, "v2" if be == "sqlite" else "legacy",
                             {"bdb": "bookworm", "sqlite": "sid"}.get(be))
-        save("noblock", None if set(bes) >= {"bdb", "gdbm", "sqlite", "tdb"}
-             else "this run redid " + ", ".join(bes) +
-             " only; the other backends' groups are from earlier runs")
+        save("noblock", (None if set(bes) >= {"bdb", "gdbm", "sqlite", "tdb"}
+                         else "this run redid " + ", ".join(bes) +
+                         " only; the other backends' groups are from "
+                         "earlier runs") if not a.noblock_cmds else
+             "this run redid " + a.noblock_cmds.replace(",", ", ") +
+             " on " + ", ".join(bes) + " only; the other commands' "
+             "runs are from earlier runs")
     if "tidycost" in only:
         tidycost(b, a)
         gs = a.tidycost_groups.split(",")

@@ -28,7 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bsd/string.h>
+
 #include "db/atomic.h"
+#include "db/snapshot.h"
 #include "commands.h"
 #include "common.h"
 #include "db/lock.h"
@@ -86,7 +89,9 @@ struct checkctx {
 static int	usage(FILE *);
 static void	problem(struct checkctx *, const uint8_t *, size_t,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
-static int	open_db(struct dbh *, const char *, const char *,
+static int	lock_db(struct dbh *, const char *, const char *,
+		    struct checkctx *, const struct hdb_backend **);
+static int	open_db(struct dbh *, const struct hdb_backend *,
 		    struct checkctx *);
 static const char *why_layout(const uint8_t *, size_t, const char *);
 static const char *lost_text(const char *);
@@ -127,16 +132,15 @@ problem(struct checkctx *c, const uint8_t *key, size_t klen,
 }
 
 /*
- * open_db - lock and open a DB to check it.  A file that no backend
- * recognises or that its backend cannot open is a finding; a missing DB,
+ * lock_db - find a DB's backend and take the read lock to check it.  A
+ * file that no backend recognises is a finding (*be NULL); a missing DB,
  * a permission problem or a busy lock is an error (EX_* returned).
  */
 static int
-open_db(struct dbh *d, const char *spool, const char *name,
-    struct checkctx *c)
+lock_db(struct dbh *d, const char *spool, const char *name,
+    struct checkctx *c, const struct hdb_backend **be)
 {
-	const struct hdb_backend *be = c->o.backend;
-	char why[256], *p;
+	char *p;
 	int e;
 
 	memset(d, 0, sizeof(*d));
@@ -151,7 +155,8 @@ open_db(struct dbh *d, const char *spool, const char *name,
 		warnx("check: path too long");
 		return EX_USAGE_;
 	}
-	if (be == NULL && (be = hdb_detect(d->path)) == NULL) {
+	if ((*be = c->o.backend) == NULL && (*be = hdb_detect(d->path)) ==
+	    NULL) {
 		if ((e = errno) == EINVAL) {
 			c->damaged = 1;
 			problem(c, NULL, 0, "not a database of any known "
@@ -166,12 +171,26 @@ open_db(struct dbh *d, const char *spool, const char *name,
 		free(p);
 		return e == ENOENT ? EX_NODB : EX_IOERR_;
 	}
-	if (!(be->caps & HDB_CAP_LOCKS_ITSELF)) {
+	if (!((*be)->caps & HDB_CAP_LOCKS_ITSELF)) {
 		d->lockfd = hdb_lock_take(d->lockpath, HDB_LOCK_READ, 0,
 		    c->o.lock_timeout_ms);
 		if (d->lockfd == -1 && errno != ENOENT)
 			return rebuild_lock_error("check", d->lockpath, 0);
 	}
+	return 0;
+}
+
+/*
+ * open_db - open the DB locked by lock_db.  A file that its backend
+ * cannot open is a finding (d->h NULL, the lock released); a permission
+ * problem an error.
+ */
+static int
+open_db(struct dbh *d, const struct hdb_backend *be, struct checkctx *c)
+{
+	char why[256], *p;
+	int e;
+
 	d->h = hdb_open(be, d->path, HDB_O_RDONLY, 0, why, sizeof(why));
 	if (d->h != NULL)
 		return 0;
@@ -374,9 +393,120 @@ advise(struct checkctx *c, const char *name)
 }
 
 /* check_db - one DB; 0 (findings counted in c) or an EX_* code. */
+/*
+ * unpath - msg with the copy's path (copy) put back as the DB's (path), so
+ * that what a check of the copy says reads as said of the DB.
+ */
+static void
+unpath(char *msg, size_t len, const char *copy, const char *path)
+{
+	char out[1024] = "";
+	const char *m = msg, *p;
+	size_t n;
+
+	if (strstr(msg, copy) == NULL)
+		return;
+	while ((p = strstr(m, copy)) != NULL) {
+		n = strlen(out);
+		snprintf(out + n, sizeof(out) - n, "%.*s%s", (int)(p - m), m,
+		    path);
+		m = p + strlen(copy);
+	}
+	strlcat(out, m, sizeof(out));
+	strlcpy(msg, out, len);
+}
+
+/*
+ * examine - the backend's own check, then every record read: of h, the
+ * DB (under the read lock) or its copy (under none).  A message that
+ * names the copy names the DB instead.
+ */
+static void
+examine(struct hdb *h, const char *copy, const char *path,
+    struct checkctx *c, struct slurp *s)
+{
+	char msg[sizeof(h->err)];
+
+	if (h->be->verify != NULL && hdb_verify(h) != HDB_OK) {
+		c->damaged = 1;
+		strlcpy(msg, hdb_error(h), sizeof(msg));
+		unpath(msg, sizeof(msg), copy, path);
+		problem(c, NULL, 0, "%s consistency check: %s", h->be->name,
+		    msg);
+	}
+	if (slurp_read(s, h, 0) != HDB_OK) {
+		c->damaged = 1;
+		strlcpy(msg, hdb_error(h), sizeof(msg));
+		unpath(msg, sizeof(msg), copy, path);
+		problem(c, NULL, 0, "cannot read every record: %s", msg);
+	}
+}
+
+/*
+ * snapshot - the DB d has locked, copied into a private directory beside
+ * it while Exim's writers are kept out (hdb_copy_db, hdb_snapshot): Exim
+ * waits for the copy, not for the check.  NULL where no copy can be made
+ * (no room, SPOOL/db not writable, a backend that cannot open the file),
+ * said with -v: then the check runs on the DB under the lock.
+ */
+static struct hdb_atomic *
+snapshot(struct dbh *d, const struct hdb_backend *be, struct checkctx *c)
+{
+	struct hdb_atomic *a;
+	struct hdb *h;
+	char err[512];
+	char *n;
+	int rc = -1;
+
+	if ((a = hdb_atomic_new(d->path, err, sizeof(err))) == NULL)
+		;
+	else if (be->quiet == NULL)
+		rc = hdb_copy_db(be, d->path, hdb_atomic_path(a), err,
+		    sizeof(err));
+	else if ((h = hdb_open(be, d->path, HDB_O_RDONLY, 0, err,
+	    sizeof(err))) != NULL) {
+		rc = hdb_snapshot(h, hdb_atomic_path(a), err, sizeof(err));
+		hdb_close(h);
+	}
+	if (rc == 0)
+		return a;
+	hdb_atomic_free(a);
+	if (c->verbose) {
+		n = hdb_vis_dup(err, strlen(err));
+		warnx("check: %s: no copy to check (%s): checking it under "
+		    "the lock", d->name, n);
+		free(n);
+	}
+	return NULL;
+}
+
+/* examine_copy - examine what a closes: the DB as it was, with no lock. */
+static void
+examine_copy(struct hdb_atomic *a, const struct hdb_backend *be,
+    const char *path, struct checkctx *c, struct slurp *s)
+{
+	const char *copy = hdb_atomic_path(a);
+	struct hdb *h;
+	char why[256];
+
+	if ((h = hdb_open(be, copy, HDB_O_RDONLY, 0, why, sizeof(why))) ==
+	    NULL) {
+		c->damaged = 1;
+		unpath(why, sizeof(why), copy, path);
+		problem(c, NULL, 0, "the %s library cannot open it: %s",
+		    be->name, open_reason(why));
+		slurp_init(s, copy, 0);
+	} else
+		examine(h, copy, path, c, s);
+	hdb_close(h);
+	hdb_atomic_free(a);
+}
+
 static int
 check_db(const char *spool, const char *name, struct checkctx *c)
 {
+	const struct hdb_backend *be;
+	struct hdb_atomic *a;
 	struct dbh d;
 	struct slurp s;
 	size_t i;
@@ -385,19 +515,18 @@ check_db(const char *spool, const char *name, struct checkctx *c)
 	c->db = name;
 	c->problems = 0;
 	c->damaged = 0;
-	if ((ex = open_db(&d, spool, name, c)) != 0 || d.h == NULL)
+	if ((ex = lock_db(&d, spool, name, c, &be)) != 0 || be == NULL)
 		goto out;
-	if (d.h->be->verify != NULL && hdb_verify(d.h) != HDB_OK) {
-		c->damaged = 1;
-		problem(c, NULL, 0, "%s consistency check: %s", d.h->be->name,
-		    hdb_error(d.h));
+	if ((a = snapshot(&d, be, c)) != NULL) {
+		db_close(&d);
+		hdb_testpoint();	/* tests: Exim may write from here */
+		examine_copy(a, be, d.path, c, &s);
+	} else if ((ex = open_db(&d, be, c)) != 0 || d.h == NULL)
+		goto out;
+	else {
+		examine(d.h, d.path, d.path, c, &s);
+		db_close(&d);
 	}
-	if (slurp_read(&s, d.h, 0) != HDB_OK) {
-		c->damaged = 1;
-		problem(c, NULL, 0, "cannot read every record: %s",
-		    hdb_error(d.h));
-	}
-	db_close(&d);
 	progress_begin(s.n, PROG_STDOUT, "%s: checking", name);
 	for (i = 0; i < s.n; i++) {
 		check_rec(c, slurp_key(&s, i), s.recs[i].klen,
@@ -465,8 +594,13 @@ cmd_check_main(int argc, char **argv)
 	/* the installed Exim, if any: can it use what is there? */
 	if ((have = plan_target("check", exim, &t)) > 1)
 		return have;
-	/* --repair writes: root gives way to the owner first */
-	if (c.repair && !c.no_drop && (ex = priv_drop(argv[0], "check")) != 0)
+	/* check writes (its copies; --repair, the DBs): root gives way to
+	 * the owner of SPOOL/db first, if there is one */
+	ex = 0;
+	if (!c.no_drop && (ex = spool_pin(argv[0], "check")) == 0 &&
+	    hdb_pin_fd() != -1)
+		ex = priv_drop(argv[0], "check");
+	if (ex != 0)
 		return ex;
 	if ((ex = spool_args("check", argc, argv, &names, &n)) != 0)
 		return ex;

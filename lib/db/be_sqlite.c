@@ -97,6 +97,7 @@ static int	sq_bulk_begin(struct hdb *);
 static int	sq_bulk_end(struct hdb *, hdb_iter_fn, void *);
 static int	sq_fail(struct hdb *, sqlite3 *, const char *);
 static int	sq_busy(void *, int);
+static int	sq_quiet(struct hdb *, int);
 static int	sq_exec(struct hdb *, struct be_sqlite *, const char *);
 static int	sq_schema(struct hdb *, struct be_sqlite *, int);
 static int	sq_prepare(struct hdb *, struct be_sqlite *);
@@ -134,6 +135,7 @@ const struct hdb_backend hdb_backend_sqlite = {
 	.iterate_after = sq_iterate,
 	.scan = sq_scan,
 	.verify = sq_verify,
+	.quiet = sq_quiet,
 	.sync = sq_sync,
 	.bulk_begin = sq_bulk_begin,
 	.bulk_end = sq_bulk_end,
@@ -989,6 +991,29 @@ sq_verify(struct hdb *h)
 out:
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/*
+ * sq_quiet - a read transaction that has read: its SHARED lock keeps every
+ * commit out until it ends (the busy handler waits out one under way).
+ * Not on a handle in a write transaction of its own.
+ */
+static int
+sq_quiet(struct hdb *h, int on)
+{
+	struct be_sqlite *s = h->priv;
+
+	if (s->txn)
+		return hdb_seterr(h, "'%s' is open for writing", h->path);
+	if (!on)
+		return sq_exec(h, s, "COMMIT");
+	if (sq_exec(h, s, "BEGIN") != HDB_OK)
+		return HDB_ERR;
+	if (sq_exec(h, s, "SELECT count(*) FROM sqlite_master") != HDB_OK) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return HDB_ERR;
+	}
+	return HDB_OK;
 }
 
 /* sq_sync - commit what was written so far and go on in a new transaction. */

@@ -98,6 +98,10 @@ struct hdb_backend {
 	int	(*scan)(struct hdb *, hdb_iter_fn, void *ctx, int *changed);
 	/* backend's own consistency check; NULL if it has none */
 	int	(*verify)(struct hdb *);
+	/* keep Exim's writers out (on) or let them in again, for a copy of
+	 * the file (hdb_snapshot): where Exim writes without a lockfile.
+	 * NULL: the caller's lock on the lockfile does it */
+	int	(*quiet)(struct hdb *, int on);
 	/* flush everything to stable storage (before a rename); may be NULL */
 	int	(*sync)(struct hdb *);
 	/* hdb_bulk_begin and hdb_bulk_end; NULL: puts go straight in */

@@ -228,6 +228,29 @@ run_test "a temporary directory left by a killed convert is reported" '
 	expect_code 1 "$HINTSDB" check $NOW d retry >out &&
 	grep -q "^retry: .\.retry\.hintsdb\.999999999\.AbCdEf. was left by an interrupted" out
 '
+run_test "the backend's check runs on a copy, with Exim's lock free" '
+	mkspool retry &&
+	HINTSDB_TEST_STALL_AT=1:4000 "$HINTSDB" check -v $NOW d retry \
+	    >out 2>err &
+	pid=$! &&
+	sleep 1 &&
+	ls -a d/db | grep -q "^\.retry\.hintsdb\.$pid\." &&
+	hold_lock d/db/retry.lockfile 1 && wait $LOCK_PID &&
+	kill -0 $pid && wait $pid &&
+	grep -q "^retry: [0-9]* records, no problems$" out && test ! -s err &&
+	test "$(ls -a d/db | grep -c hintsdb)" -eq 0
+'
+run_test "no room for a copy: checked under the lock, said with -v" '
+	mkspool callout &&
+	"$PY" -c "
+f = open(\"d/db/callout\", \"r+b\"); f.seek(8192 + 20); f.write(b\"\\xff\" * 64)" &&
+	chmod 755 . d && chmod 555 d/db &&
+	expect_code 1 setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    "$HINTSDB" check -v $NOW d callout >out 2>err;
+	rc=$?; chmod 755 d/db; [ $rc -eq 0 ] &&
+	grep -q "^callout: bdb consistency check: .* is damaged: page 2" out &&
+	grep -q "check: callout: no copy to check (.*Permission denied): checking it under the lock" err
+'
 run_test "a busy lock exits 75" '
 	rm -rf d && cp -a "$SPOOL_EX" d &&
 	hold_lock d/db/seen.lockfile 5 &&

@@ -21,6 +21,10 @@
  *  6. hdb_detect names B for the DB (for NDBM given the base name, as Exim
  *     names it), and hdb_open(NULL, ...) opens it with B.
  *  7. hdb_verify gives HDB_OK on a good DB, read-write and read-only.
+ *     hdb_snapshot of a read-only handle copies every file of the DB into
+ *     another directory (mode 0600) and leaves the DB as it was; the copy
+ *     opens with B, verifies and holds the same records.  It never
+ *     replaces a file.
  *  8. Opening through a symlink fails, and hdb_detect gives ELOOP.
  *  9. If B has HDB_CAP_TXN, a writer that dies before hdb_close leaves the
  *     DB as it was.  (A read-only open may refuse such a DB until a writer
@@ -82,6 +86,7 @@
 
 #include "db/hdb.h"
 #include "db/lock.h"
+#include "db/snapshot.h"
 
 #define NKEYS		150
 #define BIGVAL		(64 * 1024)
@@ -569,6 +574,75 @@ test_verify(void **state)
 	h = open_or_fail(f->be, f->path, HDB_O_RDONLY);
 	assert_int_equal(hdb_verify(h), HDB_OK);
 	hdb_close(h);
+}
+
+/* the copy of f's file i in dir, as fresh bytes and a stat */
+static void
+same_copy(const struct fx *f, const struct snap *was, const char *dir, int i)
+{
+	const char *base = strrchr(f->files[i], '/') + 1;
+	char *path, *q = xstrcat(dir, "/");
+	struct stat st;
+	uint8_t *buf;
+	int fd;
+
+	path = xstrcat(q, base);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal((size_t)st.st_size, was->len[i]);
+	buf = malloc(was->len[i] + 1);
+	assert_non_null(buf);
+	assert_int_equal(pread(fd, buf, was->len[i], 0), (ssize_t)was->len[i]);
+	assert_memory_equal(buf, was->data[i], was->len[i]);
+	close(fd);
+	free(buf);
+	free(path);
+	free(q);
+}
+
+/*
+ * test_snapshot - hdb_snapshot of a read-only handle copies every file of
+ * the DB, byte for byte and mode 0600, into another directory and leaves
+ * the DB as it was; the copy opens with B, verifies and holds every record.
+ */
+static void
+test_snapshot(void **state)
+{
+	struct fx *f = *state;
+	struct snap before, after;
+	char *sub = xstrcat(f->dir, "/copy"), *dst = xstrcat(sub, "/retry");
+	char err[256];
+	struct hdb *h;
+	int i;
+
+	h = make_db(f);
+	hdb_close(h);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	take_snap(f, &before);
+	h = open_or_fail(f->be, f->path, HDB_O_RDONLY);
+	if (hdb_snapshot(h, dst, err, sizeof(err)) != 0)
+		fail_msg("hdb_snapshot: %s", err);
+	hdb_close(h);
+	take_snap(f, &after);
+	same_snap(f, &before, &after);
+	for (i = 0; i < f->nfiles; i++)
+		same_copy(f, &before, sub, i);
+	h = open_or_fail(f->be, dst, HDB_O_RDONLY);
+	assert_int_equal(hdb_verify(h), HDB_OK);
+	for (i = 0; i < NKEYS; i++)
+		check_key(h, i, 0);
+	hdb_close(h);
+	/* a copy never replaces a file */
+	h = open_or_fail(f->be, f->path, HDB_O_RDONLY);
+	assert_int_equal(hdb_snapshot(h, dst, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "File exists"));
+	hdb_close(h);
+	free_snap(f, &before);
+	free_snap(f, &after);
+	free(dst);
+	free(sub);
 }
 
 static void
@@ -1606,6 +1680,7 @@ test_sqlite_schemas_on_create(void **state)
 	T(b, test_read_only),						\
 	T(b, test_detect),						\
 	T(b, test_verify),						\
+	T(b, test_snapshot),						\
 	T(b, test_symlink),						\
 	T(b, test_crash_mid_write),					\
 	T(b, test_delete_in_iterate),					\
