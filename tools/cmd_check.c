@@ -171,6 +171,7 @@ lock_db(struct dbh *d, const char *spool, const char *name,
 		free(p);
 		return e == ENOENT ? EX_NODB : EX_IOERR_;
 	}
+	hdb_warm_db(*be, d->path);	/* the copy under the lock is quicker */
 	if (!((*be)->caps & HDB_CAP_LOCKS_ITSELF)) {
 		d->lockfd = hdb_lock_take(d->lockpath, HDB_LOCK_READ, 0,
 		    c->o.lock_timeout_ms);

@@ -566,6 +566,14 @@ out:
  * it: libdb's verify too frees what it never allocated on some of them
  * (__heap_vrfy, on a hash file with a heap page).
  */
+/*
+ * libdb's verify keeps its tables of pages in its cache, by default 256
+ * KiB: on 1M records it then re-read pages 1.2 million times and wrote 1.6
+ * GB to temporary files (in /var/tmp), slowing Exim's own syncs; with 32
+ * MiB, 150 MB, and it takes 3.9 s instead of 5.8 s.
+ */
+#define VERIFY_CACHE	(32u << 20)
+
 static int
 bdb_verify(struct hdb *h)
 {
@@ -581,6 +589,8 @@ bdb_verify(struct hdb *h)
 	if ((ret = db_create(&v, NULL, 0)) != 0)
 		return bdb_fail(h, b, "cannot verify", h->path, ret);
 	v->set_errcall(v, bdb_errcall);
+	/* a cache for the verify's page tables, or they spill (a hint) */
+	(void)v->set_cachesize(v, 0, VERIFY_CACHE, 1);
 	v->get_env(v)->app_private = b;
 	ret = v->verify(v, b->file, NULL, NULL, 0);
 	if (ret != 0)

@@ -17,6 +17,7 @@
 #include "db/snapshot.h"
 
 #define CHUNK	(8u << 20)	/* at most this much per copy call */
+#define WARM_BUF (256u << 10)	/* hdb_warm_db reads this much at a go */
 
 static int	seterr(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
@@ -135,15 +136,42 @@ out:
 	return rc;
 }
 
+/* The suffixes of be's files, NULL-terminated. */
+static const char *const *
+suffixes(const struct hdb_backend *be)
+{
+	static const char *const one[] = { "", NULL };
+	static const char *const ndbm[] = { ".dir", ".pag", NULL };
+
+	return be == &hdb_backend_ndbm ? ndbm : one;
+}
+
+void
+hdb_warm_db(const struct hdb_backend *be, const char *path)
+{
+	static char buf[WARM_BUF];
+	const char *const *sfx;
+	char p[4096];
+	int fd;
+
+	for (sfx = suffixes(be); *sfx != NULL; sfx++) {
+		if ((size_t)snprintf(p, sizeof(p), "%s%s", path, *sfx) >=
+		    sizeof(p) || (fd = hdb_pin_open(p, O_RDONLY, 0)) == -1)
+			continue;
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+	}
+}
+
 int
 hdb_copy_db(const struct hdb_backend *be, const char *path, const char *dst,
     char *err, size_t errlen)
 {
-	static const char *const one[] = { "", NULL };
-	static const char *const ndbm[] = { ".dir", ".pag", NULL };
-	const char *const *sfx = be == &hdb_backend_ndbm ? ndbm : one;
+	const char *const *sfx;
 
-	for (; *sfx != NULL; sfx++)
+	for (sfx = suffixes(be); *sfx != NULL; sfx++)
 		if (copy_file(path, dst, *sfx, err, errlen) == -1)
 			return -1;
 	return 0;

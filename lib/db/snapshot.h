@@ -25,6 +25,13 @@ int	hdb_copy_db(const struct hdb_backend *be, const char *path,
 	    const char *dst, char *err, size_t errlen);
 
 /*
+ * hdb_warm_db - read the files of the DB at path through once, before the
+ * lock, so that hdb_copy_db under it copies memory, not disk (a cold copy
+ * of 330 MB took 295 ms here, a warm one 45 ms).  Errors are ignored.
+ */
+void	hdb_warm_db(const struct hdb_backend *be, const char *path);
+
+/*
  * hdb_snapshot - hdb_copy_db of the DB open in h, with the backend's own
  * lock keeping out Exim's writers that use no lockfile (SQLite, TDB
  * 4.99+) for the copy's time.  0, or -1 with the reason in err.
