@@ -90,7 +90,10 @@ static int	usage(FILE *);
 static void	problem(struct checkctx *, const uint8_t *, size_t,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
 static int	lock_db(struct dbh *, const char *, const char *,
-		    struct checkctx *, const struct hdb_backend **);
+		    struct checkctx *, const struct hdb_backend **,
+		    struct hdb_atomic **);
+static struct hdb_atomic *precopy(struct dbh *, const struct hdb_backend *,
+		    struct checkctx *);
 static int	open_db(struct dbh *, const struct hdb_backend *,
 		    struct checkctx *);
 static const char *why_layout(const uint8_t *, size_t, const char *);
@@ -131,18 +134,31 @@ problem(struct checkctx *c, const uint8_t *key, size_t klen,
 	putchar('\n');
 }
 
+/* read_lock - Exim's read lock on d's lockfile (none if it is missing). */
+static int
+read_lock(struct dbh *d, const struct checkctx *c)
+{
+	d->lockfd = hdb_lock_take(d->lockpath, HDB_LOCK_READ, 0,
+	    c->o.lock_timeout_ms);
+	if (d->lockfd == -1 && errno != ENOENT)
+		return rebuild_lock_error("check", d->lockpath, 0);
+	return 0;
+}
+
 /*
- * lock_db - find a DB's backend and take the read lock to check it.  A
- * file that no backend recognises is a finding (*be NULL); a missing DB,
- * a permission problem or a busy lock is an error (EX_* returned).
+ * lock_db - find a DB's backend, make a first copy of it (*a: precopy) and
+ * take the read lock to check it.  A file that no backend recognises is a
+ * finding (*be NULL); a missing DB, a permission problem or a busy lock is
+ * an error (EX_* returned).
  */
 static int
 lock_db(struct dbh *d, const char *spool, const char *name,
-    struct checkctx *c, const struct hdb_backend **be)
+    struct checkctx *c, const struct hdb_backend **be, struct hdb_atomic **a)
 {
 	char *p;
 	int e;
 
+	*a = NULL;
 	memset(d, 0, sizeof(*d));
 	d->lockfd = -1;
 	d->name = name;
@@ -171,14 +187,17 @@ lock_db(struct dbh *d, const char *spool, const char *name,
 		free(p);
 		return e == ENOENT ? EX_NODB : EX_IOERR_;
 	}
-	hdb_warm_db(*be, d->path);	/* the copy under the lock is quicker */
-	if (!((*be)->caps & HDB_CAP_LOCKS_ITSELF)) {
-		d->lockfd = hdb_lock_take(d->lockpath, HDB_LOCK_READ, 0,
-		    c->o.lock_timeout_ms);
-		if (d->lockfd == -1 && errno != ENOENT)
-			return rebuild_lock_error("check", d->lockpath, 0);
+	if ((*be)->caps & HDB_CAP_LOCKS_ITSELF) {
+		*a = precopy(d, *be, c);
+		return 0;
 	}
-	return 0;
+	/* taken and dropped first, so that a lockfile refused or a lock not
+	 * granted in time ends the check before it writes anything */
+	if ((e = read_lock(d, c)) != 0)
+		return e;
+	hdb_lock_release(d->lockfd);
+	*a = precopy(d, *be, c);
+	return read_lock(d, c);
 }
 
 /*
@@ -443,25 +462,57 @@ examine(struct hdb *h, const char *copy, const char *path,
 	}
 }
 
+/* no_copy - with -v, why the DB is checked under the lock. */
+static void
+no_copy(const struct dbh *d, const struct checkctx *c, const char *why)
+{
+	char *n;
+
+	if (!c->verbose)
+		return;
+	n = hdb_vis_dup(why, strlen(why));
+	warnx("check: %s: no copy to check (%s): checking it under the lock",
+	    d->name, n);
+	free(n);
+}
+
 /*
- * snapshot - the DB d has locked, copied into a private directory beside
- * it while Exim's writers are kept out (hdb_copy_db, hdb_snapshot): Exim
- * waits for the copy, not for the check.  NULL where no copy can be made
- * (no room, SPOOL/db not writable, a backend that cannot open the file),
- * said with -v: then the check runs on the DB under the lock.
+ * precopy - a private directory beside the DB and a first copy into it,
+ * made without the lock, so that the copy under it (snapshot) reads and
+ * writes memory (hdb_copy_db).  NULL where there can be none.
  */
 static struct hdb_atomic *
-snapshot(struct dbh *d, const struct hdb_backend *be, struct checkctx *c)
+precopy(struct dbh *d, const struct hdb_backend *be, struct checkctx *c)
 {
 	struct hdb_atomic *a;
-	struct hdb *h;
 	char err[512];
-	char *n;
-	int rc = -1;
 
 	if ((a = hdb_atomic_new(d->path, err, sizeof(err))) == NULL)
-		;
-	else if (be->quiet == NULL)
+		no_copy(d, c, err);
+	else	/* a failure shows again under the lock */
+		(void)hdb_copy_db(be, d->path, hdb_atomic_path(a), err,
+		    sizeof(err));
+	return a;
+}
+
+/*
+ * snapshot - the DB d has locked, copied over a's first copy while Exim's
+ * writers are kept out (hdb_copy_db, hdb_snapshot): Exim waits for the
+ * copy, not for the check.  NULL where no copy can be made (no room,
+ * SPOOL/db not writable, a backend that cannot open the file), said with
+ * -v: then the check runs on the DB under the lock.
+ */
+static struct hdb_atomic *
+snapshot(struct dbh *d, const struct hdb_backend *be, struct hdb_atomic *a,
+    struct checkctx *c)
+{
+	struct hdb *h;
+	char err[512];
+	int rc = -1;
+
+	if (a == NULL)
+		return NULL;
+	if (be->quiet == NULL)
 		rc = hdb_copy_db(be, d->path, hdb_atomic_path(a), err,
 		    sizeof(err));
 	else if ((h = hdb_open(be, d->path, HDB_O_RDONLY, 0, err,
@@ -472,12 +523,7 @@ snapshot(struct dbh *d, const struct hdb_backend *be, struct checkctx *c)
 	if (rc == 0)
 		return a;
 	hdb_atomic_free(a);
-	if (c->verbose) {
-		n = hdb_vis_dup(err, strlen(err));
-		warnx("check: %s: no copy to check (%s): checking it under "
-		    "the lock", d->name, n);
-		free(n);
-	}
+	no_copy(d, c, err);
 	return NULL;
 }
 
@@ -516,9 +562,11 @@ check_db(const char *spool, const char *name, struct checkctx *c)
 	c->db = name;
 	c->problems = 0;
 	c->damaged = 0;
-	if ((ex = lock_db(&d, spool, name, c, &be)) != 0 || be == NULL)
+	if ((ex = lock_db(&d, spool, name, c, &be, &a)) != 0 || be == NULL) {
+		hdb_atomic_free(a);
 		goto out;
-	if ((a = snapshot(&d, be, c)) != NULL) {
+	}
+	if ((a = snapshot(&d, be, a, c)) != NULL) {
 		db_close(&d);
 		hdb_testpoint();	/* tests: Exim may write from here */
 		examine_copy(a, be, d.path, c, &s);

@@ -2,7 +2,8 @@
 /*
  * snapshot.c - copy an open DB's files (snapshot.h).  copy_file_range
  * keeps the copy in the kernel, and is a clone where the file system can
- * share extents; SEEK_DATA skips the holes Berkeley DB's hash files have.
+ * share extents; SEEK_DATA skips the holes Berkeley DB's hash files have,
+ * and a copy over an older one punches holes where the DB has them.
  */
 #include <sys/stat.h>
 
@@ -17,7 +18,6 @@
 #include "db/snapshot.h"
 
 #define CHUNK	(8u << 20)	/* at most this much per copy call */
-#define WARM_BUF (256u << 10)	/* hdb_warm_db reads this much at a go */
 
 static int	seterr(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
@@ -72,21 +72,45 @@ copy_range(int in, int out, off_t off, off_t end)
 	return 0;
 }
 
-/* copy_fd - in's data to out, hole for hole, and out as long as in. */
+/* zero - [off, off + len) of out a hole, as it is in the source. */
+static int
+zero(int out, off_t off, off_t len)
+{
+	static const char nul[1 << 16];
+	ssize_t n;
+
+	if (fallocate(out, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+	    len) == 0)
+		return 0;
+	if (errno != EOPNOTSUPP)
+		return -1;
+	for (; len > 0; off += n, len -= n)
+		if ((n = pwrite(out, nul, (size_t)(len < (off_t)sizeof(nul) ?
+		    len : (off_t)sizeof(nul)), off)) == -1)
+			return -1;
+	return 0;
+}
+
+/* copy_fd - in over out, hole for hole, and out as long as in. */
 static int
 copy_fd(int in, int out)
 {
-	struct stat st;
-	off_t data, hole;
+	struct stat st, ost;
+	off_t pos, data, hole;
 
-	if (fstat(in, &st) == -1)
+	if (fstat(in, &st) == -1 || fstat(out, &ost) == -1)
 		return -1;
-	for (data = 0; data < st.st_size; data = hole) {
-		if ((data = lseek(in, data, SEEK_DATA)) == -1) {
-			if (errno == ENXIO)	/* a hole to the end */
-				break;
-			return -1;
+	for (pos = 0; pos < st.st_size; pos = hole) {
+		if ((data = lseek(in, pos, SEEK_DATA)) == -1) {
+			if (errno != ENXIO)
+				return -1;
+			data = st.st_size;	/* a hole to the end */
 		}
+		if (data > pos && pos < ost.st_size && zero(out, pos,
+		    data - pos) == -1)
+			return -1;
+		if (data >= st.st_size)
+			break;
 		if ((hole = lseek(in, data, SEEK_HOLE)) == -1)
 			return -1;
 		if (hole > st.st_size)
@@ -97,7 +121,7 @@ copy_fd(int in, int out)
 	return ftruncate(out, st.st_size);
 }
 
-/* copy_file - from+suffix to to+suffix, a new file. */
+/* copy_file - from+suffix over to+suffix. */
 static int
 copy_file(const char *from, const char *to, const char *suffix, char *err,
     size_t errlen)
@@ -115,9 +139,8 @@ copy_file(const char *from, const char *to, const char *suffix, char *err,
 		    strerror(errno));
 		goto out;
 	}
-	if ((out = hdb_pin_open(dst, O_WRONLY | O_CREAT | O_EXCL, 0600)) ==
-	    -1) {
-		seterr(err, errlen, "cannot create '%s': %s", dst,
+	if ((out = hdb_pin_open(dst, O_WRONLY | O_CREAT, 0600)) == -1) {
+		seterr(err, errlen, "cannot open '%s': %s", dst,
 		    strerror(errno));
 		goto out;
 	}
@@ -144,25 +167,6 @@ suffixes(const struct hdb_backend *be)
 	static const char *const ndbm[] = { ".dir", ".pag", NULL };
 
 	return be == &hdb_backend_ndbm ? ndbm : one;
-}
-
-void
-hdb_warm_db(const struct hdb_backend *be, const char *path)
-{
-	static char buf[WARM_BUF];
-	const char *const *sfx;
-	char p[4096];
-	int fd;
-
-	for (sfx = suffixes(be); *sfx != NULL; sfx++) {
-		if ((size_t)snprintf(p, sizeof(p), "%s%s", path, *sfx) >=
-		    sizeof(p) || (fd = hdb_pin_open(p, O_RDONLY, 0)) == -1)
-			continue;
-		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-		while (read(fd, buf, sizeof(buf)) > 0)
-			;
-		close(fd);
-	}
 }
 
 int

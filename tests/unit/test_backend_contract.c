@@ -23,8 +23,8 @@
  *  7. hdb_verify gives HDB_OK on a good DB, read-write and read-only.
  *     hdb_snapshot of a read-only handle copies every file of the DB into
  *     another directory (mode 0600) and leaves the DB as it was; the copy
- *     opens with B, verifies and holds the same records.  It never
- *     replaces a file.
+ *     opens with B, verifies and holds the same records.  A copy over
+ *     an older one, after the DB changed, is the new DB.
  *  8. Opening through a symlink fails, and hdb_detect gives ELOOP.
  *  9. If B has HDB_CAP_TXN, a writer that dies before hdb_close leaves the
  *     DB as it was.  (A read-only open may refuse such a DB until a writer
@@ -606,6 +606,7 @@ same_copy(const struct fx *f, const struct snap *was, const char *dir, int i)
  * test_snapshot - hdb_snapshot of a read-only handle copies every file of
  * the DB, byte for byte and mode 0600, into another directory and leaves
  * the DB as it was; the copy opens with B, verifies and holds every record.
+ * A second copy over the first, after the DB changed, has its new bytes.
  */
 static void
 test_snapshot(void **state)
@@ -634,11 +635,18 @@ test_snapshot(void **state)
 	for (i = 0; i < NKEYS; i++)
 		check_key(h, i, 0);
 	hdb_close(h);
-	/* a copy never replaces a file */
-	h = open_or_fail(f->be, f->path, HDB_O_RDONLY);
-	assert_int_equal(hdb_snapshot(h, dst, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "File exists"));
+	/* a copy over the older one, after the DB changed, is the new DB */
+	h = open_or_fail(f->be, f->path, HDB_O_RDWR);
+	fill(h, 1);
 	hdb_close(h);
+	free_snap(f, &before);
+	take_snap(f, &before);
+	h = open_or_fail(f->be, f->path, HDB_O_RDONLY);
+	if (hdb_snapshot(h, dst, err, sizeof(err)) != 0)
+		fail_msg("hdb_snapshot again: %s", err);
+	hdb_close(h);
+	for (i = 0; i < f->nfiles; i++)
+		same_copy(f, &before, sub, i);
 	free_snap(f, &before);
 	free_snap(f, &after);
 	free(dst);
@@ -2139,6 +2147,74 @@ exim_like_waiter(const char *path, int ms)
 	_exit(0);
 }
 
+/* the files at p and q hold the same bytes */
+static void
+take_bytes_equal(const char *p, const char *q)
+{
+	static char a[4 << 20], b[4 << 20];
+	int fa = open(p, O_RDONLY), fb = open(q, O_RDONLY);
+	ssize_t na, nb;
+
+	assert_true(fa >= 0 && fb >= 0);
+	na = read(fa, a, sizeof(a));
+	nb = read(fb, b, sizeof(b));
+	assert_int_equal(na, nb);
+	assert_memory_equal(a, b, (size_t)na);
+	close(fa);
+	close(fb);
+}
+
+/* write n bytes of c at off in path (created if missing) */
+static void
+put_bytes(const char *path, off_t off, size_t n, int c)
+{
+	char buf[4096];
+	int fd = open(path, O_WRONLY | O_CREAT, 0600);
+	size_t k;
+
+	assert_true(fd >= 0);
+	memset(buf, c, sizeof(buf));
+	for (k = 0; k < n; k += sizeof(buf))
+		assert_int_equal(pwrite(fd, buf, sizeof(buf), off + (off_t)k),
+		    (ssize_t)sizeof(buf));
+	close(fd);
+}
+
+/*
+ * test_copy_holes - hdb_copy_db keeps a file's holes, and a copy over an
+ * older one makes a hole where the file now has one, not the old bytes.
+ */
+static void
+test_copy_holes(void **state)
+{
+	struct fx *f = *state;
+	char *dst = xstrcat(f->dir, "/copy"), err[256];
+	struct stat a, b;
+	int fd;
+
+	put_bytes(f->path, 0, 65536, 'a');
+	put_bytes(f->path, 1 << 20, 4096, 'b');
+	assert_int_equal(hdb_copy_db(&hdb_backend_bdb, f->path, dst, err,
+	    sizeof(err)), 0);
+	/* now a hole where the copy has data */
+	fd = open(f->path, O_WRONLY);
+	assert_int_equal(fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+	    FALLOC_FL_KEEP_SIZE, 0, 65536), 0);
+	close(fd);
+	put_bytes(f->path, 2 << 20, 4096, 'c');
+	assert_int_equal(hdb_copy_db(&hdb_backend_bdb, f->path, dst, err,
+	    sizeof(err)), 0);
+	take_bytes_equal(f->path, dst);
+	assert_int_equal(stat(f->path, &a), 0);
+	assert_int_equal(stat(dst, &b), 0);
+	assert_int_equal(a.st_size, b.st_size);
+	assert_true(b.st_blocks <= a.st_blocks);	/* holes kept */
+	fd = open(dst, O_RDONLY);
+	assert_true(lseek(fd, 0, SEEK_DATA) >= 65536);
+	close(fd);
+	free(dst);
+}
+
 /*
  * The hand-over: a waiter is seen in /proc/locks while we hold the lock,
  * and after our release the pause between holds lasts until it has the
@@ -2183,6 +2259,8 @@ main(void)
 		CONTRACT(ndbm),
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test_setup_teardown(test_detect_odd_files, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_copy_holes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup,
 		    teardown),
