@@ -230,11 +230,12 @@ bench: all $(BENCH_BIN) bench-progress
 	@python3 bench/run.py --bin $(BIN) --build $(B) $(BENCH_ARGS)
 
 # bench-noblock: only whether Exim is kept waiting: an Exim-like writer
-# beside tidy, delete, convert --in-place and import on 1M records (BDB,
-# GDBM, SQLite; tdb 300k) and beside Exim's own exim_tidydb, and tidy's
-# cost by backend (tdb vs BDB, SQLite vs Exim 4.100.1).  The other groups
-# in bench/results.json are kept.  BENCH_ARGS adds run.py options, e.g.
-# BENCH_ARGS=--noblock-size=50000 for a quick look.
+# beside tidy, delete, dump, convert --in-place, import and check on 1M
+# records (BDB, GDBM, SQLite; tdb 300k) and beside Exim's own exim_tidydb,
+# and tidy's cost by backend (tdb vs BDB, SQLite vs Exim 4.100.1).  The
+# other groups in bench/results.json are kept.  BENCH_ARGS adds run.py
+# options, e.g. BENCH_ARGS=--noblock-size=50000 for a quick look, or
+# BENCH_ARGS=--noblock-cmds=hintsdb-check for one command.
 bench-noblock: all $(BENCH_BIN)
 	@python3 bench/run.py --bin $(BIN) --build $(B) \
 	    --only=noblock,tidycost $(BENCH_ARGS)
