@@ -251,6 +251,17 @@ f = open(\"d/db/callout\", \"r+b\"); f.seek(8192 + 20); f.write(b\"\\xff\" * 64)
 	grep -q "^callout: bdb consistency check: .* is damaged: page 2" out &&
 	grep -q "check: callout: no copy to check (.*Permission denied): checking it under the lock" err
 '
+run_test "too little free space for a copy: checked under the lock, said with -v" '
+	mkspool retry &&
+	unshare -m sh -c "
+		mount -t tmpfs -o size=1m tmpfs d/db &&
+		cp \"\$0\"/db/retry d/db/ && : >d/db/retry.lockfile &&
+		dd if=/dev/zero of=d/db/filler bs=4k count=240 2>/dev/null &&
+		\"\$1\" check -v \$2 d retry" "$SPOOL_EX" "$HINTSDB" "$NOW" \
+	    >out 2>err &&
+	grep -q "^retry: [0-9]* records, no problems$" out &&
+	grep -q "check: retry: no copy to check (too little free space for one): checking it under the lock" err
+'
 run_test "a busy lock exits 75" '
 	rm -rf d && cp -a "$SPOOL_EX" d &&
 	hold_lock d/db/seen.lockfile 5 &&
