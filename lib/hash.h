@@ -12,4 +12,23 @@
 
 uint64_t hdb_hash_bytes(const uint8_t *p, size_t n);
 
+/*
+ * A set of byte strings (copies), compared whole: a zeroed struct is an
+ * empty set.  add returns 1 if the key is new, 0 if it was there.
+ */
+struct hdb_keyset_slot {
+	uint64_t	 hash;
+	uint8_t		*key;		/* NULL: an empty slot */
+	size_t		 len;
+};
+struct hdb_keyset {
+	struct hdb_keyset_slot *slot;
+	size_t		 cap;		/* a power of two, or 0 */
+	size_t		 n;
+};
+int	hdb_keyset_add(struct hdb_keyset *, const uint8_t *key, size_t len);
+int	hdb_keyset_has(const struct hdb_keyset *, const uint8_t *key,
+	    size_t len);
+void	hdb_keyset_free(struct hdb_keyset *);
+
 #endif

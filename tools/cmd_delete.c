@@ -24,6 +24,7 @@
 #include "dump.h"
 #include "duration.h"
 #include "engine/pieces.h"
+#include "hash.h"
 #include "out.h"
 #include "progress.h"
 #include "priv.h"
@@ -73,6 +74,7 @@ struct delcmd {
 	struct delkey	*k;
 	size_t		 n, cap;
 	int		 missing;	/* named keys that were not there */
+	struct hdb_keyset gone;		/* --match: the keys deleted so far */
 };
 
 static int
@@ -147,7 +149,7 @@ match_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 	struct delcmd *dc = arg;
 
 	(void)val;
-	if (matches(dc, key))
+	if (matches(dc, key) && !hdb_keyset_has(&dc->gone, key.data, key.len))
 		add_key(dc, key.data, key.len);
 	return 0;
 }
@@ -278,6 +280,8 @@ del_one(struct delcmd *dc, struct dbh *d, const struct delkey *k, FILE *out,
 		r = hdb_del(d->h, key);
 	if (r == HDB_ERR)
 		return -1;
+	if (r == HDB_OK && !dc->dry_run && dc->match != NULL)
+		hdb_keyset_add(&dc->gone, key.data, key.len);
 	if (r == HDB_NOTFOUND) {
 		dc->missing++;
 		fprintf(errs, "%s: delete: no record '", progname);
@@ -373,7 +377,8 @@ sweep_pick(void *arg, struct hdb_datum key, struct hdb_datum val)
 	struct lines *l = arg;
 	char peer[1024] = "";
 
-	if (!matches(l->dc, key))
+	if (!matches(l->dc, key) ||
+	    !hdb_keyset_add(&l->dc->gone, key.data, key.len))
 		return 0;
 	if (!l->dc->quiet)
 		peer_of(peer, sizeof(peer), l->type, key, val);
@@ -537,6 +542,7 @@ cmd_delete_main(int argc, char **argv)
 out:
 	free_keys(&dc);
 	free(dc.k);
+	hdb_keyset_free(&dc.gone);
 	if (finish_stdout("delete") != 0 && ex == 0)
 		ex = EX_IOERR_;
 	return ex;

@@ -786,12 +786,17 @@ read_budget(const struct hdb *h)
 	return h->read_budget > 0 ? h->read_budget : READ_BUDGET_MS;
 }
 
-/* Whether the read transaction begun at t0 has lasted long enough. */
+/*
+ * Whether the read transaction begun at t0, n rows into it, has lasted
+ * long enough; the clock is looked at every 64 rows.
+ */
 static int
-piece_full(const struct hdb *h, double t0)
+piece_full(const struct hdb *h, double t0, size_t n)
 {
-	return now_ms() - t0 >= hdb_hold_limit_ms(&hdb_backend_sqlite,
-	    read_budget(h));
+	if (hdb_hold_records() > 0)
+		return n >= hdb_hold_records();
+	return n % 64 == 0 && now_ms() - t0 >= hdb_hold_limit_ms(
+	    &hdb_backend_sqlite, read_budget(h));
 }
 
 /* A read transaction begun at t0 ends: count it. */
@@ -892,9 +897,10 @@ sq_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((rc = give_row(s, st, fn, ctx)) != 0)
 			break;
-		if (!s->txn && ++rows % 64 == 0 && piece_full(h, t0)) {
+		if (!s->txn && piece_full(h, t0, ++rows)) {
 			st = next_piece(h, s, st, t0);
 			t0 = now_ms();
+			rows = 0;
 		}
 	}
 	if (!s->txn)
@@ -939,8 +945,9 @@ sq_scan(struct hdb *h, hdb_iter_fn fn, void *ctx, int *changed)
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((rc = give_row(s, st, fn, ctx)) != 0)
 			break;
-		if (s->txn || ++rows % 64 != 0 || !piece_full(h, t0))
+		if (s->txn || !piece_full(h, t0, ++rows))
 			continue;
+		rows = 0;
 		vn = sqlite3_column_int64(st, 2);
 		sqlite3_reset(st);
 		piece_end(h, t0);

@@ -81,6 +81,15 @@ double	hdb_pause_for_writers(const struct hdb_backend *, double budget_ms);
 double	hdb_now_ms(void);
 
 /*
+ * hdb_hold_records - for tests only: with HINTSDB_TEST_HOLD_RECORDS=N in
+ * the environment, every hold and read transaction, read or write, on
+ * every backend, ends after N records whatever the clock says, so that a
+ * test sees the same holds on a fast machine and a loaded one.  0 when
+ * unset (or not a number from 1 to 10^9): holds end by time.
+ */
+size_t	hdb_hold_records(void);
+
+/*
  * A write hold that makes changes one by one (tidy's candidates, delete)
  * stops before the time held, plus its slowest change, plus the flush of
  * its changes could pass the hold limit.  The flush is estimated per

@@ -184,6 +184,29 @@ test_done() {
 	[ "$n_fail" -eq 0 ]
 }
 
+# wait_for SECONDS WHAT PID CMD...: poll CMD every 50 ms until it
+# succeeds.  Fails, saying WHAT never happened, after SECONDS (counted in
+# polls, so a loaded machine waits longer, never forever), or at once when
+# process PID (- for none) has ended first.
+wait_for() {
+	_wsecs=$1 _what=$2 _wpid=$3
+	shift 3
+	_n=0
+	while ! "$@"; do
+		if [ "$_wpid" != - ] && ! kill -0 "$_wpid" 2>/dev/null; then
+			"$@" && return 0
+			echo "wait_for: $_what: process $_wpid ended first" >&2
+			return 1
+		fi
+		_n=$((_n + 1))
+		if [ $_n -ge $((_wsecs * 20)) ]; then
+			echo "wait_for: $_what: not after ${_wsecs}s" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
 # hold_lock FILE SECONDS: hold an fcntl write lock on FILE as Exim would, in
 # the background; waits until the lock is taken.  Kill $LOCK_PID to end it.
 # The holder execs sleep(1), keeping its PID and lock: Python's own sleep
@@ -199,12 +222,7 @@ open(sys.argv[3], "w").close()
 os.execvp("sleep", ["sleep", sys.argv[2]])
 ' "$1" "$2" "$TRASH/.locked" &
 	LOCK_PID=$!
-	_n=0
-	while [ ! -e "$TRASH/.locked" ]; do
-		_n=$((_n + 1))
-		[ $_n -lt 200 ] || { echo "hold_lock: no lock on $1" >&2; return 1; }
-		sleep 0.05
-	done
+	wait_for 10 "a lock on $1" $LOCK_PID test -e "$TRASH/.locked"
 }
 
 # tree_state DIR: names, sizes, modes and checksums of everything in DIR
@@ -224,9 +242,32 @@ hexkey() {
 # 4.96, trixie: 4.98.2, sid: 4.100.1), run in its cached minbase chroot
 # (tests/interop/chroot.sh); paths under $TMPDIR mean the same inside.
 # For a background daemon use `$EXIM_RUN exim4 -bd ... &`: chroot.sh execs
-# all the way down, so $! is then the PID of exim4 itself.
+# all the way down, so $! is then the PID of exim4 itself.  Where that
+# chroot cannot be had, chroot.sh fails at once saying why (and, within a
+# run of tests/check.sh, remembers it: HINTSDB_CHROOT_STATUS), so a test
+# that needs a real Exim fails with that reason instead of waiting.
 EXIM_SUITE=${EXIM_SUITE:-bookworm}
 EXIM_RUN="sh $TOP/tests/interop/chroot.sh run $EXIM_SUITE"
+: "${HINTSDB_CHROOT_STATUS:=$TRASH/.chroot-status}"
+export HINTSDB_CHROOT_STATUS
 exim_run() {
 	$EXIM_RUN "$@"
+}
+
+# exim_hold FILE: Exim's own exim_lock holds an fcntl lock on FILE until
+# exim_release; returns once it is held, or fails if exim_lock has not
+# taken it within 60 s or ended first.  The holder gives up by itself
+# after 120 s.
+exim_hold() {
+	rm -f "$PWD/.held" "$PWD/.release"
+	$EXIM_RUN exim_lock -fcntl -q "$1" "touch $PWD/.held; i=0; while [ ! -e $PWD/.release ] && [ \$i -lt 2400 ]; do sleep 0.05; i=\$((i + 1)); done" &
+	HOLD_PID=$!
+	wait_for 60 "exim_lock holding $1" $HOLD_PID test -e "$PWD/.held" ||
+	    { kill $HOLD_PID 2>/dev/null; return 1; }
+}
+
+# exim_release: end exim_hold's lock and wait for its exim_lock.
+exim_release() {
+	: >"$PWD/.release"
+	wait $HOLD_PID
 }

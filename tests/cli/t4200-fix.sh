@@ -6,15 +6,6 @@
 # Debian's python3, not a slow shim in front of it
 PY=$(command -v /usr/bin/python3 || command -v python3)
 
-# exim_hold FILE: Exim's own exim_lock holds an fcntl lock on FILE for a
-# second; returns once it is held.  `wait $HOLD_PID` afterwards.
-exim_hold() {
-	rm -f "$PWD/.held"
-	$EXIM_RUN exim_lock -fcntl -q "$1" "touch $PWD/.held; sleep 1" &
-	HOLD_PID=$!
-	while [ ! -e "$PWD/.held" ]; do sleep 0.02; done
-}
-
 NOW=2026-11-27T02:00:00Z
 
 sample() { rm -rf sp && copy_spool sp; }
@@ -153,7 +144,7 @@ run_test "a held lock: the command fails with 75, the next works" '
 	sample && exim_hold sp/db/seen.lockfile &&
 	printf "127.0.0.1\n" | expect_code 75 "$HINTSDB" fix --lock-timeout=200ms \
 	    sp seen >out 2>err;
-	st=$?; wait $HOLD_PID; [ $st = 0 ] &&
+	st=$?; exim_release; [ $st = 0 ] &&
 	grep -q "cannot read-lock" err &&
 	printf "127.0.0.1\n" | expect_code 0 "$HINTSDB" fix sp seen >out
 '

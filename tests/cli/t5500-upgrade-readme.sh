@@ -23,6 +23,7 @@
 if [ -n "${FAKETIME:-}" ]; then
 	exec env -u LD_PRELOAD -u FAKETIME -u FAKETIME_SHARED sh "$0" "$@"
 fi
+# check: serial (it uses fixed loopback ports; tests/check.sh)
 . "$(dirname "$0")/lib.sh"
 
 TEXT=$TRASH/section

@@ -25,6 +25,14 @@
 # execs, so the caller's $! is the PID of PROG itself.  A chroot is never
 # built under libfaketime: its LD_PRELOAD and FAKETIME reach the Exims run
 # in it, not debootstrap or apt.
+#
+# Where a chroot cannot be had (not root; no mount namespace, as in a
+# container without CAP_SYS_ADMIN or inside another chroot; debootstrap
+# missing; the mirror out of reach; a chroot that stays broken), chroot.sh
+# fails at once with the cause and the fix.  With HINTSDB_CHROOT_STATUS
+# set (a directory; tests/check.sh sets one per run), the cause is kept
+# there, and later calls for that suite fail at once with it, without
+# trying again.
 set -eu
 
 CACHE=${HINTSDB_CHROOTS:-/var/cache/hintsdb-tests}
@@ -32,8 +40,25 @@ CACHE=${HINTSDB_CHROOTS:-/var/cache/hintsdb-tests}
 PACKAGES="exim4-daemon-light libfaketime"
 STAMP="hintsdb chroot 2: $PACKAGES"
 TMP=${TMPDIR:-/tmp}
+STATUS=${HINTSDB_CHROOT_STATUS:-}
+# debootstrap and apt give up on a dead mirror by themselves, but slowly
+BUILD_TIMEOUT=${HINTSDB_CHROOT_BUILD_TIMEOUT:-1800}
 
 die() { printf 'chroot.sh: %s\n' "$*" >&2; exit 1; }
+
+# unavailable SUITE CAUSE: the chroot cannot be had; kept in $STATUS
+unavailable() {
+	if [ -n "$STATUS" ]; then
+		mkdir -p "$STATUS" && printf '%s\n' "$2" >"$STATUS/$1"
+	fi
+	die "no Exim $(version_of "$1") ($1 chroot): $2"
+}
+
+# build_fail CAUSE: building failed; the cause for ensure
+build_fail() {
+	printf '%s\n' "$1" >"$CACHE/$suite.why"
+	die "$1"
+}
 
 version_of() {
 	case $1 in
@@ -53,7 +78,7 @@ mirror() {
 		/^deb[ \t]/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break } }
 		/^URIs:/ { print $2 }' |
 	    grep -v -e security -e '^$' | grep '/debian/*$' | head -n 1)
-	[ -n "$m" ] || die "no Debian mirror found in /etc/apt/sources.list*"
+	[ -n "$m" ] || build_fail "no Debian mirror named in /etc/apt/sources.list*: it needs a reachable Debian mirror once"
 	echo "$m"
 }
 
@@ -88,42 +113,64 @@ build() {
 	root=$CACHE/$suite
 	new=$root.new
 	command -v debootstrap >/dev/null 2>&1 ||
-	    die "debootstrap is not installed (make check installs it)"
-	m=$(mirror)
+	    build_fail "debootstrap is not installed (make check installs it)"
+	m=$(mirror) || exit 1
 	printf 'chroot.sh: building the %s chroot (Exim %s) from %s\n' \
 	    "$suite" "$(version_of "$suite")" "$m" >&2
 	rm -rf "$new" "$root"
-	debootstrap --variant=minbase "$suite" "$new" "$m" >"$CACHE/$suite.log" 2>&1 ||
-	    die "debootstrap $suite failed (is $m reachable?); see $CACHE/$suite.log"
+	timeout "$BUILD_TIMEOUT" debootstrap --variant=minbase "$suite" "$new" \
+	    "$m" >"$CACHE/$suite.log" 2>&1 ||
+	    build_fail "debootstrap $suite failed: it needs root and a reachable Debian mirror ($m) once; see $CACHE/$suite.log"
 	printf '#!/bin/sh\nexit 101\n' >"$new/usr/sbin/policy-rc.d"
 	chmod 755 "$new/usr/sbin/policy-rc.d"
 	# sid's Release file may be past its Valid-Until date
 	echo 'Acquire::Check-Valid-Until "false";' >"$new/etc/apt/apt.conf.d/99hintsdb"
-	(in_root "$new" sh -c 'DEBIAN_FRONTEND=noninteractive
+	(in_root "$new" timeout "$BUILD_TIMEOUT" sh -c 'DEBIAN_FRONTEND=noninteractive
 		export DEBIAN_FRONTEND
 		apt-get update -qq &&
 		apt-get install -y -qq --no-install-recommends '"$PACKAGES") >>"$CACHE/$suite.log" 2>&1 ||
-	    die "installing exim4 in the $suite chroot failed; see $CACHE/$suite.log"
+	    build_fail "installing exim4 in the $suite chroot failed (is $m reachable?); see $CACHE/$suite.log"
 	(in_root "$new" apt-get clean) >/dev/null 2>&1 || true
 	echo "$STAMP" >"$new/.hintsdb-ready"
 	mv "$new" "$root"
 }
 
+# can_unshare: can this process make a private mount namespace?  Not in
+# a container without CAP_SYS_ADMIN, nor inside a chroot (Invalid argument)
+can_unshare() {
+	unshare -m --propagation private true 2>"$TMP/.chroot-unshare.$$"
+	_st=$?
+	UNSHARE_ERR=$(head -n 1 "$TMP/.chroot-unshare.$$")
+	rm -f "$TMP/.chroot-unshare.$$"
+	return $_st
+}
+
 # ensure SUITE: the chroot, built under a lock so parallel runs share it
 ensure() {
 	version_of "$1" >/dev/null
-	[ "$(id -u)" = 0 ] || die "needs root (chroot, mount namespaces)"
-	mkdir -p "$CACHE"
+	if [ -n "$STATUS" ] && [ -s "$STATUS/$1" ]; then
+		die "no Exim $(version_of "$1") ($1 chroot): $(cat "$STATUS/$1")"
+	fi
+	[ "$(id -u)" = 0 ] ||
+	    unavailable "$1" "it needs root (chroot, mount namespaces): run make check as root"
+	can_unshare ||
+	    unavailable "$1" "no private mount namespace here (${UNSHARE_ERR:-unshare failed}): run outside a container or chroot, or with CAP_SYS_ADMIN"
+	mkdir -p "$CACHE" ||
+	    unavailable "$1" "cannot make the chroot cache $CACHE"
 	root=$CACHE/$1
 	healthy "$root" && return 0
 	exec 9>"$CACHE/$1.lock"
 	flock 9
+	rm -f "$CACHE/$1.why"
 	# never under libfaketime (make check-future): apt and debootstrap
 	# need the real date, and the chroot must not be stamped in the future
 	healthy "$root" || (unset LD_PRELOAD FAKETIME FAKETIME_SHARED
-	    build "$1") || exit 1
+	    build "$1") ||
+	    unavailable "$1" "$(cat "$CACHE/$1.why" 2>/dev/null ||
+		echo "building it failed; see $CACHE/$1.log")"
 	exec 9>&-
-	healthy "$root" || die "the $1 chroot is broken after a rebuild"
+	healthy "$root" ||
+	    unavailable "$1" "the chroot is still broken after a rebuild (exim4 -bV fails in it); see $CACHE/$1.log"
 }
 
 [ $# -ge 1 ] || die "usage: chroot.sh root SUITE | run SUITE PROG [ARG...] | suites"

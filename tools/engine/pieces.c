@@ -180,6 +180,7 @@ hold_end(struct scan *s, struct hdb_datum key)
 static int
 swept(struct scan *s, struct hdb_datum key, int gone)
 {
+	size_t k = hdb_hold_records();
 	double now = hdb_now_ms(), held = now - s->d->t_lock;
 
 	if (gone) {
@@ -190,7 +191,8 @@ swept(struct scan *s, struct hdb_datum key, int gone)
 		s->has_kept = 1;
 	}
 	s->t_last = now;
-	if (held < s->pace.lim && !hdb_pace_full(&s->pace, held, s->ndel))
+	if (k > 0 ? s->seen < k :
+	    held < s->pace.lim && !hdb_pace_full(&s->pace, held, s->ndel))
 		return 0;
 	if (s->has_kept)
 		pos_push(s, s->kept.key, s->kept.len);
@@ -215,6 +217,25 @@ sweep_del(struct scan *s, struct hdb_datum key)
 
 /* Hand the record on; end the hold once its time is up (checked every
  * 16 records: the clock is cheap, not free). */
+/*
+ * read_more - may a read hold go on after its seen'th record?  Until the
+ * time to read (looked at every 16 records), or the test knob's count
+ * (hdb_hold_records); a backend that reads in pieces of its own
+ * (read_ms infinite) is left to them.  A reordering backend reads
+ * MIN_SEEN records at least.
+ */
+static int
+read_more(const struct scan *s)
+{
+	size_t k = hdb_hold_records();
+
+	if (s->reorders && s->seen < MIN_SEEN)
+		return 1;
+	if (k > 0 && s->read_ms < 1e300)
+		return s->seen < k;
+	return s->seen % 16 != 0 || hdb_now_ms() - s->d->t_lock < s->read_ms;
+}
+
 static int
 one(void *arg, struct hdb_datum key, struct hdb_datum val)
 {
@@ -232,8 +253,7 @@ one(void *arg, struct hdb_datum key, struct hdb_datum val)
 		return swept(s, key, r == SWEEP_DELETE);
 	if (s->reorders)
 		checkpoint(s, key);
-	if (s->seen % 16 != 0 || (s->reorders && s->seen < MIN_SEEN) ||
-	    hdb_now_ms() - s->d->t_lock < s->read_ms)
+	if (read_more(s))
 		return 0;
 	hold_end(s, key);
 	return PIECE_END;

@@ -1248,7 +1248,11 @@ hold_full(struct tidy *t)
 {
 	double el;
 
-	if (t->held_recs == 0 || t->held_recs % 16 != 0)
+	if (t->held_recs == 0)
+		return 0;
+	if (hdb_hold_records() > 0)
+		return t->held_recs >= hdb_hold_records();
+	if (t->held_recs % 16 != 0)
 		return 0;
 	if (t->write && t->max_del > 0 && t->nchanged + t->ndm >= t->max_del)
 		return 1;
@@ -1431,7 +1435,7 @@ sweep_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 static int
 out_of_time(struct tidy *t, size_t i)
 {
-	return t->write && t->dm[i].before >= 16 &&
+	return t->write && hdb_hold_records() == 0 && t->dm[i].before >= 16 &&
 	    t->corrupt_at <= t->dm[i].before &&
 	    hdb_now_ms() - t->t_lock >= work_ms(t, 1);
 }
