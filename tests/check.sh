@@ -5,9 +5,10 @@
 # all count; exit status is non-zero if anything failed.
 #
 # Each test file (or unit binary) is a job.  Jobs run CHECK_JOBS (the
-# number of cores) at a time; those that use fixed loopback ports or run
-# Exim daemons (the interop files, and any file that says "# check:
-# serial") run one after another in a lane of their own beside them.  A
+# number of cores) at a time; files that say "# check: serial" (they use
+# fixed loopback ports, and the sanitizer pass runs them again) run one
+# after another in a lane of their own beside them.  A file that says
+# "# check: split VAR=A B C" is three jobs, with VAR set to A, B and C.  A
 # job gets CHECK_FILE_TIMEOUT seconds (1800) before it is killed, with its
 # whole process group, and counted as failed.  The report comes when all
 # have ended, in a fixed order: the output of each failing file, the
@@ -133,7 +134,7 @@ pass_env() {
 run_job() {
 	line=$(sed -n "$1p" "$WORK/jobs")
 	set -- $line
-	id=$1 pass=$3 kind=$4 path=$5
+	id=$1 pass=$3 kind=$4 path=$5 var=${6:-}
 	JOBDIR=$WORK/job/$id
 	mkdir -p "$JOBDIR"
 	RESULTS=$WORK/res/$id
@@ -144,6 +145,7 @@ run_job() {
 	t0=$(date +%s)
 	(
 		pass_env "$pass"
+		[ -n "$var" ] && export "${var%%=*}=${var#*=}"
 		case $kind in
 		unit)
 			[ "$pass" = san ] && export ASAN_OPTIONS="$asan:detect_leaks=1"
@@ -182,9 +184,9 @@ timed_job() {
 	[ $st -eq 124 ] || [ $st -eq 137 ] || return 0
 	line=$(sed -n "$1p" "$WORK/jobs")
 	set -- $line
-	echo "FAIL - $(basename "$5"): killed after ${CHECK_FILE_TIMEOUT:-1800}s" \
+	echo "FAIL - $(basename "$5")${6:+ ($6)}: killed after ${CHECK_FILE_TIMEOUT:-1800}s" \
 	    >>"$WORK/res/$1"
-	echo "check.sh: $(basename "$5") ($3) did not end in ${CHECK_FILE_TIMEOUT:-1800}s" \
+	echo "check.sh: $(basename "$5")${6:+ ($6)} ($3) did not end in ${CHECK_FILE_TIMEOUT:-1800}s" \
 	    >>"$WORK/out/$1"
 	echo "${CHECK_FILE_TIMEOUT:-1800}" >"$WORK/time/$1"
 }
@@ -220,17 +222,26 @@ only() {
 }
 
 n=0
-# job PASS KIND PATH: add a job; its lane is serial for the interop files
-# and for files that say so
+# job PASS KIND PATH: add a job, or one per value of a split; its lane is
+# serial for files that say so
 job() {
 	[ "$2" = lint ] || [ "$2" = fuzz ] || only "$(basename "$3")" || return 0
-	lane=par
+	lane=par split=
 	case $3 in
-	*/tests/interop/*) lane=serial ;;
-	*.sh) grep -q '^# check: serial' "$3" && lane=serial ;;
+	*.sh)
+		grep -q '^# check: serial' "$3" && lane=serial
+		split=$(sed -n 's/^# check: split //p' "$3" | head -n 1)
+		;;
 	esac
-	n=$((n + 1))
-	echo "$n $lane $1 $2 $3" >>"$WORK/jobs"
+	if [ -z "$split" ]; then
+		n=$((n + 1))
+		echo "$n $lane $1 $2 $3" >>"$WORK/jobs"
+		return 0
+	fi
+	for v in ${split#*=}; do
+		n=$((n + 1))
+		echo "$n $lane $1 $2 $3 ${split%%=*}=$v" >>"$WORK/jobs"
+	done
 }
 
 # binary_tests: the CLI tests that run our binaries (not t0010, which tests
@@ -352,7 +363,7 @@ for id in $(ls "$WORK/time"); do
 	set -- $line
 	p=
 	[ "$3" = normal ] || p="$3: "
-	echo "$(cat "$WORK/time/$id") $p$(basename "$5")"
+	echo "$(cat "$WORK/time/$id") $p$(basename "$5")${6:+ ($6)}"
 done | sort -rn | head -n 10 | awk '{ printf "  %5ds  %s\n", $1, substr($0, index($0, " ") + 1) }'
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -21,11 +21,14 @@
 # the faked clock, Exim's own utilities included.
 . "$(dirname "$0")/../cli/lib.sh"
 
+# check: split EXIM_SUITES=bookworm trixie sid
 SUITES=${EXIM_SUITES:-bookworm trixie sid}
 DBS="retry misc callout ratelimit seen tls wait-remote_smtp"
 FIXDB=$(dirname "$HINTSDB")/exim_fixdb
 TIDYDB=$(dirname "$HINTSDB")/exim_tidydb
 
+# the sample spool was written by 4.96: with bookworm's run
+case " $SUITES " in *" bookworm "*)
 run_test "sample spool: exim format equals 4.96's exim_dumpdb (but deviations)" '
 	copy_spool sp &&
 	EXIM_SUITE=bookworm sh "$TOP/tests/interop/compare-dump.sh" "$PWD/sp" "$HINTSDB"
@@ -39,6 +42,8 @@ run_test "sample spool: committed goldens still match 4.96's exim_dumpdb" '
 		cmp -s out "$f" || { echo "golden $db differs"; exit 1; }
 	done
 '
+;;
+esac
 
 for S in $SUITES; do
 	LIVE=$TRASH/live-$S
