@@ -101,7 +101,7 @@ static const struct help_opt dump_opts[] = {
 	O_UTC,
 	O_BACKEND,
 	{ "--exim-version=V", "with --format=exim: speak as Exim V (4.96, "
-	    "4.98, 4.100), not as the one that wrote each record" },
+	    "4.98, 4.99, 4.100), not as the one that wrote each record" },
 	{ "--file=PATH", "read the DB at PATH, outside a spool (with "
 	    "--type)" },
 	{ "--format=text|json|exim", "output: readable text (default), JSON "
