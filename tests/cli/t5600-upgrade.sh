@@ -231,6 +231,19 @@ run_test "tidy --stale-sessions[=VERSION]" '
 	grep -q "^tls: 2 sessions OpenSSL cannot resume deleted$" out &&
 	expect_code 64 "$HINTSDB" tidy --stale-sessions=x.y sp tls 2>err &&
 	grep -q "bad --stale-sessions version" err &&
+	expect_code 0 "$HINTSDB" tidy -n $THEN --stale-sessions="GnuTLS 3.7.9" sp tls >out &&
+	grep -q "^tls: 0 sessions GnuTLS 3.7.9 cannot resume deleted$" out &&
+	expect_code 0 "$HINTSDB" tidy -n $THEN --stale-sessions=OpenSSL-3.0.17 sp tls >out &&
+	grep -q "^tls: 2 sessions OpenSSL cannot resume deleted$" out &&
+	for v in 4.96 4.98.2 4.100.1; do
+		expect_code 64 "$HINTSDB" tidy -n --stale-sessions=$v sp tls >out 2>err &&
+		[ ! -s out ] && [ "$(wc -l <err)" = 1 ] &&
+		grep -q "^hintsdb: tidy: --stale-sessions=$v is an Exim version; it takes the version of the TLS library" err || exit 1
+	done &&
+	for v in 2.12.23 3 7.1 openssl-2.0 gnutls; do
+		expect_code 64 "$HINTSDB" tidy -n --stale-sessions=$v sp tls 2>err &&
+		grep -q "bad --stale-sessions version" err || exit 1
+	done &&
 	expect_code 64 "$HINTSDB" tidy --stale-sessions \
 	    sp tls 2>err && grep -q "no exim4 or exim on PATH" err &&
 	mkdir bin && cp "$TRASH/trixie" bin/exim4 &&
