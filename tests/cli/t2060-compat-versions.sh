@@ -68,6 +68,13 @@ run_test "4.99 tdb spool: every writing command makes no lockfile" '
 	expect_code 0 "$HINTSDB" tidy --all sp >/dev/null &&
 	expect_code 0 "$HINTSDB" delete sp retry R:defer.example >/dev/null &&
 	expect_code 0 "$HINTSDB" convert --in-place sp misc >/dev/null &&
+	printf "R:later1@test.example:<alice@client.example> 1 4242\n" |
+	    expect_code 0 "$HINTSDB" fix sp retry >/dev/null &&
+	"$HINTSDB" export sp ratelimit >r.jsonl &&
+	expect_code 0 "$HINTSDB" import sp ratelimit <r.jsonl >/dev/null &&
+	expect_code 0 "$HINTSDB" dump --format=exim sp retry >out &&
+	grep -q " 4242 " out &&
+	[ "$(od -An -c -N3 sp/db/ratelimit | tr -d " ")" = TDB ] &&
 	[ -z "$(find sp -name "*.lockfile")" ] &&
 	: >sp/db/callout.lockfile &&
 	expect_code 0 "$HINTSDB" tidy sp callout >/dev/null &&
