@@ -94,7 +94,7 @@ struct copyctx {
 /* The totals over the spool. */
 struct totals {
 	size_t		 dbs, todo, done, records, sessions, waits;
-	size_t		 rekeyed, keysdropped;
+	size_t		 rekeyed, keysdropped, others;
 	size_t		 lockfiles;
 	int		 ex;
 };
@@ -452,6 +452,7 @@ upgrade_db(const char *spool, const struct db_plan *p,
 	tot->rekeyed += c.rewritten;
 	tot->keysdropped += c.dropped[FORM_RETRY_BARE] +
 	    c.dropped[FORM_RETRY_BRACKET];
+	tot->others += c.dropped[FORM_ETRN_ARG] + c.dropped[FORM_ETRN_MD5];
 	ex = st->dropped > 0 ? EX_FINDINGS : 0;
 out:
 	copy_free(&c);
@@ -550,13 +551,15 @@ upgrade(const char *spool, struct upopts *u)
 			    plans[i].unread[FORM_RETRY_BRACKET] -
 			    plans[i].fixable[FORM_RETRY_BARE] -
 			    plans[i].fixable[FORM_RETRY_BRACKET];
+			tot.others += plans[i].unread[FORM_ETRN_ARG] +
+			    plans[i].unread[FORM_ETRN_MD5];
 		}
 		if (u->dry_run || u->verbose)
 			print_plan(&plans[i], u);
 	}
 	if (!u->dry_run)
 		tot.sessions = tot.records = tot.waits = tot.rekeyed =
-		    tot.keysdropped = 0;
+		    tot.keysdropped = tot.others = 0;
 	for (i = 0; i < n && !u->dry_run; i++) {
 		if (!plan_needed(&plans[i], &u->t, u->keep_sessions))
 			continue;
@@ -586,6 +589,9 @@ upgrade(const char *spool, struct upopts *u)
 		    "to rewrite" : "rewritten");
 	if (tot.keysdropped > 0)
 		printf(" and %zu %s", tot.keysdropped, u->dry_run ?
+		    "to drop" : "dropped");
+	if (tot.others > 0)
+		printf(", %zu ETRN records %s", tot.others, u->dry_run ?
 		    "to drop" : "dropped");
 	printf(u->dry_run ? "; nothing changed\n" : "\n");
 	free(plans);

@@ -13,6 +13,10 @@
  *     address is bracketed, T:[192.0.2.1]:192.0.2.1:25, and so is an IPv6
  *     address; before, T:192.0.2.1:192.0.2.1:25.  A host named by a name
  *     has the same key in both.
+ *   - misc: the ETRN serialisation key is "etrn-" and the argument and a
+ *     newline up to 4.97, "etrn-" and the MD5 of the argument in hex from
+ *     4.98 (smtp_in.c).  Such a record lives while an ETRN command runs;
+ *     one left over is never read by the other side, nor worth carrying.
  */
 #include <arpa/inet.h>
 
@@ -45,6 +49,13 @@ static const struct form table[FORM_NONE] = {
 	[FORM_RETRY_BRACKET] = { HDB_T_RETRY, EXIM_V(4, 98, 0), LONG_MAX,
 	    "host key T:[IP]:IP:PORT (Exim 4.98 on)",
 	    "host keys T:[IP]:IP:PORT (Exim 4.98 on)", "T:IP:IP:PORT" },
+	[FORM_ETRN_ARG] = { HDB_T_MISC, 0, EXIM_V(4, 97, 999),
+	    "ETRN serialisation record keyed etrn-ARGUMENT (Exim 4.94 to 4.97)",
+	    "ETRN serialisation records keyed etrn-ARGUMENT (Exim 4.94 to "
+	    "4.97)", NULL },
+	[FORM_ETRN_MD5] = { HDB_T_MISC, EXIM_V(4, 98, 0), LONG_MAX,
+	    "ETRN serialisation record keyed etrn-MD5 (Exim 4.98 on)",
+	    "ETRN serialisation records keyed etrn-MD5 (Exim 4.98 on)", NULL },
 };
 
 const struct form *
@@ -116,6 +127,21 @@ retry_form(const char *k, size_t n)
 	    FORM_RETRY_BARE : FORM_NONE;
 }
 
+static enum form_id
+misc_form(const char *k, size_t n)
+{
+	size_t i;
+
+	if (n < 6 || strncmp(k, "etrn-", 5) != 0)
+		return FORM_NONE;
+	if (k[n - 1] == '\n')
+		return FORM_ETRN_ARG;
+	for (i = 5; i < n && isxdigit((unsigned char)k[i]) &&
+	    !isupper((unsigned char)k[i]); i++)
+		;
+	return i == n && n == 5 + 32 ? FORM_ETRN_MD5 : FORM_NONE;
+}
+
 enum form_id
 form_of(enum hdb_dbtype type, struct hdb_datum key, struct hdb_datum val)
 {
@@ -135,6 +161,8 @@ form_of(enum hdb_dbtype type, struct hdb_datum key, struct hdb_datum val)
 		return tls_form(k, n);
 	if (type == HDB_T_RETRY)
 		return retry_form(k, n);
+	if (type == HDB_T_MISC)
+		return misc_form(k, n);
 	return FORM_NONE;
 }
 

@@ -27,6 +27,8 @@ enum form_id {
 	FORM_WAIT_23,		/* wait: 23-character message IDs (4.97 on) */
 	FORM_RETRY_BARE,	/* retry: T:IP:IP:PORT (to 4.97) */
 	FORM_RETRY_BRACKET,	/* retry: T:[IP]:IP:PORT (4.98 on) */
+	FORM_ETRN_ARG,		/* misc: etrn-ARGUMENT\n (to 4.97) */
+	FORM_ETRN_MD5,		/* misc: etrn-MD5 of it in hex (4.98 on) */
 	FORM_NONE		/* read by every release */
 };
 

@@ -97,6 +97,16 @@ who_reads(void **state)
 	    "a828a5fc32fd772eef2fc7fab6911c035588"), none), FORM_TLS_HASH);
 	assert_int_equal(form_of(HDB_T_TLS, key("mx.example"), none),
 	    FORM_NONE);
+	assert_int_equal(form_of(HDB_T_MISC, key("etrn-test.example\n"), none),
+	    FORM_ETRN_ARG);
+	assert_int_equal(form_of(HDB_T_MISC,
+	    key("etrn-0123456789abcdef0123456789abcdef"), none), FORM_ETRN_MD5);
+	assert_int_equal(form_of(HDB_T_MISC, key("etrn-test.example"), none),
+	    FORM_NONE);
+	assert_int_equal(form_of(HDB_T_MISC, key("host-serialize-127.0.0.1"),
+	    none), FORM_NONE);
+	assert_false(form_read_by(FORM_ETRN_ARG, EXIM_V(4, 98, 2)));
+	assert_false(form_read_by(FORM_ETRN_MD5, EXIM_V(4, 97, 1)));
 	assert_int_equal(form_rewrite(FORM_TLS_IP, key("127.0.0.2"),
 	    (uint8_t[64]){ 0 }, 64), 0);
 }
