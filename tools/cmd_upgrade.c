@@ -585,14 +585,16 @@ upgrade(const char *spool, struct upopts *u)
 		    "dropped", tot.done, tot.dbs, u->t.version, tot.records,
 		    tot.sessions, tot.waits);
 	if (tot.rekeyed + tot.keysdropped > 0)
-		printf(", %zu retry keys %s", tot.rekeyed, u->dry_run ?
-		    "to rewrite" : "rewritten");
+		printf(", %zu retry key%s %s", tot.rekeyed,
+		    tot.rekeyed == 1 ? "" : "s", u->dry_run ? "to rewrite" :
+		    "rewritten");
 	if (tot.keysdropped > 0)
 		printf(" and %zu %s", tot.keysdropped, u->dry_run ?
 		    "to drop" : "dropped");
 	if (tot.others > 0)
-		printf(", %zu ETRN records %s", tot.others, u->dry_run ?
-		    "to drop" : "dropped");
+		printf(", %zu ETRN record%s %s", tot.others,
+		    tot.others == 1 ? "" : "s", u->dry_run ? "to drop" :
+		    "dropped");
 	printf(u->dry_run ? "; nothing changed\n" : "\n");
 	free(plans);
 	spool_dbs_free(names, n);

@@ -66,14 +66,14 @@ run_test "-n prints the plan and changes nothing" '
 	grep -q "^tls: .* 2 records, dropped: 2 sessions written by GnuTLS 3.7.9, which Exim.s GnuTLS 3.8.13 cannot resume$" out &&
 	grep -q "^wait-remote_smtp: .*, dropped: 1 record of 16-character message IDs (Exim 4.94 to 4.96), which Exim 4.100.1 never reads$" out &&
 	grep -q "^lockfiles: 7 to remove" out &&
-	grep -q "^plan: 7 of 7 databases to convert for Exim 4.100.1, 46 records, 2 sessions and 1 wait records to drop, 2 retry keys to rewrite, 1 ETRN records to drop; nothing changed$" out
+	grep -q "^plan: 7 of 7 databases to convert for Exim 4.100.1, 46 records, 2 sessions and 1 wait records to drop, 2 retry keys to rewrite, 1 ETRN record to drop; nothing changed$" out
 '
 run_test "4.96 spool to 4.100.1: converted, sessions dropped, lockfiles gone" '
 	cp -a "$SPOOL_EX" sp && chmod 0600 sp/db/retry &&
 	dumps sp >orig &&
 	expect_code 0 "$HINTSDB" upgrade --exim="$TRASH/sid" sp >out 2>err &&
 	test ! -s err &&
-	grep -q "^upgrade: 7 of 7 databases converted for Exim 4.100.1, 42 records written, 2 sessions and 1 wait records dropped, 2 retry keys rewritten, 1 ETRN records dropped$" out &&
+	grep -q "^upgrade: 7 of 7 databases converted for Exim 4.100.1, 42 records written, 2 sessions and 1 wait records dropped, 2 retry keys rewritten, 1 ETRN record dropped$" out &&
 	grep -q "^lockfiles: 7 removed" out &&
 	test -z "$(ls sp/db | grep lockfile)" &&
 	test "$(stat -c %a sp/db/retry)" = 600 &&
@@ -110,7 +110,7 @@ run_test "as root: becomes the owner of SPOOL/db first; files stay its" '
 run_test "--keep-sessions keeps them; a matching GnuTLS keeps them" '
 	cp -a "$SPOOL_EX" sp &&
 	expect_code 0 "$HINTSDB" upgrade --keep-sessions --exim="$TRASH/sid" \
-	    sp >out && grep -q " 0 sessions and 1 wait records dropped, 2 retry keys rewritten, 1 ETRN records dropped$" out &&
+	    sp >out && grep -q " 0 sessions and 1 wait records dropped, 2 retry keys rewritten, 1 ETRN record dropped$" out &&
 	"$HINTSDB" stat --format=json sp tls >st && grep -q "\"records\":2" st &&
 	cp -a "$SPOOL_EX" sp2 &&
 	expect_code 0 "$HINTSDB" upgrade -n --exim="$TRASH/sid379" sp2 >out &&
@@ -145,7 +145,7 @@ run_test "who reads what, 4.96 to 4.98.2: wait IDs, [ip] retry keys, sessions" '
 	grep -qx "misc: 1 ETRN serialisation record keyed etrn-ARGUMENT (Exim 4.94 to 4.97): Exim 4.98.2 never reads it (hintsdb upgrade drops it)" out &&
 	expect_code 0 "$HINTSDB" upgrade -n --exim="$TRASH/trixie" sp >out &&
 	grep -qx "retry: bdb legacy -> bdb legacy, 4 records, rewritten: 2 host keys T:IP:IP:PORT (Exim 4.94 to 4.97) as T:\[IP\]:IP:PORT" out &&
-	grep -q "^plan: 4 of 7 databases to convert for Exim 4.98.2, 12 records, 2 sessions and 1 wait records to drop, 2 retry keys to rewrite, 1 ETRN records to drop; nothing changed$" out &&
+	grep -q "^plan: 4 of 7 databases to convert for Exim 4.98.2, 12 records, 2 sessions and 1 wait records to drop, 2 retry keys to rewrite, 1 ETRN record to drop; nothing changed$" out &&
 	expect_code 0 "$HINTSDB" upgrade --exim="$TRASH/trixie" sp >out &&
 	"$HINTSDB" dump -k sp retry >keys &&
 	grep -qx "T:\[127.0.0.1\]:127.0.0.1:2599" keys &&
@@ -185,7 +185,7 @@ run_test "who reads what: 4.95 sessions keyed by IP, a key in both forms" '
 	sed -i "1s/\"records\":4/\"records\":5/" r.jsonl &&
 	expect_code 0 "$HINTSDB" import sp retry <r.jsonl >/dev/null &&
 	expect_code 0 "$HINTSDB" upgrade --keep-sessions --exim="$TRASH/sid379" sp >out &&
-	grep -q "^upgrade: .* 1 sessions and 1 wait records dropped, 1 retry keys rewritten and 1 dropped, 1 ETRN records dropped$" out &&
+	grep -q "^upgrade: .* 1 sessions and 1 wait records dropped, 1 retry key rewritten and 1 dropped, 1 ETRN record dropped$" out &&
 	[ "$("$HINTSDB" dump -k sp retry | grep -c "^T:\[127.0.0.1\]:127.0.0.1:2599$")" = 1 ] &&
 	! "$HINTSDB" dump -k sp tls | grep -qx 127.0.0.2
 '
