@@ -86,6 +86,7 @@ $(B)/unit/%: tests/unit/%.c $(UNIT_LIBA) $(LIBA) $(HDRS) \
 	    $(LDLIBS) -lcmocka
 # a unit test that includes the tools/ source it tests
 $(B)/unit/test_exim_bv: tools/exim.c tools/exim.h
+$(B)/unit/test_forms: tools/forms.c tools/forms.h tools/exim.h
 $(B)/unit/test_pieces: tools/engine/pieces.c tools/engine/slurp.c \
 	    tools/engine/pieces.h tools/engine/slurp.h
 

@@ -471,7 +471,8 @@ cmd_dump_main(int argc, char **argv)
 	c.layout = o.layout;
 	/* Exim before 4.100 reads every record as legacy. */
 	if (c.layout == HDB_L_AUTO && (c.fo.exim_version == HDB_EXIM_496 ||
-	    c.fo.exim_version == HDB_EXIM_498) && c.format == DUMP_EXIM)
+	    c.fo.exim_version == HDB_EXIM_498 ||
+	    c.fo.exim_version == HDB_EXIM_499) && c.format == DUMP_EXIM)
 		c.layout = HDB_L_LEGACY;
 	c.fo.now = clock_now(&o);
 	c.fo.utc = o.utc;

@@ -311,32 +311,77 @@ parse_opt(struct tidycmd *tc, int ch, const char *arg)
 	}
 }
 
+/* lib, then optional " ", ":", "-" or "/": what follows, or NULL */
+static const char *
+after_name(const char *s, const char *lib)
+{
+	size_t n = strlen(lib);
+
+	if (strncasecmp(s, lib, n) != 0)
+		return NULL;
+	s += n;
+	return *s == ' ' || *s == ':' || *s == '-' || *s == '/' ? s + 1 : s;
+}
+
+/*
+ * stale_parse - a TLS library version we know into t: a GnuTLS 3 version
+ * ("3.8.13", also "GnuTLS 3.8.13"), or OpenSSL ("openssl", also with its
+ * 1.x or 3.x version, which does not matter: its sessions are DER).
+ * An Exim version given by mistake (4.96, 4.100.1) gets its own words,
+ * as anything else does.  0, or EX_USAGE_ after saying why.
+ */
+static int
+stale_parse(const char *arg, struct exim_target *t)
+{
+	const char *v;
+	long n;
+
+	if ((v = after_name(arg, "openssl")) != NULL) {
+		n = *v == '\0' ? 0 : hdb_tls_parse_version(v);
+		if (n == 0 || (n > 0 && (n >> 16 == 1 || n >> 16 == 3))) {
+			t->tls = HDB_TLS_LIB_OPENSSL;
+			return 0;
+		}
+	} else {
+		if ((v = after_name(arg, "gnutls")) == NULL)
+			v = arg;
+		if ((n = hdb_tls_parse_version(v)) >= 0 && n >> 16 == 3) {
+			t->tls = HDB_TLS_LIB_GNUTLS;
+			snprintf(t->tls_version, sizeof(t->tls_version),
+			    "%ld.%ld.%ld", n >> 16 & 0xff, n >> 8 & 0xff,
+			    n & 0xff);
+			return 0;
+		}
+		if (v == arg && n >= 0 && n >> 16 == 4) {
+			warnx("tidy: --stale-sessions=%s is an Exim version; "
+			    "it takes the version of the TLS library that "
+			    "Exim uses: GnuTLS's, such as 3.8.13 ('exim -d "
+			    "-bV' prints it after 'Runtime:'), or openssl; "
+			    "or no VERSION, to ask the exim4 on PATH", arg);
+			return EX_USAGE_;
+		}
+	}
+	warnx("tidy: bad --stale-sessions version '%s' (a GnuTLS 3 version "
+	    "such as 3.8.13, or openssl)", arg);
+	return EX_USAGE_;
+}
+
 /*
  * stale_target - the TLS library whose stale sessions go: --stale-sessions=
- * VERSION (a GnuTLS version, or "openssl"), else what exim4 or exim on PATH
- * says it uses (exim.h).
+ * VERSION (stale_parse), else what exim4 or exim on PATH says it uses
+ * (exim.h).
  */
 static int
 stale_target(struct tidycmd *tc)
 {
 	struct exim_target *t = &tc->stale;
 	char path[PATH_MAX], err[256] = "";
-	long v;
+	int ex;
 
 	memset(t, 0, sizeof(*t));
-	if (tc->stale_arg != NULL && strcasecmp(tc->stale_arg, "openssl") ==
-	    0)
-		t->tls = HDB_TLS_LIB_OPENSSL;
-	else if (tc->stale_arg != NULL) {
-		if ((v = hdb_tls_parse_version(tc->stale_arg)) < 0) {
-			warnx("tidy: bad --stale-sessions version '%s' (a "
-			    "GnuTLS version such as 3.8.13, or openssl)",
-			    tc->stale_arg);
-			return EX_USAGE_;
-		}
-		t->tls = HDB_TLS_LIB_GNUTLS;
-		snprintf(t->tls_version, sizeof(t->tls_version), "%ld.%ld.%ld",
-		    v >> 16 & 0xff, v >> 8 & 0xff, v & 0xff);
+	if (tc->stale_arg != NULL) {
+		if ((ex = stale_parse(tc->stale_arg, t)) != 0)
+			return ex;
 	} else if (exim_locate(path, sizeof(path)) == -1) {
 		warnx("tidy: no exim4 or exim on PATH to ask for its TLS "
 		    "library: give --stale-sessions=VERSION");

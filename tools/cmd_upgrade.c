@@ -30,10 +30,12 @@
 #include "common.h"
 #include "rec/convert.h"
 #include "exim.h"
+#include "forms.h"
 #include "db/lock.h"
 #include "out.h"
 #include "plan.h"
 #include "priv.h"
+#include "engine/catchup.h"
 #include "engine/rebuild.h"
 #include "engine/spool.h"
 #include "xmalloc.h"
@@ -68,19 +70,31 @@ struct upopts {
 	struct exim_target t;
 };
 
+/* A record whose key is rewritten, written after the others. */
+struct pend {
+	uint8_t		*key, *val;
+	size_t		 klen, vlen;
+	enum form_id	 f;
+};
+
 /* What one DB's rewrite did. */
 struct copyctx {
 	struct hdb_writer *w;
 	const struct upopts *u;
 	enum hdb_dbtype	 type;
 	size_t		 sessions;	/* dropped as dead */
-	size_t		 old_ids;	/* wait records dropped */
+	size_t		 dropped[FORM_NONE];	/* of a form never read */
+	size_t		 rewritten;	/* keys put in the target's form */
+	struct pend	*pend;
+	size_t		 npend;
+	struct keyset	 kept;		/* keys copied as they were */
 	int		 failed;
 };
 
 /* The totals over the spool. */
 struct totals {
-	size_t		 dbs, todo, done, records, sessions, old_ids;
+	size_t		 dbs, todo, done, records, sessions, waits;
+	size_t		 rekeyed, keysdropped, others;
 	size_t		 lockfiles;
 	int		 ex;
 };
@@ -90,6 +104,7 @@ static int	parse(struct upopts *, int, char **);
 static int	find_target(struct upopts *);
 static int	refuse_if_used(const char *);
 static void	print_plan(const struct db_plan *, const struct upopts *);
+static void	print_unread(const struct db_plan *, const struct upopts *);
 static void	dead_text(const struct db_plan *, const struct upopts *,
 		    char *, size_t);
 static int	copy_one(void *, struct hdb_datum, struct hdb_datum);
@@ -226,8 +241,7 @@ print_plan(const struct db_plan *p, const struct upopts *u)
 	    p->records, p->records == 1 ? "" : "s");
 	if (!u->keep_sessions)
 		other -= p->dead_moved;
-	if (u->t.layout == HDB_L_V2)	/* 4.96's records are legacy */
-		other -= p->old_ids;
+	other -= p->unread_moved;
 	if (other > p->unknown)
 		printf(", %zu re-encoded", other - p->unknown);
 	if (p->unknown > 0 && plan_other_layout(p, &u->t) > p->unknown)
@@ -237,35 +251,43 @@ print_plan(const struct db_plan *p, const struct upopts *u)
 		printf(", %s %s", u->keep_sessions ? "kept:" : "dropped:",
 		    dead);
 	}
-	if (p->old_ids > 0)
-		printf(", dropped: %zu with Exim 4.96's message IDs, which "
-		    "Exim %s drops", p->old_ids, u->t.version);
+	print_unread(p, u);
 	putchar('\n');
 }
 
 /*
- * copy_one - one record into the new DB (hdb_iter_fn), unless it is a
- * session the target cannot resume.
+ * print_unread - ", rewritten: 2 host keys T:IP:IP:PORT (...) as
+ * T:[IP]:IP:PORT, dropped: 3 records of 16-character message IDs (...),
+ * which Exim 4.98.2 never reads" for the records of forms the target
+ * never reads (forms.h).
  */
-static int
-copy_one(void *ctx, struct hdb_datum key, struct hdb_datum val)
+static void
+print_unread(const struct db_plan *p, const struct upopts *u)
 {
-	struct copyctx *c = ctx;
-	struct hdb_rec r;
+	const struct form *fi;
+	size_t f, fix, drop;
+
+	for (f = 0; f < FORM_NONE; f++) {
+		fi = form_info((enum form_id)f);
+		fix = p->fixable[f];
+		drop = p->unread[f] - fix;
+		if (fix > 0)
+			printf(", rewritten: %zu %s as %s", fix,
+			    fix == 1 ? fi->one : fi->what, fi->as);
+		if (drop > 0)
+			printf(", dropped: %zu %s, which Exim %s never reads",
+			    drop, drop == 1 ? fi->one : fi->what,
+			    u->t.version);
+	}
+}
+
+/* put_one - key and val into the new DB; 0, or 2 to stop on an error. */
+static int
+put_one(struct copyctx *c, struct hdb_datum key, struct hdb_datum val)
+{
 	const char *why;
 	int rc;
 
-	if (c->type == HDB_T_WAIT && old_wait_ids(&c->u->t, key, val)) {
-		c->old_ids++;
-		return 0;
-	}
-	if (c->type == HDB_T_TLS && !c->u->keep_sessions &&
-	    hdb_rec_decode(HDB_T_TLS, HDB_L_AUTO, key.data, key.len, val.data,
-	    val.len, &r, &why) == 0 && session_dead(&c->u->t,
-	    r.u.tls.payload, r.u.tls.payload_len, NULL, 0)) {
-		c->sessions++;
-		return 0;
-	}
 	rc = hdb_writer_put(c->w, key, val, &why);
 	if (rc == HDB_ERR) {
 		c->failed = 1;
@@ -276,6 +298,88 @@ copy_one(void *ctx, struct hdb_datum key, struct hdb_datum val)
 	if (rc == HDB_CONV_REFUSED)
 		c->failed = 1;
 	return 0;
+}
+
+/*
+ * copy_one - one record into the new DB (hdb_iter_fn), unless it is a
+ * session the target cannot resume or of a form it never reads; a key it
+ * would look up in another form is kept for put_rewritten.
+ */
+static int
+copy_one(void *ctx, struct hdb_datum key, struct hdb_datum val)
+{
+	struct copyctx *c = ctx;
+	struct hdb_rec r;
+	struct pend *pe;
+	const char *why;
+	uint8_t nk[512];
+	size_t n;
+	enum form_id f;
+
+	if ((f = form_of(c->type, key, val)) != FORM_NONE &&
+	    !form_read_by(f, c->u->t.vnum)) {
+		if ((n = form_rewrite(f, key, nk, sizeof(nk))) == 0) {
+			c->dropped[f]++;
+			return 0;
+		}
+		c->pend = xreallocarray(c->pend, c->npend + 1,
+		    sizeof(*c->pend));
+		pe = &c->pend[c->npend++];
+		pe->key = xmalloc(n);
+		memcpy(pe->key, nk, n);
+		pe->klen = n;
+		pe->val = xmalloc(val.len ? val.len : 1);
+		memcpy(pe->val, val.data, val.len);
+		pe->vlen = val.len;
+		pe->f = f;
+		return 0;
+	}
+	if (c->type == HDB_T_TLS && !c->u->keep_sessions &&
+	    hdb_rec_decode(HDB_T_TLS, HDB_L_AUTO, key.data, key.len, val.data,
+	    val.len, &r, &why) == 0 && session_dead(&c->u->t,
+	    r.u.tls.payload, r.u.tls.payload_len, NULL, 0)) {
+		c->sessions++;
+		return 0;
+	}
+	keyset_add(&c->kept, key);
+	return put_one(c, key, val);
+}
+
+/*
+ * put_rewritten - the records whose keys were rewritten, after the rest:
+ * where the target's own record under the new key is there too, it is
+ * the newer and stays, and the rewritten one is dropped.
+ */
+static void
+put_rewritten(struct copyctx *c)
+{
+	struct hdb_datum k, v;
+	size_t i;
+
+	keyset_seal(&c->kept);
+	for (i = 0; i < c->npend; i++) {
+		k.data = c->pend[i].key;
+		k.len = c->pend[i].klen;
+		v.data = c->pend[i].val;
+		v.len = c->pend[i].vlen;
+		if (c->failed || keyset_has(&c->kept, k))
+			c->dropped[c->pend[i].f]++;
+		else if (put_one(c, k, v) == 0)
+			c->rewritten++;
+	}
+}
+
+static void
+copy_free(struct copyctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->npend; i++) {
+		free(c->pend[i].key);
+		free(c->pend[i].val);
+	}
+	free(c->pend);
+	keyset_free(&c->kept);
 }
 
 /*
@@ -303,6 +407,7 @@ upgrade_db(const char *spool, const struct db_plan *p,
 	sp.layout = u->t.layout;
 	sp.drop_bad = 1;
 	sp.lock_timeout_ms = u->o.lock_timeout_ms;
+	memset(&c, 0, sizeof(c));
 	n = hdb_vis_dup(p->name, strlen(p->name));
 	if ((ex = rebuild_begin(&rb, "upgrade", spool, p->name, &sp)) != 0)
 		goto out;
@@ -313,11 +418,12 @@ upgrade_db(const char *spool, const struct db_plan *p,
 		ex = EX_IOERR_;
 		goto out;
 	}
-	memset(&c, 0, sizeof(c));
 	c.w = rb.w;
 	c.u = u;
 	c.type = sp.type;
 	rc = hdb_iterate(src, copy_one, &c);
+	if (rc != HDB_ERR)
+		put_rewritten(&c);
 	if (rc == HDB_ERR || c.failed) {
 		warnx("upgrade: '%s' left as it was: %s", n, rc == HDB_ERR ?
 		    hdb_error(src) : *hdb_writer_error(rb.w) ?
@@ -340,10 +446,16 @@ upgrade_db(const char *spool, const struct db_plan *p,
 	st = hdb_writer_stats(rb.w);
 	tot->done++;
 	tot->records += st->kept + st->reencoded;
-	tot->sessions += c.sessions;
-	tot->old_ids += c.old_ids;
+	tot->sessions += c.sessions + c.dropped[FORM_TLS_IP] +
+	    c.dropped[FORM_TLS_HASH];
+	tot->waits += c.dropped[FORM_WAIT_16] + c.dropped[FORM_WAIT_23];
+	tot->rekeyed += c.rewritten;
+	tot->keysdropped += c.dropped[FORM_RETRY_BARE] +
+	    c.dropped[FORM_RETRY_BRACKET];
+	tot->others += c.dropped[FORM_ETRN_ARG] + c.dropped[FORM_ETRN_MD5];
 	ex = st->dropped > 0 ? EX_FINDINGS : 0;
 out:
+	copy_free(&c);
 	hdb_close(src);
 	rebuild_end(&rb);
 	free(n);
@@ -429,13 +541,25 @@ upgrade(const char *spool, struct upopts *u)
 			tot.records += plans[i].records;
 			if (!u->keep_sessions)
 				tot.sessions += plans[i].dead_sessions;
-			tot.old_ids += plans[i].old_ids;
+			tot.sessions += plans[i].unread[FORM_TLS_IP] +
+			    plans[i].unread[FORM_TLS_HASH];
+			tot.waits += plans[i].unread[FORM_WAIT_16] +
+			    plans[i].unread[FORM_WAIT_23];
+			tot.rekeyed += plans[i].fixable[FORM_RETRY_BARE] +
+			    plans[i].fixable[FORM_RETRY_BRACKET];
+			tot.keysdropped += plans[i].unread[FORM_RETRY_BARE] +
+			    plans[i].unread[FORM_RETRY_BRACKET] -
+			    plans[i].fixable[FORM_RETRY_BARE] -
+			    plans[i].fixable[FORM_RETRY_BRACKET];
+			tot.others += plans[i].unread[FORM_ETRN_ARG] +
+			    plans[i].unread[FORM_ETRN_MD5];
 		}
 		if (u->dry_run || u->verbose)
 			print_plan(&plans[i], u);
 	}
 	if (!u->dry_run)
-		tot.sessions = tot.records = tot.old_ids = 0;
+		tot.sessions = tot.records = tot.waits = tot.rekeyed =
+		    tot.keysdropped = tot.others = 0;
 	for (i = 0; i < n && !u->dry_run; i++) {
 		if (!plan_needed(&plans[i], &u->t, u->keep_sessions))
 			continue;
@@ -452,14 +576,26 @@ upgrade(const char *spool, struct upopts *u)
 		    u->t.version, exim_backend_label(u->t.be));
 	if (u->dry_run)
 		printf("plan: %zu of %zu databases to convert for Exim %s, "
-		    "%zu records, %zu sessions and %zu wait records to drop; "
-		    "nothing changed\n", tot.todo, tot.dbs, u->t.version,
-		    tot.records, tot.sessions, tot.old_ids);
+		    "%zu records, %zu sessions and %zu wait records to drop",
+		    tot.todo, tot.dbs, u->t.version, tot.records,
+		    tot.sessions, tot.waits);
 	else
 		printf("upgrade: %zu of %zu databases converted for Exim %s, "
 		    "%zu records written, %zu sessions and %zu wait records "
-		    "dropped\n", tot.done, tot.dbs, u->t.version, tot.records,
-		    tot.sessions, tot.old_ids);
+		    "dropped", tot.done, tot.dbs, u->t.version, tot.records,
+		    tot.sessions, tot.waits);
+	if (tot.rekeyed + tot.keysdropped > 0)
+		printf(", %zu retry key%s %s", tot.rekeyed,
+		    tot.rekeyed == 1 ? "" : "s", u->dry_run ? "to rewrite" :
+		    "rewritten");
+	if (tot.keysdropped > 0)
+		printf(" and %zu %s", tot.keysdropped, u->dry_run ?
+		    "to drop" : "dropped");
+	if (tot.others > 0)
+		printf(", %zu ETRN record%s %s", tot.others,
+		    tot.others == 1 ? "" : "s", u->dry_run ? "to drop" :
+		    "dropped");
+	printf(u->dry_run ? "; nothing changed\n" : "\n");
 	free(plans);
 	spool_dbs_free(names, n);
 	return tot.ex;

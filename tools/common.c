@@ -256,11 +256,14 @@ open_with(struct dbh *d, const char *spool, const char *name, int write,
 		    errno, cmd);
 	}
 	if (!(be->caps & HDB_CAP_LOCKS_ITSELF)) {
+		int there = be->caps & HDB_CAP_LOCKFILE_IF_THERE;
+
 		d->lockfd = hdb_lock_take(d->lockpath,
-		    write ? HDB_LOCK_WRITE : HDB_LOCK_READ, write,
+		    write ? HDB_LOCK_WRITE : HDB_LOCK_READ, write && !there,
 		    o->lock_timeout_ms);
-		/* No lockfile, no Exim using it: a reader goes on. */
-		if (d->lockfd == -1 && !(errno == ENOENT && !write))
+		/* No lockfile, no Exim using it: a reader goes on, and so
+		 * does a writer where Exim 4.99+ uses none (tdb). */
+		if (d->lockfd == -1 && !(errno == ENOENT && (!write || there)))
 			return lock_error(d, write, o->quiet, cmd);
 	}
 	d->t_lock = hdb_now_ms();

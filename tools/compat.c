@@ -2,7 +2,8 @@
 /*
  * compat.c - behave as Exim's utilities when called by their names: the
  * same usage text, the same messages on stdout, exit status 0 or 1, in the
- * words of the Exim that wrote the spool (4.96, 4.98 or 4.100; eximver.h)
+ * words of the Exim that wrote the spool (4.96, 4.98, 4.99 or 4.100;
+ * eximver.h)
  * or of the one --exim-version names.  The work itself is done by the
  * hintsdb commands.
  */
@@ -52,17 +53,18 @@ compat_exim_version(const char *arg, int *ver)
 
 /*
  * compat_precheck - Exim opens the lockfile before the DB, and reports a
- * missing lockfile or DB in its own words, which differ by version (4.100
- * built with SQLite has no lockfiles).  Checked up front so the messages
- * match; the real open follows.  Returns 0 or 1.
+ * missing lockfile or DB in its own words, which differ by version; the
+ * lockfile only where that Exim uses one with the spool's backend
+ * (eximver_lockfile: none for SQLite, none for tdb from 4.99).  Checked up
+ * front so the messages match; the real open follows.  Returns 0 or 1.
  */
 int
 compat_precheck(const char *spool, const char *name, int write, int ver)
 {
 	char lp[4096], dp[4096];
 	struct stat st;
-	const char *how = write ? "writing" : "reading";
-	const struct hdb_backend *be;
+	const char *how = write ? "writing" : "reading", *bdb;
+	const struct hdb_backend *be, *sbe;
 
 	if (hdb_lock_path(lp, sizeof(lp), spool, name) == -1)
 		return 1;
@@ -70,9 +72,9 @@ compat_precheck(const char *spool, const char *name, int write, int ver)
 		return 1;
 	snprintf(dp, sizeof(dp), "%s/db/%s", spool, name);
 	be = hdb_detect(dp);
-	/* a backend that locks itself needs no lockfile, whatever the Exim */
-	if (ver != HDB_EXIM_4100 && (be == NULL ||
-	    !(be->caps & HDB_CAP_LOCKS_ITSELF)) &&
+	sbe = be != NULL ? be : eximver_spool_backend(spool, name);
+	/* 4.99's tidydb and fixdb changes create a missing one (mode 0) */
+	if (eximver_lockfile(ver, sbe) && !(write && ver == HDB_EXIM_499) &&
 	    hdb_pin_lstat(lp, &st) == -1) {
 		printf("** Failed to open database lock file %s: %s\n", lp,
 		    strerror(errno));
@@ -80,17 +82,15 @@ compat_precheck(const char *spool, const char *name, int write, int ver)
 	}
 	if (be != NULL || hdb_detect(dp) != NULL || errno != ENOENT)
 		return 0;
-	if (ver == HDB_EXIM_4100)
-		printf("** Failed to open hintsdb file %s for %s: %s\n", dp,
-		    how, strerror(ENOENT));
-	else if (ver == HDB_EXIM_498)
-		printf("** Failed to open hintsdb file %s for %s: %s (or "
-		    "Berkeley DB error while opening)\n", dp, how,
-		    strerror(ENOENT));
+	/* only Berkeley DB builds add the remark */
+	bdb = (sbe == NULL && ver != HDB_EXIM_4100) || sbe == &hdb_backend_bdb ?
+	    " (or Berkeley DB error while opening)" : "";
+	if (ver == HDB_EXIM_496)
+		printf("** Failed to open DBM file %s for %s:\n   %s%s\n",
+		    dp, how, strerror(ENOENT), bdb);
 	else
-		printf("** Failed to open DBM file %s for %s:\n   %s "
-		    "(or Berkeley DB error while opening)\n", dp, how,
-		    strerror(ENOENT));
+		printf("** Failed to open hintsdb file %s for %s: %s%s\n", dp,
+		    how, strerror(ENOENT), bdb);
 	return 1;
 }
 
@@ -139,8 +139,8 @@ compat_dumpdb_main(int argc, char **argv)
 		return 1;
 	/* Forced, every record is read as that Exim reads it; otherwise each
 	 * prints as the Exim whose layout it has. */
-	c.layout = ver == HDB_EXIM_496 || ver == HDB_EXIM_498 ? HDB_L_LEGACY :
-	    HDB_L_AUTO;
+	c.layout = ver == HDB_EXIM_496 || ver == HDB_EXIM_498 ||
+	    ver == HDB_EXIM_499 ? HDB_L_LEGACY : HDB_L_AUTO;
 	c.fo.exim_version = ver;
 	c.fo.now = clock_now(&o);
 	c.fo.utc = o.utc;

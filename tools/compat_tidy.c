@@ -27,10 +27,11 @@
 #include "engine/tidy.h"
 
 #define TIDY_OPTS " [-t <time>]"
-/* also accepted before the operands: --exim-version=4.96|4.98|4.100 */
+/* also accepted before the operands: --exim-version=4.96|4.98|4.99|4.100 */
 
 /*
- * no_db - the lockfile is there (4.100 has none) but the DB is not.
+ * no_db - the lockfile is there (where that Exim uses one) but the DB
+ * is not.
  * Exim's write open then creates an empty DB (Berkeley DB's DB_CREATE,
  * SQLite's open) and finds nothing to tidy; we report the same and create
  * nothing.
@@ -42,7 +43,8 @@ no_db(const char *spool, const char *name, int ver)
 	struct stat st;
 
 	if (hdb_lock_path(lp, sizeof(lp), spool, name) == -1 ||
-	    (ver != HDB_EXIM_4100 && hdb_pin_lstat(lp, &st) == -1))
+	    (eximver_lockfile(ver, eximver_spool_backend(spool, name)) &&
+	    hdb_pin_lstat(lp, &st) == -1))
 		return 0;
 	snprintf(dp, sizeof(dp), "%s/db/%s", spool, name);
 	return hdb_detect(dp) == NULL && errno == ENOENT;

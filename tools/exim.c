@@ -299,10 +299,19 @@ exim_parse(const char *bv, const char *dbv, struct exim_target *t,
 		if (t->vnum < EXIM_V(4, 99, 0))
 			t->oflags = HDB_O_SQLITE_TBL;
 	}
-	t->lockfiles = !(t->be == &hdb_backend_sqlite ||
-	    (t->be == &hdb_backend_tdb && t->vnum >= EXIM_V(4, 99, 0)));
+	t->lockfiles = exim_lockfile_used(t->be, t->vnum);
 	tls_from(bv, dbv, t);
 	return 0;
+}
+
+int
+exim_lockfile_used(const struct hdb_backend *be, long vnum)
+{
+	if (be == &hdb_backend_sqlite)
+		return 0;	/* SQLite's own locks and transactions */
+	if (be == &hdb_backend_tdb)
+		return vnum < EXIM_V(4, 99, 0);	/* then TDB's transactions */
+	return 1;
 }
 
 int

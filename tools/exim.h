@@ -43,6 +43,16 @@ struct exim_target {
 #define EXIM_V(a, b, c)	((long)(a) * 1000000L + (long)(b) * 1000L + (c))
 
 /*
+ * exim_lockfile_used - 1 if Exim version vnum (EXIM_V) built with backend
+ * be locks SPOOL/db/NAME.lockfile around every open, as its
+ * exim_lockfile_needed() says at each release (hintsdb(8), LOCKFILES):
+ * Berkeley DB, GDBM and NDBM builds always; tdb builds up to 4.98.x, not
+ * from 4.99 on (TDB's fcntl locks and a transaction per open); SQLite
+ * builds (4.98 on) never (SQLite's locks, a 5 s busy timeout).
+ */
+int	exim_lockfile_used(const struct hdb_backend *be, long vnum);
+
+/*
  * exim_locate - the first of exim4 and exim found on PATH, as a path, into
  * buf.  Returns 0, or -1 when there is none.  The environment variable
  * HINTSDB_EXIM, when set, is the answer instead: its value, or none when

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "eximver.h"
+#include "exim.h"
 #include "db/hdb.h"
 #include "db/lock.h"
 #include "rec/rec.h"
@@ -21,6 +22,8 @@ eximver_parse(const char *s)
 		return HDB_EXIM_496;
 	if (strcmp(s, "4.98") == 0 || strcmp(s, "4.98.2") == 0)
 		return HDB_EXIM_498;
+	if (strcmp(s, "4.99") == 0 || strcmp(s, "4.99.1") == 0)
+		return HDB_EXIM_499;
 	if (strcmp(s, "4.100") == 0 || strcmp(s, "4.100.1") == 0)
 		return HDB_EXIM_4100;
 	return -1;
@@ -34,6 +37,8 @@ eximver_name(int v)
 		return "4.96";
 	case HDB_EXIM_498:
 		return "4.98";
+	case HDB_EXIM_499:
+		return "4.99";
 	case HDB_EXIM_4100:
 		return "4.100";
 	default:
@@ -72,37 +77,48 @@ db_layout(const char *path, const char *lockpath,
 	return l;
 }
 
-/* 1 if spool/db holds another DB whose backend locks itself (SQLite). */
-static int
-spool_is_sqlite(const char *spool)
+const struct hdb_backend *
+eximver_spool_backend(const char *spool, const char *name)
 {
 	char dir[PATH_MAX], p[PATH_MAX];
-	const struct hdb_backend *be;
+	const struct hdb_backend *be = NULL;
 	struct dirent *e;
 	DIR *d;
-	int yes = 0;
 
+	if (snprintf(p, sizeof(p), "%s/db/%s", spool, name) <
+	    (int)sizeof(p) && (be = hdb_detect(p)) != NULL)
+		return be;
 	snprintf(dir, sizeof(dir), "%s/db", spool);
 	if ((d = opendir(dir)) == NULL)
-		return 0;
-	while (!yes && (e = readdir(d)) != NULL) {
+		return NULL;
+	while (be == NULL && (e = readdir(d)) != NULL) {
 		if (hdb_dbtype_from_name(e->d_name) == HDB_T_UNKNOWN ||
 		    snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) >=
 		    (int)sizeof(p))
 			continue;
-		yes = (be = hdb_detect(p)) != NULL &&
-		    (be->caps & HDB_CAP_LOCKS_ITSELF);
+		be = hdb_detect(p);
 	}
 	closedir(d);
-	return yes;
+	return be;
+}
+
+int
+eximver_lockfile(int gen, const struct hdb_backend *be)
+{
+	if (be == NULL)		/* nothing to tell by: as Debian builds */
+		return gen != HDB_EXIM_4100;
+	return exim_lockfile_used(be, gen == HDB_EXIM_496 ? EXIM_V(4, 96, 0) :
+	    gen == HDB_EXIM_498 ? EXIM_V(4, 98, 0) :
+	    gen == HDB_EXIM_499 ? EXIM_V(4, 99, 0) : EXIM_V(4, 100, 0));
 }
 
 int
 eximver_of_db(const char *spool, const char *name, int forced)
 {
 	char path[PATH_MAX], lp[PATH_MAX];
-	const struct hdb_backend *be;
+	const struct hdb_backend *be, *sbe;
 	enum hdb_layout l = HDB_L_AUTO;
+	int nolock;
 
 	if (forced != HDB_EXIM_AUTO)
 		return forced;
@@ -114,9 +130,14 @@ eximver_of_db(const char *spool, const char *name, int forced)
 		l = db_layout(path, lp, be);
 	if (l == HDB_L_V2)
 		return HDB_EXIM_4100;
+	nolock = access(lp, F_OK) == -1;
+	sbe = be != NULL ? be : eximver_spool_backend(spool, name);
+	/* tdb without a lockfile: 4.99's (4.94-4.98 made one at first use) */
+	if (nolock && sbe == &hdb_backend_tdb)
+		return HDB_EXIM_499;
 	if (l == HDB_L_LEGACY)
 		return HDB_EXIM_496;
-	if (access(lp, F_OK) == -1 && spool_is_sqlite(spool))
+	if (nolock && sbe == &hdb_backend_sqlite)
 		return HDB_EXIM_4100;
 	return HDB_EXIM_496;
 }

@@ -101,7 +101,7 @@ static const struct help_opt dump_opts[] = {
 	O_UTC,
 	O_BACKEND,
 	{ "--exim-version=V", "with --format=exim: speak as Exim V (4.96, "
-	    "4.98, 4.100), not as the one that wrote each record" },
+	    "4.98, 4.99, 4.100), not as the one that wrote each record" },
 	{ "--file=PATH", "read the DB at PATH, outside a spool (with "
 	    "--type)" },
 	{ "--format=text|json|exim", "output: readable text (default), JSON "
@@ -171,8 +171,9 @@ static const struct help_opt tidy_opts[] = {
 	{ "--match=GLOB", "with -v: list only the records whose key matches "
 	    "GLOB" },
 	O_MAXLOCK, O_NODROP, O_NOW,
-	{ "--stale-sessions[=VERSION]", "delete the TLS sessions that VERSION "
-	    "(or the installed Exim's TLS library) cannot resume" },
+	{ "--stale-sessions[=VERSION]", "delete the TLS sessions that the TLS "
+	    "library VERSION (GnuTLS 3.x.y or openssl; default: the "
+	    "installed Exim's) cannot resume" },
 	O_END,
 };
 static const struct help_opt upgrade_opts[] = {

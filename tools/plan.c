@@ -39,6 +39,8 @@ static void	add_writer(struct db_plan *, const char *);
 static long	live_exim(long);
 static long	pidfile_pid(const char *, const char *);
 static long	lock_holder(const char *);
+static size_t	report_unread(const struct db_plan *,
+		    const struct exim_target *);
 static void	names_text(char *, size_t, char **, const unsigned char *,
 		    size_t, size_t);
 
@@ -80,16 +82,14 @@ session_dead(const struct exim_target *t, const uint8_t *payload,
 	return want > 0 && (uint32_t)want != magic;
 }
 
-int
-old_wait_ids(const struct exim_target *t, struct hdb_datum key,
-    struct hdb_datum val)
+size_t
+plan_unread(const struct db_plan *p)
 {
-	struct hdb_rec r;
-	const char *why;
+	size_t i, n = 0;
 
-	return t->vnum >= EXIM_V(4, 97, 0) && hdb_rec_decode(HDB_T_WAIT,
-	    HDB_L_AUTO, key.data, key.len, val.data, val.len, &r, &why) == 0 &&
-	    r.u.wait.count > 0 && r.u.wait.id_len == HDB_MSGID_OLD;
+	for (i = 0; i < FORM_NONE; i++)
+		n += p->unread[i];
+	return n;
 }
 
 static void
@@ -114,6 +114,8 @@ count_one(void *ctx, struct hdb_datum key, struct hdb_datum val)
 	struct hdb_rec r;
 	const char *why;
 	char w[16];
+	uint8_t nk[512];
+	enum form_id f;
 
 	p->records++;
 	switch (hdb_rec_layout(val.data, val.len)) {
@@ -127,8 +129,13 @@ count_one(void *ctx, struct hdb_datum key, struct hdb_datum val)
 		p->unknown++;
 		return 0;
 	}
-	if (c->type == HDB_T_WAIT && old_wait_ids(c->t, key, val)) {
-		p->old_ids++;
+	if ((f = form_of(c->type, key, val)) != FORM_NONE &&
+	    !form_read_by(f, c->t->vnum)) {
+		p->unread[f]++;
+		if (form_rewrite(f, key, nk, sizeof(nk)) > 0)
+			p->fixable[f]++;
+		else if (hdb_rec_layout(val.data, val.len) != c->t->layout)
+			p->unread_moved++;
 		return 0;
 	}
 	if (c->type != HDB_T_TLS || hdb_rec_decode(HDB_T_TLS, HDB_L_AUTO,
@@ -203,7 +210,7 @@ plan_needed(const struct db_plan *p, const struct exim_target *t,
 	if (p->from == NULL)
 		return 0;
 	return plan_other_backend(p, t) || plan_other_layout(p, t) > 0 ||
-	    (!keep_sessions && p->dead_sessions > 0) || p->old_ids > 0;
+	    (!keep_sessions && p->dead_sessions > 0) || plan_unread(p) > 0;
 }
 
 void
@@ -359,6 +366,40 @@ plan_target(const char *cmd, const char *path, struct exim_target *t)
 	return path == found ? 0 : EX_REFUSED;
 }
 
+/*
+ * report_unread - a line per form of p's records that t never reads:
+ * "retry: 2 host keys T:IP:IP:PORT (Exim 4.94 to 4.97): Exim 4.98.2
+ * never reads them (hintsdb upgrade rewrites them as T:[IP]:IP:PORT)".
+ * Returns the number of lines.
+ */
+static size_t
+report_unread(const struct db_plan *p, const struct exim_target *t)
+{
+	const struct form *fi;
+	size_t f, lines = 0, n, fix;
+
+	for (f = 0; f < FORM_NONE; f++) {
+		if ((n = p->unread[f]) == 0)
+			continue;
+		fi = form_info((enum form_id)f);
+		fix = p->fixable[f];
+		hdb_out_vis(stdout, (const uint8_t *)p->name, strlen(p->name));
+		printf(": %zu %s: Exim %s never reads %s (hintsdb upgrade ",
+		    n, n == 1 ? fi->one : fi->what, t->version,
+		    n == 1 ? "it" : "them");
+		if (fix == n)
+			printf("rewrites %s as %s)\n", n == 1 ? "it" : "them",
+			    fi->as);
+		else if (fix > 0)
+			printf("rewrites %zu as %s, drops %zu)\n", fix, fi->as,
+			    n - fix);
+		else
+			printf("drops %s)\n", n == 1 ? "it" : "them");
+		lines++;
+	}
+	return lines;
+}
+
 /* names_text - "callout, misc and retry" from the DBs marked in pick. */
 static void
 names_text(char *buf, size_t len, char **names, const unsigned char *pick,
@@ -417,6 +458,7 @@ plan_report(const char *cmd, const char *spool, char **names, size_t n,
 			dead += p.dead_sessions;
 			plan_writers_text(&p, w, sizeof(w));
 		}
+		problems += report_unread(&p, t);
 	}
 	if (nbe > 0) {
 		names_text(list, sizeof(list), names, wrongbe, n, nbe);

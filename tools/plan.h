@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "exim.h"
+#include "forms.h"
 
 #define PLAN_WRITERS	4	/* GnuTLS writer versions named */
 
@@ -32,14 +33,19 @@ struct db_plan {
 	size_t		 dead_sessions;	/* the target cannot resume */
 	size_t		 other_lib;	/* of those: another TLS library */
 	size_t		 dead_moved;	/* of those: not in the target layout */
-	size_t		 old_ids;	/* wait records of 4.96's IDs */
+	size_t		 unread[FORM_NONE];	/* by form the target never
+						 * reads (forms.h) */
+	size_t		 fixable[FORM_NONE];	/* of those: rewritable */
+	size_t		 unread_moved;	/* of those dropped: not in the
+					 * target's layout */
 	char		 writers[PLAN_WRITERS][16];	/* "3.8.9" */
 	size_t		 nwriters;
 };
 
 /*
  * plan_db - read SPOOL/db/NAME under Exim's read lock and count what the
- * target can use.  Returns 0, or an EX_* code after printing why under
+ * target can use: records of a form it never reads (forms.h), then
+ * sessions its TLS library refuses.  Returns 0, or an EX_* code after printing why under
  * cmd (the DB could not be read; p->from is then NULL).
  */
 int	plan_db(const char *cmd, const char *spool, const char *name,
@@ -72,12 +78,8 @@ void	plan_writers_text(const struct db_plan *, char *, size_t);
 int	session_dead(const struct exim_target *, const uint8_t *payload,
 	    size_t len, char *writer, size_t wlen);
 
-/*
- * old_wait_ids - 1 if a wait record holds 4.94-4.96's 16-character message
- * IDs and the target is 4.97 or later, which drops such records itself.
- */
-int	old_wait_ids(const struct exim_target *, struct hdb_datum key,
-	    struct hdb_datum val);
+/* Records the target never reads, of every form (unread). */
+size_t	plan_unread(const struct db_plan *);
 
 /*
  * spool_in_use - the PID of an Exim that uses SPOOL now: the daemon named
@@ -99,7 +101,7 @@ int	plan_target(const char *cmd, const char *path, struct exim_target *t);
  * plan_report - what the target cannot use of the DBs names[0..n) of
  * spool, as lines on standard output: "exim: <target>" first, then one
  * line per problem ("spool: ..." for the backend and layout, "tls: ..."
- * for sessions).  Returns the number of problems; *ex gets the first
+ * for sessions, "DBNAME: ..." for records of a form it never reads).  Returns the number of problems; *ex gets the first
  * EX_* code of a DB that could not be read (0 if none).
  */
 size_t	plan_report(const char *cmd, const char *spool, char **names,

@@ -98,7 +98,7 @@ static void	map_close(struct be_tdb *);
 const struct hdb_backend hdb_backend_tdb = {
 	.name = "tdb",
 	.caps = HDB_CAP_DEL_IN_ITER | HDB_CAP_ORDER_KEPT | HDB_CAP_STAYS_OPEN |
-	    HDB_CAP_WRITES_THROUGH,
+	    HDB_CAP_WRITES_THROUGH | HDB_CAP_LOCKFILE_IF_THERE,
 	.suffix = "",
 	.probe = tdb_probe,
 	.open = tdb_be_open,

@@ -61,6 +61,10 @@
 /* every write lands in the shared file at once (TDB: pwrite or a shared
  * map); sync only guards against a power cut */
 #define HDB_CAP_WRITES_THROUGH	0x20
+/* Exim 4.94-4.98 locked NAME.lockfile, 4.99 and later use none (TDB's own
+ * fcntl locks and transactions): a lockfile that is there is locked, a
+ * missing one is never made (TDB) */
+#define HDB_CAP_LOCKFILE_IF_THERE 0x40
 
 struct hdb_datum {
 	const uint8_t	*data;

@@ -16,8 +16,9 @@
 
 /* The Exim whose exim_dumpdb lines the exim format copies. */
 #define HDB_EXIM_AUTO	0	/* by the record's layout: legacy 4.96, v2 4.100 */
-#define HDB_EXIM_496	496	/* 4.96 to 4.99: legacy records */
+#define HDB_EXIM_496	496	/* 4.94 to 4.96: legacy records, 16-char IDs */
 #define HDB_EXIM_498	498	/* the same lines; 23-character message IDs */
+#define HDB_EXIM_499	499	/* 4.98's lines; tdb without lockfiles */
 #define HDB_EXIM_4100	4100	/* 4.100.1: v2 records, misc second lines */
 
 struct hdb_fmtopts {

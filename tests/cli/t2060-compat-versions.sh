@@ -1,8 +1,8 @@
 #!/bin/sh
 # t2060-compat-versions.sh - the exim_* names speak as the utilities of the
 # Exim that wrote the spool: 4.96 on a legacy Berkeley DB spool with
-# lockfiles, 4.100.1 on a v2 SQLite spool without any; --exim-version
-# forces one.  The expected texts are those the real 4.96, 4.98.2 and
+# lockfiles, 4.99.1 on a legacy tdb spool without any, 4.100.1 on a v2
+# SQLite spool without any; --exim-version forces one.  The expected texts are those the real 4.96, 4.98.2 and
 # 4.100.1 print (tests/interop checks them against the real binaries).
 . "$(dirname "$0")/lib.sh"
 
@@ -29,6 +29,81 @@ run_test "v2 SQLite spool: the links need and create no lockfile" '
 	expect_code 0 "$TIDYDB" sp seen >out &&
 	[ "$(tail -n 1 out)" = "Tidying complete" ] &&
 	[ -z "$(find sp -name "*.lockfile")" ]
+'
+# tdbspool DIR: the sample spool's records in legacy tdb files, no
+# lockfiles, and retry changed by TDB transactions: as Exim 4.99.1 with tdb
+# leaves a spool (exim_lockfile_needed() is FALSE for tdb from 4.99)
+tdbspool() {
+	mkdir -p "$1/db" &&
+	for db in retry misc callout ratelimit seen tls wait-remote_smtp; do
+		"$HELPER" copy "$SPOOL_EX/db/$db" $db "$1/db/$db" tdb legacy ||
+		    return 1
+	done &&
+	"$HELPER" writer "$PWD/$1/db/retry" 1 7 5 "$PWD/w.log" txn >/dev/null &&
+	[ -s w.log ] && [ -z "$(find "$1" -name "*.lockfile")" ]
+}
+
+run_test "4.99 tdb spool: the links read, fix and tidy it, make no lockfile" '
+	tdbspool sp &&
+	for db in retry misc callout ratelimit seen tls wait-remote_smtp; do
+		expect_code 0 "$DUMPDB" sp $db >out 2>err || { cat out err; exit 1; }
+		[ -s out ] && [ ! -s err ] || exit 1
+	done &&
+	expect_code 0 "$DUMPDB" -z sp retry >out &&
+	[ "$(grep -c "^  " out)" = "$("$HINTSDB" dump -k sp retry | wc -l)" ] &&
+	grep -q "^  k[0-4] -44 0 w[0-9]*$" out &&
+	printf "R:defer.example
+k0 d
+" | expect_code 0 "$FIXDB" sp retry >out &&
+	grep -q "^0 error number: -1 routing held for the test$" out &&
+	expect_code 0 "$TIDYDB" sp seen >out &&
+	[ "$(tail -n 1 out)" = "Tidying complete" ] &&
+	expect_code 0 "$TIDYDB" -t 1d sp retry >out &&
+	[ "$(tail -n 1 out)" = "Tidying complete" ] &&
+	[ -z "$(find sp -name "*.lockfile")" ]
+'
+run_test "4.99 tdb spool: every writing command makes no lockfile" '
+	tdbspool sp && mkdir sp/input &&
+	expect_code 0 "$HINTSDB" tidy sp retry >/dev/null &&
+	expect_code 0 "$HINTSDB" tidy --all sp >/dev/null &&
+	expect_code 0 "$HINTSDB" delete sp retry R:defer.example >/dev/null &&
+	expect_code 0 "$HINTSDB" convert --in-place sp misc >/dev/null &&
+	printf "R:later1@test.example:<alice@client.example> 1 4242\n" |
+	    expect_code 0 "$HINTSDB" fix sp retry >/dev/null &&
+	"$HINTSDB" export sp ratelimit >r.jsonl &&
+	expect_code 0 "$HINTSDB" import sp ratelimit <r.jsonl >/dev/null &&
+	expect_code 0 "$HINTSDB" dump --format=exim sp retry >out &&
+	grep -q " 4242 " out &&
+	[ "$(od -An -c -N3 sp/db/ratelimit | tr -d " ")" = TDB ] &&
+	[ -z "$(find sp -name "*.lockfile")" ] &&
+	: >sp/db/callout.lockfile &&
+	expect_code 0 "$HINTSDB" tidy sp callout >/dev/null &&
+	[ "$(find sp -name "*.lockfile")" = sp/db/callout.lockfile ]
+'
+run_test "--exim-version on a tdb spool: 4.99 and 4.100 find their records" '
+	tdbspool sp &&
+	n=$("$HINTSDB" dump -k sp retry | wc -l) &&
+	expect_code 0 "$DUMPDB" --exim-version=4.99 sp retry >out 2>err &&
+	[ ! -s err ] && [ "$(grep -c "^  " out)" = "$n" ] &&
+	expect_code 1 "$DUMPDB" --exim-version=4.98 sp retry >out &&
+	grep -qx "\*\* Failed to open database lock file sp/db/retry.lockfile: No such file or directory" out &&
+	mkdir -p v2/db &&
+	"$HELPER" copy sp/db/retry retry v2/db/retry tdb v2 &&
+	expect_code 0 "$DUMPDB" --exim-version=4.100 v2 retry >out 2>err &&
+	[ ! -s err ] && [ "$(grep -c "^  " out)" = "$n" ] &&
+	expect_code 0 "$DUMPDB" v2 retry >auto &&
+	cmp out auto &&
+	expect_code 0 "$DUMPDB" --exim-version=4.100 sp retry >out 2>err &&
+	[ ! -s out ] && [ "$(grep -c "was in the key scan" err)" = "$n" ] &&
+	[ -z "$(find sp v2 -name "*.lockfile")" ]
+'
+run_test "a missing DB on a tdb spool: 4.99 words, no Berkeley DB remark" '
+	tdbspool sp &&
+	expect_code 1 "$DUMPDB" sp wait-x >out &&
+	printf "%s\n" "** Failed to open hintsdb file sp/db/wait-x for reading: No such file or directory" | cmp - out &&
+	expect_code 0 "$TIDYDB" sp wait-x >out &&
+	[ "$(tail -n 1 out)" = "Tidying complete" ] &&
+	[ -z "$(find sp -name "*.lockfile")" ] && [ ! -e sp/db/wait-x ]
 '
 run_test "v2 misc records get 4.100.1 second lines; legacy ones do not" '
 	v2spool sp &&
@@ -82,7 +157,7 @@ run_test "usage texts of 4.96 and 4.100" '
 	head -n 1 f100 | grep -qx "Usage: exim_fixdb -L <database-path>" &&
 	expect_code 1 "$TIDYDB" --exim-version=4.100 >t100 &&
 	head -n 1 t100 | grep -qx "Usage: exim_tidydb \[-t <time>\]  <spool-directory> <database-name>" &&
-	expect_code 1 "$DUMPDB" --exim-version=4.99 "$SPOOL_EX" retry >bad &&
+	expect_code 1 "$DUMPDB" --exim-version=4.97 "$SPOOL_EX" retry >bad &&
 	grep -q "^Usage: exim_dumpdb" bad
 '
 run_test "a missing DB in the words of 4.96, 4.98 and 4.100" '

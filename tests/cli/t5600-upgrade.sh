@@ -62,18 +62,18 @@ run_test "-n prints the plan and changes nothing" '
 	expect_code 0 "$HINTSDB" upgrade -n --exim="$TRASH/sid" sp >out &&
 	tree_state sp >after && cmp before after &&
 	grep -q "^target: Exim 4.100.1: SQLite (table tblblob), v2 layout, no lockfiles, GnuTLS 3.8.13$" out &&
-	grep -q "^retry: bdb legacy -> sqlite(tblblob) v2, 4 records, 4 re-encoded$" out &&
+	grep -q "^retry: bdb legacy -> sqlite(tblblob) v2, 4 records, 4 re-encoded, rewritten: 2 host keys T:IP:IP:PORT (Exim 4.94 to 4.97) as T:\[IP\]:IP:PORT$" out &&
 	grep -q "^tls: .* 2 records, dropped: 2 sessions written by GnuTLS 3.7.9, which Exim.s GnuTLS 3.8.13 cannot resume$" out &&
-	grep -q "^wait-remote_smtp: .*dropped: 1 with Exim 4.96.s message IDs" out &&
+	grep -q "^wait-remote_smtp: .*, dropped: 1 record of 16-character message IDs (Exim 4.94 to 4.96), which Exim 4.100.1 never reads$" out &&
 	grep -q "^lockfiles: 7 to remove" out &&
-	grep -q "^plan: 7 of 7 databases to convert for Exim 4.100.1, 46 records, 2 sessions and 1 wait records to drop; nothing changed$" out
+	grep -q "^plan: 7 of 7 databases to convert for Exim 4.100.1, 46 records, 2 sessions and 1 wait records to drop, 2 retry keys to rewrite, 1 ETRN record to drop; nothing changed$" out
 '
 run_test "4.96 spool to 4.100.1: converted, sessions dropped, lockfiles gone" '
 	cp -a "$SPOOL_EX" sp && chmod 0600 sp/db/retry &&
 	dumps sp >orig &&
 	expect_code 0 "$HINTSDB" upgrade --exim="$TRASH/sid" sp >out 2>err &&
 	test ! -s err &&
-	grep -q "^upgrade: 7 of 7 databases converted for Exim 4.100.1, 43 records written, 2 sessions and 1 wait records dropped$" out &&
+	grep -q "^upgrade: 7 of 7 databases converted for Exim 4.100.1, 42 records written, 2 sessions and 1 wait records dropped, 2 retry keys rewritten, 1 ETRN record dropped$" out &&
 	grep -q "^lockfiles: 7 removed" out &&
 	test -z "$(ls sp/db | grep lockfile)" &&
 	test "$(stat -c %a sp/db/retry)" = 600 &&
@@ -83,8 +83,8 @@ run_test "4.96 spool to 4.100.1: converted, sessions dropped, lockfiles gone" '
 	test "$(head -c 15 sp/db/callout)" = "SQLite format 3" &&
 	dumps sp >new &&
 	sed -E "s/\"layout\":\"[a-z0-9]+\",//; s/\"tainted\":(true|false),//" orig |
-	    grep -v "\"db\":\"tls\"\|\"db\":\"wait-" >o2 &&
-	sed -E "s/\"layout\":\"[a-z0-9]+\",//; s/\"tainted\":(true|false),//" new >n2 &&
+	    grep -v "\"db\":\"tls\"\|\"db\":\"wait-\|\"key\":\"etrn-" >o2 &&
+	sed -E "s/\"layout\":\"[a-z0-9]+\",//; s/\"tainted\":(true|false),//; s/T:\[127.0.0.1\]/T:127.0.0.1/" new >n2 &&
 	cmp o2 n2 &&
 	expect_code 0 "$HINTSDB" upgrade -v --exim="$TRASH/sid" sp >out &&
 	grep -q "^retry: sqlite(tblblob) v2, 4 records: nothing to do$" out &&
@@ -110,7 +110,7 @@ run_test "as root: becomes the owner of SPOOL/db first; files stay its" '
 run_test "--keep-sessions keeps them; a matching GnuTLS keeps them" '
 	cp -a "$SPOOL_EX" sp &&
 	expect_code 0 "$HINTSDB" upgrade --keep-sessions --exim="$TRASH/sid" \
-	    sp >out && grep -q " 0 sessions and 1 wait records dropped$" out &&
+	    sp >out && grep -q " 0 sessions and 1 wait records dropped, 2 retry keys rewritten, 1 ETRN record dropped$" out &&
 	"$HINTSDB" stat --format=json sp tls >st && grep -q "\"records\":2" st &&
 	cp -a "$SPOOL_EX" sp2 &&
 	expect_code 0 "$HINTSDB" upgrade -n --exim="$TRASH/sid379" sp2 >out &&
@@ -129,13 +129,65 @@ run_test "going back: 4.100.1 spool to 4.98.2, lockfiles made" '
 	sed -E "s/\"layout\":\"[a-z0-9]+\",//; s/\"tainted\":(true|false),//" legacy >b &&
 	cmp a b
 '
-run_test "4.96 to 4.98.2: only the sessions change" '
+# wait23 SPOOL: a wait-remote_smtp record of one 23-character message ID,
+# as 4.97 and later write it
+wait23() {
+	ts=$("$PYTHON" -c "import struct,time; print(struct.pack(\"<q\", int(time.time())).hex())") &&
+	"$HELPER" put "$1/db/wait-remote_smtp" bdb "$(hexkey 127.0.0.2)" \
+	    "${ts}0100000000000000$(printf 1xWlA6-00000004Fj0-0Abc | od -An -tx1 | tr -d " \n")0000000000000000"
+}
+run_test "who reads what, 4.96 to 4.98.2: wait IDs, [ip] retry keys, sessions" '
 	cp -a "$SPOOL_EX" sp &&
+	expect_code 1 "$HINTSDB" check --exim="$TRASH/trixie" sp >out &&
+	grep -qx "retry: 2 host keys T:IP:IP:PORT (Exim 4.94 to 4.97): Exim 4.98.2 never reads them (hintsdb upgrade rewrites them as T:\[IP\]:IP:PORT)" out &&
+	grep -qx "wait-remote_smtp: 1 record of 16-character message IDs (Exim 4.94 to 4.96): Exim 4.98.2 never reads it (hintsdb upgrade drops it)" out &&
+	grep -q "^tls: 2 sessions written by GnuTLS 3.7.9" out &&
+	grep -qx "misc: 1 ETRN serialisation record keyed etrn-ARGUMENT (Exim 4.94 to 4.97): Exim 4.98.2 never reads it (hintsdb upgrade drops it)" out &&
 	expect_code 0 "$HINTSDB" upgrade -n --exim="$TRASH/trixie" sp >out &&
-	grep -q "^retry: bdb legacy, 4 records: nothing to do$" out &&
-	grep -q "^plan: 2 of 7 databases to convert" out &&
-	expect_code 0 "$HINTSDB" upgrade -n --exim="$TRASH/bookworm" sp >out &&
+	grep -qx "retry: bdb legacy -> bdb legacy, 4 records, rewritten: 2 host keys T:IP:IP:PORT (Exim 4.94 to 4.97) as T:\[IP\]:IP:PORT" out &&
+	grep -q "^plan: 4 of 7 databases to convert for Exim 4.98.2, 12 records, 2 sessions and 1 wait records to drop, 2 retry keys to rewrite, 1 ETRN record to drop; nothing changed$" out &&
+	expect_code 0 "$HINTSDB" upgrade --exim="$TRASH/trixie" sp >out &&
+	"$HINTSDB" dump -k sp retry >keys &&
+	grep -qx "T:\[127.0.0.1\]:127.0.0.1:2599" keys &&
+	grep -qx "T:\[127.0.0.1\]:127.0.0.1:2525:1xWlA5-0004Fd-31" keys &&
+	! grep -q "^T:127" keys && [ "$(wc -l <keys)" = 4 ] &&
+	expect_code 0 "$HINTSDB" check --exim="$TRASH/trixie" sp >out &&
+	[ "$(wc -l <out)" = 1 ] &&
+	expect_code 0 "$HINTSDB" upgrade -n --exim="$TRASH/bookworm" "$SPOOL_EX" >out &&
 	grep -q "^plan: 0 of 7 databases to convert" out
+'
+run_test "who reads what, back from 4.98.2 to 4.96: keys unbracketed, 23-char IDs dropped" '
+	cp -a "$SPOOL_EX" sp &&
+	"$HINTSDB" upgrade --exim="$TRASH/trixie" sp >/dev/null && wait23 sp &&
+	"$HINTSDB" dump -k sp tls >tk && test ! -s tk &&
+	expect_code 1 "$HINTSDB" check --exim="$TRASH/bookworm" sp >out &&
+	grep -qx "retry: 2 host keys T:\[IP\]:IP:PORT (Exim 4.98 on): Exim 4.96 never reads them (hintsdb upgrade rewrites them as T:IP:IP:PORT)" out &&
+	grep -qx "wait-remote_smtp: 1 record of 23-character message IDs (Exim 4.97 on): Exim 4.96 never reads it (hintsdb upgrade drops it)" out &&
+	expect_code 0 "$HINTSDB" upgrade --exim="$TRASH/bookworm" sp >out &&
+	grep -q "^upgrade: 2 of 7 databases converted for Exim 4.96, 4 records written, 0 sessions and 1 wait records dropped, 2 retry keys rewritten$" out &&
+	"$HINTSDB" dump -k sp retry >keys &&
+	grep -qx "T:127.0.0.1:127.0.0.1:2599" keys && ! grep -q "\[" keys &&
+	"$HINTSDB" dump -k sp wait-remote_smtp >wk && test ! -s wk &&
+	expect_code 0 "$HINTSDB" check --exim="$TRASH/bookworm" sp >out &&
+	[ "$(wc -l <out)" = 1 ]
+'
+run_test "who reads what: 4.95 sessions keyed by IP, a key in both forms" '
+	cp -a "$SPOOL_EX" sp &&
+	k=$("$HINTSDB" dump -k sp tls | head -n 1) &&
+	"$HINTSDB" export sp tls | sed "s/\"key\":\"$k\"/\"key\":\"127.0.0.2\"/" >t.jsonl &&
+	expect_code 0 "$HINTSDB" import sp tls <t.jsonl >/dev/null &&
+	"$HINTSDB" dump -k sp tls | grep -qx 127.0.0.2 &&
+	expect_code 1 "$HINTSDB" check --exim="$TRASH/sid379" sp >out &&
+	grep -qx "tls: 1 session keyed by the peer.s IP address (Exim 4.94, 4.95): Exim 4.100.1 never reads it (hintsdb upgrade drops it)" out &&
+	"$HINTSDB" export sp retry >r.jsonl &&
+	grep "\"key\":\"T:127.0.0.1:127.0.0.1:2599\"" r.jsonl |
+	    sed "s/\"key\":\"T:127.0.0.1:/\"key\":\"T:[127.0.0.1]:/" >>r.jsonl &&
+	sed -i "1s/\"records\":4/\"records\":5/" r.jsonl &&
+	expect_code 0 "$HINTSDB" import sp retry <r.jsonl >/dev/null &&
+	expect_code 0 "$HINTSDB" upgrade --keep-sessions --exim="$TRASH/sid379" sp >out &&
+	grep -q "^upgrade: .* 1 sessions and 1 wait records dropped, 1 retry key rewritten and 1 dropped, 1 ETRN record dropped$" out &&
+	[ "$("$HINTSDB" dump -k sp retry | grep -c "^T:\[127.0.0.1\]:127.0.0.1:2599$")" = 1 ] &&
+	! "$HINTSDB" dump -k sp tls | grep -qx 127.0.0.2
 '
 run_test "refused while an Exim daemon or lock holder uses the spool" '
 	cp -a "$SPOOL_EX" sp && tree_state sp/db >before &&
@@ -159,7 +211,9 @@ run_test "check --exim: what the target cannot use, then nothing" '
 	grep -q "^spool: Exim 4.100.1 reads SQLite (table tblblob); 7 databases (callout, misc, ratelimit, retry, seen, tls and wait-remote_smtp) are Berkeley DB: it will see none of their 46 records" out &&
 	grep -q "^spool: 46 legacy records in callout, .*: Exim 4.100.1 reads only v2 records" out &&
 	grep -q "^tls: 2 sessions written by GnuTLS 3.7.9: Exim.s GnuTLS 3.8.13 cannot resume them" out &&
-	test "$(wc -l <out)" -eq 4 &&
+	grep -q "^retry: 2 host keys T:IP:IP:PORT (Exim 4.94 to 4.97): Exim 4.100.1 never reads them" out &&
+	grep -q "^wait-remote_smtp: 1 record of 16-character message IDs (Exim 4.94 to 4.96): Exim 4.100.1 never reads it" out &&
+	test "$(wc -l <out)" -eq 7 &&
 	expect_code 1 "$HINTSDB" stat --exim="$TRASH/sid" sp >out &&
 	grep -q "^spool: Exim 4.100.1 reads SQLite" out &&
 	PATH=$TRASH:$PATH expect_code 0 "$HINTSDB" stat sp >out &&
@@ -231,6 +285,19 @@ run_test "tidy --stale-sessions[=VERSION]" '
 	grep -q "^tls: 2 sessions OpenSSL cannot resume deleted$" out &&
 	expect_code 64 "$HINTSDB" tidy --stale-sessions=x.y sp tls 2>err &&
 	grep -q "bad --stale-sessions version" err &&
+	expect_code 0 "$HINTSDB" tidy -n $THEN --stale-sessions="GnuTLS 3.7.9" sp tls >out &&
+	grep -q "^tls: 0 sessions GnuTLS 3.7.9 cannot resume deleted$" out &&
+	expect_code 0 "$HINTSDB" tidy -n $THEN --stale-sessions=OpenSSL-3.0.17 sp tls >out &&
+	grep -q "^tls: 2 sessions OpenSSL cannot resume deleted$" out &&
+	for v in 4.96 4.98.2 4.100.1; do
+		expect_code 64 "$HINTSDB" tidy -n --stale-sessions=$v sp tls >out 2>err &&
+		[ ! -s out ] && [ "$(wc -l <err)" = 1 ] &&
+		grep -q "^hintsdb: tidy: --stale-sessions=$v is an Exim version; it takes the version of the TLS library" err || exit 1
+	done &&
+	for v in 2.12.23 3 7.1 openssl-2.0 gnutls; do
+		expect_code 64 "$HINTSDB" tidy -n --stale-sessions=$v sp tls 2>err &&
+		grep -q "bad --stale-sessions version" err || exit 1
+	done &&
 	expect_code 64 "$HINTSDB" tidy --stale-sessions \
 	    sp tls 2>err && grep -q "no exim4 or exim on PATH" err &&
 	mkdir bin && cp "$TRASH/trixie" bin/exim4 &&

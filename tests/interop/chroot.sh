@@ -9,7 +9,8 @@
 #   chroot.sh run SUITE PROG ARG  run PROG (e.g. exim4, exim_dumpdb) in it
 #   chroot.sh suites              the suites and their Exim versions
 #
-# SUITE is bookworm (Exim 4.96), trixie (4.98.2) or sid (4.100.1).  The
+# SUITE is bullseye (Exim 4.94.2), bookworm (4.96), trixie (4.98.2) or sid
+# (4.100.1).  The
 # chroots are cached in $HINTSDB_CHROOTS (default /var/cache/hintsdb-tests)
 # and reused; a chroot whose exim4 -bV fails is rebuilt.  They come from the
 # Debian mirror named in the host's apt sources, by debootstrap.  Inside, a
@@ -62,10 +63,11 @@ build_fail() {
 
 version_of() {
 	case $1 in
+	bullseye) echo 4.94.2 ;;
 	bookworm) echo 4.96 ;;
 	trixie) echo 4.98.2 ;;
 	sid) echo 4.100.1 ;;
-	*) die "unknown suite '$1' (bookworm, trixie or sid)" ;;
+	*) die "unknown suite '$1' (bullseye, bookworm, trixie or sid)" ;;
 	esac
 }
 
@@ -188,7 +190,7 @@ run)
 	in_root "$CACHE/$suite" "$@"
 	;;
 suites)
-	for s in bookworm trixie sid; do echo "$s $(version_of $s)"; done
+	for s in bullseye bookworm trixie sid; do echo "$s $(version_of $s)"; done
 	;;
 *)
 	die "unknown action '$1'"

@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # compare-dump.sh SPOOL HINTSDB - compare `hintsdb dump --format=exim` (and
 # the exim_dumpdb compatibility name, and dump --exim-version=V) with the
-# real exim_dumpdb of release $EXIM_SUITE (bookworm 4.96, trixie 4.98.2,
-# sid 4.100.1; run in its chroot by chroot.sh, or $EXIM_DUMPDB) on every
-# database of SPOOL, byte for byte, except the deviations that
-# hintsdb-dump(8) documents:
+# real exim_dumpdb of release $EXIM_SUITE (bullseye 4.94.2, bookworm 4.96,
+# trixie 4.98.2, sid 4.100.1; run in its chroot by chroot.sh, or
+# $EXIM_DUMPDB) on every database of SPOOL, byte for byte, except the
+# deviations that hintsdb-dump(8) documents:
 #   tls        the session is summarised; only "  <key> " must match
 #   ratelimit  unique records show the Bloom epoch after "epoch: "
 #   callout    result 3 shows as reject_mfnull, not unknown
 #   keys       control bytes in keys are escaped (vis), not raw
+# 4.94.2's exim_dumpdb has neither -z nor -k: it is compared without them,
+# on UTC (its times are local), and speaks as 4.96 does.
 # Prints a diff and exits 1 on any other difference.
 set -u
 SPOOL=$(cd "$1" && pwd)	# absolute: the same path inside the chroot
@@ -17,7 +19,10 @@ HINTSDB=$2
 COMPAT=$(dirname "$HINTSDB")/exim_dumpdb
 SUITE=${EXIM_SUITE:-bookworm}
 DUMPDB=${EXIM_DUMPDB:-sh $(dirname "$0")/chroot.sh run $SUITE exim_dumpdb}
+ZS="'' -z"	# the -z settings compared; KEYS=1: -k too
+KEYS=1
 case $SUITE in
+bullseye) VER=4.96 ZS="''" KEYS=0 ;;
 bookworm) VER=4.96 ;;
 trixie) VER=4.98 ;;
 *) VER=4.100 ;;
@@ -66,7 +71,8 @@ normalise() {	# db file: apply the documented deviations
 for f in "$SPOOL"/db/*; do
 	db=$(basename "$f")
 	case $db in *.lockfile) continue ;; esac
-	for z in "" -z; do
+	eval "set -- $ZS"
+	for z in "$@"; do
 		$DUMPDB $z "$SPOOL" "$db" >"$tmp/exim" 2>"$tmp/exim.err"
 		er=$?
 		"$HINTSDB" dump --format=exim $z "$SPOOL" "$db" >"$tmp/ours" 2>"$tmp/ours.err"
@@ -96,6 +102,7 @@ for f in "$SPOOL"/db/*; do
 			fail=1
 		fi
 		# -k prints keys only: identical, tls included
+		[ "$KEYS" = 1 ] || continue
 		$DUMPDB -k "$SPOOL" "$db" >"$tmp/ek" 2>/dev/null
 		escape_keys "$db" "$tmp/ek" >"$tmp/ek.n"
 		"$COMPAT" -k "$SPOOL" "$db" >"$tmp/ok" 2>/dev/null

@@ -3,14 +3,17 @@
 #
 # make-spool.sh OUTDIR - build a spool of REAL Exim hints databases.
 #
-# Runs a real Debian Exim, that of release $EXIM_SUITE (bookworm: 4.96,
-# Berkeley DB; trixie: 4.98.2, Berkeley DB; sid: 4.100.1, SQLite without
-# lockfiles), in its cached minbase chroot (chroot.sh; nothing is installed
+# Runs a real Debian Exim, that of release $EXIM_SUITE (bullseye: 4.94.2,
+# Berkeley DB; bookworm: 4.96, Berkeley DB; trixie: 4.98.2, Berkeley DB;
+# sid: 4.100.1, SQLite without lockfiles), in its cached minbase chroot (chroot.sh; nothing is installed
 # on the host), twice on 127.0.0.1: a "server" daemon (two ports) and a
 # "client" used through -bs sessions and -odi submissions, each with its own
 # config and spool under a temp dir.  The traffic below makes the client
 # write records into every hints DB: retry, wait-remote_smtp, callout,
-# ratelimit, seen, misc and tls (with real TLS resumption).  The result is
+# ratelimit, seen, misc and tls (with real TLS resumption).  Bullseye's
+# 4.94.2 has no seen condition and Debian built it without TLS resumption
+# (then experimental): it writes neither seen nor tls, and its
+# exim_dumpdb has no -k.  The result is
 # copied to OUTDIR/db (DBs, and lockfiles where that Exim has them),
 # OUTDIR/input (spool files of the messages still queued, so a tidy sees
 # live -D files), OUTDIR/mainlog (the client's main log: the X= of each TLS
@@ -38,11 +41,26 @@ SUITE=${EXIM_SUITE:-bookworm}
 CHROOT="sh $HERE/chroot.sh"
 RUN="$CHROOT run $SUITE"
 case $SUITE in
+bullseye) base=22540 ;;
 bookworm) base=22510 ;;
 trixie) base=22520 ;;
 sid) base=22530 ;;
-*) die "unknown EXIM_SUITE '$SUITE' (bookworm, trixie or sid)" ;;
+*) die "unknown EXIM_SUITE '$SUITE' (bullseye, bookworm, trixie or sid)" ;;
 esac
+# what that Exim has: the DBs it writes, and the config lines for the
+# seen condition and TLS resumption
+if [ "$SUITE" = bullseye ]; then
+	DBS="retry misc callout ratelimit wait-remote_smtp"
+	RESUME=
+	RESUME_LOG=
+	SEEN_ACL=
+else
+	DBS="retry misc callout ratelimit seen tls wait-remote_smtp"
+	RESUME="tls_resumption_hosts = *"
+	RESUME_LOG=+tls_resumption
+	SEEN_ACL="  warn    seen = 1h
+  warn    seen = -1h / key=\$sender_address"
+fi
 P13=${HINTSDB_PORT_TLS13:-$base}		# server port, TLS 1.3 allowed
 P12=${HINTSDB_PORT_TLS12:-$((base + 1))}	# server port, TLS 1.2 only
 PDEAD=${HINTSDB_PORT_DEAD:-$((base + 9))}	# nothing listens: refused
@@ -170,9 +188,9 @@ tls_advertise_hosts = *
 tls_certificate = $W/cert.pem
 tls_privatekey = $W/key.pem
 tls_require_ciphers = \${if eq{\$received_port}{$P12}{NORMAL:-VERS-TLS1.3}{NORMAL}}
-tls_resumption_hosts = *
+$RESUME
 pipelining_connect_advertise_hosts = *
-log_selector = +tls_peerdn +tls_resumption +received_recipients +incoming_port
+log_selector = +tls_peerdn $RESUME_LOG +received_recipients +incoming_port
 
 begin acl
 acl_mail:
@@ -227,7 +245,7 @@ acl_smtp_rcpt = acl_rcpt
 acl_smtp_etrn = acl_etrn
 smtp_etrn_serialize = true
 smtp_etrn_command = $W/waitfor $F/release-etrn $F/etrn-held
-log_selector = +tls_peerdn +tls_resumption +tls_sni +received_recipients +outgoing_port +retry_defer
+log_selector = +tls_peerdn $RESUME_LOG +tls_sni +received_recipients +outgoing_port +retry_defer
 
 begin acl
 acl_etrn:
@@ -237,8 +255,7 @@ acl_rcpt:
   warn    ratelimit = 10 / 1h / per_rcpt / \$sender_address
   warn    ratelimit = 10 / 1h / per_addr / \$sender_address
   warn    ratelimit = 30 / 1h / per_rcpt / unique=\$local_part@\$domain / rcpt-\$sender_address
-  warn    seen = 1h
-  warn    seen = -1h / key=\$sender_address
+$SEEN_ACL
   require verify = sender/callout=10s
   accept  domains = tls12.example
   deny    domains = verify.example
@@ -285,7 +302,7 @@ remote_smtp:
   tls_verify_hosts = *
   tls_verify_cert_hostnames =
   tls_sni = mx.test.example
-  tls_resumption_hosts = *
+  $RESUME
   hosts_pipe_connect = *
   serialize_hosts = *
   max_parallel = 2
@@ -316,7 +333,12 @@ smtp() {
 		die "exim -bs session failed: $(tail -n 5 "$W/client.stderr")"
 }
 
-dbkeys() { $RUN exim_dumpdb -k "$CLI" "$1" 2>/dev/null || true; }
+# the keys (4.94.2's exim_dumpdb has no -k: its whole dump, keys in it)
+if [ "$SUITE" = bullseye ]; then
+	dbkeys() { $RUN exim_dumpdb "$CLI" "$1" 2>/dev/null || true; }
+else
+	dbkeys() { $RUN exim_dumpdb -k "$CLI" "$1" 2>/dev/null || true; }
+fi
 
 # wait_until SECONDS CMD...: poll until CMD succeeds.
 wait_until() {
@@ -482,8 +504,9 @@ manifest() {
 	for f in "$OUT"/db/*; do
 		db=${f##*/}
 		case $db in *.lockfile) continue ;; esac
-		printf 'db %s: %d records, %d bytes, %s\n' "$db" \
-		    "$($RUN exim_dumpdb -k "$OUT" "$db" 2>/dev/null | wc -l)" \
+		printf 'db %s: %s records, %d bytes, %s\n' "$db" \
+		    "$(if [ "$SUITE" = bullseye ]; then echo "?"; else
+			$RUN exim_dumpdb -k "$OUT" "$db" 2>/dev/null | wc -l; fi)" \
 		    "$(stat -c %s "$f")" \
 		    "$([ -e "$f.lockfile" ] && echo lockfile || echo "no lockfile")"
 	done
@@ -501,7 +524,7 @@ wait "$DAEMON" 2>/dev/null || true
 DAEMON=
 
 missing=
-for db in retry misc callout ratelimit seen tls wait-remote_smtp; do
+for db in $DBS; do
 	[ -f "$CLI/db/$db" ] && [ -n "$(dbkeys "$db")" ] || missing="$missing $db"
 done
 [ -z "$missing" ] || die "Exim did not produce these hints DBs (or left them empty):$missing
@@ -509,7 +532,7 @@ client log: $(tail -n 20 "$CLI/log/mainlog" 2>/dev/null)"
 
 rm -rf "$OUT/db" "$OUT/input" "$OUT/MANIFEST"
 mkdir -p "$OUT/db" "$OUT/input"
-for db in retry callout ratelimit seen tls wait-remote_smtp misc; do
+for db in $DBS; do
 	[ $db = misc ] || cp -p "$CLI/db/$db" "$OUT/db/"
 	# 4.100.1 (SQLite) has no lockfiles
 	[ ! -e "$CLI/db/$db.lockfile" ] || cp -p "$CLI/db/$db.lockfile" "$OUT/db/"

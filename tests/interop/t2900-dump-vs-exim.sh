@@ -1,9 +1,9 @@
 #!/bin/sh
 # t2900-dump-vs-exim.sh - hintsdb against the real Exims that Debian ships:
-# 4.96 (bookworm), 4.98.2 (trixie) and 4.100.1 (sid, SQLite, v2), each run
-# in its cached chroot (chroot.sh; no Exim on the host).  For each release
-# (EXIM_SUITES, default all three) that Exim writes a spool now, as server
-# and client on loopback (make-spool.sh), and then:
+# 4.94.2 (bullseye), 4.96 (bookworm), 4.98.2 (trixie) and 4.100.1 (sid,
+# SQLite, v2), each run in its cached chroot (chroot.sh; no Exim on the
+# host).  For each release (EXIM_SUITES, default all four) that Exim writes
+# a spool now, as server and client on loopback (make-spool.sh), and then:
 #   - dump --format=exim, the exim_dumpdb name and --exim-version equal its
 #     exim_dumpdb byte for byte, less the documented deviations;
 #   - every record of every DB decodes, and check is clean;
@@ -13,7 +13,10 @@
 #   - after hintsdb's writes (fix, delete, import, tidy) its exim_dumpdb
 #     reads every record.
 # A chroot that cannot be built (mirror unreachable) fails the tests with
-# chroot.sh's message; nothing is skipped.
+# chroot.sh's message.  What 4.94.2 lacks is skipped, and said so in the
+# results: it writes no tls (Debian built it without TLS resumption) and
+# no seen DB, and its exim_dumpdb and exim_fixdb have no -z (they are run
+# on UTC instead) and its exim_dumpdb no -k.
 # Under make check-future the live Exims still write their spool on the
 # real clock: Exim re-executes itself setuid for deliveries, the loader then
 # drops libfaketime's LD_PRELOAD, and a spool half on each clock would make
@@ -21,9 +24,9 @@
 # the faked clock, Exim's own utilities included.
 . "$(dirname "$0")/../cli/lib.sh"
 
-# check: split EXIM_SUITES=bookworm trixie sid
-SUITES=${EXIM_SUITES:-bookworm trixie sid}
-DBS="retry misc callout ratelimit seen tls wait-remote_smtp"
+# check: split EXIM_SUITES=bullseye bookworm trixie sid
+SUITES=${EXIM_SUITES:-bullseye bookworm trixie sid}
+ALLDBS="retry misc callout ratelimit seen tls wait-remote_smtp"
 FIXDB=$(dirname "$HINTSDB")/exim_fixdb
 TIDYDB=$(dirname "$HINTSDB")/exim_tidydb
 
@@ -45,9 +48,21 @@ run_test "sample spool: committed goldens still match 4.96's exim_dumpdb" '
 ;;
 esac
 
+# skip TITLE WHY: a test that does not apply, said so in the results
+skip() {
+	echo "ok - $name: $1 # skip: $2" >>"$RESULTS"
+	echo "skip - $name: $1 ($2)"
+}
+
 for S in $SUITES; do
 	LIVE=$TRASH/live-$S
-	export S LIVE
+	# what that release has: 4.94.2 no seen or tls DB, no -z or -k
+	if [ $S = bullseye ]; then
+		DBS="retry misc callout ratelimit wait-remote_smtp" Z= OLD=1
+	else
+		DBS=$ALLDBS Z=-z OLD=
+	fi
+	export S LIVE DBS Z OLD
 	run_test "$S: a live spool from that Exim, on loopback" '
 		[ "$(id -u)" = 0 ] || { echo "needs root"; exit 1; }
 		EXIM_SUITE=$S env -u LD_PRELOAD -u FAKETIME -u FAKETIME_SHARED \
@@ -55,6 +70,8 @@ for S in $SUITES; do
 		    >make.log 2>&1 || { tail -n 30 make.log; exit 1; }
 		for db in $DBS; do [ -f "$LIVE/db/$db" ] || exit 1; done
 	'
+	[ -z "$OLD" ] || skip "$S: exim_dumpdb -z and -k compared" \
+	    "Exim 4.94.2's exim_dumpdb has neither: compared without, on UTC"
 	run_test "$S: exim format equals exim_dumpdb (but deviations)" '
 		[ -d "$LIVE/db" ] &&
 		EXIM_SUITE=$S sh "$TOP/tests/interop/compare-dump.sh" "$LIVE" "$HINTSDB"
@@ -70,6 +87,10 @@ for S in $SUITES; do
 		done &&
 		expect_code 0 "$HINTSDB" check "$LIVE" >out 2>&1 || { cat out; exit 1; }
 	'
+	[ -z "$OLD" ] ||
+	    skip "$S: every tls session has the protocol and cipher Exim logged" \
+	    "Exim 4.94.2 in Debian 11 keeps no TLS sessions"
+	[ -n "$OLD" ] ||
 	run_test "$S: every tls session has the protocol and cipher Exim logged" '
 		[ -s "$LIVE/mainlog" ] &&
 		"$HINTSDB" dump --format=json "$LIVE" tls >tls.json &&
@@ -114,15 +135,19 @@ for S in $SUITES; do
 			done
 		done
 	'
+	[ -z "$OLD" ] || skip "$S: exim_fixdb -z compared" \
+	    "Exim 4.94.2's exim_fixdb has no -z: compared on UTC"
+	[ -z "$OLD" ] || skip "$S: exim_dumpdb -k lists as many keys as hintsdb after its writes" \
+	    "Exim 4.94.2's exim_dumpdb has no -k; its full dump is still checked"
 	run_test "$S: exim_fixdb shows what that Exim's exim_fixdb shows" '
 		[ -d "$LIVE/db" ] || exit 1
 		for db in $DBS; do
 			rm -rf ex ours && cp -a "$LIVE" ex && cp -a "$LIVE" ours &&
 			"$HINTSDB" dump -k "$LIVE" $db | head -n 2 >keys &&
 			sed "s/\$/ d/" keys >dels && { cat keys; echo nosuch.example; cat dels keys; } >in &&
-			sh "$TOP/tests/interop/chroot.sh" run $S exim_fixdb -z "$PWD/ex" $db \
+			TZ=UTC sh "$TOP/tests/interop/chroot.sh" run $S exim_fixdb $Z "$PWD/ex" $db \
 			    <in >ex.out 2>&1 &&
-			expect_code 0 "$FIXDB" -z "$PWD/ours" $db <in >ours.out 2>&1 &&
+			TZ=UTC expect_code 0 "$FIXDB" $Z "$PWD/ours" $db <in >ours.out 2>&1 &&
 			sed -i "1s,/ex/db/,/X/db/,; 1s,/ours/db/,/X/db/," ex.out ours.out &&
 			if [ $db = tls ]; then
 				# the session bytes are escaped (documented deviation),
@@ -140,14 +165,18 @@ for S in $SUITES; do
 		printf "%s 1 4242\n" "$k" | expect_code 0 "$HINTSDB" fix sp retry >/dev/null &&
 		k=$("$HINTSDB" dump -k sp callout | head -n 1) &&
 		expect_code 0 "$HINTSDB" delete -q sp callout "$k" &&
-		for db in misc ratelimit tls; do
+		for db in misc ratelimit $([ -n "$OLD" ] || echo tls); do
 			"$HINTSDB" export sp $db >e.$db && rm -f sp/db/$db &&
 			expect_code 0 "$HINTSDB" import sp $db <e.$db || exit 1
 		done &&
-		expect_code 0 "$HINTSDB" tidy -q sp wait-remote_smtp retry seen &&
+		expect_code 0 "$HINTSDB" tidy -q sp wait-remote_smtp retry $([ -n "$OLD" ] || echo seen) &&
 		for db in $DBS; do
-			sh "$TOP/tests/interop/chroot.sh" run $S exim_dumpdb -k "$PWD/sp" $db \
-			    >ek 2>eerr &&
+			if [ -n "$OLD" ]; then	# no -k: the count below is skipped
+				"$HINTSDB" dump -k sp $db | sed "s/^/  /" >ek && : >eerr
+			else
+				sh "$TOP/tests/interop/chroot.sh" run $S exim_dumpdb -k "$PWD/sp" $db \
+				    >ek 2>eerr
+			fi &&
 			sh "$TOP/tests/interop/chroot.sh" run $S exim_dumpdb "$PWD/sp" $db \
 			    >ed 2>>eerr &&
 			[ ! -s eerr ] || { echo "$db:"; cat eerr; exit 1; }

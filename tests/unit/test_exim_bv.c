@@ -139,6 +139,22 @@ refused(void **state)
 	assert_null(strchr(t.be_text, '\033'));
 }
 
+/* Exim's exim_lockfile_needed() at each release, by backend */
+static void
+lockfiles(void **state)
+{
+	(void)state;
+	assert_true(exim_lockfile_used(&hdb_backend_bdb, EXIM_V(4, 100, 1)));
+	assert_true(exim_lockfile_used(&hdb_backend_gdbm, EXIM_V(4, 99, 1)));
+	assert_true(exim_lockfile_used(&hdb_backend_ndbm, EXIM_V(4, 94, 2)));
+	assert_true(exim_lockfile_used(&hdb_backend_tdb, EXIM_V(4, 98, 2)));
+	assert_false(exim_lockfile_used(&hdb_backend_tdb, EXIM_V(4, 99, 0)));
+	assert_false(exim_lockfile_used(&hdb_backend_tdb, EXIM_V(4, 100, 1)));
+	assert_false(exim_lockfile_used(&hdb_backend_sqlite, EXIM_V(4, 98, 0)));
+	assert_false(exim_lockfile_used(&hdb_backend_sqlite,
+	    EXIM_V(4, 100, 1)));
+}
+
 int
 main(void)
 {
@@ -146,6 +162,7 @@ main(void)
 		cmocka_unit_test(debian_releases),
 		cmocka_unit_test(other_backends),
 		cmocka_unit_test(refused),
+		cmocka_unit_test(lockfiles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -212,7 +212,10 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 	rb->live = rb->replace && sp->live;
 	rb->from_old = sp->from_old;
 	rb->lock_timeout_ms = sp->lock_timeout_ms;
-	rb->no_lockfile = sp->no_lockfile;
+	/* the new DB's backend may be one Exim uses no lockfile for */
+	rb->no_lockfile = sp->no_lockfile || (sp->be != NULL &&
+	    (sp->be->caps & (HDB_CAP_LOCKS_ITSELF |
+	    HDB_CAP_LOCKFILE_IF_THERE)));
 	rb->t0 = (int64_t)time(NULL);
 	rb->cu.type = sp->type;
 	if (spool != NULL) {
@@ -236,10 +239,12 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 		return EX_USAGE_;
 	}
 	if (rb->replace && !rb->live) {
-		priv_make_lockfile(spool, rb->lockpath);
+		if (!rb->no_lockfile)
+			priv_make_lockfile(spool, rb->lockpath);
 		rb->lockfd = hdb_lock_take(rb->lockpath, HDB_LOCK_WRITE, 0,
 		    sp->lock_timeout_ms);
-		if (rb->lockfd == -1) {
+		if (rb->lockfd == -1 && !(rb->no_lockfile &&
+		    errno == ENOENT)) {
 			free(p);
 			return rebuild_lock_error(cmd, rb->lockpath, 1);
 		}

@@ -649,10 +649,13 @@ topen(struct tidy *t, int write)
 
 	t->lockfd = -1;
 	if (!(t->be->caps & HDB_CAP_LOCKS_ITSELF)) {
+		int there = t->be->caps & HDB_CAP_LOCKFILE_IF_THERE;
+
 		t->lockfd = hdb_lock_take(t->lockpath,
-		    write ? HDB_LOCK_WRITE : HDB_LOCK_READ, write,
+		    write ? HDB_LOCK_WRITE : HDB_LOCK_READ, write && !there,
 		    t->o->dbo->lock_timeout_ms);
-		if (t->lockfd == -1 && !(errno == ENOENT && !write)) {
+		/* tdb: Exim 4.99+ uses none, so none is made */
+		if (t->lockfd == -1 && !(errno == ENOENT && (!write || there))) {
 			e = errno;
 			if (t->o->compat && (e == ETIMEDOUT || e == EAGAIN))
 				printf("** Failed to get %s lock for %s: "
@@ -1841,8 +1844,10 @@ setup(struct tidy *t)
 			warn("%s: %s: cannot open '%s'; message checks "
 			    "skipped", t->o->cmd, t->name, in);
 	}
-	/* A tidy that writes makes the lockfile as Exim's owner would. */
-	if (!t->o->dry_run && !(t->be->caps & HDB_CAP_LOCKS_ITSELF))
+	/* A tidy that writes makes the lockfile as Exim's owner would,
+	 * where every Exim uses one. */
+	if (!t->o->dry_run && !(t->be->caps & (HDB_CAP_LOCKS_ITSELF |
+	    HDB_CAP_LOCKFILE_IF_THERE)))
 		priv_make_lockfile(t->spool, t->lockpath);
 	return 0;
 }
