@@ -253,6 +253,8 @@ f = open(\"d/db/callout\", \"r+b\"); f.seek(8192 + 20); f.write(b\"\\xff\" * 64)
 '
 run_test "too little free space for a copy: checked under the lock, said with -v" '
 	mkspool retry &&
+	{ unshare -m true ||
+	    { echo "needs a mount namespace (unshare -m) for a small tmpfs: run as root, outside a container or chroot"; exit 1; }; } &&
 	unshare -m sh -c "
 		mount -t tmpfs -o size=1m tmpfs d/db &&
 		cp \"\$0\"/db/retry d/db/ && : >d/db/retry.lockfile &&
