@@ -255,6 +255,8 @@ open_with(struct dbh *d, const char *spool, const char *name, int write,
 		return open_error(d, "not a hints database of a known backend",
 		    errno, cmd);
 	}
+	/* the file's structure is checked before the lock, not under it */
+	hdb_precheck(be, d->path);
 	if (!(be->caps & HDB_CAP_LOCKS_ITSELF)) {
 		d->lockfd = hdb_lock_take(d->lockpath,
 		    write ? HDB_LOCK_WRITE : HDB_LOCK_READ, write,

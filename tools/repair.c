@@ -225,7 +225,9 @@ repair_db(const char *spool, const char *name, const struct dbopts *o,
 	}
 	if (sp.be == &hdb_backend_sqlite)
 		sp.oflags = hdb_sqlite_flags(path);
-	/* the write lock from before the first read to the rename */
+	/* the pages are checked before the lock, not under it (hdb.h);
+	 * the write lock from before the first read to the rename */
+	hdb_precheck(sp.be, path);
 	if ((ex = rebuild_begin(&rb, cmd, spool, name, &sp)) != 0)
 		goto out;
 	if ((ex = gather(sp.be, path, &s, cmd)) != 0)

@@ -648,6 +648,7 @@ topen(struct tidy *t, int write)
 	int e;
 
 	t->lockfd = -1;
+	hdb_precheck(t->be, t->path);	/* not under the lock (hdb.h) */
 	if (!(t->be->caps & HDB_CAP_LOCKS_ITSELF)) {
 		t->lockfd = hdb_lock_take(t->lockpath,
 		    write ? HDB_LOCK_WRITE : HDB_LOCK_READ, write,
