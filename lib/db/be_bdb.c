@@ -315,7 +315,7 @@ bdb_precheck(const char *path)
 	struct stat st, after;
 	struct timespec now;
 	char *file = pick_file(path), why[200];
-	int fd, rc;
+	int fd, rc, e;
 
 	fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	free(file);
@@ -329,12 +329,13 @@ bdb_precheck(const char *path)
 		return;
 	}
 	rc = hdb_bdb_check(fd, why, sizeof(why));
+	e = errno;
 	if (fstat(fd, &after) == 0 && after.st_size == st.st_size &&
 	    after.st_mtim.tv_sec == st.st_mtim.tv_sec &&
 	    after.st_mtim.tv_nsec == st.st_mtim.tv_nsec &&
 	    after.st_ctim.tv_sec == st.st_ctim.tv_sec &&
 	    after.st_ctim.tv_nsec == st.st_ctim.tv_nsec &&
-	    (rc == HDB_OK || errno == EIO))	/* damage, not a failed read */
+	    (rc == HDB_OK || e == EIO))	/* damage, not a failed read */
 		remember(&st, rc == HDB_OK ? "" : why[0] != '\0' ? why :
 		    "damaged");
 	close(fd);
