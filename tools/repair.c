@@ -273,6 +273,7 @@ repair_db(const char *spool, const char *name, const struct dbopts *o,
 	 * rename */
 	if ((copy = gather_copy(sp.be, path, &s, &f)) == NULL)
 		hdb_precheck(sp.be, path);
+	hdb_testpoint();	/* tests: Exim may write from here */
 	if ((ex = rebuild_begin(&rb, cmd, spool, name, &sp)) != 0)
 		goto out;
 	if (copy != NULL && db_file_changed(path, &f)) {

@@ -149,6 +149,20 @@ run_test "a page whose items are damaged: refused, repaired" '
 	big 5000 && poke $((4096 * 7 + 3800)) "$(printf "00%.0s" $(seq 296))" &&
 	refused "item [0-9]* of type 0" && repaired
 '
+run_test "check --repair reads the damaged DB with the lock free" '
+	big 5000 && poke $((4096 * 7 + 3800)) "$(printf "00%.0s" $(seq 296))" ||
+	    exit 1
+	# testpoint 1: the copy check examines; 2: the copy repair reads
+	HINTSDB_TEST_STALL_AT=2:4000 "$HINTSDB" check --repair sp retry \
+	    >out 2>err &
+	pid=$! &&
+	sleep 1 &&
+	ls -a sp/db | grep -q "^\.retry\.hintsdb\.$pid\." &&
+	hold_lock sp/db/retry.lockfile 1 && wait $LOCK_PID &&
+	kill -0 $pid && { wait $pid; [ $? -eq 1 ]; } &&
+	grep -q "^retry: repaired: [0-9]* records kept" out &&
+	expect_code 0 "$HINTSDB" check sp retry
+'
 run_test "a hash chain that loops back on itself (libdb: endless walk)" '
 	big 5000 && p=$(hash_page) && [ -n "$p" ] &&
 	poke $((4096 * p + 16)) "$(le32 "$p")" &&
