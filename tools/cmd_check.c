@@ -16,7 +16,6 @@
  * it writes, root first becomes the owner of SPOOL/db (priv.h).
  */
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 
 #include <dirent.h>
 #include <err.h>
@@ -478,27 +477,6 @@ no_copy(const struct dbh *d, const struct checkctx *c, const char *why)
 }
 
 /*
- * room - whether a copy of the DB leaves a tenth of its file system free,
- * and as much again as the copy: a full spool makes Exim refuse mail, and
- * a check is never worth that.
- */
-static int
-room(const struct dbh *d)
-{
-	struct statvfs fs;
-	struct stat st;
-	unsigned long long size, avail;
-
-	if (hdb_db_stat(d->path, &st) == -1 ||
-	    fstatvfs(hdb_pin_fd(), &fs) == -1)
-		return 0;
-	size = (unsigned long long)st.st_blocks * 512;
-	avail = (unsigned long long)fs.f_bavail * fs.f_frsize;
-	return avail >= 2 * size &&
-	    avail - size >= (unsigned long long)fs.f_blocks * fs.f_frsize / 10;
-}
-
-/*
  * precopy - a private directory beside the DB and a first copy into it,
  * made without the lock, so that the copy under it (snapshot) reads and
  * writes memory (hdb_copy_db).  NULL where there can be none.
@@ -509,7 +487,7 @@ precopy(struct dbh *d, const struct hdb_backend *be, struct checkctx *c)
 	struct hdb_atomic *a;
 	char err[512];
 
-	if (!room(d)) {
+	if (!db_copy_room(d->path)) {
 		no_copy(d, c, "too little free space for one");
 		return NULL;
 	}

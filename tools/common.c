@@ -3,6 +3,7 @@
  * common.c - DB opening by Exim's lock protocol, and shared options.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <err.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 
 #include "commands.h"
 #include "db/pin.h"
+#include "rec/convert.h"
 #include "common.h"
 #include "db/lock.h"
 #include "duration.h"
@@ -255,6 +257,8 @@ open_with(struct dbh *d, const char *spool, const char *name, int write,
 		return open_error(d, "not a hints database of a known backend",
 		    errno, cmd);
 	}
+	/* the file's structure is checked before the lock, not under it */
+	hdb_precheck(be, d->path);
 	if (!(be->caps & HDB_CAP_LOCKS_ITSELF)) {
 		int there = be->caps & HDB_CAP_LOCKFILE_IF_THERE;
 
@@ -372,4 +376,19 @@ db_close_sync(struct dbh *d, const char *cmd)
 
 	db_close(d);
 	return ex;
+}
+
+int
+db_copy_room(const char *path)
+{
+	struct statvfs fs;
+	struct stat st;
+	unsigned long long size, avail;
+
+	if (hdb_db_stat(path, &st) == -1 || fstatvfs(hdb_pin_fd(), &fs) == -1)
+		return 0;
+	size = (unsigned long long)st.st_blocks * 512;
+	avail = (unsigned long long)fs.f_bavail * fs.f_frsize;
+	return avail >= 2 * size &&
+	    avail - size >= (unsigned long long)fs.f_blocks * fs.f_frsize / 10;
 }

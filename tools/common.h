@@ -126,4 +126,12 @@ extern const char *const format_names[];	/* text, json, exim */
 int	db_sync(struct dbh *d, const char *cmd);
 int	db_close_sync(struct dbh *d, const char *cmd);
 
+/*
+ * db_copy_room - whether a copy of the DB at path (below the pinned
+ * SPOOL/db) leaves a tenth of its file system free, and as much again as
+ * the copy: a full spool makes Exim refuse mail, and a check or a repair
+ * is never worth that.
+ */
+int	db_copy_room(const char *path);
+
 #endif

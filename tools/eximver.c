@@ -64,6 +64,7 @@ db_layout(const char *path, const char *lockpath,
 	char why[256];
 	int fd = -1;
 
+	hdb_precheck(be, path);		/* not under the lock (hdb.h) */
 	if (!(be->caps & HDB_CAP_LOCKS_ITSELF) &&
 	    (fd = hdb_lock_take(lockpath, HDB_LOCK_READ, 0, 1000)) == -1 &&
 	    errno != ENOENT)

@@ -3,6 +3,11 @@
  * repair.c - rebuild a damaged hints DB from what can still be read (see
  * repair.h).  The records are gathered in memory first: a damaged file
  * may hand out the same key twice, and the new DB must hold one copy.
+ * They are gathered from a copy made without Exim's lock, as check
+ * examines one: reading a damaged file through takes the time of its
+ * size, and Exim's writers would wait for it.  Under the write lock, if
+ * nobody wrote the DB since the copy, what the copy gave is what the DB
+ * gives; else it is read again there.
  */
 #include <err.h>
 #include <errno.h>
@@ -17,9 +22,12 @@
 #include "common.h"
 #include "rec/convert.h"
 #include "out.h"
+#include "engine/pieces.h"
 #include "engine/rebuild.h"
 #include "repair.h"
+#include "db/atomic.h"
 #include "db/salvage.h"
+#include "db/snapshot.h"
 #include "xmalloc.h"
 
 struct rrec {
@@ -42,6 +50,8 @@ static void	rset_free(struct rset *);
 static size_t	dedupe(struct rset *);
 static int	gather(const struct hdb_backend *, const char *, struct rset *,
 		    const char *);
+static struct hdb_atomic *gather_copy(const struct hdb_backend *,
+		    const char *, struct rset *, struct db_file *);
 static int	write_all(struct rebuild *, const struct rset *, const char *);
 
 /*
@@ -144,7 +154,8 @@ dedupe(struct rset *s)
 
 /*
  * gather - the normal read (up to its first error), then salvage.
- * Returns 0, or an EX_* code if nothing at all could be read.
+ * Returns 0, or an EX_* code if nothing at all could be read (said on
+ * stderr unless cmd is NULL).
  */
 static int
 gather(const struct hdb_backend *be, const char *path, struct rset *s,
@@ -162,12 +173,42 @@ gather(const struct hdb_backend *be, const char *path, struct rset *s,
 	s->salvaged = 1;
 	if (hdb_salvage(be, path, add, s, why, sizeof(why)) == HDB_ERR &&
 	    h == NULL) {
+		if (cmd == NULL)
+			return EX_IOERR_;
 		p = hdb_vis_dup(why, strlen(why));
 		warnx("%s: cannot read anything: %s", cmd, p);
 		free(p);
 		return EX_IOERR_;
 	}
 	return 0;
+}
+
+/*
+ * gather_copy - gather from a copy of the DB at path made now, with no
+ * lock, noting the DB's file first (f).  NULL, with nothing gathered,
+ * where no copy can be made or nothing could be read from it: the DB is
+ * then read under the lock.  The copy's directory goes with the result.
+ */
+static struct hdb_atomic *
+gather_copy(const struct hdb_backend *be, const char *path, struct rset *s,
+    struct db_file *f)
+{
+	struct hdb_atomic *a;
+	struct rset empty = *s;
+	char err[512];
+
+	db_file_note(path, f);
+	if (f->unsure || !db_copy_room(path) ||
+	    (a = hdb_atomic_new(path, err, sizeof(err))) == NULL)
+		return NULL;
+	if (hdb_copy_db(be, path, hdb_atomic_path(a), err, sizeof(err)) ==
+	    -1 || gather(be, hdb_atomic_path(a), s, NULL) != 0) {
+		rset_free(s);
+		*s = empty;
+		hdb_atomic_free(a);
+		return NULL;
+	}
+	return a;
 }
 
 static int
@@ -201,6 +242,8 @@ repair_db(const char *spool, const char *name, const struct dbopts *o,
 {
 	struct rebuild_spec sp;
 	struct rebuild rb;
+	struct hdb_atomic *copy = NULL;
+	struct db_file f;
 	struct rset s;
 	char path[PATH_MAX], *p;
 	size_t i, normal = 0, dups;
@@ -225,10 +268,21 @@ repair_db(const char *spool, const char *name, const struct dbopts *o,
 	}
 	if (sp.be == &hdb_backend_sqlite)
 		sp.oflags = hdb_sqlite_flags(path);
-	/* the write lock from before the first read to the rename */
+	/* a copy read without the lock; else the pages checked before it
+	 * (hdb.h); the write lock from before the DB's last read to the
+	 * rename */
+	if ((copy = gather_copy(sp.be, path, &s, &f)) == NULL)
+		hdb_precheck(sp.be, path);
+	hdb_testpoint();	/* tests: Exim may write from here */
 	if ((ex = rebuild_begin(&rb, cmd, spool, name, &sp)) != 0)
 		goto out;
-	if ((ex = gather(sp.be, path, &s, cmd)) != 0)
+	if (copy != NULL && db_file_changed(path, &f)) {
+		rset_free(&s);		/* Exim wrote since: read it again */
+		s.type = sp.type;
+		hdb_atomic_free(copy);
+		copy = NULL;
+	}
+	if (copy == NULL && (ex = gather(sp.be, path, &s, cmd)) != 0)
 		goto out;
 	dups = dedupe(&s);
 	for (i = 0; i < s.n; i++)
@@ -244,6 +298,7 @@ repair_db(const char *spool, const char *name, const struct dbopts *o,
 	    s.junk, dups);
 out:
 	rset_free(&s);
+	hdb_atomic_free(copy);
 	rebuild_end(&rb);
 	return ex;
 }

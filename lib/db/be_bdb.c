@@ -19,7 +19,10 @@
  * a handle the file's structure is checked (hdb_bdb_check, salvage.c),
  * and a damaged file is refused.  The check reads the whole file once;
  * it is skipped when the file is as this process last checked or wrote
- * it (a tidy reopens the DB for every lock hold).
+ * it (a tidy reopens the DB for every lock hold).  The commands check it
+ * before they take Exim's lock (hdb_precheck), so that the hold under
+ * the lock does not last the check's time: only a write in between makes
+ * the open check it again.
  */
 #include <sys/stat.h>
 
@@ -33,6 +36,7 @@
 #include <db.h>
 
 #include "db/hdb.h"
+#include "db/pin.h"
 #include "db/salvage.h"
 #include "xmalloc.h"
 
@@ -65,6 +69,7 @@ static int	meta_ok(struct hdb *, const char *);
 static void	release(struct be_bdb *);
 static int	pages_ok(struct hdb *, struct be_bdb *);
 static void	trust(const struct be_bdb *);
+static void	bdb_precheck(const char *);
 
 const struct hdb_backend hdb_backend_bdb = {
 	.name = "bdb",
@@ -79,6 +84,7 @@ const struct hdb_backend hdb_backend_bdb = {
 	.iterate_after = bdb_iterate,
 	.verify = bdb_verify,
 	.sync = bdb_sync,
+	.precheck = bdb_precheck,
 };
 
 /*
@@ -233,6 +239,7 @@ static struct trusted {
 	ino_t		 ino;
 	off_t		 size;
 	struct timespec	 mtim, ctim;
+	char		 bad[200];	/* found damaged: why */
 } trusted[NTRUST];
 static unsigned trust_next;	/* the slot a new file takes */
 
@@ -266,23 +273,72 @@ same_stat(const struct stat *st)
 	    st->st_ctim.tv_nsec == t->ctim.tv_nsec;
 }
 
+/* remember - the file as st shows it was checked: sound, or bad. */
+static void
+remember(const struct stat *st, const char *bad)
+{
+	struct trusted *t;
+
+	if ((t = trust_slot(st)) == NULL)
+		t = &trusted[trust_next++ % NTRUST];
+	t->dev = st->st_dev;
+	t->ino = st->st_ino;
+	t->size = st->st_size;
+	t->mtim = st->st_mtim;
+	t->ctim = st->st_ctim;
+	snprintf(t->bad, sizeof(t->bad), "%s", bad);
+	t->set = 1;
+}
+
 static void
 trust(const struct be_bdb *b)
 {
-	struct trusted *t;
 	struct stat st;
 	int fd;
 
-	if (b->db->fd(b->db, &fd) != 0 || fstat(fd, &st) == -1)
+	if (b->db->fd(b->db, &fd) == 0 && fstat(fd, &st) == 0)
+		remember(&st, "");
+}
+
+/*
+ * bdb_precheck - hdb_bdb_check on the file now, with no lock: its finding
+ * stands for the file as long as its size and times do not move.  Only
+ * a write moves them, and only to another clock tick: a file written
+ * within a tick of the first look might be written again unseen, and is
+ * left to the check under the lock.
+ */
+#define TICK_NS		50000000L	/* more than the clock tick of file times */
+
+static void
+bdb_precheck(const char *path)
+{
+	struct stat st, after;
+	struct timespec now;
+	char *file = pick_file(path), why[200];
+	int fd, rc, e;
+
+	fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	free(file);
+	if (fd == -1)
 		return;
-	if ((t = trust_slot(&st)) == NULL)
-		t = &trusted[trust_next++ % NTRUST];
-	t->dev = st.st_dev;
-	t->ino = st.st_ino;
-	t->size = st.st_size;
-	t->mtim = st.st_mtim;
-	t->ctim = st.st_ctim;
-	t->set = 1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || same_stat(&st) ||
+	    hdb_pin_clock(path, &now) == -1 ||
+	    (now.tv_sec - st.st_mtim.tv_sec) * 1000000000L +
+	    (now.tv_nsec - st.st_mtim.tv_nsec) < TICK_NS) {
+		close(fd);
+		return;
+	}
+	rc = hdb_bdb_check(fd, why, sizeof(why));
+	e = errno;
+	if (fstat(fd, &after) == 0 && after.st_size == st.st_size &&
+	    after.st_mtim.tv_sec == st.st_mtim.tv_sec &&
+	    after.st_mtim.tv_nsec == st.st_mtim.tv_nsec &&
+	    after.st_ctim.tv_sec == st.st_ctim.tv_sec &&
+	    after.st_ctim.tv_nsec == st.st_ctim.tv_nsec &&
+	    (rc == HDB_OK || e == EIO))	/* damage, not a failed read */
+		remember(&st, rc == HDB_OK ? "" : why[0] != '\0' ? why :
+		    "damaged");
+	close(fd);
 }
 
 void
@@ -307,10 +363,16 @@ pages_ok(struct hdb *h, struct be_bdb *b)
 	if (b->db->fd(b->db, &fd) != 0 || fstat(fd, &st) == -1)
 		return hdb_seterr(h, "cannot read '%s': %s", b->file,
 		    strerror(errno));
+	if (same_stat(&st) && trust_slot(&st)->bad[0] != '\0')
+		return hdb_seterr(h, "'%s' is damaged: %s (hintsdb check "
+		    "--repair rebuilds it)", b->file, trust_slot(&st)->bad);
 	if (!same_stat(&st)) {
-		if (hdb_bdb_check(fd, why, sizeof(why)) != HDB_OK)
+		if (hdb_bdb_check(fd, why, sizeof(why)) != HDB_OK) {
+			if (errno == EIO)
+				remember(&st, why);
 			return hdb_seterr(h, "'%s' is damaged: %s (hintsdb "
 			    "check --repair rebuilds it)", b->file, why);
+		}
 		trust(b);
 	}
 	b->checked = 1;

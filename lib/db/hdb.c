@@ -184,6 +184,17 @@ out:
 	return be;
 }
 
+void
+hdb_precheck(const struct hdb_backend *be, const char *path)
+{
+	char pinned[4096];
+	const char *p;
+
+	if (be != NULL && be->precheck != NULL && path != NULL &&
+	    (p = hdb_pin_path(path, pinned, sizeof(pinned))) != NULL)
+		be->precheck(p);
+}
+
 struct hdb *
 hdb_open(const struct hdb_backend *be, const char *path, int flags,
     mode_t mode, char *errbuf, size_t errlen)

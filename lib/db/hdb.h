@@ -111,6 +111,8 @@ struct hdb_backend {
 	/* hdb_bulk_begin and hdb_bulk_end; NULL: puts go straight in */
 	int	(*bulk_begin)(struct hdb *);
 	int	(*bulk_end)(struct hdb *, hdb_iter_fn, void *ctx);
+	/* hdb_precheck; NULL: the backend checks nothing before reading */
+	void	(*precheck)(const char *path);
 };
 
 struct hdb {
@@ -147,6 +149,15 @@ const struct hdb_backend *hdb_backend_find(const char *name);
  * (EACCES, EIO) come from open(2) or read(2).
  */
 const struct hdb_backend *hdb_detect(const char *path);
+
+/*
+ * hdb_precheck - before the caller takes Exim's lock on the DB at path:
+ * the backend checks the file's structure now, with no lock held, so that
+ * the open under the lock finds it done if nobody wrote in between
+ * (Berkeley DB: the page check reads the whole file).  Nothing is
+ * reported: the open under the lock says what is wrong.
+ */
+void	hdb_precheck(const struct hdb_backend *be, const char *path);
 
 /*
  * hdb_open - open path with backend be (NULL: detect).  flags are HDB_O_*;

@@ -52,8 +52,9 @@ seterr(char *err, size_t len, const char *fmt, ...)
  * The Berkeley DB page walk.  Page layout (db_page.h): a 26-byte header
  * (lsn 8, pgno 4, prev 4, next 4, entries 2, hf_offset 2, level 1,
  * type 1), then the item offsets, 2 bytes each; the items themselves sit
- * at the end of the page.  Every page of the file is read, whether a
- * chain still reaches it or not; every field is bounds-checked.
+ * at the end of the page.  Every page of the file that holds data is
+ * read, whether a chain still reaches it or not; every field is
+ * bounds-checked.
  */
 #define P_HDR		26
 #define P_HASH_UNSORTED	2
@@ -67,13 +68,101 @@ seterr(char *err, size_t len, const char *fmt, ...)
 #define B_DELETE	0x80
 #define MAX_REC		(16u << 20)	/* far above any hints record */
 
+/*
+ * The pages that hold data: a file's holes read as zeros, pages libdb
+ * never wrote, so a walk skips them (SEEK_DATA, SEEK_HOLE).  A file of 64
+ * GiB apparent size may take 4 KiB on disk: the work done on it must be
+ * proportional to the 4 KiB.  Where the file system cannot tell, the
+ * whole file is data.
+ */
+struct extent {
+	uint64_t	 first, n;	/* pages [first, first + n) */
+	uint64_t	 base;		/* index of page first among data pages */
+};
+
+struct extents {
+	struct extent	*e;
+	size_t		 n, cap;
+	uint64_t	 pages;		/* data pages in all */
+};
+
 struct bdbfile {
 	int		 fd;
 	int		 swap;		/* the file's byte order is not ours */
 	uint32_t	 pgsize;
 	uint64_t	 npages;
+	struct extents	 x;
 	uint8_t		*pg, *ov;	/* a page, an overflow page */
+	uint8_t		*used;		/* data pages a chain took (bitmap) */
 };
+
+/* add_pages - pages [first, end) hold data; extents stay sorted. */
+static void
+add_pages(struct extents *x, uint64_t first, uint64_t end)
+{
+	struct extent *l = x->n > 0 ? &x->e[x->n - 1] : NULL;
+
+	if (l != NULL && first < l->first + l->n)	/* a shared page */
+		first = l->first + l->n;
+	if (first >= end)
+		return;
+	x->pages += end - first;
+	if (l != NULL && first == l->first + l->n) {
+		l->n += end - first;
+		return;
+	}
+	if (x->n == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 16;
+		x->e = xreallocarray(x->e, x->cap, sizeof(*x->e));
+	}
+	x->e[x->n].first = first;
+	x->e[x->n].n = end - first;
+	x->e[x->n].base = x->pages - (end - first);
+	x->n++;
+}
+
+/* data_pages - the extents of b's file that hold data. */
+static void
+data_pages(struct bdbfile *b)
+{
+	off_t end = (off_t)(b->npages * b->pgsize), pos = 0, data, hole;
+
+	while (pos < end) {
+		if ((data = lseek(b->fd, pos, SEEK_DATA)) == -1) {
+			if (errno != ENXIO)	/* cannot tell: data */
+				add_pages(&b->x, (uint64_t)pos / b->pgsize,
+				    b->npages);
+			break;
+		}
+		if (data >= end)
+			break;
+		if ((hole = lseek(b->fd, data, SEEK_HOLE)) == -1 ||
+		    hole > end)
+			hole = end;
+		add_pages(&b->x, (uint64_t)data / b->pgsize,
+		    ((uint64_t)hole + b->pgsize - 1) / b->pgsize);
+		pos = hole;
+	}
+}
+
+/* page_index - pgno's index among the data pages, or -1 in a hole. */
+static int64_t
+page_index(const struct extents *x, uint64_t pgno)
+{
+	size_t lo = 0, hi = x->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (pgno < x->e[mid].first)
+			hi = mid;
+		else if (pgno >= x->e[mid].first + x->e[mid].n)
+			lo = mid + 1;
+		else
+			return (int64_t)(x->e[mid].base + pgno -
+			    x->e[mid].first);
+	}
+	return -1;
+}
 
 static uint16_t
 rd16(const struct bdbfile *b, const uint8_t *p)
@@ -99,21 +188,32 @@ read_page(const struct bdbfile *b, uint64_t pgno, uint8_t *buf)
 	    (ssize_t)b->pgsize ? 0 : -1;
 }
 
-/* overflow - the tlen bytes of an off-page item from pgno on; NULL if
- * the chain is broken. */
+/*
+ * overflow - the tlen bytes of an off-page item from pgno on; NULL if
+ * the chain is broken.  A chain is overflow pages with data, each taken
+ * by one chain in a salvage: a chain that loops, or that another item
+ * already read, ends there, so the walk reads each page at most once
+ * however many items name it.  An item longer than the data pages can
+ * hold is refused before anything is allocated for it.
+ */
 static uint8_t *
 overflow(struct bdbfile *b, uint32_t pgno, uint32_t tlen)
 {
 	uint8_t *out;
 	uint32_t got = 0, n;
-	uint64_t hops = 0;
+	int64_t ix;
 
-	if (tlen == 0 || tlen > MAX_REC)
+	if (tlen == 0 || tlen > MAX_REC ||
+	    tlen / (b->pgsize - P_HDR) >= b->x.pages)
 		return NULL;
 	out = xmalloc(tlen);
 	while (got < tlen) {
-		if (pgno == 0 || pgno >= b->npages || hops++ > b->npages ||
-		    read_page(b, pgno, b->ov) == -1 ||
+		if (pgno == 0 || pgno >= b->npages ||
+		    (ix = page_index(&b->x, pgno)) == -1 ||
+		    (b->used[ix / 8] & (1u << (ix % 8))) != 0)
+			goto bad;
+		b->used[ix / 8] |= (uint8_t)(1u << (ix % 8));
+		if (read_page(b, pgno, b->ov) == -1 ||
 		    b->ov[25] != P_OVERFLOW)
 			goto bad;
 		n = rd16(b, b->ov + 22);	/* hf_offset: bytes here */
@@ -259,13 +359,20 @@ bdb_salvage(const char *path, struct feed *f, char *err, size_t errlen)
 		b.pgsize = 4096;
 	}
 	b.npages = (uint64_t)st.st_size / b.pgsize;
+	data_pages(&b);
 	b.pg = xmalloc(b.pgsize);
 	b.ov = xmalloc(b.pgsize);
-	for (pgno = 1; pgno < b.npages && !f->stop; pgno++)
-		if (read_page(&b, pgno, b.pg) == 0)
-			walk_page(&b, f);
+	b.used = xcalloc((size_t)(b.x.pages / 8 + 1), 1);
+	/* the pages that hold data, not the holes between them */
+	for (i = 0; i < b.x.n && !f->stop; i++)
+		for (pgno = b.x.e[i].first; pgno < b.x.e[i].first +
+		    b.x.e[i].n && !f->stop; pgno++)
+			if (pgno > 0 && read_page(&b, pgno, b.pg) == 0)
+				walk_page(&b, f);
 	rc = HDB_OK;
 out:
+	free(b.used);
+	free(b.x.e);
 	if (b.pg != NULL)
 		explicit_bzero(b.pg, b.pgsize);
 	if (b.ov != NULL)
@@ -285,7 +392,8 @@ out:
  * ends.  One sequential pass records each page's kind and links; the
  * bucket chains and the overflow chains are then followed in that map,
  * each page at most once.  An all-zero page is one libdb never wrote:
- * it reads it as an empty hash page.
+ * it reads it as an empty hash page; so is a page in a hole, which is
+ * not read.
  */
 #define P_INVALID	0
 #define P_HASHMETA	8
@@ -296,7 +404,7 @@ out:
 #define HMETA_END	224
 #define CHUNK		(256u << 10)
 
-enum { PG_FREE, PG_BLANK, PG_HASH, PG_OVER };
+enum { PG_BLANK, PG_FREE, PG_HASH, PG_OVER };	/* a hole: PG_BLANK */
 #define PF_HEAD		1	/* an off-page item's chain starts here */
 #define PF_SEEN		2	/* reached by a bucket or a chain */
 
@@ -525,9 +633,10 @@ read_full(int fd, uint8_t *buf, size_t len, off_t off)
 	return 0;
 }
 
-/* pages - the sequential pass, page 0 kept in meta. */
+/* extent - the sequential pass over pages [first, end), page 0 kept in
+ * meta. */
 static int
-pages(struct bdbcheck *c, uint8_t *meta)
+extent(struct bdbcheck *c, uint8_t *meta, uint64_t first, uint64_t end)
 {
 	struct bdbfile *b = &c->f;
 	size_t per = CHUNK / b->pgsize, n, i;
@@ -536,8 +645,8 @@ pages(struct bdbcheck *c, uint8_t *meta)
 	int rc = HDB_OK;
 
 	buf = xmalloc(per * b->pgsize);
-	for (pgno = 0; pgno < b->npages && rc == HDB_OK; pgno += n) {
-		n = b->npages - pgno < per ? (size_t)(b->npages - pgno) : per;
+	for (pgno = first; pgno < end && rc == HDB_OK; pgno += n) {
+		n = end - pgno < per ? (size_t)(end - pgno) : per;
 		if (read_full(b->fd, buf, n * b->pgsize,
 		    (off_t)(pgno * b->pgsize)) == -1) {
 			rc = damage(c, pgno, "cannot be read: %s",
@@ -555,6 +664,40 @@ pages(struct bdbcheck *c, uint8_t *meta)
 	explicit_bzero(buf, per * b->pgsize);
 	free(buf);
 	return rc;
+}
+
+/* pages - the pages that hold data; a hole is blank pages (PG_BLANK). */
+static int
+pages(struct bdbcheck *c, uint8_t *meta)
+{
+	const struct extents *x = &c->f.x;
+	size_t i;
+	int rc = HDB_OK;
+
+	for (i = 0; i < x->n && rc == HDB_OK; i++)
+		rc = extent(c, meta, x->e[i].first, x->e[i].first + x->e[i].n);
+	return rc;
+}
+
+/*
+ * sparse - does the file claim far more pages than it holds?  libdb
+ * leaves holes only where a doubling of the bucket table reserved pages
+ * for buckets not yet split: at most as many pages as the file holds
+ * before them.  A file mostly holes was not written by libdb, and libdb's
+ * own verify would read every page of it.
+ */
+#define HOLE_SLACK	4096	/* pages: small files, big file system blocks */
+
+static int
+sparse(struct bdbcheck *c)
+{
+	uint64_t data = c->f.x.pages, holes = c->f.npages - data;
+
+	if (holes > data + HOLE_SLACK)
+		return damage(c, 0, "a file of %llu pages with data in %llu: "
+		    "the rest are holes libdb never leaves",
+		    (unsigned long long)c->f.npages, (unsigned long long)data);
+	return HDB_OK;
 }
 
 int
@@ -586,15 +729,24 @@ hdb_bdb_check(int fd, char *err, size_t errlen)
 	if (c.f.npages > UINT32_MAX)
 		return damage(&c, 0, "%llu pages",
 		    (unsigned long long)c.f.npages);
-	if ((c.map = calloc((size_t)c.f.npages, sizeof(*c.map))) == NULL)
+	/* the size is checked against the data before anything is read */
+	data_pages(&c.f);
+	if (sparse(&c) != HDB_OK) {
+		free(c.f.x.e);
+		return HDB_ERR;
+	}
+	if ((c.map = calloc((size_t)c.f.npages, sizeof(*c.map))) == NULL) {
+		free(c.f.x.e);
 		return seterr(err, errlen, "cannot check %llu pages: %s",
 		    (unsigned long long)c.f.npages, strerror(errno));
+	}
 	rc = pages(&c, meta);
 	if (rc == HDB_OK)
 		rc = buckets(&c, meta);
 	if (rc == HDB_OK)
 		rc = overflows(&c);
 	free(c.map);
+	free(c.f.x.e);
 	return rc;
 }
 

@@ -5,9 +5,10 @@
  *
  * A normal iteration stops at the first broken page or chain.  Salvage
  * goes further, the way each library allows:
- *  - Berkeley DB: a walk over every page of the file, as db_dump -r
- *    does (not the hash chains), reading the items of each hash or btree
- *    leaf page and following overflow chains;
+ *  - Berkeley DB: a walk over every page of the file that holds data
+ *    (holes skipped), as db_dump -r does (not the hash chains), reading
+ *    the items of each hash or btree leaf page and following overflow
+ *    chains, each overflow page at most once per salvage;
  *  - tdb: tdb_rescue, which scans the whole file for records;
  *  - GDBM, NDBM, SQLite: the normal iteration, keeping what it returned
  *    before an error.
@@ -37,7 +38,10 @@ int	hdb_salvage(const struct hdb_backend *be, const char *path,
  * looks a key up: check, in one sequential pass, every structure its
  * hash code trusts (item offsets and lengths, page links, overflow
  * chains, the bucket table), since it reads past its page buffer or
- * loops on damaged ones.  fd is the open file.  Returns HDB_OK, or
+ * loops on damaged ones; and a file whose size its data does not fill
+ * (more holes than data: libdb never leaves that many).  The holes are
+ * not read, so the work follows the bytes the file holds, not the size
+ * it claims.  fd is the open file.  Returns HDB_OK, or
  * HDB_ERR with "page N: what" in err (errno EIO: damage, else the read's
  * own).  A btree file is not checked.
  */

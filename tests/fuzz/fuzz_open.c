@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "fuzz_db.h"
 #include "db/hdb.h"
-#include "rec/rec.h"
 
 #ifndef FUZZ_BACKEND
 #error "compile with -DFUZZ_BACKEND=bdb (or gdbm, tdb, ndbm, sqlite)"
@@ -57,20 +57,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static int
 each(void *ctx, struct hdb_datum k, struct hdb_datum v)
 {
-	static const enum hdb_dbtype types[] = { HDB_T_RETRY, HDB_T_WAIT,
-	    HDB_T_MISC, HDB_T_CALLOUT, HDB_T_RATELIMIT, HDB_T_SEEN,
-	    HDB_T_TLS };
 	struct seen *s = ctx;
-	struct hdb_rec r;
-	const char *why;
-	size_t i;
 
-	if ((k.data == NULL && k.len > 0) || (v.data == NULL && v.len > 0))
-		abort();
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (hdb_rec_decode(types[i], HDB_L_AUTO, k.data, k.len, v.data,
-		    v.len, &r, &why) == 0)
-			(void)hdb_rec_check(&r);
+	fuzz_decode_all(k, v);
 	if (s->n < MAXKEYS) {
 		if ((s->key[s->n] = malloc(k.len ? k.len : 1)) == NULL)
 			abort();

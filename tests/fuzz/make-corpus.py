@@ -26,6 +26,7 @@ HELPER = os.environ.get("HELPER", os.path.join(TOP, "build/helper/hdb-test"))
 SPOOL = os.path.join(TOP, "examples/spool")
 TLS = os.path.join(TOP, "tests/data/tls")
 OUT = os.path.join(TOP, "tests/fuzz/corpus")
+LYING = os.path.join(TOP, "tests/data/make-lying-bdb.py")
 
 # Type index used by fuzz_rec (byte 0, low 3 bits) and the DB names.
 REC_TYPE = {"retry": 1, "wait": 2, "misc": 3, "callout": 4,
@@ -159,6 +160,26 @@ def open_seeds(tmp):
     out("fuzz_open_sqlite", "seen-tbl", open(os.path.join(d, "seen"), "rb").read())
 
 
+def salvage_seeds(tmp):
+    """fuzz_salvage: byte 0 the holes (see fuzz_salvage.c), then a file:
+    the bdb fixtures as they are and with a 64 GiB hole after them, and
+    the lying files of tests/data/make-lying-bdb.py, small."""
+    d = os.path.join(OUT, "fuzz_open_bdb")
+    for name in sorted(os.listdir(d)):
+        data = open(os.path.join(d, name), "rb").read()
+        out("fuzz_salvage", name, b"\0" + data)
+        out("fuzz_salvage", name + "-hole64g", b"\x24" + data)
+    for name, head, args in (("lying-sparse-64g", b"\x24", ["sparse", "0"]),
+                             ("lying-sparse-1t", b"\x28", ["sparse", "0"]),
+                             ("lying-dense", b"\0", ["sparse", "dense"]),
+                             ("lying-ovloop", b"\0", ["ovloop", "32768"])):
+        p = os.path.join(tmp, name)
+        subprocess.run([sys.executable, LYING, args[0], p] + args[1:] +
+                       (["1795737600"] if args[0] == "sparse" else []),
+                       check=True)
+        out("fuzz_salvage", name, head + open(p, "rb").read())
+
+
 def import_seeds(tmp):
     for db in DBS:
         data = export(SPOOL, db)
@@ -221,6 +242,7 @@ def main():
         rec_seeds(tmp)
         tls_seeds()
         open_seeds(tmp)
+        salvage_seeds(tmp)
         import_seeds(tmp)
         fix_seeds()
     total = 0

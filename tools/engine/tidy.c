@@ -648,6 +648,7 @@ topen(struct tidy *t, int write)
 	int e;
 
 	t->lockfd = -1;
+	hdb_precheck(t->be, t->path);	/* not under the lock (hdb.h) */
 	if (!(t->be->caps & HDB_CAP_LOCKS_ITSELF)) {
 		int there = t->be->caps & HDB_CAP_LOCKFILE_IF_THERE;
 
