@@ -139,6 +139,9 @@ _hintsdb() {
 		else
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi ;;
+	why)	# SPOOL, then destinations: nothing to offer
+		[ ${#ops[@]} -eq 0 ] &&
+		    COMPREPLY=($(compgen -d -- "$cur")) ;;
 	*)	if [ ${#ops[@]} -eq 0 ]; then
 			COMPREPLY=($(compgen -d -- "$cur"))
 		elif [ ${#ops[@]} -eq 1 ] || [ "$cmd" = tidy ] ||

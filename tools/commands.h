@@ -30,6 +30,8 @@
  *							lock message only)
  *	catchup.c	carry Exim's writes from the	convert --in-place,
  *			old DB into the swapped-in one	import
+ *	join.c		the records of every DB that	why
+ *			name a destination (dest.h)
  *
  * fix and ticket use none: they work record by record on lib/.
  */
@@ -74,6 +76,7 @@ extern const struct command cmd_stat_entry;
 extern const struct command cmd_ticket_entry;
 extern const struct command cmd_tidy_entry;
 extern const struct command cmd_upgrade_entry;
+extern const struct command cmd_why_entry;
 
 /* exim_* compatibility entry points (tools/compat.c). */
 int	compat_dumpdb_main(int argc, char **argv);

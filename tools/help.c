@@ -182,6 +182,15 @@ static const struct help_opt upgrade_opts[] = {
 	{ "--keep-sessions", "keep TLS sessions the target cannot resume" },
 	O_LOCK, O_NODROP, O_END,
 };
+static const struct help_opt why_opts[] = {
+	O_BACKEND,
+	{ "--format=text|json", "output: readable text (default), or one "
+	    "JSON object per target" },
+	O_LOCK, O_MAXLOCK,
+	{ "--no-route", "match names directly, without asking Exim for the "
+	    "hosts of a domain (the only way yet)" },
+	O_NOW, O_END,
+};
 
 static const struct help helps[] = {
 	{ "check", "", 1, check_opts, {
@@ -218,6 +227,10 @@ static const struct help helps[] = {
 	{ "upgrade", "", 1, upgrade_opts, {
 	    "hintsdb upgrade -n /var/spool/exim4",
 	    "hintsdb upgrade --exim=/usr/sbin/exim4 /var/spool/exim4" } },
+	{ "why", "", 0, why_opts, {
+	    "hintsdb why /var/spool/exim4 example.com mx.example.com",
+	    "hintsdb why --format=json /var/spool/exim4 192.0.2.1:25 | "
+	    "jq .verdict" } },
 };
 
 /* The options the dispatcher handles for every command. */

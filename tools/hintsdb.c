@@ -36,6 +36,7 @@ static const struct command *const commands[] = {
 	&cmd_ticket_entry,
 	&cmd_tidy_entry,
 	&cmd_upgrade_entry,
+	&cmd_why_entry,
 	NULL,
 };
 
