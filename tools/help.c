@@ -94,7 +94,10 @@ static const struct help_opt delete_opts[] = {
 	{ "-q, --quiet", "no line per deleted record" },
 	O_BACKEND, O_LOCK,
 	{ "--match=GLOB", "delete every record whose key matches GLOB" },
-	O_MAXLOCK, O_NODROP, O_END,
+	O_MAXLOCK, O_NODROP,
+	{ "--peer=GLOB", "tls: delete the sessions whose certificate CN or "
+	    "SAN, or SNI, matches GLOB (case ignored)" },
+	O_END,
 };
 static const struct help_opt dump_opts[] = {
 	{ "-k", "print the keys only" },
@@ -182,6 +185,11 @@ static const struct help_opt upgrade_opts[] = {
 	{ "--keep-sessions", "keep TLS sessions the target cannot resume" },
 	O_LOCK, O_NODROP, O_END,
 };
+static const struct help_opt forget_opts[] = {
+	{ "-n, --dry-run", "say what would be deleted, change nothing" },
+	{ "-q, --quiet", "no line per deleted record, only one per DB" },
+	O_BACKEND, O_LOCK, O_MAXLOCK, O_NODROP, O_END,
+};
 static const struct help_opt why_opts[] = {
 	O_BACKEND,
 	{ "--format=text|json", "output: readable text (default), or one "
@@ -202,7 +210,7 @@ static const struct help helps[] = {
 	    "/var/spool/exim4 retry" } },
 	{ "delete", "", 1, delete_opts, {
 	    "hintsdb delete /var/spool/exim4 retry 'T:mx.example:192.0.2.1'",
-	    "hintsdb delete -n --match='R:*.example' /var/spool/exim4 retry" } },
+	    "hintsdb delete --peer='mx*.example.com' /var/spool/exim4 tls" } },
 	{ "dump", "", 1, dump_opts, {
 	    "hintsdb dump /var/spool/exim4 retry",
 	    "hintsdb dump --format=json /var/spool/exim4 callout | jq ." } },
@@ -212,6 +220,9 @@ static const struct help helps[] = {
 	{ "fix", "", 1, fix_opts, {
 	    "hintsdb fix /var/spool/exim4 retry",
 	    "hintsdb fix /var/spool/exim4 seen <commands.txt" } },
+	{ "forget", "", 0, forget_opts, {
+	    "hintsdb forget -n /var/spool/exim4 mx.example.com",
+	    "hintsdb forget /var/spool/exim4 example.com 192.0.2.1:25" } },
 	{ "import", "", 1, import_opts, {
 	    "hintsdb import /var/spool/exim4 retry <retry.jsonl",
 	    "hintsdb import --backend=gdbm /var/spool/exim4 misc <misc.jsonl" } },

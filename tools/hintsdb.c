@@ -31,6 +31,7 @@ static const struct command *const commands[] = {
 	&cmd_dump_entry,
 	&cmd_export_entry,
 	&cmd_fix_entry,
+	&cmd_forget_entry,
 	&cmd_import_entry,
 	&cmd_stat_entry,
 	&cmd_ticket_entry,
