@@ -139,7 +139,7 @@ _hintsdb() {
 		else
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi ;;
-	why|forget)	# SPOOL, then destinations: nothing to offer
+	why|forget|failing)	# SPOOL, then destinations or nothing
 		[ ${#ops[@]} -eq 0 ] &&
 		    COMPREPLY=($(compgen -d -- "$cur")) ;;
 	*)	if [ ${#ops[@]} -eq 0 ]; then

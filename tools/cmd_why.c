@@ -12,10 +12,7 @@
  * sessions.  Each target ends with one verdict line.  Names are matched
  * directly (engine/join.h): nothing is routed.
  */
-#include <sys/stat.h>
-
 #include <err.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +24,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "destline.h"
 #include "duration.h"
 #include "engine/join.h"
 #include "engine/pieces.h"
@@ -74,80 +72,17 @@ usage(FILE *fp)
 	return fp == stdout ? finish_stdout("why") : EX_USAGE_;
 }
 
-/* Whether message id is still in SPOOL/input (or its split directory). */
+/* Whether message id is still in SPOOL/input. */
 static int
 in_input(const struct why *w, const uint8_t *id, size_t len)
 {
-	char name[64];
-	struct stat st;
-
-	if (w->input == -1 || len < 6 || len > 32)
-		return 0;
-	snprintf(name, sizeof(name), "%.*s-H", (int)len, (const char *)id);
-	if (fstatat(w->input, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return 1;
-	snprintf(name, sizeof(name), "%c/%.*s-H", id[5], (int)len,
-	    (const char *)id);
-	return fstatat(w->input, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	return dest_in_input(w->input, id, len);
 }
 
 static const char *
 when(char *buf, size_t len, int64_t t, const struct why *w)
 {
 	return hdb_fmt_iso(buf, len, t, w->o.utc);
-}
-
-/* "now" or "in 35m", then when. */
-static void
-next_try(char *buf, size_t len, const struct hdb_retry *r,
-    const struct why *w)
-{
-	char age[32], t[HDB_TIMEBUF];
-
-	if (r->next_try <= w->now)
-		snprintf(buf, len, "now (at the next queue run)");
-	else
-		snprintf(buf, len, "in %s (at the next queue run after %s)",
-		    hdb_fmt_age(age, sizeof(age), hdb_time_diff(r->next_try,
-		    w->now)), when(t, sizeof(t), r->next_try, w));
-}
-
-/* The last error: its text, escaped, else Exim's name of its errno. */
-static char *
-last_error(const struct hdb_retry *r)
-{
-	if (r->text_len > 0)
-		return hdb_vis_dup(r->text, r->text_len);
-	return xstrdup(hdb_errno_name(r->basic_errno) ?
-	    hdb_errno_name(r->basic_errno) : "unknown error");
-}
-
-/* The label of a retry record's destination, for the verdict. */
-static void
-label(char *buf, size_t len, const uint8_t *k, size_t kl, const char *db)
-{
-	struct hdb_dest d;
-	char *v;
-
-	switch (hdb_dest_parse(HDB_T_RETRY, db, k, kl, &d)) {
-	case HDB_DEST_HOST:
-	case HDB_DEST_HOST_MSG:
-		if (d.ip.p != NULL)
-			snprintf(buf, len, "%.*s [%.*s]:%d", (int)d.host.len,
-			    d.host.p, (int)d.ip.len, d.ip.p, d.port);
-		else
-			snprintf(buf, len, "%.*s", (int)d.host.len,
-			    d.host.p);
-		return;
-	case HDB_DEST_ROUTE:
-		snprintf(buf, len, "%.*s (routing)", (int)d.domain.len,
-		    d.domain.p);
-		return;
-	default:
-		v = hdb_vis_dup(k, hdb_key_text_len(k, kl));
-		snprintf(buf, len, "%s", v);
-		free(v);
-	}
 }
 
 struct verdict {
@@ -172,9 +107,9 @@ static void
 text_retry(const struct hdb_retry *r, const struct why *w)
 {
 	char t1[HDB_TIMEBUF], t2[HDB_TIMEBUF], age[32], nt[128];
-	char *e = last_error(r);
+	char *e = dest_last_error(r);
 
-	next_try(nt, sizeof(nt), r, w);
+	dest_next_try(nt, sizeof(nt), r, w->now, w->o.utc);
 	printf("failing since %s (%s), last try %s, next try %s%s\n"
 	    "    last error: %s", when(t1, sizeof(t1), r->first_failed, w),
 	    hdb_fmt_age(age, sizeof(age), hdb_time_diff(w->now,
@@ -342,7 +277,7 @@ static char *
 verdict(const struct why *w, const struct target *x,
     const struct verdict *v)
 {
-	char lab[512], age[32], nt[128], wait[64] = "", *e, *s;
+	char wait[64] = "", *s;
 	char *arg = hdb_vis_dup(x->arg, strlen(x->arg));
 
 	if (v->waiting > 0)
@@ -367,16 +302,8 @@ verdict(const struct why *w, const struct target *x,
 		free(arg);
 		return s;
 	}
-	label(lab, sizeof(lab), v->k, v->kl, "retry");
-	next_try(nt, sizeof(nt), &v->r, w);
-	e = last_error(&v->r);
-	s = dupf("%s: failing for %s (%s); next try %s%s%s", lab,
-	    hdb_fmt_age(age, sizeof(age), hdb_time_diff(w->now,
-	    v->r.first_failed)), e, nt, v->r.expired ?
-	    "; past the final cutoff" : "", wait);
-	free(e);
 	free(arg);
-	return s;
+	return dest_retry_line(v->k, v->kl, &v->r, w->now, w->o.utc, wait);
 }
 
 static const char *const kind_words[] = {
@@ -451,7 +378,6 @@ cmd_why_main(int argc, char **argv)
 {
 	struct why w;
 	long max_lock_ms = SCAN_BUDGET_MS;
-	char path[PATH_MAX];
 	size_t i;
 	int ch, ex, unknown = 0;
 
@@ -479,10 +405,7 @@ cmd_why_main(int argc, char **argv)
 	if ((ex = join_run(&w.j, argv[0], &w.o, "why",
 	    (double)max_lock_ms)) != 0)
 		goto out;
-	if ((size_t)snprintf(path, sizeof(path), "%s/input", argv[0]) <
-	    sizeof(path))
-		w.input = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
+	w.input = dest_input_open(argv[0]);
 	for (i = 0; i < w.j.nt; i++)
 		unknown |= one_target(&w, i);
 	if (w.input != -1)

@@ -71,6 +71,7 @@ extern const struct command cmd_convert_entry;
 extern const struct command cmd_delete_entry;
 extern const struct command cmd_dump_entry;
 extern const struct command cmd_export_entry;
+extern const struct command cmd_failing_entry;
 extern const struct command cmd_fix_entry;
 extern const struct command cmd_forget_entry;
 extern const struct command cmd_import_entry;

@@ -185,6 +185,12 @@ static const struct help_opt upgrade_opts[] = {
 	{ "--keep-sessions", "keep TLS sessions the target cannot resume" },
 	O_LOCK, O_NODROP, O_END,
 };
+static const struct help_opt failing_opts[] = {
+	O_BACKEND,
+	{ "--format=text|json", "output: a line per destination (default), "
+	    "or a JSON object per destination" },
+	O_LOCK, O_MAXLOCK, O_NOW, O_END,
+};
 static const struct help_opt forget_opts[] = {
 	{ "-n, --dry-run", "say what would be deleted, change nothing" },
 	{ "-q, --quiet", "no line per deleted record, only one per DB" },
@@ -217,6 +223,10 @@ static const struct help helps[] = {
 	{ "export", "", 1, export_opts, {
 	    "hintsdb export /var/spool/exim4 retry >retry.jsonl",
 	    "hintsdb export /var/spool/exim4 tls | gzip >tls.jsonl.gz" } },
+	{ "failing", "", 0, failing_opts, {
+	    "hintsdb failing /var/spool/exim4",
+	    "hintsdb failing --format=json /var/spool/exim4 | "
+	    "jq -r 'select(.host) | [.next_try_utc, .host] | @tsv'" } },
 	{ "fix", "", 1, fix_opts, {
 	    "hintsdb fix /var/spool/exim4 retry",
 	    "hintsdb fix /var/spool/exim4 seen <commands.txt" } },

@@ -30,6 +30,7 @@ static const struct command *const commands[] = {
 	&cmd_delete_entry,
 	&cmd_dump_entry,
 	&cmd_export_entry,
+	&cmd_failing_entry,
 	&cmd_fix_entry,
 	&cmd_forget_entry,
 	&cmd_import_entry,
