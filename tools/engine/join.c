@@ -284,7 +284,6 @@ join_db(struct join *j, const char *spool, const char *name,
 		return ex;
 	}
 	j->ndbs++;
-	slurp_sort(&jd->s);
 	for (i = 0; i < jd->s.n; i++)
 		for (ti = 0; ti < j->nt; ti++)
 			if (target_match(&j->t[ti], jd->type, name,
@@ -292,6 +291,27 @@ join_db(struct join *j, const char *spool, const char *name,
 			    slurp_val(&jd->s, i), jd->s.recs[i].vlen))
 				add_hit(j, ti, j->ndbs - 1, i);
 	return 0;
+}
+
+/* Hits in DB order, then by key: output that does not depend on the
+ * backend's order, without sorting whole DBs. */
+static int
+hit_cmp(const void *a, const void *b, void *arg)
+{
+	const struct hit *x = a, *y = b;
+	const struct join *j = arg;
+	const struct slurp *s;
+	size_t xl, yl;
+	int c;
+
+	if (x->db != y->db)
+		return x->db < y->db ? -1 : 1;
+	s = &j->dbs[x->db].s;
+	xl = s->recs[x->rec].klen;
+	yl = s->recs[y->rec].klen;
+	c = memcmp(slurp_key(s, x->rec), slurp_key(s, y->rec),
+	    xl < yl ? xl : yl);
+	return c != 0 ? c : (xl > yl) - (xl < yl);
 }
 
 int
@@ -315,6 +335,10 @@ join_run(struct join *j, const char *spool, const struct dbopts *o,
 			ex = join_db(j, spool, names[i], o, cmd, budget_ms);
 		}
 	spool_dbs_free(names, n);
+	for (i = 0; i < j->nt && ex == 0; i++)
+		if (j->nhits[i] > 1)
+			qsort_r(j->hits[i], j->nhits[i], sizeof(**j->hits),
+			    hit_cmp, j);
 	return ex;
 }
 
