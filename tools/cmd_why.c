@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -28,23 +29,27 @@
 #include "duration.h"
 #include "engine/join.h"
 #include "engine/pieces.h"
+#include "exim.h"
 #include "jsafe.h"
 #include "out.h"
 #include "rec/eximerr.h"
 #include "rec/recfmt.h"
+#include "route.h"
 #include "xmalloc.h"
 
-#define WHY_USAGE "hintsdb why [--format=text|json] [--backend=B] " \
-	"[--lock-timeout=T] [--max-lock-ms=N] [--no-route] [--now=TIME] " \
-	"SPOOL TARGET..."
+#define WHY_USAGE "hintsdb why [-C CONFIG] [--exim=PATH] " \
+	"[--format=text|json] [--backend=B] [--lock-timeout=T] " \
+	"[--max-lock-ms=N] [--no-route] [--now=TIME] SPOOL TARGET..."
 
 enum {
-	OPT_MAX_LOCK_MS = OPT_FIRST_FREE,
+	OPT_EXIM = OPT_FIRST_FREE,
+	OPT_MAX_LOCK_MS,
 	OPT_NO_ROUTE,
 };
 
 static const struct option longopts[] = {
 	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "exim", required_argument, NULL, OPT_EXIM },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
@@ -63,6 +68,16 @@ struct why {
 	int		 json;
 	int		 input;		/* SPOOL/input, or -1 */
 	int64_t		 now;
+	const char	*exim;		/* --exim */
+	const char	*config;	/* -C */
+	int		 no_route;
+	int		 routed;	/* an Exim routed the names */
+	char		**note;		/* per target: how it was found */
+	char		**hosts;	/* per target: the hosts it routes to */
+	long		*from;		/* per target: the one routed to it,
+					 * or -1 */
+	char		**owned;	/* the names routing added */
+	size_t		 nowned;
 };
 
 static int
@@ -329,14 +344,24 @@ one_target(struct why *w, size_t ti)
 		json_object_set_new(top, "target", json_string(arg));
 		json_object_set_new(top, "target_kind",
 		    json_string(kind_words[x->kind]));
-		json_object_set_new(top, "routing", json_string("none"));
-	} else
+		json_object_set_new(top, "routing", json_string(w->routed ?
+		    "exim -bt" : "none"));
+		if (w->note[ti] != NULL)
+			json_object_set_new(top, "routing_note",
+			    json_string(w->note[ti]));
+	} else if (w->note[ti] != NULL)
+		printf("%s: %s %s\n", arg, kind_words[x->kind], w->note[ti]);
+	else
 		printf("%s: %s matched directly (no routing)\n", arg,
 		    kind_words[x->kind]);
 	for (h = 0; h < w->j.nhits[ti]; h++)
 		one_record(w, &w->j.dbs[w->j.hits[ti][h].db],
 		    w->j.hits[ti][h].rec, &v, arr);
-	vs = verdict(w, x, &v);
+	if (v.records == 0 && w->hosts[ti] != NULL)
+		vs = dupf("%s: no record of its own; Exim routes it to %s "
+		    "(below)", arg, w->hosts[ti]);
+	else
+		vs = verdict(w, x, &v);
 	if (top != NULL) {
 		json_object_set_new(top, "known", json_boolean(v.records > 0));
 		json_object_set_new(top, "records", arr);
@@ -353,6 +378,103 @@ one_target(struct why *w, size_t ti)
 	return v.records == 0;
 }
 
+/* Add host name (routed to from target from) as a target of its own. */
+static void
+add_routed(struct why *w, size_t from, const struct route_host *h)
+{
+	struct target t;
+	char *arg = hdb_vis_dup(w->j.t[from].arg, strlen(w->j.t[from].arg));
+	size_t i;
+
+	for (i = 0; i < w->j.nt; i++)
+		if (strcasecmp(w->j.t[i].arg, h->name) == 0) {
+			target_learn_ip(&w->j.t[i], h->ip);
+			free(arg);
+			return;
+		}
+	w->owned = xreallocarray(w->owned, w->nowned + 1, sizeof(*w->owned));
+	w->owned[w->nowned] = xstrdup(h->name);
+	if (target_parse("why", w->owned[w->nowned], &t) == -1) {
+		free(w->owned[w->nowned]);
+		free(arg);
+		return;
+	}
+	w->nowned++;
+	target_learn_ip(&t, h->ip);
+	w->j.t = xreallocarray(w->j.t, w->j.nt + 1, sizeof(*w->j.t));
+	w->note = xreallocarray(w->note, w->j.nt + 1, sizeof(*w->note));
+	w->hosts = xreallocarray(w->hosts, w->j.nt + 1, sizeof(*w->hosts));
+	w->from = xreallocarray(w->from, w->j.nt + 1, sizeof(*w->from));
+	w->hosts[w->j.nt] = NULL;
+	w->from[w->j.nt] = (long)from;
+	w->j.t[w->j.nt] = t;
+	w->note[w->j.nt++] = dupf("matched directly (a host Exim routes %s "
+	    "to)", arg);
+	free(arg);
+}
+
+/* route_one - the hosts target i routes to, each a target too. */
+static void
+route_one(struct why *w, const char *exim, size_t i)
+{
+	struct route_host *h;
+	char err[256], *list = xstrdup(""), *n, *e;
+	size_t nh, k;
+
+	if (route_hosts(exim, w->config, w->j.t[i].arg, &h, &nh, err,
+	    sizeof(err)) == -1) {
+		e = hdb_vis_dup(err, strlen(err));
+		w->note[i] = dupf("matched directly (%s)", e);
+		free(e);
+		free(list);
+		return;
+	}
+	for (k = 0; k < nh; k++) {
+		e = hdb_vis_dup(h[k].name, strlen(h[k].name));
+		n = dupf("%s%s%s [%s]", list, k > 0 ? ", " : "", e, h[k].ip);
+		free(e);
+		free(list);
+		list = n;
+	}
+	e = hdb_vis_dup(list, strlen(list));
+	w->note[i] = dupf("routed by exim -bt to %s", e);
+	w->hosts[i] = e;
+	free(list);
+	for (k = 0; k < nh; k++)
+		add_routed(w, i, &h[k]);
+	route_free(h, nh);
+}
+
+/*
+ * route_all - with an Exim (--exim, or exim4/exim on PATH) and without
+ * --no-route, route each domain and address to its hosts.  0, or
+ * EX_USAGE_ when --exim names nothing that runs.
+ */
+static int
+route_all(struct why *w)
+{
+	char path[PATH_MAX];
+	size_t i, n = w->j.nt;
+
+	if (w->no_route)
+		return 0;
+	if (w->exim != NULL)
+		snprintf(path, sizeof(path), "%s", w->exim);
+	else if (exim_locate(path, sizeof(path)) == -1) {
+		if (w->config != NULL) {
+			warnx("why: -C needs an Exim to route with: none "
+			    "found, give --exim");
+			return EX_USAGE_;
+		}
+		return 0;
+	}
+	w->routed = 1;
+	for (i = 0; i < n; i++)
+		if (w->j.t[i].kind == TGT_NAME || w->j.t[i].kind == TGT_ADDR)
+			route_one(w, path, i);
+	return 0;
+}
+
 static int
 parse_opt(struct why *w, long *max_lock_ms, int ch, const char *arg)
 {
@@ -367,7 +489,14 @@ parse_opt(struct why *w, long *max_lock_ms, int ch, const char *arg)
 		return duration_opt("why", "--max-lock-ms", arg, DUR_BARE_MS,
 		    1, 60000, max_lock_ms);
 	case OPT_NO_ROUTE:
-		return 0;	/* the only way, for now */
+		w->no_route = 1;
+		return 0;
+	case OPT_EXIM:
+		w->exim = arg;
+		return 0;
+	case 'C':
+		w->config = arg;
+		return 0;
 	default:
 		return dbopts_parse(&w->o, ch, arg, "why") == 0 ? 0 : -1;
 	}
@@ -378,13 +507,14 @@ cmd_why_main(int argc, char **argv)
 {
 	struct why w;
 	long max_lock_ms = SCAN_BUDGET_MS;
+	char *known;
 	size_t i;
 	int ch, ex, unknown = 0;
 
 	memset(&w, 0, sizeof(w));
 	dbopts_init(&w.o);
 	w.input = -1;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "C:", longopts, NULL)) != -1) {
 		if (ch == OPT_HELP)
 			return usage(stdout);
 		if (parse_opt(&w, &max_lock_ms, ch, optarg) == -1)
@@ -394,26 +524,55 @@ cmd_why_main(int argc, char **argv)
 	argv += optind;
 	if (argc < 2)
 		return usage(stderr);
+	if (w.no_route && (w.exim != NULL || w.config != NULL)) {
+		warnx("why: --no-route routes nothing: no --exim or -C");
+		return EX_USAGE_;
+	}
 	w.now = clock_now(&w.o);
 	w.j.nt = (size_t)argc - 1;
 	w.j.t = xcalloc(w.j.nt, sizeof(*w.j.t));
+	w.note = xcalloc(w.j.nt, sizeof(*w.note));
+	w.hosts = xcalloc(w.j.nt, sizeof(*w.hosts));
+	w.from = xreallocarray(NULL, w.j.nt, sizeof(*w.from));
+	for (i = 0; i < w.j.nt; i++)
+		w.from[i] = -1;
 	for (i = 0; i < w.j.nt; i++)
 		if (target_parse("why", argv[i + 1], &w.j.t[i]) == -1) {
-			free(w.j.t);
-			return EX_USAGE_;
+			ex = EX_USAGE_;
+			goto out;
 		}
+	if ((ex = route_all(&w)) != 0)
+		goto out;
 	if ((ex = join_run(&w.j, argv[0], &w.o, "why",
 	    (double)max_lock_ms)) != 0)
 		goto out;
 	w.input = dest_input_open(argv[0]);
+	known = xcalloc(w.j.nt, 1);
 	for (i = 0; i < w.j.nt; i++)
-		unknown |= one_target(&w, i);
+		known[i] = !one_target(&w, i);
+	/* a target is known if it, or a host it routes to, is */
+	for (i = 0; i < w.j.nt; i++)
+		if (known[i] && w.from[i] != -1)
+			known[w.from[i]] = 1;
+	for (i = 0; i < w.j.nt; i++)
+		unknown |= w.from[i] == -1 && !known[i];
+	free(known);
 	if (w.input != -1)
 		close(w.input);
 	if ((ex = finish_stdout("why")) == 0 && unknown)
 		ex = EX_FINDINGS;
 out:
 	join_free(&w.j);
+	for (i = 0; i < w.j.nt; i++) {
+		free(w.note[i]);
+		free(w.hosts[i]);
+	}
+	free(w.hosts);
+	free(w.from);
+	for (i = 0; i < w.nowned; i++)
+		free(w.owned[i]);
+	free(w.note);
+	free(w.owned);
 	free(w.j.t);
 	return ex;
 }

@@ -197,12 +197,15 @@ static const struct help_opt forget_opts[] = {
 	O_BACKEND, O_LOCK, O_MAXLOCK, O_NODROP, O_END,
 };
 static const struct help_opt why_opts[] = {
+	{ "-C CONFIG", "with an Exim: route with this configuration file" },
 	O_BACKEND,
+	{ "--exim=PATH", "route domains and addresses with this Exim's -bt "
+	    "(default: exim4 or exim on PATH)" },
 	{ "--format=text|json", "output: readable text (default), or one "
 	    "JSON object per target" },
 	O_LOCK, O_MAXLOCK,
 	{ "--no-route", "match names directly, without asking Exim for the "
-	    "hosts of a domain (the only way yet)" },
+	    "hosts of a domain" },
 	O_NOW, O_END,
 };
 
@@ -248,7 +251,7 @@ static const struct help helps[] = {
 	{ "upgrade", "", 1, upgrade_opts, {
 	    "hintsdb upgrade -n /var/spool/exim4",
 	    "hintsdb upgrade --exim=/usr/sbin/exim4 /var/spool/exim4" } },
-	{ "why", "", 0, why_opts, {
+	{ "why", "C", 0, why_opts, {
 	    "hintsdb why /var/spool/exim4 example.com mx.example.com",
 	    "hintsdb why --format=json /var/spool/exim4 192.0.2.1:25 | "
 	    "jq .verdict" } },

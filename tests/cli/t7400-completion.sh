@@ -89,6 +89,11 @@ run_test "why, forget, failing: SPOOL, then destinations, never DB names" '
 	test -z "$(tr -d "\n" <got)" &&
 	complete_line hintsdb failing sp r >got &&
 	test -z "$(tr -d "\n" <got)" &&
+	: >my.conf &&
+	complete_line hintsdb why -C my >got &&
+	echo my.conf >want && cmp want got &&
+	complete_line hintsdb why -C my.conf sp "" >got &&
+	test -z "$(tr -d "\n" <got)" &&
 	complete_line hintsdb why --no >got &&
 	grep -qx -- --no-route got && ! grep -q -- --match got
 '

@@ -88,6 +88,16 @@ run_test "usage and errors: 64 for a bad target or none, 66 for no spool" '
 	expect_code 64 "$HINTSDB" why --format=xml "$SPOOL_EX" x.example 2>err &&
 	expect_code 66 "$HINTSDB" why "$PWD/nospool" x.example 2>err
 '
+run_test "routing: none without an Exim; -C needs one; a dead --exim says so" '
+	expect_code 64 "$HINTSDB" why -C /dev/null "$SPOOL_EX" test.example \
+	    2>err && grep -q "C needs an Exim to route with" err &&
+	expect_code 64 "$HINTSDB" why --no-route --exim=/bin/false \
+	    "$SPOOL_EX" test.example 2>err &&
+	expect_code 0 "$HINTSDB" why --exim="$PWD/none" "$SPOOL_EX" \
+	    test.example 127.0.0.1 >out &&
+	grep -qx "test.example: name matched directly (cannot run $PWD/none)" out &&
+	grep -qx "127.0.0.1: ip matched directly (no routing)" out
+'
 run_test "reads take the read lock: a writer that keeps it gives 75" '
 	copy_spool sp &&
 	hold_lock sp/db/retry.lockfile 30 &&

@@ -118,4 +118,18 @@ run_test "why gives the next try Exim's record holds; after forget, a try at onc
 	grep -qx "retry: 1 record deleted" out &&
 	queue_run && [ "$(attempts)" = 2 ] && rootfree
 '
+run_test "why --exim -C routes an address with exim -bt, then finds its host" '
+	client && skipped &&
+	printf "#!/bin/sh\nexec %s \"\$@\"\n" "$EXIM_RUN exim4" >exim &&
+	chmod +x exim &&
+	"$HINTSDB" why --exim="$PWD/exim" -C "$PWD/c/conf" c/spool \
+	    user@remote.example >w &&
+	grep -qx "user@remote.example: address routed by exim -bt to 127.0.0.1 \[127.0.0.1\]" w &&
+	grep -qx "127.0.0.1: ip matched directly (a host Exim routes user@remote.example to)" w &&
+	grep -q "^  retry T:127.0.0.1:127.0.0.1:$PORT: failing since " w &&
+	tail -n 1 w | grep -q "^127.0.0.1 \[127.0.0.1\]:$PORT: failing for " &&
+	expect_code 1 "$HINTSDB" why --no-route c/spool user@remote.example >n &&
+	grep -qx "user@remote.example: address matched directly (no routing)" n &&
+	! grep -q "T:127.0.0.1" n
+'
 test_done

@@ -179,6 +179,15 @@ learn_ip(struct target *x, struct hdb_span ip)
 	x->ips[x->nips++][ip.len] = '\0';
 }
 
+void
+target_learn_ip(struct target *x, const char *ip)
+{
+	struct hdb_span s = { ip, strlen(ip) };
+
+	if (hdb_dest_is_ip(ip, s.len))
+		learn_ip(x, s);
+}
+
 /* A wait record that lists message ID id. */
 static int
 wait_lists(const char *id, const uint8_t *k, size_t kl, const uint8_t *v,

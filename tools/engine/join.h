@@ -72,6 +72,9 @@ int	join_run(struct join *, const char *spool, const struct dbopts *,
 	    const char *cmd, double budget_ms);
 void	join_free(struct join *);
 
+/* An IP of host name x (from routing): its EHLO entries are keyed by it. */
+void	target_learn_ip(struct target *x, const char *ip);
+
 /* Whether record k, v of DB (type t, name db) names target x. */
 int	target_match(struct target *x, enum hdb_dbtype t, const char *db,
 	    const uint8_t *k, size_t kl, const uint8_t *v, size_t vl);
