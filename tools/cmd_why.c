@@ -9,8 +9,10 @@
  * DB: retry with its times and last error, the messages each wait list
  * holds and whether each is still in SPOOL/input, serialize, ETRN and
  * EHLO entries, callout results, ratelimit and seen entries, and TLS
- * sessions.  Each target ends with one verdict line.  Names are matched
- * directly (engine/join.h): nothing is routed.
+ * sessions.  Each target ends with one verdict line.  With an Exim, a
+ * domain or address is first routed to its hosts as exinext routes it
+ * (route.h), and each host becomes a target; names are then matched
+ * directly (engine/join.h).
  */
 #include <err.h>
 #include <getopt.h>

@@ -9,7 +9,8 @@
  * ETRN entries and the addresses in it; a host name finds its T: records,
  * wait lists, serialize entries and TLS sessions whose certificate or SNI
  * names it; the IPs of the host's T: records then find its EHLO entries.
- * Nothing is routed: the MX hosts of a domain are not looked up.
+ * Nothing is routed here: a caller that wants a domain's hosts asks Exim
+ * (route.h) and adds them as targets.
  */
 #ifndef HDB_JOIN_H
 #define HDB_JOIN_H
