@@ -96,6 +96,19 @@ run_test "as root: runs as the owner of SPOOL/db, leaves no root file" '
 	test "$(stat -c "%U %a" sp/db/retry.lockfile)" = "$U 640" &&
 	test "$(stat -c "%U %a" sp/db/misc.lockfile)" = "$U 640"
 '
+run_test "on tdb, where delete walks and deletes as it goes, the same" '
+	copy_spool sp &&
+	for db in retry misc; do
+		"$HINTSDB" convert --to-backend=tdb --in-place sp $db || exit 1
+	done &&
+	expect_code 0 "$HINTSDB" forget sp 127.0.0.1 >out &&
+	grep -qx "retry: 2 records deleted" out &&
+	grep -qx "misc: 3 records deleted" out &&
+	expect_code 0 "$HINTSDB" dump -k sp retry >r &&
+	printf "%s\n" R:defer.example \
+	    "R:later1@test.example:<alice@client.example>" >want &&
+	cmp want r
+'
 run_test "delete --peer=GLOB SPOOL tls: the sessions of a peer in one step" '
 	copy_spool sp &&
 	expect_code 0 "$HINTSDB" delete -n --peer="MX.TEST.*" sp tls >out &&
