@@ -74,6 +74,7 @@ _hintsdb_valued() {
 	--*=*|--) return 1 ;;
 	--*) _hintsdb_options "$1" | grep -qx -- "$2=" ;;
 	-t) [ "$1" = tidy ] ;;
+	-C) [ "$1" = why ] ;;
 	*) return 1 ;;
 	esac
 }
@@ -108,7 +109,7 @@ _hintsdb() {
 	fi
 	if [ -n "$opt" ]; then
 		case $opt in
-		--file|--output) COMPREPLY=($(compgen -f -- "$cur")) ;;
+		--file|--output|-C|--exim) COMPREPLY=($(compgen -f -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -P "$pre" -W \
 		    "$(_hintsdb_values "$cmd" "$opt")" -- "$cur")) ;;
 		esac
@@ -139,6 +140,9 @@ _hintsdb() {
 		else
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi ;;
+	why|forget|failing)	# SPOOL, then destinations or nothing
+		[ ${#ops[@]} -eq 0 ] &&
+		    COMPREPLY=($(compgen -d -- "$cur")) ;;
 	*)	if [ ${#ops[@]} -eq 0 ]; then
 			COMPREPLY=($(compgen -d -- "$cur"))
 		elif [ ${#ops[@]} -eq 1 ] || [ "$cmd" = tidy ] ||

@@ -279,6 +279,21 @@ hdb_jo_int(struct jout *j, const char *name, int64_t v)
 }
 
 void
+hdb_jo_time(struct jout *j, const char *name, int64_t t)
+{
+	char n[64], iso[HDB_TIMEBUF];
+
+	jo_int(j, name, t);
+	hdb_fmt_iso(iso, sizeof(iso), t, 1);
+	/* not "@t" (a time it cannot break down), nor a year beyond 9999:
+	 * YYYY-MM-DDTHH:MM:SSZ only */
+	if (strlen(iso) != 20 || iso[0] < '0' || iso[0] > '9' ||
+	    (size_t)snprintf(n, sizeof(n), "%s_utc", name) >= sizeof(n))
+		return;
+	hdb_jo_cstr(j, n, iso);
+}
+
+void
 hdb_jo_bool(struct jout *j, const char *name, int v)
 {
 	jo_bool(j, name, v);

@@ -29,6 +29,9 @@ struct jout {
 };
 
 void	hdb_jo_int(struct jout *, const char *name, int64_t);
+/* An epoch time, and beside it "<name>_utc": the time in ISO 8601 UTC
+ * (left out for a time outside years 0-9999). */
+void	hdb_jo_time(struct jout *, const char *name, int64_t);
 void	hdb_jo_bool(struct jout *, const char *name, int);
 /* A number as jansson prints it (JSON_REAL_PRECISION). */
 void	hdb_jo_real(struct jout *, const char *name, double);

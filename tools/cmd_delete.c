@@ -10,7 +10,6 @@
  * would go.
  */
 #include <err.h>
-#include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include "commands.h"
 #include "common.h"
 #include "db/lock.h"
+#include "delete.h"
 #include "dump.h"
 #include "duration.h"
 #include "engine/pieces.h"
@@ -32,25 +32,23 @@
 
 #define DELETE_USAGE "hintsdb delete [-nq] [--max-lock-ms=N] " \
 	"[--lock-timeout=T] [--backend=B] [--no-drop-privileges] " \
-	"SPOOL DBNAME (KEY... | --match=GLOB)"
+	"SPOOL DBNAME (KEY... | --match=GLOB | --peer=GLOB)"
 
 enum {
-	OPT_DRY_RUN = OPT_FIRST_FREE,
-	OPT_MATCH,
-	OPT_MAX_LOCK_MS,
-	OPT_NO_DROP,
-	OPT_QUIET,
+	OPT_MATCH = OPT_DEL_FIRST_FREE,
+	OPT_PEER,
 };
 
 static const struct option longopts[] = {
 	{ "backend", required_argument, NULL, OPT_BACKEND },
-	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "dry-run", no_argument, NULL, OPT_DEL_DRY_RUN },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 	{ "match", required_argument, NULL, OPT_MATCH },
-	{ "max-lock-ms", required_argument, NULL, OPT_MAX_LOCK_MS },
-	{ "no-drop-privileges", no_argument, NULL, OPT_NO_DROP },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "max-lock-ms", required_argument, NULL, OPT_DEL_MAX_LOCK_MS },
+	{ "no-drop-privileges", no_argument, NULL, OPT_DEL_NO_DROP },
+	{ "peer", required_argument, NULL, OPT_PEER },
+	{ "quiet", no_argument, NULL, OPT_DEL_QUIET },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -64,17 +62,18 @@ struct delkey {
 
 struct delcmd {
 	struct dbopts	 dbo;
-	const char	*match;
+	const char	*match;		/* --match: a glob on the key */
+	const char	*peer;		/* --peer: on a tls session's names */
+	const struct delete_pick *pick;	/* delete_picked's chooser */
 	const char	*spool;
 	const char	*name;
-	long		 max_lock_ms;
-	int		 dry_run;
-	int		 quiet;
-	int		 no_drop;
+	struct delete_opts opt;
 	struct delkey	*k;
 	size_t		 n, cap;
 	int		 missing;	/* named keys that were not there */
-	struct hdb_keyset gone;		/* --match: the keys deleted so far */
+	size_t		 said;		/* records deleted (or, -n, found) */
+	int		 none_ok;	/* nothing chosen is no finding */
+	struct hdb_keyset gone;		/* deleted by this run: once each */
 };
 
 static int
@@ -125,22 +124,19 @@ add_arg(struct delcmd *dc, const char *arg)
 	return 0;
 }
 
-/* Does key (as stored) match --match? */
+/* Is the record chosen: its key (as stored) matches --match, its tls
+ * session's names --peer, and the chooser of delete_picked takes it? */
 static int
-matches(const struct delcmd *dc, struct hdb_datum key)
+matches(const struct delcmd *dc, struct hdb_datum key, struct hdb_datum val)
 {
-	size_t kl = hdb_key_text_len(key.data, key.len);
-	char *text;
-	int m;
-
-	if (memchr(key.data, '\0', kl) != NULL)
-		return 0;	/* an embedded NUL: no glob can name it */
-	text = xmalloc(kl + 1);
-	memcpy(text, key.data, kl);
-	text[kl] = '\0';
-	m = fnmatch(dc->match, text, 0) == 0;
-	free(text);
-	return m;
+	if (dc->match != NULL && !dump_key_glob(dc->match, key.data,
+	    key.len))
+		return 0;
+	if (dc->peer != NULL && !dump_tls_peer(dc->peer, HDB_L_AUTO,
+	    key.data, key.len, val.data, val.len))
+		return 0;
+	return dc->pick == NULL || dc->pick->fn(dc->pick->ctx,
+	    hdb_dbtype_from_name(dc->name), dc->name, key, val);
 }
 
 static int
@@ -148,8 +144,8 @@ match_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 {
 	struct delcmd *dc = arg;
 
-	(void)val;
-	if (matches(dc, key) && !hdb_keyset_has(&dc->gone, key.data, key.len))
+	if (matches(dc, key, val) &&
+	    !hdb_keyset_has(&dc->gone, key.data, key.len))
 		add_key(dc, key.data, key.len);
 	return 0;
 }
@@ -230,7 +226,7 @@ collect(struct delcmd *dc, int *inexact)
 		return ex;
 	progress_begin(0, 0, "%s: matching", dc->name);
 	ex = db_scan(&d, dc->spool, &dc->dbo, "delete",
-	    (double)dc->max_lock_ms, 0, match_one, dc, &si);
+	    (double)dc->opt.max_lock_ms, 0, match_one, dc, &si);
 	if (ex == 0 && si.inexact)
 		drop_twins(dc);
 	*inexact = si.inexact;
@@ -253,9 +249,10 @@ static void
 say(const struct delcmd *dc, FILE *out, struct hdb_datum key,
     const char *peer)
 {
-	if (dc->quiet)
+	((struct delcmd *)dc)->said++;
+	if (dc->opt.quiet)
 		return;
-	fprintf(out, "%s '", dc->dry_run ? "would delete" : "deleted");
+	fprintf(out, "%s '", dc->opt.dry_run ? "would delete" : "deleted");
 	hdb_out_vis(out, key.data, hdb_key_text_len(key.data, key.len));
 	fprintf(out, "'%s\n", peer);
 }
@@ -272,15 +269,15 @@ del_one(struct delcmd *dc, struct dbh *d, const struct delkey *k, FILE *out,
 	char peer[1024] = "";
 	int r = HDB_OK;
 
-	if (dc->dry_run || (d->type == HDB_T_TLS && !dc->quiet))
+	if (dc->opt.dry_run || (d->type == HDB_T_TLS && !dc->opt.quiet))
 		r = hdb_get(d->h, key, &val);
-	if (r == HDB_OK && !dc->quiet)
+	if (r == HDB_OK && !dc->opt.quiet)
 		peer_of(peer, sizeof(peer), d->type, key, val);
-	if (r == HDB_OK && !dc->dry_run)
+	if (r == HDB_OK && !dc->opt.dry_run)
 		r = hdb_del(d->h, key);
 	if (r == HDB_ERR)
 		return -1;
-	if (r == HDB_OK && !dc->dry_run && dc->match != NULL)
+	if (r == HDB_OK && !dc->opt.dry_run)
 		hdb_keyset_add(&dc->gone, key.data, key.len);
 	if (r == HDB_NOTFOUND) {
 		dc->missing++;
@@ -361,10 +358,10 @@ apply(struct delcmd *dc)
 	struct lines l = { .dc = dc };
 	int ex;
 
-	progress_begin(dc->n, dc->quiet ? 0 : PROG_STDOUT, "%s: %s", dc->name,
-	    dc->dry_run ? "looking up" : "deleting");
-	ex = db_paced(dc->spool, dc->name, !dc->dry_run, &dc->dbo, "delete",
-	    (double)dc->max_lock_ms, dc->n, &p, &l);
+	progress_begin(dc->n, dc->opt.quiet ? 0 : PROG_STDOUT, "%s: %s", dc->name,
+	    dc->opt.dry_run ? "looking up" : "deleting");
+	ex = db_paced(dc->spool, dc->name, !dc->opt.dry_run, &dc->dbo, "delete",
+	    (double)dc->opt.max_lock_ms, dc->n, &p, &l);
 	if (ex == 0)
 		progress_end();
 	return ex;
@@ -377,10 +374,10 @@ sweep_pick(void *arg, struct hdb_datum key, struct hdb_datum val)
 	struct lines *l = arg;
 	char peer[1024] = "";
 
-	if (!matches(l->dc, key) ||
+	if (!matches(l->dc, key, val) ||
 	    !hdb_keyset_add(&l->dc->gone, key.data, key.len))
 		return 0;
-	if (!l->dc->quiet)
+	if (!l->dc->opt.quiet)
 		peer_of(peer, sizeof(peer), l->type, key, val);
 	say(l->dc, l->out, key, peer);
 	l->found++;
@@ -410,10 +407,10 @@ sweep(struct delcmd *dc, size_t *found)
 	int ex;
 
 	l.type = hdb_dbtype_from_name(dc->name);
-	progress_begin(0, dc->quiet ? 0 : PROG_STDOUT, "%s: deleting",
+	progress_begin(0, dc->opt.quiet ? 0 : PROG_STDOUT, "%s: deleting",
 	    dc->name);
 	ex = db_sweep(dc->spool, dc->name, &dc->dbo, "delete",
-	    (double)dc->max_lock_ms, &sw, &l, &si);
+	    (double)dc->opt.max_lock_ms, &sw, &l, &si);
 	if (ex == 0)
 		progress_end();
 	*found = l.found;
@@ -426,7 +423,7 @@ round_one(struct delcmd *dc, size_t *found, int *again)
 {
 	int ex;
 
-	if (!dc->dry_run && (ex = sweep(dc, found)) != SWEEP_UNABLE) {
+	if (!dc->opt.dry_run && (ex = sweep(dc, found)) != SWEEP_UNABLE) {
 		/* its own deletions change the file: look again */
 		*again = *found > 0;
 		return ex;
@@ -434,12 +431,30 @@ round_one(struct delcmd *dc, size_t *found, int *again)
 	if ((ex = collect(dc, again)) != 0)
 		return ex;
 	*found = dc->n;
-	if (dc->n == 0 || dc->dry_run)
+	if (dc->n == 0 || dc->opt.dry_run)
 		*again = 0;
 	if (dc->n > 0)
 		ex = apply(dc);
 	free_keys(dc);
 	return ex;
+}
+
+/* Nothing was chosen: say by what. */
+static void
+none_chosen(const struct delcmd *dc)
+{
+	const char *g = dc->match != NULL ? dc->match : dc->peer;
+	char *v;
+
+	if (dc->none_ok || g == NULL)
+		return;
+	v = hdb_vis_dup(g, strlen(g));
+	if (dc->match != NULL)
+		warnx("delete: no key in '%s' matches '%s'", dc->name, v);
+	else
+		warnx("delete: no session in '%s' has a peer matching '%s'",
+		    dc->name, v);
+	free(v);
 }
 
 /*
@@ -453,48 +468,61 @@ static int
 match_rounds(struct delcmd *dc)
 {
 	size_t found;
-	char *v;
 	int ex, round, again = 1;
 
 	for (round = 0; again && round < MATCH_ROUNDS; round++) {
 		if ((ex = round_one(dc, &found, &again)) != 0)
 			return ex;
 		if (found == 0 && round == 0) {
-			v = hdb_vis_dup(dc->match, strlen(dc->match));
-			warnx("delete: no key in '%s' matches '%s'", dc->name,
-			    v);
-			free(v);
+			none_chosen(dc);
 			return EX_FINDINGS;
 		}
 	}
 	return dc->missing > 0 ? EX_FINDINGS : 0;
 }
 
-static int
-parse_opt(struct delcmd *dc, int ch, const char *arg)
+int
+delete_opt(struct delete_opts *opt, struct dbopts *o, const char *cmd,
+    int ch, const char *arg)
 {
 	switch (ch) {
 	case 'n':
-	case OPT_DRY_RUN:
-		dc->dry_run = 1;
+	case OPT_DEL_DRY_RUN:
+		opt->dry_run = 1;
 		return 0;
 	case 'q':
-	case OPT_QUIET:
-		dc->quiet = 1;
-		dc->dbo.quiet = 1;
+	case OPT_DEL_QUIET:
+		opt->quiet = 1;
+		o->quiet = 1;
 		return 0;
-	case OPT_MATCH:
-		dc->match = arg;
-		return 0;
-	case OPT_MAX_LOCK_MS:
-		return duration_opt("delete", "--max-lock-ms", arg,
-		    DUR_BARE_MS, 1, 60000, &dc->max_lock_ms);
-	case OPT_NO_DROP:
-		dc->no_drop = 1;
+	case OPT_DEL_MAX_LOCK_MS:
+		return duration_opt(cmd, "--max-lock-ms", arg, DUR_BARE_MS, 1,
+		    60000, &opt->max_lock_ms);
+	case OPT_DEL_NO_DROP:
+		opt->no_drop = 1;
 		return 0;
 	case OPT_BACKEND:
 	case OPT_LOCK_TIMEOUT:
-		return dbopts_parse(&dc->dbo, ch, arg, "delete") == 0 ? 0 : -1;
+		return dbopts_parse(o, ch, arg, cmd) == 0 ? 0 : -1;
+	default:
+		return 1;
+	}
+}
+
+static int
+parse_opt(struct delcmd *dc, int ch, const char *arg)
+{
+	int r;
+
+	if ((r = delete_opt(&dc->opt, &dc->dbo, "delete", ch, arg)) != 1)
+		return r;
+	switch (ch) {
+	case OPT_MATCH:
+		dc->match = arg;
+		return 0;
+	case OPT_PEER:
+		dc->peer = arg;
+		return 0;
 	default:
 		return -1;
 	}
@@ -509,7 +537,7 @@ cmd_delete_main(int argc, char **argv)
 
 	memset(&dc, 0, sizeof(dc));
 	dbopts_init(&dc.dbo);
-	dc.max_lock_ms = 100;
+	dc.opt.max_lock_ms = 100;
 	while ((ch = getopt_long(argc, argv, "nq", longopts, NULL)) != -1) {
 		if (ch == OPT_HELP)
 			return usage(stdout);
@@ -518,16 +546,22 @@ cmd_delete_main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 2 || (dc.match != NULL) == (argc > 2)) {
-		if (argc > 2 && dc.match != NULL)
-			warnx("delete: give keys or --match, not both");
+	if (argc < 2 || (dc.match != NULL || dc.peer != NULL) == (argc > 2)) {
+		if (argc > 2 && (dc.match != NULL || dc.peer != NULL))
+			warnx("delete: give keys or --match/--peer, not both");
 		return usage(stderr);
 	}
 	if (!db_name_ok(argv[1], "delete"))
 		return EX_USAGE_;
+	if (dc.peer != NULL && hdb_dbtype_from_name(argv[1]) != HDB_T_TLS) {
+		warnx("delete: --peer selects tls sessions; '%s' is a %s "
+		    "database", argv[1],
+		    hdb_dbtype_name(hdb_dbtype_from_name(argv[1])));
+		return EX_USAGE_;
+	}
 	dc.spool = argv[0];
 	dc.name = argv[1];
-	if ((ex = dc.no_drop ? spool_pin(dc.spool, "delete") :
+	if ((ex = dc.opt.no_drop ? spool_pin(dc.spool, "delete") :
 	    priv_drop(dc.spool, "delete")) != 0)
 		return ex;
 	for (i = 2; i < (size_t)argc; i++)
@@ -535,7 +569,7 @@ cmd_delete_main(int argc, char **argv)
 			ex = EX_USAGE_;
 			goto out;
 		}
-	if (dc.match != NULL)
+	if (dc.match != NULL || dc.peer != NULL)
 		ex = match_rounds(&dc);
 	else if ((ex = apply(&dc)) == 0 && dc.missing > 0)
 		ex = EX_FINDINGS;
@@ -548,10 +582,35 @@ out:
 	return ex;
 }
 
+int
+delete_picked(const char *spool, const char *name, const struct dbopts *o,
+    const struct delete_opts *opt, const struct delete_pick *pick,
+    size_t *n)
+{
+	struct delcmd dc;
+	int ex;
+
+	memset(&dc, 0, sizeof(dc));
+	dc.dbo = *o;
+	dc.spool = spool;
+	dc.name = name;
+	dc.opt = *opt;
+	if (dc.opt.max_lock_ms <= 0)
+		dc.opt.max_lock_ms = 100;
+	dc.pick = pick;
+	dc.none_ok = 1;
+	ex = match_rounds(&dc);
+	free_keys(&dc);
+	free(dc.k);
+	*n = dc.said;
+	return ex == EX_FINDINGS && dc.said == 0 ? 0 : ex;
+}
+
 const struct command cmd_delete_entry = {
 	.name = "delete",
 	.usage = DELETE_USAGE,
-	.summary = "delete records by key or by a glob on the key",
+	.summary = "delete records by key, by a glob on the key, or tls "
+	    "sessions by peer",
 	.flags = CMD_F_WRITES,
 	.main = cmd_delete_main,
 	.longopts = longopts,

@@ -28,6 +28,7 @@
 #include "common.h"
 #include "format.h"
 #include "out.h"
+#include "rec/dest.h"
 #include "engine/pieces.h"
 #include "engine/slurp.h"
 #include "engine/spool.h"
@@ -50,6 +51,9 @@ enum { FMT_TEXT, FMT_JSON, FMT_PROM };
 static const int64_t bucket_le[] = { 3600, 86400, 604800, 2592000 };
 static const char *const bucket_name[] = { "1h", "1d", "7d", "30d" };
 #define NBUCKET	(sizeof(bucket_le) / sizeof(bucket_le[0]) + 1)
+/* How long the failing destinations have failed: alerts say hours */
+static const int64_t fail_le[] = { 3600, 14400, 86400, 259200, 604800 };
+#define NFAIL	(sizeof(fail_le) / sizeof(fail_le[0]) + 1)
 
 #define MAX_TLSKIND	16
 
@@ -85,6 +89,9 @@ struct dbstat {
 	size_t		 ages;
 	/* type-specific */
 	size_t		 retry[RK_N], retry_expired;
+	/* failing destinations: retry records but those of one message */
+	size_t		 fail_n, fail_expired, fail_hist[NFAIL];
+	int64_t		 fail_age_sum, fail_oldest;
 	size_t		 wait_ids, wait_hosts, wait_conts;
 	size_t		 callout[CK_N][CR_N];
 	struct tlskind	 tls[MAX_TLSKIND];
@@ -222,6 +229,31 @@ tls_add(struct dbstat *s, const struct hdb_rec *r, int64_t now)
 	hdb_tls_info_clear(&ti);
 }
 
+/* A retry record of a destination (not of one message on a host): how
+ * long it has failed, for the failing-destination metrics. */
+static void
+fail_add(struct dbstat *s, const uint8_t *k, size_t kl,
+    const struct hdb_retry *r, int64_t now)
+{
+	struct hdb_dest d;
+	int64_t age = hdb_time_diff(now, r->first_failed);
+	size_t b;
+
+	if (hdb_dest_parse(HDB_T_RETRY, s->name, k, kl, &d) ==
+	    HDB_DEST_HOST_MSG)
+		return;
+	if (age < 0)
+		age = 0;
+	s->fail_n++;
+	s->fail_expired += r->expired != 0;
+	s->fail_age_sum += age;
+	if (age > s->fail_oldest)
+		s->fail_oldest = age;
+	for (b = 0; b < NFAIL - 1 && age > fail_le[b]; b++)
+		;
+	s->fail_hist[b]++;
+}
+
 static void
 type_add(struct dbstat *s, const uint8_t *k, size_t kl,
     const struct hdb_rec *r, int64_t now)
@@ -234,6 +266,7 @@ type_add(struct dbstat *s, const uint8_t *k, size_t kl,
 		    kl >= 2 && memcmp(k, "R:", 2) == 0 ? RK_ADDRESS : RK_OTHER;
 		s->retry[kind]++;
 		s->retry_expired += r->u.retry.expired != 0;
+		fail_add(s, k, kl, &r->u.retry, now);
 		break;
 	case HDB_T_WAIT:
 		if (r->u.wait.count > 0)
@@ -716,6 +749,76 @@ has_type(const struct dbstat *v, size_t n, enum hdb_dbtype t)
 	return 0;
 }
 
+static long long
+fail_n(const struct dbstat *s)
+{
+	return (long long)s->fail_n;
+}
+
+static long long
+fail_cut(const struct dbstat *s)
+{
+	return (long long)s->fail_expired;
+}
+
+static long long
+fail_old(const struct dbstat *s)
+{
+	return s->fail_oldest;
+}
+
+/* A gauge family of the retry DBs, one sample each. */
+static void
+prom_retry_gauge(const struct dbstat *v, size_t n, const char *name,
+    const char *help, long long (*val)(const struct dbstat *))
+{
+	size_t i;
+
+	prom_family(name, "gauge", help);
+	for (i = 0; i < n; i++)
+		if (v[i].up && v[i].type == HDB_T_RETRY)
+			prom_sample(name, &v[i], NULL, NULL, NULL, NULL,
+			    val(&v[i]));
+}
+
+/* Failing destinations, without a label per host: alert on their
+ * number and age (hintsdb-stat(8) shows a rule). */
+static void
+prom_failing(const struct dbstat *v, size_t n)
+{
+	char le[32];
+	size_t i, b, cum;
+
+	prom_retry_gauge(v, n, "hintsdb_failing_destinations", "Destinations "
+	    "(hosts, domains, addresses) with a retry record.", fail_n);
+	prom_retry_gauge(v, n, "hintsdb_failing_past_cutoff", "Failing "
+	    "destinations past their retry rule's final cutoff.", fail_cut);
+	prom_retry_gauge(v, n, "hintsdb_failing_oldest_age_seconds", "How "
+	    "long the longest-failing destination has failed (0: none).",
+	    fail_old);
+	prom_family("hintsdb_failing_age_seconds", "histogram", "How long "
+	    "each failing destination has failed (now minus first failure), "
+	    "in seconds.");
+	for (i = 0; i < n; i++) {
+		if (!v[i].up || v[i].type != HDB_T_RETRY)
+			continue;
+		for (b = 0, cum = 0; b < NFAIL; b++) {
+			cum += v[i].fail_hist[b];
+			if (b < NFAIL - 1)
+				snprintf(le, sizeof(le), "%" PRId64,
+				    fail_le[b]);
+			else
+				snprintf(le, sizeof(le), "+Inf");
+			prom_sample("hintsdb_failing_age_seconds_bucket",
+			    &v[i], "le", le, NULL, NULL, (long long)cum);
+		}
+		prom_sample("hintsdb_failing_age_seconds_sum", &v[i], NULL,
+		    NULL, NULL, NULL, (long long)v[i].fail_age_sum);
+		prom_sample("hintsdb_failing_age_seconds_count", &v[i], NULL,
+		    NULL, NULL, NULL, (long long)v[i].fail_n);
+	}
+}
+
 static void
 prom_retry_wait(const struct dbstat *v, size_t n)
 {
@@ -737,6 +840,7 @@ prom_retry_wait(const struct dbstat *v, size_t n)
 				prom_sample("hintsdb_retry_expired_records",
 				    &v[i], NULL, NULL, NULL, NULL,
 				    (long long)v[i].retry_expired);
+		prom_failing(v, n);
 	}
 	if (has_type(v, n, HDB_T_WAIT)) {
 		prom_family("hintsdb_wait_queued_messages", "gauge", "Message "

@@ -30,7 +30,10 @@
  *							lock message only)
  *	catchup.c	carry Exim's writes from the	convert --in-place,
  *			old DB into the swapped-in one	import
+ *	join.c		the records of every DB that	why, forget
+ *			name a destination (dest.h)
  *
+ * forget deletes through delete's own rounds (delete.h).
  * fix and ticket use none: they work record by record on lib/.
  */
 #ifndef HDB_COMMANDS_H
@@ -68,12 +71,15 @@ extern const struct command cmd_convert_entry;
 extern const struct command cmd_delete_entry;
 extern const struct command cmd_dump_entry;
 extern const struct command cmd_export_entry;
+extern const struct command cmd_failing_entry;
 extern const struct command cmd_fix_entry;
+extern const struct command cmd_forget_entry;
 extern const struct command cmd_import_entry;
 extern const struct command cmd_stat_entry;
 extern const struct command cmd_ticket_entry;
 extern const struct command cmd_tidy_entry;
 extern const struct command cmd_upgrade_entry;
+extern const struct command cmd_why_entry;
 
 /* exim_* compatibility entry points (tools/compat.c). */
 int	compat_dumpdb_main(int argc, char **argv);

@@ -23,7 +23,6 @@
 /* More than any -d -bV prints; the rest is read and thrown away. */
 #define OUTPUT_MAX	(1024 * 1024)
 
-static char    *run(const char *, int, int *);
 static const char *line_after(const char *, const char *);
 static void	copy_line(char *, size_t, const char *);
 static long	parse_version(const char *, char *, size_t);
@@ -63,13 +62,8 @@ exim_locate(char *buf, size_t len)
 	return -1;
 }
 
-/*
- * run - the output of `path [-d] -bV` (stderr too with -d, where the debug
- * lines go), NUL-terminated, or NULL if it could not be run.  *status gets
- * the wait status.
- */
-static char *
-run(const char *path, int debug, int *status)
+char *
+exim_output(char *const argv[], int debug, int *status)
 {
 	char *out = NULL, junk[4096];
 	size_t len = 0, cap = 0;
@@ -96,10 +90,7 @@ run(const char *path, int debug, int *status)
 			dup2(fd[1], 2);
 		close(fd[0]);
 		close(fd[1]);
-		if (debug)
-			execlp(path, path, "-d", "-bV", (char *)NULL);
-		else
-			execlp(path, path, "-bV", (char *)NULL);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
 	close(fd[1]);
@@ -319,11 +310,13 @@ exim_probe(const char *path, struct exim_target *t, char *err,
     size_t errlen)
 {
 	char *bv, *dbv = NULL;
+	char *const a_bv[] = { (char *)path, "-bV", NULL };
+	char *const a_dbv[] = { (char *)path, "-d", "-bV", NULL };
 	int st, rc;
 
 	memset(t, 0, sizeof(*t));
 	snprintf(t->path, sizeof(t->path), "%s", path);
-	if ((bv = run(path, 0, &st)) == NULL) {
+	if ((bv = exim_output(a_bv, 0, &st)) == NULL) {
 		snprintf(err, errlen, "cannot run it: %s", strerror(errno));
 		return -1;
 	}
@@ -339,7 +332,7 @@ exim_probe(const char *path, struct exim_target *t, char *err,
 	}
 	/* the GnuTLS version is only in the debug output */
 	if (strstr(bv, " GnuTLS") != NULL)
-		dbv = run(path, 1, &st);
+		dbv = exim_output(a_dbv, 1, &st);
 	rc = exim_parse(bv, dbv, t, err, errlen);
 	free(bv);
 	free(dbv);

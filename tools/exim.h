@@ -75,6 +75,15 @@ int	exim_probe(const char *path, struct exim_target *t, char *err,
 int	exim_parse(const char *bv, const char *dbv, struct exim_target *t,
 	    char *err, size_t errlen);
 
+/*
+ * exim_output - run argv (argv[0] found on PATH) with standard input from
+ * /dev/null and return its standard output, NUL-terminated, at most 1 MiB
+ * kept (caller frees); with debug, standard error too (where -d writes),
+ * else standard error goes to /dev/null.  NULL if it could not be run.
+ * *status gets the wait status.
+ */
+char   *exim_output(char *const argv[], int debug, int *status);
+
 /* "Exim 4.100.1: SQLite (tblblob), v2 layout, no lockfiles, GnuTLS 3.8.13" */
 void	exim_describe(const struct exim_target *, char *buf, size_t len);
 

@@ -94,7 +94,10 @@ static const struct help_opt delete_opts[] = {
 	{ "-q, --quiet", "no line per deleted record" },
 	O_BACKEND, O_LOCK,
 	{ "--match=GLOB", "delete every record whose key matches GLOB" },
-	O_MAXLOCK, O_NODROP, O_END,
+	O_MAXLOCK, O_NODROP,
+	{ "--peer=GLOB", "tls: delete the sessions whose certificate CN or "
+	    "SAN, or SNI, matches GLOB (case ignored)" },
+	O_END,
 };
 static const struct help_opt dump_opts[] = {
 	{ "-k", "print the keys only" },
@@ -183,6 +186,29 @@ static const struct help_opt upgrade_opts[] = {
 	{ "--keep-sessions", "keep TLS sessions the target cannot resume" },
 	O_LOCK, O_NODROP, O_END,
 };
+static const struct help_opt failing_opts[] = {
+	O_BACKEND,
+	{ "--format=text|json", "output: a line per destination (default), "
+	    "or a JSON object per destination" },
+	O_LOCK, O_MAXLOCK, O_NOW, O_END,
+};
+static const struct help_opt forget_opts[] = {
+	{ "-n, --dry-run", "say what would be deleted, change nothing" },
+	{ "-q, --quiet", "no line per deleted record, only one per DB" },
+	O_BACKEND, O_LOCK, O_MAXLOCK, O_NODROP, O_END,
+};
+static const struct help_opt why_opts[] = {
+	{ "-C CONFIG", "with an Exim: route with this configuration file" },
+	O_BACKEND,
+	{ "--exim=PATH", "route domains and addresses with this Exim's -bt "
+	    "(default: exim4 or exim on PATH)" },
+	{ "--format=text|json", "output: readable text (default), or one "
+	    "JSON object per target" },
+	O_LOCK, O_MAXLOCK,
+	{ "--no-route", "match names directly, without asking Exim for the "
+	    "hosts of a domain" },
+	O_NOW, O_END,
+};
 
 static const struct help helps[] = {
 	{ "check", "", 1, check_opts, {
@@ -194,16 +220,23 @@ static const struct help helps[] = {
 	    "/var/spool/exim4 retry" } },
 	{ "delete", "", 1, delete_opts, {
 	    "hintsdb delete /var/spool/exim4 retry 'T:mx.example:192.0.2.1'",
-	    "hintsdb delete -n --match='R:*.example' /var/spool/exim4 retry" } },
+	    "hintsdb delete --peer='mx*.example.com' /var/spool/exim4 tls" } },
 	{ "dump", "", 1, dump_opts, {
 	    "hintsdb dump /var/spool/exim4 retry",
 	    "hintsdb dump --format=json /var/spool/exim4 callout | jq ." } },
 	{ "export", "", 1, export_opts, {
 	    "hintsdb export /var/spool/exim4 retry >retry.jsonl",
 	    "hintsdb export /var/spool/exim4 tls | gzip >tls.jsonl.gz" } },
+	{ "failing", "", 0, failing_opts, {
+	    "hintsdb failing /var/spool/exim4",
+	    "hintsdb failing --format=json /var/spool/exim4 | "
+	    "jq -r 'select(.host) | [.next_try_utc, .host] | @tsv'" } },
 	{ "fix", "", 1, fix_opts, {
 	    "hintsdb fix /var/spool/exim4 retry",
 	    "hintsdb fix /var/spool/exim4 seen <commands.txt" } },
+	{ "forget", "", 0, forget_opts, {
+	    "hintsdb forget -n /var/spool/exim4 mx.example.com",
+	    "hintsdb forget /var/spool/exim4 example.com 192.0.2.1:25" } },
 	{ "import", "", 1, import_opts, {
 	    "hintsdb import /var/spool/exim4 retry <retry.jsonl",
 	    "hintsdb import --backend=gdbm /var/spool/exim4 misc <misc.jsonl" } },
@@ -219,6 +252,10 @@ static const struct help helps[] = {
 	{ "upgrade", "", 1, upgrade_opts, {
 	    "hintsdb upgrade -n /var/spool/exim4",
 	    "hintsdb upgrade --exim=/usr/sbin/exim4 /var/spool/exim4" } },
+	{ "why", "C", 0, why_opts, {
+	    "hintsdb why /var/spool/exim4 example.com mx.example.com",
+	    "hintsdb why --format=json /var/spool/exim4 192.0.2.1:25 | "
+	    "jq .verdict" } },
 };
 
 /* The options the dispatcher handles for every command. */

@@ -30,12 +30,15 @@ static const struct command *const commands[] = {
 	&cmd_delete_entry,
 	&cmd_dump_entry,
 	&cmd_export_entry,
+	&cmd_failing_entry,
 	&cmd_fix_entry,
+	&cmd_forget_entry,
 	&cmd_import_entry,
 	&cmd_stat_entry,
 	&cmd_ticket_entry,
 	&cmd_tidy_entry,
 	&cmd_upgrade_entry,
+	&cmd_why_entry,
 	NULL,
 };
 

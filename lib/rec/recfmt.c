@@ -20,6 +20,7 @@
 #include "obuf.h"
 #include "jsafe.h"
 #include "out.h"
+#include "rec/dest.h"
 #include "rec/recfmt.h"
 #include "tls/tls.h"
 #include "xmalloc.h"
@@ -349,9 +350,9 @@ hdb_json_set_key(json_t *obj, const uint8_t *key, size_t klen)
 static void
 json_retry(struct jout *j, const struct hdb_retry *r)
 {
-	jo_int(j, "first_failed", r->first_failed);
-	jo_int(j, "last_try", r->last_try);
-	jo_int(j, "next_try", r->next_try);
+	hdb_jo_time(j, "first_failed", r->first_failed);
+	hdb_jo_time(j, "last_try", r->last_try);
+	hdb_jo_time(j, "next_try", r->next_try);
 	jo_bool(j, "expired", r->expired != 0);
 	jo_int(j, "basic_errno", r->basic_errno);
 	jo_cstr(j, "errno_name", hdb_errno_name(r->basic_errno));
@@ -483,8 +484,8 @@ json_callout(struct jout *j, const struct hdb_rec *r)
 	jo_cstr(j, "postmaster_result",
 	    hdb_callout_result_name(c->postmaster_result));
 	jo_cstr(j, "random_result", hdb_callout_result_name(c->random_result));
-	jo_int(j, "postmaster_stamp", c->postmaster_stamp);
-	jo_int(j, "random_stamp", c->random_stamp);
+	hdb_jo_time(j, "postmaster_stamp", c->postmaster_stamp);
+	hdb_jo_time(j, "random_stamp", c->random_stamp);
 }
 
 static void
@@ -498,7 +499,7 @@ json_ratelimit(struct jout *j, const struct hdb_rec *r)
 	jo_real(j, "rate", rl->rate);
 	if (r->kind != HDB_K_RATELIMIT_UNIQUE)
 		return;
-	jo_int(j, "bloom_epoch", rl->bloom_epoch);
+	hdb_jo_time(j, "bloom_epoch", rl->bloom_epoch);
 	jo_int(j, "bloom_size", rl->bloom_size);
 	jo_b64(j, "bloom_b64", rl->bloom, rl->bloom_size);
 }
@@ -516,6 +517,7 @@ static int
 json_rec(struct jout *j, const uint8_t *key, size_t klen,
     const struct hdb_rec *r, const struct hdb_fmtopts *o)
 {
+	struct hdb_dest d;
 	const char *problem;
 	int bad = 0, tlsbad = 0;
 
@@ -524,7 +526,7 @@ json_rec(struct jout *j, const uint8_t *key, size_t klen,
 	jo_cstr(j, "layout", hdb_layout_name(r->layout));
 	if (r->layout == HDB_L_V2)
 		jo_bool(j, "tainted", r->tainted != 0);
-	jo_int(j, "time_stamp", r->time_stamp);
+	hdb_jo_time(j, "time_stamp", r->time_stamp);
 	jo_int(j, "age_s", hdb_time_diff(o->now, r->time_stamp));
 	switch (r->type) {
 	case HDB_T_RETRY:
@@ -549,6 +551,9 @@ json_rec(struct jout *j, const uint8_t *key, size_t klen,
 	default:
 		break;
 	}
+	/* what the key names, after the fields there were before */
+	hdb_dest_parse(r->type, o->db, key, klen, &d);
+	hdb_dest_json(j, &d);
 	/* One "problem": the record's own wins, in the place of the tls one
 	 * (as a second json_object_set_new of it would leave it). */
 	if ((problem = hdb_rec_check(r)) == NULL && tlsbad)

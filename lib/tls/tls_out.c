@@ -371,8 +371,8 @@ json_cert(struct jout *o, const struct hdb_tls_cert *c)
 		jint(o, "san_dropped", (int64_t)c->san_dropped);
 	jvis(o, "issuer", &c->issuer);
 	if (c->have_validity) {
-		jint(o, "not_before", c->not_before);
-		jint(o, "not_after", c->not_after);
+		hdb_jo_time(o, "not_before", c->not_before);
+		hdb_jo_time(o, "not_after", c->not_after);
 	}
 	if (c->serial[0] != '\0')
 		jstr(o, "serial", c->serial);
@@ -481,7 +481,7 @@ hdb_tls_json_out(struct jout *o, const struct hdb_tls_info *ti, int64_t now,
 	if (ti->sid_ctx_len > 0)
 		jhex(o, "session_id_context", ti->sid_ctx, ti->sid_ctx_len);
 	if (ti->have_start)
-		jint(o, "start_time", ti->start_time);
+		hdb_jo_time(o, "start_time", ti->start_time);
 	if (ti->have_timeout)
 		jint(o, "timeout", ti->timeout);
 	if (ti->have_lifetime)
@@ -495,7 +495,7 @@ hdb_tls_json_out(struct jout *o, const struct hdb_tls_info *ti, int64_t now,
 	if (ti->ticket_nonce_len > 0)
 		jhex(o, "ticket_nonce", ti->ticket_nonce, ti->ticket_nonce_len);
 	if (ti->have_arrival) {
-		jint(o, "ticket_arrival", ti->arrival_s);
+		hdb_jo_time(o, "ticket_arrival", ti->arrival_s);
 		jint(o, "ticket_arrival_ns", ti->arrival_ns);
 	}
 	if (ti->have_max_early_data)
@@ -519,7 +519,7 @@ hdb_tls_json_out(struct jout *o, const struct hdb_tls_info *ti, int64_t now,
 		hdb_jo_close(o, "peer", 0, &pc);
 	}
 	if (ti->have_record)
-		jint(o, "record_time", ti->record_time);
+		hdb_jo_time(o, "record_time", ti->record_time);
 	if (ti->have_flags) {
 		jint(o, "flags", ti->flags);
 		jbool(o, "verify_override", ti->verify_override);
@@ -536,12 +536,13 @@ hdb_tls_json_out(struct jout *o, const struct hdb_tls_info *ti, int64_t now,
 	if (ti->ticket != NULL && show_secrets)
 		jhex(o, "ticket_body", ti->ticket, ti->ticket_len);
 	if (ti->have_lib_expires)
-		jint(o, ti->lib == HDB_TLS_LIB_OPENSSL ? "openssl_expires" :
+		hdb_jo_time(o, ti->lib == HDB_TLS_LIB_OPENSSL ?
+		    "openssl_expires" :
 		    "gnutls_expires", ti->lib_expires);
 	if (ti->have_ticket_expires)
-		jint(o, "ticket_expires", ti->ticket_expires);
+		hdb_jo_time(o, "ticket_expires", ti->ticket_expires);
 	if (ti->have_expires) {
-		jint(o, "expires", ti->expires);
+		hdb_jo_time(o, "expires", ti->expires);
 		jint(o, "expires_in_s", ti->expires - now);
 		jstr(o, "expires_rule", ti->expires_rule);
 	}

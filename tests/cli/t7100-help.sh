@@ -62,7 +62,7 @@ run_test "every command: help usage, help options and man SYNOPSIS agree" '
 		u=$("$HINTSDB" help $c | sed -n "s/^usage: //p") &&
 		opts_of "$u" | sort -u >u.$c &&
 		"$HINTSDB" help $c | sed -n "/^options:/,/^$/p" |
-		    grep -o -- "^  -[a-z-]*" | sed "s/^  --\?//" | sort -u >o.$c &&
+		    grep -o -- "^  -[a-zA-Z-]*" | sed "s/^  --\?//" | sort -u >o.$c &&
 		if ! cmp -s u.$c o.$c; then
 			echo "$c: usage and option list differ" >&2
 			diff u.$c o.$c >&2

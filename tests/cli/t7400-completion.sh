@@ -82,4 +82,19 @@ run_test "ticket: files, or SPOOL then tls; --peer for dump and export" '
 	echo --peer= >want && cmp want got &&
 	complete_line hintsdb export --pe >got && cmp want got
 '
+run_test "why, forget, failing: SPOOL, then destinations, never DB names" '
+	copy_spool sp &&
+	complete_line hintsdb why sp "" >got && test -z "$(tr -d "\n" <got)" &&
+	complete_line hintsdb forget sp r >got &&
+	test -z "$(tr -d "\n" <got)" &&
+	complete_line hintsdb failing sp r >got &&
+	test -z "$(tr -d "\n" <got)" &&
+	: >my.conf &&
+	complete_line hintsdb why -C my >got &&
+	echo my.conf >want && cmp want got &&
+	complete_line hintsdb why -C my.conf sp "" >got &&
+	test -z "$(tr -d "\n" <got)" &&
+	complete_line hintsdb why --no >got &&
+	grep -qx -- --no-route got && ! grep -q -- --match got
+'
 test_done

@@ -1,6 +1,6 @@
 #!/bin/sh
-# t4200-exim-delivery.sh - a real Exim 4.96 uses what tidy, fix and delete
-# leave behind.  An Exim client on loopback defers a message to a port
+# t4200-exim-delivery.sh - a real Exim 4.96 uses what tidy, fix, delete
+# and forget leave behind, and why reads its retry record as it does.  An Exim client on loopback defers a message to a port
 # where nothing listens, which writes a host retry record; a queue run then
 # skips the host ("retry time not reached").  After `hintsdb delete`,
 # `hintsdb fix` (next try in the past) or `hintsdb tidy` (record aged past
@@ -101,5 +101,35 @@ run_test "after hintsdb tidy removes the aged record, likewise" '
 	grep -q "deleted .T:127.0.0.1:127.0.0.1:$PORT. (too old)" out &&
 	queue_run && [ "$(attempts)" = 2 ] && rootfree &&
 	exim_run exim_dumpdb "$PWD/c/spool" retry >d
+'
+run_test "why gives the next try Exim's record holds; after forget, a try at once" '
+	client && skipped &&
+	exim_run exim_dumpdb -z "$PWD/c/spool" retry >d &&
+	want=$(sed -n "/T:127.0.0.1:127.0.0.1:$PORT /{n;p;}" d |
+	    awk "{ print \$5, \$6 }") && [ -n "$want" ] &&
+	"$HINTSDB" why --format=json c/spool "127.0.0.1:$PORT" >j &&
+	got=$("$PYTHON" -c "import json, time; o = json.load(open(\"j\")); \
+	    r = [x for x in o[\"records\"] if x[\"db\"] == \"retry\"][0]; \
+	    print(time.strftime(\"%d-%b-%Y %H:%M:%S\", time.gmtime(r[\"next_try\"])))") &&
+	[ "$got" = "$want" ] &&
+	"$HINTSDB" why c/spool "127.0.0.1:$PORT" >w &&
+	tail -n 1 w | grep -q "^127.0.0.1 \[127.0.0.1\]:$PORT: failing for .* (Connection refused); next try in " &&
+	"$HINTSDB" forget c/spool "127.0.0.1:$PORT" >out &&
+	grep -qx "retry: 1 record deleted" out &&
+	queue_run && [ "$(attempts)" = 2 ] && rootfree
+'
+run_test "why --exim -C routes an address with exim -bt, then finds its host" '
+	client && skipped &&
+	printf "#!/bin/sh\nexec %s \"\$@\"\n" "$EXIM_RUN exim4" >exim &&
+	chmod +x exim &&
+	"$HINTSDB" why --exim="$PWD/exim" -C "$PWD/c/conf" c/spool \
+	    user@remote.example >w &&
+	grep -qx "user@remote.example: address routed by exim -bt to 127.0.0.1 \[127.0.0.1\]" w &&
+	grep -qx "127.0.0.1: ip matched directly (a host Exim routes user@remote.example to)" w &&
+	grep -q "^  retry T:127.0.0.1:127.0.0.1:$PORT: failing since " w &&
+	tail -n 1 w | grep -q "^127.0.0.1 \[127.0.0.1\]:$PORT: failing for " &&
+	expect_code 1 "$HINTSDB" why --no-route c/spool user@remote.example >n &&
+	grep -qx "user@remote.example: address matched directly (no routing)" n &&
+	! grep -q "T:127.0.0.1" n
 '
 test_done
