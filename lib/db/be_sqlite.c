@@ -47,6 +47,7 @@
 #include "db/hdb.h"
 #include "db/lock.h"
 #include "db/sqlite_pin.h"
+#include "out.h"
 #include "xmalloc.h"
 
 enum sq_mode {
@@ -163,6 +164,17 @@ sq_probe(const uint8_t *head, size_t len)
 static int
 sq_fail(struct hdb *h, sqlite3 *db, const char *what)
 {
+	const char *r = hdb_sqlite_refused();
+	char *v;
+
+	if (r != NULL) {
+		v = hdb_vis_dup(r, strlen(r));
+		hdb_seterr(h, "%s '%s': SQLite asked for '%s', which is not "
+		    "the DB's own file or its journal (a super-journal named "
+		    "by a planted journal?): refused", what, h->path, v);
+		free(v);
+		return HDB_ERR;
+	}
 	if (db == NULL)
 		return hdb_seterr(h, "%s '%s': out of memory", what, h->path);
 	if (sqlite3_extended_errcode(db) == SQLITE_READONLY_ROLLBACK)
@@ -205,6 +217,10 @@ sq_exec(struct hdb *h, struct be_sqlite *s, const char *sql)
 	char *msg = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		if (hdb_sqlite_refused() != NULL) {
+			sqlite3_free(msg);
+			return sq_fail(h, s->db, "cannot use");
+		}
 		hdb_seterr(h, "%s failed on '%s': %s", sql, h->path,
 		    msg != NULL ? msg : sqlite3_errmsg(s->db));
 		sqlite3_free(msg);
@@ -365,6 +381,29 @@ sq_release(struct be_sqlite *s)
 	free(s);
 }
 
+/*
+ * super_journal - refuse a DB whose hot journal names a super-journal:
+ * rolling it back, SQLite would read and delete the file named, which
+ * the Exim user chose.  Exim never writes one (it attaches no second DB),
+ * and the VFS would refuse to reach it (sqlite_pin.c); this says why.
+ */
+static int
+super_journal(struct hdb *h, const char *path)
+{
+	char name[1024], *v;
+
+	if (!hdb_sqlite_super(path, name, sizeof(name)))
+		return HDB_OK;
+	v = hdb_vis_dup(name, strlen(name));
+	hdb_seterr(h, "cannot open '%s': its hot journal '%s-journal' names "
+	    "a super-journal, '%s', that SQLite would delete in rolling it "
+	    "back; Exim never writes one: look at the journal, then remove "
+	    "it (the DB stays as the last commit left it)", path, path, v);
+	free(v);
+	errno = EIO;	/* not a permission problem: no hint to drop less */
+	return HDB_ERR;
+}
+
 static int
 sq_open(struct hdb *h, const char *path, int flags, mode_t mode)
 {
@@ -401,6 +440,9 @@ sq_open(struct hdb *h, const char *path, int flags, mode_t mode)
 		}
 	}
 
+	if (super_journal(h, path) != HDB_OK)
+		goto out;
+	hdb_sqlite_refused_clear();
 	oflags = SQLITE_OPEN_NOFOLLOW;
 	if (flags & HDB_O_RDWR)
 		oflags |= SQLITE_OPEN_READWRITE;
