@@ -453,6 +453,11 @@ sq_open(struct hdb *h, const char *path, int flags, mode_t mode)
 		sq_fail(h, s->db, "cannot open");
 		goto out;
 	}
+	if (hdb_sqlite_harden(s->db) != 0) {
+		hdb_seterr(h, "cannot open '%s': SQLite refused the defensive "
+		    "settings", path);
+		goto out;
+	}
 	sqlite3_busy_handler(s->db, sq_busy, s);
 	if (flags & HDB_O_RDWR) {
 		if (sq_exec(h, s, "BEGIN IMMEDIATE") != HDB_OK)
@@ -999,14 +1004,54 @@ sq_scan(struct hdb *h, hdb_iter_fn fn, void *ctx, int *changed)
 	return scan_end(h, s, st, r, rc);
 }
 
-/* sq_verify - PRAGMA integrity_check; its first complaint is the error. */
+/*
+ * strangers - every schema object that is not Exim's: its table (tblblob
+ * or tbl, a plain one) and that table's key index.  Triggers and views
+ * never run here (hdb_sqlite_harden), but Exim would run them.  Their
+ * names, escaped, go to out; 0 if there are none, else how many.
+ */
+static int
+strangers(struct be_sqlite *s, char *out, size_t len)
+{
+	static const char sql[] = "SELECT type, name FROM sqlite_master "
+	    "WHERE NOT ((type = 'table' AND name IN ('tblblob', 'tbl') AND "
+	    "sql LIKE 'CREATE TABLE%') OR (type = 'index' AND name IN "
+	    "('sqlite_autoindex_tblblob_1', 'sqlite_autoindex_tbl_1') AND "
+	    "sql IS NULL)) ORDER BY type, name";
+	sqlite3_stmt *st = NULL;
+	const char *type, *name;
+	char *v;
+	size_t n;
+	int found = 0;
+
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		type = (const char *)sqlite3_column_text(st, 0);
+		name = (const char *)sqlite3_column_text(st, 1);
+		v = name != NULL ? hdb_vis_dup(name, strlen(name)) : NULL;
+		n = strlen(out);
+		snprintf(out + n, len - n, "%s%s '%s'", found ? ", " : "",
+		    type != NULL ? type : "?", v != NULL ? v : "");
+		free(v);
+		found++;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+/*
+ * sq_verify - PRAGMA integrity_check, whose first complaint is the error,
+ * then the schema: nothing but Exim's table and its index.
+ */
 static int
 sq_verify(struct hdb *h)
 {
 	struct be_sqlite *s = h->priv;
 	sqlite3_stmt *st = NULL;
 	const char *msg;
-	char *p;
+	char *p, what[512];
 	int r, rows = 0, rc = HDB_ERR;
 
 	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st,
@@ -1027,6 +1072,17 @@ sq_verify(struct hdb *h)
 	}
 	if (r != SQLITE_DONE) {
 		sq_fail(h, s->db, "cannot verify");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((r = strangers(s, what, sizeof(what))) < 0) {
+		sq_fail(h, s->db, "cannot verify");
+		goto out;
+	}
+	if (r > 0) {
+		hdb_seterr(h, "'%s' holds what Exim never makes: %s", h->path,
+		    what);
 		goto out;
 	}
 	rc = HDB_OK;

@@ -176,6 +176,37 @@ hdb_sqlite_vfs(void)
 	return pinvfs.zName;
 }
 
+/*
+ * The schema is the file's text, so the Exim user's: nothing in it may run
+ * as us.  DEFENSIVE keeps SQL from writing the schema or the file
+ * directly; trusted_schema off keeps the schema's functions and virtual
+ * tables to harmless ones; triggers and views are off altogether (Exim
+ * makes none, and check reports any), as is extension loading.
+ */
+int
+hdb_sqlite_harden(sqlite3 *db)
+{
+	static const int off[] = {
+		SQLITE_DBCONFIG_ENABLE_TRIGGER,
+		SQLITE_DBCONFIG_ENABLE_VIEW,
+		SQLITE_DBCONFIG_TRUSTED_SCHEMA,
+		SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION,
+	};
+	size_t i;
+	int v = -1;
+
+	if (sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &v) !=
+	    SQLITE_OK || v != 1)
+		return -1;
+	for (i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
+		v = -1;
+		if (sqlite3_db_config(db, off[i], 0, &v) != SQLITE_OK ||
+		    v != 0)
+			return -1;
+	}
+	return 0;
+}
+
 const char *
 hdb_sqlite_refused(void)
 {

@@ -18,6 +18,15 @@
  */
 const char *hdb_sqlite_vfs(void);
 
+struct sqlite3;
+
+/*
+ * hdb_sqlite_harden - for a DB just opened: SQLITE_DBCONFIG_DEFENSIVE on,
+ * the schema untrusted, triggers, views and extension loading off.
+ * 0, or -1 if SQLite would not.
+ */
+int	hdb_sqlite_harden(struct sqlite3 *db);
+
 /* The last name the VFS refused (NULL: none since the last clear). */
 const char *hdb_sqlite_refused(void);
 void	hdb_sqlite_refused_clear(void);

@@ -4,7 +4,10 @@
 # a root-only file as its super-journal (which SQLite, rolling the journal
 # back, would read and delete) is refused with a message naming it, by
 # every command, with and without --no-drop-privileges; check reports it;
-# the root file survives all of them.
+# the root file survives all of them.  And the schema is the file's, so
+# not trusted: a trigger the owner planted never fires (delete, tidy,
+# fix, import over it), check names every object that is not Exim's and
+# exits 1, and check --repair rebuilds the file without them.
 . "$(dirname "$0")/lib.sh"
 
 U=nobody
@@ -105,5 +108,69 @@ run_test "check --repair as root: the root file survives" '
 	for nd in --no-drop-privileges ""; do
 		try - "$HINTSDB" check $nd --repair sp retry || exit 1
 	done
+'
+
+# plant_trigger: sp/db/retry in SQLite, with a trigger that would fill table marker
+# on every delete, and a view
+plant_trigger() {
+	rm -rf sp big && copy_spool big && mkdir -p sp/db &&
+	cp big/db/*.lockfile sp/db/ &&
+	"$HINTSDB" convert --to-backend=sqlite --output="$PWD/sp/db/retry" \
+	    big retry &&
+	"$PYTHON" -c "import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.executescript(\"\"\"CREATE TABLE marker (x);
+CREATE TRIGGER evil AFTER DELETE ON tblblob
+BEGIN INSERT INTO marker VALUES (old.ky); END;
+CREATE VIEW peek AS SELECT ky FROM tblblob;\"\"\")
+c.commit()" "$PWD/sp/db/retry"
+}
+# quiet: the trigger never wrote to marker (or tidy's rebuild left it out)
+quiet() {
+	_f=$("$PYTHON" -c "import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+try:
+    print(c.execute(\"SELECT count(*) FROM marker\").fetchone()[0])
+except sqlite3.OperationalError:
+    print(\"none\")" "$PWD/sp/db/retry")
+	[ "$_f" = 0 ] || [ "$_f" = none ] || { echo "fired: $_f" >&2; return 1; }
+}
+objects() {
+	"$PYTHON" -c "import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+print(\" \".join(r[0] for r in c.execute(
+    \"SELECT name FROM sqlite_master ORDER BY name\")))" "$PWD/sp/db/retry"
+}
+
+run_test "the trap is real: plain SQLite fires the trigger" '
+	plant_trigger && "$PYTHON" -c "import sqlite3, sys
+c = sqlite3.connect(sys.argv[1]); c.execute(\"DELETE FROM tblblob\")
+c.commit()" "$PWD/sp/db/retry" && ! quiet 2>/dev/null
+'
+run_test "a planted trigger never fires: delete, --match, fix, tidy" '
+	plant_trigger &&
+	expect_code 0 "$HINTSDB" delete sp retry R:defer.example >out &&
+	quiet && expect_code 0 "$HINTSDB" delete --match="*" sp retry >out &&
+	quiet && plant_trigger &&
+	printf "R:defer.example\nd\n" | "$HINTSDB" fix sp retry >out 2>&1;
+	quiet && ! "$HINTSDB" dump sp retry R:defer.example >out 2>&1 &&
+	plant_trigger && expect_code 0 "$HINTSDB" tidy \
+	    --now=2030-01-01T00:00:00Z sp retry >out && quiet
+'
+run_test "check names each object that is not Exim's and exits 1" '
+	plant_trigger && expect_code 1 "$HINTSDB" check sp retry >out 2>err &&
+	grep -q "^retry: .*table .marker." out &&
+	grep -q "^retry: .*trigger .evil." out &&
+	grep -q "^retry: .*view .peek." out &&
+	copy_spool sp2 && rm -rf sp && mkdir -p sp/db &&
+	"$HINTSDB" convert --to-backend=sqlite --output="$PWD/sp/db/retry" \
+	    sp2 retry && expect_code 0 "$HINTSDB" check sp retry
+'
+run_test "check --repair rebuilds without them, keeping the records" '
+	plant_trigger && "$HINTSDB" dump sp retry >before &&
+	"$HINTSDB" check --repair sp retry >out 2>err;
+	[ "$(objects)" = "sqlite_autoindex_tblblob_1 tblblob" ] &&
+	"$HINTSDB" dump sp retry >after && cmp before after &&
+	expect_code 0 "$HINTSDB" check sp retry
 '
 test_done
