@@ -11,6 +11,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,23 +27,58 @@
 /* More than any -d -bV prints; the rest is read and thrown away. */
 #define OUTPUT_MAX	(1024 * 1024)
 
-static char    *run(const char *, int, int *);
+static char    *run(const char *, int, int *, const struct passwd *);
 static const char *line_after(const char *, const char *);
 static void	copy_line(char *, size_t, const char *);
 static long	parse_version(const char *, char *, size_t);
 static int	backend_from(const char *, struct exim_target *);
 static void	tls_from(const char *, const char *, struct exim_target *);
 
+/* What exim_locate found on PATH: run as nobody, never as root. */
+static char located[PATH_MAX];
+
+/* root_only - owned by root and writable by nobody else */
+static int
+root_only(const struct stat *sb)
+{
+	return sb->st_uid == 0 && (sb->st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+/* safe_dir - an absolute directory that only root can change */
+static int
+safe_dir(const char *dir)
+{
+	struct stat sb;
+
+	return dir[0] == '/' && stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+	    root_only(&sb);
+}
+
+/* dir_of - the directory part of path, in buf (dirname on a copy) */
+static const char *
+dir_of(const char *path, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", path);
+	return dirname(buf);
+}
+
+/*
+ * exim_locate - the PATH entries that are absolute directories only root
+ * can change; an empty entry (the current directory), a relative one or
+ * one another user could write is skipped, as is a program not root's.
+ */
 int
 exim_locate(char *buf, size_t len)
 {
 	static const char *const names[] = { "exim4", "exim" };
 	const char *path = getenv("PATH"), *p, *e;
 	const char *env = getenv("HINTSDB_EXIM");
+	char dir[PATH_MAX];
 	struct stat sb;
 	size_t i, dl;
 	int n;
 
+	located[0] = '\0';
 	/* HINTSDB_EXIM names the Exim, or (empty) says there is none */
 	if (env != NULL) {
 		n = snprintf(buf, len, "%s", env);
@@ -51,11 +90,18 @@ exim_locate(char *buf, size_t len)
 		for (p = path; ; p = e + 1) {
 			e = strchr(p, ':');
 			dl = e != NULL ? (size_t)(e - p) : strlen(p);
-			n = dl == 0 ? snprintf(buf, len, "./%s", names[i]) :
-			    snprintf(buf, len, "%.*s/%s", (int)dl, p, names[i]);
-			if (n > 0 && (size_t)n < len && stat(buf, &sb) == 0 &&
-			    S_ISREG(sb.st_mode) && access(buf, X_OK) == 0)
-				return 0;
+			n = snprintf(dir, sizeof(dir), "%.*s", (int)dl, p);
+			if (dl > 0 && *p == '/' && n > 0 &&
+			    (size_t)n < sizeof(dir) && safe_dir(dir)) {
+				n = snprintf(buf, len, "%s/%s", dir, names[i]);
+				if (n > 0 && (size_t)n < len &&
+				    stat(buf, &sb) == 0 && S_ISREG(sb.st_mode) &&
+				    root_only(&sb) && access(buf, X_OK) == 0) {
+					snprintf(located, sizeof(located), "%s",
+					    buf);
+					return 0;
+				}
+			}
 			if (e == NULL)
 				break;
 		}
@@ -64,12 +110,45 @@ exim_locate(char *buf, size_t len)
 }
 
 /*
+ * trusted - may root run path, named by --exim or HINTSDB_EXIM?  It must
+ * be absolute and, run by root, a file of root's in directories only root
+ * can change (the name given and, through any symlink, the file itself):
+ * the administrator's choice, which a wrapper may need root for (chroot).
+ * 0, or -1 with the reason in err.
+ */
+static int
+trusted(const char *path, char *err, size_t errlen)
+{
+	char real[PATH_MAX], dir[PATH_MAX];
+	struct stat sb;
+
+	if (path[0] != '/') {
+		snprintf(err, errlen, "not an absolute path");
+		return -1;
+	}
+	if (geteuid() != 0)
+		return 0;
+	if (realpath(path, real) == NULL || stat(real, &sb) == -1) {
+		snprintf(err, errlen, "cannot run it: %s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode) || !root_only(&sb) ||
+	    !safe_dir(dir_of(path, dir, sizeof(dir))) ||
+	    !safe_dir(dir_of(real, dir, sizeof(dir)))) {
+		snprintf(err, errlen, "root runs only a program of root's in "
+		    "directories no one else can write");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * run - the output of `path [-d] -bV` (stderr too with -d, where the debug
  * lines go), NUL-terminated, or NULL if it could not be run.  *status gets
  * the wait status.
  */
 static char *
-run(const char *path, int debug, int *status)
+run(const char *path, int debug, int *status, const struct passwd *as)
 {
 	char *out = NULL, junk[4096];
 	size_t len = 0, cap = 0;
@@ -96,10 +175,14 @@ run(const char *path, int debug, int *status)
 			dup2(fd[1], 2);
 		close(fd[0]);
 		close(fd[1]);
+		if (as != NULL && (setgroups(0, NULL) == -1 ||
+		    setgid(as->pw_gid) == -1 || setuid(as->pw_uid) == -1 ||
+		    getuid() == 0 || geteuid() == 0))
+			_exit(126);
 		if (debug)
-			execlp(path, path, "-d", "-bV", (char *)NULL);
+			execl(path, path, "-d", "-bV", (char *)NULL);
 		else
-			execlp(path, path, "-bV", (char *)NULL);
+			execl(path, path, "-bV", (char *)NULL);
 		_exit(127);
 	}
 	close(fd[1]);
@@ -309,18 +392,30 @@ int
 exim_probe(const char *path, struct exim_target *t, char *err,
     size_t errlen)
 {
+	struct passwd *as = NULL;
 	char *bv, *dbv = NULL;
 	int st, rc;
 
 	memset(t, 0, sizeof(*t));
 	snprintf(t->path, sizeof(t->path), "%s", path);
-	if ((bv = run(path, 0, &st)) == NULL) {
+	/* found on PATH: run as nobody; named: checked, then as we are */
+	if (located[0] != '\0' && strcmp(path, located) == 0) {
+		if (geteuid() == 0 && (as = getpwnam("nobody")) == NULL) {
+			snprintf(err, errlen, "no user 'nobody' to run it as");
+			return -1;
+		}
+	} else if (trusted(path, err, errlen) == -1)
+		return -1;
+	if ((bv = run(path, 0, &st, as)) == NULL) {
 		snprintf(err, errlen, "cannot run it: %s", strerror(errno));
 		return -1;
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		if (WIFEXITED(st) && WEXITSTATUS(st) == 127 && *bv == '\0')
 			snprintf(err, errlen, "cannot run it");
+		else if (WIFEXITED(st) && WEXITSTATUS(st) == 126 &&
+		    *bv == '\0')
+			snprintf(err, errlen, "cannot run it as nobody");
 		else
 			snprintf(err, errlen, "-bV failed (%s %d)",
 			    WIFEXITED(st) ? "exit status" : "signal",
@@ -330,7 +425,7 @@ exim_probe(const char *path, struct exim_target *t, char *err,
 	}
 	/* the GnuTLS version is only in the debug output */
 	if (strstr(bv, " GnuTLS") != NULL)
-		dbv = run(path, 1, &st);
+		dbv = run(path, 1, &st, as);
 	rc = exim_parse(bv, dbv, t, err, errlen);
 	free(bv);
 	free(dbv);

@@ -15,6 +15,11 @@
  *		exim_probe(path, &t, err, sizeof(err));	// runs -bV, -d -bV
  *
  * PATH may be a wrapper script (e.g. one that runs Exim in a chroot).
+ *
+ * Root runs no program chosen by PATH: exim_locate looks only in absolute
+ * PATH directories that root alone can change, and what it finds runs as
+ * nobody.  A path given (--exim, HINTSDB_EXIM) must be absolute and, for
+ * root, root's and in such directories; it then runs as root.
  */
 #ifndef HDB_EXIM_H
 #define HDB_EXIM_H
@@ -44,16 +49,19 @@ struct exim_target {
 
 /*
  * exim_locate - the first of exim4 and exim found on PATH, as a path, into
- * buf.  Returns 0, or -1 when there is none.  The environment variable
+ * buf: only in absolute directories that root alone can write, and only a
+ * program of root's.  Returns 0, or -1 when there is none.  The environment variable
  * HINTSDB_EXIM, when set, is the answer instead: its value, or none when
  * it is empty (so tests do not depend on the host's Exim).
  */
 int	exim_locate(char *buf, size_t len);
 
 /*
- * exim_probe - run `path -bV` (and, for GnuTLS, `path -d -bV`) and fill t.
- * Returns 0, or -1 with the reason in err: the program could not run,
- * failed, or printed no Exim version or no hints backend we can write.
+ * exim_probe - run `path -bV` (and, for GnuTLS, `path -d -bV`) and fill t:
+ * as nobody if root got path from exim_locate's PATH search, else (after
+ * the checks above) as we are.  Returns 0, or -1 with the reason in err:
+ * the path is refused, the program could not run, failed, or printed no
+ * Exim version or no hints backend we can write.
  */
 int	exim_probe(const char *path, struct exim_target *t, char *err,
 	    size_t errlen);
