@@ -104,6 +104,17 @@ run_test "check reports the journal, names it, exits 1" '
 		grep -q "^retry: .*super-journal.*vault/precious" out || exit 1
 	done
 '
+run_test "upgrade and exim_fixdb as root: the root file survives" '
+	mkdir sbin && printf "%s\n" "#!/bin/sh" "[ \"\$1\" = -bV ] || exit 2" \
+	    "printf \"Exim version 4.98.2 #2\\nHints DB:\\n Berkeley DB: x\\n\"" \
+	    >sbin/exim4 && chmod 755 sbin/exim4 &&
+	for nd in --no-drop-privileges ""; do
+		try - "$HINTSDB" upgrade $nd --exim="$PWD/sbin/exim4" sp ||
+		    exit 1
+	done && grep -q "super-journal" err &&
+	echo nokey >in &&
+	try - "$(dirname "$HINTSDB")/exim_fixdb" "$PWD/sp" retry <in
+'
 run_test "check --repair as root: the root file survives" '
 	for nd in --no-drop-privileges ""; do
 		try - "$HINTSDB" check $nd --repair sp retry || exit 1
