@@ -6,8 +6,9 @@
  * DB_CREATE|DB_INIT_MPOOL|DB_PRIVATE (so no __db.00N region files appear),
  * as DB_HASH when creating and DB_UNKNOWN otherwise; but the env has no
  * home (Exim's is the file's directory), so libdb never reads a DB_CONFIG
- * the Exim user put in SPOOL/db, and the file is named in full.  Readers use no environment at all and DB_UNKNOWN|DB_RDONLY, so
- * they read hash and btree files alike and write nothing anywhere.
+ * the Exim user put in SPOOL/db, and the file is named in full.  Readers
+ * use no environment at all and DB_UNKNOWN|DB_RDONLY, so they read hash
+ * and btree files alike and write nothing anywhere.
  *
  * BDB opens by name and follows symlinks, so the path is lstat'ed first and
  * the descriptor BDB ends up with must be that same regular file.  When the
@@ -338,7 +339,7 @@ bdb_open(struct hdb *h, const char *path, int flags, mode_t mode)
 	struct be_bdb *b;
 	struct stat st;
 	const char *name;
-	char *home = NULL, *full = NULL;
+	char *cwd = NULL, *full = NULL;
 	DBTYPE type = DB_UNKNOWN;
 	u_int32_t dbflags = 0;
 	int ret, rc = HDB_ERR;
@@ -389,8 +390,8 @@ bdb_open(struct hdb *h, const char *path, int flags, mode_t mode)
 		 */
 		if (b->file[0] == '/')
 			name = b->file;
-		else if ((home = getcwd(NULL, 0)) == NULL ||
-		    asprintf(&full, "%s/%s", home, b->file) == -1) {
+		else if ((cwd = getcwd(NULL, 0)) == NULL ||
+		    asprintf(&full, "%s/%s", cwd, b->file) == -1) {
 			hdb_seterr(h, "cannot open '%s': %s", b->file,
 			    strerror(errno));
 			full = NULL;
@@ -433,7 +434,7 @@ bdb_open(struct hdb *h, const char *path, int flags, mode_t mode)
 	rc = HDB_OK;
 out:
 	release(b);
-	free(home);
+	free(cwd);
 	free(full);
 	return rc;
 }
