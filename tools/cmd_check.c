@@ -21,6 +21,7 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -364,6 +365,80 @@ leftovers(struct checkctx *c, const char *path)
 	closedir(d);
 }
 
+/*
+ * exims - could Exim or hintsdb have made this file in SPOOL/db?  A hints
+ * DB's name, bare or with its lockfile's, NDBM's or SQLite's suffix, or a
+ * private directory of ours (atomic.h).
+ */
+static int
+exims(const char *file)
+{
+	static const char *const sfx[] = { ".lockfile", ".dir", ".pag", ".db",
+		"-journal", "-wal", "-shm" };
+	const char *tag;
+	char name[NAME_MAX + 1];
+	size_t i, len, sl;
+
+	if (file[0] == '.') {	/* .NAME.hintsdb.PID.XXXXXX */
+		if ((tag = strstr(file, HDB_ATOMIC_TAG)) == NULL ||
+		    (size_t)(tag - file) > NAME_MAX)
+			return 0;
+		snprintf(name, sizeof(name), "%.*s", (int)(tag - file - 1),
+		    file + 1);
+		return hdb_dbtype_from_name(name) != HDB_T_UNKNOWN;
+	}
+	snprintf(name, sizeof(name), "%s", file);
+	len = strlen(name);
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		sl = strlen(sfx[i]);
+		if (len > sl && strcmp(name + len - sl, sfx[i]) == 0) {
+			name[len - sl] = '\0';
+			break;
+		}
+	}
+	return hdb_dbtype_from_name(name) != HDB_T_UNKNOWN;
+}
+
+/*
+ * strangers - every file in SPOOL/db that neither Exim nor hintsdb makes,
+ * as a finding of "db".  A DB_CONFIG would be read by the libdb of an Exim
+ * built with Berkeley DB (hintsdb's never reads it).  Names spool_dbs
+ * already warned about as unprintable are left to that warning.
+ */
+static void
+strangers(struct checkctx *c, const char *spool)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/db", spool) >=
+	    sizeof(dir) || (fd = hdb_pin_dirfd(dir)) == -1)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	c->db = "db";
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0 || exims(e->d_name) ||
+		    (e->d_name[0] != '.' && !db_name_plain(e->d_name)))
+			continue;
+		if (strcmp(e->d_name, "DB_CONFIG") == 0)
+			problem(c, (const uint8_t *)e->d_name,
+			    strlen(e->d_name), "Berkeley DB's configuration, "
+			    "which Exim's libdb reads (it can move where "
+			    "files go): remove it");
+		else
+			problem(c, (const uint8_t *)e->d_name,
+			    strlen(e->d_name), "not a file Exim or hintsdb "
+			    "makes");
+	}
+	closedir(d);
+}
+
 /* What is lost when a DB of this name is removed: a hints DB is a cache. */
 static const char *
 lost_text(const char *name)
@@ -673,6 +748,9 @@ cmd_check_main(int argc, char **argv)
 			first = ex;
 	}
 	spool_dbs_free(names, n);
+	c.problems = 0;
+	strangers(&c, argv[0]);
+	found += c.problems;
 	fx = finish_stdout("check");
 	if (first != 0)
 		return first;

@@ -9,6 +9,7 @@
  * does.
  */
 #include <err.h>
+#include <inttypes.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -323,6 +324,26 @@ out:
 	return ret;
 }
 
+/*
+ * oversize_report - say how many records the read passed over for the
+ * size cap (hdb.h): none of them was ever kept.  1 if there were any.
+ */
+int
+oversize_report(const char *cmd, const char *db)
+{
+	uint64_t n = hdb_oversize();
+	char *p;
+
+	if (n == 0)
+		return 0;
+	p = hdb_vis_dup(db, strlen(db));
+	warnx("%s: %s: %" PRIu64 " record%s over the size cap (keys %u KiB, "
+	    "values %u KiB; no Exim writes one) left out", cmd, p, n,
+	    n == 1 ? "" : "s", HDB_KEY_MAX >> 10, HDB_VAL_MAX >> 10);
+	free(p);
+	return 1;
+}
+
 int
 dump_run(const char *spool, const char *name, const struct dbopts *o,
     struct dump_ctx *c)
@@ -332,6 +353,8 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 	size_t i;
 	int ex, bad = 0, missing = 0;
 
+	hdb_cap_sizes(1);	/* before the open: see hdb.h */
+	(void)hdb_oversize();
 	if ((ex = db_open(&d, spool, name, 0, o, c->cmd)) != 0)
 		return ex;
 	c->type = d.type;
@@ -345,6 +368,7 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 	    (double)c->max_lock_ms : SCAN_BUDGET_MS,
 	    c->keys_only && c->peer == NULL ? SCAN_KEYS : 0, &s)) != 0)
 		return ex;
+	bad = oversize_report(c->cmd, name);
 	if ((c->match != NULL || c->peer != NULL || c->nkeys > 0) &&
 	    (missing = select_recs(&s, c, name)) == EX_USAGE_) {
 		slurp_free(&s);

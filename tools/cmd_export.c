@@ -189,6 +189,8 @@ export(const char *spool, const char *name, const struct dbopts *o,
 	size_t i;
 	int ex, bad = 0;
 
+	hdb_cap_sizes(1);	/* before the open: see hdb.h */
+	(void)hdb_oversize();
 	if ((ex = db_open(&d, spool, name, 0, o, "export")) != 0)
 		return ex;
 	if (sel->peer != NULL && d.type != HDB_T_TLS) {
@@ -203,6 +205,7 @@ export(const char *spool, const char *name, const struct dbopts *o,
 		slurp_free(&s);
 		return EX_IOERR_;
 	}
+	bad = oversize_report("export", name);
 	if (sel->match != NULL || sel->peer != NULL)
 		keep_matching(&s, sel);
 	slurp_sort(&s);

@@ -74,8 +74,44 @@ static int	import(const char *, const char *, struct rebuild_opts *);
 
 /*
  * next_line - the next non-empty input line as a JSON object in *o.
- * Returns 1 with *o, 0 at the end, or -1 after printing why.
+ * Returns 1 with *o, 0 at the end, 2 for a line too long (said), or -1
+ * after printing why.
  */
+/*
+ * read_line - getline(3), but a line longer than LINE_MAX_BYTES is read
+ * through and dropped, never kept: -2 for it.  No record within the size
+ * cap (hdb.h) needs that much, in any of export's fields.
+ */
+#define LINE_MAX_BYTES	(8 * (size_t)(HDB_KEY_MAX + HDB_VAL_MAX))
+
+static ssize_t
+read_line(struct input *in)
+{
+	size_t n = 0, got;
+	int over = 0;
+
+	for (;;) {
+		if (in->cap - n < 2) {
+			if (in->cap >= LINE_MAX_BYTES) {	/* drop it */
+				over = 1;
+				n = 0;
+			} else {
+				in->cap = in->cap ? in->cap * 2 : 4096;
+				in->line = xreallocarray(in->line, in->cap, 1);
+			}
+		}
+		if (fgets(in->line + n, (int)(in->cap - n), in->fp) == NULL)
+			break;
+		got = strlen(in->line + n);
+		n += got;
+		if (got > 0 && in->line[n - 1] == '\n')
+			break;
+	}
+	if (over)
+		return -2;
+	return n == 0 ? -1 : (ssize_t)n;
+}
+
 static int
 next_line(struct input *in, json_t **o)
 {
@@ -84,7 +120,7 @@ next_line(struct input *in, json_t **o)
 
 	for (;;) {
 		errno = 0;
-		if ((n = getline(&in->line, &in->cap, in->fp)) == -1) {
+		if ((n = read_line(in)) == -1) {
 			if (ferror(in->fp)) {
 				warn("import: cannot read standard input");
 				return -1;
@@ -92,6 +128,14 @@ next_line(struct input *in, json_t **o)
 			return 0;
 		}
 		in->lineno++;
+		if (n == -2) {
+			warnx("import: line %lu: longer than %zu MiB, more than "
+			    "a record within the size cap (keys %u KiB, values "
+			    "%u KiB) needs: refused", in->lineno,
+			    LINE_MAX_BYTES >> 20, HDB_KEY_MAX >> 10,
+			    HDB_VAL_MAX >> 10);
+			return 2;
+		}
 		while (n > 0 && (in->line[n - 1] == '\n' ||
 		    in->line[n - 1] == '\r'))
 			in->line[--n] = '\0';
@@ -217,15 +261,27 @@ get_rec(json_t *o, struct inrec *r, const char **why)
 	memset(r, 0, sizeof(*r));
 	if (get_key(o, r, why) == -1)
 		return -1;
+	if (r->klen > HDB_KEY_MAX) {
+		*why = "key over the size cap (64 KiB): refused";
+		return -1;
+	}
 	v = json_object_get(o, "raw");
 	if (v == NULL || !json_is_string(v)) {
 		*why = "no \"raw\"";
+		return -1;
+	}
+	if (json_string_length(v) / 4 * 3 > HDB_VAL_MAX + 3) {
+		*why = "value over the size cap (1024 KiB): refused";
 		return -1;
 	}
 	r->val = hdb_unbase64(json_string_value(v), json_string_length(v),
 	    &r->vlen);
 	if (r->val == NULL) {
 		*why = "bad base64 in \"raw\"";
+		return -1;
+	}
+	if (r->vlen > HDB_VAL_MAX) {
+		*why = "value over the size cap (1024 KiB): refused";
 		return -1;
 	}
 	return 0;
@@ -247,9 +303,13 @@ import_records(struct input *in, struct rebuild *rb, size_t want)
 
 	progress_begin(want, 0, "%s: importing", rb->target[0] ?
 	    strrchr(rb->target, '/') + 1 : "");
-	while ((rc = next_line(in, &o)) == 1) {
+	while ((rc = next_line(in, &o)) >= 1) {
 		got++;
 		progress_add(1);
+		if (rc == 2) {
+			ex = ex ? ex : EX_REFUSED;
+			continue;
+		}
 		if (get_rec(o, &r, &why) == -1) {
 			warnx("import: line %lu: %s", in->lineno, why);
 			ex = EX_REFUSED;

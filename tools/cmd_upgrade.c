@@ -32,6 +32,7 @@
 #include "exim.h"
 #include "forms.h"
 #include "db/lock.h"
+#include "db/pin.h"
 #include "out.h"
 #include "plan.h"
 #include "priv.h"
@@ -438,7 +439,7 @@ upgrade_db(const char *spool, const struct db_plan *p,
 		goto out;
 	/* the target does not lock: a lockfile left would only mislead */
 	if (!u->t.lockfiles) {
-		if (unlink(rb.lockpath) == 0)
+		if (hdb_pin_unlink(rb.lockpath) == 0)
 			tot->lockfiles++;
 		else if (errno != ENOENT)
 			warn("upgrade: cannot remove '%s.lockfile'", n);
@@ -475,12 +476,18 @@ drop_lockfiles(const char *spool, const struct upopts *u)
 	const struct hdb_backend *be;
 	size_t l, count = 0;
 	DIR *d;
+	int fd;
 
 	if (u->t.lockfiles)
 		return 0;
 	snprintf(dir, sizeof(dir), "%s/db", spool);
-	if ((d = opendir(dir)) == NULL)
+	/* read and unlinked through the pinned SPOOL/db, never by path */
+	if ((fd = hdb_pin_dirfd(dir)) == -1)
 		return 0;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
+	}
 	while ((e = readdir(d)) != NULL) {
 		l = strlen(e->d_name);
 		if (l <= 9 || strcmp(e->d_name + l - 9, ".lockfile") != 0)
@@ -496,10 +503,7 @@ drop_lockfiles(const char *spool, const struct upopts *u)
 		if (!u->dry_run && (be != NULL ? be != u->t.be :
 		    errno != ENOENT))
 			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-		    e->d_name) >= sizeof(path))
-			continue;
-		if (u->dry_run || unlink(path) == 0)
+		if (u->dry_run || unlinkat(dirfd(d), e->d_name, 0) == 0)
 			count++;
 		else
 			warn("upgrade: cannot remove a lockfile");
@@ -518,6 +522,8 @@ upgrade(const char *spool, struct upopts *u)
 	int ex;
 
 	memset(&tot, 0, sizeof(tot));
+	if ((ex = spool_pin(spool, "upgrade")) != 0)
+		return ex;
 	if (spool_dbs(spool, &names, &n) == -1) {
 		p = hdb_vis_dup(spool, strlen(spool));
 		warn("upgrade: cannot read '%s/db'", p);

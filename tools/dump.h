@@ -38,4 +38,7 @@ void	dump_tls_peer_text(char *buf, size_t len, const uint8_t *k, size_t kl,
 void	dump_report_bad(const struct dump_ctx *, const uint8_t *, size_t,
 	    const uint8_t *, size_t, const char *);
 
+/* Records the last read left out for the size cap, said; 1 if any. */
+int	oversize_report(const char *cmd, const char *db);
+
 #endif

@@ -11,6 +11,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,16 +33,51 @@ static long	parse_version(const char *, char *, size_t);
 static int	backend_from(const char *, struct exim_target *);
 static void	tls_from(const char *, const char *, struct exim_target *);
 
+/* What exim_locate found on PATH: run as nobody, never as root. */
+static char located[PATH_MAX];
+
+/* root_only - owned by root and writable by nobody else */
+static int
+root_only(const struct stat *sb)
+{
+	return sb->st_uid == 0 && (sb->st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+/* safe_dir - an absolute directory that only root can change */
+static int
+safe_dir(const char *dir)
+{
+	struct stat sb;
+
+	return dir[0] == '/' && stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+	    root_only(&sb);
+}
+
+/* dir_of - the directory part of path, in buf (dirname on a copy) */
+static const char *
+dir_of(const char *path, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", path);
+	return dirname(buf);
+}
+
+/*
+ * exim_locate - the PATH entries that are absolute directories only root
+ * can change; an empty entry (the current directory), a relative one or
+ * one another user could write is skipped, as is a program not root's.
+ */
 int
 exim_locate(char *buf, size_t len)
 {
 	static const char *const names[] = { "exim4", "exim" };
 	const char *path = getenv("PATH"), *p, *e;
 	const char *env = getenv("HINTSDB_EXIM");
+	char dir[PATH_MAX];
 	struct stat sb;
 	size_t i, dl;
 	int n;
 
+	located[0] = '\0';
 	/* HINTSDB_EXIM names the Exim, or (empty) says there is none */
 	if (env != NULL) {
 		n = snprintf(buf, len, "%s", env);
@@ -50,11 +89,18 @@ exim_locate(char *buf, size_t len)
 		for (p = path; ; p = e + 1) {
 			e = strchr(p, ':');
 			dl = e != NULL ? (size_t)(e - p) : strlen(p);
-			n = dl == 0 ? snprintf(buf, len, "./%s", names[i]) :
-			    snprintf(buf, len, "%.*s/%s", (int)dl, p, names[i]);
-			if (n > 0 && (size_t)n < len && stat(buf, &sb) == 0 &&
-			    S_ISREG(sb.st_mode) && access(buf, X_OK) == 0)
-				return 0;
+			n = snprintf(dir, sizeof(dir), "%.*s", (int)dl, p);
+			if (dl > 0 && *p == '/' && n > 0 &&
+			    (size_t)n < sizeof(dir) && safe_dir(dir)) {
+				n = snprintf(buf, len, "%s/%s", dir, names[i]);
+				if (n > 0 && (size_t)n < len &&
+				    stat(buf, &sb) == 0 && S_ISREG(sb.st_mode) &&
+				    root_only(&sb) && access(buf, X_OK) == 0) {
+					snprintf(located, sizeof(located), "%s",
+					    buf);
+					return 0;
+				}
+			}
 			if (e == NULL)
 				break;
 		}
@@ -62,8 +108,58 @@ exim_locate(char *buf, size_t len)
 	return -1;
 }
 
+/*
+ * trusted - may root run path, named by --exim or HINTSDB_EXIM?  It must
+ * be absolute and, run by root, a file of root's in directories only root
+ * can change (the name given and, through any symlink, the file itself):
+ * the administrator's choice, which a wrapper may need root for (chroot).
+ * 0, or -1 with the reason in err.
+ */
+static int
+trusted(const char *path, char *err, size_t errlen)
+{
+	char real[PATH_MAX], dir[PATH_MAX];
+	struct stat sb;
+
+	if (path[0] != '/') {
+		snprintf(err, errlen, "not an absolute path");
+		return -1;
+	}
+	if (geteuid() != 0)
+		return 0;
+	if (realpath(path, real) == NULL || stat(real, &sb) == -1) {
+		snprintf(err, errlen, "cannot run it: %s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode) || !root_only(&sb) ||
+	    !safe_dir(dir_of(path, dir, sizeof(dir))) ||
+	    !safe_dir(dir_of(real, dir, sizeof(dir)))) {
+		snprintf(err, errlen, "root runs only a program of root's in "
+		    "directories no one else can write");
+		return -1;
+	}
+	return 0;
+}
+
+int
+exim_runas(const char *path, const struct passwd **as, char *err,
+    size_t errlen)
+{
+	*as = NULL;
+	/* found on PATH: run as nobody; named: checked, then as we are */
+	if (located[0] != '\0' && strcmp(path, located) == 0) {
+		if (geteuid() == 0 && (*as = getpwnam("nobody")) == NULL) {
+			snprintf(err, errlen, "no user 'nobody' to run it as");
+			return -1;
+		}
+		return 0;
+	}
+	return trusted(path, err, errlen);
+}
+
 char *
-exim_output(char *const argv[], int debug, int *status)
+exim_output(char *const argv[], int debug, int *status,
+    const struct passwd *as)
 {
 	char *out = NULL, junk[4096];
 	size_t len = 0, cap = 0;
@@ -90,7 +186,11 @@ exim_output(char *const argv[], int debug, int *status)
 			dup2(fd[1], 2);
 		close(fd[0]);
 		close(fd[1]);
-		execvp(argv[0], argv);
+		if (as != NULL && (setgroups(0, NULL) == -1 ||
+		    setgid(as->pw_gid) == -1 || setuid(as->pw_uid) == -1 ||
+		    getuid() == 0 || geteuid() == 0))
+			_exit(126);
+		execv(argv[0], argv);
 		_exit(127);
 	}
 	close(fd[1]);
@@ -309,6 +409,7 @@ int
 exim_probe(const char *path, struct exim_target *t, char *err,
     size_t errlen)
 {
+	const struct passwd *as;
 	char *bv, *dbv = NULL;
 	char *const a_bv[] = { (char *)path, "-bV", NULL };
 	char *const a_dbv[] = { (char *)path, "-d", "-bV", NULL };
@@ -316,13 +417,18 @@ exim_probe(const char *path, struct exim_target *t, char *err,
 
 	memset(t, 0, sizeof(*t));
 	snprintf(t->path, sizeof(t->path), "%s", path);
-	if ((bv = exim_output(a_bv, 0, &st)) == NULL) {
+	if (exim_runas(path, &as, err, errlen) == -1)
+		return -1;
+	if ((bv = exim_output(a_bv, 0, &st, as)) == NULL) {
 		snprintf(err, errlen, "cannot run it: %s", strerror(errno));
 		return -1;
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		if (WIFEXITED(st) && WEXITSTATUS(st) == 127 && *bv == '\0')
 			snprintf(err, errlen, "cannot run it");
+		else if (WIFEXITED(st) && WEXITSTATUS(st) == 126 &&
+		    *bv == '\0')
+			snprintf(err, errlen, "cannot run it as nobody");
 		else
 			snprintf(err, errlen, "-bV failed (%s %d)",
 			    WIFEXITED(st) ? "exit status" : "signal",
@@ -332,7 +438,7 @@ exim_probe(const char *path, struct exim_target *t, char *err,
 	}
 	/* the GnuTLS version is only in the debug output */
 	if (strstr(bv, " GnuTLS") != NULL)
-		dbv = exim_output(a_dbv, 1, &st);
+		dbv = exim_output(a_dbv, 1, &st, as);
 	rc = exim_parse(bv, dbv, t, err, errlen);
 	free(bv);
 	free(dbv);

@@ -15,11 +15,17 @@
  *		exim_probe(path, &t, err, sizeof(err));	// runs -bV, -d -bV
  *
  * PATH may be a wrapper script (e.g. one that runs Exim in a chroot).
+ *
+ * Root runs no program chosen by PATH: exim_locate looks only in absolute
+ * PATH directories that root alone can change, and what it finds runs as
+ * nobody.  A path given (--exim, HINTSDB_EXIM) must be absolute and, for
+ * root, root's and in such directories; it then runs as root.
  */
 #ifndef HDB_EXIM_H
 #define HDB_EXIM_H
 
 #include <limits.h>
+#include <pwd.h>
 #include <stddef.h>
 
 #include "db/hdb.h"
@@ -54,16 +60,19 @@ int	exim_lockfile_used(const struct hdb_backend *be, long vnum);
 
 /*
  * exim_locate - the first of exim4 and exim found on PATH, as a path, into
- * buf.  Returns 0, or -1 when there is none.  The environment variable
+ * buf: only in absolute directories that root alone can write, and only a
+ * program of root's.  Returns 0, or -1 when there is none.  The environment variable
  * HINTSDB_EXIM, when set, is the answer instead: its value, or none when
  * it is empty (so tests do not depend on the host's Exim).
  */
 int	exim_locate(char *buf, size_t len);
 
 /*
- * exim_probe - run `path -bV` (and, for GnuTLS, `path -d -bV`) and fill t.
- * Returns 0, or -1 with the reason in err: the program could not run,
- * failed, or printed no Exim version or no hints backend we can write.
+ * exim_probe - run `path -bV` (and, for GnuTLS, `path -d -bV`) and fill t:
+ * as nobody if root got path from exim_locate's PATH search, else (after
+ * the checks above) as we are.  Returns 0, or -1 with the reason in err:
+ * the path is refused, the program could not run, failed, or printed no
+ * Exim version or no hints backend we can write.
  */
 int	exim_probe(const char *path, struct exim_target *t, char *err,
 	    size_t errlen);
@@ -76,13 +85,25 @@ int	exim_parse(const char *bv, const char *dbv, struct exim_target *t,
 	    char *err, size_t errlen);
 
 /*
- * exim_output - run argv (argv[0] found on PATH) with standard input from
+ * exim_runas - who may run path, an Exim: the one exim_locate found on
+ * PATH runs as nobody when root runs hintsdb (*as set); one named by
+ * --exim or HINTSDB_EXIM must be absolute and, for root, a file of
+ * root's in directories only root can change, and runs as we are (*as
+ * NULL).  0, or -1 with the reason in err.
+ */
+int	exim_runas(const char *path, const struct passwd **as, char *err,
+	    size_t errlen);
+
+/*
+ * exim_output - run argv (argv[0] an absolute path, cleared by
+ * exim_runas) as the user as (NULL: as we are) with standard input from
  * /dev/null and return its standard output, NUL-terminated, at most 1 MiB
  * kept (caller frees); with debug, standard error too (where -d writes),
  * else standard error goes to /dev/null.  NULL if it could not be run.
  * *status gets the wait status.
  */
-char   *exim_output(char *const argv[], int debug, int *status);
+char   *exim_output(char *const argv[], int debug, int *status,
+	    const struct passwd *as);
 
 /* "Exim 4.100.1: SQLite (tblblob), v2 layout, no lockfiles, GnuTLS 3.8.13" */
 void	exim_describe(const struct exim_target *, char *buf, size_t len);

@@ -58,7 +58,8 @@ int
 route_hosts(const char *exim, const char *config, const char *target,
     struct route_host **hosts, size_t *n, char *err, size_t errlen)
 {
-	char *argv[6], *addr, *out, *line, *name, *ip;
+	const struct passwd *as;
+	char *argv[6], *addr, *out, *line, *name, *ip, why[256];
 	size_t a = 0;
 	int st;
 
@@ -76,7 +77,12 @@ route_hosts(const char *exim, const char *config, const char *target,
 	argv[a++] = "-bt";
 	argv[a++] = addr;
 	argv[a] = NULL;
-	out = exim_output(argv, 0, &st);
+	if (exim_runas(exim, &as, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s: %s", exim, why);
+		free(addr);
+		return -1;
+	}
+	out = exim_output(argv, 0, &st, as);
 	free(addr);
 	if (out == NULL || (WIFEXITED(st) && WEXITSTATUS(st) == 127)) {
 		snprintf(err, errlen, "cannot run %s", exim);

@@ -2,11 +2,13 @@
 /*
  * be_bdb.c - the Berkeley DB 5.3 backend.
  *
- * Writers open the file as Exim 4.98+ does: inside a DB_ENV whose home is
- * the file's directory, with DB_CREATE|DB_INIT_MPOOL|DB_PRIVATE (so no
- * __db.00N region files appear), as DB_HASH when creating and DB_UNKNOWN
- * otherwise.  Readers use no environment at all and DB_UNKNOWN|DB_RDONLY, so
- * they read hash and btree files alike and write nothing anywhere.
+ * Writers open the file almost as Exim 4.98+ does: inside a DB_ENV with
+ * DB_CREATE|DB_INIT_MPOOL|DB_PRIVATE (so no __db.00N region files appear),
+ * as DB_HASH when creating and DB_UNKNOWN otherwise; but the env has no
+ * home (Exim's is the file's directory), so libdb never reads a DB_CONFIG
+ * the Exim user put in SPOOL/db, and the file is named in full.  Readers
+ * use no environment at all and DB_UNKNOWN|DB_RDONLY, so they read hash
+ * and btree files alike and write nothing anywhere.
  *
  * BDB opens by name and follows symlinks, so the path is lstat'ed first and
  * the descriptor BDB ends up with must be that same regular file.  When the
@@ -398,8 +400,8 @@ bdb_open(struct hdb *h, const char *path, int flags, mode_t mode)
 {
 	struct be_bdb *b;
 	struct stat st;
-	const char *slash, *name;
-	char *home = NULL;
+	const char *name;
+	char *cwd = NULL, *full = NULL;
 	DBTYPE type = DB_UNKNOWN;
 	u_int32_t dbflags = 0;
 	int ret, rc = HDB_ERR;
@@ -442,15 +444,22 @@ bdb_open(struct hdb *h, const char *path, int flags, mode_t mode)
 			goto out;
 		}
 	} else {
-		/* As Exim: env home is the directory, the file its name. */
-		if ((slash = strrchr(b->file, '/')) == NULL) {
-			home = xstrdup(".");
+		/*
+		 * Not as Exim, whose env home is the file's directory: libdb
+		 * then reads HOME/DB_CONFIG, which the Exim user may write
+		 * (set_data_dir and the like move where files go).  No home,
+		 * so no DB_CONFIG; the file by its full name.
+		 */
+		if (b->file[0] == '/')
 			name = b->file;
-		} else {
-			home = xstrdup(b->file);
-			home[slash == b->file ? 1 : slash - b->file] = '\0';
-			name = slash + 1;
-		}
+		else if ((cwd = getcwd(NULL, 0)) == NULL ||
+		    asprintf(&full, "%s/%s", cwd, b->file) == -1) {
+			hdb_seterr(h, "cannot open '%s': %s", b->file,
+			    strerror(errno));
+			full = NULL;
+			goto out;
+		} else
+			name = full;
 		if ((ret = db_env_create(&b->env, 0)) != 0) {
 			hdb_seterr(h, "cannot open '%s': %s", b->file,
 			    db_strerror(ret));
@@ -458,7 +467,7 @@ bdb_open(struct hdb *h, const char *path, int flags, mode_t mode)
 		}
 		b->env->set_errcall(b->env, bdb_errcall);
 		b->env->app_private = b;
-		ret = b->env->open(b->env, home,
+		ret = b->env->open(b->env, NULL,
 		    DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0);
 		if (ret != 0) {
 			bdb_fail(h, b, "cannot open environment for", b->file,
@@ -487,7 +496,8 @@ bdb_open(struct hdb *h, const char *path, int flags, mode_t mode)
 	rc = HDB_OK;
 out:
 	release(b);
-	free(home);
+	free(cwd);
+	free(full);
 	return rc;
 }
 

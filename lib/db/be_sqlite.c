@@ -47,6 +47,7 @@
 #include "db/hdb.h"
 #include "db/lock.h"
 #include "db/sqlite_pin.h"
+#include "out.h"
 #include "xmalloc.h"
 
 enum sq_mode {
@@ -163,6 +164,17 @@ sq_probe(const uint8_t *head, size_t len)
 static int
 sq_fail(struct hdb *h, sqlite3 *db, const char *what)
 {
+	const char *r = hdb_sqlite_refused();
+	char *v;
+
+	if (r != NULL) {
+		v = hdb_vis_dup(r, strlen(r));
+		hdb_seterr(h, "%s '%s': SQLite asked for '%s', which is not "
+		    "the DB's own file or its journal (a super-journal named "
+		    "by a planted journal?): refused", what, h->path, v);
+		free(v);
+		return HDB_ERR;
+	}
 	if (db == NULL)
 		return hdb_seterr(h, "%s '%s': out of memory", what, h->path);
 	if (sqlite3_extended_errcode(db) == SQLITE_READONLY_ROLLBACK)
@@ -205,6 +217,10 @@ sq_exec(struct hdb *h, struct be_sqlite *s, const char *sql)
 	char *msg = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		if (hdb_sqlite_refused() != NULL) {
+			sqlite3_free(msg);
+			return sq_fail(h, s->db, "cannot use");
+		}
 		hdb_seterr(h, "%s failed on '%s': %s", sql, h->path,
 		    msg != NULL ? msg : sqlite3_errmsg(s->db));
 		sqlite3_free(msg);
@@ -300,27 +316,35 @@ out:
 static int
 sq_prepare(struct hdb *h, struct be_sqlite *s)
 {
-	char sql[128];
+	char sql[192], dat[64];
 	const char *t = tables[s->mode];
+
+	/* size-capped reads never load a value over the cap (hdb.h) */
+	if (hdb_sizes_capped())
+		snprintf(dat, sizeof(dat), "CASE WHEN length(dat) <= %u THEN "
+		    "dat END", HDB_VAL_MAX);
+	else
+		snprintf(dat, sizeof(dat), "dat");
 
 	snprintf(sql, sizeof(sql), "SELECT dat FROM %s WHERE ky = ?1", t);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &s->get, NULL) != SQLITE_OK)
 		goto fail;
 	/* iterate and iterate_after: the same order, that of the stored key */
-	snprintf(sql, sizeof(sql), "SELECT ky, dat FROM %s ORDER BY ky", t);
+	snprintf(sql, sizeof(sql), "SELECT ky, %s, rowid, length(dat) FROM "
+	    "%s ORDER BY ky", dat, t);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &s->iter, NULL) != SQLITE_OK)
 		goto fail;
-	snprintf(sql, sizeof(sql),
-	    "SELECT ky, dat FROM %s WHERE ky > ?1 ORDER BY ky", t);
+	snprintf(sql, sizeof(sql), "SELECT ky, %s, rowid, length(dat) FROM "
+	    "%s WHERE ky > ?1 ORDER BY ky", dat, t);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &s->iter_after, NULL) !=
 	    SQLITE_OK)
 		goto fail;
-	snprintf(sql, sizeof(sql),
-	    "SELECT ky, dat, rowid FROM %s ORDER BY rowid", t);
+	snprintf(sql, sizeof(sql), "SELECT ky, %s, rowid, length(dat) FROM "
+	    "%s ORDER BY rowid", dat, t);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &s->scan, NULL) != SQLITE_OK)
 		goto fail;
-	snprintf(sql, sizeof(sql),
-	    "SELECT ky, dat, rowid FROM %s WHERE rowid > ?1 ORDER BY rowid", t);
+	snprintf(sql, sizeof(sql), "SELECT ky, %s, rowid, length(dat) FROM "
+	    "%s WHERE rowid > ?1 ORDER BY rowid", dat, t);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &s->scan_after, NULL) !=
 	    SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1, &s->version,
@@ -365,6 +389,29 @@ sq_release(struct be_sqlite *s)
 	free(s);
 }
 
+/*
+ * super_journal - refuse a DB whose hot journal names a super-journal:
+ * rolling it back, SQLite would read and delete the file named, which
+ * the Exim user chose.  Exim never writes one (it attaches no second DB),
+ * and the VFS would refuse to reach it (sqlite_pin.c); this says why.
+ */
+static int
+super_journal(struct hdb *h, const char *path)
+{
+	char name[1024], *v;
+
+	if (!hdb_sqlite_super(path, name, sizeof(name)))
+		return HDB_OK;
+	v = hdb_vis_dup(name, strlen(name));
+	hdb_seterr(h, "cannot open '%s': its hot journal '%s-journal' names "
+	    "a super-journal, '%s', that SQLite would delete in rolling it "
+	    "back; Exim never writes one: look at the journal, then remove "
+	    "it (the DB stays as the last commit left it)", path, path, v);
+	free(v);
+	errno = EIO;	/* not a permission problem: no hint to drop less */
+	return HDB_ERR;
+}
+
 static int
 sq_open(struct hdb *h, const char *path, int flags, mode_t mode)
 {
@@ -401,6 +448,9 @@ sq_open(struct hdb *h, const char *path, int flags, mode_t mode)
 		}
 	}
 
+	if (super_journal(h, path) != HDB_OK)
+		goto out;
+	hdb_sqlite_refused_clear();
 	oflags = SQLITE_OPEN_NOFOLLOW;
 	if (flags & HDB_O_RDWR)
 		oflags |= SQLITE_OPEN_READWRITE;
@@ -409,6 +459,11 @@ sq_open(struct hdb *h, const char *path, int flags, mode_t mode)
 	if (sqlite3_open_v2(path, &s->db, oflags, hdb_sqlite_vfs()) !=
 	    SQLITE_OK) {
 		sq_fail(h, s->db, "cannot open");
+		goto out;
+	}
+	if (hdb_sqlite_harden(s->db) != 0) {
+		hdb_seterr(h, "cannot open '%s': SQLite refused the defensive "
+		    "settings", path);
 		goto out;
 	}
 	sqlite3_busy_handler(s->db, sq_busy, s);
@@ -845,6 +900,9 @@ give_row(struct be_sqlite *s, sqlite3_stmt *st, hdb_iter_fn fn, void *ctx)
 	v.len = (size_t)sqlite3_column_bytes(st, 1);
 	if (v.data == NULL)
 		v.data = (const uint8_t *)"";
+	/* left unread for the size cap: its length alone, for hdb.c */
+	if (v.len == 0 && sqlite3_column_int64(st, 3) > HDB_VAL_MAX)
+		v.len = (size_t)sqlite3_column_int64(st, 3);
 	return fn(ctx, row_key(s, st), v);
 }
 
@@ -964,14 +1022,54 @@ sq_scan(struct hdb *h, hdb_iter_fn fn, void *ctx, int *changed)
 	return scan_end(h, s, st, r, rc);
 }
 
-/* sq_verify - PRAGMA integrity_check; its first complaint is the error. */
+/*
+ * strangers - every schema object that is not Exim's: its table (tblblob
+ * or tbl, a plain one) and that table's key index.  Triggers and views
+ * never run here (hdb_sqlite_harden), but Exim would run them.  Their
+ * names, escaped, go to out; 0 if there are none, else how many.
+ */
+static int
+strangers(struct be_sqlite *s, char *out, size_t len)
+{
+	static const char sql[] = "SELECT type, name FROM sqlite_master "
+	    "WHERE NOT ((type = 'table' AND name IN ('tblblob', 'tbl') AND "
+	    "sql LIKE 'CREATE TABLE%') OR (type = 'index' AND name IN "
+	    "('sqlite_autoindex_tblblob_1', 'sqlite_autoindex_tbl_1') AND "
+	    "sql IS NULL)) ORDER BY type, name";
+	sqlite3_stmt *st = NULL;
+	const char *type, *name;
+	char *v;
+	size_t n;
+	int found = 0;
+
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		type = (const char *)sqlite3_column_text(st, 0);
+		name = (const char *)sqlite3_column_text(st, 1);
+		v = name != NULL ? hdb_vis_dup(name, strlen(name)) : NULL;
+		n = strlen(out);
+		snprintf(out + n, len - n, "%s%s '%s'", found ? ", " : "",
+		    type != NULL ? type : "?", v != NULL ? v : "");
+		free(v);
+		found++;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+/*
+ * sq_verify - PRAGMA integrity_check, whose first complaint is the error,
+ * then the schema: nothing but Exim's table and its index.
+ */
 static int
 sq_verify(struct hdb *h)
 {
 	struct be_sqlite *s = h->priv;
 	sqlite3_stmt *st = NULL;
 	const char *msg;
-	char *p;
+	char *p, what[512];
 	int r, rows = 0, rc = HDB_ERR;
 
 	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st,
@@ -992,6 +1090,17 @@ sq_verify(struct hdb *h)
 	}
 	if (r != SQLITE_DONE) {
 		sq_fail(h, s->db, "cannot verify");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((r = strangers(s, what, sizeof(what))) < 0) {
+		sq_fail(h, s->db, "cannot verify");
+		goto out;
+	}
+	if (r > 0) {
+		hdb_seterr(h, "'%s' holds what Exim never makes: %s", h->path,
+		    what);
 		goto out;
 	}
 	rc = HDB_OK;

@@ -341,6 +341,29 @@ hdb_iterate(struct hdb *h, hdb_iter_fn fn, void *ctx)
 
 static hdb_iter_hook_fn *iter_hook;
 static void *iter_hook_arg;
+static int capped;		/* hdb_cap_sizes */
+static uint64_t oversize;
+
+void
+hdb_cap_sizes(int on)
+{
+	capped = on;
+}
+
+int
+hdb_sizes_capped(void)
+{
+	return capped;
+}
+
+uint64_t
+hdb_oversize(void)
+{
+	uint64_t n = oversize;
+
+	oversize = 0;
+	return n;
+}
 
 void
 hdb_set_iter_hook(hdb_iter_hook_fn *fn, void *arg)
@@ -361,7 +384,11 @@ count_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 {
 	struct counted *c = arg;
 
-	if (++c->n == HDB_ITER_TICK) {
+	if (capped && (key.len > HDB_KEY_MAX || val.len > HDB_VAL_MAX)) {
+		oversize++;
+		return 0;
+	}
+	if (iter_hook != NULL && ++c->n == HDB_ITER_TICK) {
 		c->n = 0;
 		iter_hook(HDB_ITER_TICK, iter_hook_arg);
 	}
@@ -370,7 +397,8 @@ count_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 
 /*
  * counting - the callback a read goes through: fn itself, or with a
- * progress hook set count_one, counting in c (*arg: its argument).
+ * progress hook or the size cap set count_one, counting in c (*arg: its
+ * argument).
  */
 static hdb_iter_fn
 counting(struct counted *c, hdb_iter_fn fn, void *ctx, void **arg)
@@ -378,8 +406,8 @@ counting(struct counted *c, hdb_iter_fn fn, void *ctx, void **arg)
 	c->fn = fn;
 	c->ctx = ctx;
 	c->n = 0;
-	*arg = iter_hook != NULL ? (void *)c : ctx;
-	return iter_hook != NULL ? count_one : fn;
+	*arg = iter_hook != NULL || capped ? (void *)c : ctx;
+	return iter_hook != NULL || capped ? count_one : fn;
 }
 
 /* The records counted since the last tick, to the hook. */

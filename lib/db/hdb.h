@@ -232,6 +232,23 @@ typedef void	 hdb_iter_hook_fn(uint64_t n, void *arg);
 void	 hdb_set_iter_hook(hdb_iter_hook_fn *fn, void *arg);
 
 /*
+ * The size cap: far above any record an Exim writes (the biggest are tls
+ * sessions, a few KiB up to a 64 KiB ticket plus certificates, and wait
+ * records of 50 message IDs; keys are host names, addresses and hashes).
+ * hdb_cap_sizes(1) makes every iteration and scan of the process (as the
+ * hook, process-wide) pass over records above it instead of giving them
+ * to the callback, so that a reader that keeps what it reads never keeps
+ * one; hdb_oversize says how many were passed over since it last said.
+ * A backend may hand such a record over with its true length and no
+ * content (SQLite, for a DB opened while capped: never read).
+ */
+#define HDB_KEY_MAX	(64u << 10)
+#define HDB_VAL_MAX	(1u << 20)
+void	 hdb_cap_sizes(int on);
+int	 hdb_sizes_capped(void);
+uint64_t hdb_oversize(void);
+
+/*
  * hdb_iterate_after - like hdb_iterate, but start just after the record
  * whose key is `after` (after.data == NULL: from the first record), in the
  * backend's own iteration order.  Returns HDB_NOTFOUND (1) without calling

@@ -201,6 +201,24 @@ hdb_pin_clock(const char *path, struct timespec *now)
 }
 
 int
+hdb_pin_unlink(const char *path)
+{
+	const char *r = rest(path);
+
+	if (r == NULL)
+		return unlink(path);
+	if (pin.fd == -1) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (strchr(r, '/') != NULL) {	/* only names right in the pin */
+		errno = EINVAL;
+		return -1;
+	}
+	return unlinkat(pin.fd, r, 0);
+}
+
+int
 hdb_pin_dirfd(const char *dir)
 {
 	size_t n = strlen(dir);

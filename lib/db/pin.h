@@ -85,6 +85,12 @@ struct timespec;
 int	hdb_pin_clock(const char *path, struct timespec *now);
 
 /*
+ * hdb_pin_unlink - unlink(2) by the same rule: unlinkat on the pinned fd
+ * for a name directly in it (EINVAL for one further down).
+ */
+int	hdb_pin_unlink(const char *path);
+
+/*
  * hdb_pin_dirfd - a new fd (own offset, for readdir) on directory dir:
  * the pinned one when dir names it, else open(dir, O_DIRECTORY).
  */

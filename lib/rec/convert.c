@@ -451,7 +451,8 @@ hdb_sqlite_flags(const char *path)
 	if ((path = hdb_pin_path(path, buf, sizeof(buf))) == NULL)
 		return 0;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOFOLLOW, hdb_sqlite_vfs()) != SQLITE_OK)
+	    SQLITE_OPEN_NOFOLLOW, hdb_sqlite_vfs()) != SQLITE_OK ||
+	    hdb_sqlite_harden(db) != 0)
 		goto out;
 	if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE "
 	    "type = 'table'", -1, &q, NULL) != SQLITE_OK)

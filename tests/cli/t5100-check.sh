@@ -256,9 +256,9 @@ run_test "too little free space for a copy: checked under the lock, said with -v
 	{ unshare -m true ||
 	    { echo "needs a mount namespace (unshare -m) for a small tmpfs: run as root, outside a container or chroot"; exit 1; }; } &&
 	unshare -m sh -c "
-		mount -t tmpfs -o size=1m tmpfs d/db &&
+		mount -t tmpfs -o size=1m tmpfs d && mkdir d/db &&
 		cp \"\$0\"/db/retry d/db/ && : >d/db/retry.lockfile &&
-		dd if=/dev/zero of=d/db/filler bs=4k count=240 2>/dev/null &&
+		dd if=/dev/zero of=d/filler bs=4k count=240 2>/dev/null &&
 		\"\$1\" check -v \$2 d retry" "$SPOOL_EX" "$HINTSDB" "$NOW" \
 	    >out 2>err &&
 	grep -q "^retry: [0-9]* records, no problems$" out &&

@@ -61,7 +61,10 @@ systemctl() { :; }
 # and give it the spool
 release() {
 	PATH=$TRASH/bin-$1:$BASEPATH
-	export PATH
+	# an exim4 found on PATH runs as nobody, and these wrappers need
+	# root for the chroot: name the same program, as an admin would
+	HINTSDB_EXIM=$TRASH/bin-$1/exim4
+	export PATH HINTSDB_EXIM
 	chown -R "$(exim_uid "$1")" "$TRASH/spool"
 }
 exim_uid() {
