@@ -33,6 +33,7 @@
 
 #include "db/atomic.h"
 #include "db/snapshot.h"
+#include "argcheck.h"
 #include "commands.h"
 #include "common.h"
 #include "db/lock.h"
@@ -110,6 +111,8 @@ static int	check_db(const char *, const char *, struct checkctx *);
 static int
 usage(FILE *fp)
 {
+	if (fp == stderr)
+		return usage_short(CHECK_USAGE);
 	fprintf(fp, "usage: %s\n", CHECK_USAGE);
 	return fp == stdout ? finish_stdout("check") : EX_USAGE_;
 }
@@ -710,4 +713,5 @@ const struct command cmd_check_entry = {
 	.flags = CMD_F_WRITES,
 	.main = cmd_check_main,
 	.longopts = longopts,
+	.shortopts = "v",
 };

@@ -339,4 +339,5 @@ const struct command cmd_convert_entry = {
 	.flags = CMD_F_WRITES,
 	.main = cmd_convert_main,
 	.longopts = longopts,
+	.shortopts = "v",
 };

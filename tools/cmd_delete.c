@@ -18,6 +18,7 @@
 
 #include <bsd/stdlib.h>
 
+#include "argcheck.h"
 #include "commands.h"
 #include "common.h"
 #include "db/lock.h"
@@ -78,6 +79,8 @@ struct delcmd {
 static int
 usage(FILE *fp)
 {
+	if (fp == stderr)
+		return usage_short(DELETE_USAGE);
 	fprintf(fp, "usage: %s\n", DELETE_USAGE);
 	return fp == stdout ? finish_stdout("delete") : EX_USAGE_;
 }
@@ -549,4 +552,5 @@ const struct command cmd_delete_entry = {
 	.flags = CMD_F_WRITES,
 	.main = cmd_delete_main,
 	.longopts = longopts,
+	.shortopts = "nq",
 };

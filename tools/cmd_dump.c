@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "argcheck.h"
 #include "commands.h"
 #include "common.h"
 #include "dump.h"
@@ -69,6 +70,8 @@ static const struct option longopts[] = {
 static int
 usage(FILE *fp)
 {
+	if (fp == stderr)
+		return usage_short(DUMP_USAGE);
 	fprintf(fp, "usage: %s\n", DUMP_USAGE);
 	return fp == stdout ? finish_stdout("dump") : EX_USAGE_;
 }
@@ -491,4 +494,5 @@ const struct command cmd_dump_entry = {
 	.flags = CMD_F_RDONLY,
 	.main = cmd_dump_main,
 	.longopts = longopts,
+	.shortopts = "kz",
 };

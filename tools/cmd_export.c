@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "argcheck.h"
 #include "commands.h"
 #include "common.h"
 #include "rec/convert.h"
@@ -77,6 +78,8 @@ static int	export_all(const char *, const struct dbopts *,
 static int
 usage(FILE *fp)
 {
+	if (fp == stderr)
+		return usage_short(EXPORT_USAGE);
 	fprintf(fp, "usage: %s\n", EXPORT_USAGE);
 	return fp == stdout ? finish_stdout("export") : EX_USAGE_;
 }
@@ -321,4 +324,5 @@ const struct command cmd_export_entry = {
 	.flags = CMD_F_RDONLY,
 	.main = cmd_export_main,
 	.longopts = longopts,
+	.shortopts = "",
 };

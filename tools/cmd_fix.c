@@ -28,6 +28,7 @@
 
 #include <bsd/stdlib.h>
 
+#include "argcheck.h"
 #include "commands.h"
 #include "common.h"
 #include "fix.h"
@@ -83,6 +84,8 @@ struct fix {
 static int
 usage(FILE *fp)
 {
+	if (fp == stderr)
+		return usage_short(FIX_USAGE);
 	fprintf(fp, "usage: %s\n", FIX_USAGE);
 	return fp == stdout ? finish_stdout("fix") : EX_USAGE_;
 }
@@ -790,4 +793,5 @@ const struct command cmd_fix_entry = {
 	.flags = CMD_F_WRITES,
 	.main = cmd_fix_main,
 	.longopts = longopts,
+	.shortopts = "z",
 };

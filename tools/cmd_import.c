@@ -375,4 +375,5 @@ const struct command cmd_import_entry = {
 	.flags = CMD_F_WRITES,
 	.main = cmd_import_main,
 	.longopts = longopts,
+	.shortopts = "v",
 };

@@ -24,6 +24,7 @@
 #include <bsd/libutil.h>
 #include <jansson.h>
 
+#include "argcheck.h"
 #include "commands.h"
 #include "common.h"
 #include "format.h"
@@ -150,6 +151,8 @@ static int	run(const char *, char **, size_t, const struct statctx *);
 static int
 usage(FILE *fp)
 {
+	if (fp == stderr)
+		return usage_short(STAT_USAGE);
 	fprintf(fp, "usage: %s\n", STAT_USAGE);
 	return fp == stdout ? finish_stdout("stat") : EX_USAGE_;
 }
@@ -928,4 +931,5 @@ const struct command cmd_stat_entry = {
 	.flags = CMD_F_RDONLY,
 	.main = cmd_stat_main,
 	.longopts = longopts,
+	.shortopts = "vz",
 };

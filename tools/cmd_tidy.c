@@ -26,6 +26,7 @@
 #include <bsd/stdlib.h>
 #include <jansson.h>
 
+#include "argcheck.h"
 #include "commands.h"
 #include "common.h"
 #include "duration.h"
@@ -91,6 +92,8 @@ static int	stale_target(struct tidycmd *);
 static int
 usage(FILE *fp)
 {
+	if (fp == stderr)
+		return usage_short(TIDY_USAGE);
 	fprintf(fp, "usage: %s\n", TIDY_USAGE);
 	return fp == stdout ? finish_stdout("tidy") : EX_USAGE_;
 }
@@ -411,4 +414,5 @@ const struct command cmd_tidy_entry = {
 	.flags = CMD_F_WRITES,
 	.main = cmd_tidy_main,
 	.longopts = longopts,
+	.shortopts = "fnqt:v",
 };

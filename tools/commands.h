@@ -61,6 +61,9 @@ struct command {
 	int		(*main)(int argc, char **argv);
 	/* its getopt_long table: help (tools/help.c) describes each one */
 	const struct option *longopts;
+	/* its getopt short options; when set, the dispatcher checks the
+	 * command line first (argcheck.h) */
+	const char	*shortopts;
 };
 
 extern const struct command cmd_check_entry;

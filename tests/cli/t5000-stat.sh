@@ -26,7 +26,7 @@ run_test "usage errors" '
 '
 run_test "a missing spool or database" '
 	expect_code 66 "$HINTSDB" stat nowhere 2>err &&
-	grep -q "cannot read .nowhere/db." err &&
+	grep -qx "hintsdb: stat: no spool directory .nowhere." err &&
 	mkdir -p empty/db &&
 	expect_code 0 "$HINTSDB" stat empty >out && test ! -s out &&
 	expect_code 66 "$HINTSDB" stat empty retry 2>err &&

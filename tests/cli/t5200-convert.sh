@@ -30,7 +30,7 @@ run_test "usage errors" '
 	expect_code 64 "$HINTSDB" convert --in-place --output=x "$SPOOL_EX" \
 	    retry 2>err &&
 	expect_code 64 "$HINTSDB" convert --in-place "$SPOOL_EX" 2>err &&
-	grep -q "^usage: hintsdb convert" err &&
+	grep -q "missing DBNAME (or --all)" err &&
 	expect_code 64 "$HINTSDB" convert --to-layout=auto --in-place \
 	    "$SPOOL_EX" retry 2>err && grep -q "unknown layout" err &&
 	expect_code 64 "$HINTSDB" convert --to-backend=cdb --in-place \

@@ -46,7 +46,7 @@ dumps() {
 
 run_test "usage errors, no Exim, an Exim we cannot serve" '
 	expect_code 64 "$HINTSDB" upgrade 2>err &&
-	grep -q "^usage: hintsdb upgrade \[-nv\]" err &&
+	grep -q "^usage: hintsdb upgrade \[OPTION...\] SPOOL$" err &&
 	expect_code 64 "$HINTSDB" upgrade a b 2>err &&
 	expect_code 0 "$HINTSDB" upgrade --help >out &&
 	grep -q "^usage: hintsdb upgrade" out &&
