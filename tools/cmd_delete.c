@@ -462,10 +462,10 @@ match_rounds(struct delcmd *dc)
 			warnx("delete: no key in '%s' matches '%s'", dc->name,
 			    v);
 			free(v);
-			return EX_FINDINGS;
+			return EX_NOTFOUND;
 		}
 	}
-	return dc->missing > 0 ? EX_FINDINGS : 0;
+	return dc->missing > 0 ? EX_NOTFOUND : 0;
 }
 
 static int
@@ -536,7 +536,7 @@ cmd_delete_main(int argc, char **argv)
 	if (dc.match != NULL)
 		ex = match_rounds(&dc);
 	else if ((ex = apply(&dc)) == 0 && dc.missing > 0)
-		ex = EX_FINDINGS;
+		ex = EX_NOTFOUND;
 out:
 	free_keys(&dc);
 	free(dc.k);

@@ -245,7 +245,7 @@ none_selected(const struct dump_ctx *c, const char *db)
 		    c->cmd, db, v);
 	free(v);
 	free(p);
-	return EX_FINDINGS;
+	return EX_NOTFOUND;
 }
 
 /* The bytes KEY names: its text plus Exim's NUL, escapes read back as
@@ -273,8 +273,8 @@ key_bytes(const char *cmd, const char *arg, uint8_t **k, size_t *kl)
 
 /*
  * select_recs - keep the records --match or the KEYs select (in place);
- * each KEY that is not there is reported.  0, 1 if a key was missing, or
- * EX_USAGE_.
+ * each KEY that is not there is reported.  0, EX_NOTFOUND if a key was
+ * missing or nothing matched, or EX_USAGE_.
  */
 static int
 select_recs(struct slurp *s, const struct dump_ctx *c, const char *db)
@@ -315,7 +315,7 @@ select_recs(struct slurp *s, const struct dump_ctx *c, const char *db)
 			v = hdb_vis_dup(kb[j], kl[j] - 1);
 			warnx("%s: no record '%s' in '%s'", c->cmd, v, db);
 			free(v);
-			ret = EX_FINDINGS;
+			ret = EX_NOTFOUND;
 		}
 		free(kb[j]);
 	}
@@ -376,7 +376,7 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 	slurp_free(&s);
 	if ((ex = finish_stdout(c->cmd)) != 0)
 		return ex;
-	return bad || missing ? EX_FINDINGS : 0;
+	return bad ? EX_FINDINGS : missing;
 }
 
 void

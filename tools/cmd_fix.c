@@ -93,8 +93,7 @@ usage(FILE *fp)
 static void
 note(struct fix *f, int ex)
 {
-	if (f->ex == 0 || ex > f->ex)
-		f->ex = ex;
+	f->ex = ex_worse(f->ex, ex);
 }
 
 /* --- tokens ------------------------------------------------------------ */
@@ -466,7 +465,7 @@ not_found(struct fix *f)
 		putchar('\'');
 	}
 	printf(" not found\n");
-	note(f, EX_FINDINGS);
+	note(f, EX_NOTFOUND);
 }
 
 /* Show the record at the current key; forget the key if it is not there. */
@@ -560,7 +559,7 @@ update(struct fix *f, const char *field, const char *value)
 	if ((found = read_rec(f, &d, &val, &vlen)) != 1) {
 		if (found == 0) {
 			printf("not found\n");
-			note(f, EX_FINDINGS);
+			note(f, EX_NOTFOUND);
 		}
 		db_close(&d);
 		/* exim_fixdb then tries to show it: "record K not found" */
@@ -616,7 +615,7 @@ delete_key(struct fix *f, const char *value)
 		note(f, EX_IOERR_);
 	} else if (r == HDB_NOTFOUND && !(f->compat && sqlite)) {
 		printf("not found\n");
-		note(f, EX_FINDINGS);
+		note(f, EX_NOTFOUND);
 	} else
 		printf("deleted\n");
 }

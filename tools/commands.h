@@ -36,9 +36,13 @@
 #ifndef HDB_COMMANDS_H
 #define HDB_COMMANDS_H
 
-/* Exit codes, after sysexits(3).  Listed in every man page. */
+/*
+ * Exit codes, after sysexits(3): the table in hintsdb(8), listed in every
+ * man page.  "Nothing matched" never shares a code with "damaged".
+ */
 #define EX_OK_		0	/* success */
 #define EX_FINDINGS	1	/* done, but found damage / skipped records */
+#define EX_NOTFOUND	2	/* a KEY not there, or GLOB matched nothing */
 #define EX_USAGE_	64	/* command line usage error */
 #define EX_REFUSED	65	/* input data refused */
 #define EX_NODB		66	/* no such database or input file */

@@ -99,6 +99,18 @@ dbopts_parse(struct dbopts *o, int opt, const char *arg, const char *cmd)
 	}
 }
 
+static int
+ex_rank(int ex)
+{
+	return ex == EX_NOTFOUND ? 1 : ex == EX_FINDINGS ? 2 : ex;
+}
+
+int
+ex_worse(int a, int b)
+{
+	return ex_rank(b) > ex_rank(a) ? b : a;
+}
+
 int64_t
 clock_now(const struct dbopts *o)
 {

@@ -108,6 +108,10 @@ int	db_name_plain(const char *name);
  * prefix, for a message that names the file already. */
 const char *open_reason(const char *why);
 
+/* ex_worse - of two exit codes, the one to report: an error above damage
+ * (EX_FINDINGS), damage above nothing found (EX_NOTFOUND). */
+int	ex_worse(int a, int b);
+
 /* Flush stdout and report a write error: returns EX_IOERR_ or 0. */
 int	finish_stdout(const char *cmd);
 

@@ -106,7 +106,7 @@ run_test "no hint where the arguments were right" '
 '
 run_test "the fix prompt answers help and ?; \"help\" is a key" '
 	printf "help\n?\n\"help\"\nq\n" >in &&
-	expect_code 1 "$HINTSDB" fix "$SPOOL_EX" retry <in >out &&
+	expect_code 2 "$HINTSDB" fix "$SPOOL_EX" retry <in >out &&
 	[ "$(grep -c "^  KEY d  *delete the record" out)" = 2 ] &&
 	grep -q "record .help. not found" out
 '
