@@ -138,8 +138,12 @@ print_text(const struct tidycmd *tc, const struct tidy_stats *st)
 	const char *sep = " (";
 	int dry = tc->to.dry_run, i;
 
-	if (st->status != 0 && st->status != EX_FINDINGS)
-		return;		/* the error is on stderr already */
+	/* the error is on stderr too; here it keeps the DB's line */
+	if (st->status != 0 && st->status != EX_FINDINGS) {
+		printf("%s: not %s: %s\n", st->name, dry ? "examined" :
+		    "tidied", st->error);
+		return;
+	}
 	printf("%s: %sexamined %llu", st->name, dry ? "dry run: " : "",
 	    (unsigned long long)st->examined);
 	if (tidy_deleted(st) == 0 && st->updated == 0 && st->renamed == 0)

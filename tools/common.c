@@ -6,6 +6,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,24 +146,46 @@ db_name_ok(const char *name, const char *cmd)
 	return 0;
 }
 
+/* Why the last db_open failed, for a command that shows it in its output
+ * too (db_error). */
+static char last_error[PATH_MAX + 256];
+
+const char *
+db_error(void)
+{
+	return last_error;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+remember(int say, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	if (say)
+		warnx("%s", last_error);
+}
+
 static int
 lock_error(const struct dbh *d, int write, int quiet, const char *cmd)
 {
 	char *p = hdb_vis_dup(d->lockpath, strlen(d->lockpath));
 	int e = errno;
 
-	if ((e == ETIMEDOUT || e == EAGAIN) && quiet)
-		;	/* cron: 75 means try tomorrow, and mails nothing */
-	else if (e == ETIMEDOUT || e == EAGAIN)
-		warnx("%s: cannot %s-lock '%s': %s", cmd,
+	/* quiet (cron): 75 means try tomorrow, and mails nothing */
+	if (e == ETIMEDOUT || e == EAGAIN)
+		remember(!quiet, "%s: cannot %s-lock '%s': %s", cmd,
 		    write ? "write" : "read", p,
 		    e == ETIMEDOUT ? "timed out" : "lock is busy");
 	else if (e == ELOOP)
-		warnx("%s: refusing symlinked lockfile '%s'", cmd, p);
+		remember(1, "%s: refusing symlinked lockfile '%s'", cmd, p);
 	else if (e == EINVAL || e == EISDIR)
-		warnx("%s: refusing lockfile '%s': not a regular file", cmd, p);
+		remember(1, "%s: refusing lockfile '%s': not a regular file",
+		    cmd, p);
 	else
-		warnx("%s: cannot open lockfile '%s': %s%s", cmd, p,
+		remember(1, "%s: cannot open lockfile '%s': %s%s", cmd, p,
 		    strerror(e), priv_hint(e, d->lockpath));
 	free(p);
 	return e == ETIMEDOUT || e == EAGAIN ? EX_LOCKED : EX_IOERR_;
@@ -185,16 +208,17 @@ open_error(const struct dbh *d, const char *why, int e, const char *cmd)
 	char *p = hdb_vis_dup(d->path, strlen(d->path));
 
 	if (e == ENOENT)
-		warnx("%s: no such database '%s'", cmd, p);
+		remember(1, "%s: no such database '%s'", cmd, p);
 	else if (e == ELOOP)
-		warnx("%s: refusing symlinked database '%s'", cmd, p);
+		remember(1, "%s: refusing symlinked database '%s'", cmd, p);
 	else if (e == EACCES || e == EPERM)	/* whatever the backend said */
-		warnx("%s: cannot open '%s': %s%s", cmd, p, strerror(e),
+		remember(1, "%s: cannot open '%s': %s%s", cmd, p, strerror(e),
 		    priv_hint(e, d->path));
 	else if (why != NULL)
-		warnx("%s: cannot open '%s': %s", cmd, p, open_reason(why));
+		remember(1, "%s: cannot open '%s': %s", cmd, p,
+		    open_reason(why));
 	else
-		warnx("%s: cannot open '%s': %s", cmd, p, strerror(e));
+		remember(1, "%s: cannot open '%s': %s", cmd, p, strerror(e));
 	free(p);
 	return e == ENOENT ? EX_NODB : EX_IOERR_;
 }

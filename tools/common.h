@@ -80,6 +80,10 @@ int	dbopts_parse(struct dbopts *o, int opt, const char *arg, const char *cmd);
  */
 int	db_open(struct dbh *d, const char *spool, const char *name, int write,
 	    const struct dbopts *o, const char *cmd);
+/* db_error - the message (after "hintsdb: ") of db_open's last failure,
+ * said or not: for output that shows each DB's error too. */
+const char *db_error(void);
+
 /* db_close also closes a parked handle. */
 void	db_close(struct dbh *d);
 
