@@ -79,7 +79,7 @@ _hintsdb_valued() {
 }
 
 _hintsdb() {
-	local cur=${COMP_WORDS[COMP_CWORD]} cmd="" opt="" pre="" i w
+	local cur=${COMP_WORDS[COMP_CWORD]} cmd="" opt="" pre="" i w all=""
 	local -a ops=()
 	COMPREPLY=()
 	if [ "$COMP_CWORD" -eq 1 ]; then
@@ -128,6 +128,7 @@ _hintsdb() {
 			continue
 		fi
 		case $w in
+		--all) all=1 ;;
 		-*) _hintsdb_valued "$cmd" "$w" && i=$((i + 1)) ;;
 		*) ops+=("$w") ;;
 		esac
@@ -141,6 +142,8 @@ _hintsdb() {
 		fi ;;
 	*)	if [ ${#ops[@]} -eq 0 ]; then
 			COMPREPLY=($(compgen -d -- "$cur"))
+		elif [ -n "$all" ]; then
+			:	# --all SPOOL: no DBNAME follows
 		elif [ ${#ops[@]} -eq 1 ] || [ "$cmd" = tidy ] ||
 		    [ "$cmd" = check ] || [ "$cmd" = stat ]; then
 			COMPREPLY=($(compgen -W "$(_hintsdb_dbs "${ops[0]}")" \

@@ -139,7 +139,7 @@ matches(const struct delcmd *dc, struct hdb_datum key)
 	text = xmalloc(kl + 1);
 	memcpy(text, key.data, kl);
 	text[kl] = '\0';
-	m = fnmatch(dc->match, text, 0) == 0;
+	m = globs_match(dc->match, text);
 	free(text);
 	return m;
 }
@@ -458,7 +458,7 @@ match_rounds(struct delcmd *dc)
 		if ((ex = round_one(dc, &found, &again)) != 0)
 			return ex;
 		if (found == 0 && round == 0) {
-			v = hdb_vis_dup(dc->match, strlen(dc->match));
+			v = globs_vis(dc->match);
 			warnx("delete: no key in '%s' matches '%s'", dc->name,
 			    v);
 			free(v);
@@ -482,7 +482,7 @@ parse_opt(struct delcmd *dc, int ch, const char *arg)
 		dc->dbo.quiet = 1;
 		return 0;
 	case OPT_MATCH:
-		dc->match = arg;
+		globs_add(&dc->match, arg);	/* repeated: the union */
 		return 0;
 	case OPT_MAX_LOCK_MS:
 		return duration_opt("delete", "--max-lock-ms", arg,

@@ -243,7 +243,7 @@ static int
 none_matched(const char *where, const struct sel *sel)
 {
 	const char *g = sel->match != NULL ? sel->match : sel->peer;
-	char *v = hdb_vis_dup(g, strlen(g));
+	char *v = globs_vis(g);
 
 	if (sel->match != NULL)
 		warnx("export: no key in %s matches '%s'", where, v);
@@ -306,10 +306,10 @@ cmd_export_main(int argc, char **argv)
 			output = optarg;
 			break;
 		case OPT_MATCH:
-			sel.match = optarg;
+			globs_add(&sel.match, optarg);	/* the union */
 			break;
 		case OPT_PEER:
-			sel.peer = optarg;
+			globs_add(&sel.peer, optarg);
 			break;
 		case OPT_EXPORT_ALL:
 			all = 1;

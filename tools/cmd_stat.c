@@ -43,9 +43,10 @@
 
 #define STAT_USAGE "hintsdb stat [-vz] [--exim=PATH] " \
 	"[--format=text|json|prometheus] [--lock-timeout=T] [--now=TIME] " \
-	"SPOOL [DBNAME...]"
+	"(SPOOL [DBNAME...] | --all SPOOL)"
 
 #define OPT_STAT_EXIM	OPT_FIRST_FREE
+#define OPT_STAT_ALL	(OPT_FIRST_FREE + 1)
 
 enum { FMT_TEXT, FMT_JSON, FMT_PROM };
 
@@ -114,6 +115,7 @@ static const char *const stat_formats[] = { "text", "json", "prometheus",
     NULL };
 
 static const struct option longopts[] = {
+	{ "all", no_argument, NULL, OPT_STAT_ALL },	/* as SPOOL alone */
 	{ "exim", required_argument, NULL, OPT_STAT_EXIM },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -941,6 +943,8 @@ cmd_stat_main(int argc, char **argv)
 			return usage(stdout);
 		case OPT_STAT_EXIM:
 			exim = optarg;
+			break;
+		case OPT_STAT_ALL:
 			break;
 		case 'z':
 		case OPT_LOCK_TIMEOUT:

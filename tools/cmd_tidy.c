@@ -294,7 +294,7 @@ parse_opt(struct tidycmd *tc, int ch, const char *arg)
 		tc->all = 1;
 		return 0;
 	case OPT_MATCH:
-		tc->to.match = arg;
+		globs_add(&tc->to.match, arg);	/* repeated: the union */
 		return 0;
 	case OPT_FORMAT:
 		if ((f = pick(arg, format_names)) == -1 || f == 2) {

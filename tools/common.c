@@ -6,6 +6,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "duration.h"
 #include "out.h"
 #include "priv.h"
+#include "xmalloc.h"
 
 /* The name messages start with: "hintsdb", or the exim_* name it was
  * called by (main sets it).  Here, not in hintsdb.c, so that the fuzz
@@ -98,6 +100,99 @@ dbopts_parse(struct dbopts *o, int opt, const char *arg, const char *cmd)
 	default:
 		return 1;
 	}
+}
+
+/* The lists globs_add made, reachable until exit (it is not a leak). */
+static char *globs_made[16];
+
+void
+globs_add(const char **list, const char *g)
+{
+	size_t i, n;
+	char *p;
+
+	if (*list == NULL) {
+		*list = g;
+		return;
+	}
+	n = strlen(*list) + 1 + strlen(g) + 1;
+	p = xmalloc(n);
+	snprintf(p, n, "%s%c%s", *list, GLOBS_SEP, g);
+	for (i = 0; i < 16 && globs_made[i] != *list; i++)
+		continue;
+	if (i == 16)
+		for (i = 0; i < 16 && globs_made[i] != NULL; i++)
+			continue;
+	if (i < 16) {
+		free(globs_made[i]);
+		globs_made[i] = p;
+	}
+	*list = p;
+}
+
+int
+globs_each(const char *list, int (*fn)(const char *, void *), void *arg)
+{
+	const char *p = list, *e;
+	char *one;
+	int r = 0;
+
+	while (!r) {
+		e = strchr(p, GLOBS_SEP);
+		one = xmalloc((e ? (size_t)(e - p) : strlen(p)) + 1);
+		memcpy(one, p, e ? (size_t)(e - p) : strlen(p));
+		one[e ? (size_t)(e - p) : strlen(p)] = '\0';
+		r = fn(one, arg);
+		free(one);
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	return r;
+}
+
+static int
+one_match(const char *g, void *text)
+{
+	return fnmatch(g, text, 0) == 0;
+}
+
+int
+globs_match(const char *list, const char *text)
+{
+	return globs_each(list, one_match, (void *)text);
+}
+
+struct visbuf {
+	char	*out;
+	size_t	 len;
+};
+
+static int
+one_vis(const char *g, void *arg)
+{
+	struct visbuf *b = arg;
+	char *v = hdb_vis_dup(g, strlen(g));
+	size_t n = strlen(v);
+
+	b->out = xreallocarray(b->out, b->len + n + 7, 1);
+	if (b->len > 0) {
+		memcpy(b->out + b->len, "' or '", 6);
+		b->len += 6;
+	}
+	memcpy(b->out + b->len, v, n + 1);
+	b->len += n;
+	free(v);
+	return 0;
+}
+
+char *
+globs_vis(const char *list)
+{
+	struct visbuf b = { NULL, 0 };
+
+	globs_each(list, one_vis, &b);
+	return b.out;
 }
 
 static int

@@ -95,6 +95,8 @@ static const struct help_opt delete_opts[] = {
 static const struct help_opt dump_opts[] = {
 	{ "-k", "print the keys only" },
 	O_UTC,
+	{ "--all", "every hints DB in SPOOL/db, each under a line "
+	    "==> NAME <== in text" },
 	O_BACKEND,
 	{ "--exim-version=V", "with --format=exim: speak as Exim V (4.96, "
 	    "4.98, 4.100), not as the one that wrote each record" },
@@ -104,7 +106,7 @@ static const struct help_opt dump_opts[] = {
 	    "Lines, or exim_dumpdb's" },
 	O_LAYOUT, O_LOCK,
 	{ "--match=GLOB", "only the records whose key matches GLOB (as "
-	    "delete --match)" },
+	    "delete --match); repeated: any of them" },
 	O_MAXLOCK,
 	O_NOW,
 	{ "--peer=GLOB", "tls: only the sessions whose certificate CN or "
@@ -139,7 +141,9 @@ static const struct help_opt import_opts[] = {
 };
 static const struct help_opt stat_opts[] = {
 	{ "-v", "the full detail of each DB, not one line per DB" },
-	O_UTC, O_EXIM,
+	O_UTC,
+	{ "--all", "every hints DB in SPOOL/db (as SPOOL alone)" },
+	O_EXIM,
 	{ "--format=text|json|prometheus", "output: text (default), JSON, or "
 	    "Prometheus metrics" },
 	O_LOCK, O_NOW, O_END,

@@ -82,7 +82,7 @@ run_test "missing arguments: the usage and what is missing" '
 	grep -q "^usage: hintsdb dump" err &&
 	grep -q "missing SPOOL" err &&
 	expect_code 64 "$HINTSDB" dump "$SPOOL_EX" 2>err &&
-	grep -q "missing DBNAME; databases in .*: callout, misc, .*retry" err
+	grep -q "missing DBNAME (or --all); databases in .*: callout, misc, .*retry" err
 '
 run_test "SPOOL/db given as SPOOL: did you mean SPOOL" '
 	expect_code 66 "$HINTSDB" dump "$SPOOL_EX/db" retry 2>err &&

@@ -82,4 +82,14 @@ run_test "ticket: files, or SPOOL then tls; --peer for dump and export" '
 	echo --peer= >want && cmp want got &&
 	complete_line hintsdb export --pe >got && cmp want got
 '
+run_test "no DB names after --all SPOOL; --all offered" '
+	copy_spool sp &&
+	complete_line hintsdb tidy --all sp "" >got && [ -z "$(cat got)" ] &&
+	complete_line hintsdb dump --all sp "" >got && [ -z "$(cat got)" ] &&
+	complete_line hintsdb tidy sp "" >got && grep -qx retry got &&
+	for c in dump tidy export check stat convert; do
+		complete_line hintsdb $c --a >got && grep -qx -- --all got ||
+		    { echo "$c: no --all"; return 1; }
+	done
+'
 test_done
