@@ -613,7 +613,8 @@ check_db(const char *spool, const char *name, struct checkctx *c)
 	}
 	progress_end();
 	if (c->verbose && c->problems == 0)
-		printf("%s: %zu records, no problems\n", name, s.n);
+		printf("%s: %zu record%s, no problems\n", name, s.n,
+		    pl(s.n));
 	slurp_free(&s);
 out:
 	if (ex == 0)

@@ -404,14 +404,17 @@ text_type(const struct dbstat *s, const struct statctx *c)
 
 	switch (s->type) {
 	case HDB_T_RETRY:
-		printf("  retry: %zu hosts, %zu addresses, %zu other; %zu past "
+		printf("  retry: %zu host%s, %zu address%s, %zu other; %zu past "
 		    "their retry cutoff\n", s->retry[RK_HOST],
-		    s->retry[RK_ADDRESS], s->retry[RK_OTHER], s->retry_expired);
+		    pl(s->retry[RK_HOST]), s->retry[RK_ADDRESS],
+		    s->retry[RK_ADDRESS] == 1 ? "" : "es", s->retry[RK_OTHER],
+		    s->retry_expired);
 		break;
 	case HDB_T_WAIT:
-		printf("  wait: %zu queued message IDs, %zu hosts, %zu "
-		    "continuation records\n", s->wait_ids, s->wait_hosts,
-		    s->wait_conts);
+		printf("  wait: %zu queued message ID%s, %zu host%s, %zu "
+		    "continuation record%s\n", s->wait_ids, pl(s->wait_ids),
+		    s->wait_hosts, pl(s->wait_hosts), s->wait_conts,
+		    pl(s->wait_conts));
 		break;
 	case HDB_T_CALLOUT:
 		for (k = 0; k < CK_N; k++) {

@@ -166,10 +166,10 @@ print_text(const struct tidycmd *tc, const struct tidy_stats *st)
 	printf(", %.1f ms\n", st->elapsed_ms);
 	if (tc->to.stale != NULL && hdb_dbtype_from_name(st->name) ==
 	    HDB_T_TLS)
-		printf("%s: %llu sessions %s cannot resume deleted\n",
-		    st->name,
+		printf("%s: %s %llu session%s that %s cannot resume\n",
+		    st->name, dry ? "would delete" : "deleted",
 		    (unsigned long long)st->deleted[TR_STALE_SESSION],
-		    tc->stale_desc);
+		    pl(st->deleted[TR_STALE_SESSION]), tc->stale_desc);
 }
 
 static void

@@ -195,6 +195,12 @@ globs_vis(const char *list)
 	return b.out;
 }
 
+const char *
+pl(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static int
 ex_rank(int ex)
 {

@@ -127,6 +127,9 @@ int	globs_each(const char *list, int (*fn)(const char *glob, void *arg),
 	    void *arg);
 char	*globs_vis(const char *list);
 
+/* pl - "s" unless n is 1: "%zu record%s", n, pl(n) */
+const char *pl(unsigned long long n);
+
 /* ex_worse - of two exit codes, the one to report: an error above damage
  * (EX_FINDINGS), damage above nothing found (EX_NOTFOUND). */
 int	ex_worse(int a, int b);

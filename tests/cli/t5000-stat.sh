@@ -78,7 +78,7 @@ run_test "text: named databases only, type figures" '
 	grep -q "^  retry: 2 hosts, 2 addresses, 0 other; 0 past their retry cutoff" out &&
 	grep -q "^  callout address: 8 accept 4 reject" out &&
 	grep -q "^  callout domain: 4 accept 0 reject 1 reject_mfnull" out &&
-	grep -q "^  wait: 4 queued message IDs, 1 hosts" out &&
+	grep -q "^  wait: 4 queued message IDs, 1 host," out &&
 	grep -q "^  tls: 1 gnutls TLS1.3" out &&
 	grep -q "^  tls: 2 resumable (GnuTLS 3.7.9 only), 0 expired" out &&
 	grep -q "^  soonest expiry: " out

@@ -71,4 +71,15 @@ run_test "repeated --peer: the union" '
 	expect_code 0 "$HINTSDB" dump -k --peer=mx.test.example "$S" tls >b &&
 	cmp a b && [ -s a ]
 '
+run_test "dry runs say would; every count agrees in number" '
+	copy_spool sp &&
+	expect_code 0 "$HINTSDB" check -v sp wait-remote_smtp >out &&
+	grep -qx "wait-remote_smtp: 1 record, no problems" out &&
+	expect_code 0 "$HINTSDB" stat -v sp wait-remote_smtp retry >out &&
+	grep -qx "  wait: 4 queued message IDs, 1 host, 0 continuation records" out &&
+	grep -q "^  retry: 2 hosts, 2 addresses, 0 other;" out &&
+	expect_code 0 "$HINTSDB" tidy -n -v --now=2099-01-01 sp retry >out &&
+	grep -q "^retry: would delete " out && ! grep -q "^retry: deleted" out &&
+	grep -q "dry run: examined 4, would delete 4 " out
+'
 test_done
