@@ -115,4 +115,13 @@ run_test "--progress and --no-progress are taken by every command" '
 	expect_code 0 "$HINTSDB" dump "$SPOOL_EX" retry >b && cmp a b &&
 	expect_code 0 "$HINTSDB" stat --progress "$SPOOL_EX" retry >/dev/null
 '
+run_test "the README opens with its purpose, real output, make demo and make check" '
+	head -n 24 "$TOP/README" >top &&
+	grep -qx "    make demo" top && grep -qx "    make check" top &&
+	[ "$(grep -c "^    make " top)" = 2 ] &&
+	cmd=$(sed -n "s/^  \$ bin\/hintsdb //p" top) && [ -n "$cmd" ] &&
+	(cd "$TOP" && "$HINTSDB" $cmd) | sed "s/^/  /" >got &&
+	sed -n "/^  \$ bin\/hintsdb /,/^$/p" top | sed "1d; /^$/d" >want &&
+	sed -i "s/[0-9a-z]* ago/AGO/g; s/  */ /g" got want && cmp want got
+'
 test_done
