@@ -24,6 +24,7 @@
 #include "commands.h"
 #include "common.h"
 #include "out.h"
+#include "spooldef.h"
 #include "xmalloc.h"
 #include "engine/spool.h"
 
@@ -499,10 +500,49 @@ shape_of(const struct command *c, struct shape *s)
 	s->creates = strstr(c->usage, "< FILE") != NULL;
 }
 
+/* spool_left_out - whether SPOOL was left out, unambiguously: no
+ * operands where SPOOL alone will do, or a DB name first that is nothing
+ * in the current directory (and no SPOOL after it, swapped) */
+static int
+spool_left_out(const struct shape *s, int all, char **ops, int n)
+{
+	struct stat st;
+
+	if (n == 0)
+		return s->dbs == 0 || s->optional || all;
+	if (!db_name_plain(ops[0]) || hdb_dbtype_from_name(ops[0]) ==
+	    HDB_T_UNKNOWN || stat(ops[0], &st) == 0 || errno != ENOENT)
+		return 0;
+	return !(n >= 2 && is_dir(ops[1]));
+}
+
+/* with_spool - argv with spool put before its first operand (at i) */
+static char **
+with_spool(int *argc, char **argv, int i, const char *spool)
+{
+	static char **made;
+	static char *path;
+	int j;
+
+	free(made);
+	free(path);
+	path = xstrdup(spool);
+	made = xreallocarray(NULL, (size_t)*argc + 2, sizeof(*made));
+	for (j = 0; j < i; j++)
+		made[j] = argv[j];
+	made[i] = path;
+	for (j = i; j < *argc; j++)
+		made[j + 1] = argv[j];
+	made[++*argc] = NULL;
+	return made;
+}
+
 int
 argcheck(const struct command *c, const struct command *const *all,
-    int argc, char **argv)
+    int *argcp, char ***argvp)
 {
+	int argc = *argcp;
+	char **argv = *argvp, spool[PATH_MAX], why[PATH_MAX + 64];
 	const struct option *lo_all, *lo_file;
 	char optstr[64], *ops[256];
 	int ch, ex = 0, n = 0, seen_all = 0, seen_file = 0, i;
@@ -535,12 +575,31 @@ argcheck(const struct command *c, const struct command *const *all,
 		ex = EX_USAGE_;
 		break;
 	}
-	for (i = optind; ex == 0 && i < argc && n < 256; i++)
+	for (i = optind; ex == 0 && i < argc && n < 255; i++)
 		ops[n++] = argv[i];
 	shape_of(c, &s);
-	if (ex == 0 && !seen_file && strstr(c->usage, "SPOOL") != NULL &&
-	    strstr(c->usage, "FILE...") == NULL)
-		ex = check_operands(c, &s, seen_all, lo_file != NULL, ops, n);
+	if (ex != 0 || seen_file || strstr(c->usage, "SPOOL") == NULL ||
+	    strstr(c->usage, "FILE...") != NULL) {
+		optind = 0;
+		return ex;
+	}
+	if (spool_left_out(&s, seen_all, ops, n)) {
+		if (spool_default(spool, sizeof(spool), why, sizeof(why)) == 0) {
+			memmove(ops + 1, ops, (size_t)n * sizeof(*ops));
+			*argvp = argv = with_spool(argcp, argv, optind, spool);
+			ops[0] = argv[optind];
+			n++;
+		} else {
+			if (n == 0)
+				say(c, "missing SPOOL (%s)", why);
+			else
+				say(c, "missing SPOOL before DBNAME '%s' (%s)",
+				    vis(ops[0]), why);
+			optind = 0;
+			return usage_short(c->usage);
+		}
+	}
+	ex = check_operands(c, &s, seen_all, lo_file != NULL, ops, n);
 	optind = 0;
 	return ex;
 }

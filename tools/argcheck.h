@@ -26,11 +26,13 @@ const char *did_you_mean(char *buf, size_t len, const char *pre,
  * argcheck - check c's command line (argv[0] is the command's name)
  * against its getopt tables and its usage's operands.  all is the
  * NULL-terminated table of commands (to say which has an option c lacks).
- * Prints one message and returns EX_USAGE_ or EX_NODB; 0 if the command
- * may run.  Resets getopt for the command.
+ * Where SPOOL is left out and that is unambiguous (hintsdb(8), "Leaving
+ * out SPOOL"), puts the default spool (spooldef.h) in *argv.  Prints one
+ * message and returns EX_USAGE_ or EX_NODB; 0 if the command may run.
+ * Resets getopt for the command.
  */
 int	argcheck(const struct command *c, const struct command *const *all,
-	    int argc, char **argv);
+	    int *argc, char ***argv);
 
 /* usage_short - "usage: " and c's usage with its options folded into
  * [OPTION...], on stderr; EX_USAGE_. */

@@ -182,7 +182,7 @@ run(const struct command *c, int argc, char **argv)
 	shell_args(c, &argc, argv, &sa);
 	if (sa.help)
 		return help_print(c, stdout);
-	if ((ex = argcheck(c, commands, argc, argv)) != 0)
+	if ((ex = argcheck(c, commands, &argc, &argv)) != 0)
 		return ex;
 	progress_verbose = sa.verbose;
 	progress_setup(c->name);

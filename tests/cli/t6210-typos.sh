@@ -58,7 +58,7 @@ run_test "a mistyped DB name: the nearest, in one message" '
 '
 run_test "what is missing: the spool, or the DB, or an operand" '
 	typo 66 "dump: no spool directory ./nonexistent." dump /nonexistent retry &&
-	typo 64 "dump: missing SPOOL before DBNAME .retry." dump retry &&
+	typo 64 "dump: missing SPOOL before DBNAME .retry. (.*)" dump retry &&
 	grep -qx "usage: hintsdb dump \[OPTION...\] (SPOOL DBNAME \[KEY...\] | --all SPOOL | --file=PATH --type=TYPE)" err &&
 	typo 64 "tidy: missing DBNAME (or --all); databases in .*: callout, misc, .*" \
 	    tidy "$S" &&
