@@ -965,6 +965,12 @@ cmd_stat_main(int argc, char **argv)
 		return usage(stderr);
 	if ((ex = spool_args("stat", argc, argv, &names, &n)) != 0)
 		return ex;
+	if (n == 0) {	/* not silence: an empty SPOOL/db is worth a word */
+		char *v = hdb_vis_dup(argv[0], strlen(argv[0]));
+
+		warnx("stat: no hints databases in '%s/db'", v);
+		free(v);
+	}
 	c.now = clock_now(&c.o);
 	c.bars = c.format == FMT_TEXT && isatty(STDOUT_FILENO);
 	/* in text, also what the Exim named cannot use (as check) */

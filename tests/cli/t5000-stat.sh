@@ -28,7 +28,8 @@ run_test "a missing spool or database" '
 	expect_code 66 "$HINTSDB" stat nowhere 2>err &&
 	grep -qx "hintsdb: stat: no spool directory .nowhere." err &&
 	mkdir -p empty/db &&
-	expect_code 0 "$HINTSDB" stat empty >out && test ! -s out &&
+	expect_code 0 "$HINTSDB" stat empty >out 2>err && test ! -s out &&
+	grep -qx "hintsdb: stat: no hints databases in .empty/db." err &&
 	expect_code 66 "$HINTSDB" stat empty retry 2>err &&
 	grep -q "no such database" err
 '
