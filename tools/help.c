@@ -89,7 +89,8 @@ static const struct help_opt delete_opts[] = {
 	{ "-n, --dry-run", "say what would be deleted, change nothing" },
 	{ "-q, --quiet", "no line per deleted record" },
 	O_BACKEND, O_LOCK,
-	{ "--match=GLOB", "delete every record whose key matches GLOB" },
+	{ "--match=GLOB", "delete every record whose key matches GLOB "
+	    "(repeated: any of them)" },
 	O_MAXLOCK, O_NODROP, O_END,
 };
 static const struct help_opt dump_opts[] = {
@@ -121,7 +122,7 @@ static const struct help_opt export_opts[] = {
 	{ "--all", "every hints DB in SPOOL/db, one after the other" },
 	O_BACKEND, O_LOCK,
 	{ "--match=GLOB", "only the records whose key matches GLOB (as "
-	    "delete --match)" },
+	    "delete --match; repeated: any of them)" },
 	{ "--now=TIME", "the time given to the decoders, not the clock" },
 	{ "--output=FILE", "write to FILE, created mode 0600 (it must not "
 	    "exist), instead of standard output" },
@@ -169,7 +170,7 @@ static const struct help_opt tidy_opts[] = {
 	    "object a DB" },
 	O_LAYOUT, O_LOCK,
 	{ "--match=GLOB", "with -v: list only the records whose key matches "
-	    "GLOB" },
+	    "GLOB (repeated: any of them)" },
 	O_MAXLOCK, O_NODROP, O_NOW,
 	{ "--stale-sessions[=VERSION]", "delete the TLS sessions that VERSION "
 	    "(or the installed Exim's TLS library) cannot resume" },
