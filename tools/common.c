@@ -287,7 +287,7 @@ lock_error(const struct dbh *d, int write, int quiet, const char *cmd)
 		    cmd, p);
 	else
 		remember(1, "%s: cannot open lockfile '%s': %s%s", cmd, p,
-		    strerror(e), priv_hint(e, d->lockpath));
+		    strerror(e), priv_hint_pair(e, d->lockpath, d->path, write));
 	free(p);
 	return e == ETIMEDOUT || e == EAGAIN ? EX_LOCKED : EX_IOERR_;
 }
@@ -314,7 +314,7 @@ open_error(const struct dbh *d, const char *why, int e, const char *cmd)
 		remember(1, "%s: refusing symlinked database '%s'", cmd, p);
 	else if (e == EACCES || e == EPERM)	/* whatever the backend said */
 		remember(1, "%s: cannot open '%s': %s%s", cmd, p, strerror(e),
-		    priv_hint(e, d->path));
+		    priv_hint_pair(e, d->path, d->lockpath, 0));
 	else if (why != NULL)
 		remember(1, "%s: cannot open '%s': %s", cmd, p,
 		    open_reason(why));
