@@ -10,8 +10,11 @@
  *  3. write man/hintsdb-<name>.8 whose SYNOPSIS is the entry's usage text,
  *     and list it in hintsdb(8);
  *  4. add tests/cli/tNNNN-<name>-*.sh covering every option and exit status;
- *  5. set the entry's .longopts and add a help table to tools/help.c (a
- *     line per option, two examples); progress phases: tools/progress.h.
+ *  5. set the entry's .longopts and .shortopts (its getopt string: the
+ *     dispatcher then checks the line first, with one "hintsdb:" message
+ *     and a "did you mean" for a mistake, tools/argcheck.h) and add a help
+ *     table to tools/help.c (a line per option, two examples); progress
+ *     phases: tools/progress.h.  Exit codes: the table below (hintsdb(8)).
  *
  * The engines several commands share live in tools/engine/:
  *
