@@ -337,7 +337,10 @@ here_read(struct here *h, const char *spool)
 	size_t i, off = 0;
 
 	memset(h, 0, sizeof(*h));
-	if (spool_dbs(spool, &h->names, &h->n) == -1)
+	spool_dbs_quiet = 1;	/* the command warns, once */
+	i = (size_t)spool_dbs(spool, &h->names, &h->n);
+	spool_dbs_quiet = 0;
+	if (i != 0)
 		return;
 	h->known = 1;
 	for (i = 0; i < h->n && off < sizeof(h->list); i++)
