@@ -80,7 +80,7 @@ _hintsdb_valued() {
 }
 
 _hintsdb() {
-	local cur=${COMP_WORDS[COMP_CWORD]} cmd="" opt="" pre="" i w
+	local cur=${COMP_WORDS[COMP_CWORD]} cmd="" opt="" pre="" i w all=""
 	local -a ops=()
 	COMPREPLY=()
 	if [ "$COMP_CWORD" -eq 1 ]; then
@@ -129,6 +129,7 @@ _hintsdb() {
 			continue
 		fi
 		case $w in
+		--all) all=1 ;;
 		-*) _hintsdb_valued "$cmd" "$w" && i=$((i + 1)) ;;
 		*) ops+=("$w") ;;
 		esac
@@ -145,6 +146,8 @@ _hintsdb() {
 		    COMPREPLY=($(compgen -d -- "$cur")) ;;
 	*)	if [ ${#ops[@]} -eq 0 ]; then
 			COMPREPLY=($(compgen -d -- "$cur"))
+		elif [ -n "$all" ]; then
+			:	# --all SPOOL: no DBNAME follows
 		elif [ ${#ops[@]} -eq 1 ] || [ "$cmd" = tidy ] ||
 		    [ "$cmd" = check ] || [ "$cmd" = stat ]; then
 			COMPREPLY=($(compgen -W "$(_hintsdb_dbs "${ops[0]}")" \

@@ -33,6 +33,7 @@
 
 #include "db/atomic.h"
 #include "db/snapshot.h"
+#include "argcheck.h"
 #include "commands.h"
 #include "common.h"
 #include "db/lock.h"
@@ -110,6 +111,8 @@ static int	check_db(const char *, const char *, struct checkctx *);
 static int
 usage(FILE *fp)
 {
+	if (fp == stderr)
+		return usage_short(CHECK_USAGE);
 	fprintf(fp, "usage: %s\n", CHECK_USAGE);
 	return fp == stdout ? finish_stdout("check") : EX_USAGE_;
 }
@@ -663,7 +666,8 @@ check_db(const char *spool, const char *name, struct checkctx *c)
 	}
 	progress_end();
 	if (c->verbose && c->problems == 0)
-		printf("%s: %zu records, no problems\n", name, s.n);
+		printf("%s: %zu record%s, no problems\n", name, s.n,
+		    pl(s.n));
 	slurp_free(&s);
 out:
 	if (ex == 0)
@@ -766,4 +770,5 @@ const struct command cmd_check_entry = {
 	.flags = CMD_F_WRITES,
 	.main = cmd_check_main,
 	.longopts = longopts,
+	.shortopts = "v",
 };

@@ -183,9 +183,10 @@ static void
 summary(const char *name, const struct hdb_backend *from,
     const struct convopts *c, const struct hdb_convert_stats *st)
 {
-	printf("%s: %zu records from %s to %s %s: %zu kept as they were, "
+	printf("%s: %zu record%s from %s to %s %s: %zu kept as they were, "
 	    "%zu re-encoded, %zu dropped\n", name,
-	    st->kept + st->reencoded + st->dropped, from->name,
+	    st->kept + st->reencoded + st->dropped,
+	    pl(st->kept + st->reencoded + st->dropped), from->name,
 	    c->to_be->name, c->to_layout == HDB_L_AUTO ? "(layout kept)" :
 	    hdb_layout_name(c->to_layout), st->kept, st->reencoded,
 	    st->dropped);
@@ -254,9 +255,10 @@ convert(const char *spool, const char *name, struct convopts *c)
 		goto out;
 	}
 	if (rc == HDB_CONV_REFUSED) {
-		warnx("convert: '%s' not converted: %zu records cannot be "
+		warnx("convert: '%s' not converted: %zu record%s cannot be "
 		    "converted (--drop-bad skips them)", name,
-		    hdb_writer_stats(rb.w)->refused);
+		    hdb_writer_stats(rb.w)->refused,
+		    pl(hdb_writer_stats(rb.w)->refused));
 		ex = EX_REFUSED;
 		goto out;
 	}
@@ -339,4 +341,5 @@ const struct command cmd_convert_entry = {
 	.flags = CMD_F_WRITES,
 	.main = cmd_convert_main,
 	.longopts = longopts,
+	.shortopts = "v",
 };

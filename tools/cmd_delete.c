@@ -17,6 +17,7 @@
 
 #include <bsd/stdlib.h>
 
+#include "argcheck.h"
 #include "commands.h"
 #include "common.h"
 #include "db/lock.h"
@@ -79,6 +80,8 @@ struct delcmd {
 static int
 usage(FILE *fp)
 {
+	if (fp == stderr)
+		return usage_short(DELETE_USAGE);
 	fprintf(fp, "usage: %s\n", DELETE_USAGE);
 	return fp == stdout ? finish_stdout("delete") : EX_USAGE_;
 }
@@ -448,7 +451,7 @@ none_chosen(const struct delcmd *dc)
 
 	if (dc->none_ok || g == NULL)
 		return;
-	v = hdb_vis_dup(g, strlen(g));
+	v = globs_vis(g);
 	if (dc->match != NULL)
 		warnx("delete: no key in '%s' matches '%s'", dc->name, v);
 	else
@@ -475,10 +478,10 @@ match_rounds(struct delcmd *dc)
 			return ex;
 		if (found == 0 && round == 0) {
 			none_chosen(dc);
-			return EX_FINDINGS;
+			return EX_NOTFOUND;
 		}
 	}
-	return dc->missing > 0 ? EX_FINDINGS : 0;
+	return dc->missing > 0 ? EX_NOTFOUND : 0;
 }
 
 int
@@ -517,11 +520,11 @@ parse_opt(struct delcmd *dc, int ch, const char *arg)
 	if ((r = delete_opt(&dc->opt, &dc->dbo, "delete", ch, arg)) != 1)
 		return r;
 	switch (ch) {
-	case OPT_MATCH:
-		dc->match = arg;
+	case OPT_MATCH:		/* repeated: the union */
+		globs_add(&dc->match, arg);
 		return 0;
 	case OPT_PEER:
-		dc->peer = arg;
+		globs_add(&dc->peer, arg);
 		return 0;
 	default:
 		return -1;
@@ -572,7 +575,7 @@ cmd_delete_main(int argc, char **argv)
 	if (dc.match != NULL || dc.peer != NULL)
 		ex = match_rounds(&dc);
 	else if ((ex = apply(&dc)) == 0 && dc.missing > 0)
-		ex = EX_FINDINGS;
+		ex = EX_NOTFOUND;
 out:
 	free_keys(&dc);
 	free(dc.k);
@@ -602,8 +605,9 @@ delete_picked(const char *spool, const char *name, const struct dbopts *o,
 	ex = match_rounds(&dc);
 	free_keys(&dc);
 	free(dc.k);
+	hdb_keyset_free(&dc.gone);
 	*n = dc.said;
-	return ex == EX_FINDINGS && dc.said == 0 ? 0 : ex;
+	return ex == EX_NOTFOUND && dc.said == 0 ? 0 : ex;
 }
 
 const struct command cmd_delete_entry = {
@@ -614,4 +618,5 @@ const struct command cmd_delete_entry = {
 	.flags = CMD_F_WRITES,
 	.main = cmd_delete_main,
 	.longopts = longopts,
+	.shortopts = "nq",
 };

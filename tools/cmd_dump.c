@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "argcheck.h"
 #include "commands.h"
 #include "common.h"
 #include "dump.h"
@@ -29,27 +30,30 @@
 #include "rec/recfmt.h"
 #include "engine/pieces.h"
 #include "engine/slurp.h"
+#include "engine/spool.h"
 #include "secret_out.h"
 #include "progress.h"
 #include "tls/tls.h"
 #include "tls/tls_out.h"
 #include "xmalloc.h"
 
-#define DUMP_USAGE "hintsdb dump [-kz] [--format=text|json|exim] " \
+#define DUMP_USAGE "hintsdb dump [-kz] [--all] [--format=text|json|exim] " \
 	"[--exim-version=4.96|4.98|4.100] " \
 	"[--now=TIME] [--backend=B] [--layout=L] [--lock-timeout=T] " \
 	"[--match=GLOB] [--max-lock-ms=N] [--peer=GLOB] [--show-secrets] " \
 	"[--unsorted] " \
-	"(SPOOL DBNAME [KEY...] | --file=PATH --type=TYPE)"
+	"(SPOOL DBNAME [KEY...] | --all SPOOL | --file=PATH --type=TYPE)"
 
 enum {
 	OPT_MATCH = OPT_FIRST_FREE,
 	OPT_EXIM_VERSION,
 	OPT_MAX_LOCK_MS,
 	OPT_PEER,
+	OPT_DUMP_ALL,
 };
 
 static const struct option longopts[] = {
+	{ "all", no_argument, NULL, OPT_DUMP_ALL },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "exim-version", required_argument, NULL, OPT_EXIM_VERSION },
 	{ "file", required_argument, NULL, OPT_FILE },
@@ -70,6 +74,8 @@ static const struct option longopts[] = {
 static int
 usage(FILE *fp)
 {
+	if (fp == stderr)
+		return usage_short(DUMP_USAGE);
 	fprintf(fp, "usage: %s\n", DUMP_USAGE);
 	return fp == stdout ? finish_stdout("dump") : EX_USAGE_;
 }
@@ -171,9 +177,15 @@ dump_key_glob(const char *g, const uint8_t *k, size_t kl)
 	text = xmalloc(tl + 1);
 	memcpy(text, k, tl);
 	text[tl] = '\0';
-	m = fnmatch(g, text, 0) == 0;
+	m = globs_match(g, text);
 	free(text);
 	return m;
+}
+
+static int
+peer_one(const char *glob, void *ti)
+{
+	return hdb_tls_peer_match(ti, glob);
 }
 
 int
@@ -188,7 +200,7 @@ dump_tls_peer(const char *glob, enum hdb_layout layout, const uint8_t *k,
 	if (hdb_rec_decode(HDB_T_TLS, layout, k, kl, v, vl, &r, &why) == -1)
 		return 0;
 	m = hdb_tls_decode(r.u.tls.payload, r.u.tls.payload_len, &ti) != -1 &&
-	    hdb_tls_peer_match(&ti, glob);
+	    globs_each(glob, peer_one, &ti);
 	hdb_tls_info_clear(&ti);
 	return m;
 }
@@ -228,12 +240,12 @@ wanted(const struct slurp *s, size_t i, const struct dump_ctx *c)
 static int
 none_selected(const struct dump_ctx *c, const char *db)
 {
-	char *v = hdb_vis_dup(c->match ? c->match : c->peer,
-	    strlen(c->match ? c->match : c->peer));
-	char *p = c->match && c->peer ? hdb_vis_dup(c->peer,
-	    strlen(c->peer)) : NULL;
+	char *v = globs_vis(c->match ? c->match : c->peer);
+	char *p = c->match && c->peer ? globs_vis(c->peer) : NULL;
 
-	if (p != NULL)
+	if (c->all)
+		;	/* dump_all says it once, if no DB had any */
+	else if (p != NULL)
 		warnx("%s: no key in '%s' matches '%s' with a peer matching "
 		    "'%s'", c->cmd, db, v, p);
 	else if (c->match != NULL)
@@ -243,7 +255,7 @@ none_selected(const struct dump_ctx *c, const char *db)
 		    c->cmd, db, v);
 	free(v);
 	free(p);
-	return EX_FINDINGS;
+	return EX_NOTFOUND;
 }
 
 /* The bytes KEY names: its text plus Exim's NUL, escapes read back as
@@ -271,8 +283,8 @@ key_bytes(const char *cmd, const char *arg, uint8_t **k, size_t *kl)
 
 /*
  * select_recs - keep the records --match or the KEYs select (in place);
- * each KEY that is not there is reported.  0, 1 if a key was missing, or
- * EX_USAGE_.
+ * each KEY that is not there is reported.  0, EX_NOTFOUND if a key was
+ * missing or nothing matched, or EX_USAGE_.
  */
 static int
 select_recs(struct slurp *s, const struct dump_ctx *c, const char *db)
@@ -313,7 +325,7 @@ select_recs(struct slurp *s, const struct dump_ctx *c, const char *db)
 			v = hdb_vis_dup(kb[j], kl[j] - 1);
 			warnx("%s: no record '%s' in '%s'", c->cmd, v, db);
 			free(v);
-			ret = EX_FINDINGS;
+			ret = EX_NOTFOUND;
 		}
 		free(kb[j]);
 	}
@@ -397,7 +409,7 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 	slurp_free(&s);
 	if ((ex = finish_stdout(c->cmd)) != 0)
 		return ex;
-	return bad || missing ? EX_FINDINGS : 0;
+	return bad ? EX_FINDINGS : missing;
 }
 
 void
@@ -425,12 +437,48 @@ dump_report_bad(const struct dump_ctx *c, const uint8_t *k, size_t kl,
 	free(vk);
 }
 
+/*
+ * dump_all - every DB of the spool, in name order, each under a line
+ * "==> NAME <==" in text (JSON names it in each line).  Nothing found
+ * only if found in no DB; else the worst status.
+ */
+static int
+dump_all(const char *spool, const struct dbopts *o, struct dump_ctx *c)
+{
+	char **names;
+	size_t i, n, none = 0;
+	int ex, worst = 0;
+	char *v;
+
+	if ((ex = spool_args(c->cmd, 1, (char **)&spool, &names, &n)) != 0)
+		return ex;
+	c->all = 1;
+	for (i = 0; i < n; i++) {
+		if (c->format != DUMP_JSON)
+			printf("%s==> %s <==\n", i > 0 ? "\n" : "", names[i]);
+		fflush(stdout);
+		c->fo.db = names[i];
+		if ((ex = dump_run(spool, names[i], o, c)) == EX_NOTFOUND)
+			none++;
+		else
+			worst = ex_worse(worst, ex);
+	}
+	spool_dbs_free(names, n);
+	if (worst == 0 && n > 0 && none == n) {
+		v = globs_vis(c->match);
+		warnx("%s: no key in any database matches '%s'", c->cmd, v);
+		free(v);
+		return EX_NOTFOUND;
+	}
+	return worst;
+}
+
 static int
 cmd_dump_main(int argc, char **argv)
 {
 	struct dbopts o;
 	struct dump_ctx c;
-	int ch, r, unsorted = 0;
+	int ch, r, unsorted = 0, all = 0;
 
 	dbopts_init(&o);
 	memset(&c, 0, sizeof(c));
@@ -439,6 +487,9 @@ cmd_dump_main(int argc, char **argv)
 		switch (ch) {
 		case 'k':
 			c.keys_only = 1;
+			break;
+		case OPT_DUMP_ALL:
+			all = 1;
 			break;
 		case OPT_FORMAT:
 			if ((c.format = pick(optarg, format_names)) == -1) {
@@ -458,7 +509,7 @@ cmd_dump_main(int argc, char **argv)
 		case OPT_HELP:
 			return usage(stdout);
 		case OPT_MATCH:
-			c.match = optarg;
+			globs_add(&c.match, optarg);	/* the union */
 			break;
 		case OPT_MAX_LOCK_MS:
 			if (duration_opt("dump", "--max-lock-ms", optarg,
@@ -466,7 +517,7 @@ cmd_dump_main(int argc, char **argv)
 				return usage(stderr);
 			break;
 		case OPT_PEER:
-			c.peer = optarg;
+			globs_add(&c.peer, optarg);
 			break;
 		case OPT_SHOW_SECRETS:
 			c.fo.show_secrets = 1;
@@ -482,12 +533,20 @@ cmd_dump_main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (o.file != NULL ? argc != 0 || o.type == HDB_T_UNKNOWN : argc < 2) {
+	if (all && (o.file != NULL || c.peer != NULL || argc != 1)) {
+		warnx("dump: --all takes SPOOL alone%s", c.peer != NULL ?
+		    " (--peer selects tls sessions: give SPOOL tls)" : "");
+		return EX_USAGE_;
+	}
+	if (all)
+		;
+	else if (o.file != NULL ? argc != 0 || o.type == HDB_T_UNKNOWN :
+	    argc < 2) {
 		if (o.file != NULL && o.type == HDB_T_UNKNOWN)
 			warnx("dump: --file needs --type");
 		return usage(stderr);
 	}
-	if (o.file == NULL && !db_name_ok(argv[1], "dump"))
+	if (!all && o.file == NULL && !db_name_ok(argv[1], "dump"))
 		return EX_USAGE_;
 	if (c.fo.show_secrets)
 		secret_warn("dump", "secrets (--show-secrets)");
@@ -500,6 +559,8 @@ cmd_dump_main(int argc, char **argv)
 		c.layout = HDB_L_LEGACY;
 	c.fo.now = clock_now(&o);
 	c.fo.utc = o.utc;
+	if (all)
+		return dump_all(argv[0], &o, &c);
 	c.fo.db = o.file != NULL ? hdb_dbtype_name(o.type) : argv[1];
 	if (o.file == NULL) {
 		c.keys = argv + 2;
@@ -516,4 +577,5 @@ const struct command cmd_dump_entry = {
 	.flags = CMD_F_RDONLY,
 	.main = cmd_dump_main,
 	.longopts = longopts,
+	.shortopts = "kz",
 };

@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "argcheck.h"
 #include "commands.h"
 #include "common.h"
 #include "rec/convert.h"
@@ -77,6 +78,8 @@ static int	export_all(const char *, const struct dbopts *,
 static int
 usage(FILE *fp)
 {
+	if (fp == stderr)
+		return usage_short(EXPORT_USAGE);
 	fprintf(fp, "usage: %s\n", EXPORT_USAGE);
 	return fp == stdout ? finish_stdout("export") : EX_USAGE_;
 }
@@ -187,7 +190,7 @@ export(const char *spool, const char *name, const struct dbopts *o,
 	struct dbh d;
 	struct slurp s;
 	size_t i;
-	int ex, bad = 0;
+	int ex, bad = 0, none;
 
 	hdb_cap_sizes(1);	/* before the open: see hdb.h */
 	(void)hdb_oversize();
@@ -208,6 +211,7 @@ export(const char *spool, const char *name, const struct dbopts *o,
 	bad = oversize_report("export", name);
 	if (sel->match != NULL || sel->peer != NULL)
 		keep_matching(&s, sel);
+	none = (sel->match != NULL || sel->peer != NULL) && s.n == 0;
 	slurp_sort(&s);
 	if (output != NULL && (ex = secret_output(output, "export")) != 0) {
 		db_close(&d);
@@ -234,7 +238,23 @@ export(const char *spool, const char *name, const struct dbopts *o,
 			secret_output_abandon(output);
 		return ex;
 	}
-	return bad ? EX_FINDINGS : 0;
+	return bad ? EX_FINDINGS : none ? EX_NOTFOUND : 0;
+}
+
+/* none_matched - what the selection found nowhere: EX_NOTFOUND */
+static int
+none_matched(const char *where, const struct sel *sel)
+{
+	const char *g = sel->match != NULL ? sel->match : sel->peer;
+	char *v = globs_vis(g);
+
+	if (sel->match != NULL)
+		warnx("export: no key in %s matches '%s'", where, v);
+	else
+		warnx("export: no session in %s has a peer matching '%s'",
+		    where, v);
+	free(v);
+	return EX_NOTFOUND;
 }
 
 /*
@@ -247,7 +267,7 @@ export_all(const char *spool, const struct dbopts *o, const struct sel *sel,
     const char *output)
 {
 	char **names;
-	size_t i, n;
+	size_t i, n, none = 0;
 	int ex, first = 0;
 
 	if ((ex = spool_args("export", 1, (char **)&spool, &names, &n)) != 0)
@@ -257,12 +277,17 @@ export_all(const char *spool, const struct dbopts *o, const struct sel *sel,
 		return ex;
 	}
 	for (i = 0; i < n; i++)
-		if ((ex = export(spool, names[i], o, sel, NULL)) != 0 &&
-		    first == 0)
+		if ((ex = export(spool, names[i], o, sel, NULL)) ==
+		    EX_NOTFOUND)
+			none++;
+		else if (ex != 0 && first == 0)
 			first = ex;
 	spool_dbs_free(names, n);
 	if (first != 0 && first != EX_FINDINGS && output != NULL)
 		secret_output_abandon(output);
+	/* nothing matched only if it matched in no DB */
+	if (first == 0 && n > 0 && none == n)
+		return none_matched("any database", sel);
 	return first;
 }
 
@@ -272,6 +297,7 @@ cmd_export_main(int argc, char **argv)
 	struct dbopts o;
 	const char *output = NULL;
 	struct sel sel = { NULL, NULL };
+	char where[256];
 	int ch, all = 0;
 
 	dbopts_init(&o);
@@ -283,10 +309,10 @@ cmd_export_main(int argc, char **argv)
 			output = optarg;
 			break;
 		case OPT_MATCH:
-			sel.match = optarg;
+			globs_add(&sel.match, optarg);	/* the union */
 			break;
 		case OPT_PEER:
-			sel.peer = optarg;
+			globs_add(&sel.peer, optarg);
 			break;
 		case OPT_EXPORT_ALL:
 			all = 1;
@@ -314,7 +340,10 @@ cmd_export_main(int argc, char **argv)
 		return export_all(argv[0], &o, &sel, output);
 	if (!db_name_ok(argv[1], "export"))
 		return EX_USAGE_;
-	return export(argv[0], argv[1], &o, &sel, output);
+	if ((ch = export(argv[0], argv[1], &o, &sel, output)) != EX_NOTFOUND)
+		return ch;
+	snprintf(where, sizeof(where), "'%s'", argv[1]);	/* a plain name */
+	return none_matched(where, &sel);
 }
 
 const struct command cmd_export_entry = {
@@ -324,4 +353,5 @@ const struct command cmd_export_entry = {
 	.flags = CMD_F_RDONLY,
 	.main = cmd_export_main,
 	.longopts = longopts,
+	.shortopts = "",
 };

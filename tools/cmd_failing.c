@@ -332,4 +332,5 @@ const struct command cmd_failing_entry = {
 	.flags = CMD_F_RDONLY,
 	.main = cmd_failing_main,
 	.longopts = longopts,
+	.shortopts = "",
 };

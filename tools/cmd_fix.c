@@ -28,6 +28,7 @@
 
 #include <bsd/stdlib.h>
 
+#include "argcheck.h"
 #include "commands.h"
 #include "common.h"
 #include "fix.h"
@@ -83,6 +84,8 @@ struct fix {
 static int
 usage(FILE *fp)
 {
+	if (fp == stderr)
+		return usage_short(FIX_USAGE);
 	fprintf(fp, "usage: %s\n", FIX_USAGE);
 	return fp == stdout ? finish_stdout("fix") : EX_USAGE_;
 }
@@ -90,8 +93,7 @@ usage(FILE *fp)
 static void
 note(struct fix *f, int ex)
 {
-	if (f->ex == 0 || ex > f->ex)
-		f->ex = ex;
+	f->ex = ex_worse(f->ex, ex);
 }
 
 /* --- tokens ------------------------------------------------------------ */
@@ -463,7 +465,7 @@ not_found(struct fix *f)
 		putchar('\'');
 	}
 	printf(" not found\n");
-	note(f, EX_FINDINGS);
+	note(f, EX_NOTFOUND);
 }
 
 /* Show the record at the current key; forget the key if it is not there. */
@@ -557,7 +559,7 @@ update(struct fix *f, const char *field, const char *value)
 	if ((found = read_rec(f, &d, &val, &vlen)) != 1) {
 		if (found == 0) {
 			printf("not found\n");
-			note(f, EX_FINDINGS);
+			note(f, EX_NOTFOUND);
 		}
 		db_close(&d);
 		/* exim_fixdb then tries to show it: "record K not found" */
@@ -613,7 +615,7 @@ delete_key(struct fix *f, const char *value)
 		note(f, EX_IOERR_);
 	} else if (r == HDB_NOTFOUND && !(f->compat && sqlite)) {
 		printf("not found\n");
-		note(f, EX_FINDINGS);
+		note(f, EX_NOTFOUND);
 	} else
 		printf("deleted\n");
 }
@@ -790,4 +792,5 @@ const struct command cmd_fix_entry = {
 	.flags = CMD_F_WRITES,
 	.main = cmd_fix_main,
 	.longopts = longopts,
+	.shortopts = "z",
 };

@@ -147,7 +147,7 @@ cmd_forget_main(int argc, char **argv)
 	    priv_drop(argv[0], "forget")) != 0)
 		goto out;
 	if ((ex = forget_all(&f, argv[0], &total)) == 0 && total == 0)
-		ex = EX_FINDINGS;
+		ex = EX_NOTFOUND;
 out:
 	for (i = 0; i < f.nt; i++)
 		free(f.t[i].ips);
@@ -165,4 +165,5 @@ const struct command cmd_forget_entry = {
 	.flags = CMD_F_WRITES,
 	.main = cmd_forget_main,
 	.longopts = longopts,
+	.shortopts = "nq",
 };

@@ -339,8 +339,8 @@ import_records(struct input *in, struct rebuild *rb, size_t want)
 	if (rc == -1)
 		return EX_REFUSED;
 	if (ex == 0 && got != want) {
-		warnx("import: the export has %zu records but its header "
-		    "says %zu (truncated?)", got, want);
+		warnx("import: the export has %zu record%s but its header "
+		    "says %zu (truncated?)", got, pl(got), want);
 		ex = EX_REFUSED;
 	}
 	return ex;
@@ -390,9 +390,11 @@ import(const char *spool, const char *name, struct rebuild_opts *io)
 	if ((ex = rebuild_commit(&rb)) != 0)
 		goto out;
 	if (io->verbose) {
-		printf("%s: %zu records imported into %s %s\n", name,
-		    hdb_writer_stats(rb.w)->kept +
-		    hdb_writer_stats(rb.w)->reencoded, sp.be->name,
+		size_t got_n = hdb_writer_stats(rb.w)->kept +
+		    hdb_writer_stats(rb.w)->reencoded;
+
+		printf("%s: %zu record%s imported into %s %s\n", name, got_n,
+		    pl(got_n), sp.be->name,
 		    sp.layout == HDB_L_AUTO ? "(layout kept)" :
 		    hdb_layout_name(sp.layout));
 		rebuild_print_catchup(&rb);
@@ -435,4 +437,5 @@ const struct command cmd_import_entry = {
 	.flags = CMD_F_WRITES,
 	.main = cmd_import_main,
 	.longopts = longopts,
+	.shortopts = "v",
 };

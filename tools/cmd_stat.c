@@ -8,12 +8,14 @@
  *
  * Each DB is read into memory in short read-lock holds (pieces.h) and
  * counted after the lock is dropped.  A DB that cannot be read is reported
- * and the others are still shown; the exit status is that of the first
+ * on stderr and keeps its row in every format, with its state and error;
+ * the others are still shown; the exit status is that of the first
  * failure.
  */
 #include <sys/stat.h>
 
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -24,6 +26,7 @@
 #include <bsd/libutil.h>
 #include <jansson.h>
 
+#include "argcheck.h"
 #include "commands.h"
 #include "common.h"
 #include "format.h"
@@ -41,9 +44,10 @@
 
 #define STAT_USAGE "hintsdb stat [-vz] [--exim=PATH] " \
 	"[--format=text|json|prometheus] [--lock-timeout=T] [--now=TIME] " \
-	"SPOOL [DBNAME...]"
+	"(SPOOL [DBNAME...] | --all SPOOL)"
 
 #define OPT_STAT_EXIM	OPT_FIRST_FREE
+#define OPT_STAT_ALL	(OPT_FIRST_FREE + 1)
 
 enum { FMT_TEXT, FMT_JSON, FMT_PROM };
 
@@ -79,6 +83,8 @@ struct dbstat {
 	const char	*name;
 	enum hdb_dbtype	 type;
 	int		 up;		/* opened and read */
+	int		 status;	/* else: its EX_* code, */
+	char		*error;		/* and why (db_error) */
 	const char	*backend;
 	uint64_t	 size;
 	size_t		 records, undecodable, invalid;
@@ -116,6 +122,7 @@ static const char *const stat_formats[] = { "text", "json", "prometheus",
     NULL };
 
 static const struct option longopts[] = {
+	{ "all", no_argument, NULL, OPT_STAT_ALL },	/* as SPOOL alone */
 	{ "exim", required_argument, NULL, OPT_STAT_EXIM },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -157,6 +164,8 @@ static int	run(const char *, char **, size_t, const struct statctx *);
 static int
 usage(FILE *fp)
 {
+	if (fp == stderr)
+		return usage_short(STAT_USAGE);
 	fprintf(fp, "usage: %s\n", STAT_USAGE);
 	return fp == stdout ? finish_stdout("stat") : EX_USAGE_;
 }
@@ -340,19 +349,39 @@ collect(struct dbstat *s, const char *spool, const char *name,
 	memset(s, 0, sizeof(*s));
 	s->name = name;
 	s->type = hdb_dbtype_from_name(name);
-	if ((ex = db_open(&d, spool, name, 0, &c->o, "stat")) != 0)
-		return ex;
+	if ((ex = db_open(&d, spool, name, 0, &c->o, "stat")) != 0) {
+		s->error = xstrdup(db_error() + strlen("stat: "));
+		return s->status = ex;
+	}
 	s->backend = d.h->be->name;
 	s->size = db_size(d.path);
 	if ((ex = db_slurp(&d, spool, &c->o, "stat", SCAN_BUDGET_MS,
-	    SCAN_ANY_ORDER, &sl)) != 0)
-		return ex;
+	    SCAN_ANY_ORDER, &sl)) != 0) {
+		s->error = xstrdup(ex == EX_LOCKED ? "a lock was busy while "
+		    "reading" : "could not be read (see standard error)");
+		return s->status = ex;
+	}
 	for (i = 0; i < sl.n; i++)
 		rec_add(s, slurp_key(&sl, i), sl.recs[i].klen,
 		    slurp_val(&sl, i), sl.recs[i].vlen, c->now);
 	slurp_free(&sl);
 	s->up = 1;
 	return 0;
+}
+
+/* state - one word for a DB's state: what stat could do with it */
+static const char *
+state(const struct dbstat *s)
+{
+	if (s->up)
+		return "ok";
+	if (s->status == EX_LOCKED)
+		return "busy";
+	if (s->status == EX_NODB)
+		return "missing";
+	if (s->error != NULL && strstr(s->error, strerror(EACCES)) != NULL)
+		return "permission";
+	return "unreadable";
 }
 
 static const char *
@@ -408,14 +437,17 @@ text_type(const struct dbstat *s, const struct statctx *c)
 
 	switch (s->type) {
 	case HDB_T_RETRY:
-		printf("  retry: %zu hosts, %zu addresses, %zu other; %zu past "
+		printf("  retry: %zu host%s, %zu address%s, %zu other; %zu past "
 		    "their retry cutoff\n", s->retry[RK_HOST],
-		    s->retry[RK_ADDRESS], s->retry[RK_OTHER], s->retry_expired);
+		    pl(s->retry[RK_HOST]), s->retry[RK_ADDRESS],
+		    s->retry[RK_ADDRESS] == 1 ? "" : "es", s->retry[RK_OTHER],
+		    s->retry_expired);
 		break;
 	case HDB_T_WAIT:
-		printf("  wait: %zu queued message IDs, %zu hosts, %zu "
-		    "continuation records\n", s->wait_ids, s->wait_hosts,
-		    s->wait_conts);
+		printf("  wait: %zu queued message ID%s, %zu host%s, %zu "
+		    "continuation record%s\n", s->wait_ids, pl(s->wait_ids),
+		    s->wait_hosts, pl(s->wait_hosts), s->wait_conts,
+		    pl(s->wait_conts));
 		break;
 	case HDB_T_CALLOUT:
 		for (k = 0; k < CK_N; k++) {
@@ -456,7 +488,14 @@ text_type(const struct dbstat *s, const struct statctx *c)
 static void
 print_text(const struct dbstat *s, const struct statctx *c)
 {
-	printf("%s\n", s->name);
+	char *name = hdb_vis_dup(s->name, strlen(s->name));
+
+	printf("%s\n", name);
+	free(name);
+	if (!s->up) {
+		printf("  state: %s\n  error: %s\n", state(s), s->error);
+		return;
+	}
 	printf("  backend: %s\n  layout: %s", s->backend, layout_of(s));
 	if (s->legacy && s->v2)
 		printf(" (%zu legacy, %zu v2)", s->legacy, s->v2);
@@ -502,6 +541,12 @@ summary_line(const struct dbstat *s, const struct statctx *c)
 	int have = s->legacy + s->v2 > 0;
 
 	name = hdb_vis_dup(s->name, strlen(s->name));
+	if (!s->up) {
+		printf("%-16s %-7s %-7s %9s %6s  %-12s %-12s %s: %s\n", name,
+		    "-", "-", "-", "-", "-", "-", state(s), s->error);
+		free(name);
+		return;
+	}
 	if (humanize_number(size, sizeof(size), (int64_t)s->size, "",
 	    HN_AUTOSCALE, HN_B | HN_NOSPACE | HN_DECIMAL) == -1)
 		snprintf(size, sizeof(size), "?");
@@ -581,6 +626,12 @@ stat_json(const struct dbstat *s)
 
 	json_object_set_new(o, "db", json_string(s->name));
 	json_object_set_new(o, "type", json_string(hdb_dbtype_name(s->type)));
+	json_object_set_new(o, "state", json_string(state(s)));
+	json_object_set_new(o, "status", json_integer(s->status));
+	if (!s->up) {
+		json_object_set_new(o, "error", json_string(s->error));
+		return o;
+	}
 	json_object_set_new(o, "backend", json_string(s->backend));
 	json_object_set_new(o, "layout", json_string(layout_of(s)));
 	json_object_set_new(o, "size_bytes", json_integer((json_int_t)s->size));
@@ -693,6 +744,12 @@ prom_common(const struct dbstat *v, size_t n)
 	for (i = 0; i < n; i++)
 		prom_sample("hintsdb_database_up", &v[i], NULL, NULL, NULL,
 		    NULL, v[i].up);
+	prom_family("hintsdb_database_state", "gauge", "1 for the state the "
+	    "database is in: ok, busy (its lock), missing, permission or "
+	    "unreadable.");
+	for (i = 0; i < n; i++)
+		prom_sample("hintsdb_database_state", &v[i], "state",
+		    state(&v[i]), NULL, NULL, 1);
 	prom_family("hintsdb_database_info", "gauge", "Backend and record "
 	    "layout of the database; always 1.");
 	for (i = 0; i < n; i++)
@@ -941,7 +998,7 @@ run(const char *spool, char **names, size_t n, const struct statctx *c)
 		ex = collect(&v[i], spool, names[i], c);
 		if (ex != 0 && first == 0)
 			first = ex;
-		if (c->format == FMT_PROM || !v[i].up)
+		if (c->format == FMT_PROM)
 			continue;
 		if (c->format == FMT_JSON) {
 			json_line(stat_json(&v[i]), JSON_COMPACT);
@@ -960,6 +1017,8 @@ run(const char *spool, char **names, size_t n, const struct statctx *c)
 	}
 	if (c->format == FMT_PROM)
 		print_prom(v, n, c);
+	for (i = 0; i < n; i++)
+		free(v[i].error);
 	free(v);
 	ex = finish_stdout("stat");
 	return first != 0 ? first : ex;
@@ -992,6 +1051,8 @@ cmd_stat_main(int argc, char **argv)
 		case OPT_STAT_EXIM:
 			exim = optarg;
 			break;
+		case OPT_STAT_ALL:
+			break;
 		case 'z':
 		case OPT_LOCK_TIMEOUT:
 		case OPT_NOW:
@@ -1008,6 +1069,12 @@ cmd_stat_main(int argc, char **argv)
 		return usage(stderr);
 	if ((ex = spool_args("stat", argc, argv, &names, &n)) != 0)
 		return ex;
+	if (n == 0) {	/* not silence: an empty SPOOL/db is worth a word */
+		char *v = hdb_vis_dup(argv[0], strlen(argv[0]));
+
+		warnx("stat: no hints databases in '%s/db'", v);
+		free(v);
+	}
 	c.now = clock_now(&c.o);
 	c.bars = c.format == FMT_TEXT && isatty(STDOUT_FILENO);
 	/* in text, also what the Exim named cannot use (as check) */
@@ -1032,4 +1099,5 @@ const struct command cmd_stat_entry = {
 	.flags = CMD_F_RDONLY,
 	.main = cmd_stat_main,
 	.longopts = longopts,
+	.shortopts = "vz",
 };

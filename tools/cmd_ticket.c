@@ -35,6 +35,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "argcheck.h"
 #include "commands.h"
 #include "common.h"
 #include "engine/slurp.h"
@@ -92,6 +93,8 @@ struct input {
 static int
 usage(FILE *fp)
 {
+	if (fp == stderr)
+		return usage_short(TICKET_USAGE);
 	fprintf(fp, "usage: %s\n", TICKET_USAGE);
 	return fp == stdout ? finish_stdout("ticket") : EX_USAGE_;
 }
@@ -674,4 +677,5 @@ const struct command cmd_ticket_entry = {
 	.flags = CMD_F_NODB,
 	.main = cmd_ticket_main,
 	.longopts = longopts,
+	.shortopts = "z",
 };

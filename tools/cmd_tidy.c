@@ -26,6 +26,7 @@
 #include <bsd/stdlib.h>
 #include <jansson.h>
 
+#include "argcheck.h"
 #include "commands.h"
 #include "common.h"
 #include "duration.h"
@@ -91,6 +92,8 @@ static int	stale_target(struct tidycmd *);
 static int
 usage(FILE *fp)
 {
+	if (fp == stderr)
+		return usage_short(TIDY_USAGE);
 	fprintf(fp, "usage: %s\n", TIDY_USAGE);
 	return fp == stdout ? finish_stdout("tidy") : EX_USAGE_;
 }
@@ -135,8 +138,12 @@ print_text(const struct tidycmd *tc, const struct tidy_stats *st)
 	const char *sep = " (";
 	int dry = tc->to.dry_run, i;
 
-	if (st->status != 0 && st->status != EX_FINDINGS)
-		return;		/* the error is on stderr already */
+	/* the error is on stderr too; here it keeps the DB's line */
+	if (st->status != 0 && st->status != EX_FINDINGS) {
+		printf("%s: not %s: %s\n", st->name, dry ? "examined" :
+		    "tidied", st->error);
+		return;
+	}
 	printf("%s: %sexamined %llu", st->name, dry ? "dry run: " : "",
 	    (unsigned long long)st->examined);
 	if (tidy_deleted(st) == 0 && st->updated == 0 && st->renamed == 0)
@@ -159,10 +166,10 @@ print_text(const struct tidycmd *tc, const struct tidy_stats *st)
 	printf(", %.1f ms\n", st->elapsed_ms);
 	if (tc->to.stale != NULL && hdb_dbtype_from_name(st->name) ==
 	    HDB_T_TLS)
-		printf("%s: %llu sessions %s cannot resume deleted\n",
-		    st->name,
+		printf("%s: %s %llu session%s that %s cannot resume\n",
+		    st->name, dry ? "would delete" : "deleted",
 		    (unsigned long long)st->deleted[TR_STALE_SESSION],
-		    tc->stale_desc);
+		    pl(st->deleted[TR_STALE_SESSION]), tc->stale_desc);
 }
 
 static void
@@ -287,7 +294,7 @@ parse_opt(struct tidycmd *tc, int ch, const char *arg)
 		tc->all = 1;
 		return 0;
 	case OPT_MATCH:
-		tc->to.match = arg;
+		globs_add(&tc->to.match, arg);	/* repeated: the union */
 		return 0;
 	case OPT_FORMAT:
 		if ((f = pick(arg, format_names)) == -1 || f == 2) {
@@ -456,4 +463,5 @@ const struct command cmd_tidy_entry = {
 	.flags = CMD_F_WRITES,
 	.main = cmd_tidy_main,
 	.longopts = longopts,
+	.shortopts = "fnqt:v",
 };

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "argcheck.h"
 #include "commands.h"
 #include "common.h"
 #include "rec/convert.h"
@@ -117,6 +118,8 @@ static int	upgrade(const char *, struct upopts *);
 static int
 usage(FILE *fp)
 {
+	if (fp == stderr)
+		return usage_short(UPGRADE_USAGE);
 	fprintf(fp, "usage: %s\n", UPGRADE_USAGE);
 	return fp == stdout ? finish_stdout("upgrade") : EX_USAGE_;
 }
@@ -636,4 +639,5 @@ const struct command cmd_upgrade_entry = {
 	.flags = CMD_F_WRITES,
 	.main = cmd_upgrade_main,
 	.longopts = longopts,
+	.shortopts = "nv",
 };

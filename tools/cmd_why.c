@@ -562,7 +562,7 @@ cmd_why_main(int argc, char **argv)
 	if (w.input != -1)
 		close(w.input);
 	if ((ex = finish_stdout("why")) == 0 && unknown)
-		ex = EX_FINDINGS;
+		ex = EX_NOTFOUND;
 out:
 	join_free(&w.j);
 	for (i = 0; i < w.j.nt; i++) {
@@ -587,4 +587,5 @@ const struct command cmd_why_entry = {
 	.flags = CMD_F_RDONLY,
 	.main = cmd_why_main,
 	.longopts = longopts,
+	.shortopts = "C:",
 };

@@ -10,8 +10,11 @@
  *  3. write man/hintsdb-<name>.8 whose SYNOPSIS is the entry's usage text,
  *     and list it in hintsdb(8);
  *  4. add tests/cli/tNNNN-<name>-*.sh covering every option and exit status;
- *  5. set the entry's .longopts and add a help table to tools/help.c (a
- *     line per option, two examples); progress phases: tools/progress.h.
+ *  5. set the entry's .longopts and .shortopts (its getopt string: the
+ *     dispatcher then checks the line first, with one "hintsdb:" message
+ *     and a "did you mean" for a mistake, tools/argcheck.h) and add a help
+ *     table to tools/help.c (a line per option, two examples); progress
+ *     phases: tools/progress.h.  Exit codes: the table below (hintsdb(8)).
  *
  * The engines several commands share live in tools/engine/:
  *
@@ -39,9 +42,13 @@
 #ifndef HDB_COMMANDS_H
 #define HDB_COMMANDS_H
 
-/* Exit codes, after sysexits(3).  Listed in every man page. */
+/*
+ * Exit codes, after sysexits(3): the table in hintsdb(8), listed in every
+ * man page.  "Nothing matched" never shares a code with "damaged".
+ */
 #define EX_OK_		0	/* success */
 #define EX_FINDINGS	1	/* done, but found damage / skipped records */
+#define EX_NOTFOUND	2	/* a KEY not there, or GLOB matched nothing */
 #define EX_USAGE_	64	/* command line usage error */
 #define EX_REFUSED	65	/* input data refused */
 #define EX_NODB		66	/* no such database or input file */
@@ -64,6 +71,9 @@ struct command {
 	int		(*main)(int argc, char **argv);
 	/* its getopt_long table: help (tools/help.c) describes each one */
 	const struct option *longopts;
+	/* its getopt short options; when set, the dispatcher checks the
+	 * command line first (argcheck.h) */
+	const char	*shortopts;
 };
 
 extern const struct command cmd_check_entry;

@@ -7,6 +7,8 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@
 #include "duration.h"
 #include "out.h"
 #include "priv.h"
+#include "xmalloc.h"
 
 /* The name messages start with: "hintsdb", or the exim_* name it was
  * called by (main sets it).  Here, not in hintsdb.c, so that the fuzz
@@ -101,6 +104,117 @@ dbopts_parse(struct dbopts *o, int opt, const char *arg, const char *cmd)
 	}
 }
 
+/* The lists globs_add made, reachable until exit (it is not a leak). */
+static char *globs_made[16];
+
+void
+globs_add(const char **list, const char *g)
+{
+	size_t i, n;
+	char *p;
+
+	if (*list == NULL) {
+		*list = g;
+		return;
+	}
+	n = strlen(*list) + 1 + strlen(g) + 1;
+	p = xmalloc(n);
+	snprintf(p, n, "%s%c%s", *list, GLOBS_SEP, g);
+	for (i = 0; i < 16 && globs_made[i] != *list; i++)
+		continue;
+	if (i == 16)
+		for (i = 0; i < 16 && globs_made[i] != NULL; i++)
+			continue;
+	if (i < 16) {
+		free(globs_made[i]);
+		globs_made[i] = p;
+	}
+	*list = p;
+}
+
+int
+globs_each(const char *list, int (*fn)(const char *, void *), void *arg)
+{
+	const char *p = list, *e;
+	char *one;
+	int r = 0;
+
+	while (!r) {
+		e = strchr(p, GLOBS_SEP);
+		one = xmalloc((e ? (size_t)(e - p) : strlen(p)) + 1);
+		memcpy(one, p, e ? (size_t)(e - p) : strlen(p));
+		one[e ? (size_t)(e - p) : strlen(p)] = '\0';
+		r = fn(one, arg);
+		free(one);
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	return r;
+}
+
+static int
+one_match(const char *g, void *text)
+{
+	return fnmatch(g, text, 0) == 0;
+}
+
+int
+globs_match(const char *list, const char *text)
+{
+	return globs_each(list, one_match, (void *)text);
+}
+
+struct visbuf {
+	char	*out;
+	size_t	 len;
+};
+
+static int
+one_vis(const char *g, void *arg)
+{
+	struct visbuf *b = arg;
+	char *v = hdb_vis_dup(g, strlen(g));
+	size_t n = strlen(v);
+
+	b->out = xreallocarray(b->out, b->len + n + 7, 1);
+	if (b->len > 0) {
+		memcpy(b->out + b->len, "' or '", 6);
+		b->len += 6;
+	}
+	memcpy(b->out + b->len, v, n + 1);
+	b->len += n;
+	free(v);
+	return 0;
+}
+
+char *
+globs_vis(const char *list)
+{
+	struct visbuf b = { NULL, 0 };
+
+	globs_each(list, one_vis, &b);
+	return b.out;
+}
+
+const char *
+pl(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
+static int
+ex_rank(int ex)
+{
+	return ex == EX_NOTFOUND ? 1 : ex == EX_FINDINGS ? 2 : ex;
+}
+
+int
+ex_worse(int a, int b)
+{
+	return ex_rank(b) > ex_rank(a) ? b : a;
+}
+
 int64_t
 clock_now(const struct dbopts *o)
 {
@@ -135,25 +249,47 @@ db_name_ok(const char *name, const char *cmd)
 	return 0;
 }
 
+/* Why the last db_open failed, for a command that shows it in its output
+ * too (db_error). */
+static char last_error[PATH_MAX + 256];
+
+const char *
+db_error(void)
+{
+	return last_error;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+remember(int say, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	if (say)
+		warnx("%s", last_error);
+}
+
 static int
 lock_error(const struct dbh *d, int write, int quiet, const char *cmd)
 {
 	char *p = hdb_vis_dup(d->lockpath, strlen(d->lockpath));
 	int e = errno;
 
-	if ((e == ETIMEDOUT || e == EAGAIN) && quiet)
-		;	/* cron: 75 means try tomorrow, and mails nothing */
-	else if (e == ETIMEDOUT || e == EAGAIN)
-		warnx("%s: cannot %s-lock '%s': %s", cmd,
+	/* quiet (cron): 75 means try tomorrow, and mails nothing */
+	if (e == ETIMEDOUT || e == EAGAIN)
+		remember(!quiet, "%s: cannot %s-lock '%s': %s", cmd,
 		    write ? "write" : "read", p,
 		    e == ETIMEDOUT ? "timed out" : "lock is busy");
 	else if (e == ELOOP)
-		warnx("%s: refusing symlinked lockfile '%s'", cmd, p);
+		remember(1, "%s: refusing symlinked lockfile '%s'", cmd, p);
 	else if (e == EINVAL || e == EISDIR)
-		warnx("%s: refusing lockfile '%s': not a regular file", cmd, p);
+		remember(1, "%s: refusing lockfile '%s': not a regular file",
+		    cmd, p);
 	else
-		warnx("%s: cannot open lockfile '%s': %s%s", cmd, p,
-		    strerror(e), priv_hint(e, d->lockpath));
+		remember(1, "%s: cannot open lockfile '%s': %s%s", cmd, p,
+		    strerror(e), priv_hint_pair(e, d->lockpath, d->path, write));
 	free(p);
 	return e == ETIMEDOUT || e == EAGAIN ? EX_LOCKED : EX_IOERR_;
 }
@@ -175,16 +311,17 @@ open_error(const struct dbh *d, const char *why, int e, const char *cmd)
 	char *p = hdb_vis_dup(d->path, strlen(d->path));
 
 	if (e == ENOENT)
-		warnx("%s: no such database '%s'", cmd, p);
+		remember(1, "%s: no such database '%s'", cmd, p);
 	else if (e == ELOOP)
-		warnx("%s: refusing symlinked database '%s'", cmd, p);
+		remember(1, "%s: refusing symlinked database '%s'", cmd, p);
 	else if (e == EACCES || e == EPERM)	/* whatever the backend said */
-		warnx("%s: cannot open '%s': %s%s", cmd, p, strerror(e),
-		    priv_hint(e, d->path));
+		remember(1, "%s: cannot open '%s': %s%s", cmd, p, strerror(e),
+		    priv_hint_pair(e, d->path, d->lockpath, 0));
 	else if (why != NULL)
-		warnx("%s: cannot open '%s': %s", cmd, p, open_reason(why));
+		remember(1, "%s: cannot open '%s': %s", cmd, p,
+		    open_reason(why));
 	else
-		warnx("%s: cannot open '%s': %s", cmd, p, strerror(e));
+		remember(1, "%s: cannot open '%s': %s", cmd, p, strerror(e));
 	free(p);
 	return e == ENOENT ? EX_NODB : EX_IOERR_;
 }

@@ -80,6 +80,10 @@ int	dbopts_parse(struct dbopts *o, int opt, const char *arg, const char *cmd);
  */
 int	db_open(struct dbh *d, const char *spool, const char *name, int write,
 	    const struct dbopts *o, const char *cmd);
+/* db_error - the message (after "hintsdb: ") of db_open's last failure,
+ * said or not: for output that shows each DB's error too. */
+const char *db_error(void);
+
 /* db_close also closes a parked handle. */
 void	db_close(struct dbh *d);
 
@@ -107,6 +111,28 @@ int	db_name_plain(const char *name);
 /* A library's open failure text without its own "cannot open 'PATH': "
  * prefix, for a message that names the file already. */
 const char *open_reason(const char *why);
+
+/*
+ * A repeated --match or --peer selects the union: its GLOBs are kept in
+ * one string, apart by GLOBS_SEP (a byte no command line glob holds), so
+ * that one GLOB is the string it always was.  globs_add adds g to *list
+ * (the first is kept as given); globs_match: whether text matches one of
+ * them; globs_each calls fn on each until it returns 1; globs_vis: the
+ * list for a message quoted as '%s', "a' or 'b", escaped (free it).
+ */
+#define GLOBS_SEP	'\x1f'
+void	globs_add(const char **list, const char *g);
+int	globs_match(const char *list, const char *text);
+int	globs_each(const char *list, int (*fn)(const char *glob, void *arg),
+	    void *arg);
+char	*globs_vis(const char *list);
+
+/* pl - "s" unless n is 1: "%zu record%s", n, pl(n) */
+const char *pl(unsigned long long n);
+
+/* ex_worse - of two exit codes, the one to report: an error above damage
+ * (EX_FINDINGS), damage above nothing found (EX_NOTFOUND). */
+int	ex_worse(int a, int b);
 
 /* Flush stdout and report a write error: returns EX_IOERR_ or 0. */
 int	finish_stdout(const char *cmd);

@@ -21,6 +21,7 @@ struct dump_ctx {
 	char	       **keys;		/* KEY...: just these (as printed) */
 	int		 nkeys;
 	long		 max_lock_ms;	/* a read hold's budget; 0: 100 */
+	int		 all;		/* --all: nothing found is said once */
 };
 
 /* Dump spool/db/name (or o->file); returns an EX_* code. */

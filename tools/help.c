@@ -9,12 +9,9 @@
  * looking for --help, skips option values).  Usage line and summary come
  * from the command's own entry, whose usage is its man page's SYNOPSIS.
  */
-#include <sys/stat.h>
 
-#include <dirent.h>
 #include <err.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +22,6 @@
 #include "help.h"
 #include "out.h"
 #include "progress.h"
-#include "engine/spool.h"
 
 struct help_opt {
 	const char	*opt;		/* as shown: "-n, --dry-run" */
@@ -93,15 +89,19 @@ static const struct help_opt delete_opts[] = {
 	{ "-n, --dry-run", "say what would be deleted, change nothing" },
 	{ "-q, --quiet", "no line per deleted record" },
 	O_BACKEND, O_LOCK,
-	{ "--match=GLOB", "delete every record whose key matches GLOB" },
+	{ "--match=GLOB", "delete every record whose key matches GLOB "
+	    "(repeated: any of them)" },
 	O_MAXLOCK, O_NODROP,
 	{ "--peer=GLOB", "tls: delete the sessions whose certificate CN or "
-	    "SAN, or SNI, matches GLOB (case ignored)" },
+	    "SAN, or SNI, matches GLOB (case ignored; repeated: any of "
+	    "them)" },
 	O_END,
 };
 static const struct help_opt dump_opts[] = {
 	{ "-k", "print the keys only" },
 	O_UTC,
+	{ "--all", "every hints DB in SPOOL/db, each under a line "
+	    "==> NAME <== in text" },
 	O_BACKEND,
 	{ "--exim-version=V", "with --format=exim: speak as Exim V (4.96, "
 	    "4.98, 4.99, 4.100), not as the one that wrote each record" },
@@ -111,7 +111,7 @@ static const struct help_opt dump_opts[] = {
 	    "Lines, or exim_dumpdb's" },
 	O_LAYOUT, O_LOCK,
 	{ "--match=GLOB", "only the records whose key matches GLOB (as "
-	    "delete --match)" },
+	    "delete --match); repeated: any of them" },
 	O_MAXLOCK,
 	O_NOW,
 	{ "--peer=GLOB", "tls: only the sessions whose certificate CN or "
@@ -126,7 +126,7 @@ static const struct help_opt export_opts[] = {
 	{ "--all", "every hints DB in SPOOL/db, one after the other" },
 	O_BACKEND, O_LOCK,
 	{ "--match=GLOB", "only the records whose key matches GLOB (as "
-	    "delete --match)" },
+	    "delete --match; repeated: any of them)" },
 	{ "--now=TIME", "the time given to the decoders, not the clock" },
 	{ "--output=FILE", "write to FILE, created mode 0600 (it must not "
 	    "exist), instead of standard output" },
@@ -146,7 +146,9 @@ static const struct help_opt import_opts[] = {
 };
 static const struct help_opt stat_opts[] = {
 	{ "-v", "the full detail of each DB, not one line per DB" },
-	O_UTC, O_EXIM,
+	O_UTC,
+	{ "--all", "every hints DB in SPOOL/db (as SPOOL alone)" },
+	O_EXIM,
 	{ "--format=text|json|prometheus", "output: text (default), JSON, or "
 	    "Prometheus metrics" },
 	O_LOCK, O_NOW, O_END,
@@ -172,7 +174,7 @@ static const struct help_opt tidy_opts[] = {
 	    "object a DB" },
 	O_LAYOUT, O_LOCK,
 	{ "--match=GLOB", "with -v: list only the records whose key matches "
-	    "GLOB" },
+	    "GLOB (repeated: any of them)" },
 	O_MAXLOCK, O_NODROP, O_NOW,
 	{ "--stale-sessions[=VERSION]", "delete the TLS sessions that the TLS "
 	    "library VERSION (GnuTLS 3.x.y or openssl; default: the "
@@ -435,142 +437,6 @@ shell_args(const struct command *c, int *argc, char **argv,
 	argv[j] = NULL;
 	*argc = j;
 	return 0;
-}
-
-/* operands - the arguments that are not options or their values. */
-static int
-operands(const struct command *c, int argc, char **argv, char **ops, int max)
-{
-	const struct help *h = find_help(c->name);
-	int i, n = 0, only = 0;
-
-	for (i = 1; i < argc && n < max; i++) {
-		if (!only && strcmp(argv[i], "--") == 0) {
-			only = 1;
-			continue;
-		}
-		if (!only && argv[i][0] == '-' && argv[i][1] != '\0') {
-			if (takes_value(c, h, argv[i]))
-				i++;
-			continue;
-		}
-		ops[n++] = argv[i];
-	}
-	return n;
-}
-
-static int
-is_dir(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* looks_like_db_dir - a directory of hints files (lockfiles, a DB name)
- * with no db/ under it: SPOOL/db given where SPOOL was meant. */
-static int
-looks_like_db_dir(const char *path)
-{
-	char sub[PATH_MAX], *p;
-	struct dirent *e;
-	DIR *d;
-	int hits = 0;
-
-	if (!is_dir(path))
-		return 0;
-	if ((size_t)snprintf(sub, sizeof(sub), "%s/db", path) >= sizeof(sub) ||
-	    is_dir(sub) || (d = opendir(path)) == NULL)
-		return 0;
-	while (!hits && (e = readdir(d)) != NULL) {
-		if ((p = strstr(e->d_name, ".lockfile")) != NULL && p[9] == '\0')
-			hits = 1;
-		else if (hdb_dbtype_from_name(e->d_name) != HDB_T_UNKNOWN)
-			hits = 1;
-	}
-	closedir(d);
-	return hits;
-}
-
-/* list_dbs - "retry, misc, ..." of spool into buf; 0 if none, or if
- * name (unless NULL) is one of them. */
-static int
-list_dbs(const char *spool, const char *name, char *buf, size_t len)
-{
-	char **names;
-	size_t n, i, off = 0;
-
-	buf[0] = '\0';
-	if (spool_dbs(spool, &names, &n) == -1)
-		return 0;
-	for (i = 0; i < n && off + 1 < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%s%s",
-		    i ? ", " : "", names[i]);
-	if (off >= len && len > 4)
-		memcpy(buf + len - 4, "...", 4);
-	for (i = 0; name != NULL && i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			break;
-	spool_dbs_free(names, n);
-	return n > 0 && (name == NULL || i == n);
-}
-
-/* say - "hintsdb: CMD: " and fmt, with a and b vis-encoded. */
-static void
-say(const struct command *c, const char *fmt, const char *a, const char *b)
-{
-	char *va = hdb_vis_dup(a, strlen(a)), *vb = hdb_vis_dup(b, strlen(b));
-
-	fprintf(stderr, "%s: %s: ", progname, c->name);
-	fprintf(stderr, fmt, c->name, va, vb);
-	fputc('\n', stderr);
-	free(va);
-	free(vb);
-}
-
-void
-help_hint(const struct command *c, int argc, char **argv, int ex)
-{
-	const struct help *h = find_help(c->name);
-	char *ops[3], parent[PATH_MAX], list[512];
-	int n, i;
-
-	if (h == NULL || !h->spool || (ex != EX_USAGE_ && ex != EX_NODB))
-		return;
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strncmp(argv[i], "--file", 6) == 0 ||
-		    strcmp(argv[i], "--all") == 0)
-			return;		/* no DBNAME wanted */
-	n = operands(c, argc, argv, ops, 3);
-	if (n >= 1 && looks_like_db_dir(ops[0])) {
-		snprintf(parent, sizeof(parent), "%s", ops[0]);
-		say(c, "%.0s'%s' looks like a DB directory; did you mean '%s'?",
-		    ops[0], dirname(parent));
-		return;
-	}
-	if (n >= 2 && !is_dir(ops[0]) && is_dir(ops[1]) &&
-	    hdb_dbtype_from_name(ops[0]) != HDB_T_UNKNOWN) {
-		fprintf(stderr, "usage: %s\n", c->usage);
-		say(c, "SPOOL comes first: did you mean 'hintsdb %s %s %s'?", ops[1],
-		    ops[0]);
-		return;
-	}
-	if (n == 0 && ex == EX_USAGE_) {
-		say(c, "missing SPOOL (and DBNAME); see 'hintsdb help %s'%.0s%.0s",
-		    "", "");
-		return;
-	}
-	if (!is_dir(ops[0]))
-		return;
-	if (strstr(c->usage, "DBNAME") == NULL)
-		return;		/* upgrade: SPOOL alone */
-	if (n == 1 && ex == EX_USAGE_ && list_dbs(ops[0], NULL, list,
-	    sizeof(list)))
-		say(c, "%.0smissing DBNAME; databases here: %s%.0s", list,
-		    "");
-	else if (n >= 2 && list_dbs(ops[0], ops[1], list, sizeof(list)))
-		say(c, "%.0sno database '%s'; databases here: %s", ops[1],
-		    list);
 }
 
 void

@@ -34,10 +34,6 @@ int	shell_args(const struct command *c, int *argc, char **argv,
 /* help_print - the full help of c on fp; an exit code. */
 int	help_print(const struct command *c, FILE *fp);
 
-/* help_usage_hint - after a usage error (EX_USAGE_) or no such DB
- * (EX_NODB): say what the arguments look like they meant, if anything. */
-void	help_hint(const struct command *c, int argc, char **argv, int ex);
-
 /* help_fix_prompt - the fix prompt's answer to "help" and "?". */
 void	help_fix_prompt(FILE *fp);
 

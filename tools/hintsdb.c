@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 
+#include "argcheck.h"
 #include "commands.h"
 #include "common.h"
 #include "help.h"
@@ -132,6 +133,30 @@ find(const char *name)
 	return NULL;
 }
 
+/* unknown - an unknown command (or option before it), and the nearest */
+static int
+unknown(const char *what, const char *name)
+{
+	const char *names[sizeof(commands) / sizeof(commands[0]) + 3];
+	char dym[128], *v = hdb_vis_dup(name, strlen(name));
+	size_t n;
+
+	if (name[0] == '-') {
+		names[0] = "--help";
+		names[1] = "--version";
+		n = 2;
+	} else
+		for (n = 0; commands[n] != NULL; n++)
+			names[n] = commands[n]->name;
+	warnx("unknown %s '%s'%s", name[0] == '-' ? "option" : what, v,
+	    did_you_mean(dym, sizeof(dym), "", name, names, n));
+	if (dym[0] == '\0')
+		fprintf(stderr, "usage: hintsdb [--help | --version] COMMAND "
+		    "[ARG...]; 'hintsdb --help' lists the commands\n");
+	free(v);
+	return EX_USAGE_;
+}
+
 static int
 help(int argc, char **argv)
 {
@@ -141,17 +166,15 @@ help(int argc, char **argv)
 		usage(stdout);
 		return finish_stdout("help");
 	}
-	if ((c = find(argv[1])) == NULL) {
-		warnx("unknown command '%s'", argv[1]);
-		return EX_USAGE_;
-	}
+	if ((c = find(argv[1])) == NULL)
+		return unknown("command", argv[1]);
 	return help_print(c, stdout);
 }
 
 /*
  * run - a command, with what the dispatcher does for all of them: --help
  * and -h, --progress and --no-progress, the lock-wait note (-v shows it
- * off a terminal too), and a hint after a usage error.
+ * off a terminal too), and a check of the command line (argcheck.h).
  */
 static int
 run(const struct command *c, int argc, char **argv)
@@ -162,11 +185,12 @@ run(const struct command *c, int argc, char **argv)
 	shell_args(c, &argc, argv, &sa);
 	if (sa.help)
 		return help_print(c, stdout);
+	if ((ex = argcheck(c, commands, &argc, &argv)) != 0)
+		return ex;
 	progress_verbose = sa.verbose;
 	progress_setup(c->name);
 	ex = c->main(argc, argv);
 	progress_end();
-	help_hint(c, argc, argv, ex);
 	return ex;
 }
 
@@ -200,9 +224,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "help") == 0)
 		return help(argc - 1, argv + 1);
-	if ((c = find(argv[1])) == NULL) {
-		warnx("unknown command '%s'; see 'hintsdb --help'", argv[1]);
-		return EX_USAGE_;
-	}
+	if ((c = find(argv[1])) == NULL)
+		return unknown("command", argv[1]);
 	return run(c, argc - 1, argv + 1);
 }

@@ -463,22 +463,23 @@ plan_report(const char *cmd, const char *spool, char **names, size_t n,
 	if (nbe > 0) {
 		names_text(list, sizeof(list), names, wrongbe, n, nbe);
 		printf("spool: Exim %s reads %s%s; %zu database%s (%s) %s "
-		    "%s: it will see none of their %zu records (hintsdb "
+		    "%s: it will see none of %s %zu record%s (hintsdb "
 		    "upgrade converts them)\n", t->version,
 		    exim_backend_label(t->be), t->be != &hdb_backend_sqlite ?
 		    "" : t->oflags & HDB_O_SQLITE_TBL ? " (table tbl)" :
 		    " (table tblblob)", nbe, nbe == 1 ? "" : "s", list,
 		    nbe == 1 ? "is" : "are", mixed ? "of other backends" :
 		    src == t->be ? "of the other SQLite table" :
-		    exim_backend_label(src), rbe);
+		    exim_backend_label(src), nbe == 1 ? "its" : "their", rbe,
+		    pl(rbe));
 		problems++;
 	}
 	if (nlay > 0) {
 		names_text(list, sizeof(list), names, wronglay, n, nlay);
-		printf("spool: %zu %s records in %s: Exim %s reads only %s "
+		printf("spool: %zu %s record%s in %s: Exim %s reads only %s "
 		    "records and ignores them (hintsdb upgrade converts "
 		    "them)\n", rlay, t->layout == HDB_L_V2 ? "legacy" : "v2",
-		    list, t->version, hdb_layout_name(t->layout));
+		    pl(rlay), list, t->version, hdb_layout_name(t->layout));
 		problems++;
 	}
 	if (dead > 0) {

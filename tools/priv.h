@@ -54,6 +54,11 @@ void	priv_make_lockfile(const char *spool, const char *lockpath);
  * priv_note_drop records the switch (priv_drop calls it).
  */
 const char *priv_hint(int e, const char *path);
+/* priv_hint_pair - priv_hint for path, naming other too ('chown USER PATH
+ * OTHER') when it is refused to us as well (the lockfile and its DB), so
+ * that one run names every file the fix needs. */
+const char *priv_hint_pair(int e, const char *path, const char *other,
+	    int write);
 void	priv_note_drop(uid_t uid);
 
 #endif

@@ -7,10 +7,12 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "out.h"
 #include "priv.h"
@@ -51,4 +53,16 @@ priv_hint(int e, const char *path)
 		    "chown the file to %s, or --no-drop-privileges)", p, p);
 	free(p);
 	return buf;
+}
+
+const char *
+priv_hint_pair(int e, const char *path, const char *other, int write)
+{
+	static char both[2 * PATH_MAX + 2];
+
+	if ((e != EACCES && e != EPERM) || access(other, write ?
+	    R_OK | W_OK : R_OK) == 0 || errno != EACCES)
+		return priv_hint(e, path);
+	snprintf(both, sizeof(both), "%s %s", path, other);
+	return priv_hint(e, both);
 }

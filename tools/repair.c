@@ -292,9 +292,10 @@ repair_db(const char *spool, const char *name, const struct dbopts *o,
 		warnx("%s: '%s' left as it was", cmd, name);
 		goto out;
 	}
-	printf("%s: repaired: %zu records kept (%zu read normally, %zu more "
+	printf("%s: repaired: %zu record%s kept (%zu read normally, %zu more "
 	    "found by salvage); dropped: %zu damaged entries that are no "
-	    "record, %zu duplicate copies\n", name, s.n, normal, s.n - normal,
+	    "record, %zu duplicate copies\n", name, s.n, pl(s.n), normal,
+	    s.n - normal,
 	    s.junk, dups);
 out:
 	rset_free(&s);

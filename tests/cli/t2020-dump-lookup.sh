@@ -15,17 +15,17 @@ run_test "dump KEY prints that record only, in every format" '
 	    T:127.0.0.1:127.0.0.1:2599 >x &&
 	grep -q "^  T:127.0.0.1:127.0.0.1:2599 " x && ! grep -q "R:defer" x
 '
-run_test "a missing KEY: the others printed, a message, exit 1" '
-	expect_code 1 "$HINTSDB" dump -k "$SPOOL_EX" retry \
+run_test "a missing KEY: the others printed, a message, exit 2" '
+	expect_code 2 "$HINTSDB" dump -k "$SPOOL_EX" retry \
 	    "T:mx.example:192.0.2.1" R:defer.example >k 2>err &&
 	test "$(cat k)" = R:defer.example &&
 	grep -qx "hintsdb: dump: no record .T:mx.example:192.0.2.1. in .retry." err
 '
-run_test "dump --match selects by glob; no match is exit 1" '
+run_test "dump --match selects by glob; no match is exit 2" '
 	expect_code 0 "$HINTSDB" dump -k --match="T:127.0.0.1:*" "$SPOOL_EX" \
 	    retry >k &&
 	test "$(wc -l <k)" = 2 && ! grep -q "^R:" k &&
-	expect_code 1 "$HINTSDB" dump --match="nothing*" "$SPOOL_EX" retry \
+	expect_code 2 "$HINTSDB" dump --match="nothing*" "$SPOOL_EX" retry \
 	    >k 2>err && test ! -s k &&
 	grep -q "no key in .retry. matches .nothing\*." err
 '
@@ -76,7 +76,7 @@ run_test "dump --peer selects by CN, SAN or SNI, case ignored" '
 	expect_code 0 "$HINTSDB" dump --format=exim --peer=mx.test.example \
 	    "$SPOOL_EX" tls $TLS2 >x && test "$(wc -l <x)" = 1 &&
 	grep -q "^  $TLS2 .* peer=mx.test.example " x &&
-	expect_code 1 "$HINTSDB" dump -k --peer="other.example" "$SPOOL_EX" \
+	expect_code 2 "$HINTSDB" dump -k --peer="other.example" "$SPOOL_EX" \
 	    tls >k 2>err && test ! -s k &&
 	grep -qx "hintsdb: dump: no session in .tls. has a peer matching .other.example." err &&
 	expect_code 64 "$HINTSDB" dump --peer="*" "$SPOOL_EX" retry 2>err &&
@@ -95,8 +95,9 @@ run_test "export --peer exports the selected sessions, counted" '
 	expect_code 0 "$HINTSDB" export --peer="mx.test.example" \
 	    "$SPOOL_EX" tls >e 2>err &&
 	test "$(wc -l <e)" = 3 && grep -q "\"records\":2" e &&
-	expect_code 0 "$HINTSDB" export --peer="none.example" "$SPOOL_EX" tls \
+	expect_code 2 "$HINTSDB" export --peer="none.example" "$SPOOL_EX" tls \
 	    >e 2>err && grep -q "\"records\":0" e &&
+	grep -qx "hintsdb: export: no session in .tls. has a peer matching .none.example." err &&
 	expect_code 64 "$HINTSDB" export --peer="*" --all "$SPOOL_EX" 2>err &&
 	grep -q "not --all" err && ! grep -q DBNAME err
 '

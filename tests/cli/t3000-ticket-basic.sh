@@ -6,7 +6,7 @@ T=$DATA/tls
 
 run_test "no operand is a usage error" '
 	expect_code 64 "$HINTSDB" ticket 2>err &&
-	grep -q "^usage: hintsdb ticket \[-z\] \[--format=text|json|summary\]" err
+	grep -q "^usage: hintsdb ticket \[OPTION...\] (FILE... | SPOOL \[tls\])$" err
 '
 run_test "bad options are usage errors, before any work" '
 	expect_code 64 "$HINTSDB" ticket --format=xml "$T/o13-rsa-aes256.der" \

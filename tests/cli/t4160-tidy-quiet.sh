@@ -17,7 +17,8 @@ chmod +x "$TRASH/path/hintsdb"
 
 # The cron line's command, after "root", spool made ./spool.
 cron_cmd() {
-	sed -n "s|^ *10 4 \* \* \* root \(hintsdb tidy.*\)$|\1|p" "$TOP/README" |
+	sed -n "s|^ *10 4 \* \* \* root /usr/local/sbin/\(hintsdb tidy.*\)$|\1|p" \
+	    "$TOP/README" |
 	    sed "s|/var/spool/exim4|$PWD/spool|g"
 }
 # The unit's ExecStart, and its SuccessExitStatus.

@@ -74,7 +74,7 @@ run_test "not found, no previous key, delete, delete again" '
 	grep -q "^record .nosuch. not found$" out &&
 	[ "$(grep -c "^No previous record name is set$" out)" = 2 ] &&
 	fix "R:defer.example d\nR:defer.example d\nR:defer.example\n" retry >out;
-	[ $? = 1 ] && [ "$(sed -n 1p out)" = deleted ] &&
+	[ $? = 2 ] && [ "$(sed -n 1p out)" = deleted ] &&
 	[ "$(sed -n 2p out)" = "not found" ] &&
 	grep -q "^record .R:defer.example. not found$" out &&
 	fix "R:later1@test.example:<alice@client.example> d extra\n" retry >out;

@@ -30,8 +30,8 @@ run_test "delete named keys: each printed, gone, exit 0" '
 deleted '\''T:127.0.0.1:127.0.0.1:2599'\''" ] &&
 	keys retry >k && ! grep -q "R:defer.example" k && [ "$(wc -l <k)" = 2 ]
 '
-run_test "a key that is not there: exit 1, the others still go" '
-	sample && expect_code 1 "$HINTSDB" delete sp seen nosuch 127.0.0.1 \
+run_test "a key that is not there: exit 2, the others still go" '
+	sample && expect_code 2 "$HINTSDB" delete sp seen nosuch 127.0.0.1 \
 	    >out 2>err &&
 	grep -q "^deleted .127.0.0.1.$" out &&
 	grep -q "no record .nosuch. in .seen." err &&
@@ -55,8 +55,8 @@ run_test "--match: a glob on the key text" '
 	[ "$(wc -l <out)" = 8 ] && ! keys ratelimit | grep -q unique &&
 	[ "$(keys ratelimit | wc -l)" = 4 ]
 '
-run_test "--match with no match: exit 1" '
-	sample && expect_code 1 "$HINTSDB" delete --match="R:*.invalid" sp retry \
+run_test "--match with no match: exit 2" '
+	sample && expect_code 2 "$HINTSDB" delete --match="R:*.invalid" sp retry \
 	    >out 2>err && [ ! -s out ] && grep -q "no key in .retry. matches" err
 '
 run_test "keys are printed escaped; -q prints nothing" '
@@ -105,7 +105,7 @@ run_test "delete -n of a tls key names the peer; missing key still 1" '
 	sample &&
 	expect_code 0 "$HINTSDB" delete -n --match="*" sp tls >out &&
 	test "$(grep -c "^would delete .* peer=mx.test.example" out)" = 2 &&
-	expect_code 1 "$HINTSDB" delete sp tls 00 >out 2>err &&
+	expect_code 2 "$HINTSDB" delete sp tls 00 >out 2>err &&
 	test ! -s out && grep -q "no record .00. in .tls." err
 '
 # tdb: a delete by key walks the key's whole hash chain, so --match

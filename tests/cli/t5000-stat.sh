@@ -26,9 +26,10 @@ run_test "usage errors" '
 '
 run_test "a missing spool or database" '
 	expect_code 66 "$HINTSDB" stat nowhere 2>err &&
-	grep -q "cannot read .nowhere/db." err &&
+	grep -qx "hintsdb: stat: no spool directory .nowhere." err &&
 	mkdir -p empty/db &&
-	expect_code 0 "$HINTSDB" stat empty >out && test ! -s out &&
+	expect_code 0 "$HINTSDB" stat empty >out 2>err && test ! -s out &&
+	grep -qx "hintsdb: stat: no hints databases in .empty/db." err &&
 	expect_code 66 "$HINTSDB" stat empty retry 2>err &&
 	grep -q "no such database" err
 '
@@ -78,7 +79,7 @@ run_test "text: named databases only, type figures" '
 	grep -q "^  retry: 2 hosts, 2 addresses, 0 other; 0 past their retry cutoff" out &&
 	grep -q "^  callout address: 8 accept 4 reject" out &&
 	grep -q "^  callout domain: 4 accept 0 reject 1 reject_mfnull" out &&
-	grep -q "^  wait: 4 queued message IDs, 1 hosts" out &&
+	grep -q "^  wait: 4 queued message IDs, 1 host," out &&
 	grep -q "^  tls: 1 gnutls TLS1.3" out &&
 	grep -q "^  tls: 2 resumable (GnuTLS 3.7.9 only), 0 expired" out &&
 	grep -q "^  soonest expiry: " out

@@ -30,7 +30,7 @@ run_test "usage errors" '
 	expect_code 64 "$HINTSDB" convert --in-place --output=x "$SPOOL_EX" \
 	    retry 2>err &&
 	expect_code 64 "$HINTSDB" convert --in-place "$SPOOL_EX" 2>err &&
-	grep -q "^usage: hintsdb convert" err &&
+	grep -q "missing DBNAME (or --all)" err &&
 	expect_code 64 "$HINTSDB" convert --to-layout=auto --in-place \
 	    "$SPOOL_EX" retry 2>err && grep -q "unknown layout" err &&
 	expect_code 64 "$HINTSDB" convert --to-backend=cdb --in-place \
@@ -177,7 +177,7 @@ run_test "undecodable records: refused when the layout changes" '
 	expect_code 65 "$HINTSDB" convert --to-layout=v2 --in-place \
 	    sp callout 2>err &&
 	grep -q "cannot convert record .bad@x.: callout record has the wrong length" err &&
-	grep -q "1 records cannot be converted (--drop-bad skips them)" err &&
+	grep -q "1 record cannot be converted (--drop-bad skips them)" err &&
 	sums sp >after && cmp before after &&
 	test "$(ls -a sp/db | grep -c hintsdb)" -eq 0
 '

@@ -19,9 +19,10 @@ run_test "usage errors" '
 	grep -q "^usage: hintsdb export" err &&
 	expect_code 64 "$HINTSDB" export "$SPOOL_EX" bogus 2>err &&
 	expect_code 64 "$HINTSDB" import "$SPOOL_EX" </dev/null 2>err &&
-	grep -q "^usage: hintsdb import" err &&
-	expect_code 64 "$HINTSDB" import --layout=v9 sp retry </dev/null &&
-	expect_code 64 "$HINTSDB" import --sqlite-schema=x sp retry </dev/null &&
+	grep -q "missing DBNAME" err &&
+	expect_code 64 "$HINTSDB" import --layout=v9 "$SPOOL_EX" retry </dev/null &&
+	expect_code 64 "$HINTSDB" import --sqlite-schema=x "$SPOOL_EX" retry \
+	    </dev/null &&
 	expect_code 0 "$HINTSDB" import --help >out &&
 	grep -q "SPOOL DBNAME < FILE$" out &&
 	expect_code 66 "$HINTSDB" export nowhere retry 2>err

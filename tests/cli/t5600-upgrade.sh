@@ -46,7 +46,7 @@ dumps() {
 
 run_test "usage errors, no Exim, an Exim we cannot serve" '
 	expect_code 64 "$HINTSDB" upgrade 2>err &&
-	grep -q "^usage: hintsdb upgrade \[-nv\]" err &&
+	grep -q "^usage: hintsdb upgrade \[OPTION...\] SPOOL$" err &&
 	expect_code 64 "$HINTSDB" upgrade a b 2>err &&
 	expect_code 0 "$HINTSDB" upgrade --help >out &&
 	grep -q "^usage: hintsdb upgrade" out &&
@@ -220,7 +220,7 @@ run_test "check --exim: what the target cannot use, then nothing" '
 	! grep -q "^exim:" out &&
 	"$HINTSDB" convert --to-layout=v2 --in-place sp retry &&
 	expect_code 1 "$HINTSDB" check --exim="$TRASH/sid" sp retry >out &&
-	grep -q "1 database (retry) is Berkeley DB: it will see none of their 4 records" out &&
+	grep -q "1 database (retry) is Berkeley DB: it will see none of its 4 records" out &&
 	! grep -q "legacy records" out &&
 	"$HINTSDB" upgrade --exim="$TRASH/sid" sp >/dev/null &&
 	expect_code 0 "$HINTSDB" check --exim="$TRASH/sid" sp >out &&
@@ -280,9 +280,9 @@ run_test "resumable names the GnuTLS that can resume; stat too" '
 run_test "tidy --stale-sessions[=VERSION]" '
 	cp -a "$SPOOL_EX" sp &&
 	expect_code 0 "$HINTSDB" tidy $THEN --stale-sessions=3.7.9 sp tls >out &&
-	grep -q "^tls: 0 sessions GnuTLS 3.7.9 cannot resume deleted$" out &&
+	grep -q "^tls: deleted 0 sessions that GnuTLS 3.7.9 cannot resume$" out &&
 	expect_code 0 "$HINTSDB" tidy -n $THEN --stale-sessions=openssl sp tls >out &&
-	grep -q "^tls: 2 sessions OpenSSL cannot resume deleted$" out &&
+	grep -q "^tls: would delete 2 sessions that OpenSSL cannot resume$" out &&
 	expect_code 64 "$HINTSDB" tidy --stale-sessions=x.y sp tls 2>err &&
 	grep -q "bad --stale-sessions version" err &&
 	expect_code 0 "$HINTSDB" tidy -n $THEN --stale-sessions="GnuTLS 3.7.9" sp tls >out &&

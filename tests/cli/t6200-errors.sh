@@ -90,6 +90,16 @@ run_test "after the drop, a root-owned lockfile names the user and the fix" '
 	expect_code 74 "$HINTSDB" tidy spool seen >out 2>err &&
 	grep -q "cannot open .*db/seen.: Permission denied (ran as nobody.*chown nobody" err
 '
+run_test "a root-owned lockfile and DB: one run names both in the fix" '
+	chmod 755 . && copy_spool && chown -R nobody:nogroup spool/db &&
+	chown root:root spool/db/retry.lockfile spool/db/retry &&
+	chmod 600 spool/db/retry.lockfile spool/db/retry &&
+	expect_code 74 "$HINTSDB" tidy spool retry >out 2>err &&
+	grep -q "(ran as nobody, the owner of SPOOL/db: .chown nobody spool/db/retry spool/db/retry.lockfile., or --no-drop-privileges)" err &&
+	chown nobody:nogroup spool/db/retry &&
+	expect_code 74 "$HINTSDB" delete spool retry k >out 2>err &&
+	grep -q ".chown nobody spool/db/retry.lockfile., or" err
+'
 run_test "exim_tidydb succeeds on a root-owned leftover lockfile, as Exim's" '
 	chmod 755 . && copy_spool && chown -R nobody:nogroup spool/db &&
 	chown root:root spool/db/retry.lockfile &&

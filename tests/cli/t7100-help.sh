@@ -42,7 +42,7 @@ run_test "dump --help, dump -h and help dump print the same full help" '
 run_test "--help anywhere on the line wins, but not as an option value" '
 	expect_code 0 "$HINTSDB" tidy -n --help >a &&
 	grep -q "^usage: hintsdb tidy" a &&
-	expect_code 64 "$HINTSDB" tidy -t -h sp retry 2>err &&
+	expect_code 64 "$HINTSDB" tidy -t -h "$SPOOL_EX" retry 2>err &&
 	grep -q "bad time" err
 '
 run_test "every command: each getopt option described, two examples" '
@@ -82,23 +82,21 @@ run_test "missing arguments: the usage and what is missing" '
 	grep -q "^usage: hintsdb dump" err &&
 	grep -q "missing SPOOL" err &&
 	expect_code 64 "$HINTSDB" dump "$SPOOL_EX" 2>err &&
-	grep -q "^usage: hintsdb dump" err &&
-	grep -q "missing DBNAME; databases here: callout, misc, .*retry" err
+	grep -q "missing DBNAME (or --all); databases in .*: callout, misc, .*retry" err
 '
 run_test "SPOOL/db given as SPOOL: did you mean SPOOL" '
 	expect_code 66 "$HINTSDB" dump "$SPOOL_EX/db" retry 2>err &&
-	grep -q "looks like a DB directory; did you mean .$SPOOL_EX.?" err
+	grep -q "is a DB directory, not a spool; did you mean .$SPOOL_EX.?" err
 '
 run_test "swapped arguments: the usage and the right order" '
 	expect_code 64 "$HINTSDB" dump retry "$SPOOL_EX" 2>err &&
-	grep -q "^usage: hintsdb dump" err &&
 	grep -q "did you mean .hintsdb dump $SPOOL_EX retry.?" err
 '
 run_test "an unknown database: the ones that are there" '
 	expect_code 64 "$HINTSDB" dump "$SPOOL_EX" retyr 2>err &&
-	grep -q "no database .retyr.; databases here: callout, misc" err &&
-	expect_code 66 "$HINTSDB" stat "$SPOOL_EX" wait-nothere 2>err &&
-	grep -q "no database .wait-nothere.; databases here:" err
+	grep -q "unknown database .retyr.; did you mean .retry.?" err &&
+	expect_code 66 "$HINTSDB" dump "$SPOOL_EX" wait-nothere 2>err &&
+	grep -q "no database .wait-nothere. in .*; databases there: callout, misc" err
 '
 run_test "no hint where the arguments were right" '
 	expect_code 64 "$HINTSDB" dump --format=xml "$SPOOL_EX" retry 2>err &&
@@ -108,7 +106,7 @@ run_test "no hint where the arguments were right" '
 '
 run_test "the fix prompt answers help and ?; \"help\" is a key" '
 	printf "help\n?\n\"help\"\nq\n" >in &&
-	expect_code 1 "$HINTSDB" fix "$SPOOL_EX" retry <in >out &&
+	expect_code 2 "$HINTSDB" fix "$SPOOL_EX" retry <in >out &&
 	[ "$(grep -c "^  KEY d  *delete the record" out)" = 2 ] &&
 	grep -q "record .help. not found" out
 '
@@ -116,5 +114,16 @@ run_test "--progress and --no-progress are taken by every command" '
 	expect_code 0 "$HINTSDB" dump --no-progress "$SPOOL_EX" retry >a &&
 	expect_code 0 "$HINTSDB" dump "$SPOOL_EX" retry >b && cmp a b &&
 	expect_code 0 "$HINTSDB" stat --progress "$SPOOL_EX" retry >/dev/null
+'
+run_test "the README opens with its purpose, real output, make demo and make check" '
+	head -n 24 "$TOP/README" >top &&
+	grep -qx "    make demo" top && grep -qx "    make check" top &&
+	[ "$(grep -c "^    make " top)" = 2 ] &&
+	cmd=$(sed -n "s/^  \$ bin\/hintsdb //p" top) && [ -n "$cmd" ] &&
+	(cd "$TOP" && "$HINTSDB" $cmd) | sed "s/^/  /" >got &&
+	sed -n "/^  \$ bin\/hintsdb /,/^$/p" top | sed "1d; /^$/d" >want &&
+	# times and ages move with the clock
+	sed -E -i "s/[0-9a-z]* ago/AGO/g; s/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:+Z-]*/TIME/g; s/\<[0-9]+[dhms]([0-9]+[hms])?\>/AGE/g; s/  */ /g" got want &&
+	cmp want got
 '
 test_done

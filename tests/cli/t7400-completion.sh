@@ -97,4 +97,14 @@ run_test "why, forget, failing: SPOOL, then destinations, never DB names" '
 	complete_line hintsdb why --no >got &&
 	grep -qx -- --no-route got && ! grep -q -- --match got
 '
+run_test "no DB names after --all SPOOL; --all offered" '
+	copy_spool sp &&
+	complete_line hintsdb tidy --all sp "" >got && [ -z "$(cat got)" ] &&
+	complete_line hintsdb dump --all sp "" >got && [ -z "$(cat got)" ] &&
+	complete_line hintsdb tidy sp "" >got && grep -qx retry got &&
+	for c in dump tidy export check stat convert; do
+		complete_line hintsdb $c --a >got && grep -qx -- --all got ||
+		    { echo "$c: no --all"; return 1; }
+	done
+'
 test_done

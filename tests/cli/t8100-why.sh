@@ -46,14 +46,14 @@ run_test "a message ID: its wait list and whether it is still queued" '
 	grep -qx "1xWlA5-0004Fd-31: in SPOOL/input; in 0 wait lists; a retry record holds it back" out
 '
 run_test "nothing known: the verdict says so, exit 1; the others still print" '
-	expect_code 1 "$HINTSDB" why "$SPOOL_EX" nowhere.example \
+	expect_code 2 "$HINTSDB" why "$SPOOL_EX" nowhere.example \
 	    bob@client.example >out 2>err &&
 	grep -qx "nowhere.example: nothing known in the hints databases" out &&
 	grep -qx "bob@client.example: no retry record: Exim tries it at once" out &&
 	test ! -s err
 '
 run_test "--format=json: one object per target, the records as dump prints them" '
-	expect_code 1 "$HINTSDB" why --format=json "$NOW" "$SPOOL_EX" \
+	expect_code 2 "$HINTSDB" why --format=json "$NOW" "$SPOOL_EX" \
 	    127.0.0.1:2599 nowhere.example >j &&
 	"$PYTHON" - <<-PY
 	import json

@@ -66,10 +66,10 @@ run_test "a host name: its TLS sessions, by certificate name or SNI" '
 '
 run_test "nothing known: every DB says 0, exit 1; again after forgetting" '
 	copy_spool sp &&
-	expect_code 1 "$HINTSDB" forget sp nowhere.example >out &&
+	expect_code 2 "$HINTSDB" forget sp nowhere.example >out &&
 	test "$(grep -c ": 0 records deleted$" out)" = 4 &&
 	expect_code 0 "$HINTSDB" forget -q sp 127.0.0.1 >/dev/null &&
-	expect_code 1 "$HINTSDB" forget sp 127.0.0.1 >/dev/null
+	expect_code 2 "$HINTSDB" forget sp 127.0.0.1 >/dev/null
 '
 run_test "usage: 64 without a target or for a bad one; 66 without a spool" '
 	expect_code 64 "$HINTSDB" forget sp 2>err &&
@@ -113,7 +113,7 @@ run_test "delete --peer=GLOB SPOOL tls: the sessions of a peer in one step" '
 	copy_spool sp &&
 	expect_code 0 "$HINTSDB" delete -n --peer="MX.TEST.*" sp tls >out &&
 	test "$(grep -c "^would delete .* peer=mx.test.example" out)" = 2 &&
-	expect_code 1 "$HINTSDB" delete --peer="other.*" sp tls >out 2>err &&
+	expect_code 2 "$HINTSDB" delete --peer="other.*" sp tls >out 2>err &&
 	test ! -s out &&
 	grep -qx "hintsdb: delete: no session in .tls. has a peer matching .other\.\*." err &&
 	expect_code 64 "$HINTSDB" delete --peer=x sp retry 2>err &&

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "db/atomic.h"
+#include "argcheck.h"
 #include "commands.h"
 #include "db/lock.h"
 #include "out.h"
@@ -41,6 +42,8 @@ static int	like_spool(const struct rebuild *, struct stat *);
 static int
 usage(FILE *fp, const struct command *cmd)
 {
+	if (fp == stderr)
+		return usage_short(cmd->usage);
 	fprintf(fp, "usage: %s\n", cmd->usage);
 	return fp == stdout ? finish_stdout(cmd->name) : EX_USAGE_;
 }

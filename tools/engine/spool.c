@@ -27,6 +27,8 @@ cmpstr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+int spool_dbs_quiet;
+
 /* db_name - the DB a file in SPOOL/db belongs to, or NULL. */
 static char *
 db_name(const char *file)
@@ -41,8 +43,9 @@ db_name(const char *file)
 	if (!db_name_plain(file)) {
 		char *p = hdb_vis_dup(file, strlen(file));
 
-		warnx("ignoring '%s' in SPOOL/db: not a hints database name",
-		    p);
+		if (!spool_dbs_quiet)
+			warnx("ignoring '%s' in SPOOL/db: not a hints "
+			    "database name", p);
 		free(p);
 		return NULL;
 	}

@@ -15,6 +15,8 @@
  * Returns 0, or -1 with errno if the directory cannot be read.
  */
 int	spool_dbs(const char *spool, char ***names, size_t *n);
+/* set: spool_dbs warns of no odd name (a listing before the command's) */
+extern int spool_dbs_quiet;
 
 /* Free what spool_dbs or spool_args returned. */
 void	spool_dbs_free(char **names, size_t n);

@@ -677,7 +677,8 @@ topen(struct tidy *t, int write)
 				    "not a regular file");
 			else {
 				snprintf(why, sizeof(why), "%s%s",
-				    strerror(e), priv_hint(e, t->lockpath));
+				    strerror(e), priv_hint_pair(e, t->lockpath,
+				    t->path, 1));
 				set_error(t, EX_IOERR_, "cannot open lockfile "
 				    "'%s': %s", t->lockpath, why);
 			}
@@ -717,7 +718,7 @@ topen(struct tidy *t, int write)
 			    "'%s'%s", t->path, "");
 		else if (e == EACCES || e == EPERM) {
 			snprintf(why, sizeof(why), "%s%s", strerror(e),
-			    priv_hint(e, t->path));
+			    priv_hint_pair(e, t->path, t->lockpath, 1));
 			set_error(t, EX_IOERR_, "cannot open '%s': %s",
 			    t->path, why);
 		} else
@@ -1828,7 +1829,7 @@ setup(struct tidy *t)
 			int e = errno;
 
 			snprintf(why, sizeof(why), "%s%s", strerror(e),
-			    priv_hint(e, t->path));
+			    priv_hint_pair(e, t->path, t->lockpath, 1));
 			set_error(t, EX_IOERR_, "cannot open '%s': %s",
 			    t->path, why);
 		} else
