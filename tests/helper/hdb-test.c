@@ -14,6 +14,8 @@
  *   hdb-test writer DB SECONDS SEED NKEYS LOG [churn] [paced]
  *                                   [nolock | txn]
  *                                   act as Exim on a retry DB
+ *   hdb-test sqlwriter DB ID NKEYS LOG STOPFILE [keep]
+ *                                   act as Exim 4.100.1 on a SQLite retry DB
  *
  * It takes no locks (but writer): it works on scratch copies only.
  */
@@ -29,6 +31,7 @@
 #include <bsd/stdlib.h>
 #include <openssl/ssl.h>
 
+#include <sqlite3.h>
 #include <tdb.h>
 
 #include "db/hdb.h"
@@ -342,6 +345,20 @@ txn_change(const char *path, struct hdb_datum k, struct hdb_datum v, int del)
 	tdb_close(tdb);
 }
 
+/* A retry record as an Exim delivery writes it now, with text. */
+static void
+fresh_retry(struct hdb_rec *r, const char *text)
+{
+	memset(r, 0, sizeof(*r));
+	r->type = HDB_T_RETRY;
+	r->time_stamp = r->u.retry.first_failed = r->u.retry.last_try =
+	    time(NULL);
+	r->u.retry.next_try = r->time_stamp + 900;
+	r->u.retry.basic_errno = -44;
+	r->u.retry.text = (const uint8_t *)text;
+	r->u.retry.text_len = strlen(text);
+}
+
 static int
 writer(int argc, char **argv)
 {
@@ -403,14 +420,7 @@ writer(int argc, char **argv)
 			err(2, "lock %s", lockpath);
 		if ((wait = mono_ms() - t0) > maxwait)
 			maxwait = wait;
-		memset(&r, 0, sizeof(r));
-		r.type = HDB_T_RETRY;
-		r.time_stamp = r.u.retry.first_failed = r.u.retry.last_try =
-		    time(NULL);
-		r.u.retry.next_try = r.time_stamp + 900;
-		r.u.retry.basic_errno = -44;
-		r.u.retry.text = (const uint8_t *)text;
-		r.u.retry.text_len = strlen(text);
+		fresh_retry(&r, text);
 		k.data = (const uint8_t *)key;
 		k.len = strlen(key) + 1;
 		v.data = buf;
@@ -435,6 +445,125 @@ writer(int argc, char **argv)
 	}
 	fclose(log);
 	printf("updates %ld max_wait_ms %.1f\n", n, maxwait);
+	return 0;
+}
+
+/*
+ * sqlwriter - write retry records w<ID>k<i> (i random below NKEYS) into a
+ * SQLite DB the way Exim 4.100.1 does, with no lockfile: open, a busy
+ * timeout of 5000 ms, BEGIN TRANSACTION (deferred), INSERT OR REPLACE,
+ * COMMIT, close; then 1 ms of sleep.  With "keep" the connection stays
+ * open across writes.  "key text" goes to LOG for every acknowledged
+ * write, "key FAIL error" for a failed one.  It stops SQLW_AFTER writes
+ * after STOPFILE appears, and gives up with status 3 after SQLW_MAX_S
+ * seconds without it.  Prints the writes and failures.
+ */
+#define SQLW_AFTER	50
+#define SQLW_MAX_S	300
+
+static sqlite3 *
+sqlw_open(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK)
+		errx(2, "open %s: %s", path, sqlite3_errmsg(db));
+	sqlite3_busy_timeout(db, 5000);
+	return db;
+}
+
+/* One write as Exim's dbfn_write; NULL, or the error. */
+static const char *
+sqlw_put(sqlite3 *db, const char *tbl, const char *key, const uint8_t *val,
+    size_t vlen)
+{
+	static char why[256];
+	sqlite3_stmt *st = NULL;
+	char sql[128];
+	int rc;
+
+	if (sqlite3_exec(db, "BEGIN TRANSACTION", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		goto fail;
+	snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO %s (ky, dat) "
+	    "VALUES (?, ?)", tbl);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_blob(st, 1, key, (int)strlen(key) + 1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, val, (int)vlen, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	return NULL;
+fail:
+	snprintf(why, sizeof(why), "%s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return why;
+}
+
+static int
+sqlwriter(int argc, char **argv)
+{
+	char key[48], text[32];
+	struct hdb_rec r;
+	const char *errstr, *why, *tbl = "tblblob";
+	sqlite3 *db = NULL;
+	uint8_t buf[256];
+	double end;
+	long n = 0, failed = 0, after = -1, nkeys, id;
+	size_t vlen;
+	FILE *log;
+	int keep;
+
+	if (argc < 6 || argc > 7 || (argc == 7 && strcmp(argv[6], "keep")))
+		errx(2, "usage: sqlwriter DB ID NKEYS LOG STOPFILE [keep]");
+	keep = argc == 7;
+	id = (long)strtonum(argv[2], 0, 1000, &errstr);
+	if (errstr == NULL)
+		nkeys = (long)strtonum(argv[3], 1, 10000000, &errstr);
+	if (errstr != NULL)
+		errx(2, "bad number: %s", errstr);
+	srandom((unsigned)id);
+	if ((log = fopen(argv[4], "w")) == NULL)
+		err(2, "%s", argv[4]);
+	setvbuf(log, NULL, _IOLBF, 0);
+	db = sqlw_open(argv[1]);
+	if (sqlite3_table_column_metadata(db, NULL, "tblblob", NULL, NULL,
+	    NULL, NULL, NULL, NULL) != SQLITE_OK)
+		tbl = "tbl";
+	end = mono_ms() + SQLW_MAX_S * 1000.0;
+	while (after != 0) {
+		if (mono_ms() > end)
+			errx(3, "no %s after %d s", argv[5], SQLW_MAX_S);
+		if (after == -1 && access(argv[5], F_OK) == 0)
+			after = SQLW_AFTER;
+		snprintf(key, sizeof(key), "w%ldk%ld", id, random() % nkeys);
+		snprintf(text, sizeof(text), "w%ld", ++n);
+		fresh_retry(&r, text);
+		vlen = hdb_rec_encode(&r, HDB_L_LEGACY, buf, sizeof(buf));
+		if (db == NULL)
+			db = sqlw_open(argv[1]);
+		if ((why = sqlw_put(db, tbl, key, buf, vlen)) != NULL) {
+			failed++;
+			fprintf(log, "%s FAIL %s\n", key, why);
+		} else
+			fprintf(log, "%s %s\n", key, text);
+		if (!keep) {
+			sqlite3_close(db);
+			db = NULL;
+		}
+		if (after > 0)
+			after--;
+		usleep(1000);
+	}
+	sqlite3_close(db);
+	fclose(log);
+	printf("writes %ld failed %ld\n", n, failed);
 	return 0;
 }
 
@@ -713,5 +842,7 @@ main(int argc, char **argv)
 		return gen(argc - 1, argv + 1);
 	if (strcmp(argv[1], "writer") == 0)
 		return writer(argc - 1, argv + 1);
+	if (strcmp(argv[1], "sqlwriter") == 0)
+		return sqlwriter(argc - 1, argv + 1);
 	errx(2, "unknown subcommand %s", argv[1]);
 }

@@ -1770,16 +1770,18 @@ tidy_rebuild(struct tidy *t)
 }
 
 /*
- * rebuilds - tidy by rebuild: SQLite's tblblob (in a new tbl file the
- * 4.99 xtext keys would become 4.98 text, which 4.99 does not find),
- * records judged alone (not wait), changes made (not a dry run), our
- * output (not exim_tidydb's order).
+ * rebuilds - tidy by rebuild: asked for (--compact), SQLite's tblblob (in
+ * a new tbl file the 4.99 xtext keys would become 4.98 text, which 4.99
+ * does not find), records judged alone (not wait), changes made (not a
+ * dry run), our output (not exim_tidydb's order).  Never by itself: the
+ * rename would strand an Exim that opened the old file (it takes no
+ * lockfile for SQLite), so an ordinary tidy deletes in place.
  */
 static int
 rebuilds(const struct tidy *t)
 {
-	return t->be == &hdb_backend_sqlite && t->type != HDB_T_WAIT &&
-	    !t->o->compat && !t->o->dry_run &&
+	return t->o->compact && t->be == &hdb_backend_sqlite &&
+	    t->type != HDB_T_WAIT && !t->o->compat && !t->o->dry_run &&
 	    hdb_sqlite_flags(t->path) == 0;
 }
 

@@ -52,6 +52,7 @@ struct tidy_opts {
 	int		 dry_run;	/* decide, change nothing */
 	int		 verbose;	/* a line per change on stdout */
 	int		 compat;	/* exim_tidydb's lines instead */
+	int		 compact;	/* rebuild even if nothing expires */
 	const struct dbopts *dbo;	/* backend, layout, lock timeout */
 	const char	*cmd;		/* for messages: "tidy" */
 	const char	*match;		/* -v lines only for keys matching */
