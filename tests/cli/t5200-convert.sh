@@ -141,9 +141,8 @@ run_test "SQLite: the 4.98 tbl schema is a target, and is kept in place" '
 '
 run_test "SQLite: no replacement while a journal shows a writer" '
 	cp -a "$SPOOL_EX" sp &&
-	"$HINTSDB" convert --to-backend=sqlite --in-place sp seen &&
 	: >sp/db/seen-journal && sums sp >before &&
-	expect_code 74 "$HINTSDB" convert --to-layout=v2 --in-place sp seen \
+	expect_code 74 "$HINTSDB" convert --to-backend=sqlite --in-place sp seen \
 	    2>err &&
 	grep -q "left as it was: .seen-journal. stays: the SQLite database is in use" err &&
 	sums sp >after && cmp before after &&
@@ -151,10 +150,10 @@ run_test "SQLite: no replacement while a journal shows a writer" '
 '
 run_test "SQLite: a writer's journal that goes is waited for" '
 	cp -a "$SPOOL_EX" sp &&
-	"$HINTSDB" convert --to-backend=sqlite --in-place sp seen &&
 	: >sp/db/seen-journal || exit 1
 	(sleep 0.3; rm sp/db/seen-journal) &
-	expect_code 0 "$HINTSDB" convert --to-layout=v2 --in-place sp seen &&
+	expect_code 0 "$HINTSDB" convert --to-backend=sqlite --to-layout=v2 \
+	    --in-place sp seen &&
 	wait && test ! -e sp/db/seen-journal &&
 	"$HINTSDB" dump --format=json sp seen | grep -q "\"layout\":\"v2\""
 '
