@@ -36,8 +36,10 @@
 #include "engine/spool.h"
 #include "engine/tidy.h"
 #include "progress.h"
+#include "rec/convert.h"
 
-#define TIDY_USAGE "hintsdb tidy [-fnqv] [-t TIME] [--format=text|json] " \
+#define TIDY_USAGE "hintsdb tidy [-fnqv] [-t TIME] [--compact] " \
+	"[--format=text|json] " \
 	"[--match=GLOB] [--now=TIME] [--max-lock-ms=N] [--lock-timeout=T] " \
 	"[--backend=B] [--layout=L] [--no-drop-privileges] " \
 	"[--stale-sessions[=VERSION]] (SPOOL DBNAME... | --all SPOOL)"
@@ -47,6 +49,7 @@
 
 enum {
 	OPT_ALL = OPT_FIRST_FREE,
+	OPT_COMPACT,
 	OPT_DRY_RUN,
 	OPT_MATCH,
 	OPT_MAX_LOCK_MS,
@@ -59,6 +62,7 @@ enum {
 static const struct option longopts[] = {
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "compact", no_argument, NULL, OPT_COMPACT },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -78,6 +82,7 @@ struct tidycmd {
 	struct dbopts	 dbo;
 	struct tidy_opts to;
 	int		 all;
+	int		 compact;	/* --compact */
 	int		 json;
 	int		 quiet;
 	int		 no_drop;
@@ -170,6 +175,13 @@ print_text(const struct tidycmd *tc, const struct tidy_stats *st)
 		    st->name, dry ? "would delete" : "deleted",
 		    (unsigned long long)st->deleted[TR_STALE_SESSION],
 		    pl(st->deleted[TR_STALE_SESSION]), tc->stale_desc);
+	if (st->compacted == 1)
+		printf("%s: compacted: %llu bytes, before %llu\n", st->name,
+		    (unsigned long long)st->size_after,
+		    (unsigned long long)st->size_before);
+	else if (st->compacted == -1)
+		printf("%s: not compacted: Exim opens it without a lockfile\n",
+		    st->name);
 }
 
 static void
@@ -218,6 +230,15 @@ print_json(const struct tidycmd *tc, const char *spool,
 	    (json_int_t)st->gaps));
 	json_object_set_new(o, "gap_ms", json_real(st->gap_ms));
 	json_object_set_new(o, "elapsed_ms", json_real(st->elapsed_ms));
+	if (tc->compact && !tc->to.dry_run) {
+		json_object_set_new(o, "compacted", json_boolean(
+		    st->compacted == 1));
+		json_object_set_new(o, "size_before", json_integer(
+		    (json_int_t)st->size_before));
+		if (st->compacted == 1)
+			json_object_set_new(o, "size_after", json_integer(
+			    (json_int_t)st->size_after));
+	}
 	if (st->chains != 0)
 		json_object_set_new(o, "hash_chains", json_integer(
 		    (json_int_t)st->chains));
@@ -226,12 +247,56 @@ print_json(const struct tidycmd *tc, const char *spool,
 	json_decref(o);
 }
 
+/* The bytes of the DB file at path (the data-bearing one); 0. */
+static uint64_t
+db_bytes(const char *path)
+{
+	struct stat sb;
+
+	return hdb_db_stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+}
+
+/*
+ * compact - --compact: rebuild the DB into a fresh file, as convert
+ * --in-place does, where a rename is safe: Berkeley DB, GDBM and NDBM,
+ * which Exim opens only under the lockfile.  SQLite, and tdb from Exim
+ * 4.99, are opened without one: an Exim holding the old file would write
+ * into a moved one, so they are left as they are.
+ */
+static void
+compact(const struct tidycmd *tc, const char *spool, const char *name,
+    struct tidy_stats *st)
+{
+	const struct hdb_backend *be;
+	char path[PATH_MAX];
+	int ex;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/db/%s", spool, name) >=
+	    sizeof(path) || (be = hdb_detect(path)) == NULL)
+		return;
+	st->size_before = db_bytes(path);
+	if ((be->caps & HDB_CAP_LOCKS_ITSELF) || be == &hdb_backend_tdb) {
+		st->compacted = -1;
+		return;
+	}
+	ex = convert_compact(spool, name, tc->dbo.lock_timeout_ms);
+	if (ex != 0 && ex != EX_FINDINGS) {
+		st->status = worse(st->status, ex);
+		return;
+	}
+	st->compacted = 1;
+	st->size_after = db_bytes(path);
+}
+
 static int
 tidy_one(const struct tidycmd *tc, const char *spool, const char *name)
 {
 	struct tidy_stats st;
 
 	tidy_db(spool, name, &tc->to, &st);
+	if (tc->compact && !tc->to.dry_run &&
+	    (st.status == 0 || st.status == EX_FINDINGS))
+		compact(tc, spool, name, &st);
 	progress_end();		/* before the summary */
 	if (tc->json)
 		print_json(tc, spool, &st);
@@ -292,6 +357,9 @@ parse_opt(struct tidycmd *tc, int ch, const char *arg)
 		return 0;
 	case OPT_ALL:
 		tc->all = 1;
+		return 0;
+	case OPT_COMPACT:
+		tc->compact = 1;
 		return 0;
 	case OPT_MATCH:
 		globs_add(&tc->to.match, arg);	/* repeated: the union */

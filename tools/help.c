@@ -170,6 +170,8 @@ static const struct help_opt tidy_opts[] = {
 	{ "-v, --verbose", "a line for every change" },
 	{ "--all", "tidy every hints DB in SPOOL/db" },
 	O_BACKEND,
+	{ "--compact", "then rebuild it into a fresh file (Berkeley DB, GDBM, "
+	    "NDBM)" },
 	{ "--format=text|json", "summary as text (default) or one JSON "
 	    "object a DB" },
 	O_LAYOUT, O_LOCK,

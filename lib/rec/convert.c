@@ -402,6 +402,18 @@ hdb_writer_layout(const struct hdb_writer *w)
 	return w->to;
 }
 
+const struct hdb_backend *
+hdb_writer_backend(const struct hdb_writer *w)
+{
+	return w->be;
+}
+
+const char *
+hdb_writer_path(const struct hdb_writer *w)
+{
+	return hdb_atomic_path(w->tmp);
+}
+
 const char *
 hdb_writer_error(const struct hdb_writer *w)
 {

@@ -135,6 +135,9 @@ const char *hdb_writer_error(const struct hdb_writer *);
 struct hdb_datum hdb_writer_stored(const struct hdb_writer *);
 /* The layout the writer stores (HDB_L_AUTO: each record's own). */
 enum hdb_layout hdb_writer_layout(const struct hdb_writer *);
+/* The new DB's backend, and where it is built (after finish: closed). */
+const struct hdb_backend *hdb_writer_backend(const struct hdb_writer *);
+const char *hdb_writer_path(const struct hdb_writer *);
 
 /* Abandon (unless committed) and free; accepts NULL. */
 void	hdb_writer_free(struct hdb_writer *);

@@ -64,9 +64,12 @@ chains() {
 	od -An -tu4 -j36 -N4 "$1/db/retry" | tr -d " "
 }
 
-# rehash SPOOL: rebuild SPOOL/db/retry as convert does, with more chains
+# rehash SPOOL: rebuild SPOOL/db/retry as convert --output does, with
+# more chains (convert --in-place writes into a tdb file, chains kept:
+# Exim 4.99 and later open it without a lockfile)
 rehash() {
-	"$HINTSDB" convert --in-place "$1" retry >/dev/null &&
+	"$HINTSDB" convert --output="$PWD/$1/db/retry.new" "$1" retry \
+	    >/dev/null && mv "$1/db/retry.new" "$1/db/retry" &&
 	[ "$(chains "$1")" -gt 131 ]
 }
 

@@ -141,9 +141,8 @@ run_test "SQLite: the 4.98 tbl schema is a target, and is kept in place" '
 '
 run_test "SQLite: no replacement while a journal shows a writer" '
 	cp -a "$SPOOL_EX" sp &&
-	"$HINTSDB" convert --to-backend=sqlite --in-place sp seen &&
 	: >sp/db/seen-journal && sums sp >before &&
-	expect_code 74 "$HINTSDB" convert --to-layout=v2 --in-place sp seen \
+	expect_code 74 "$HINTSDB" convert --to-backend=sqlite --in-place sp seen \
 	    2>err &&
 	grep -q "left as it was: .seen-journal. stays: the SQLite database is in use" err &&
 	sums sp >after && cmp before after &&
@@ -151,10 +150,10 @@ run_test "SQLite: no replacement while a journal shows a writer" '
 '
 run_test "SQLite: a writer's journal that goes is waited for" '
 	cp -a "$SPOOL_EX" sp &&
-	"$HINTSDB" convert --to-backend=sqlite --in-place sp seen &&
 	: >sp/db/seen-journal || exit 1
 	(sleep 0.3; rm sp/db/seen-journal) &
-	expect_code 0 "$HINTSDB" convert --to-layout=v2 --in-place sp seen &&
+	expect_code 0 "$HINTSDB" convert --to-backend=sqlite --to-layout=v2 \
+	    --in-place sp seen &&
 	wait && test ! -e sp/db/seen-journal &&
 	"$HINTSDB" dump --format=json sp seen | grep -q "\"layout\":\"v2\""
 '
@@ -208,7 +207,9 @@ run_test "--output to another directory, the source only read" '
 	test "$(ls -a out)" = "$(printf ".\n..\nw")" &&
 	"$HINTSDB" dump --format=json --file=out/w --type=wait $NOW |
 	    sed "s/^{\"db\":\"wait\"/{\"db\":\"wait-remote_smtp\"/" >b &&
-	"$HINTSDB" dump --format=json $NOW sp wait-remote_smtp >a && cmp a b
+	# a file outside a spool has no transport in its name
+	"$HINTSDB" dump --format=json $NOW sp wait-remote_smtp |
+	    sed "s/,\"transport\":\"remote_smtp\"}\$/}/" >a && cmp a b
 '
 run_test "a 4.99.0 tbl keeps its xtext keys, in place and to --output" '
 	mkdir -p x/db &&

@@ -12,8 +12,11 @@
  *   hdb-test gen DB BACKEND TYPE N SEED NOW [PAYLOAD...]
  *                                   N synthetic legacy records (make bench)
  *   hdb-test writer DB SECONDS SEED NKEYS LOG [churn] [paced]
- *                                   [nolock | txn]
+ *                                   [nolock | txn | keeptxn] [id=N]
+ *                                   [stop=FILE]
  *                                   act as Exim on a retry DB
+ *   hdb-test sqlwriter DB ID NKEYS LOG STOPFILE [keep]
+ *                                   act as Exim 4.100.1 on a SQLite retry DB
  *
  * It takes no locks (but writer): it works on scratch copies only.
  */
@@ -29,6 +32,7 @@
 #include <bsd/stdlib.h>
 #include <openssl/ssl.h>
 
+#include <sqlite3.h>
 #include <tdb.h>
 
 #include "db/hdb.h"
@@ -315,21 +319,29 @@ mono_ms(void)
  * the lock in milliseconds.  With "nolock" it takes no lockfile, only
  * the DB's own locks, as Exim 4.99+ does for TDB; with "txn" (TDB only)
  * each change is also a TDB transaction, committed before the close, as
- * Exim 4.99+ writes.  With "paced" it sleeps 2 ms after each change, as
+ * Exim 4.99+ writes; "keeptxn" keeps the TDB open across them, and
+ * "id=N" names the keys w<N>k<i> instead.  With "stop=FILE" it ends
+ * SQLW_AFTER changes after FILE appears, and fails if SECONDS pass first.  With "paced" it sleeps 2 ms
+ * after each change, as
  * separate Exim processes leave gaps; without, it takes the lock again at
  * once and can starve another process that waits for it.
  */
+#define SQLW_AFTER	50
+#define SQLW_MAX_S	300
+
 static void
-txn_change(const char *path, struct hdb_datum k, struct hdb_datum v, int del)
+txn_change(const char *path, struct tdb_context **keep, struct hdb_datum k,
+    struct hdb_datum v, int del)
 {
-	struct tdb_context *tdb;
+	struct tdb_context *tdb = keep != NULL ? *keep : NULL;
 	TDB_DATA tk, tv;
 
 	tk.dptr = (unsigned char *)(uintptr_t)k.data;
 	tk.dsize = k.len;
 	tv.dptr = (unsigned char *)(uintptr_t)v.data;
 	tv.dsize = v.len;
-	if ((tdb = tdb_open(path, 0, TDB_DEFAULT, O_RDWR, 0)) == NULL)
+	if (tdb == NULL &&
+	    (tdb = tdb_open(path, 0, TDB_DEFAULT, O_RDWR, 0)) == NULL)
 		err(2, "tdb_open %s", path);
 	if (tdb_transaction_start(tdb) != 0)
 		errx(2, "transaction: %s", tdb_errorstr(tdb));
@@ -339,13 +351,30 @@ txn_change(const char *path, struct hdb_datum k, struct hdb_datum v, int del)
 		errx(2, "change: %s", tdb_errorstr(tdb));
 	if (tdb_transaction_commit(tdb) != 0)
 		errx(2, "commit: %s", tdb_errorstr(tdb));
-	tdb_close(tdb);
+	if (keep != NULL)
+		*keep = tdb;
+	else
+		tdb_close(tdb);
+}
+
+/* A retry record as an Exim delivery writes it now, with text. */
+static void
+fresh_retry(struct hdb_rec *r, const char *text)
+{
+	memset(r, 0, sizeof(*r));
+	r->type = HDB_T_RETRY;
+	r->time_stamp = r->u.retry.first_failed = r->u.retry.last_try =
+	    time(NULL);
+	r->u.retry.next_try = r->time_stamp + 900;
+	r->u.retry.basic_errno = -44;
+	r->u.retry.text = (const uint8_t *)text;
+	r->u.retry.text_len = strlen(text);
 }
 
 static int
 writer(int argc, char **argv)
 {
-	char lockpath[4096], key[32], text[32], why[256];
+	char lockpath[4096], key[48], text[32], why[256];
 	struct flock fl;
 	struct hdb_rec r;
 	struct hdb_datum k, v;
@@ -355,9 +384,12 @@ writer(int argc, char **argv)
 	uint8_t buf[256];
 	long n = 0, nkeys;
 	FILE *log;
-	int fd = -1, churn, paced, nolock, txn, op;
+	struct tdb_context *tdb = NULL;
+	const char *stop = NULL;
+	long id = -1, after = -1;
+	int fd = -1, churn, paced, nolock, txn, keep, op;
 
-	churn = paced = nolock = txn = 0;
+	churn = paced = nolock = txn = keep = 0;
 	for (op = 6; op < argc; op++) {
 		if (strcmp(argv[op], "churn") == 0)
 			churn = 1;
@@ -367,12 +399,19 @@ writer(int argc, char **argv)
 			nolock = 1;
 		else if (strcmp(argv[op], "txn") == 0)
 			nolock = txn = 1;
+		else if (strcmp(argv[op], "keeptxn") == 0)
+			nolock = txn = keep = 1;
+		else if (strncmp(argv[op], "stop=", 5) == 0)
+			stop = argv[op] + 5;
+		else if (strncmp(argv[op], "id=", 3) == 0)
+			id = (long)strtonum(argv[op] + 3, 0, 1000, &errstr) -
+			    (errstr != NULL ? 1000000 : 0);
 		else
 			argc = 0;
 	}
-	if (argc < 6)
+	if (argc < 6 || id < -1)
 		errx(2, "usage: writer DB SECONDS SEED NKEYS LOG [churn] "
-		    "[paced] [nolock | txn]");
+		    "[paced] [nolock | txn | keeptxn] [id=N] [stop=FILE]");
 	end = mono_ms() + 1000.0 * (double)strtonum(argv[2], 1, 3600,
 	    &errstr);
 	if (errstr != NULL)
@@ -383,8 +422,18 @@ writer(int argc, char **argv)
 		errx(2, "nkeys %s: %s", argv[4], errstr);
 	if ((log = fopen(argv[5], "w")) == NULL)
 		err(2, "%s", argv[5]);
+	setvbuf(log, NULL, _IOLBF, 0);	/* a test watches it grow */
 	snprintf(lockpath, sizeof(lockpath), "%s.lockfile", argv[1]);
-	while (mono_ms() < end) {
+	while (after != 0) {
+		if (mono_ms() >= end) {
+			if (stop != NULL)
+				errx(3, "no %s in %s s", stop, argv[2]);
+			break;
+		}
+		if (stop != NULL && after == -1 && access(stop, F_OK) == 0)
+			after = SQLW_AFTER;
+		if (after > 0)
+			after--;
 		if (paced && n > 0)
 			usleep(2000);
 		op = churn ? (int)(random() % 3) : 0;
@@ -393,6 +442,9 @@ writer(int argc, char **argv)
 			snprintf(key, sizeof(key), "n%ld", n);
 		else
 			snprintf(key, sizeof(key), "k%ld", random() % nkeys);
+		if (op != 2 && id >= 0)
+			snprintf(key, sizeof(key), "w%ldk%ld", id,
+			    random() % nkeys);
 		t0 = mono_ms();
 		if (!nolock && (fd = open(lockpath, O_RDWR)) == -1)
 			err(2, "%s", lockpath);
@@ -403,20 +455,13 @@ writer(int argc, char **argv)
 			err(2, "lock %s", lockpath);
 		if ((wait = mono_ms() - t0) > maxwait)
 			maxwait = wait;
-		memset(&r, 0, sizeof(r));
-		r.type = HDB_T_RETRY;
-		r.time_stamp = r.u.retry.first_failed = r.u.retry.last_try =
-		    time(NULL);
-		r.u.retry.next_try = r.time_stamp + 900;
-		r.u.retry.basic_errno = -44;
-		r.u.retry.text = (const uint8_t *)text;
-		r.u.retry.text_len = strlen(text);
+		fresh_retry(&r, text);
 		k.data = (const uint8_t *)key;
 		k.len = strlen(key) + 1;
 		v.data = buf;
 		v.len = hdb_rec_encode(&r, HDB_L_LEGACY, buf, sizeof(buf));
 		if (txn) {
-			txn_change(argv[1], k, v, op == 1);
+			txn_change(argv[1], keep ? &tdb : NULL, k, v, op == 1);
 			fprintf(log, "%s %s\n", key, op == 1 ? "-" : text);
 			continue;
 		}
@@ -433,8 +478,133 @@ writer(int argc, char **argv)
 			close(fd);
 		fprintf(log, "%s %s\n", key, op == 1 ? "-" : text);
 	}
+	if (tdb != NULL)
+		tdb_close(tdb);
 	fclose(log);
 	printf("updates %ld max_wait_ms %.1f\n", n, maxwait);
+	return 0;
+}
+
+/*
+ * sqlwriter - write retry records w<ID>k<i> (i random below NKEYS) into a
+ * SQLite DB the way Exim 4.100.1 does, with no lockfile: open, a busy
+ * timeout of 5000 ms, BEGIN TRANSACTION (deferred), INSERT OR REPLACE,
+ * COMMIT, close; then 1 ms of sleep.  With "keep" the connection stays
+ * open across writes.  "key text" goes to LOG for every acknowledged
+ * write, "key FAIL error" for a failed one.  It stops SQLW_AFTER writes
+ * after STOPFILE appears, and gives up with status 3 after SQLW_MAX_S
+ * seconds without it.  Prints the writes and failures.
+ */
+
+static sqlite3 *
+sqlw_open(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK)
+		errx(2, "open %s: %s", path, sqlite3_errmsg(db));
+	sqlite3_busy_timeout(db, 5000);
+	return db;
+}
+
+/* One write as Exim's dbfn_write; NULL, or the step and its error. */
+static const char *
+sqlw_put(sqlite3 *db, const char *tbl, const char *key, const uint8_t *val,
+    size_t vlen)
+{
+	static char why[256];
+	const char *step = "BEGIN";
+	sqlite3_stmt *st = NULL;
+	char sql[128];
+	int rc;
+
+	if (sqlite3_exec(db, "BEGIN TRANSACTION", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		goto fail;
+	snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO %s (ky, dat) "
+	    "VALUES (?, ?)", tbl);
+	step = "INSERT";
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_blob(st, 1, key, (int)strlen(key) + 1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, val, (int)vlen, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE)
+		goto fail;
+	step = "COMMIT";
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	return NULL;
+fail:
+	snprintf(why, sizeof(why), "%s: %s", step, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return why;
+}
+
+static int
+sqlwriter(int argc, char **argv)
+{
+	char key[48], text[32];
+	struct hdb_rec r;
+	const char *errstr, *why, *tbl = "tblblob";
+	sqlite3 *db = NULL;
+	uint8_t buf[256];
+	double end, t0;
+	long n = 0, failed = 0, after = -1, nkeys, id;
+	size_t vlen;
+	FILE *log;
+	int keep;
+
+	if (argc < 6 || argc > 7 || (argc == 7 && strcmp(argv[6], "keep")))
+		errx(2, "usage: sqlwriter DB ID NKEYS LOG STOPFILE [keep]");
+	keep = argc == 7;
+	id = (long)strtonum(argv[2], 0, 1000, &errstr);
+	if (errstr == NULL)
+		nkeys = (long)strtonum(argv[3], 1, 10000000, &errstr);
+	if (errstr != NULL)
+		errx(2, "bad number: %s", errstr);
+	srandom((unsigned)id);
+	if ((log = fopen(argv[4], "w")) == NULL)
+		err(2, "%s", argv[4]);
+	setvbuf(log, NULL, _IOLBF, 0);
+	db = sqlw_open(argv[1]);
+	if (sqlite3_table_column_metadata(db, NULL, "tblblob", NULL, NULL,
+	    NULL, NULL, NULL, NULL) != SQLITE_OK)
+		tbl = "tbl";
+	end = mono_ms() + SQLW_MAX_S * 1000.0;
+	while (after != 0) {
+		if (mono_ms() > end)
+			errx(3, "no %s after %d s", argv[5], SQLW_MAX_S);
+		if (after == -1 && access(argv[5], F_OK) == 0)
+			after = SQLW_AFTER;
+		snprintf(key, sizeof(key), "w%ldk%ld", id, random() % nkeys);
+		snprintf(text, sizeof(text), "w%ld", ++n);
+		fresh_retry(&r, text);
+		vlen = hdb_rec_encode(&r, HDB_L_LEGACY, buf, sizeof(buf));
+		if (db == NULL)
+			db = sqlw_open(argv[1]);
+		t0 = mono_ms();
+		if ((why = sqlw_put(db, tbl, key, buf, vlen)) != NULL) {
+			failed++;
+			fprintf(log, "%s FAIL %s (after %.0f ms)\n", key, why,
+			    mono_ms() - t0);
+		} else
+			fprintf(log, "%s %s\n", key, text);
+		if (!keep) {
+			sqlite3_close(db);
+			db = NULL;
+		}
+		if (after > 0)
+			after--;
+		usleep(1000);
+	}
+	sqlite3_close(db);
+	fclose(log);
+	printf("writes %ld failed %ld\n", n, failed);
 	return 0;
 }
 
@@ -713,5 +883,7 @@ main(int argc, char **argv)
 		return gen(argc - 1, argv + 1);
 	if (strcmp(argv[1], "writer") == 0)
 		return writer(argc - 1, argv + 1);
+	if (strcmp(argv[1], "sqlwriter") == 0)
+		return sqlwriter(argc - 1, argv + 1);
 	errx(2, "unknown subcommand %s", argv[1]);
 }

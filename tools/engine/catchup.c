@@ -20,6 +20,7 @@
 #include "xmalloc.h"
 
 #define SETTLE_ROUNDS	4	/* first passes while the old file changes */
+#define INTO_CHUNK	8192	/* catchup_into: records of the new DB a pass */
 
 /* One change to the new DB, under the write lock; 0 or -1 (hdb_error). */
 typedef int change_fn(struct catchup *, struct hdb *, struct hdb_datum key,
@@ -173,6 +174,13 @@ exim_wrote(const struct catchup *c, struct hdb_datum key,
 	    !has_hash(c->copies, rec_hash(key, cur));
 }
 
+/* Whether two records are the same bytes. */
+static int
+same(struct hdb_datum a, struct hdb_datum b)
+{
+	return a.len == b.len && memcmp(a.data, b.data, a.len) == 0;
+}
+
 static int
 put_one(struct catchup *c, struct hdb *h, struct hdb_datum key,
     struct hdb_datum val)
@@ -188,8 +196,7 @@ put_one(struct catchup *c, struct hdb *h, struct hdb_datum key,
 		return -1;
 	if (rc == HDB_NOTFOUND && keyset_has(c->written, key))
 		return 0;	/* Exim deleted it after the rename */
-	if (rc == HDB_OK && cur.len == out.len && memcmp(cur.data, out.data,
-	    out.len) == 0)
+	if (rc == HDB_OK && same(cur, out))
 		return 0;
 	if (rc == HDB_OK && exim_wrote(c, key, cur)) {
 		c->newer++;
@@ -372,6 +379,157 @@ catchup_run(struct catchup *c, const char *old_path)
 		ex = pass_new(c, &os, old_path);
 	hdb_close(os.old);
 	free(os.seen);
+	free(c->buf);
+	c->buf = NULL;
+	return ex;
+}
+
+/*
+ * In place (catchup_into).  The live DB stays where it is: the new one's
+ * records go into it, a chunk at a time, and what it holds beyond them
+ * goes after.
+ */
+struct into {
+	struct catchup	*c;
+	struct hdb	*nh;		/* the new DB, private */
+	const char	*npath;
+	struct slurp	 s;
+	int		 ex;
+};
+
+/* Whether Exim wrote cur, the live DB's record of key, since t0. */
+static int
+exim_since(const struct catchup *c, struct hdb_datum cur)
+{
+	int64_t t = catchup_stamp(cur);
+
+	return t >= c->t0 && t != INT64_MAX;
+}
+
+/* One record of the new DB into the live one (change_fn). */
+static int
+into_put(struct catchup *c, struct hdb *h, struct hdb_datum key,
+    struct hdb_datum val)
+{
+	struct hdb_datum cur;
+	int rc;
+
+	if ((rc = hdb_get(h, key, &cur)) == HDB_ERR)
+		return -1;
+	if (rc == HDB_OK && same(cur, val))
+		return 0;
+	if ((rc == HDB_OK && exim_since(c, cur)) || (rc == HDB_NOTFOUND &&
+	    (c->before == NULL || keyset_has(c->before, key)))) {
+		c->newer++;
+		return 0;
+	}
+	if (hdb_put(h, key, val) != HDB_OK)
+		return -1;
+	c->put++;
+	return 0;
+}
+
+/* A record of the live DB that the new one lacks (change_fn). */
+static int
+into_del(struct catchup *c, struct hdb *h, struct hdb_datum key,
+    struct hdb_datum val)
+{
+	struct hdb_datum cur, out;
+	const char *why;
+	int rc;
+
+	(void)val;
+	if ((rc = hdb_get(h, key, &cur)) == HDB_ERR)
+		return -1;
+	if (rc == HDB_NOTFOUND)
+		return 0;
+	if (exim_since(c, cur)) {
+		c->newer++;
+		return 0;
+	}
+	/* convert: a record the build's read in pieces missed stays */
+	if (c->from_old && hdb_convert_rec(c->type, c->to, key, cur, &c->buf,
+	    &c->cap, &out, &why) != HDB_CONV_REFUSED && out.len > 0) {
+		if (same(out, cur))
+			return 0;
+		if (hdb_put(h, key, out) != HDB_OK)
+			return -1;
+		c->put++;
+		return 0;
+	}
+	if (hdb_del(h, key) == HDB_ERR)
+		return -1;
+	c->deleted++;
+	return 0;
+}
+
+/* Collect the new DB a chunk at a time, and put each (hdb_iter_fn). */
+static int
+into_new_one(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	struct into *in = arg;
+
+	if (slurp_add(&in->s, key, val) == -1)
+		return -1;
+	if (in->s.n < INTO_CHUNK)
+		return 0;
+	in->ex = apply(in->c, &in->s, into_put);
+	slurp_free(&in->s);
+	slurp_init(&in->s, "", 0);
+	return in->ex != 0 ? -1 : 0;
+}
+
+/* The live DB's records that the new one lacks (hdb_iter_fn). */
+static int
+into_old_one(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	struct into *in = arg;
+	struct hdb_datum cur;
+	int rc = hdb_get(in->nh, key, &cur);
+
+	if (rc == HDB_ERR)
+		return -1;
+	return rc == HDB_NOTFOUND ? slurp_add(&in->s, key, val) : 0;
+}
+
+int
+catchup_into(struct catchup *c, const char *new_path)
+{
+	struct scan_info si;
+	struct into in;
+	struct dbh d;
+	char why[256];
+	int changed, ex;
+
+	memset(&in, 0, sizeof(in));
+	in.c = c;
+	in.npath = new_path;
+	in.nh = hdb_open(NULL, new_path, HDB_O_RDONLY, 0, why, sizeof(why));
+	if (in.nh == NULL) {
+		warnx("%s: cannot open the new '%s': %s", c->cmd, c->name, why);
+		return EX_IOERR_;
+	}
+	slurp_init(&in.s, "", 0);
+	if (hdb_scan(in.nh, into_new_one, &in, &changed) == HDB_ERR) {
+		if (in.ex == 0)
+			warnx("%s: cannot read the new '%s': %s", c->cmd,
+			    c->name, hdb_error(in.nh));
+		ex = in.ex != 0 ? in.ex : EX_IOERR_;
+	} else
+		ex = apply(c, &in.s, into_put);
+	slurp_free(&in.s);
+	if (ex == 0) {
+		slurp_init(&in.s, "", 0);
+		if ((ex = db_open(&d, c->spool, c->name, 0, c->o, c->cmd)) == 0)
+			ex = db_scan(&d, c->spool, c->o, c->cmd, c->budget_ms,
+			    SCAN_ANY_ORDER, into_old_one, &in, &si);
+		if (ex == 0) {
+			slurp_dedupe(&in.s);
+			ex = apply(c, &in.s, into_del);
+		}
+		slurp_free(&in.s);
+	}
+	hdb_close(in.nh);
 	free(c->buf);
 	c->buf = NULL;
 	return ex;

@@ -98,4 +98,20 @@ struct catchup {
  */
 int	catchup_run(struct catchup *, const char *old_path);
 
+/*
+ * catchup_into - instead of a rename: write the new DB at new_path (built
+ * and closed, private) into the live one, in write holds of at most
+ * budget_ms, so that an Exim that opens the DB without a lockfile (SQLite;
+ * tdb from 4.99) never holds a file that was moved away.  Every record of
+ * the new DB is put unless the live one holds it already, or Exim wrote
+ * it there since the build began (stamped from t0 on; counted as newer),
+ * or it is gone from there and was there when the build began (before,
+ * or NULL when the build read the live DB: Exim deleted it; newer too).
+ * Then every record the live DB holds that the new one lacks and Exim did
+ * not write since t0 is deleted (from_old: put in the new layout instead,
+ * if the build missed it and it converts).  put and deleted count the
+ * changes.  0, or an EX_* code after a diagnostic.
+ */
+int	catchup_into(struct catchup *, const char *new_path);
+
 #endif

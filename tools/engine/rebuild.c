@@ -219,6 +219,7 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 	rb->no_lockfile = sp->no_lockfile || (sp->be != NULL &&
 	    (sp->be->caps & (HDB_CAP_LOCKS_ITSELF |
 	    HDB_CAP_LOCKFILE_IF_THERE)));
+	rb->oflags = sp->oflags;
 	rb->t0 = (int64_t)time(NULL);
 	rb->cu.type = sp->type;
 	if (spool != NULL) {
@@ -351,9 +352,49 @@ swap(struct rebuild *rb, struct hdb_atomic *old, int *had)
 	return 0;
 }
 
+/* cu_setup - the catch-up's part of rb; o is its dbopts. */
+static void
+cu_setup(struct rebuild *rb, struct dbopts *o)
+{
+	dbopts_init(o);
+	o->lock_timeout_ms = rb->lock_timeout_ms;
+	rb->cu.spool = rb->spool;
+	rb->cu.name = strrchr(rb->target, '/') + 1;
+	rb->cu.cmd = rb->cmd;
+	rb->cu.o = o;
+	rb->cu.to = hdb_writer_layout(rb->w);
+	rb->cu.t0 = rb->t0;
+	rb->cu.from_old = rb->from_old;
+	rb->cu.before = rb->from_old ? NULL : &rb->before;
+	rb->cu.copies = &rb->copies;
+	rb->cu.budget_ms = rb->budget_ms > 0 ? rb->budget_ms : SCAN_BUDGET_MS;
+	rb->cu.written = &rb->written;
+}
+
+/*
+ * writes_into - whether the new DB goes into the old file rather than
+ * over it: Exim opens it without a lockfile (SQLite; tdb from 4.99, and
+ * on tdb it is as safe for the older ones), it has the new one's backend
+ * and SQLite schema, and it is the only file of its name.
+ */
+static int
+writes_into(const struct rebuild *rb)
+{
+	const struct hdb_backend *be = hdb_detect(rb->target);
+
+	/* an NDBM pair left beside it by a killed run goes with a rename */
+	if (be == NULL || be != hdb_writer_backend(rb->w) ||
+	    hdb_db_files(rb->target) != 1)
+		return 0;
+	if (be == &hdb_backend_sqlite)
+		return hdb_sqlite_flags(rb->target) == rb->oflags;
+	return be == &hdb_backend_tdb;
+}
+
 /*
  * live_commit - finish the new DB unlocked, rename it under the write
- * lock, then carry over Exim's writes to the old one.
+ * lock, then carry over Exim's writes to the old one; or write it into
+ * the old one (writes_into).
  */
 static int
 live_commit(struct rebuild *rb)
@@ -372,6 +413,14 @@ live_commit(struct rebuild *rb)
 		return commit_error(rb, err);
 	keyset_seal(&rb->written);
 	keyset_seal(&rb->copies);
+	if (writes_into(rb)) {
+		rb->into = 1;
+		cu_setup(rb, &o);
+		if ((ex = catchup_into(&rb->cu, hdb_writer_path(rb->w))) != 0)
+			warnx("%s: '%s' was not all written", rb->cmd,
+			    rb->cu.name);
+		return ex;
+	}
 	if ((old = hdb_atomic_new(rb->target, err, sizeof(err))) == NULL)
 		return commit_error(rb, err);
 	ex = swap(rb, old, &had);
@@ -380,20 +429,7 @@ live_commit(struct rebuild *rb)
 	hdb_lock_release(rb->lockfd);
 	rb->lockfd = -1;
 	if (ex == 0 && had == 0) {
-		dbopts_init(&o);
-		o.lock_timeout_ms = rb->lock_timeout_ms;
-		rb->cu.spool = rb->spool;
-		rb->cu.name = strrchr(rb->target, '/') + 1;
-		rb->cu.cmd = rb->cmd;
-		rb->cu.o = &o;
-		rb->cu.to = hdb_writer_layout(rb->w);
-		rb->cu.t0 = rb->t0;
-		rb->cu.from_old = rb->from_old;
-		rb->cu.before = rb->from_old ? NULL : &rb->before;
-		rb->cu.copies = &rb->copies;
-		rb->cu.budget_ms = rb->budget_ms > 0 ? rb->budget_ms :
-		    SCAN_BUDGET_MS;
-		rb->cu.written = &rb->written;
+		cu_setup(rb, &o);
 		if ((ex = catchup_run(&rb->cu, hdb_atomic_path(old))) != 0)
 			warnx("%s: '%s' was replaced, but what Exim wrote to "
 			    "it meanwhile was not all carried over", rb->cmd,
@@ -431,7 +467,12 @@ rebuild_commit(struct rebuild *rb)
 void
 rebuild_print_catchup(const struct rebuild *rb)
 {
-	if (rb->live)
+	if (rb->into)
+		printf("%s: written into the file in place: %zu records "
+		    "written and %zu deleted; %zu that Exim wrote or deleted "
+		    "meanwhile kept\n", strrchr(rb->target, '/') + 1,
+		    rb->cu.put, rb->cu.deleted, rb->cu.newer);
+	else if (rb->live)
 		printf("%s: carried over from Exim: %zu written and %zu "
 		    "deleted meanwhile; %zu written after the switch kept\n",
 		    strrchr(rb->target, '/') + 1, rb->cu.put,

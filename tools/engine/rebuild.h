@@ -13,7 +13,11 @@
  * says live: then the new DB is built without it, the lock is held only
  * for the rename, and what Exim wrote to the old DB meanwhile is carried
  * over after it (catchup.h).  The writes of the build must then go
- * through rebuild_put, which remembers their keys.
+ * through rebuild_put, which remembers their keys.  Live, a DB that Exim
+ * opens without a lockfile (SQLite; tdb, from 4.99) is not renamed over
+ * when the new one has its backend (and SQLite schema): the new one is
+ * written into it in short holds instead (catchup_into), so that no Exim
+ * is left holding a file moved away.
  *
  * Both commands also share their command line: rebuild_args parses the
  * options below and SPOOL DBNAME, and rebuild_spec_init turns them into
@@ -75,6 +79,8 @@ struct rebuild {
 	struct keyset	 copies;	/* live: records stamped from t0 on */
 	struct catchup	 cu;		/* live: what the catch-up did */
 	int		 no_lockfile;	/* rebuild_spec's */
+	int		 oflags;	/* rebuild_spec's */
+	int		 into;		/* live: written into the old file */
 	double		 t_locked;	/* live: the rename's hold began */
 	double		 swap_ms;	/* live: the rename's write-lock hold, ms */
 	double		 budget_ms;	/* live: the catch-up's holds; 0: 100 */

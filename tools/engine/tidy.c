@@ -44,9 +44,7 @@
 #include "db/pin.h"
 #include "priv.h"
 #include "rec/rec.h"
-#include "engine/catchup.h"
 #include "engine/pieces.h"
-#include "engine/rebuild.h"
 #include "engine/tidy.h"
 #include "tls/tls.h"
 #include "progress.h"
@@ -231,24 +229,6 @@ pend_flush(struct tidy *t)
 		fclose(t->err);
 		fflush(stdout);
 		fwrite(t->errbuf, 1, t->errlen, stderr);
-		free(t->errbuf);
-		t->err = NULL;
-		t->errbuf = NULL;
-	}
-}
-
-/* Drop the lines waiting, as if the run had not been. */
-static void
-pend_discard(struct tidy *t)
-{
-	if (t->out != NULL) {
-		fclose(t->out);
-		free(t->outbuf);
-		t->out = NULL;
-		t->outbuf = NULL;
-	}
-	if (t->err != NULL) {
-		fclose(t->err);
 		free(t->errbuf);
 		t->err = NULL;
 		t->errbuf = NULL;
@@ -1571,227 +1551,6 @@ scan(struct tidy *t, hdb_iter_fn fn, int write)
 	return r == 1 ? 0 : -1;
 }
 
-/*
- * Tidy by rebuild (SQLite): deleting half of a big SQLite table in short
- * transactions rewrites most pages of both its B-trees in every one of
- * them (the rows of one are scattered over the other).  Instead the
- * records to keep are read in pieces and written to a new file, which
- * replaces the DB as convert --in-place does (rebuild.h): the write lock
- * is held only for the rename, and what Exim wrote meanwhile is carried
- * over, a record tidy left out included.
- */
-struct rtidy {
-	struct tidy	*t;
-	struct rebuild	 rb;
-	struct keyset	 gone[TR_NREASONS];	/* left out, by reason */
-	struct keyset	 back;		/* left out, then written by Exim */
-	int		 failed;
-};
-
-/* One record of the old DB: into the new one unless due (hdb_iter_fn). */
-static int
-rebuild_one(void *arg, struct hdb_datum key, struct hdb_datum val)
-{
-	struct rtidy *r = arg;
-	struct tidy *t = r->t;
-	struct judgement j;
-	const char *why;
-
-	t->st->examined++;
-	judge(t, key.data, key.len, val.data, val.len, &j);
-	if (j.v == V_DELETE) {
-		t->cur = val;
-		emit_change(t, "deleted", key.data, key.len, reason_text[j.why]);
-		keyset_add(&r->gone[j.why], key);
-		t->st->deleted[j.why]++;
-		return 0;
-	}
-	if (j.v == V_CORRUPT)
-		emit_corrupt(t, key.data, key.len, j.native, j.exim);
-	if (rebuild_put(&r->rb, key, val, &why) == HDB_ERR) {
-		r->failed = 1;
-		return -1;
-	}
-	return 0;
-}
-
-/* The reason key was left out for, or TR_NREASONS. */
-static int
-gone_why(const struct rtidy *r, struct hdb_datum key)
-{
-	int i;
-
-	for (i = 0; i < TR_NREASONS; i++)
-		if (keyset_has(&r->gone[i], key))
-			return i;
-	return TR_NREASONS;
-}
-
-static int
-was_dropped(void *arg, struct hdb_datum key)
-{
-	return gone_why(arg, key) != TR_NREASONS;
-}
-
-/* Exim wrote a key tidy left out: it is kept, and not counted deleted. */
-static void
-revived(void *arg, struct hdb_datum key)
-{
-	struct rtidy *r = arg;
-	struct tidy *t = r->t;
-	int why = gone_why(r, key);
-
-	/* twice: a later round of the catch-up */
-	if (why == TR_NREASONS || keyset_has(&r->back, key))
-		return;
-	keyset_add(&r->back, key);
-	keyset_seal(&r->back);		/* rare: Exim rewrote an old record */
-	t->st->deleted[why]--;
-	t->st->refreshed++;
-	if (t->o->verbose && (t->o->match == NULL ||
-	    dump_key_glob(t->o->match, key.data, key.len))) {
-		fprintf(t->out, "%s: kept '", t->name);
-		emit_key(t->out, key.data, key.len);
-		fputs("' (written by Exim meanwhile)\n", t->out);
-	}
-}
-
-/*
- * Read the old DB into the new one; 0 or -1.  The output waits in t->out
- * and t->err for the outcome: it is printed only if the new DB is put in
- * place.
- */
-static int
-rebuild_read(struct rtidy *r)
-{
-	struct tidy *t = r->t;
-	struct scan_info si;
-	struct dbh d;
-	int ex, i;
-
-	if ((ex = db_open(&d, t->spool, t->name, 0, t->o->dbo,
-	    t->o->cmd)) != 0) {
-		t->st->status = ex;
-		return -1;
-	}
-	hdb_writer_last_wins(r->rb.w);
-	ex = db_scan(&d, t->spool, t->o->dbo, t->o->cmd,
-	    (double)t->o->max_lock_ms, SCAN_ANY_ORDER, rebuild_one, r, &si);
-	t->st->batches += si.holds;
-	t->st->read_hold_ms = si.max_hold_ms;
-	if (si.holds > 1) {
-		t->st->gaps += si.holds - 1;
-		t->st->gap_ms = hdb_gap_ms(t->be, (double)t->o->max_lock_ms);
-	}
-	if (ex != 0 && !r->failed)
-		t->st->status = ex;
-	if (ex != 0)
-		return -1;
-	for (i = 0; i < TR_NREASONS; i++)
-		keyset_seal(&r->gone[i]);
-	return 0;
-}
-
-/* Write the rest, swap, catch up; 0, or the EX_* code. */
-static int
-rebuild_swap(struct rtidy *r)
-{
-	struct tidy *t = r->t;
-	int ex;
-
-	r->rb.cu.dropped = was_dropped;
-	r->rb.cu.revived = revived;
-	r->rb.cu.dctx = r;
-	ex = rebuild_commit(&r->rb);
-	t->st->batches += 1 + r->rb.cu.holds;
-	t->st->max_hold_ms = r->rb.swap_ms > r->rb.cu.max_hold_ms ?
-	    r->rb.swap_ms : r->rb.cu.max_hold_ms;
-	return ex;
-}
-
-/*
- * rebuild_failed - the new DB was not put in place: its lines go, as
- * nothing changed.  1 if the failure was in writing the new DB (a full
- * disk, no room in SQLite's temporary directory), after which deleting
- * in place may still do, with st as before the run; else 0.
- */
-static int
-rebuild_failed(struct rtidy *r, int committed, int ex)
-{
-	struct tidy *t = r->t;
-	char name[sizeof(t->st->name)];
-
-	pend_discard(t);
-	/* the writer failed: to start, to put, or to finish */
-	if (!r->failed && !(ex == EX_IOERR_ && (committed || r->rb.w == NULL)))
-		return 0;
-	warnx("%s: %s: cannot write a new file%s%s; deleting in place",
-	    t->o->cmd, t->name, r->failed ? ": " : "",
-	    r->failed ? hdb_writer_error(r->rb.w) : "");
-	memcpy(name, t->st->name, sizeof(name));
-	memset(t->st, 0, sizeof(*t->st));
-	memcpy(t->st->name, name, sizeof(name));
-	return 1;
-}
-
-/*
- * tidy_rebuild - tidy by rebuild: 0; -1 with st's status set; or 1 to
- * delete in place instead (rebuild_failed).
- */
-static int
-tidy_rebuild(struct tidy *t)
-{
-	struct rebuild_spec sp;
-	struct rtidy r;
-	int ex, i, committed = 0, rc;
-
-	memset(&r, 0, sizeof(r));
-	r.t = t;
-	memset(&sp, 0, sizeof(sp));
-	sp.be = t->be;
-	sp.type = t->type;
-	sp.layout = HDB_L_AUTO;
-	sp.lock_timeout_ms = t->o->dbo->lock_timeout_ms;
-	sp.live = sp.from_old = 1;
-	sp.no_lockfile = 1;
-	ex = rebuild_begin(&r.rb, t->o->cmd, t->spool, t->name, &sp);
-	r.rb.budget_ms = (double)t->o->max_lock_ms;
-	progress_begin(0, t->o->verbose ? PROG_STDOUT : 0, "%s: tidying",
-	    t->name);
-	pend_open(t);
-	if (ex == 0 && rebuild_read(&r) == 0) {
-		committed = 1;
-		ex = rebuild_swap(&r);
-	} else if (ex == 0)
-		ex = t->st->status != 0 ? t->st->status : EX_IOERR_;
-	if (r.rb.w != NULL && hdb_writer_replaced(r.rb.w)) {
-		pend_flush(t);
-		rc = ex == 0 ? 0 : -1;
-	} else
-		rc = ex != 0 && rebuild_failed(&r, committed, ex) ? 1 : -1;
-	if (rc == -1 && t->st->status == 0)
-		t->st->status = ex;
-	rebuild_end(&r.rb);
-	for (i = 0; i < TR_NREASONS; i++)
-		keyset_free(&r.gone[i]);
-	keyset_free(&r.back);
-	return rc;
-}
-
-/*
- * rebuilds - tidy by rebuild: SQLite's tblblob (in a new tbl file the
- * 4.99 xtext keys would become 4.98 text, which 4.99 does not find),
- * records judged alone (not wait), changes made (not a dry run), our
- * output (not exim_tidydb's order).
- */
-static int
-rebuilds(const struct tidy *t)
-{
-	return t->be == &hdb_backend_sqlite && t->type != HDB_T_WAIT &&
-	    !t->o->compat && !t->o->dry_run &&
-	    hdb_sqlite_flags(t->path) == 0;
-}
-
 static int
 setup(struct tidy *t)
 {
@@ -1884,7 +1643,6 @@ tidy_db(const char *spool, const char *name, const struct tidy_opts *o,
 {
 	struct tidy t;
 	double start = hdb_now_ms();
-	int r;
 
 	memset(st, 0, sizeof(*st));
 	snprintf(st->name, sizeof(st->name), "%s", name);
@@ -1906,10 +1664,7 @@ tidy_db(const char *spool, const char *name, const struct tidy_opts *o,
 	 * in its order: decide first, apply last first.  Every other rule
 	 * judges a record alone, so one sweep does it all.
 	 */
-	if (rebuilds(&t) && (r = tidy_rebuild(&t)) != 1) {
-		if (r == -1)
-			goto out;
-	} else if (t.type == HDB_T_WAIT || o->compat ||
+	if (t.type == HDB_T_WAIT || o->compat ||
 	    !(t.be->caps & HDB_CAP_ORDER_KEPT)) {
 		if (scan(&t, decide_one, 0) == -1 || apply(&t) == -1)
 			goto out;

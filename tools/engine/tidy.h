@@ -75,6 +75,9 @@ struct tidy_stats {
 	double		 gap_ms;	/* how long each pause was */
 	double		 elapsed_ms;
 	unsigned	 chains;	/* a TDB file's hash chains, else 0 */
+	/* --compact (cmd_tidy.c): 1 rebuilt, -1 left (no lockfile), else 0 */
+	int		 compacted;
+	uint64_t	 size_before, size_after;	/* the file's bytes */
 	int		 status;	/* EX_* for this DB */
 	char		 error[1024];	/* what failed, when status says so */
 };
