@@ -8,6 +8,9 @@
 #                                 print its directory
 #   chroot.sh run SUITE PROG ARG  run PROG (e.g. exim4, exim_dumpdb) in it
 #   chroot.sh suites              the suites and their Exim versions
+#   chroot.sh tool SUITE PKG PROG ARG  run PROG from Debian package PKG
+#                                 (e.g. prometheus's promtool) in a copy
+#                                 of the SUITE chroot with PKG installed
 #
 # SUITE is bullseye (Exim 4.94.2), bookworm (4.96), trixie (4.98.2) or sid
 # (4.100.1).  The
@@ -175,7 +178,41 @@ ensure() {
 	    unavailable "$1" "the chroot is still broken after a rebuild (exim4 -bV fails in it); see $CACHE/$1.log"
 }
 
-[ $# -ge 1 ] || die "usage: chroot.sh root SUITE | run SUITE PROG [ARG...] | suites"
+# tool_root SUITE PKG: a copy of the SUITE chroot with PKG installed too
+# (no recommends; policy-rc.d starts nothing), cached beside it as
+# SUITE+PKG and built once, under a lock of its own
+tool_root() {
+	case $2 in
+	'' | *[!a-z0-9.+-]*) die "bad package name '$2'" ;;
+	esac
+	ensure "$1"
+	troot=$CACHE/$1+$2
+	tstamp="$STAMP + $2"
+	[ "$(cat "$troot/.hintsdb-ready" 2>/dev/null)" = "$tstamp" ] && return 0
+	exec 8>"$troot.lock"
+	flock 8
+	if [ "$(cat "$troot/.hintsdb-ready" 2>/dev/null)" != "$tstamp" ]; then
+		printf 'chroot.sh: installing %s in a copy of the %s chroot\n' \
+		    "$2" "$1" >&2
+		rm -rf "$troot" "$troot.new"
+		cp -a "$CACHE/$1" "$troot.new" ||
+		    die "cannot copy the $1 chroot to $troot.new"
+		(unset LD_PRELOAD FAKETIME FAKETIME_SHARED
+		    in_root "$troot.new" timeout "$BUILD_TIMEOUT" sh -c '
+			DEBIAN_FRONTEND=noninteractive
+			export DEBIAN_FRONTEND
+			apt-get update -qq &&
+			apt-get install -y -qq --no-install-recommends "$0"' "$2") \
+		    >"$troot.log" 2>&1 ||
+		    die "installing $2 in a copy of the $1 chroot failed; see $troot.log"
+		(in_root "$troot.new" apt-get clean) >/dev/null 2>&1 || true
+		echo "$tstamp" >"$troot.new/.hintsdb-ready"
+		mv "$troot.new" "$troot"
+	fi
+	exec 8>&-
+}
+
+[ $# -ge 1 ] || die "usage: chroot.sh root SUITE | run SUITE PROG [ARG...] | tool SUITE PKG PROG [ARG...] | suites"
 case $1 in
 root)
 	[ $# = 2 ] || die "usage: chroot.sh root SUITE"
@@ -188,6 +225,13 @@ run)
 	shift 2
 	ensure "$suite"
 	in_root "$CACHE/$suite" "$@"
+	;;
+tool)
+	[ $# -ge 4 ] || die "usage: chroot.sh tool SUITE PKG PROG [ARG...]"
+	tool_root "$2" "$3"
+	root=$CACHE/$2+$3
+	shift 3
+	in_root "$root" "$@"
 	;;
 suites)
 	for s in bullseye bookworm trixie sid; do echo "$s $(version_of $s)"; done
