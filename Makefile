@@ -269,17 +269,21 @@ install-compat: install
 # deb: the Debian binary package, built by dpkg-buildpackage from a copy
 # of the tracked files (debian/ is kept in the tree: the package is
 # native), then checked by lintian.  Output in $(DEB_B)/.  Needs the
-# Build-Depends of debian/control and lintian (make deps-check).
+# Build-Depends of debian/control and lintian (make deps-check).  The
+# package's own make gets none of this make's variables (its clean would
+# remove DEB_B).
 DEB_B	?= build-deb
 
 deb:
 	rm -rf $(DEB_B)
 	mkdir -p $(DEB_B)/hintsdb
 	git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(DEB_B)/hintsdb
-	cd $(DEB_B)/hintsdb && dpkg-buildpackage -b -us -uc -j2 >../build.log 2>&1 || \
-	    { tail -n 40 ../build.log; exit 1; }
+	cd $(DEB_B)/hintsdb && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	    dpkg-buildpackage -b -us -uc -j2 \
+	    >$(abspath $(DEB_B))/build.log 2>&1 || \
+	    { tail -n 40 $(abspath $(DEB_B))/build.log; exit 1; }
 	lintian --fail-on error,warning $(DEB_B)/*.changes
 	@ls $(DEB_B)/*.deb
 
 clean:
-	rm -rf build $(SAN_B) $(FUZZ_B) $(BIN) $(SAN_BIN) $(DEB_B)
+	rm -rf build $(SAN_B) $(FUZZ_B) $(BIN) $(SAN_BIN) build-deb
