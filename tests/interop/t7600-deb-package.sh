@@ -4,7 +4,8 @@
 # (lintian clean), then in a throwaway copy of each Exim chroot (bookworm
 # 4.96, trixie 4.98.2, sid 4.100.1; exim4-daemon-light installed) apt-get
 # installs it, hintsdb stat reads the spool as root and as Debian-exim,
-# the timer's service command and /etc/cron.daily/exim4-base run clean,
+# the timer's service command, the cron.d example's line (under cron's
+# PATH) and /etc/cron.daily/exim4-base run clean,
 # hintsdb-takeover makes exim4-base's daily run use hintsdb and gives it
 # back, and apt-get purge leaves dpkg -S, the diverts and the file system
 # as before.  The package is built once, on this host; the cached chroots
@@ -128,8 +129,12 @@ for suite in $SUITES; do
 		    hintsdb stat /var/spool/exim4 >exim.out 2>&1 &&
 		grep -q retry exim.out ||
 		{ cat root.out exim.out; false; }'
-	run_test "$suite: the timer's service and exim4-base's daily run, clean" '
+	run_test "$suite: the timer's service, the cron.d line and exim4-base's daily run, clean" '
 		service_cmd "$R" >svc.out 2>&1 || { cat svc.out; false; } &&
+		cmd=$(sed -n "s/^#[0-9][^	]*	root	//p" "$R/etc/cron.d/hintsdb") &&
+		[ -n "$cmd" ] &&
+		in_copy "$R" env PATH=/usr/bin:/bin sh -c "$cmd" >crond.out 2>&1 &&
+		[ ! -s crond.out ] || { echo "cron.d: $cmd"; cat crond.out; false; } &&
 		in_copy "$R" /etc/cron.daily/exim4-base >cron.out 2>&1 ||
 		    { cat cron.out; false; }'
 	run_test "$suite: after hintsdb-takeover exim4-base's daily run is hintsdb's tidy" '
