@@ -52,7 +52,7 @@ COMPAT	= exim_dumpdb exim_tidydb exim_fixdb
 MANS	= $(sort $(wildcard man/*.8))
 
 .PHONY: all deps deps-check demo check check-future check-load test unit cli interop lint check-san bench \
-	install install-compat clean fuzz bench-progress bench-noblock fuzz-build \
+	install install-compat deb clean fuzz bench-progress bench-noblock fuzz-build \
 	san-build unit-bins \
 	check-valgrind
 
@@ -60,7 +60,7 @@ all: $(BIN)/hintsdb $(HELPER_BIN) $(FAULT_SO) $(COMPAT:%=$(BIN)/%)
 
 $(B)/%.o: %.c $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(XCFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(XCFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIBA): $(LIB_OBJ)
 	rm -f $@
@@ -68,7 +68,7 @@ $(LIBA): $(LIB_OBJ)
 
 $(BIN)/hintsdb: $(TOOL_OBJ) $(LIBA)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $(TOOL_OBJ) $(LIBA) $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $(TOOL_OBJ) $(LIBA) $(LDLIBS)
 
 $(COMPAT:%=$(BIN)/%): $(BIN)/hintsdb
 	ln -sf hintsdb $@
@@ -266,5 +266,24 @@ install: $(BIN)/hintsdb
 install-compat: install
 	for n in $(COMPAT); do ln -sf hintsdb $(DESTDIR)$(SBINDIR)/$$n; done
 
+# deb: the Debian binary package, built by dpkg-buildpackage from a copy
+# of the tracked files (debian/ is kept in the tree: the package is
+# native), then checked by lintian.  Output in $(DEB_B)/.  Needs the
+# Build-Depends of debian/control and lintian (make deps-check).  The
+# package's own make gets none of this make's variables (its clean would
+# remove DEB_B).
+DEB_B	?= build-deb
+
+deb:
+	rm -rf $(DEB_B)
+	mkdir -p $(DEB_B)/hintsdb
+	git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(DEB_B)/hintsdb
+	cd $(DEB_B)/hintsdb && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	    dpkg-buildpackage -b -us -uc -j2 \
+	    >$(abspath $(DEB_B))/build.log 2>&1 || \
+	    { tail -n 40 $(abspath $(DEB_B))/build.log; exit 1; }
+	lintian --fail-on error,warning $(DEB_B)/*.changes
+	@ls $(DEB_B)/*.deb
+
 clean:
-	rm -rf build $(SAN_B) $(FUZZ_B) $(BIN) $(SAN_BIN)
+	rm -rf build $(SAN_B) $(FUZZ_B) $(BIN) $(SAN_BIN) build-deb

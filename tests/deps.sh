@@ -25,10 +25,13 @@ APT_CACHE=${APT_CACHE:-apt-cache}
 BUILD="build-essential pkg-config libdb5.3-dev libgdbm-dev libgdbm-compat-dev
 libtdb-dev libsqlite3-dev libbsd-dev libssl-dev libjansson-dev"
 # clang and libclang-rt-14-dev: the fuzzers; debootstrap: the Exim chroots;
-# faketime: make check-future; python3-prometheus-client: stat's metrics
+# faketime: make check-future; python3-prometheus-client: stat's metrics;
+# debhelper, fakeroot and lintian: make deb and its test (packaging tools,
+# not run-time dependencies)
 CHECK="clang libclang-rt-14-dev libcmocka-dev valgrind db5.3-util gdbmtool
 tdb-tools sqlite3 mandoc openssl gnutls-bin python3 python3-prometheus-client
-procps util-linux mount debootstrap faketime libfaketime"
+procps util-linux mount debootstrap faketime libfaketime debhelper fakeroot
+lintian"
 
 die() { printf 'deps: %s\n' "$*" >&2; exit 1; }
 

@@ -126,8 +126,11 @@ priv_make_lockfile(const char *spool, const char *lockpath)
 	if (fd == -1)
 		return;
 	if (geteuid() == 0 && hdb_pin_covers(lockpath) &&
-	    hdb_pin_fd() != -1 && fstat(hdb_pin_fd(), &sb) == 0)
-		(void)fchown(fd, sb.st_uid, sb.st_gid);
+	    hdb_pin_fd() != -1 && fstat(hdb_pin_fd(), &sb) == 0 &&
+	    fchown(fd, sb.st_uid, sb.st_gid) == -1) {
+		/* best effort, like the fchmod: the lockfile works
+		 * without it (and _FORTIFY_SOURCE wants it checked) */
+	}
 	(void)fchmod(fd, 0640);
 	close(fd);
 }
