@@ -631,6 +631,24 @@ examine_copy(struct hdb_atomic *a, const struct hdb_backend *be,
 	hdb_atomic_free(a);
 }
 
+/* Why a DB was not checked, for its line on stdout (the error itself
+ * went to stderr): every DB asked about has a line. */
+static const char *
+not_checked(int ex)
+{
+	switch (ex) {
+	case EX_LOCKED:
+		return "busy (its lock was not free in time; try again later)";
+	case EX_NODB:
+		return "no such database";
+	case EX_NOPERM_:
+	case EX_IOERR_:
+		return "cannot be read (the error is above)";
+	default:
+		return "an error (above)";
+	}
+}
+
 static int
 check_db(const char *spool, const char *name, struct checkctx *c)
 {
@@ -674,6 +692,8 @@ out:
 		leftovers(c, d.path);
 	if (ex == 0 && c->problems > 0)
 		advise(c, name);
+	if (ex != 0)
+		printf("%s: not checked: %s\n", name, not_checked(ex));
 	return ex;
 }
 
