@@ -356,13 +356,79 @@ oversize_report(const char *cmd, const char *db)
 	return 1;
 }
 
+/*
+ * A dump in the DB's order of every record needs no more than a batch in
+ * memory: each is written between two holds, unlocked, and then its memory
+ * serves the next (db_slurp_stream).  4 MiB: short of the holds' own
+ * size, so they end as they did, and with the keys' hashes (8 bytes a
+ * record at most) a million records stay under 32 MB.
+ */
+#define DUMP_BATCH	((size_t)4 << 20)
+
+struct dump_out {
+	const struct dump_ctx *c;
+	int		 bad;
+};
+
+/* print_recs - every record of s as c asks. */
+static int
+print_recs(const struct slurp *s, const struct dump_ctx *c, int prog)
+{
+	size_t i;
+	int bad = 0;
+
+	if (c->keys_only)
+		return print_keys(s, c->format, &c->fo);
+	for (i = 0; i < s->n; i++) {
+		/* Sorted, the records are read in random order. */
+		if (c->sorted && i + 8 < s->n) {
+			__builtin_prefetch(slurp_key(s, i + 8));
+			__builtin_prefetch(slurp_val(s, i + 8) + 64);
+		}
+		bad |= print_one(s, i, c);
+		if (prog)
+			progress_add(1);
+	}
+	return bad;
+}
+
+static void
+dump_batch(void *ctx, struct slurp *s)
+{
+	struct dump_out *out = ctx;
+
+	out->bad |= print_recs(s, out->c, 0);
+}
+
+/* dump_stream - the whole DB in its order, a batch at a time. */
+static int
+dump_stream(struct dbh *d, const char *spool, const struct dbopts *o,
+    struct dump_ctx *c)
+{
+	struct dump_out out = { c, 0 };
+	struct slurp s;
+	int ex;
+
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if ((ex = db_slurp_stream(d, spool, o, c->cmd, c->max_lock_ms > 0 ?
+	    (double)c->max_lock_ms : SCAN_BUDGET_MS, c->keys_only ?
+	    SCAN_KEYS : 0, &s, DUMP_BATCH, dump_batch, &out)) != 0)
+		return ex;
+	out.bad |= print_recs(&s, c, 0);
+	slurp_free(&s);
+	out.bad |= oversize_report(c->cmd, c->fo.db);
+	if ((ex = finish_stdout(c->cmd)) != 0)
+		return ex;
+	return out.bad ? EX_FINDINGS : 0;
+}
+
 int
 dump_run(const char *spool, const char *name, const struct dbopts *o,
     struct dump_ctx *c)
 {
 	struct dbh d;
 	struct slurp s;
-	size_t i;
 	int ex, bad = 0, missing = 0;
 
 	hdb_cap_sizes(1);	/* before the open: see hdb.h */
@@ -376,6 +442,9 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 		db_close(&d);
 		return EX_USAGE_;
 	}
+	if (!c->sorted && c->match == NULL && c->peer == NULL &&
+	    c->nkeys == 0)
+		return dump_stream(&d, spool, o, c);
 	if ((ex = db_slurp(&d, spool, o, c->cmd, c->max_lock_ms > 0 ?
 	    (double)c->max_lock_ms : SCAN_BUDGET_MS,
 	    c->keys_only && c->peer == NULL ? SCAN_KEYS : 0, &s)) != 0)
@@ -395,15 +464,7 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 		print_keys(&s, c->format, &c->fo);
 	else {
 		progress_begin(s.n, PROG_STDOUT, "%s: writing", c->fo.db);
-		for (i = 0; i < s.n; i++) {
-			/* Sorted, the records are read in random order. */
-			if (c->sorted && i + 8 < s.n) {
-				__builtin_prefetch(slurp_key(&s, i + 8));
-				__builtin_prefetch(slurp_val(&s, i + 8) + 64);
-			}
-			bad |= print_one(&s, i, c);
-			progress_add(1);
-		}
+		bad |= print_recs(&s, c, 1);
 		progress_end();
 	}
 	slurp_free(&s);

@@ -30,6 +30,7 @@
 #include "out.h"
 #include "engine/rebuild.h"
 #include "db/pin.h"
+#include "jscan.h"
 #include "priv.h"
 #include "progress.h"
 #include "xmalloc.h"
@@ -63,7 +64,10 @@ struct input {
 	unsigned long	 lineno;
 };
 
+static int	read_line(struct input *, size_t *);
 static int	next_line(struct input *, json_t **);
+static int	parse_line(struct input *, size_t, json_t **);
+static int	next_rec(struct input *, struct inrec *, const char **);
 static const char *abi_model(const char *);
 static int	check_header(json_t *, const char *, struct rebuild_spec *,
 		    const struct rebuild_opts *, const char *, size_t *);
@@ -73,19 +77,14 @@ static int	import_records(struct input *, struct rebuild *, size_t);
 static int	import(const char *, const char *, struct rebuild_opts *);
 
 /*
- * next_line - the next non-empty input line as a JSON object in *o.
- * Returns 1 with *o, 0 at the end, 2 for a line too long (said), or -1
- * after printing why.
- */
-/*
- * read_line - getline(3), but a line longer than LINE_MAX_BYTES is read
+ * read_capped - getline(3), but a line longer than LINE_MAX_BYTES is read
  * through and dropped, never kept: -2 for it.  No record within the size
  * cap (hdb.h) needs that much, in any of export's fields.
  */
 #define LINE_MAX_BYTES	(8 * (size_t)(HDB_KEY_MAX + HDB_VAL_MAX))
 
 static ssize_t
-read_line(struct input *in)
+read_capped(struct input *in)
 {
 	size_t n = 0, got;
 	int over = 0;
@@ -112,15 +111,31 @@ read_line(struct input *in)
 	return n == 0 ? -1 : (ssize_t)n;
 }
 
-static int
-next_line(struct input *in, json_t **o)
+/* Why a line over LINE_MAX_BYTES is refused. */
+static const char *
+too_long(void)
 {
-	json_error_t je;
+	static char why[160];
+
+	snprintf(why, sizeof(why), "longer than %zu MiB, more than a record "
+	    "within the size cap (keys %u KiB, values %u KiB) needs: refused",
+	    LINE_MAX_BYTES >> 20, HDB_KEY_MAX >> 10, HDB_VAL_MAX >> 10);
+	return why;
+}
+
+/*
+ * read_line - the next non-empty input line in in->line, its length in
+ * *len.  Returns 1, 0 at the end, 2 for a line too long (too_long; not
+ * said), or -1 after printing why.
+ */
+static int
+read_line(struct input *in, size_t *len)
+{
 	ssize_t n;
 
 	for (;;) {
 		errno = 0;
-		if ((n = read_line(in)) == -1) {
+		if ((n = read_capped(in)) == -1) {
 			if (ferror(in->fp)) {
 				warn("import: cannot read standard input");
 				return -1;
@@ -128,21 +143,44 @@ next_line(struct input *in, json_t **o)
 			return 0;
 		}
 		in->lineno++;
-		if (n == -2) {
-			warnx("import: line %lu: longer than %zu MiB, more than "
-			    "a record within the size cap (keys %u KiB, values "
-			    "%u KiB) needs: refused", in->lineno,
-			    LINE_MAX_BYTES >> 20, HDB_KEY_MAX >> 10,
-			    HDB_VAL_MAX >> 10);
+		if (n == -2)
 			return 2;
-		}
 		while (n > 0 && (in->line[n - 1] == '\n' ||
 		    in->line[n - 1] == '\r'))
 			in->line[--n] = '\0';
 		if (n > 0)
 			break;
 	}
-	*o = json_loadb(in->line, (size_t)n, JSON_DISABLE_EOF_CHECK, &je);
+	*len = (size_t)n;
+	return 1;
+}
+
+/*
+ * next_line - the next non-empty input line as a JSON object in *o.
+ * Returns 1 with *o, 0 at the end, or -1 after printing why.
+ */
+static int
+next_line(struct input *in, json_t **o)
+{
+	size_t n;
+	int rc;
+
+	if ((rc = read_line(in, &n)) == 2) {
+		warnx("import: line %lu: %s", in->lineno, too_long());
+		return -1;
+	}
+	if (rc != 1)
+		return rc;
+	return parse_line(in, n, o);
+}
+
+/* parse_line - in->line as a JSON object in *o: 1, or -1 after why. */
+static int
+parse_line(struct input *in, size_t n, json_t **o)
+{
+	json_error_t je;
+
+	*o = json_loadb(in->line, n, JSON_DISABLE_EOF_CHECK, &je);
 	if (*o == NULL || !json_is_object(*o)) {
 		/* jansson quotes the offending input: escape it */
 		char *t = hdb_vis_dup(je.text, *o == NULL ? strlen(je.text) : 0);
@@ -288,6 +326,75 @@ get_rec(json_t *o, struct inrec *r, const char **why)
 }
 
 /*
+ * next_rec - the next record line in *r (owned; r->key NULL: refused, why
+ * in *why).  Lines of the plain shape export writes are read by jscan;
+ * any other goes to jansson, which accepts or explains as before.
+ * Returns 1, 0 at the end, or -1 after printing why.
+ */
+static int
+next_rec(struct input *in, struct inrec *r, const char **why)
+{
+	struct jscan_want w[] = {
+		{ .name = "key" }, { .name = "key_b64" }, { .name = "raw" },
+	};
+	json_t *o;
+	size_t n;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = read_line(in, &n)) == 2) {
+		*why = too_long();
+		return 1;
+	}
+	if (rc != 1)
+		return rc;
+	if (!jscan_members(in->line, n, w, 3)) {
+		if (parse_line(in, n, &o) == -1)
+			return -1;
+		if (get_rec(o, r, why) == -1) {
+			free(r->key);
+			r->key = NULL;
+		}
+		json_decref(o);
+		return 1;
+	}
+	/* no escapes, printable ASCII: as get_rec would take them */
+	if (w[1].val != NULL) {
+		if ((r->key = hdb_unbase64(w[1].val, w[1].len,
+		    &r->klen)) == NULL) {
+			*why = "bad \"key_b64\"";
+			return 1;
+		}
+	} else if (w[0].val != NULL) {
+		r->key = xmalloc(w[0].len + 1);
+		memcpy(r->key, w[0].val, w[0].len);
+		r->key[w[0].len] = '\0';	/* Exim's keys carry their NUL */
+		r->klen = w[0].len + 1;
+	} else {
+		*why = "no \"key\"";
+		return 1;
+	}
+	if (r->klen > HDB_KEY_MAX)
+		*why = "key over the size cap (64 KiB): refused";
+	else if (w[2].val == NULL)
+		*why = "no \"raw\"";
+	else if (w[2].len / 4 * 3 > HDB_VAL_MAX + 3)
+		*why = "value over the size cap (1024 KiB): refused";
+	else if ((r->val = hdb_unbase64(w[2].val, w[2].len, &r->vlen)) == NULL)
+		*why = "bad base64 in \"raw\"";
+	else if (r->vlen > HDB_VAL_MAX) {
+		*why = "value over the size cap (1024 KiB): refused";
+		free(r->val);
+		r->val = NULL;
+	}
+	if (r->val == NULL) {
+		free(r->key);
+		r->key = NULL;
+	}
+	return 1;
+}
+
+/*
  * import_records - every record line into the new DB.  Goes on after a
  * refused record so that all are reported.  Returns 0 or an exit code.
  */
@@ -298,19 +405,14 @@ import_records(struct input *in, struct rebuild *rb, size_t want)
 	struct hdb_datum k, v;
 	const char *why;
 	size_t got = 0;
-	json_t *o;
 	int rc, ex = 0;
 
 	progress_begin(want, 0, "%s: importing", rb->target[0] ?
 	    strrchr(rb->target, '/') + 1 : "");
-	while ((rc = next_line(in, &o)) >= 1) {
+	while ((rc = next_rec(in, &r, &why)) == 1) {
 		got++;
 		progress_add(1);
-		if (rc == 2) {
-			ex = ex ? ex : EX_REFUSED;
-			continue;
-		}
-		if (get_rec(o, &r, &why) == -1) {
+		if (r.key == NULL) {
 			warnx("import: line %lu: %s", in->lineno, why);
 			ex = EX_REFUSED;
 		} else {
@@ -332,7 +434,6 @@ import_records(struct input *in, struct rebuild *rb, size_t want)
 		}
 		free(r.key);
 		free(r.val);
-		json_decref(o);
 		if (ex == EX_IOERR_)
 			return ex;
 	}

@@ -399,6 +399,89 @@ test_dedupe(void **state)
 	slurp_free(&s);
 }
 
+/* Batches of a stream: a key seen in an earlier batch or earlier in its
+ * own is dropped once the DB has changed (its first copy kept), and
+ * remembered always. */
+static void
+test_stream_dedupe(void **state)
+{
+	static const char *const b1[] = { "b", "a", "c" };
+	static const char *const b2[] = { "a", "d", "d", "ab", "b", "e" };
+	static const char *const want[] = { "d", "ab", "e" };
+	struct slurp s;
+	size_t i;
+
+	(void)state;
+	slurp_init(&s, NULL, 1);
+	for (i = 0; i < 3; i++) {
+		struct hdb_datum k = { (const uint8_t *)b1[i], 1 };
+
+		assert_int_equal(slurp_add(&s, k, k), 0);
+	}
+	slurp_stream_dedupe(&s, 0);
+	assert_int_equal(s.n, 3);
+	slurp_empty(&s);
+	for (i = 0; i < 6; i++) {
+		struct hdb_datum k = { (const uint8_t *)b2[i], strlen(b2[i]) };
+
+		assert_int_equal(slurp_add(&s, k, k), 0);
+	}
+	slurp_stream_dedupe(&s, 1);
+	assert_int_equal(s.n, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(s.recs[i].klen, strlen(want[i]));
+		assert_memory_equal(slurp_key(&s, i), want[i], s.recs[i].klen);
+	}
+	slurp_free(&s);
+}
+
+static size_t nbatches;
+
+static void
+count_batch(void *ctx, struct slurp *s)
+{
+	size_t i;
+
+	(void)ctx;
+	nbatches++;
+	for (i = 0; i < s->n; i++) {
+		const char *k = (const char *)slurp_key(s, i);
+
+		assert_true(s->recs[i].klen > 1 && s->recs[i].klen < 16);
+		T.count[atoi(k + 1)]++;
+		if (i + 1 == s->n)	/* where the next hold goes on */
+			memcpy(T.last, k, s->recs[i].klen);
+	}
+}
+
+/*
+ * A stream of batches of about 40 records, one a hold, while every third
+ * hold's resume key is deleted before the next (records come twice, as in
+ * test_resume_key_gone): each record is passed on exactly once.
+ */
+static void
+test_stream_resume_key_gone(void **state)
+{
+	struct dbopts o;
+	struct slurp s;
+	struct dbh d;
+	int i;
+
+	(void)state;
+	T.del_last = 1;
+	nbatches = 0;
+	memset(&o, 0, sizeof(o));
+	hdb_pause(2 * TICK_MS);
+	assert_int_equal(db_open(&d, NULL, "retry", 0, &o, "test"), 0);
+	assert_int_equal(db_slurp_stream(&d, NULL, &o, "test", 1e6, 0, &s,
+	    40 * 26, count_batch, NULL), 0);
+	count_batch(NULL, &s);
+	slurp_free(&s);
+	assert_true(nbatches >= 3);
+	for (i = 0; i < NREC; i++)
+		assert_int_equal(T.count[i], 1);
+}
+
 /* db_paced: what its hooks saw. */
 static struct {
 	size_t		 fail_at;	/* one fails here */
@@ -699,6 +782,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_gives_up, setup_bdb,
 		    teardown),
 		cmocka_unit_test(test_dedupe),
+		cmocka_unit_test(test_stream_dedupe),
+		cmocka_unit_test_setup_teardown(test_stream_resume_key_gone,
+		    setup_bdb, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_resume_key_gone,
+		    setup_gdbm, teardown),
 		cmocka_unit_test(test_note_fresh),
 		cmocka_unit_test_setup_teardown(test_churn_short_holds,
 		    setup_gdbm, teardown),

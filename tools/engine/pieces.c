@@ -65,6 +65,9 @@ struct scan {
 	int		 unsynced;	/* a hold left its sync to the end */
 	struct pos	 kept;		/* the hold's last kept key */
 	int		 has_kept;
+	/* db_slurp_stream: fn said SCAN_FULL; what empties it between holds */
+	int		 full;
+	void		(*drain)(void *, int changed);
 };
 
 /*
@@ -231,6 +234,8 @@ read_more(const struct scan *s)
 
 	if (s->reorders && s->seen < MIN_SEEN)
 		return 1;
+	if (s->full && s->read_ms < 1e300)
+		return 0;
 	if (k > 0 && s->read_ms < 1e300)
 		return s->seen < k;
 	return s->seen % 16 != 0 || hdb_now_ms() - s->d->t_lock < s->read_ms;
@@ -242,6 +247,10 @@ one(void *arg, struct hdb_datum key, struct hdb_datum val)
 	struct scan *s = arg;
 	int r = s->fn(s->ctx, key, val);
 
+	if (r == SCAN_FULL && s->sw == NULL) {
+		s->full = 1;
+		r = 0;
+	}
 	if (r == SWEEP_DELETE && s->sw != NULL && sweep_del(s, key) == -1)
 		return -1;
 	if (r != 0 && !(r == SWEEP_DELETE && s->sw != NULL)) {
@@ -268,6 +277,7 @@ hold(struct scan *s)
 	int changed, r;
 
 	s->seen = 0;
+	s->full = 0;
 	s->nchk = 0;
 	s->has_kept = 0;
 	s->ndel = 0;
@@ -410,6 +420,8 @@ scan_loop(struct scan *s, const char *spool, const struct dbopts *o,
 		moved = r == HDB_NOTFOUND;
 		if ((ex = hold_close(s)) != 0)
 			return ex;
+		if (s->drain != NULL && s->full)
+			s->drain(s->ctx, s->changed);	/* unlocked */
 		hdb_pause_for_writers(be, budget);
 		if ((ex = db_reopen(s->d, spool, s->d->name, write, o, cmd)) !=
 		    0)
@@ -435,10 +447,10 @@ scan_free(struct scan *s)
 	free(s->back.key);
 }
 
-int
-db_scan(struct dbh *d, const char *spool, const struct dbopts *o,
+static int
+scan_drained(struct dbh *d, const char *spool, const struct dbopts *o,
     const char *cmd, double budget_ms, unsigned flags, hdb_iter_fn fn,
-    void *ctx, struct scan_info *si)
+    void (*drain)(void *, int), void *ctx, struct scan_info *si)
 {
 	const struct hdb_backend *be = d->h->be;
 	struct scan s;
@@ -448,6 +460,7 @@ db_scan(struct dbh *d, const char *spool, const struct dbopts *o,
 	memset(&s, 0, sizeof(s));
 	s.d = d;
 	s.fn = fn;
+	s.drain = drain;
 	s.ctx = ctx;
 	s.budget = budget_ms;
 	/* SQLite pieces its reads itself: a hold with no end here */
@@ -461,6 +474,15 @@ db_scan(struct dbh *d, const char *spool, const struct dbopts *o,
 	db_close(d);
 	scan_free(&s);
 	return ex;
+}
+
+int
+db_scan(struct dbh *d, const char *spool, const struct dbopts *o,
+    const char *cmd, double budget_ms, unsigned flags, hdb_iter_fn fn,
+    void *ctx, struct scan_info *si)
+{
+	return scan_drained(d, spool, o, cmd, budget_ms, flags, fn, NULL, ctx,
+	    si);
 }
 
 int
@@ -517,6 +539,56 @@ db_slurp(struct dbh *d, const char *spool, const struct dbopts *o,
 		slurp_free(s);
 	else if (si.inexact)
 		slurp_dedupe(s);
+	return ex;
+}
+
+/* db_slurp_stream's batches: what it drains, to whom. */
+struct stream {
+	struct slurp	*s;
+	void		(*drain)(void *, struct slurp *);
+	void		*ctx;
+};
+
+static int
+stream_add(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	struct stream *st = arg;
+
+	return slurp_add(st->s, key, val);
+}
+
+static void
+stream_drain(void *arg, int changed)
+{
+	struct stream *st = arg;
+
+	slurp_stream_dedupe(st->s, changed);
+	st->drain(st->ctx, st->s);
+	slurp_empty(st->s);
+}
+
+int
+db_slurp_stream(struct dbh *d, const char *spool, const struct dbopts *o,
+    const char *cmd, double budget_ms, unsigned flags, struct slurp *s,
+    size_t limit, void (*drain)(void *, struct slurp *), void *ctx)
+{
+	struct stream st = { s, drain, ctx };
+	struct scan_info si;
+	char *n = hdb_vis_dup(d->name, strlen(d->name));
+	int ex;
+
+	/* a batch, not the file: address space is what ulimit -v counts */
+	slurp_init(s, NULL, (flags & SCAN_KEYS) != 0);
+	s->limit = limit;
+	progress_begin(0, 0, "%s: reading", n);
+	free(n);
+	ex = scan_drained(d, spool, o, cmd, budget_ms, flags, stream_add,
+	    stream_drain, &st, &si);
+	progress_end();
+	if (ex != 0)
+		slurp_free(s);
+	else
+		slurp_stream_dedupe(s, si.inexact);
 	return ex;
 }
 

@@ -37,6 +37,11 @@
 				 * several times faster than key order) */
 #define SCAN_KEYS	0x02	/* db_slurp: keep the keys only */
 
+/* db_scan's fn: the record is taken, and the hold should end after it
+ * (a reader whose buffer is full; not heeded where SQLite reads in its
+ * own pieces) */
+#define SCAN_FULL	3
+
 struct scan_info {
 	unsigned	 holds;		/* SQLite: its read transactions */
 	double		 max_hold_ms;	/* the longest */
@@ -89,6 +94,18 @@ int	db_sweep(const char *spool, const char *name, const struct dbopts *o,
 struct slurp;
 int	db_slurp(struct dbh *d, const char *spool, const struct dbopts *o,
 	    const char *cmd, double budget_ms, unsigned flags, struct slurp *s);
+
+/*
+ * db_slurp_stream - db_slurp in batches of about limit bytes: whenever s
+ * is that full the hold ends, and between holds, unlocked, drain(ctx, s)
+ * hands the batch on and s is emptied; the last batch is left in s.  A
+ * key read twice (the DB changed during the read) is passed on once, its
+ * first copy (slurp_stream_dedupe).  On failure s is empty.
+ */
+int	db_slurp_stream(struct dbh *d, const char *spool,
+	    const struct dbopts *o, const char *cmd, double budget_ms,
+	    unsigned flags, struct slurp *s, size_t limit,
+	    void (*drain)(void *ctx, struct slurp *s), void *ctx);
 
 /*
  * Whether anyone wrote the DB at path (its data file: hdb_db_stat) between

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/pieces.h"
 #include "engine/slurp.h"
 #include "hash.h"
 #include "progress.h"
@@ -107,6 +108,8 @@ slurp_add(void *ctx, struct hdb_datum key, struct hdb_datum val)
 	s->recs[s->n].vlen = (uint32_t)vlen;
 	s->n++;
 	s->used += need;
+	if (s->limit > 0 && s->used + s->n * sizeof(*s->recs) >= s->limit)
+		return SCAN_FULL;
 	return 0;
 }
 
@@ -120,7 +123,7 @@ slurp_init(struct slurp *s, const char *path, int keys_only)
 	s->keys_only = keys_only;
 	/* Records take at most the file's bytes, and 16 of them a record of
 	 * the index is more than any backend's per-record overhead. */
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+	if (path != NULL && stat(path, &st) == 0 && S_ISREG(st.st_mode))
 		hint = (size_t)st.st_size;
 	s->buf = reserve(&s->cap, hint);
 	s->recs = reserve(&bytes, hint);
@@ -308,5 +311,112 @@ slurp_free(struct slurp *s)
 		munmap(s->buf, s->cap);
 	if (s->recs != NULL)
 		munmap(s->recs, s->ncap * sizeof(*s->recs));
+	free(s->seen);
 	memset(s, 0, sizeof(*s));
+}
+
+void
+slurp_empty(struct slurp *s)
+{
+	s->used = 0;
+	s->n = 0;
+}
+
+static int
+u64_order(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+seen_has(const uint64_t *v, size_t n, uint64_t h)
+{
+	return bsearch(&h, v, n, sizeof(*v), u64_order) != NULL;
+}
+
+/*
+ * seen_merge - the nseen hashes (sorted) and the nb after them (sorted
+ * here) into one sorted run, from the back so that only the batch needs
+ * room of its own.
+ */
+static void
+seen_merge(struct slurp *s, size_t nb)
+{
+	uint64_t *b, *v = s->seen;
+	size_t i = s->nseen, j = nb, k = s->nseen + nb;
+
+	b = xreallocarray(NULL, nb ? nb : 1, sizeof(*b));
+	memcpy(b, v + s->nseen, nb * sizeof(*b));
+	qsort(b, nb, sizeof(*b), u64_order);
+	while (j > 0)
+		v[--k] = i > 0 && v[i - 1] > b[j - 1] ? v[--i] : b[--j];
+	free(b);
+}
+
+/*
+ * The hashes of the keys passed on are kept in s->seen, 8 bytes a record;
+ * unsorted while the DB has not changed during the read (no key can come
+ * twice), sorted from the first change on, when each batch is looked up
+ * in them.  A batch's own repeats are found by sorting its hashes with
+ * their places.
+ */
+struct hpos {
+	uint64_t	 h;
+	size_t		 i;
+};
+
+static int
+hpos_order(const void *a, const void *b)
+{
+	const struct hpos *x = a, *y = b;
+
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+void
+slurp_stream_dedupe(struct slurp *s, int changed)
+{
+	struct hpos *hp;
+	size_t i, n = 0, nb = 0;
+	uint8_t *drop;
+
+	if (s->nseen + s->n > s->seencap) {
+		s->seencap = (s->nseen + s->n) * 2;
+		s->seen = xreallocarray(s->seen, s->seencap, sizeof(*s->seen));
+	}
+	if (!changed) {
+		for (i = 0; i < s->n; i++)
+			s->seen[s->nseen++] = hdb_hash_bytes(slurp_key(s, i),
+			    s->recs[i].klen);
+		return;
+	}
+	if (!s->seen_sorted) {
+		qsort(s->seen, s->nseen, sizeof(*s->seen), u64_order);
+		s->seen_sorted = 1;
+	}
+	hp = xreallocarray(NULL, s->n ? s->n : 1, sizeof(*hp));
+	drop = xcalloc(s->n ? s->n : 1, 1);
+	for (i = 0; i < s->n; i++) {
+		hp[i].h = hdb_hash_bytes(slurp_key(s, i), s->recs[i].klen);
+		hp[i].i = i;
+	}
+	qsort(hp, s->n, sizeof(*hp), hpos_order);
+	for (i = 0; i < s->n; i++)
+		drop[hp[i].i] = (i > 0 && hp[i - 1].h == hp[i].h) ||
+		    seen_has(s->seen, s->nseen, hp[i].h);
+	for (i = 0; i < s->n; i++)
+		if (!drop[hp[i].i])
+			s->seen[s->nseen + nb++] = hp[i].h;
+	seen_merge(s, nb);
+	s->nseen += nb;
+	for (i = 0; i < s->n; i++)
+		if (!drop[i])
+			s->recs[n++] = s->recs[i];
+	s->n = n;
+	free(hp);
+	free(drop);
 }
