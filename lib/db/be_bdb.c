@@ -72,6 +72,7 @@ static void	release(struct be_bdb *);
 static int	pages_ok(struct hdb *, struct be_bdb *);
 static void	trust(const struct be_bdb *);
 static void	bdb_precheck(const char *);
+static int	bdb_free_bytes(struct hdb *, uint64_t *);
 
 const struct hdb_backend hdb_backend_bdb = {
 	.name = "bdb",
@@ -87,6 +88,7 @@ const struct hdb_backend hdb_backend_bdb = {
 	.verify = bdb_verify,
 	.sync = bdb_sync,
 	.precheck = bdb_precheck,
+	.free_bytes = bdb_free_bytes,
 };
 
 /*
@@ -681,5 +683,82 @@ bdb_sync(struct hdb *h)
 	b->msg[0] = '\0';
 	if ((ret = b->db->sync(b->db, 0)) != 0)
 		return bdb_fail(h, b, "cannot sync", h->path, ret);
+	return HDB_OK;
+}
+
+/*
+ * Free space by the page headers (db_page.h: entries at 20, hf_offset at
+ * 22, type at 25, 26 bytes in all).  DB->stat would count the same, but
+ * through its cache and with every item of every page: a walk of the
+ * headers alone, in big reads, costs the file's bytes once and nothing
+ * more.  A page with items has hf_offset - (26 + 2 x entries) bytes
+ * between its index and its items; an overflow page uses hf_offset bytes
+ * after its header; a page of type 0 is on the free list or was never
+ * written (the hash table's spare buckets): all of it.
+ */
+#define PG_HDR		26
+#define PG_INVALID	0
+#define PG_OVERFLOW	7
+#define PG_HASHMETA	8
+#define PG_BTREEMETA	9
+
+static uint16_t
+pg16(const uint8_t *p, int swap)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return swap ? (uint16_t)(v >> 8 | v << 8) : v;
+}
+
+static uint64_t
+page_free(const uint8_t *pg, uint32_t psize, int swap)
+{
+	unsigned entries = pg16(pg + 20, swap), hf = pg16(pg + 22, swap);
+
+	switch (pg[25]) {
+	case PG_INVALID:
+		return psize;
+	case PG_HASHMETA:
+	case PG_BTREEMETA:
+		return 0;
+	case PG_OVERFLOW:
+		return hf <= psize - PG_HDR ? psize - PG_HDR - hf : 0;
+	default:
+		if (hf > psize || PG_HDR + 2 * entries > hf)
+			return 0;	/* damaged or foreign: count nothing */
+		return hf - PG_HDR - 2 * entries;
+	}
+}
+
+static int
+bdb_free_bytes(struct hdb *h, uint64_t *fb)
+{
+	struct be_bdb *b = h->priv;
+	enum { CHUNK = 1 << 20 };
+	uint8_t *buf;
+	uint32_t psize, magic;
+	uint64_t off;
+	ssize_t n, i;
+	int fd, swap;
+
+	if (b->db->fd(b->db, &fd) != 0 || b->db->get_pagesize(b->db,
+	    &psize) != 0 || psize < 512 || psize > 65536 || CHUNK % psize)
+		return hdb_seterr(h, "cannot read the pages of '%s'", b->file);
+	buf = xmalloc(CHUNK);
+	n = pread(fd, buf, PG_HDR, 0);
+	if (n != PG_HDR) {
+		free(buf);
+		return hdb_seterr(h, "cannot read '%s'", b->file);
+	}
+	memcpy(&magic, buf + 12, 4);
+	swap = magic != 0x061561 && magic != 0x053162;
+	for (off = 0; (n = pread(fd, buf, CHUNK, (off_t)off)) > 0; off += n)
+		for (i = 0; i + (ssize_t)psize <= n; i += psize)
+			*fb += page_free(buf + i, psize, swap);
+	free(buf);
+	if (n < 0)
+		return hdb_seterr(h, "cannot read '%s': %s", b->file,
+		    strerror(errno));
 	return HDB_OK;
 }

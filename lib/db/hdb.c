@@ -482,6 +482,18 @@ hdb_sync(struct hdb *h)
 	return h->be->sync(h);
 }
 
+int
+hdb_free_bytes(struct hdb *h, uint64_t *fb)
+{
+	*fb = 0;
+	if (h == NULL)
+		return HDB_ERR;
+	h->err[0] = '\0';
+	if (h->be->free_bytes == NULL)
+		return HDB_NOTFOUND;
+	return h->be->free_bytes(h, fb);
+}
+
 void
 hdb_read_budget(struct hdb *h, double budget_ms)
 {
