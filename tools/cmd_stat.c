@@ -344,6 +344,8 @@ static int
 collect(struct dbstat *s, const char *spool, const char *name,
     const struct statctx *c)
 {
+	const struct hdb_backend *be;
+	char path[PATH_MAX];
 	struct dbh d;
 	struct slurp sl;
 	size_t i;
@@ -356,17 +358,24 @@ collect(struct dbstat *s, const char *spool, const char *name,
 		s->error = xstrdup(db_error() + strlen("stat: "));
 		return s->status = ex;
 	}
-	s->backend = d.h->be->name;
+	be = d.h->be;
+	s->backend = be->name;
 	s->size = db_size(d.path);
-	/* in the first hold, from the backend's own account; an error
-	 * only leaves it unknown: the records are what stat is for */
-	s->have_free = hdb_free_bytes(d.h, &s->free) == HDB_OK;
+	snprintf(path, sizeof(path), "%s", d.path);
+	/* the backend's own account of its free space: where it can be
+	 * read from the file (BDB's pages: a read of the whole file) after
+	 * the last hold, else in the first; an error leaves it unknown */
+	if (be->free_bytes_file == NULL)
+		s->have_free = hdb_free_bytes(d.h, &s->free) == HDB_OK;
 	if ((ex = db_slurp(&d, spool, &c->o, "stat", SCAN_BUDGET_MS,
 	    SCAN_ANY_ORDER, &sl)) != 0) {
 		s->error = xstrdup(ex == EX_LOCKED ? "a lock was busy while "
 		    "reading" : "could not be read (see standard error)");
 		return s->status = ex;
 	}
+	if (be->free_bytes_file != NULL)
+		s->have_free = hdb_free_bytes_file(be, path, &s->free) ==
+		    HDB_OK;
 	for (i = 0; i < sl.n; i++)
 		rec_add(s, slurp_key(&sl, i), sl.recs[i].klen,
 		    slurp_val(&sl, i), sl.recs[i].vlen, c->now);
@@ -1123,7 +1132,7 @@ cmd_stat_main(int argc, char **argv)
 const struct command cmd_stat_entry = {
 	.name = "stat",
 	.usage = STAT_USAGE,
-	.summary = "size, age and health of each hints database",
+	.summary = "size, free space, age and health of each hints DB",
 	.flags = CMD_F_RDONLY,
 	.main = cmd_stat_main,
 	.longopts = longopts,

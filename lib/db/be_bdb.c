@@ -73,6 +73,7 @@ static int	pages_ok(struct hdb *, struct be_bdb *);
 static void	trust(const struct be_bdb *);
 static void	bdb_precheck(const char *);
 static int	bdb_free_bytes(struct hdb *, uint64_t *);
+static int	bdb_free_bytes_file(const char *, uint64_t *);
 
 const struct hdb_backend hdb_backend_bdb = {
 	.name = "bdb",
@@ -89,6 +90,7 @@ const struct hdb_backend hdb_backend_bdb = {
 	.sync = bdb_sync,
 	.precheck = bdb_precheck,
 	.free_bytes = bdb_free_bytes,
+	.free_bytes_file = bdb_free_bytes_file,
 };
 
 /*
@@ -731,34 +733,74 @@ page_free(const uint8_t *pg, uint32_t psize, int swap)
 	}
 }
 
+/*
+ * walk_free - the free bytes of every page of the file open at fd, in
+ * reads of 1 MiB; the page size and byte order from the meta page.  0, or
+ * -1 with errno (EINVAL: not a file of pages this walk knows).
+ */
 static int
-bdb_free_bytes(struct hdb *h, uint64_t *fb)
+walk_free(int fd, uint64_t *fb)
 {
-	struct be_bdb *b = h->priv;
 	enum { CHUNK = 1 << 20 };
-	uint8_t *buf;
+	uint8_t *buf, meta[PG_HDR];
 	uint32_t psize, magic;
 	uint64_t off;
 	ssize_t n, i;
-	int fd, swap;
+	int swap;
 
-	if (b->db->fd(b->db, &fd) != 0 || b->db->get_pagesize(b->db,
-	    &psize) != 0 || psize < 512 || psize > 65536 || CHUNK % psize)
-		return hdb_seterr(h, "cannot read the pages of '%s'", b->file);
-	buf = xmalloc(CHUNK);
-	n = pread(fd, buf, PG_HDR, 0);
-	if (n != PG_HDR) {
-		free(buf);
-		return hdb_seterr(h, "cannot read '%s'", b->file);
+	if (pread(fd, meta, sizeof(meta), 0) != (ssize_t)sizeof(meta)) {
+		errno = EINVAL;
+		return -1;
 	}
-	memcpy(&magic, buf + 12, 4);
+	memcpy(&magic, meta + 12, 4);
+	memcpy(&psize, meta + 20, 4);
 	swap = magic != 0x061561 && magic != 0x053162;
+	if (swap)
+		psize = __builtin_bswap32(psize);
+	if (psize < 512 || psize > 65536 || (psize & (psize - 1)) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	buf = xmalloc(CHUNK);
 	for (off = 0; (n = pread(fd, buf, CHUNK, (off_t)off)) > 0; off += n)
 		for (i = 0; i + (ssize_t)psize <= n; i += psize)
 			*fb += page_free(buf + i, psize, swap);
 	free(buf);
-	if (n < 0)
-		return hdb_seterr(h, "cannot read '%s': %s", b->file,
-		    strerror(errno));
+	return n < 0 ? -1 : 0;
+}
+
+static int
+bdb_free_bytes(struct hdb *h, uint64_t *fb)
+{
+	struct be_bdb *b = h->priv;
+	int fd;
+
+	if (b->db->fd(b->db, &fd) != 0 || walk_free(fd, fb) == -1)
+		return hdb_seterr(h, "cannot read the pages of '%s': %s",
+		    b->file, strerror(errno));
 	return HDB_OK;
+}
+
+/* bdb_free_bytes_file - the same with no lock, as bdb_precheck reads. */
+static int
+bdb_free_bytes_file(const char *path, uint64_t *fb)
+{
+	char *file = pick_file(path);
+	struct stat st;
+	int fd, rc = HDB_ERR, e;
+
+	fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	free(file);
+	if (fd == -1)
+		return HDB_ERR;
+	if (fstat(fd, &st) == -1)
+		;
+	else if (!S_ISREG(st.st_mode))
+		errno = EINVAL;
+	else if (walk_free(fd, fb) == 0)
+		rc = HDB_OK;
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
 }

@@ -1687,7 +1687,7 @@ static int64_t
 free_now(const struct fx *f)
 {
 	struct hdb *h = open_or_fail(f->be, f->path, HDB_O_RDONLY);
-	uint64_t fb = 7;
+	uint64_t fb = 7, ff;
 	int rc = hdb_free_bytes(h, &fb);
 
 	if (rc != HDB_OK && rc != HDB_NOTFOUND)
@@ -1697,6 +1697,15 @@ free_now(const struct fx *f)
 		assert_int_equal(fb, 0);
 		return -1;
 	}
+	/* with no handle (and no lock), the same figure where there is a
+	 * way to read it so */
+	if (f->be->free_bytes_file != NULL) {
+		assert_int_equal(hdb_free_bytes_file(f->be, f->path, &ff),
+		    HDB_OK);
+		assert_int_equal(ff, fb);
+	} else
+		assert_int_equal(hdb_free_bytes_file(f->be, f->path, &ff),
+		    HDB_NOTFOUND);
 	return (int64_t)fb;
 }
 
