@@ -734,6 +734,35 @@ page_free(const uint8_t *pg, uint32_t psize, int swap)
 }
 
 /*
+ * skip_hole - a hole at *off holds pages never written: count them free
+ * without reading them (a file may claim far more than it holds) and move
+ * *off to the page where data begins.  0 at the end of the file, 1 to
+ * read on, -1 with errno.
+ */
+static ssize_t
+skip_hole(int fd, uint64_t *off, uint32_t psize, uint64_t *fb)
+{
+	struct stat st;
+	off_t data = lseek(fd, (off_t)*off, SEEK_DATA);
+
+	if (data == -1 && errno == ENXIO) {	/* a hole to the end */
+		if (fstat(fd, &st) == -1)
+			return -1;
+		if ((uint64_t)st.st_size > *off)
+			*fb += ((uint64_t)st.st_size - *off) / psize * psize;
+		return 0;
+	}
+	if (data == -1)		/* no SEEK_DATA here: read it all */
+		return 1;
+	data -= data % psize;
+	if ((uint64_t)data > *off) {
+		*fb += (uint64_t)data - *off;
+		*off = (uint64_t)data;
+	}
+	return 1;
+}
+
+/*
  * walk_free - the free bytes of every page of the file open at fd, in
  * reads of 1 MiB; the page size and byte order from the meta page.  0, or
  * -1 with errno (EINVAL: not a file of pages this walk knows).
@@ -762,7 +791,8 @@ walk_free(int fd, uint64_t *fb)
 		return -1;
 	}
 	buf = xmalloc(CHUNK);
-	for (off = 0; (n = pread(fd, buf, CHUNK, (off_t)off)) > 0; off += n)
+	for (off = 0; (n = skip_hole(fd, &off, psize, fb)) > 0 &&
+	    (n = pread(fd, buf, CHUNK, (off_t)off)) > 0; off += n)
 		for (i = 0; i + (ssize_t)psize <= n; i += psize)
 			*fb += page_free(buf + i, psize, swap);
 	free(buf);
