@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cmd_stat.c - how big, how old and how healthy each hints DB of a spool
- * is: backend, layouts, file size, record count, undecodable records, the
+ * is: backend, layouts, file size and how much of it is free, record
+ * count, undecodable records, the
  * oldest and newest record, an age histogram, and figures for each type
  * (retry, wait, callout, tls).  As text (bars on a terminal), as JSON Lines,
  * or in the Prometheus text format for node_exporter's textfile collector.
@@ -87,6 +88,8 @@ struct dbstat {
 	char		*error;		/* and why (db_error) */
 	const char	*backend;
 	uint64_t	 size;
+	int		 have_free;	/* the backend says (hdb_free_bytes) */
+	uint64_t	 free;
 	size_t		 records, undecodable, invalid;
 	size_t		 legacy, v2;
 	int64_t		 oldest, newest;	/* of decoded records */
@@ -341,6 +344,8 @@ static int
 collect(struct dbstat *s, const char *spool, const char *name,
     const struct statctx *c)
 {
+	const struct hdb_backend *be;
+	char path[PATH_MAX];
 	struct dbh d;
 	struct slurp sl;
 	size_t i;
@@ -353,14 +358,24 @@ collect(struct dbstat *s, const char *spool, const char *name,
 		s->error = xstrdup(db_error() + strlen("stat: "));
 		return s->status = ex;
 	}
-	s->backend = d.h->be->name;
+	be = d.h->be;
+	s->backend = be->name;
 	s->size = db_size(d.path);
+	snprintf(path, sizeof(path), "%s", d.path);
+	/* the backend's own account of its free space: where it can be
+	 * read from the file (BDB's pages: a read of the whole file) after
+	 * the last hold, else in the first; an error leaves it unknown */
+	if (be->free_bytes_file == NULL)
+		s->have_free = hdb_free_bytes(d.h, &s->free) == HDB_OK;
 	if ((ex = db_slurp(&d, spool, &c->o, "stat", SCAN_BUDGET_MS,
 	    SCAN_ANY_ORDER, &sl)) != 0) {
 		s->error = xstrdup(ex == EX_LOCKED ? "a lock was busy while "
 		    "reading" : "could not be read (see standard error)");
 		return s->status = ex;
 	}
+	if (be->free_bytes_file != NULL)
+		s->have_free = hdb_free_bytes_file(be, path, &s->free) ==
+		    HDB_OK;
 	for (i = 0; i < sl.n; i++)
 		rec_add(s, slurp_key(&sl, i), sl.recs[i].klen,
 		    slurp_val(&sl, i), sl.recs[i].vlen, c->now);
@@ -499,8 +514,13 @@ print_text(const struct dbstat *s, const struct statctx *c)
 	printf("  backend: %s\n  layout: %s", s->backend, layout_of(s));
 	if (s->legacy && s->v2)
 		printf(" (%zu legacy, %zu v2)", s->legacy, s->v2);
-	printf("\n  size: %" PRIu64 " bytes\n  records: %zu (%zu undecodable, "
-	    "%zu invalid)\n", s->size, s->records, s->undecodable, s->invalid);
+	printf("\n  size: %" PRIu64 " bytes\n", s->size);
+	if (s->have_free)
+		printf("  free: %" PRIu64 " bytes\n", s->free);
+	else
+		printf("  free: unknown\n");
+	printf("  records: %zu (%zu undecodable, %zu invalid)\n", s->records,
+	    s->undecodable, s->invalid);
 	if (s->legacy + s->v2 > 0) {
 		text_time("oldest", s->oldest, c);
 		text_time("newest", s->newest, c);
@@ -526,30 +546,38 @@ short_age(char *buf, size_t len, int have, int64_t t, const struct statctx *c)
 static void
 summary_head(void)
 {
-	printf("%-16s %-7s %-7s %9s %6s  %-12s %-12s %s\n", "DB", "BACKEND",
-	    "LAYOUT", "RECORDS", "SIZE", "OLDEST", "NEWEST", "PROBLEMS");
+	printf("%-16s %-7s %-7s %9s %6s %6s  %-12s %-12s %s\n", "DB",
+	    "BACKEND", "LAYOUT", "RECORDS", "SIZE", "FREE", "OLDEST", "NEWEST",
+	    "PROBLEMS");
 }
 
 /*
  * summary_line - one line per DB: name, backend, layout, records, size
- * (humanize_number), the oldest and newest record, and what is wrong.
+ * and free space (humanize_number; "-" if the backend does not say), the
+ * oldest and newest record, and what is wrong.
  */
 static void
 summary_line(const struct dbstat *s, const struct statctx *c)
 {
-	char size[5], old[40], new[40], probs[64], *name;
+	char size[5], fr[5], old[40], new[40], probs[64], *name;
 	int have = s->legacy + s->v2 > 0;
 
 	name = hdb_vis_dup(s->name, strlen(s->name));
 	if (!s->up) {
-		printf("%-16s %-7s %-7s %9s %6s  %-12s %-12s %s: %s\n", name,
-		    "-", "-", "-", "-", "-", "-", state(s), s->error);
+		printf("%-16s %-7s %-7s %9s %6s %6s  %-12s %-12s %s: %s\n",
+		    name, "-", "-", "-", "-", "-", "-", "-", state(s),
+		    s->error);
 		free(name);
 		return;
 	}
 	if (humanize_number(size, sizeof(size), (int64_t)s->size, "",
 	    HN_AUTOSCALE, HN_B | HN_NOSPACE | HN_DECIMAL) == -1)
 		snprintf(size, sizeof(size), "?");
+	if (!s->have_free)
+		snprintf(fr, sizeof(fr), "-");
+	else if (humanize_number(fr, sizeof(fr), (int64_t)s->free, "",
+	    HN_AUTOSCALE, HN_B | HN_NOSPACE | HN_DECIMAL) == -1)
+		snprintf(fr, sizeof(fr), "?");
 	if (s->undecodable + s->invalid == 0)
 		snprintf(probs, sizeof(probs), "-");
 	else if (s->invalid == 0)
@@ -558,8 +586,8 @@ summary_line(const struct dbstat *s, const struct statctx *c)
 	else
 		snprintf(probs, sizeof(probs), "%zu undecodable, %zu invalid",
 		    s->undecodable, s->invalid);
-	printf("%-16s %-7s %-7s %9zu %6s  %-12s %-12s %s\n", name, s->backend,
-	    layout_of(s), s->records, size,
+	printf("%-16s %-7s %-7s %9zu %6s %6s  %-12s %-12s %s\n", name,
+	    s->backend, layout_of(s), s->records, size, fr,
 	    short_age(old, sizeof(old), have, s->oldest, c),
 	    short_age(new, sizeof(new), have, s->newest, c), probs);
 	free(name);
@@ -635,6 +663,8 @@ stat_json(const struct dbstat *s)
 	json_object_set_new(o, "backend", json_string(s->backend));
 	json_object_set_new(o, "layout", json_string(layout_of(s)));
 	json_object_set_new(o, "size_bytes", json_integer((json_int_t)s->size));
+	json_object_set_new(o, "free_bytes", s->have_free ?
+	    json_integer((json_int_t)s->free) : json_null());
 	json_object_set_new(o, "records", json_integer((json_int_t)s->records));
 	json_object_set_new(o, "legacy", json_integer((json_int_t)s->legacy));
 	json_object_set_new(o, "v2", json_integer((json_int_t)s->v2));
@@ -762,6 +792,13 @@ prom_common(const struct dbstat *v, size_t n)
 		if (v[i].up)
 			prom_sample("hintsdb_database_size_bytes", &v[i], NULL,
 			    NULL, NULL, NULL, (long long)v[i].size);
+	prom_family("hintsdb_database_free_bytes", "gauge", "Bytes of the "
+	    "database's file that its backend holds but no record uses "
+	    "(absent where the backend does not say).");
+	for (i = 0; i < n; i++)
+		if (v[i].up && v[i].have_free)
+			prom_sample("hintsdb_database_free_bytes", &v[i], NULL,
+			    NULL, NULL, NULL, (long long)v[i].free);
 	prom_family("hintsdb_records", "gauge", "Records in the database, by "
 	    "record layout (undecodable records have layout \"unknown\").");
 	for (i = 0; i < n; i++) {
@@ -1095,7 +1132,7 @@ cmd_stat_main(int argc, char **argv)
 const struct command cmd_stat_entry = {
 	.name = "stat",
 	.usage = STAT_USAGE,
-	.summary = "size, age and health of each hints database",
+	.summary = "size, free space, age and health of each hints DB",
 	.flags = CMD_F_RDONLY,
 	.main = cmd_stat_main,
 	.longopts = longopts,

@@ -72,6 +72,8 @@ static void	release(struct be_bdb *);
 static int	pages_ok(struct hdb *, struct be_bdb *);
 static void	trust(const struct be_bdb *);
 static void	bdb_precheck(const char *);
+static int	bdb_free_bytes(struct hdb *, uint64_t *);
+static int	bdb_free_bytes_file(const char *, uint64_t *);
 
 const struct hdb_backend hdb_backend_bdb = {
 	.name = "bdb",
@@ -87,6 +89,8 @@ const struct hdb_backend hdb_backend_bdb = {
 	.verify = bdb_verify,
 	.sync = bdb_sync,
 	.precheck = bdb_precheck,
+	.free_bytes = bdb_free_bytes,
+	.free_bytes_file = bdb_free_bytes_file,
 };
 
 /*
@@ -718,4 +722,151 @@ bdb_sync(struct hdb *h)
 	if ((ret = b->db->sync(b->db, 0)) != 0)
 		return bdb_fail(h, b, "cannot sync", h->path, ret);
 	return HDB_OK;
+}
+
+/*
+ * Free space by the page headers (db_page.h: entries at 20, hf_offset at
+ * 22, type at 25, 26 bytes in all).  DB->stat would count the same, but
+ * through its cache and with every item of every page: a walk of the
+ * headers alone, in big reads, costs the file's bytes once and nothing
+ * more.  A page with items has hf_offset - (26 + 2 x entries) bytes
+ * between its index and its items; an overflow page uses hf_offset bytes
+ * after its header; a page of type 0 is on the free list or was never
+ * written (the hash table's spare buckets): all of it.
+ */
+#define PG_HDR		26
+#define PG_INVALID	0
+#define PG_OVERFLOW	7
+#define PG_HASHMETA	8
+#define PG_BTREEMETA	9
+
+static uint16_t
+pg16(const uint8_t *p, int swap)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return swap ? (uint16_t)(v >> 8 | v << 8) : v;
+}
+
+static uint64_t
+page_free(const uint8_t *pg, uint32_t psize, int swap)
+{
+	unsigned entries = pg16(pg + 20, swap), hf = pg16(pg + 22, swap);
+
+	switch (pg[25]) {
+	case PG_INVALID:
+		return psize;
+	case PG_HASHMETA:
+	case PG_BTREEMETA:
+		return 0;
+	case PG_OVERFLOW:
+		return hf <= psize - PG_HDR ? psize - PG_HDR - hf : 0;
+	default:
+		if (hf > psize || PG_HDR + 2 * entries > hf)
+			return 0;	/* damaged or foreign: count nothing */
+		return hf - PG_HDR - 2 * entries;
+	}
+}
+
+/*
+ * skip_hole - a hole at *off holds pages never written: count them free
+ * without reading them (a file may claim far more than it holds) and move
+ * *off to the page where data begins.  0 at the end of the file, 1 to
+ * read on, -1 with errno.
+ */
+static ssize_t
+skip_hole(int fd, uint64_t *off, uint32_t psize, uint64_t *fb)
+{
+	struct stat st;
+	off_t data = lseek(fd, (off_t)*off, SEEK_DATA);
+
+	if (data == -1 && errno == ENXIO) {	/* a hole to the end */
+		if (fstat(fd, &st) == -1)
+			return -1;
+		if ((uint64_t)st.st_size > *off)
+			*fb += ((uint64_t)st.st_size - *off) / psize * psize;
+		return 0;
+	}
+	if (data == -1)		/* no SEEK_DATA here: read it all */
+		return 1;
+	data -= data % psize;
+	if ((uint64_t)data > *off) {
+		*fb += (uint64_t)data - *off;
+		*off = (uint64_t)data;
+	}
+	return 1;
+}
+
+/*
+ * walk_free - the free bytes of every page of the file open at fd, in
+ * reads of 1 MiB; the page size and byte order from the meta page.  0, or
+ * -1 with errno (EINVAL: not a file of pages this walk knows).
+ */
+static int
+walk_free(int fd, uint64_t *fb)
+{
+	enum { CHUNK = 1 << 20 };
+	uint8_t *buf, meta[PG_HDR];
+	uint32_t psize, magic;
+	uint64_t off;
+	ssize_t n, i;
+	int swap;
+
+	if (pread(fd, meta, sizeof(meta), 0) != (ssize_t)sizeof(meta)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(&magic, meta + 12, 4);
+	memcpy(&psize, meta + 20, 4);
+	swap = magic != 0x061561 && magic != 0x053162;
+	if (swap)
+		psize = __builtin_bswap32(psize);
+	if (psize < 512 || psize > 65536 || (psize & (psize - 1)) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	buf = xmalloc(CHUNK);
+	for (off = 0; (n = skip_hole(fd, &off, psize, fb)) > 0 &&
+	    (n = pread(fd, buf, CHUNK, (off_t)off)) > 0; off += n)
+		for (i = 0; i + (ssize_t)psize <= n; i += psize)
+			*fb += page_free(buf + i, psize, swap);
+	free(buf);
+	return n < 0 ? -1 : 0;
+}
+
+static int
+bdb_free_bytes(struct hdb *h, uint64_t *fb)
+{
+	struct be_bdb *b = h->priv;
+	int fd;
+
+	if (b->db->fd(b->db, &fd) != 0 || walk_free(fd, fb) == -1)
+		return hdb_seterr(h, "cannot read the pages of '%s': %s",
+		    b->file, strerror(errno));
+	return HDB_OK;
+}
+
+/* bdb_free_bytes_file - the same with no lock, as bdb_precheck reads. */
+static int
+bdb_free_bytes_file(const char *path, uint64_t *fb)
+{
+	char *file = pick_file(path);
+	struct stat st;
+	int fd, rc = HDB_ERR, e;
+
+	fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	free(file);
+	if (fd == -1)
+		return HDB_ERR;
+	if (fstat(fd, &st) == -1)
+		;
+	else if (!S_ISREG(st.st_mode))
+		errno = EINVAL;
+	else if (walk_free(fd, fb) == 0)
+		rc = HDB_OK;
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
 }

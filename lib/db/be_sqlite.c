@@ -123,6 +123,8 @@ static sqlite3_stmt *next_piece(struct hdb *, struct be_sqlite *,
 		    sqlite3_stmt *, double);
 static void	grow(uint8_t **, size_t *, size_t);
 
+static int	sq_free_bytes(struct hdb *, uint64_t *);
+
 const struct hdb_backend hdb_backend_sqlite = {
 	.name = "sqlite",
 	.caps = HDB_CAP_LOCKS_ITSELF | HDB_CAP_TXN | HDB_CAP_ORDER_KEPT,
@@ -140,6 +142,7 @@ const struct hdb_backend hdb_backend_sqlite = {
 	.sync = sq_sync,
 	.bulk_begin = sq_bulk_begin,
 	.bulk_end = sq_bulk_end,
+	.free_bytes = sq_free_bytes,
 };
 
 static const char *const tables[] = {
@@ -1226,4 +1229,38 @@ sq_bulk_end(struct hdb *h, hdb_iter_fn fn, void *ctx)
 	if (rc == HDB_OK && sq_exec(h, s, "DROP TABLE temp.hdb_bulk") != HDB_OK)
 		return HDB_ERR;
 	return rc;
+}
+
+static int
+sq_pragma(struct hdb *h, struct be_sqlite *s, const char *sql, int64_t *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return sq_fail(h, s->db, "cannot ask");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? HDB_OK : sq_fail(h, s->db, "cannot ask");
+}
+
+/*
+ * sq_free_bytes - the pages on SQLite's free list, which it fills before
+ * it grows the file: freelist_count x page_size, both from the header.
+ * Unused bytes inside pages are not counted.
+ */
+static int
+sq_free_bytes(struct hdb *h, uint64_t *fb)
+{
+	struct be_sqlite *s = h->priv;
+	int64_t n, psize;
+
+	if (sq_pragma(h, s, "PRAGMA freelist_count", &n) != HDB_OK ||
+	    sq_pragma(h, s, "PRAGMA page_size", &psize) != HDB_OK)
+		return HDB_ERR;
+	if (n > 0 && psize > 0)
+		*fb = (uint64_t)n * (uint64_t)psize;
+	return HDB_OK;
 }

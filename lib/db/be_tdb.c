@@ -84,6 +84,7 @@ static int	tdb_be_iterate(struct hdb *, struct hdb_datum, hdb_iter_fn,
 static int	tdb_be_verify(struct hdb *);
 static int	tdb_be_quiet(struct hdb *, int);
 static int	tdb_be_sync(struct hdb *);
+static int	tdb_be_free_bytes(struct hdb *, uint64_t *);
 static void	tdb_log(struct tdb_context *, enum tdb_debug_level,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
 static int	tdb_fail(struct hdb *, const char *);
@@ -110,6 +111,7 @@ const struct hdb_backend hdb_backend_tdb = {
 	.verify = tdb_be_verify,
 	.quiet = tdb_be_quiet,
 	.sync = tdb_be_sync,
+	.free_bytes = tdb_be_free_bytes,
 };
 
 /* tdb_probe - "TDB file\n", NUL-padded to 32 bytes. */
@@ -1082,5 +1084,66 @@ tdb_be_sync(struct hdb *h)
 	if (fsync(tdb_fd(t->tdb)) == -1)
 		return hdb_seterr(h, "cannot sync '%s': %s", h->path,
 		    strerror(errno));
+	return HDB_OK;
+}
+
+static uint32_t
+fl32(const uint8_t *p, int swap)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return swap ? __builtin_bswap32(v) : v;
+}
+
+/*
+ * tdb_be_free_bytes - the records on TDB's free list, headers included,
+ * walked in a read-only map of the file (tdb_freelist_size counts them
+ * only).  The walk takes no TDB lock, so a writer's change under it can
+ * cut it short: every link is checked against the map and the magic, and
+ * it stops at the first that fails, or after as many links as the file
+ * could hold.  A file of another layout (a TDB version this backend does
+ * not know) is HDB_NOTFOUND.
+ */
+static int
+tdb_be_free_bytes(struct hdb *h, uint64_t *fb)
+{
+	struct be_tdb *t = h->priv;
+	struct stat st;
+	const uint8_t *m;
+	uint64_t left;
+	uint32_t off;
+	int fd = tdb_fd(t->tdb), swap;
+
+	if (fstat(fd, &st) == -1)
+		return hdb_seterr(h, "cannot stat '%s': %s",
+		    tdb_name(t->tdb), strerror(errno));
+	if (st.st_size < FREE_TOP + 4 || (uint64_t)st.st_size > SIZE_MAX ||
+	    (uint64_t)st.st_size > UINT32_MAX)
+		return HDB_NOTFOUND;
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return hdb_seterr(h, "cannot map '%s': %s", tdb_name(t->tdb),
+		    strerror(errno));
+	swap = fl32(m + HDR_VERSION, 0) != TDB_VER;
+	if (fl32(m + HDR_VERSION, swap) != TDB_VER) {
+		munmap((void *)m, (size_t)st.st_size);
+		return HDB_NOTFOUND;
+	}
+	off = fl32(m + FREE_TOP, swap);
+	for (left = (uint64_t)st.st_size / REC_HDR; off != 0 && left > 0;
+	    left--) {
+		uint32_t len;
+
+		if ((uint64_t)off + REC_HDR > (uint64_t)st.st_size ||
+		    fl32(m + off + 20, swap) != MAGIC_FREE)
+			break;
+		len = fl32(m + off + 4, swap);
+		if ((uint64_t)off + REC_HDR + len > (uint64_t)st.st_size)
+			break;
+		*fb += REC_HDR + (uint64_t)len;
+		off = fl32(m + off, swap);
+	}
+	munmap((void *)m, (size_t)st.st_size);
 	return HDB_OK;
 }

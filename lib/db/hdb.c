@@ -482,6 +482,33 @@ hdb_sync(struct hdb *h)
 	return h->be->sync(h);
 }
 
+int
+hdb_free_bytes(struct hdb *h, uint64_t *fb)
+{
+	*fb = 0;
+	if (h == NULL)
+		return HDB_ERR;
+	h->err[0] = '\0';
+	if (h->be->free_bytes == NULL)
+		return HDB_NOTFOUND;
+	return h->be->free_bytes(h, fb);
+}
+
+int
+hdb_free_bytes_file(const struct hdb_backend *be, const char *path,
+    uint64_t *fb)
+{
+	char pinned[4096];
+	const char *p;
+
+	*fb = 0;
+	if (be == NULL || be->free_bytes_file == NULL)
+		return HDB_NOTFOUND;
+	if ((p = hdb_pin_path(path, pinned, sizeof(pinned))) == NULL)
+		return HDB_ERR;
+	return be->free_bytes_file(p, fb);
+}
+
 void
 hdb_read_budget(struct hdb *h, double budget_ms)
 {

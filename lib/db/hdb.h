@@ -113,6 +113,10 @@ struct hdb_backend {
 	int	(*bulk_end)(struct hdb *, hdb_iter_fn, void *ctx);
 	/* hdb_precheck; NULL: the backend checks nothing before reading */
 	void	(*precheck)(const char *path);
+	/* hdb_free_bytes; NULL: the backend does not say */
+	int	(*free_bytes)(struct hdb *, uint64_t *);
+	/* hdb_free_bytes_file; NULL: only through an open handle */
+	int	(*free_bytes_file)(const char *path, uint64_t *);
 };
 
 struct hdb {
@@ -297,6 +301,26 @@ int	 hdb_scan(struct hdb *, hdb_iter_fn fn, void *ctx, int *changed);
  */
 void	 hdb_read_budget(struct hdb *, double budget_ms);
 int	 hdb_verify(struct hdb *);	/* HDB_ERR with text if damaged */
+/*
+ * hdb_free_bytes - how much of the open file the backend holds but no
+ * record uses, by the backend's own account, into *fb: Berkeley DB, the
+ * unused bytes of its pages and its free and never-used pages; tdb, its
+ * free list; SQLite, its free pages (freelist_count x page_size).  Read
+ * as it is now, without a lock of the backend's own (a figure, not a
+ * promise).  HDB_OK; HDB_NOTFOUND where the backend keeps no such account
+ * (GDBM, NDBM: unknown, not 0); HDB_ERR with text.
+ */
+int	 hdb_free_bytes(struct hdb *, uint64_t *fb);
+/*
+ * hdb_free_bytes_file - hdb_free_bytes of the DB at path, read from the
+ * file with no handle and no lock, where the backend's account is in
+ * bytes that a reader may take at any moment (Berkeley DB's page headers,
+ * which hdb_precheck reads the same way): a walk of a big file then holds
+ * no lock.  HDB_NOTFOUND where the backend has no such way (ask an open
+ * handle), else as hdb_free_bytes, with errno for HDB_ERR.
+ */
+int	 hdb_free_bytes_file(const struct hdb_backend *be, const char *path,
+	    uint64_t *fb);
 int	 hdb_sync(struct hdb *);
 /*
  * hdb_bulk_begin - for a new DB filled in any key order: SQLite keeps the

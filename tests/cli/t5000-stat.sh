@@ -37,8 +37,8 @@ run_test "text: one line per database by default" '
 	expect_code 0 "$HINTSDB" stat $NOW "$SPOOL_EX" >out 2>err &&
 	test ! -s err && no_ctl out &&
 	test "$(wc -l <out)" = 8 &&
-	head -n 1 out | grep -q "^DB  *BACKEND LAYOUT  *RECORDS  *SIZE  OLDEST  *NEWEST  *PROBLEMS$" &&
-	grep -q "^retry  *bdb  *legacy  *4  *12K  [0-9a-z]* ago  *[0-9a-z]* ago  *-$" out &&
+	head -n 1 out | grep -q "^DB  *BACKEND LAYOUT  *RECORDS  *SIZE   *FREE  OLDEST  *NEWEST  *PROBLEMS$" &&
+	grep -q "^retry  *bdb  *legacy  *4  *12K  *7\.3K  [0-9a-z]* ago  *[0-9a-z]* ago  *-$" out &&
 	grep -q "^wait-remote_smtp bdb  *legacy  *1 " out &&
 	test "$(awk "{ print length }" out | sort -n | tail -1)" -le 100 &&
 	printf "junk junk junk junk" >"$TRASH/junk" &&

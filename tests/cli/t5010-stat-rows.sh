@@ -20,7 +20,7 @@ run_test "text: a held lock leaves a row saying busy, and 75" '
 	expect_code 75 "$HINTSDB" stat --lock-timeout=0 sp >out 2>err
 	r=$?; done_lock; [ $r = 0 ] || return 1
 	[ "$(grep -c "^" out)" = 8 ] &&
-	grep -q "^retry  *-  *-  *-  *-  *-  *-  *busy: cannot read-lock .*retry.lockfile.: " out &&
+	grep -q "^retry  *-  *-  *-  *-  *-  *-  *-  *busy: cannot read-lock .*retry.lockfile.: " out &&
 	grep -q "^misc  *bdb " out &&
 	[ "$(grep -c "^hintsdb: " err)" = 1 ]
 '

@@ -1681,6 +1681,80 @@ test_sqlite_schemas_on_create(void **state)
 }
 
 #define T(b, fn) { #b ": " #fn, fn, setup, teardown, &p_##b }
+/* The free space the backend reports for the DB at path, or -1 if it
+ * does not say. */
+static int64_t
+free_now(const struct fx *f)
+{
+	struct hdb *h = open_or_fail(f->be, f->path, HDB_O_RDONLY);
+	uint64_t fb = 7, ff;
+	int rc = hdb_free_bytes(h, &fb);
+
+	if (rc != HDB_OK && rc != HDB_NOTFOUND)
+		fail_msg("hdb_free_bytes: %s", hdb_error(h));
+	hdb_close(h);
+	if (rc == HDB_NOTFOUND) {
+		assert_int_equal(fb, 0);
+		return -1;
+	}
+	/* with no handle (and no lock), the same figure where there is a
+	 * way to read it so */
+	if (f->be->free_bytes_file != NULL) {
+		assert_int_equal(hdb_free_bytes_file(f->be, f->path, &ff),
+		    HDB_OK);
+		assert_int_equal(ff, fb);
+	} else
+		assert_int_equal(hdb_free_bytes_file(f->be, f->path, &ff),
+		    HDB_NOTFOUND);
+	return (int64_t)fb;
+}
+
+/*
+ * test_free_bytes - after half the records (and so half the 64 KiB
+ * values) are deleted, a backend that reuses its space reports more free
+ * bytes than before, and never more than its file; one that keeps no
+ * account (GDBM, NDBM) says so, with HDB_NOTFOUND, not with a 0.
+ */
+static void
+test_free_bytes(void **state)
+{
+	struct fx *f = *state;
+	uint8_t k[MAXKEY];
+	struct stat st;
+	struct hdb *h;
+	int64_t before, after;
+	int i;
+
+	h = make_db(f);
+	hdb_close(h);
+	before = free_now(f);
+	h = open_or_fail(f->be, f->path, HDB_O_RDWR);
+	for (i = 0; i < NKEYS; i += 2)
+		if (hdb_del(h, dat(k, make_key(i, k))) != HDB_OK)
+			fail_msg("del %d: %s", i, hdb_error(h));
+	hdb_close(h);
+	after = free_now(f);
+	if (f->be->free_bytes == NULL) {
+		assert_int_equal(before, -1);
+		assert_int_equal(after, -1);
+		return;
+	}
+	assert_true(before >= 0);
+	assert_true(after > before);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_true(after < (int64_t)st.st_size);
+	if (f->be == &hdb_backend_bdb) {
+		/* a hole of 1 GiB at the end: never-written pages, counted
+		 * free without being read */
+		uint64_t fb;
+
+		assert_int_equal(truncate(f->path, st.st_size + (1 << 30)), 0);
+		assert_int_equal(hdb_free_bytes_file(f->be, f->path, &fb),
+		    HDB_OK);
+		assert_int_equal(fb, (uint64_t)after + (1u << 30));
+	}
+}
+
 #define CONTRACT(b)							\
 	T(b, test_round_trip),						\
 	T(b, test_iterate),						\
@@ -1694,7 +1768,8 @@ test_sqlite_schemas_on_create(void **state)
 	T(b, test_delete_in_iterate),					\
 	T(b, test_iterate_after),					\
 	T(b, test_iterate_big),						\
-	T(b, test_iterate_after_deleted)
+	T(b, test_iterate_after_deleted),				\
+	T(b, test_free_bytes)
 
 /*
  * test_sqlite_tbl_resume - resuming in a 4.99 tbl finds the row that holds
