@@ -119,11 +119,26 @@ test_env(const char *name, long *ms)
 	return e1 != NULL || e2 != NULL ? 0 : n;
 }
 
+/* stall - sleep ms; with a path, only until that file is there. */
+static void
+stall(long ms, const char *path)
+{
+	struct timespec ts;
+	long step = path != NULL ? 10 : ms;
+
+	for (; ms > 0; ms -= step) {
+		if (path != NULL && access(path, F_OK) == 0)
+			return;
+		ts.tv_sec = step / 1000;
+		ts.tv_nsec = step % 1000 * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+}
+
 void
 hdb_testpoint(void)
 {
 	static long kill_left = -1, stall_left, stall_ms;
-	struct timespec ts;
 
 	if (kill_left == -1) {
 		kill_left = test_env("HINTSDB_TEST_KILL_AT", NULL);
@@ -131,11 +146,8 @@ hdb_testpoint(void)
 	}
 	if (kill_left > 0 && --kill_left == 0)
 		raise(SIGKILL);
-	if (stall_left > 0 && --stall_left == 0 && stall_ms > 0) {
-		ts.tv_sec = stall_ms / 1000;
-		ts.tv_nsec = stall_ms % 1000 * 1000000L;
-		nanosleep(&ts, NULL);
-	}
+	if (stall_left > 0 && --stall_left == 0 && stall_ms > 0)
+		stall(stall_ms, getenv("HINTSDB_TEST_STALL_UNTIL"));
 }
 
 /*

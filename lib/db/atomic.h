@@ -128,7 +128,9 @@ unsigned hdb_db_files(const char *target);
  * hdb_testpoint - test hook for the crash-safety tests: with the
  * environment variable HINTSDB_TEST_KILL_AT=N, the process kills itself
  * (SIGKILL) at the N-th call; with HINTSDB_TEST_STALL_AT=N:MS it sleeps
- * MS milliseconds there (what a live rebuild does while Exim writes).
+ * MS milliseconds there (what a live rebuild does while Exim writes), or,
+ * with HINTSDB_TEST_STALL_UNTIL=PATH, until that file is there (MS at
+ * most), so that a test need not guess how long a step takes.
  * The writers call it between every step.
  */
 void	hdb_testpoint(void);

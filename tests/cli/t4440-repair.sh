@@ -43,7 +43,7 @@ run_test "Berkeley DB with two damaged pages: repaired, verified, keys kept" '
 	grep -q "^retry: bdb consistency check" out &&
 	grep -q "^retry: cannot read every record: .* is damaged: page 200: " out &&
 	expect_code 1 "$HINTSDB" check --repair sp retry >out &&
-	grep -q "^retry: repaired: [0-9]* records kept (0 read normally" out &&
+	grep -q "^retry: repaired: [0-9]* records\{0,1\} kept (0 read normally" out &&
 	{ [ -z "$VERIFY" ] || "$VERIFY" -q sp/db/retry; } &&
 	keys >after && [ "$(comm -23 all after | wc -l)" -lt 100 ] &&
 	"$HINTSDB" check sp retry >out;
