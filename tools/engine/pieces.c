@@ -529,7 +529,8 @@ paced_hold(struct dbh *d, struct hdb_pace *pace, size_t *i, size_t n,
 	double t;
 	int fail;
 
-	fail = hdb_tdb_lockall(d->h, 1) == HDB_ERR;
+	fail = (p->txn ? hdb_tdb_txn(d->h, HDB_TXN_BEGIN) :
+	    hdb_tdb_lockall(d->h, 1)) == HDB_ERR;
 	for (done = 0; !fail && *i < n; ++*i, done++) {
 		t = hdb_now_ms();
 		if (hdb_pace_full(pace, t - d->t_lock, done))
@@ -539,10 +540,16 @@ paced_hold(struct dbh *d, struct hdb_pace *pace, size_t *i, size_t n,
 			break;
 		hdb_pace_op(pace, hdb_now_ms() - t);
 	}
-	if (hdb_tdb_lockall(d->h, 0) == HDB_ERR)
-		fail = 1;
 	if (fail && p->failed != NULL)
 		p->failed(ctx, d);
+	if (p->txn && fail)
+		(void)hdb_tdb_txn(d->h, HDB_TXN_CANCEL);
+	else if (p->txn ? hdb_tdb_txn(d->h, HDB_TXN_COMMIT) == HDB_ERR :
+	    hdb_tdb_lockall(d->h, 0) == HDB_ERR) {
+		fail = 1;
+		if (p->failed != NULL)
+			p->failed(ctx, d);
+	}
 	return fail ? -1 : 0;
 }
 
