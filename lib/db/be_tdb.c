@@ -229,14 +229,25 @@ hdb_sync_late(struct hdb *h)
 	    (h->be->caps & HDB_CAP_STAYS_OPEN) && !hdb_tdb_txn_used(h);
 }
 
+/* tdb_writer - h's TDB state if h is a TDB handle open for writing. */
+static struct be_tdb *
+tdb_writer(struct hdb *h)
+{
+	struct be_tdb *t = tdb_of(h);
+
+	if (t == NULL || !(h->flags & HDB_O_RDWR))
+		return NULL;
+	t->msg[0] = '\0';
+	return t;
+}
+
 int
 hdb_tdb_lockall(struct hdb *h, int on)
 {
 	struct be_tdb *t;
 
-	if ((t = tdb_of(h)) == NULL || !(h->flags & HDB_O_RDWR))
+	if ((t = tdb_writer(h)) == NULL)
 		return HDB_OK;
-	t->msg[0] = '\0';
 	if (on && tdb_lockall(t->tdb) != 0)
 		return tdb_fail(h, "cannot lock");
 	if (!on && tdb_unlockall(t->tdb) != 0)
@@ -249,9 +260,8 @@ hdb_tdb_txn(struct hdb *h, int op)
 {
 	struct be_tdb *t;
 
-	if ((t = tdb_of(h)) == NULL || !(h->flags & HDB_O_RDWR))
+	if ((t = tdb_writer(h)) == NULL)
 		return HDB_OK;
-	t->msg[0] = '\0';
 	switch (op) {
 	case HDB_TXN_BEGIN:
 		if (tdb_transaction_start(t->tdb) != 0)
