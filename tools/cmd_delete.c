@@ -357,7 +357,7 @@ static int
 apply(struct delcmd *dc)
 {
 	static const struct paced p = { batch_begin, batch_one, batch_failed,
-	    batch_done };
+	    batch_done, 0 };
 	struct lines l = { .dc = dc };
 	int ex;
 

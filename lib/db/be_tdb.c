@@ -14,7 +14,8 @@
  * locks, which belong to the process.
  *
  * Writes are not wrapped in a transaction (Exim 4.99 does that for its
- * normal opens); each store or delete is atomic on its own.
+ * normal opens); each store or delete is atomic on its own.  A caller
+ * whose batch must survive a kill whole wraps it in hdb_tdb_txn.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -230,18 +231,53 @@ hdb_sync_late(struct hdb *h)
 	    (h->be->caps & HDB_CAP_STAYS_OPEN) && !hdb_tdb_txn_used(h);
 }
 
+/* tdb_writer - h's TDB state if h is a TDB handle open for writing. */
+static struct be_tdb *
+tdb_writer(struct hdb *h)
+{
+	struct be_tdb *t = tdb_of(h);
+
+	if (t == NULL || !(h->flags & HDB_O_RDWR))
+		return NULL;
+	t->msg[0] = '\0';
+	return t;
+}
+
 int
 hdb_tdb_lockall(struct hdb *h, int on)
 {
 	struct be_tdb *t;
 
-	if ((t = tdb_of(h)) == NULL || !(h->flags & HDB_O_RDWR))
+	if ((t = tdb_writer(h)) == NULL)
 		return HDB_OK;
-	t->msg[0] = '\0';
 	if (on && tdb_lockall(t->tdb) != 0)
 		return tdb_fail(h, "cannot lock");
 	if (!on && tdb_unlockall(t->tdb) != 0)
 		return tdb_fail(h, "cannot unlock");
+	return HDB_OK;
+}
+
+int
+hdb_tdb_txn(struct hdb *h, int op)
+{
+	struct be_tdb *t;
+
+	if ((t = tdb_writer(h)) == NULL)
+		return HDB_OK;
+	switch (op) {
+	case HDB_TXN_BEGIN:
+		if (tdb_transaction_start(t->tdb) != 0)
+			return tdb_fail(h, "cannot begin a transaction on");
+		break;
+	case HDB_TXN_COMMIT:
+		if (tdb_transaction_commit(t->tdb) != 0)
+			return tdb_fail(h, "cannot commit to");
+		break;
+	default:
+		if (tdb_transaction_cancel(t->tdb) != 0)
+			return tdb_fail(h, "cannot cancel a transaction on");
+		break;
+	}
 	return HDB_OK;
 }
 

@@ -208,6 +208,17 @@ int	 hdb_sync_late(struct hdb *);	/* 0 for NULL */
  * key.  HDB_OK (at once for another backend), or HDB_ERR.
  */
 int	 hdb_tdb_lockall(struct hdb *, int on);
+/*
+ * hdb_tdb_txn - begin (HDB_TXN_BEGIN), commit or cancel a TDB transaction
+ * on h, as Exim 4.99+ writes: until the commit nothing reaches the file,
+ * and a commit cut short is undone by the next open (TDB's recovery
+ * area), so a writer killed at any moment leaves the file as it was
+ * before the transaction or after it.  The transaction keeps every other
+ * writer out as hdb_tdb_lockall does.  HDB_OK (at once for another
+ * backend, or a handle not open for writing), or HDB_ERR.
+ */
+enum { HDB_TXN_BEGIN, HDB_TXN_COMMIT, HDB_TXN_CANCEL };
+int	 hdb_tdb_txn(struct hdb *, int op);
 
 /*
  * hdb_bdb_retrust - the Berkeley DB file this process last wrote (and so

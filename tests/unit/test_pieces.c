@@ -551,7 +551,7 @@ p_done(void *ctx, size_t i, int kept)
 static int
 paced(size_t n, double budget_ms, size_t fail_at)
 {
-	static const struct paced p = { p_begin, p_one, p_failed, p_done };
+	static const struct paced p = { p_begin, p_one, p_failed, p_done, 0 };
 	struct dbopts o;
 
 	memset(&o, 0, sizeof(o));

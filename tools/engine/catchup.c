@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "db/atomic.h"
 #include "db/lock.h"
 #include "engine/catchup.h"
 #include "engine/pieces.h"
@@ -287,8 +288,9 @@ apply_failed(void *arg, struct dbh *d)
 static int
 apply(struct catchup *c, struct slurp *s, change_fn *fn)
 {
+	/* on TDB each hold one transaction: a kill cannot damage the file */
 	static const struct paced p = { hold_begin, apply_one, apply_failed,
-	    hold_done };
+	    hold_done, 1 };
 	struct apply a = { c, s, fn };
 
 	return db_paced(c->spool, c->name, 1, c->o, c->cmd, c->budget_ms,
@@ -414,6 +416,7 @@ into_put(struct catchup *c, struct hdb *h, struct hdb_datum key,
 	struct hdb_datum cur;
 	int rc;
 
+	hdb_testpoint();	/* tests: killed mid-hold */
 	if ((rc = hdb_get(h, key, &cur)) == HDB_ERR)
 		return -1;
 	if (rc == HDB_OK && same(cur, val))
@@ -439,6 +442,7 @@ into_del(struct catchup *c, struct hdb *h, struct hdb_datum key,
 	int rc;
 
 	(void)val;
+	hdb_testpoint();	/* tests: killed mid-hold */
 	if ((rc = hdb_get(h, key, &cur)) == HDB_ERR)
 		return -1;
 	if (rc == HDB_NOTFOUND)

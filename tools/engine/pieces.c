@@ -601,7 +601,8 @@ paced_hold(struct dbh *d, struct hdb_pace *pace, size_t *i, size_t n,
 	double t;
 	int fail;
 
-	fail = hdb_tdb_lockall(d->h, 1) == HDB_ERR;
+	fail = (p->txn ? hdb_tdb_txn(d->h, HDB_TXN_BEGIN) :
+	    hdb_tdb_lockall(d->h, 1)) == HDB_ERR;
 	for (done = 0; !fail && *i < n; ++*i, done++) {
 		t = hdb_now_ms();
 		if (hdb_pace_full(pace, t - d->t_lock, done))
@@ -611,10 +612,12 @@ paced_hold(struct dbh *d, struct hdb_pace *pace, size_t *i, size_t n,
 			break;
 		hdb_pace_op(pace, hdb_now_ms() - t);
 	}
-	if (hdb_tdb_lockall(d->h, 0) == HDB_ERR)
+	if (!p->txn && hdb_tdb_lockall(d->h, 0) == HDB_ERR)
 		fail = 1;
 	if (fail && p->failed != NULL)
 		p->failed(ctx, d);
+	if (fail && p->txn)
+		(void)hdb_tdb_txn(d->h, HDB_TXN_CANCEL);
 	return fail ? -1 : 0;
 }
 
@@ -639,8 +642,16 @@ db_paced(const char *spool, const char *name, int write,
 			p->begin(ctx);
 		from = i;
 		fail = paced_hold(&d, &pace, &i, n, p, ctx);
+		/* the commit's fsyncs are the hold's flush (hdb_pace) */
 		tc = hdb_now_ms();
-		lost = db_close_sync(&d, cmd) != 0;
+		lost = 0;
+		if (p->txn && !fail &&
+		    hdb_tdb_txn(d.h, HDB_TXN_COMMIT) == HDB_ERR) {
+			if (p->failed != NULL)
+				p->failed(ctx, &d);
+			lost = 1;
+		}
+		lost |= db_close_sync(&d, cmd) != 0;
 		hdb_pace_flushed(&pace, hdb_now_ms() - tc, i - from);
 		if (p->done != NULL)
 			p->done(ctx, i, !lost);

@@ -130,14 +130,19 @@ int	db_file_changed(const char *path, struct db_file *);
  * pause for waiting writers between two.  Any hook may be NULL: begin
  * starts a hold; one returns -1 to fail, and then failed(ctx, d) may say
  * why while d is open; done(ctx, i, kept) follows each hold's close, with
- * the first i not done and whether the hold's changes were kept.  0, or
- * an EX_* code (after a diagnostic, but for a failure of one).
+ * the first i not done and whether the hold's changes were kept.  With
+ * txn, a TDB hold is one TDB transaction instead (hdb_tdb_txn), so that a
+ * kill leaves the file as it was before the hold or after it, and a
+ * failed hold keeps nothing; a SQLite hold is always one transaction
+ * (BEGIN IMMEDIATE at the open, COMMIT at the close).  0, or an EX_*
+ * code (after a diagnostic, but for a failure of one).
  */
 struct paced {
 	void	(*begin)(void *ctx);
 	int	(*one)(void *ctx, struct dbh *d, size_t i);
 	void	(*failed)(void *ctx, struct dbh *d);
 	void	(*done)(void *ctx, size_t i, int kept);
+	int	  txn;
 };
 
 int	db_paced(const char *spool, const char *name, int write,
