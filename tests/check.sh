@@ -51,7 +51,7 @@ san_reports() {
 		echo "--- sanitizer report from $1: $(basename "$f")"
 		grep -v '^ *$' "$f" | head -n 30
 	done
-	[ -n "$found" ] && echo "FAIL - san: $1: sanitizer report" >>"$RESULTS"
+	[ -n "$found" ] && echo "FAIL - $1: sanitizer report" >>"$RESULTS"
 	return 0
 }
 
@@ -66,7 +66,7 @@ vg_reports() {
 			grep -v '^==[0-9]*== *$' "$f" | head -n 40
 		fi
 	done
-	[ -n "$found" ] && echo "FAIL - valgrind: $1: memcheck errors" >>"$RESULTS"
+	[ -n "$found" ] && echo "FAIL - $1: memcheck errors" >>"$RESULTS"
 	return 0
 }
 
