@@ -62,7 +62,9 @@ foreign_retry() {
 	*) _b=gdbm ;;
 	esac
 	rm -rf fr && mkdir -p fr/db && cp -a "$1/var/spool/exim4/db/retry" fr/db/ &&
-	"$HELPER" restamp "$PWD/fr/db/retry" retry $((40 * DAY)) &&
+	# on the real clock, as in_copy runs the chroot (env -i: no faketime)
+	env -u LD_PRELOAD -u FAKETIME -u FAKETIME_SHARED \
+	    "$HELPER" restamp "$PWD/fr/db/retry" retry $((40 * DAY)) &&
 	"$HINTSDB" convert --to-backend=$_b --output="$PWD/fr/db/retry.new" \
 	    fr retry &&
 	rm -f "$1/var/spool/exim4/db/retry" &&
