@@ -15,10 +15,12 @@
 #include <libgen.h>
 #include <limits.h>
 #include <pwd.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "exim.h"
@@ -108,15 +110,8 @@ exim_locate(char *buf, size_t len)
 	return -1;
 }
 
-/*
- * trusted - may root run path, named by --exim or HINTSDB_EXIM?  It must
- * be absolute and, run by root, a file of root's in directories only root
- * can change (the name given and, through any symlink, the file itself):
- * the administrator's choice, which a wrapper may need root for (chroot).
- * 0, or -1 with the reason in err.
- */
-static int
-trusted(const char *path, char *err, size_t errlen)
+int
+exim_root_program(const char *path, char *err, size_t errlen)
 {
 	char real[PATH_MAX], dir[PATH_MAX];
 	struct stat sb;
@@ -125,8 +120,6 @@ trusted(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "not an absolute path");
 		return -1;
 	}
-	if (geteuid() != 0)
-		return 0;
 	if (realpath(path, real) == NULL || stat(real, &sb) == -1) {
 		snprintf(err, errlen, "cannot run it: %s", strerror(errno));
 		return -1;
@@ -139,6 +132,22 @@ trusted(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * trusted - may we run path, named by --exim or HINTSDB_EXIM?  It must be
+ * absolute and, run by root, pass exim_root_program: the administrator's
+ * choice, which a wrapper may need root for (chroot).  0, or -1 with the
+ * reason in err.
+ */
+static int
+trusted(const char *path, char *err, size_t errlen)
+{
+	if (path[0] != '/') {
+		snprintf(err, errlen, "not an absolute path");
+		return -1;
+	}
+	return geteuid() == 0 ? exim_root_program(path, err, errlen) : 0;
 }
 
 int
@@ -157,66 +166,109 @@ exim_runas(const char *path, const struct passwd **as, char *err,
 	return trusted(path, err, errlen);
 }
 
-char *
-exim_output(char *const argv[], int debug, int *status,
-    const struct passwd *as)
+/* drain - read fd to EOF into a buffer of at most OUTPUT_MAX bytes (the
+ * rest is thrown away), killing pid once timeout_ms (0: none) has passed */
+static char *
+drain(int fd, pid_t pid, int timeout_ms)
 {
-	char *out = NULL, junk[4096];
-	size_t len = 0, cap = 0;
+	char *out = xmalloc(8192), junk[4096];
+	size_t len = 0, cap = 8192;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct timespec t0, t;
+	int left = timeout_ms > 0 ? timeout_ms : -1, pr;
 	ssize_t r;
-	int fd[2], nul;
-	pid_t pid;
 
-	if (pipe(fd) == -1)
-		return NULL;
-	if ((pid = fork()) == -1) {
-		close(fd[0]);
-		close(fd[1]);
-		return NULL;
-	}
-	if (pid == 0) {
-		nul = open("/dev/null", O_RDWR);
-		if (nul != -1) {
-			dup2(nul, 0);
-			if (!debug)
-				dup2(nul, 2);
-		}
-		dup2(fd[1], 1);
-		if (debug)
-			dup2(fd[1], 2);
-		close(fd[0]);
-		close(fd[1]);
-		if (as != NULL && (setgroups(0, NULL) == -1 ||
-		    setgid(as->pw_gid) == -1 || setuid(as->pw_uid) == -1 ||
-		    getuid() == 0 || geteuid() == 0))
-			_exit(126);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(fd[1]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		if (len + 1 >= cap && cap < OUTPUT_MAX) {
-			cap = cap ? cap * 2 : 8192;
-			out = xreallocarray(out, cap, 1);
+		if ((pr = poll(&pfd, 1, left)) == -1 && errno == EINTR)
+			continue;
+		if (pr <= 0) {
+			kill(pid, SIGKILL);	/* it hangs: say no more */
+			break;
 		}
+		if (len + 1 >= cap && cap < OUTPUT_MAX)
+			out = xreallocarray(out, cap *= 2, 1);
 		if (len + 1 < cap)
-			r = read(fd[0], out + len, cap - len - 1);
+			r = read(fd, out + len, cap - len - 1);
 		else
-			r = read(fd[0], junk, sizeof(junk));
+			r = read(fd, junk, sizeof(junk));
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
 		if (len + 1 < cap)
 			len += (size_t)r;
+		if (timeout_ms > 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			left = timeout_ms - (int)((t.tv_sec - t0.tv_sec) *
+			    1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+			if (left < 0)
+				left = 0;
+		}
 	}
+	out[len] = '\0';
+	return out;
+}
+
+/* child - the forked side of exim_run; never returns */
+static void
+child(char *const argv[], const struct exim_how *how, int fd[2])
+{
+	int nul = open("/dev/null", O_RDWR);
+
+	if (nul != -1) {
+		dup2(nul, 0);
+		if (!how->debug)
+			dup2(nul, 2);
+	}
+	dup2(fd[1], 1);
+	if (how->debug)
+		dup2(fd[1], 2);
+	close(fd[0]);
+	close(fd[1]);
+	if (how->as != NULL && (setgroups(0, NULL) == -1 ||
+	    setgid(how->as->pw_gid) == -1 || setuid(how->as->pw_uid) == -1 ||
+	    getuid() == 0 || geteuid() == 0))
+		_exit(126);
+	if (how->envp != NULL)
+		execve(argv[0], argv, how->envp);
+	else
+		execv(argv[0], argv);
+	_exit(127);
+}
+
+char *
+exim_run(char *const argv[], const struct exim_how *how, int *status)
+{
+	char *out;
+	int fd[2];
+	pid_t pid;
+
+	if (pipe2(fd, O_CLOEXEC) == -1)
+		return NULL;
+	if ((pid = fork()) == -1) {
+		close(fd[0]);
+		close(fd[1]);
+		return NULL;
+	}
+	if (pid == 0)
+		child(argv, how, fd);
+	close(fd[1]);
+	out = drain(fd[0], pid, how->timeout_ms);
 	close(fd[0]);
 	while (waitpid(pid, status, 0) == -1 && errno == EINTR)
 		;
-	if (out == NULL)
-		out = xmalloc(1);
-	out[len] = '\0';
 	return out;
+}
+
+char *
+exim_output(char *const argv[], int debug, int *status,
+    const struct passwd *as)
+{
+	struct exim_how how = { .as = as, .debug = debug,
+	    .timeout_ms = EXIM_TIMEOUT_MS };
+
+	return exim_run(argv, &how, status);
 }
 
 /* line_after - the text after the first line start "word", or NULL. */

@@ -94,16 +94,38 @@ int	exim_parse(const char *bv, const char *dbv, struct exim_target *t,
 int	exim_runas(const char *path, const struct passwd **as, char *err,
 	    size_t errlen);
 
+/* How long an Exim may run before it is killed: -bt may wait on DNS. */
+#define EXIM_TIMEOUT_MS	60000
+
 /*
- * exim_output - run argv (argv[0] an absolute path, cleared by
- * exim_runas) as the user as (NULL: as we are) with standard input from
- * /dev/null and return its standard output, NUL-terminated, at most 1 MiB
- * kept (caller frees); with debug, standard error too (where -d writes),
- * else standard error goes to /dev/null.  NULL if it could not be run.
- * *status gets the wait status.
+ * exim_run - run argv (argv[0] an absolute path, cleared by exim_runas or
+ * exim_root_program) with standard input from /dev/null and return its
+ * standard output, NUL-terminated, at most 1 MiB kept (caller frees).
+ * how->as: the user to run as (NULL: as we are); how->debug: standard
+ * error too (where -d writes), else it goes to /dev/null; how->envp: the
+ * environment (NULL: ours); how->timeout_ms: killed (SIGKILL) after that
+ * long (0: never).  NULL if it could not be run.  *status gets the wait
+ * status.
  */
+struct exim_how {
+	const struct passwd *as;
+	int	debug;
+	int	timeout_ms;
+	char *const *envp;
+};
+char   *exim_run(char *const argv[], const struct exim_how *how,
+	    int *status);
+
+/* exim_output - exim_run as the user as, killed after EXIM_TIMEOUT_MS */
 char   *exim_output(char *const argv[], int debug, int *status,
 	    const struct passwd *as);
+
+/*
+ * exim_root_program - path is absolute, and it and (through any symlink)
+ * the file it names are a program of root's in directories only root can
+ * change.  0, or -1 with the reason in err.
+ */
+int	exim_root_program(const char *path, char *err, size_t errlen);
 
 /* "Exim 4.100.1: SQLite (tblblob), v2 layout, no lockfiles, GnuTLS 3.8.13" */
 void	exim_describe(const struct exim_target *, char *buf, size_t len);

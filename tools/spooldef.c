@@ -6,8 +6,7 @@
  *
  * The Exim asked is never found through PATH (hintsdb runs as root from
  * cron): only a fixed list of places is tried, and a program is run only
- * if it and its directory are owned by root and writable by no one else.
- * It runs with an empty environment but a fixed PATH, its stderr and stdin
+ * if exim_root_program (tools/exim.c) passes it.  It runs with an empty environment but a fixed PATH, its stderr and stdin
  * on /dev/null, and is killed after 5 s.  HINTSDB_EXIM, when set, names the
  * Exim instead (empty: none, and no /var/spool/exim4 either), as for
  * tools/exim.c, so that tests do not depend on the host.
@@ -15,18 +14,11 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "exim.h"
 #include "spooldef.h"
 
 static const char *const places[] = {
@@ -34,77 +26,23 @@ static const char *const places[] = {
 	"/usr/exim/bin/exim",
 };
 
-/* trusted - path is absolute, a regular file, and it and its directory
- * are root's and writable by no one else */
-static int
-trusted(const char *path)
-{
-	char dir[PATH_MAX];
-	struct stat st;
-
-	if (path[0] != '/' || strlen(path) >= sizeof(dir))
-		return 0;
-	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		return 0;
-	memcpy(dir, path, strlen(path) + 1);
-	if (stat(dirname(dir), &st) == -1 || st.st_uid != 0 ||
-	    ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
-	    (st.st_mode & S_ISVTX) == 0))
-		return 0;
-	return 1;
-}
-
-/* ask - run `exim -bP spool_directory` into out (at most len - 1 bytes,
- * NUL-terminated); 0, or -1 if it could not run, timed out or failed */
-static int
-ask(const char *exim, char *out, size_t len)
+/* ask - run `exim -bP spool_directory` into out (caller frees), or NULL
+ * if it could not run, timed out or failed */
+static char *
+ask(const char *exim)
 {
 	char *const argv[] = { (char *)exim, "-bP", "spool_directory", NULL };
 	char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-	struct pollfd pfd;
-	struct timespec t0, t;
-	size_t got = 0;
-	ssize_t r;
-	int p[2], st, null, left = 5000, eof = 0;
-	pid_t pid, w;
+	struct exim_how how = { .timeout_ms = 5000, .envp = envp };
+	char *out;
+	int st;
 
-	if (pipe2(p, O_CLOEXEC) == -1)
-		return -1;
-	if ((pid = fork()) == -1) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
+	if ((out = exim_run(argv, &how, &st)) != NULL &&
+	    (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
+		free(out);
+		out = NULL;
 	}
-	if (pid == 0) {
-		null = open("/dev/null", O_RDWR);
-		if (null == -1 || dup2(null, 0) == -1 || dup2(p[1], 1) == -1 ||
-		    dup2(null, 2) == -1)
-			_exit(127);
-		execve(exim, argv, envp);
-		_exit(127);
-	}
-	close(p[1]);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	pfd.fd = p[0];
-	pfd.events = POLLIN;
-	while (got + 1 < len && left > 0 && poll(&pfd, 1, left) > 0) {
-		if ((r = read(p[0], out + got, len - 1 - got)) <= 0) {
-			eof = 1;
-			break;
-		}
-		got += (size_t)r;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		left = 5000 - (int)((t.tv_sec - t0.tv_sec) * 1000 +
-		    (t.tv_nsec - t0.tv_nsec) / 1000000);
-	}
-	out[got] = '\0';
-	close(p[0]);
-	if (!eof)
-		kill(pid, SIGKILL);	/* too slow, or too much said */
-	while ((w = waitpid(pid, &st, 0)) == -1 && errno == EINTR)
-		continue;
-	return w == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+	return out;
 }
 
 /* parse - "spool_directory = /var/spool/exim4\n" into buf: an absolute
@@ -141,8 +79,9 @@ int
 spool_default(char *buf, size_t len, char *why, size_t wlen)
 {
 	const char *env = getenv("HINTSDB_EXIM");
-	char out[4096];
+	char *out, err[256];
 	size_t i;
+	int rc;
 
 	if (env != NULL && env[0] == '\0') {
 		snprintf(why, wlen, "HINTSDB_EXIM is empty: no Exim to ask");
@@ -151,14 +90,16 @@ spool_default(char *buf, size_t len, char *why, size_t wlen)
 	for (i = 0; i < (env ? 1 : sizeof(places) / sizeof(places[0])); i++) {
 		const char *exim = env ? env : places[i];
 
-		if (!trusted(exim)) {
+		if (exim_root_program(exim, err, sizeof(err)) == -1) {
 			if (env != NULL)
 				snprintf(why, wlen, "'%s' is not a root-owned "
 				    "program in a root-owned directory", exim);
 			continue;
 		}
-		if (ask(exim, out, sizeof(out)) == 0 &&
-		    parse(out, buf, len) == 0 && is_dir(buf))
+		out = ask(exim);
+		rc = out != NULL && parse(out, buf, len) == 0 && is_dir(buf);
+		free(out);
+		if (rc)
 			return 0;
 		snprintf(why, wlen, "'%s -bP spool_directory' named no "
 		    "spool directory", exim);
