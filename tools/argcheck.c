@@ -151,6 +151,15 @@ usage_short(const char *usage)
 	return EX_USAGE_;
 }
 
+int
+usage_of(FILE *fp, const char *cmd, const char *usage)
+{
+	if (fp == stderr)
+		return usage_short(usage);
+	fprintf(fp, "usage: %s\n", usage);
+	return fp == stdout ? finish_stdout(cmd) : EX_USAGE_;
+}
+
 static char *
 word_dup(const char *s, size_t len)
 {

@@ -38,4 +38,8 @@ int	argcheck(const struct command *c, const struct command *const *all,
  * [OPTION...], on stderr; EX_USAGE_. */
 int	usage_short(const char *usage);
 
+/* usage_of - command cmd's usage: folded on stderr (EX_USAGE_), whole on
+ * stdout (--help: 0, or EX_IOERR_ if it could not be written) */
+int	usage_of(FILE *fp, const char *cmd, const char *usage);
+
 #endif

@@ -111,10 +111,7 @@ static int	check_db(const char *, const char *, struct checkctx *);
 static int
 usage(FILE *fp)
 {
-	if (fp == stderr)
-		return usage_short(CHECK_USAGE);
-	fprintf(fp, "usage: %s\n", CHECK_USAGE);
-	return fp == stdout ? finish_stdout("check") : EX_USAGE_;
+	return usage_of(fp, "check", CHECK_USAGE);
 }
 
 /* problem - one finding: "DB: 'KEY': text" (key NULL: "DB: text"). */

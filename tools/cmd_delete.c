@@ -80,10 +80,7 @@ struct delcmd {
 static int
 usage(FILE *fp)
 {
-	if (fp == stderr)
-		return usage_short(DELETE_USAGE);
-	fprintf(fp, "usage: %s\n", DELETE_USAGE);
-	return fp == stdout ? finish_stdout("delete") : EX_USAGE_;
+	return usage_of(fp, "delete", DELETE_USAGE);
 }
 
 static void

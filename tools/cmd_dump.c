@@ -74,10 +74,7 @@ static const struct option longopts[] = {
 static int
 usage(FILE *fp)
 {
-	if (fp == stderr)
-		return usage_short(DUMP_USAGE);
-	fprintf(fp, "usage: %s\n", DUMP_USAGE);
-	return fp == stdout ? finish_stdout("dump") : EX_USAGE_;
+	return usage_of(fp, "dump", DUMP_USAGE);
 }
 
 static int

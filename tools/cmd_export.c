@@ -78,10 +78,7 @@ static int	export_all(const char *, const struct dbopts *,
 static int
 usage(FILE *fp)
 {
-	if (fp == stderr)
-		return usage_short(EXPORT_USAGE);
-	fprintf(fp, "usage: %s\n", EXPORT_USAGE);
-	return fp == stdout ? finish_stdout("export") : EX_USAGE_;
+	return usage_of(fp, "export", EXPORT_USAGE);
 }
 
 /* layouts - "legacy", "v2", "mixed", or "none" for the records in s. */

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "commands.h"
+#include "argcheck.h"
 #include "common.h"
 #include "destline.h"
 #include "duration.h"
@@ -80,8 +81,7 @@ struct fctx {
 static int
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: %s\n", FAILING_USAGE);
-	return fp == stdout ? finish_stdout("failing") : EX_USAGE_;
+	return usage_of(fp, "failing", FAILING_USAGE);
 }
 
 static int

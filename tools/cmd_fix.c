@@ -84,10 +84,7 @@ struct fix {
 static int
 usage(FILE *fp)
 {
-	if (fp == stderr)
-		return usage_short(FIX_USAGE);
-	fprintf(fp, "usage: %s\n", FIX_USAGE);
-	return fp == stdout ? finish_stdout("fix") : EX_USAGE_;
+	return usage_of(fp, "fix", FIX_USAGE);
 }
 
 static void

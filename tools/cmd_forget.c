@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "argcheck.h"
 #include "common.h"
 #include "delete.h"
 #include "engine/join.h"
@@ -51,8 +52,7 @@ struct forget {
 static int
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: %s\n", FORGET_USAGE);
-	return fp == stdout ? finish_stdout("forget") : EX_USAGE_;
+	return usage_of(fp, "forget", FORGET_USAGE);
 }
 
 /* The DBs forget changes; misc only for its host entries. */

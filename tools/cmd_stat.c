@@ -167,10 +167,7 @@ static int	run(const char *, char **, size_t, const struct statctx *);
 static int
 usage(FILE *fp)
 {
-	if (fp == stderr)
-		return usage_short(STAT_USAGE);
-	fprintf(fp, "usage: %s\n", STAT_USAGE);
-	return fp == stdout ? finish_stdout("stat") : EX_USAGE_;
+	return usage_of(fp, "stat", STAT_USAGE);
 }
 
 /* db_size - bytes in the files of DB path (NAME, or NAME.dir + .pag...). */

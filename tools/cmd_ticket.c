@@ -93,10 +93,7 @@ struct input {
 static int
 usage(FILE *fp)
 {
-	if (fp == stderr)
-		return usage_short(TICKET_USAGE);
-	fprintf(fp, "usage: %s\n", TICKET_USAGE);
-	return fp == stdout ? finish_stdout("ticket") : EX_USAGE_;
+	return usage_of(fp, "ticket", TICKET_USAGE);
 }
 
 /* Free a buffer that may hold secrets. */

@@ -97,10 +97,7 @@ static int	stale_target(struct tidycmd *);
 static int
 usage(FILE *fp)
 {
-	if (fp == stderr)
-		return usage_short(TIDY_USAGE);
-	fprintf(fp, "usage: %s\n", TIDY_USAGE);
-	return fp == stdout ? finish_stdout("tidy") : EX_USAGE_;
+	return usage_of(fp, "tidy", TIDY_USAGE);
 }
 
 /* The exit status to report when two DBs ended with a and b. */

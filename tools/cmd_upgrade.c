@@ -118,10 +118,7 @@ static int	upgrade(const char *, struct upopts *);
 static int
 usage(FILE *fp)
 {
-	if (fp == stderr)
-		return usage_short(UPGRADE_USAGE);
-	fprintf(fp, "usage: %s\n", UPGRADE_USAGE);
-	return fp == stdout ? finish_stdout("upgrade") : EX_USAGE_;
+	return usage_of(fp, "upgrade", UPGRADE_USAGE);
 }
 
 /* parse - the command line into u; 0, -1 after --help, or an exit code. */

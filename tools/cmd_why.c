@@ -26,6 +26,7 @@
 #include <jansson.h>
 
 #include "commands.h"
+#include "argcheck.h"
 #include "common.h"
 #include "destline.h"
 #include "duration.h"
@@ -85,8 +86,7 @@ struct why {
 static int
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: %s\n", WHY_USAGE);
-	return fp == stdout ? finish_stdout("why") : EX_USAGE_;
+	return usage_of(fp, "why", WHY_USAGE);
 }
 
 /* Whether message id is still in SPOOL/input. */
