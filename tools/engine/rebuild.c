@@ -220,6 +220,7 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 	    (sp->be->caps & (HDB_CAP_LOCKS_ITSELF |
 	    HDB_CAP_LOCKFILE_IF_THERE)));
 	rb->oflags = sp->oflags;
+	rb->rename = sp->rename;
 	rb->t0 = (int64_t)time(NULL);
 	rb->cu.type = sp->type;
 	if (spool != NULL) {
@@ -383,7 +384,7 @@ writes_into(const struct rebuild *rb)
 	const struct hdb_backend *be = hdb_detect(rb->target);
 
 	/* an NDBM pair left beside it by a killed run goes with a rename */
-	if (be == NULL || be != hdb_writer_backend(rb->w) ||
+	if (rb->rename || be == NULL || be != hdb_writer_backend(rb->w) ||
 	    hdb_db_files(rb->target) != 1)
 		return 0;
 	if (be == &hdb_backend_sqlite)
