@@ -36,6 +36,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "db/atomic.h"
 #include "db/hdb.h"
 #include "db/lock.h"
 #include "duration.h"
@@ -1967,6 +1968,11 @@ setup(struct tidy *t)
 	if (!t->o->dry_run && !(t->be->caps & (HDB_CAP_LOCKS_ITSELF |
 	    HDB_CAP_LOCKFILE_IF_THERE)))
 		priv_make_lockfile(t->spool, t->lockpath);
+	/* what a killed rebuild left (atomic.h), whichever way this runs */
+	if (!t->o->dry_run && !t->o->compat &&
+	    hdb_atomic_sweep(t->path, in, sizeof(in)) == -1)
+		warnx("%s: cannot remove leftovers of '%s': %s", t->o->cmd,
+		    t->name, in);
 	return 0;
 }
 
