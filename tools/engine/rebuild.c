@@ -260,6 +260,10 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 	}
 	if (hdb_atomic_sweep(rb->target, err, sizeof(err)) == -1)
 		warnx("%s: cannot remove leftovers of '%s': %s", cmd, p, err);
+	/* before the build reads it, after the sweep unlinked any old link
+	 * to it (which moves its ctime): see swap */
+	if (rb->live && rb->from_old)
+		db_file_note(rb->target, &rb->note);
 	rb->w = hdb_writer_new(rb->target, sp->be, sp->oflags, sp->type,
 	    sp->layout, sp->drop_bad, sp->expect != 0 ? sp->expect :
 	    rb->replace ? rebuild_guess(rb->target) : 0, err, sizeof(err));
@@ -343,6 +347,14 @@ swap(struct rebuild *rb, struct hdb_atomic *old, int *had)
 	if (rb->lockfd == -1 && !(rb->no_lockfile && errno == ENOENT))
 		return rebuild_lock_error(rb->cmd, rb->lockpath, 1);
 	rb->t_locked = hdb_now_ms();	/* the hold begins */
+	/*
+	 * A file that nobody wrote since the build began to read it (its
+	 * inode, size, mtime and ctime the same, and not written within a
+	 * tick of the clock that stamps files then: pieces.h) was read whole
+	 * and exactly: there is nothing to carry over, and the rename leaves
+	 * no window in which a killed run could lose a write.
+	 */
+	rb->quiet = rb->from_old && !db_file_changed(rb->target, &rb->note);
 	if ((*had = hdb_atomic_link_old(old, err, sizeof(err))) == -1)
 		return commit_error(rb, err);
 	if (hdb_db_stat(rb->target, &st) == 0 || like_spool(rb, &st) == 0)
@@ -429,7 +441,7 @@ live_commit(struct rebuild *rb)
 		rb->swap_ms = hdb_now_ms() - rb->t_locked;
 	hdb_lock_release(rb->lockfd);
 	rb->lockfd = -1;
-	if (ex == 0 && had == 0) {
+	if (ex == 0 && had == 0 && !rb->quiet) {
 		cu_setup(rb, &o);
 		if ((ex = catchup_run(&rb->cu, hdb_atomic_path(old))) != 0)
 			warnx("%s: '%s' was replaced, but what Exim wrote to "

@@ -31,6 +31,7 @@
 
 #include "common.h"
 #include "engine/catchup.h"
+#include "engine/pieces.h"
 #include "rec/convert.h"
 #include "db/hdb.h"
 #include "rec/rec.h"
@@ -82,6 +83,8 @@ struct rebuild {
 	int		 oflags;	/* rebuild_spec's */
 	int		 into;		/* live: written into the old file */
 	int		 rename;	/* rebuild_spec's */
+	struct db_file	 note;		/* live, from_old: the old file at t0 */
+	int		 quiet;		/* nobody wrote it since: no catch-up */
 	double		 t_locked;	/* live: the rename's hold began */
 	double		 swap_ms;	/* live: the rename's write-lock hold, ms */
 	double		 budget_ms;	/* live: the catch-up's holds; 0: 100 */
