@@ -200,6 +200,17 @@ snapshot(struct rebuild *rb, const char *name)
 	return ex;
 }
 
+/* recover - the catch-up of a run killed after its rename (catchup.h). */
+static void
+recover(const struct rebuild *rb, const char *name)
+{
+	struct dbopts o;
+
+	dbopts_init(&o);
+	o.lock_timeout_ms = rb->lock_timeout_ms;
+	(void)catchup_recover(rb->spool, name, rb->cmd, &o);
+}
+
 int
 rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
     const char *name, const struct rebuild_spec *sp)
@@ -258,6 +269,8 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 		free(p);
 		return n;
 	}
+	if (rb->replace)
+		recover(rb, name);
 	if (hdb_atomic_sweep(rb->target, err, sizeof(err)) == -1)
 		warnx("%s: cannot remove leftovers of '%s': %s", cmd, p, err);
 	/* before the build reads it, after the sweep unlinked any old link
@@ -360,6 +373,9 @@ swap(struct rebuild *rb, struct hdb_atomic *old, int *had)
 	if (hdb_db_stat(rb->target, &st) == 0 || like_spool(rb, &st) == 0)
 		like = &st;
 	rb->cu.t_swap = (int64_t)time(NULL);
+	/* for the next run, should this one die before its catch-up ends */
+	if (*had == 0 && !rb->quiet)
+		(void)catchup_save_times(&rb->cu, old);
 	if (hdb_writer_commit(rb->w, like, 1, err, sizeof(err)) == -1)
 		return commit_error(rb, err);
 	return 0;
@@ -436,13 +452,15 @@ live_commit(struct rebuild *rb)
 	}
 	if ((old = hdb_atomic_new(rb->target, err, sizeof(err))) == NULL)
 		return commit_error(rb, err);
+	cu_setup(rb, &o);
+	/* catchup_recover's, before the lock: best effort */
+	(void)catchup_save_keys(&rb->cu, old);
 	ex = swap(rb, old, &had);
 	if (rb->t_locked > 0)
 		rb->swap_ms = hdb_now_ms() - rb->t_locked;
 	hdb_lock_release(rb->lockfd);
 	rb->lockfd = -1;
 	if (ex == 0 && had == 0 && !rb->quiet) {
-		cu_setup(rb, &o);
 		if ((ex = catchup_run(&rb->cu, hdb_atomic_path(old))) != 0)
 			warnx("%s: '%s' was replaced, but what Exim wrote to "
 			    "it meanwhile was not all carried over", rb->cmd,
