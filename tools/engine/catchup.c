@@ -31,6 +31,7 @@
 #define CU_TIMES	"catchup"	/* t0 t_swap layout nwritten ncopies */
 #define CU_WRITTEN	"written"	/* the keysets, raw */
 #define CU_COPIES	"copies"
+#define CU_BEFORE	"before"
 
 /* One change to the new DB, under the write lock; 0 or -1 (hdb_error). */
 typedef int change_fn(struct catchup *, struct hdb *, struct hdb_datum key,
@@ -565,6 +566,9 @@ catchup_save_keys(const struct catchup *c, struct hdb_atomic *old)
 	    sizeof(uint64_t)) == -1 || hdb_atomic_put(old, CU_COPIES,
 	    c->copies->h, c->copies->n * sizeof(uint64_t)) == -1)
 		return -1;
+	if (c->before != NULL && hdb_atomic_put(old, CU_BEFORE, c->before->h,
+	    c->before->n * sizeof(uint64_t)) == -1)
+		return -1;
 	return 0;
 }
 
@@ -574,9 +578,10 @@ catchup_save_times(const struct catchup *c, struct hdb_atomic *old)
 	char buf[128];
 	int n;
 
-	n = snprintf(buf, sizeof(buf), "%lld %lld %d %zu %zu\n",
+	n = snprintf(buf, sizeof(buf), "%lld %lld %d %zu %zu %zu\n",
 	    (long long)c->t0, (long long)c->t_swap, (int)c->to,
-	    c->written->n, c->copies->n);
+	    c->written->n, c->copies->n, c->before != NULL ?
+	    c->before->n : SIZE_MAX);
 	return hdb_atomic_put(old, CU_TIMES, buf, (size_t)n);
 }
 
@@ -617,7 +622,7 @@ load_keys(const char *dir, const char *file, size_t n, struct keyset *ks)
 
 /* load_times - dir's times file into c; 0 or -1. */
 static int
-load_times(const char *dir, struct catchup *c, size_t *nw, size_t *nc)
+load_times(const char *dir, struct catchup *c, size_t *n)
 {
 	char path[PATH_MAX], buf[128];
 	long long t0, ts;
@@ -633,7 +638,8 @@ load_times(const char *dir, struct catchup *c, size_t *nw, size_t *nc)
 	if (r <= 0)
 		return -1;
 	buf[r] = '\0';
-	if (sscanf(buf, "%lld %lld %d %zu %zu", &t0, &ts, &to, nw, nc) != 5 ||
+	if (sscanf(buf, "%lld %lld %d %zu %zu %zu", &t0, &ts, &to, &n[0],
+	    &n[1], &n[2]) != 6 ||
 	    to < HDB_L_AUTO || to > HDB_L_V2)
 		return -1;
 	c->t0 = t0;
@@ -654,23 +660,29 @@ static int
 recover_one(void *arg, const char *dir)
 {
 	struct recover *r = arg;
-	struct keyset written, copies;
+	struct keyset written, copies, before;
 	struct catchup c;
 	struct stat so, sl;
 	char old[PATH_MAX];
-	size_t nw, nc;
+	size_t n[3];
 	int ex;
 
 	memset(&c, 0, sizeof(c));
+	memset(&written, 0, sizeof(written));
+	memset(&copies, 0, sizeof(copies));
+	memset(&before, 0, sizeof(before));
 	if ((size_t)snprintf(old, sizeof(old), "%s/%s", dir, r->name) >=
-	    sizeof(old) || load_times(dir, &c, &nw, &nc) == -1)
+	    sizeof(old) || load_times(dir, &c, n) == -1)
 		return 0;
 	/* killed before the rename: the DB is still that file */
 	if (hdb_pin_lstat(old, &so) == -1 || (hdb_pin_lstat(r->target,
 	    &sl) == 0 && so.st_ino == sl.st_ino && so.st_dev == sl.st_dev))
 		return 0;
-	if (load_keys(dir, CU_WRITTEN, nw, &written) == 0 &&
-	    load_keys(dir, CU_COPIES, nc, &copies) == 0) {
+	/* before: the build did not read the old DB (import) */
+	if (load_keys(dir, CU_WRITTEN, n[0], &written) == 0 &&
+	    load_keys(dir, CU_COPIES, n[1], &copies) == 0 &&
+	    (n[2] == SIZE_MAX || load_keys(dir, CU_BEFORE, n[2],
+	    &before) == 0)) {
 		c.spool = r->spool;
 		c.name = r->name;
 		c.cmd = r->cmd;
@@ -679,11 +691,13 @@ recover_one(void *arg, const char *dir)
 		c.budget_ms = SCAN_BUDGET_MS;
 		c.written = &written;
 		c.copies = &copies;
+		c.before = n[2] == SIZE_MAX ? NULL : &before;
 		if ((ex = catchup_run(&c, old)) != 0)
 			r->ex = ex;
 	}
 	keyset_free(&written);
 	keyset_free(&copies);
+	keyset_free(&before);
 	return 0;
 }
 
