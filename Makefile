@@ -51,7 +51,7 @@ LIBA	= $(B)/libhintsdb.a
 COMPAT	= exim_dumpdb exim_tidydb exim_fixdb
 MANS	= $(sort $(wildcard man/*.8))
 
-.PHONY: all deps deps-check demo check check-future check-load test unit cli interop lint check-san bench \
+.PHONY: all deps deps-check demo check check-future check-load test unit cli interop lint check-san bench bench-crash \
 	install install-compat deb clean fuzz bench-progress bench-noblock fuzz-build \
 	san-build unit-bins \
 	check-valgrind
@@ -249,6 +249,11 @@ bench: all $(BENCH_BIN) bench-progress
 bench-noblock: all $(BENCH_BIN)
 	@python3 bench/run.py --bin $(BIN) --build $(B) \
 	    --only=noblock,tidycost $(BENCH_ARGS)
+
+# bench-crash: tidy killed at 200 random moments a backend beside an
+# Exim-like writer (t5320; make check kills 8 times a backend).
+bench-crash: all
+	@TIDY_CRASH_KILLS=200 CHECK_ONLY=t5320-tidy-crash.sh sh tests/check.sh
 
 # bench-progress: the progress line's cost, with and without (budget 1%).
 bench-progress: all

@@ -364,19 +364,20 @@ class Bench:
                  ("hintsdb-json", "scan")]
         return self.group("dump %s %s" % (typ, fmt_n(n)), cmds, pairs)
 
-    def tidy_cmd(self, who, name, out=None):
-        """tidy -t 30d of @SPOOL@'s retry: hintsdb's, or Exim's in a chroot
-        (who = suite)."""
+    def tidy_cmd(self, who, name, out=None, opts=()):
+        """tidy -t 30d of @SPOOL@'s retry: hintsdb's (with opts), or Exim's
+        in a chroot (who = suite)."""
         if who != "hintsdb":
             return dict(self.exim(who, "exim_tidydb",
                                   ["-t", "30d", "@SPOOL@", "retry"], name),
                         extra=("deleted",))
         return {"name": name, "out": out or os.path.join(self.work,
                                                          name + ".json"),
-                "argv": [self.hintsdb, "tidy", "--format=json", "-t", "30d",
-                         "@SPOOL@", "retry"],
+                "argv": [self.hintsdb, "tidy", "--format=json", "-t", "30d"]
+                + list(opts) + ["@SPOOL@", "retry"],
                 "extra": ("deleted", "tidy_max_write_hold_ms",
-                          "tidy_read_hold_ms", "tidy_lock_holds")}
+                          "tidy_read_hold_ms", "tidy_lock_holds",
+                          "tidy_compacted", "size_after")}
 
     def tidy_group(self, name, entries, pairs, runs=None, warmup=True,
                    note=""):
@@ -386,7 +387,8 @@ class Bench:
         records); the spool is retry-N[-backend] (SQLite in v2).  Backend
         "tdb+rebuilt" is the tdb file after `hintsdb convert --in-place`
         (outside the timing), which gives it a chain for every few
-        records instead of Exim's 131."""
+        records instead of Exim's 131.  A command named *-inplace runs
+        tidy --no-compact: deleting in place, where tidy would rebuild."""
         cmds, src, tmp, meta = [], {}, {}, {}
         for i, (cname, who, be, n) in enumerate(entries):
             base = be.split("+")[0]
@@ -394,7 +396,8 @@ class Bench:
                                       "v2" if be == "sqlite" else "legacy")
             tmp[cname] = self.spool("tidy-%d" % i)
             meta[cname] = (base, n, be.endswith("+rebuilt"))
-            c = self.tidy_cmd(who, cname)
+            c = self.tidy_cmd(who, cname, opts=("--no-compact",)
+                              if cname.endswith("-inplace") else ())
             c["backend"] = be
             cmds.append(c)
 
@@ -422,6 +425,8 @@ class Bench:
                 m["tidy_max_write_hold_ms"] = t.get("max_lock_held_ms")
                 m["tidy_read_hold_ms"] = t.get("read_lock_held_ms")
                 m["tidy_lock_holds"] = t.get("lock_holds")
+                m["tidy_compacted"] = 1 if t.get("compacted") else 0
+                m["size_after"] = t.get("size_after", t.get("size_before"))
             except (OSError, ValueError, IndexError):
                 pass
 
@@ -847,6 +852,23 @@ def targets(res, big, ntls):
         rb = stat(tg, "exim_tidydb", "maxrss_kib")
         add("tidy peak RSS vs exim_tidydb", ra / rb, "<= 0.333 x",
             ra * 3 <= rb, "x", "%.1f vs %.1f MiB" % (ra / 1024, rb / 1024))
+        if any(c["name"] == "hintsdb-tidy-inplace" for c in tg["commands"]):
+            r = ratio(tg, "hintsdb-tidy", "hintsdb-tidy-inplace")
+            add("tidy with its rebuild vs deleting in place (--no-compact)",
+                r["median"], "<= 1.5 x", r["median"] <= 1.5, "x",
+                "range %.2f–%.2f, medians %.0f vs %.0f ms" %
+                (r["min"], r["max"], stat(tg, "hintsdb-tidy"),
+                 stat(tg, "hintsdb-tidy-inplace")))
+            ra = stat(tg, "hintsdb-tidy", "maxrss_kib")
+            rb = stat(tg, "hintsdb-tidy-inplace", "maxrss_kib")
+            add("tidy peak RSS, rebuild vs in place", ra / rb, "–", None,
+                "x", "%.1f vs %.1f MiB" % (ra / 1024, rb / 1024))
+            sa = stat(tg, "hintsdb-tidy", "size_after")
+            sb = stat(tg, "hintsdb-tidy-inplace", "size_after")
+            if sa is not None and sb:
+                add("tidy file size after, rebuild vs in place", sa / sb,
+                    "–", None, "x", "%.0f vs %.0f MB" % (sa / 1e6,
+                                                         sb / 1e6))
         w = stat(tg, "hintsdb-tidy", "tidy_max_write_hold_ms", "max")
         if w is not None:
             add("tidy longest write-lock hold (its own count, worst run)", w,
@@ -1362,8 +1384,11 @@ def main():
         for n in sizes:
             b.tidy_group("tidy retry %s" % fmt_n(n),
                          [("hintsdb-tidy", "hintsdb", "bdb", n),
+                          ("hintsdb-tidy-inplace", "hintsdb", "bdb", n),
                           ("exim_tidydb", "bookworm", "bdb", n)],
-                         [("hintsdb-tidy", "exim_tidydb")])
+                         [("hintsdb-tidy", "exim_tidydb"),
+                          ("hintsdb-tidy", "hintsdb-tidy-inplace"),
+                          ("hintsdb-tidy-inplace", "exim_tidydb")])
         save("tidy")
     if "backends" in only:
         b.backend_group(a.backend_size)

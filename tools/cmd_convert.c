@@ -275,19 +275,6 @@ out:
 	return ex;
 }
 
-int
-convert_compact(const char *spool, const char *name, long lock_timeout_ms)
-{
-	struct convopts c;
-
-	memset(&c, 0, sizeof(c));
-	rebuild_opts_init(&c.r);
-	c.r.db.lock_timeout_ms = lock_timeout_ms;
-	c.r.no_drop = 1;	/* tidy has given way already */
-	c.in_place = 1;
-	return convert(spool, name, &c);
-}
-
 /*
  * convert_all - --all: every DB of the spool (spool.h), each with the
  * options as given (convert() fills in a DB's own source backend).

@@ -38,7 +38,7 @@
 #include "progress.h"
 #include "rec/convert.h"
 
-#define TIDY_USAGE "hintsdb tidy [-fnqv] [-t TIME] [--compact] " \
+#define TIDY_USAGE "hintsdb tidy [-fnqv] [-t TIME] [--compact | --no-compact] " \
 	"[--format=text|json] " \
 	"[--match=GLOB] [--now=TIME] [--max-lock-ms=N] [--lock-timeout=T] " \
 	"[--backend=B] [--layout=L] [--no-drop-privileges] " \
@@ -53,6 +53,7 @@ enum {
 	OPT_DRY_RUN,
 	OPT_MATCH,
 	OPT_MAX_LOCK_MS,
+	OPT_NO_COMPACT,
 	OPT_NO_DROP,
 	OPT_QUIET,
 	OPT_STALE,
@@ -70,6 +71,7 @@ static const struct option longopts[] = {
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 	{ "match", required_argument, NULL, OPT_MATCH },
 	{ "max-lock-ms", required_argument, NULL, OPT_MAX_LOCK_MS },
+	{ "no-compact", no_argument, NULL, OPT_NO_COMPACT },
 	{ "no-drop-privileges", no_argument, NULL, OPT_NO_DROP },
 	{ "now", required_argument, NULL, OPT_NOW },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
@@ -82,7 +84,6 @@ struct tidycmd {
 	struct dbopts	 dbo;
 	struct tidy_opts to;
 	int		 all;
-	int		 compact;	/* --compact */
 	int		 json;
 	int		 quiet;
 	int		 no_drop;
@@ -227,7 +228,7 @@ print_json(const struct tidycmd *tc, const char *spool,
 	    (json_int_t)st->gaps));
 	json_object_set_new(o, "gap_ms", json_real(st->gap_ms));
 	json_object_set_new(o, "elapsed_ms", json_real(st->elapsed_ms));
-	if (tc->compact && !tc->to.dry_run) {
+	if (!tc->to.dry_run) {
 		json_object_set_new(o, "compacted", json_boolean(
 		    st->compacted == 1));
 		json_object_set_new(o, "size_before", json_integer(
@@ -244,56 +245,12 @@ print_json(const struct tidycmd *tc, const char *spool,
 	json_decref(o);
 }
 
-/* The bytes of the DB file at path (the data-bearing one); 0. */
-static uint64_t
-db_bytes(const char *path)
-{
-	struct stat sb;
-
-	return hdb_db_stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
-}
-
-/*
- * compact - --compact: rebuild the DB into a fresh file, as convert
- * --in-place does, where a rename is safe: Berkeley DB, GDBM and NDBM,
- * which Exim opens only under the lockfile.  SQLite, and tdb from Exim
- * 4.99, are opened without one: an Exim holding the old file would write
- * into a moved one, so they are left as they are.
- */
-static void
-compact(const struct tidycmd *tc, const char *spool, const char *name,
-    struct tidy_stats *st)
-{
-	const struct hdb_backend *be;
-	char path[PATH_MAX];
-	int ex;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/db/%s", spool, name) >=
-	    sizeof(path) || (be = hdb_detect(path)) == NULL)
-		return;
-	st->size_before = db_bytes(path);
-	if ((be->caps & HDB_CAP_LOCKS_ITSELF) || be == &hdb_backend_tdb) {
-		st->compacted = -1;
-		return;
-	}
-	ex = convert_compact(spool, name, tc->dbo.lock_timeout_ms);
-	if (ex != 0 && ex != EX_FINDINGS) {
-		st->status = worse(st->status, ex);
-		return;
-	}
-	st->compacted = 1;
-	st->size_after = db_bytes(path);
-}
-
 static int
 tidy_one(const struct tidycmd *tc, const char *spool, const char *name)
 {
 	struct tidy_stats st;
 
 	tidy_db(spool, name, &tc->to, &st);
-	if (tc->compact && !tc->to.dry_run &&
-	    (st.status == 0 || st.status == EX_FINDINGS))
-		compact(tc, spool, name, &st);
 	progress_end();		/* before the summary */
 	if (tc->json)
 		print_json(tc, spool, &st);
@@ -356,7 +313,13 @@ parse_opt(struct tidycmd *tc, int ch, const char *arg)
 		tc->all = 1;
 		return 0;
 	case OPT_COMPACT:
-		tc->compact = 1;
+	case OPT_NO_COMPACT:
+		if (tc->to.compact != 0) {
+			warnx("tidy: --compact and --no-compact cannot be "
+			    "used together");
+			return -1;
+		}
+		tc->to.compact = ch == OPT_COMPACT ? 1 : -1;
 		return 0;
 	case OPT_MATCH:
 		globs_add(&tc->to.match, arg);	/* repeated: the union */

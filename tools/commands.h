@@ -78,13 +78,6 @@ struct command {
 
 extern const struct command cmd_check_entry;
 extern const struct command cmd_convert_entry;
-/*
- * convert_compact - SPOOL/db/NAME rebuilt into a fresh file of its own
- * backend, layouts and SQLite table, as convert --in-place does (tidy
- * --compact); 0, EX_FINDINGS, or an EX_* code after a diagnostic.
- */
-int	convert_compact(const char *spool, const char *name,
-	    long lock_timeout_ms);
 extern const struct command cmd_delete_entry;
 extern const struct command cmd_dump_entry;
 extern const struct command cmd_export_entry;

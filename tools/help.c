@@ -170,14 +170,18 @@ static const struct help_opt tidy_opts[] = {
 	{ "-v, --verbose", "a line for every change" },
 	{ "--all", "tidy every hints DB in SPOOL/db" },
 	O_BACKEND,
-	{ "--compact", "then rebuild it into a fresh file (Berkeley DB, GDBM, "
-	    "NDBM)" },
+	{ "--compact", "rebuild it into a fresh file even when that does not "
+	    "pay (by default: a file of 1 MiB or more with a quarter of a "
+	    "4096-record sample due, on Berkeley DB, GDBM, NDBM, and tdb with "
+	    "its lockfile)" },
 	{ "--format=text|json", "summary as text (default) or one JSON "
 	    "object a DB" },
 	O_LAYOUT, O_LOCK,
 	{ "--match=GLOB", "with -v: list only the records whose key matches "
 	    "GLOB (repeated: any of them)" },
-	O_MAXLOCK, O_NODROP, O_NOW,
+	O_MAXLOCK,
+	{ "--no-compact", "never rebuild: delete in place" },
+	O_NODROP, O_NOW,
 	{ "--stale-sessions[=VERSION]", "delete the TLS sessions that the TLS "
 	    "library VERSION (GnuTLS 3.x.y or openssl; default: the "
 	    "installed Exim's) cannot resume" },

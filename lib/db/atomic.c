@@ -661,8 +661,14 @@ out:
 	return rc;
 }
 
-int
-hdb_atomic_sweep(const char *target, char *err, size_t errlen)
+/*
+ * each_dead - fn(ctx, dirfd, name) for every private directory of target
+ * whose writer is dead, in target's directory open at dirfd; stops at
+ * the first that returns -1.  The count of calls, or -1 with err set.
+ */
+static int
+each_dead(const char *target, int (*fn)(void *, int, const char *),
+    void *ctx, char *err, size_t errlen)
 {
 	struct dirent *e;
 	struct stat st;
@@ -670,7 +676,7 @@ hdb_atomic_sweep(const char *target, char *err, size_t errlen)
 	size_t plen;
 	DIR *d = NULL;
 	long pid;
-	int dirfd = -1, removed = 0;
+	int dirfd = -1, n = 0;
 
 	if (split(target, &dir, &base) == -1) {
 		free(dir);
@@ -679,7 +685,7 @@ hdb_atomic_sweep(const char *target, char *err, size_t errlen)
 	}
 	if ((dirfd = hdb_pin_dirfd(dir)) == -1 ||
 	    (d = fdopendir(dirfd)) == NULL) {
-		removed = seterr(err, errlen, "cannot read directory: %s",
+		n = seterr(err, errlen, "cannot read directory: %s",
 		    strerror(errno));
 		if (dirfd != -1)
 			close(dirfd);
@@ -687,7 +693,7 @@ hdb_atomic_sweep(const char *target, char *err, size_t errlen)
 	}
 	if (asprintf(&prefix, ".%s%s", base, HDB_ATOMIC_TAG) == -1) {
 		prefix = NULL;
-		removed = seterr(err, errlen, "out of memory");
+		n = seterr(err, errlen, "out of memory");
 		goto out;
 	}
 	plen = strlen(prefix);
@@ -704,12 +710,12 @@ hdb_atomic_sweep(const char *target, char *err, size_t errlen)
 		if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 		    !S_ISDIR(st.st_mode))
 			continue;
-		if (rm_tree(dirfd, e->d_name) == -1) {
-			removed = seterr(err, errlen, "cannot remove '%s': %s",
+		if (fn(ctx, dirfd, e->d_name) == -1) {
+			n = seterr(err, errlen, "cannot remove '%s': %s",
 			    e->d_name, strerror(errno));
 			goto out;
 		}
-		removed++;
+		n++;
 	}
 out:
 	if (d != NULL)
@@ -717,5 +723,84 @@ out:
 	free(prefix);
 	free(dir);
 	free(base);
-	return removed;
+	return n;
+}
+
+static int
+sweep_one(void *ctx, int dirfd, const char *name)
+{
+	(void)ctx;
+	return rm_tree(dirfd, name);
+}
+
+int
+hdb_atomic_sweep(const char *target, char *err, size_t errlen)
+{
+	return each_dead(target, sweep_one, NULL, err, errlen);
+}
+
+/* What hdb_atomic_orphans hands on. */
+struct orphans {
+	int		(*fn)(void *, const char *);
+	void		*ctx;
+	const char	*dir;
+};
+
+static int
+orphan_one(void *arg, int dirfd, const char *name)
+{
+	struct orphans *o = arg;
+	char path[PATH_MAX];
+
+	(void)dirfd;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", o->dir, name) >=
+	    sizeof(path))
+		return 0;
+	(void)o->fn(o->ctx, path);
+	return 0;
+}
+
+int
+hdb_atomic_orphans(const char *target, int (*fn)(void *, const char *),
+    void *ctx)
+{
+	struct orphans o = { fn, ctx, NULL };
+	char err[256], *dir, *base;
+	int n;
+
+	if (split(target, &dir, &base) == -1) {
+		free(dir);
+		free(base);
+		return -1;
+	}
+	o.dir = dir;
+	n = each_dead(target, orphan_one, &o, err, sizeof(err));
+	free(dir);
+	free(base);
+	return n;
+}
+
+int
+hdb_atomic_put(struct hdb_atomic *a, const char *name, const void *buf,
+    size_t len)
+{
+	const char *p = buf;
+	ssize_t w;
+	int fd, rc = 0;
+
+	fd = openat(a->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	while (len > 0 && rc == 0) {
+		if ((w = write(fd, p, len)) <= 0) {
+			rc = -1;
+			break;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (close(fd) == -1)
+		rc = -1;
+	return rc;
 }

@@ -119,6 +119,21 @@ void	hdb_atomic_free(struct hdb_atomic *);
 int	hdb_atomic_sweep(const char *target, char *err, size_t errlen);
 
 /*
+ * hdb_atomic_put - write len bytes of buf to a new file name in the
+ * private directory (freed with it).  0, or -1 with errno.
+ */
+int	hdb_atomic_put(struct hdb_atomic *, const char *name, const void *buf,
+	    size_t len);
+
+/*
+ * hdb_atomic_orphans - fn(ctx, dirpath) for each private directory of
+ * target that a dead writer left (DIR/.BASE.hintsdb.PID.XXXXXX), before
+ * hdb_atomic_sweep removes them.  How many, or -1.
+ */
+int	hdb_atomic_orphans(const char *target,
+	    int (*fn)(void *ctx, const char *dirpath), void *ctx);
+
+/*
  * hdb_db_files - which of target, target.dir, target.pag and target.db
  * exist, in that order, as a bit mask (bit 0 = target itself).
  */

@@ -410,18 +410,20 @@ release(struct be_bdb *b)
  */
 #define BULK_CACHE_MIN	(256u << 10)
 #define BULK_CACHE_MAX	(24u << 20)
+#define LEAN_CACHE_MAX	(8u << 20)	/* HDB_O_LEAN */
 
 static void
-bulk_env(DB_ENV *env, size_t expect)
+bulk_env(DB_ENV *env, size_t expect, int lean)
 {
 	size_t want = expect * 256;	/* about a page's share a record */
+	size_t max = lean ? LEAN_CACHE_MAX : BULK_CACHE_MAX;
 
 	if (expect == 0)
 		return;
 	if (want < BULK_CACHE_MIN)
 		want = BULK_CACHE_MIN;
-	if (want > BULK_CACHE_MAX)
-		want = BULK_CACHE_MAX;
+	if (want > max)
+		want = max;
 	(void)env->set_cachesize(env, 0, (u_int32_t)want, 1);
 }
 
@@ -504,7 +506,7 @@ bdb_open(struct hdb *h, const char *path, int flags, mode_t mode)
 		b->env->set_errcall(b->env, bdb_errcall);
 		b->env->app_private = b;
 		if (dbflags & DB_CREATE)
-			bulk_env(b->env, h->expect);
+			bulk_env(b->env, h->expect, (flags & HDB_O_LEAN) != 0);
 		ret = b->env->open(b->env, NULL,
 		    DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0);
 		if (ret != 0) {

@@ -119,7 +119,8 @@ hdb_writer_new(const char *target, const struct hdb_backend *be, int oflags,
 
 	w = xcalloc(1, sizeof(*w));
 	w->be = be;
-	w->oflags = oflags & (HDB_O_SQLITE_TBL | HDB_O_SQLITE_XTEXT);
+	w->oflags = oflags & (HDB_O_SQLITE_TBL | HDB_O_SQLITE_XTEXT |
+	    HDB_O_LEAN);
 	w->type = t;
 	w->to = to;
 	w->drop_bad = drop_bad;

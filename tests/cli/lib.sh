@@ -54,18 +54,20 @@ retryval() {
 	    le 4 0)$(le 4 -44)$(le 4 0)696e697400000000"
 }
 
-# bigretry DB: $N Berkeley DB retry records, k0..k<N-1>, the even ones 40
-# days old, the odd ones a day old (as `hdb-test writer` keys them)
+# bigretry DB [EVERY]: $N Berkeley DB retry records, k0..k<N-1>, every
+# EVERY-th one (2: the even ones) 40 days old, the rest a day old (as
+# `hdb-test writer` keys them)
 bigretry() {
 	_now=$(date +%s)
-	awk -v n="$N" -v old="$(retryval $((_now - 40 * 86400)))" \
+	awk -v n="$N" -v every="${2:-2}" \
+	    -v old="$(retryval $((_now - 40 * 86400)))" \
 	    -v new="$(retryval $((_now - 86400)))" 'BEGIN {
 		print "VERSION=3\nformat=bytevalue\ntype=hash\nHEADER=END"
 		for (i = 0; i < n; i++) {
 			k = i ""; h = "6b"
 			for (j = 1; j <= length(k); j++)
 				h = h sprintf("%02x", 48 + substr(k, j, 1))
-			print " " h "00\n " (i % 2 ? new : old)
+			print " " h "00\n " (i % every ? new : old)
 		}
 		print "DATA=END" }' >"$1.load" && db5.3_load -f "$1.load" "$1" &&
 	: >"$1.lockfile"

@@ -52,7 +52,7 @@ run_test "options of the command, and of every command" '
 	complete_line hintsdb dump --f >got &&
 	printf "%s\n" --file= --format= >want && cmp want got &&
 	complete_line hintsdb tidy --no >got &&
-	printf "%s\n" --no-drop-privileges --no-progress --now= >want &&
+	printf "%s\n" --no-compact --no-drop-privileges --no-progress --now= >want &&
 	cmp want got
 '
 run_test "option values: formats, backends, layouts" '

@@ -6,13 +6,18 @@
 #include <sys/stat.h>
 
 #include <err.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "db/atomic.h"
 #include "db/lock.h"
+#include "db/pin.h"
 #include "engine/catchup.h"
 #include "engine/pieces.h"
 #include "engine/slurp.h"
@@ -22,6 +27,11 @@
 
 #define SETTLE_ROUNDS	4	/* first passes while the old file changes */
 #define INTO_CHUNK	8192	/* catchup_into: records of the new DB a pass */
+/* what catchup_recover needs, in the directory that keeps the old DB */
+#define CU_TIMES	"catchup"	/* t0 t_swap layout nwritten ncopies */
+#define CU_WRITTEN	"written"	/* the keysets, raw */
+#define CU_COPIES	"copies"
+#define CU_BEFORE	"before"
 
 /* One change to the new DB, under the write lock; 0 or -1 (hdb_error). */
 typedef int change_fn(struct catchup *, struct hdb *, struct hdb_datum key,
@@ -537,4 +547,171 @@ catchup_into(struct catchup *c, const char *new_path)
 	free(c->buf);
 	c->buf = NULL;
 	return ex;
+}
+
+/*
+ * Recovery.  Killed after the rename, a run leaves the old DB in its
+ * private directory (hdb_atomic_link_old) with what its catch-up needs:
+ * the keysets (catchup_save_keys, before the write lock) and the times
+ * (catchup_save_times, under it, just before the rename; written last,
+ * so their file says the rest is whole).  The next run carries the old
+ * DB's late writes over as the catch-up would have, before it removes the
+ * directory (catchup_recover).  A record the build missed without Exim
+ * writing it (a read in pieces of a changing file) is not looked for.
+ */
+int
+catchup_save_keys(const struct catchup *c, struct hdb_atomic *old)
+{
+	if (hdb_atomic_put(old, CU_WRITTEN, c->written->h, c->written->n *
+	    sizeof(uint64_t)) == -1 || hdb_atomic_put(old, CU_COPIES,
+	    c->copies->h, c->copies->n * sizeof(uint64_t)) == -1)
+		return -1;
+	if (c->before != NULL && hdb_atomic_put(old, CU_BEFORE, c->before->h,
+	    c->before->n * sizeof(uint64_t)) == -1)
+		return -1;
+	return 0;
+}
+
+int
+catchup_save_times(const struct catchup *c, struct hdb_atomic *old)
+{
+	char buf[128];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "%lld %lld %d %zu %zu %zu\n",
+	    (long long)c->t0, (long long)c->t_swap, (int)c->to,
+	    c->written->n, c->copies->n, c->before != NULL ?
+	    c->before->n : SIZE_MAX);
+	return hdb_atomic_put(old, CU_TIMES, buf, (size_t)n);
+}
+
+/* read_all - path's len bytes into buf; 0, or -1 if not exactly those. */
+static int
+read_all(const char *path, void *buf, size_t len)
+{
+	char extra;
+	ssize_t r;
+	size_t got = 0;
+	int fd, rc = -1;
+
+	if ((fd = hdb_pin_open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0)) ==
+	    -1)
+		return -1;
+	while (got < len && (r = read(fd, (char *)buf + got, len - got)) > 0)
+		got += (size_t)r;
+	if (got == len && read(fd, &extra, 1) == 0)
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+/* load_keys - the keyset file of n hashes in dir into ks; 0 or -1. */
+static int
+load_keys(const char *dir, const char *file, size_t n, struct keyset *ks)
+{
+	char path[PATH_MAX];
+
+	memset(ks, 0, sizeof(*ks));
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >=
+	    sizeof(path) || n > SIZE_MAX / sizeof(uint64_t) / 2)
+		return -1;
+	ks->h = xreallocarray(NULL, n ? n : 1, sizeof(uint64_t));
+	ks->n = ks->cap = n;
+	return read_all(path, ks->h, n * sizeof(uint64_t));
+}
+
+/* load_times - dir's times file into c; 0 or -1. */
+static int
+load_times(const char *dir, struct catchup *c, size_t *n)
+{
+	char path[PATH_MAX], buf[128];
+	long long t0, ts;
+	ssize_t r;
+	int fd, to;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, CU_TIMES) >=
+	    sizeof(path) || (fd = hdb_pin_open(path, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC, 0)) == -1)
+		return -1;
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return -1;
+	buf[r] = '\0';
+	if (sscanf(buf, "%lld %lld %d %zu %zu %zu", &t0, &ts, &to, &n[0],
+	    &n[1], &n[2]) != 6 ||
+	    to < HDB_L_AUTO || to > HDB_L_V2)
+		return -1;
+	c->t0 = t0;
+	c->t_swap = ts;
+	c->to = (enum hdb_layout)to;
+	return 0;
+}
+
+/* What catchup_recover hands each directory. */
+struct recover {
+	const char	*spool, *name, *cmd, *target;
+	const struct dbopts *o;
+	int		 ex;
+};
+
+/* recover_one - the catch-up a dead run left in dir, if it left one. */
+static int
+recover_one(void *arg, const char *dir)
+{
+	struct recover *r = arg;
+	struct keyset written, copies, before;
+	struct catchup c;
+	struct stat so, sl;
+	char old[PATH_MAX];
+	size_t n[3];
+	int ex;
+
+	memset(&c, 0, sizeof(c));
+	memset(&written, 0, sizeof(written));
+	memset(&copies, 0, sizeof(copies));
+	memset(&before, 0, sizeof(before));
+	if ((size_t)snprintf(old, sizeof(old), "%s/%s", dir, r->name) >=
+	    sizeof(old) || load_times(dir, &c, n) == -1)
+		return 0;
+	/* killed before the rename: the DB is still that file */
+	if (hdb_pin_lstat(old, &so) == -1 || (hdb_pin_lstat(r->target,
+	    &sl) == 0 && so.st_ino == sl.st_ino && so.st_dev == sl.st_dev))
+		return 0;
+	/* before: the build did not read the old DB (import) */
+	if (load_keys(dir, CU_WRITTEN, n[0], &written) == 0 &&
+	    load_keys(dir, CU_COPIES, n[1], &copies) == 0 &&
+	    (n[2] == SIZE_MAX || load_keys(dir, CU_BEFORE, n[2],
+	    &before) == 0)) {
+		c.spool = r->spool;
+		c.name = r->name;
+		c.cmd = r->cmd;
+		c.o = r->o;
+		c.type = hdb_dbtype_from_name(r->name);
+		c.budget_ms = SCAN_BUDGET_MS;
+		c.written = &written;
+		c.copies = &copies;
+		c.before = n[2] == SIZE_MAX ? NULL : &before;
+		if ((ex = catchup_run(&c, old)) != 0)
+			r->ex = ex;
+	}
+	keyset_free(&written);
+	keyset_free(&copies);
+	keyset_free(&before);
+	return 0;
+}
+
+int
+catchup_recover(const char *spool, const char *name, const char *cmd,
+    const struct dbopts *o)
+{
+	struct recover r = { spool, name, cmd, NULL, o, 0 };
+	char target[PATH_MAX];
+
+	if ((size_t)snprintf(target, sizeof(target), "%s/db/%s", spool, name) >=
+	    sizeof(target))
+		return 0;
+	r.target = target;
+	(void)hdb_atomic_orphans(target, recover_one, &r);
+	return r.ex;
 }

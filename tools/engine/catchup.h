@@ -114,4 +114,20 @@ int	catchup_run(struct catchup *, const char *old_path);
  */
 int	catchup_into(struct catchup *, const char *new_path);
 
+/*
+ * For a run killed after its rename: catchup_save_keys (before the write
+ * lock) and catchup_save_times (under it, after t_swap is set, before
+ * the rename) keep beside the old DB in its private directory what the
+ * catch-up needs; 0 or -1.  catchup_recover, in the next run before it
+ * removes what dead runs left, does the catch-up of each such directory
+ * into SPOOL/db/NAME (by its times and keysets; the build's missed
+ * records, without Exim writing them, aside).  0, or an EX_* code after
+ * a diagnostic.
+ */
+struct hdb_atomic;
+int	catchup_save_keys(const struct catchup *, struct hdb_atomic *old);
+int	catchup_save_times(const struct catchup *, struct hdb_atomic *old);
+int	catchup_recover(const char *spool, const char *name, const char *cmd,
+	    const struct dbopts *o);
+
 #endif

@@ -572,8 +572,19 @@ db_slurp_stream(struct dbh *d, const char *spool, const struct dbopts *o,
     const char *cmd, double budget_ms, unsigned flags, struct slurp *s,
     size_t limit, void (*drain)(void *, struct slurp *), void *ctx)
 {
-	struct stream st = { s, drain, ctx };
 	struct scan_info si;
+
+	return db_slurp_stream_info(d, spool, o, cmd, budget_ms, flags, s,
+	    limit, drain, ctx, &si);
+}
+
+int
+db_slurp_stream_info(struct dbh *d, const char *spool,
+    const struct dbopts *o, const char *cmd, double budget_ms,
+    unsigned flags, struct slurp *s, size_t limit,
+    void (*drain)(void *, struct slurp *), void *ctx, struct scan_info *si)
+{
+	struct stream st = { s, drain, ctx };
 	char *n = hdb_vis_dup(d->name, strlen(d->name));
 	int ex;
 
@@ -583,12 +594,12 @@ db_slurp_stream(struct dbh *d, const char *spool, const struct dbopts *o,
 	progress_begin(0, 0, "%s: reading", n);
 	free(n);
 	ex = scan_drained(d, spool, o, cmd, budget_ms, flags, stream_add,
-	    stream_drain, &st, &si);
+	    stream_drain, &st, si);
 	progress_end();
 	if (ex != 0)
 		slurp_free(s);
 	else
-		slurp_stream_dedupe(s, si.inexact);
+		slurp_stream_dedupe(s, si->inexact);
 	return ex;
 }
 

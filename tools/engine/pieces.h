@@ -106,6 +106,12 @@ int	db_slurp_stream(struct dbh *d, const char *spool,
 	    const struct dbopts *o, const char *cmd, double budget_ms,
 	    unsigned flags, struct slurp *s, size_t limit,
 	    void (*drain)(void *ctx, struct slurp *s), void *ctx);
+/* db_slurp_stream, telling what its holds did in si. */
+int	db_slurp_stream_info(struct dbh *d, const char *spool,
+	    const struct dbopts *o, const char *cmd, double budget_ms,
+	    unsigned flags, struct slurp *s, size_t limit,
+	    void (*drain)(void *ctx, struct slurp *s), void *ctx,
+	    struct scan_info *si);
 
 /*
  * Whether anyone wrote the DB at path (its data file: hdb_db_stat) between

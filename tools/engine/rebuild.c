@@ -200,6 +200,17 @@ snapshot(struct rebuild *rb, const char *name)
 	return ex;
 }
 
+/* recover - the catch-up of a run killed after its rename (catchup.h). */
+static void
+recover(const struct rebuild *rb, const char *name)
+{
+	struct dbopts o;
+
+	dbopts_init(&o);
+	o.lock_timeout_ms = rb->lock_timeout_ms;
+	(void)catchup_recover(rb->spool, name, rb->cmd, &o);
+}
+
 int
 rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
     const char *name, const struct rebuild_spec *sp)
@@ -220,6 +231,7 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 	    (sp->be->caps & (HDB_CAP_LOCKS_ITSELF |
 	    HDB_CAP_LOCKFILE_IF_THERE)));
 	rb->oflags = sp->oflags;
+	rb->rename = sp->rename;
 	rb->t0 = (int64_t)time(NULL);
 	rb->cu.type = sp->type;
 	if (spool != NULL) {
@@ -257,8 +269,14 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 		free(p);
 		return n;
 	}
+	if (rb->replace)
+		recover(rb, name);
 	if (hdb_atomic_sweep(rb->target, err, sizeof(err)) == -1)
 		warnx("%s: cannot remove leftovers of '%s': %s", cmd, p, err);
+	/* before the build reads it, after the sweep unlinked any old link
+	 * to it (which moves its ctime): see swap */
+	if (rb->live && rb->from_old)
+		db_file_note(rb->target, &rb->note);
 	rb->w = hdb_writer_new(rb->target, sp->be, sp->oflags, sp->type,
 	    sp->layout, sp->drop_bad, sp->expect != 0 ? sp->expect :
 	    rb->replace ? rebuild_guess(rb->target) : 0, err, sizeof(err));
@@ -342,11 +360,22 @@ swap(struct rebuild *rb, struct hdb_atomic *old, int *had)
 	if (rb->lockfd == -1 && !(rb->no_lockfile && errno == ENOENT))
 		return rebuild_lock_error(rb->cmd, rb->lockpath, 1);
 	rb->t_locked = hdb_now_ms();	/* the hold begins */
+	/*
+	 * A file that nobody wrote since the build began to read it (its
+	 * inode, size, mtime and ctime the same, and not written within a
+	 * tick of the clock that stamps files then: pieces.h) was read whole
+	 * and exactly: there is nothing to carry over, and the rename leaves
+	 * no window in which a killed run could lose a write.
+	 */
+	rb->quiet = rb->from_old && !db_file_changed(rb->target, &rb->note);
 	if ((*had = hdb_atomic_link_old(old, err, sizeof(err))) == -1)
 		return commit_error(rb, err);
 	if (hdb_db_stat(rb->target, &st) == 0 || like_spool(rb, &st) == 0)
 		like = &st;
 	rb->cu.t_swap = (int64_t)time(NULL);
+	/* for the next run, should this one die before its catch-up ends */
+	if (*had == 0 && !rb->quiet)
+		(void)catchup_save_times(&rb->cu, old);
 	if (hdb_writer_commit(rb->w, like, 1, err, sizeof(err)) == -1)
 		return commit_error(rb, err);
 	return 0;
@@ -383,7 +412,7 @@ writes_into(const struct rebuild *rb)
 	const struct hdb_backend *be = hdb_detect(rb->target);
 
 	/* an NDBM pair left beside it by a killed run goes with a rename */
-	if (be == NULL || be != hdb_writer_backend(rb->w) ||
+	if (rb->rename || be == NULL || be != hdb_writer_backend(rb->w) ||
 	    hdb_db_files(rb->target) != 1)
 		return 0;
 	if (be == &hdb_backend_sqlite)
@@ -423,13 +452,15 @@ live_commit(struct rebuild *rb)
 	}
 	if ((old = hdb_atomic_new(rb->target, err, sizeof(err))) == NULL)
 		return commit_error(rb, err);
+	cu_setup(rb, &o);
+	/* catchup_recover's, before the lock: best effort */
+	(void)catchup_save_keys(&rb->cu, old);
 	ex = swap(rb, old, &had);
 	if (rb->t_locked > 0)
 		rb->swap_ms = hdb_now_ms() - rb->t_locked;
 	hdb_lock_release(rb->lockfd);
 	rb->lockfd = -1;
-	if (ex == 0 && had == 0) {
-		cu_setup(rb, &o);
+	if (ex == 0 && had == 0 && !rb->quiet) {
 		if ((ex = catchup_run(&rb->cu, hdb_atomic_path(old))) != 0)
 			warnx("%s: '%s' was replaced, but what Exim wrote to "
 			    "it meanwhile was not all carried over", rb->cmd,

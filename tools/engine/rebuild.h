@@ -31,6 +31,7 @@
 
 #include "common.h"
 #include "engine/catchup.h"
+#include "engine/pieces.h"
 #include "rec/convert.h"
 #include "db/hdb.h"
 #include "rec/rec.h"
@@ -81,6 +82,9 @@ struct rebuild {
 	int		 no_lockfile;	/* rebuild_spec's */
 	int		 oflags;	/* rebuild_spec's */
 	int		 into;		/* live: written into the old file */
+	int		 rename;	/* rebuild_spec's */
+	struct db_file	 note;		/* live, from_old: the old file at t0 */
+	int		 quiet;		/* nobody wrote it since: no catch-up */
 	double		 t_locked;	/* live: the rename's hold began */
 	double		 swap_ms;	/* live: the rename's write-lock hold, ms */
 	double		 budget_ms;	/* live: the catch-up's holds; 0: 100 */
@@ -103,6 +107,11 @@ struct rebuild_spec {
 	 * the lockfile is made
 	 */
 	int		 no_lockfile;
+	/*
+	 * live: rename even where Exim may open the DB without a lockfile
+	 * (tidy on a tdb file whose lockfile is there: Exim up to 4.98)
+	 */
+	int		 rename;
 };
 
 void	rebuild_opts_init(struct rebuild_opts *);

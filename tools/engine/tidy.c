@@ -36,6 +36,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "db/atomic.h"
 #include "db/hdb.h"
 #include "db/lock.h"
 #include "duration.h"
@@ -44,7 +45,10 @@
 #include "db/pin.h"
 #include "priv.h"
 #include "rec/rec.h"
+#include "engine/catchup.h"
 #include "engine/pieces.h"
+#include "engine/rebuild.h"
+#include "engine/slurp.h"
 #include "engine/tidy.h"
 #include "tls/tls.h"
 #include "progress.h"
@@ -57,6 +61,10 @@
 #define RESTART_MAX	8	/* scans started again from the top */
 #define SCAN_STOP	2	/* iterate callback: this hold is full */
 #define SCAN_FAIL	3	/* iterate callback: a change failed */
+#define REBUILD_SAMPLE	4096	/* records judged to decide on a rebuild */
+#define REBUILD_SHARE	4	/* it pays when 1 in this many is due */
+#define REBUILD_MIN_BYTES (1024 * 1024)	/* and the file is this big */
+#define REBUILD_BATCH	(2u << 20)	/* bytes of records read a batch */
 
 /* One record the decide phase wants changed, or reported. */
 struct cand {
@@ -229,6 +237,24 @@ pend_flush(struct tidy *t)
 		fclose(t->err);
 		fflush(stdout);
 		fwrite(t->errbuf, 1, t->errlen, stderr);
+		free(t->errbuf);
+		t->err = NULL;
+		t->errbuf = NULL;
+	}
+}
+
+/* Drop the lines waiting, as if the run had not been. */
+static void
+pend_discard(struct tidy *t)
+{
+	if (t->out != NULL) {
+		fclose(t->out);
+		free(t->outbuf);
+		t->out = NULL;
+		t->outbuf = NULL;
+	}
+	if (t->err != NULL) {
+		fclose(t->err);
 		free(t->errbuf);
 		t->err = NULL;
 		t->errbuf = NULL;
@@ -579,6 +605,15 @@ add_cand(struct tidy *t, const uint8_t *key, size_t klen,
 		c->report = xstrdup(j->native);
 		c->exim = j->exim[0] ? xstrdup(j->exim) : NULL;
 	}
+}
+
+/* The bytes of the DB file at path (the data-bearing one); 0. */
+static uint64_t
+db_bytes(const char *path)
+{
+	struct stat sb;
+
+	return hdb_db_stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
 }
 
 static void
@@ -1551,6 +1586,361 @@ scan(struct tidy *t, hdb_iter_fn fn, int write)
 	return r == 1 ? 0 : -1;
 }
 
+/*
+ * Tidy by rebuild.  Deleting in place leaves the file its size: Berkeley
+ * DB and GDBM keep the freed pages, tdb its free list (at 1M retry records
+ * half due, a Berkeley DB file stayed 331 MB where a fresh one of the rest
+ * takes 165 MB).  Instead the records to keep are read in pieces and
+ * written to a new file, which replaces the DB as convert --in-place does
+ * (rebuild.h): the write lock is held only for the rename, and what Exim
+ * wrote meanwhile is carried over, a record tidy left out included.
+ */
+struct rtidy {
+	struct tidy	*t;
+	struct rebuild	 rb;
+	struct keyset	 gone[TR_NREASONS];	/* left out, by reason */
+	struct keyset	 back;		/* left out, then written by Exim */
+	int		 failed;
+};
+
+/* One record of the old DB: into the new one unless due (hdb_iter_fn). */
+static int
+rebuild_one(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	struct rtidy *r = arg;
+	struct tidy *t = r->t;
+	struct judgement j;
+	const char *why;
+
+	t->st->examined++;
+	judge(t, key.data, key.len, val.data, val.len, &j);
+	if (j.v == V_DELETE) {
+		t->cur = val;
+		emit_change(t, "deleted", key.data, key.len, reason_text[j.why]);
+		keyset_add(&r->gone[j.why], key);
+		t->st->deleted[j.why]++;
+		return 0;
+	}
+	if (j.v == V_CORRUPT)
+		emit_corrupt(t, key.data, key.len, j.native, j.exim);
+	if (rebuild_put(&r->rb, key, val, &why) == HDB_ERR) {
+		r->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* The reason key was left out for, or TR_NREASONS. */
+static int
+gone_why(const struct rtidy *r, struct hdb_datum key)
+{
+	int i;
+
+	for (i = 0; i < TR_NREASONS; i++)
+		if (keyset_has(&r->gone[i], key))
+			return i;
+	return TR_NREASONS;
+}
+
+static int
+was_dropped(void *arg, struct hdb_datum key)
+{
+	return gone_why(arg, key) != TR_NREASONS;
+}
+
+/* Exim wrote a key tidy left out: it is kept, and not counted deleted. */
+static void
+revived(void *arg, struct hdb_datum key)
+{
+	struct rtidy *r = arg;
+	struct tidy *t = r->t;
+	int why = gone_why(r, key);
+
+	/* twice: a later round of the catch-up */
+	if (why == TR_NREASONS || keyset_has(&r->back, key))
+		return;
+	keyset_add(&r->back, key);
+	keyset_seal(&r->back);		/* rare: Exim rewrote an old record */
+	t->st->deleted[why]--;
+	t->st->refreshed++;
+	if (t->o->verbose && (t->o->match == NULL ||
+	    dump_key_glob(t->o->match, key.data, key.len))) {
+		fprintf(t->out, "%s: kept '", t->name);
+		emit_key(t->out, key.data, key.len);
+		fputs("' (written by Exim meanwhile)\n", t->out);
+	}
+}
+
+/*
+ * rebuild_drain - a batch of the old DB's records, read under the lock,
+ * judged and written to the new DB with no lock held: the new file's
+ * writes (a cache page evicted, read back) took a read hold of a 1M-record
+ * file to 350 ms when they were made under it.
+ */
+static void
+rebuild_drain(void *arg, struct slurp *s)
+{
+	struct rtidy *r = arg;
+	struct hdb_datum k, v;
+	size_t i;
+
+	for (i = 0; i < s->n && !r->failed; i++) {
+		k.data = slurp_key(s, i);
+		k.len = s->recs[i].klen;
+		v.data = slurp_val(s, i);
+		v.len = s->recs[i].vlen;
+		(void)rebuild_one(r, k, v);
+	}
+}
+
+/*
+ * Read the old DB into the new one, in batches (rebuild_drain); 0 or -1.
+ * The output waits in t->out and t->err for the outcome: it is printed
+ * only if the new DB is put in place.
+ */
+static int
+rebuild_read(struct rtidy *r)
+{
+	struct tidy *t = r->t;
+	struct scan_info si;
+	struct slurp s;
+	struct dbh d;
+	int ex, i;
+
+	if ((ex = db_open(&d, t->spool, t->name, 0, t->o->dbo,
+	    t->o->cmd)) != 0) {
+		t->st->status = ex;
+		return -1;
+	}
+	hdb_writer_last_wins(r->rb.w);
+	memset(&si, 0, sizeof(si));
+	ex = db_slurp_stream_info(&d, t->spool, t->o->dbo, t->o->cmd,
+	    (double)t->o->max_lock_ms, SCAN_ANY_ORDER, &s, REBUILD_BATCH,
+	    rebuild_drain, r, &si);
+	if (ex == 0) {
+		rebuild_drain(r, &s);		/* the last batch */
+		slurp_free(&s);
+	}
+	t->st->batches += si.holds;
+	if (si.max_hold_ms > t->st->read_hold_ms)
+		t->st->read_hold_ms = si.max_hold_ms;
+	if (si.holds > 1) {
+		t->st->gaps += si.holds - 1;
+		t->st->gap_ms = hdb_gap_ms(t->be, (double)t->o->max_lock_ms);
+	}
+	if (ex != 0 && !r->failed)
+		t->st->status = ex;
+	if (ex != 0 || r->failed)
+		return -1;
+	for (i = 0; i < TR_NREASONS; i++)
+		keyset_seal(&r->gone[i]);
+	return 0;
+}
+
+/* Write the rest, swap, catch up; 0, or the EX_* code. */
+static int
+rebuild_swap(struct rtidy *r)
+{
+	struct tidy *t = r->t;
+	int ex;
+
+	r->rb.cu.dropped = was_dropped;
+	r->rb.cu.revived = revived;
+	r->rb.cu.dctx = r;
+	ex = rebuild_commit(&r->rb);
+	t->st->batches += 1 + r->rb.cu.holds;
+	if (r->rb.swap_ms > t->st->max_hold_ms)
+		t->st->max_hold_ms = r->rb.swap_ms;
+	if (r->rb.cu.max_hold_ms > t->st->max_hold_ms)
+		t->st->max_hold_ms = r->rb.cu.max_hold_ms;
+	return ex;
+}
+
+/*
+ * rebuild_failed - the new DB was not put in place: its lines go, as
+ * nothing changed.  1 if the failure was in writing the new DB (a full
+ * disk), after which deleting in place may still do, with st as before
+ * the run; else 0.
+ */
+static int
+rebuild_failed(struct rtidy *r, int committed, int ex)
+{
+	struct tidy *t = r->t;
+	struct tidy_stats keep = *t->st;
+
+	pend_discard(t);
+	/* the writer failed: to start, to put, or to finish */
+	if (!r->failed && !(ex == EX_IOERR_ && (committed || r->rb.w == NULL)))
+		return 0;
+	warnx("%s: %s: cannot write a new file%s%s; deleting in place",
+	    t->o->cmd, t->name, r->failed ? ": " : "",
+	    r->failed ? hdb_writer_error(r->rb.w) : "");
+	memset(t->st, 0, sizeof(*t->st));
+	memcpy(t->st->name, keep.name, sizeof(keep.name));
+	t->st->size_before = keep.size_before;
+	t->st->chains = keep.chains;
+	return 1;
+}
+
+/*
+ * rebuild_spec_of - the new file: the old one's backend, each record's
+ * layout kept, the lockfile taken as Exim takes it.  A tdb file keeps its
+ * hash chains (Exim's tdb_open gives a new file 131; be_tdb.c sizes a
+ * new file by its expected records, so they are asked for as four a
+ * chain, which gives back the old count where it is one of its primes).
+ */
+static void
+rebuild_spec_of(const struct tidy *t, struct rebuild_spec *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->be = t->be;
+	sp->type = t->type;
+	sp->layout = HDB_L_AUTO;
+	sp->lock_timeout_ms = t->o->dbo->lock_timeout_ms;
+	sp->live = sp->from_old = 1;
+	sp->rename = 1;
+	sp->oflags = HDB_O_LEAN;	/* tidy's memory bound */
+	sp->no_lockfile = (t->be->caps & HDB_CAP_LOCKFILE_IF_THERE) != 0;
+	if (t->be == &hdb_backend_tdb)
+		sp->expect = (size_t)(t->st->chains != 0 ? t->st->chains :
+		    131) * 4;
+}
+
+/*
+ * tidy_rebuild - tidy by rebuild: 0; -1 with st's status set; or 1 to
+ * delete in place instead (rebuild_failed).
+ */
+static int
+tidy_rebuild(struct tidy *t)
+{
+	struct rebuild_spec sp;
+	struct rtidy r;
+	int ex, i, committed = 0, rc;
+
+	memset(&r, 0, sizeof(r));
+	r.t = t;
+	hdb_close(t->kept);	/* the sample's: the file is replaced */
+	t->kept = NULL;
+	rebuild_spec_of(t, &sp);
+	ex = rebuild_begin(&r.rb, t->o->cmd, t->spool, t->name, &sp);
+	r.rb.budget_ms = (double)t->o->max_lock_ms;
+	progress_begin(0, t->o->verbose ? PROG_STDOUT : 0, "%s: tidying",
+	    t->name);
+	pend_open(t);
+	if (ex == 0 && rebuild_read(&r) == 0) {
+		committed = 1;
+		ex = rebuild_swap(&r);
+	} else if (ex == 0)
+		ex = t->st->status != 0 ? t->st->status : EX_IOERR_;
+	if (r.rb.w != NULL && hdb_writer_replaced(r.rb.w)) {
+		pend_flush(t);
+		t->st->compacted = 1;
+		t->st->size_after = db_bytes(t->path);
+		rc = ex == 0 ? 0 : -1;
+	} else
+		rc = ex != 0 && rebuild_failed(&r, committed, ex) ? 1 : -1;
+	if (rc == -1 && t->st->status == 0)
+		t->st->status = ex;
+	rebuild_end(&r.rb);
+	for (i = 0; i < TR_NREASONS; i++)
+		keyset_free(&r.gone[i]);
+	keyset_free(&r.back);
+	return rc;
+}
+
+/*
+ * rename_safe - may a new file be renamed over the DB?  Only where every
+ * Exim that opens it first takes NAME.lockfile, which the rename holds:
+ * one waiting then opens the new file by name.  Berkeley DB, GDBM and
+ * NDBM, always; tdb only while its lockfile is there (Exim up to 4.98
+ * makes it at its first open; 4.99 and later use none and would keep
+ * writing into the moved file); SQLite never.
+ */
+static int
+rename_safe(const struct tidy *t)
+{
+	struct stat sb;
+
+	if (t->be->caps & HDB_CAP_LOCKS_ITSELF)
+		return 0;
+	if (!(t->be->caps & HDB_CAP_LOCKFILE_IF_THERE))
+		return 1;
+	return hdb_pin_lstat(t->lockpath, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* A sample of the DB: how many records were judged, how many are due. */
+struct sample {
+	struct tidy	*t;
+	size_t		 n, due;
+};
+
+static int
+sample_one(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	struct sample *s = arg;
+	struct judgement j;
+
+	judge(s->t, key.data, key.len, val.data, val.len, &j);
+	s->due += j.v == V_DELETE;
+	return ++s->n >= REBUILD_SAMPLE ? SCAN_STOP : 0;
+}
+
+/*
+ * rebuild_pays - does a rebuild of a file of REBUILD_MIN_BYTES or more
+ * pay?  The first REBUILD_SAMPLE records, judged in one read hold, stand
+ * for the rest: every backend here walks its file in hash order, which
+ * has nothing to do with a record's age.  It pays when a quarter of them
+ * or more are due: deleted in place, that quarter would leave the file a
+ * third larger than a fresh one (hintsdb-tidy(8), Rebuild).  1 yes, 0
+ * no, -1 the DB could not be read (st says why).
+ */
+static int
+rebuild_pays(struct tidy *t)
+{
+	struct sample s = { t, 0, 0 };
+	int r;
+
+	if (topen(t, 0) == -1)
+		return -1;
+	r = hdb_iterate(t->h, sample_one, &s);
+	t->st->batches++;
+	hold_close(t);
+	if (r == HDB_ERR)
+		return 0;	/* the tidy that follows says what is wrong */
+	return s.n > 0 && s.due * REBUILD_SHARE >= s.n;
+}
+
+/*
+ * by_rebuild - tidy by rebuild if it may (records judged alone, not wait
+ * ones; changes made, not a dry run; our output, not exim_tidydb's order;
+ * a rename under the lockfile; room for a second copy on the disk) and
+ * pays, or --compact asks (--no-compact: never): 0 done, -1 failed, 1 to
+ * delete in place instead.
+ */
+static int
+by_rebuild(struct tidy *t)
+{
+	int r;
+
+	t->st->size_before = db_bytes(t->path);
+	if (t->type == HDB_T_WAIT || t->o->compat || t->o->dry_run)
+		return 1;
+	if (!rename_safe(t)) {
+		if (t->o->compact)
+			t->st->compacted = -1;
+		return 1;
+	}
+	if (t->o->compact == -1 || !db_copy_room(t->path))
+		return 1;
+	if (t->o->compact == 0) {
+		if (t->st->size_before < REBUILD_MIN_BYTES)
+			return 1;
+		if ((r = rebuild_pays(t)) != 1)
+			return r == 0 ? 1 : -1;
+	}
+	return tidy_rebuild(t);
+}
+
 static int
 setup(struct tidy *t)
 {
@@ -1610,6 +2000,15 @@ setup(struct tidy *t)
 	if (!t->o->dry_run && !(t->be->caps & (HDB_CAP_LOCKS_ITSELF |
 	    HDB_CAP_LOCKFILE_IF_THERE)))
 		priv_make_lockfile(t->spool, t->lockpath);
+	/* what a killed rebuild left (atomic.h), whichever way this runs:
+	 * its catch-up first (catchup.h), then its files */
+	if (!t->o->dry_run && !t->o->compat)
+		(void)catchup_recover(t->spool, t->name, t->o->cmd,
+		    t->o->dbo);
+	if (!t->o->dry_run && !t->o->compat &&
+	    hdb_atomic_sweep(t->path, in, sizeof(in)) == -1)
+		warnx("%s: cannot remove leftovers of '%s': %s", t->o->cmd,
+		    t->name, in);
 	return 0;
 }
 
@@ -1643,6 +2042,7 @@ tidy_db(const char *spool, const char *name, const struct tidy_opts *o,
 {
 	struct tidy t;
 	double start = hdb_now_ms();
+	int r;
 
 	memset(st, 0, sizeof(*st));
 	snprintf(st->name, sizeof(st->name), "%s", name);
@@ -1654,8 +2054,10 @@ tidy_db(const char *spool, const char *name, const struct tidy_opts *o,
 	t.inputfd = -1;
 	t.lockfd = -1;
 	t.type = hdb_dbtype_from_name(name);
-	if (setup(&t) == -1)
+	if (setup(&t) == -1 || (r = by_rebuild(&t)) == -1)
 		goto out;
+	if (r == 0)
+		goto done;
 	/* the records examined are counted by the iteration hook */
 	progress_begin(0, o->verbose ? PROG_STDOUT : 0, "%s: %s", name,
 	    o->dry_run ? "examining" : "tidying");
@@ -1670,6 +2072,7 @@ tidy_db(const char *spool, const char *name, const struct tidy_opts *o,
 			goto out;
 	} else if (scan(&t, sweep_one, !o->dry_run) == -1)
 		goto out;
+done:
 	if (st->corrupt > 0)
 		st->status = EX_FINDINGS;
 out:

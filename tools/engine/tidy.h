@@ -17,13 +17,16 @@
  *    holds collect the keys that need a change, then write holds apply
  *    them last first (Exim's order, which wait takeovers and Exim's output
  *    depend on), judging each record again; memory is those keys.
- *  - rebuild (SQLite's tblblob, but wait DBs, a dry run and exim_tidydb's
- *    mode): the records to keep are read in pieces and written to a new
- *    file, renamed over the DB as convert --in-place does (rebuild.h),
- *    and what Exim wrote meanwhile is carried over (catchup.h), a record
- *    tidy left out included (then counted as refreshed); memory is 8
- *    bytes a record.  Should the new file fail to be written, the sweep
- *    runs instead.
+ *  - rebuild (Berkeley DB, GDBM, NDBM, and tdb with its lockfile: the
+ *    backends Exim opens only under NAME.lockfile; not wait DBs, a dry
+ *    run or exim_tidydb's mode), when it pays (tidy_rebuild_pays: a
+ *    quarter of a sample of the records is due) or --compact asks: the
+ *    records to keep are read in pieces and written to a new file,
+ *    renamed over the DB under the lockfile as convert --in-place does
+ *    (rebuild.h), and what Exim wrote meanwhile is carried over
+ *    (catchup.h), a record tidy left out included (then counted as
+ *    refreshed); memory is 8 bytes a record.  Should the new file fail
+ *    to be written, the sweep runs instead.
  *
  * Output: per-change lines (verbose or compat) and diagnostics; the summary
  * is the caller's business (struct tidy_stats).
@@ -52,6 +55,9 @@ struct tidy_opts {
 	int		 dry_run;	/* decide, change nothing */
 	int		 verbose;	/* a line per change on stdout */
 	int		 compat;	/* exim_tidydb's lines instead */
+	/* --compact 1: rebuild even if it does not pay; --no-compact -1:
+	 * never; 0: when it pays */
+	int		 compact;
 	const struct dbopts *dbo;	/* backend, layout, lock timeout */
 	const char	*cmd;		/* for messages: "tidy" */
 	const char	*match;		/* -v lines only for keys matching */
@@ -75,7 +81,7 @@ struct tidy_stats {
 	double		 gap_ms;	/* how long each pause was */
 	double		 elapsed_ms;
 	unsigned	 chains;	/* a TDB file's hash chains, else 0 */
-	/* --compact (cmd_tidy.c): 1 rebuilt, -1 left (no lockfile), else 0 */
+	/* 1 rebuilt; -1 not, as Exim opens it without a lockfile; else 0 */
 	int		 compacted;
 	uint64_t	 size_before, size_after;	/* the file's bytes */
 	int		 status;	/* EX_* for this DB */
