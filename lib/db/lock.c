@@ -308,20 +308,44 @@ hdb_pace_init(struct hdb_pace *p, const struct hdb_backend *be,
     double budget)
 {
 	p->lim = hdb_hold_limit_ms(be, budget);
+	p->budget = budget;
 	p->per_flush = -1;
+	p->flush = 0;
 	p->maxop = 0;
+}
+
+/*
+ * The flush of n changes: as the last hold's (a fixed cost, an fsync or a
+ * commit, slowly forgotten), or, with more changes, the cost per change
+ * measured times n.
+ */
+static double
+pace_flush(const struct hdb_pace *p, size_t n)
+{
+	double per = p->per_flush * (double)n;
+
+	return per > p->flush ? per : p->flush;
 }
 
 int
 hdb_pace_full(const struct hdb_pace *p, double held, size_t n)
 {
+	double est, work;
+
 	if (n == 0)
 		return 0;
 	if (hdb_hold_records() > 0)
 		return n >= hdb_hold_records();
 	if (p->per_flush < 0)
-		return held + p->maxop >= p->lim / 2;
-	return held + p->maxop + p->per_flush * (double)(n + 1) >= p->lim;
+		return n >= HDB_PACE_FIRST || held + p->maxop >= p->lim / 2;
+	est = pace_flush(p, n + 1);
+	/* a flush that leaves no room in the limit: a quarter of it, if the
+	 * budget still holds that and the flush */
+	work = p->lim - est;
+	if (work < p->lim / 4)
+		work = p->lim / 4 < p->budget - est ? p->lim / 4 :
+		    p->budget - est;
+	return held + p->maxop >= work;
 }
 
 void
@@ -337,6 +361,7 @@ hdb_pace_flushed(struct hdb_pace *p, double flush, size_t n)
 	double pf = n > 0 ? flush / (double)n : flush;
 
 	p->per_flush = p->per_flush * 0.75 > pf ? p->per_flush * 0.75 : pf;
+	p->flush = p->flush * 0.75 > flush ? p->flush * 0.75 : flush;
 	p->maxop /= 2;
 }
 

@@ -92,14 +92,22 @@ size_t	hdb_hold_records(void);
 /*
  * A write hold that makes changes one by one (tidy's candidates, delete)
  * stops before the time held, plus its slowest change, plus the flush of
- * its changes could pass the hold limit.  The flush is estimated per
- * change from the holds before, slowly forgetting a slow one; the first
- * hold, with none measured, stops at half the limit.  Each hold makes at
- * least one change, so a slow disk still gets there.
+ * its changes could pass the hold limit.  The flush is estimated from the
+ * holds before, each slowly forgetting a slow one: as long as the last
+ * hold's flush (its fixed part: an fsync, a commit), or its cost per
+ * change times the changes made, whichever is more.  The first hold, with
+ * none measured, makes at most HDB_PACE_FIRST changes and stops at half
+ * the limit, so that its flush stays short.  Where the flush alone takes
+ * most of the limit, a hold still works a quarter of it as long as that
+ * and the flush fit in the budget (max_lock_ms).  Each hold makes at least
+ * one change, so a slow disk still gets there.
  */
+#define HDB_PACE_FIRST	64
 struct hdb_pace {
 	double	lim;		/* hdb_hold_limit_ms */
+	double	budget;		/* max_lock_ms */
 	double	per_flush;	/* flush ms per change; < 0 until measured */
+	double	flush;		/* the last flush, ms */
 	double	maxop;		/* slowest change, halved each hold */
 };
 void	hdb_pace_init(struct hdb_pace *, const struct hdb_backend *,

@@ -2175,8 +2175,9 @@ test_tdb_raw_damaged(void **state)
 }
 
 /*
- * hdb_pace: the first hold stops at half the limit; later ones leave room
- * for the flush of every change made, at the cost measured per change,
+ * hdb_pace: the first hold stops at half the limit or HDB_PACE_FIRST
+ * changes; later ones leave room for the flush of every change made, at
+ * the cost measured per change or the last flush's, whichever is more,
  * and for the slowest change, which each hold forgets by half.
  */
 static void
@@ -2189,14 +2190,24 @@ test_pace(void **state)
 	assert_false(hdb_pace_full(&p, 1000, 0));	/* one change always */
 	assert_false(hdb_pace_full(&p, 29, 5));
 	assert_true(hdb_pace_full(&p, 30, 5));
+	assert_false(hdb_pace_full(&p, 1, HDB_PACE_FIRST - 1));
+	assert_true(hdb_pace_full(&p, 1, HDB_PACE_FIRST));
 	hdb_pace_op(&p, 10);
 	assert_true(hdb_pace_full(&p, 20, 5));
-	hdb_pace_flushed(&p, 100, 50);			/* 2 ms a change */
+	hdb_pace_flushed(&p, 20, 10);			/* 2 ms a change */
 	assert_false(hdb_pace_full(&p, 30, 11));	/* 30+5+24 < 60 */
 	assert_true(hdb_pace_full(&p, 30, 12));		/* 30+5+26 >= 60 */
 	hdb_pace_flushed(&p, 10, 10);		/* 1 ms: 2 ms forgotten slowly */
 	assert_true(p.per_flush == 1.5);
+	assert_true(p.flush == 15);
 	assert_true(p.maxop == 2.5);
+	/* few changes still pay the last flush's fixed part */
+	assert_false(hdb_pace_full(&p, 42, 1));		/* 42+2.5+15 < 60 */
+	assert_true(hdb_pace_full(&p, 43, 1));
+	/* a flush of 55: a quarter of the limit (15), within the budget */
+	hdb_pace_flushed(&p, 55, 55);
+	assert_false(hdb_pace_full(&p, 12, 1));		/* 12+1.25 < 15 */
+	assert_true(hdb_pace_full(&p, 14, 1));
 	hdb_pace_init(&p, &hdb_backend_sqlite, 100);	/* limit 50 */
 	assert_true(hdb_pace_full(&p, 25, 1));
 }
