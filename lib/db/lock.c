@@ -314,6 +314,13 @@ hdb_pace_init(struct hdb_pace *p, const struct hdb_backend *be,
 	p->maxop = 0;
 }
 
+size_t
+hdb_pace_first(double budget)
+{
+	return budget <= 100 ? HDB_PACE_FIRST :
+	    (size_t)((double)HDB_PACE_FIRST * budget / 100);
+}
+
 /*
  * The flush of n changes: as the last hold's (a fixed cost, an fsync or a
  * commit, slowly forgotten), or, with more changes, the cost per change
@@ -337,7 +344,8 @@ hdb_pace_full(const struct hdb_pace *p, double held, size_t n)
 	if (hdb_hold_records() > 0)
 		return n >= hdb_hold_records();
 	if (p->per_flush < 0)
-		return n >= HDB_PACE_FIRST || held + p->maxop >= p->lim / 2;
+		return n >= hdb_pace_first(p->budget) ||
+		    held + p->maxop >= p->lim / 2;
 	est = pace_flush(p, n + 1);
 	/* a flush that leaves no room in the limit: a quarter of it, if the
 	 * budget still holds that and the flush */

@@ -96,13 +96,15 @@ size_t	hdb_hold_records(void);
  * holds before, each slowly forgetting a slow one: as long as the last
  * hold's flush (its fixed part: an fsync, a commit), or its cost per
  * change times the changes made, whichever is more.  The first hold, with
- * none measured, makes at most HDB_PACE_FIRST changes and stops at half
- * the limit, so that its flush stays short.  Where the flush alone takes
+ * none measured, makes at most HDB_PACE_FIRST changes per 100 ms of the
+ * budget (hdb_pace_first) and stops at half the limit, so that its flush
+ * stays short.  Where the flush alone takes
  * most of the limit, a hold still works a quarter of it as long as that
  * and the flush fit in the budget (max_lock_ms).  Each hold makes at least
  * one change, so a slow disk still gets there.
  */
 #define HDB_PACE_FIRST	64
+size_t	hdb_pace_first(double budget_ms);
 struct hdb_pace {
 	double	lim;		/* hdb_hold_limit_ms */
 	double	budget;		/* max_lock_ms */

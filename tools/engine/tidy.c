@@ -155,7 +155,8 @@ struct tidy {
 	/* a write hold's cost, learnt from the holds before (see learn) */
 	double		 per_del_ms;	/* one deletion; -1: not known yet */
 	double		 flush_ms;	/* the flush and close */
-	double		 per_flush_ms;	/* the flush, per change */
+	double		 last_flush_ms;	/* the last hold's flush */
+	size_t		 last_nch;	/* and its changes */
 	size_t		 max_del;	/* deletions a hold may make; 0: any */
 	size_t		 kept_off;	/* the last kept key's copy in dk */
 	int		 kept_saved;
@@ -1205,15 +1206,22 @@ pos_lost(struct tidy *t)
 
 /*
  * flush_est - what the flush of a write hold that made n changes will
- * cost: as the last hold's (its fixed part, an fsync or a commit, slowly
- * forgotten), or, with more changes, the cost per change times n.
+ * cost: as the holds' before (its fixed part, an fsync or a commit; a
+ * slow one slowly forgotten), or, with more changes than the last hold
+ * made, the last one's scaled up to n.  Scaling the whole flush, fixed
+ * part too, errs long, but only by the ratio of two holds' changes: a
+ * cost per change learned from a hold of few changes (the first) took
+ * the fixed part for one per change, and cut every later hold short
+ * (BDB 1M: 190-200 holds, twice the time).
  */
 static double
 flush_est(const struct tidy *t, size_t n)
 {
-	double per = t->per_flush_ms * (double)n;
+	double up = 0;
 
-	return per > t->flush_ms ? per : t->flush_ms;
+	if (t->last_nch > 0 && n > t->last_nch)
+		up = t->last_flush_ms * (double)n / (double)t->last_nch;
+	return up > t->flush_ms ? up : t->flush_ms;
 }
 
 /*
@@ -1224,7 +1232,7 @@ flush_est(const struct tidy *t, size_t n)
  * max_lock_ms (the hold then passes hold_limit, never the budget), so
  * that a slow disk still sees work done; at the least one record.  The
  * first hold, with no flush measured, scans for a quarter of the limit
- * and deletes until half, at most HDB_PACE_FIRST records: a flush of
+ * and deletes until half, at most hdb_pace_first records: a flush of
  * more could pass the budget before anything was measured.
  */
 static double
@@ -1264,7 +1272,8 @@ hold_full(struct tidy *t)
 		return 0;
 	if (t->write && t->max_del > 0 && n >= t->max_del)
 		return 1;
-	if (t->write && t->per_del_ms < 0 && n + 16 > HDB_PACE_FIRST)
+	if (t->write && t->per_del_ms < 0 &&
+	    n + 16 > hdb_pace_first((double)t->o->max_lock_ms))
 		return 1;
 	el = hdb_now_ms() - t->t_lock;
 	if (!t->write)
@@ -1282,8 +1291,8 @@ learn_one(double *est, double v)
 
 /*
  * learn - after a write hold: what one deletion cost (del_ms for ndel),
- * what the flush and close cost (flush_ms), and that per change of the
- * nch the hold made.  The machine's load comes and goes, so all adapt,
+ * what the flush and close cost (flush_ms), and for how many changes
+ * (nch).  The machine's load comes and goes, so all adapt,
  * each hold.
  */
 static void
@@ -1295,8 +1304,8 @@ learn(struct tidy *t, double del_ms, size_t ndel, double flush_ms,
 	if (ndel > 0)
 		learn_one(&t->per_del_ms, del_ms / (double)ndel);
 	learn_one(&t->flush_ms, flush_ms);
-	if (nch > 0)
-		learn_one(&t->per_flush_ms, flush_ms / (double)nch);
+	t->last_flush_ms = flush_ms;
+	t->last_nch = nch;
 }
 
 /*
@@ -1574,7 +1583,8 @@ scan(struct tidy *t, hdb_iter_fn fn, int write)
 	t->write = write;
 	t->per_del_ms = -1;
 	t->flush_ms = 0;
-	t->per_flush_ms = 0;
+	t->last_flush_ms = 0;
+	t->last_nch = 0;
 	t->max_del = 0;
 	while ((r = hold(t, fn)) == 0)
 		pause_for_writers(t);
