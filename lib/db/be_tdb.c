@@ -32,6 +32,7 @@
 #include <tdb.h>
 
 #include "db/hdb.h"
+#include "db/pin.h"
 #include "xmalloc.h"
 
 /* The record a locked walk has just handed to its callback (raw_del). */
@@ -1296,13 +1297,21 @@ hdb_tdb_write_back(const char *path, const char *from,
 {
 	struct tdb_context *dst = NULL, *src = NULL;
 	struct timespec t0, t1;
+	char pf[4096], pp[4096];
+	const char *f, *p;
 	int in_txn = 0, rc = HDB_ERR;
 
 	*held_ms = 0;
 	t0.tv_sec = 0;
+	/* both below SPOOL/db, reached through the pinned directory */
+	if ((f = hdb_pin_path(from, pf, sizeof(pf))) == NULL ||
+	    (p = hdb_pin_path(path, pp, sizeof(pp))) == NULL) {
+		snprintf(err, len, "cannot open: %s", strerror(errno));
+		return HDB_ERR;
+	}
 	/* the new file is ours and private; the live one as Exim opens it */
-	if ((src = tdb_open(from, 0, TDB_DEFAULT, O_RDONLY, 0)) == NULL ||
-	    (dst = tdb_open(path, 0, TDB_DEFAULT, O_RDWR | O_NOFOLLOW, 0)) ==
+	if ((src = tdb_open(f, 0, TDB_DEFAULT, O_RDONLY, 0)) == NULL ||
+	    (dst = tdb_open(p, 0, TDB_DEFAULT, O_RDWR | O_NOFOLLOW, 0)) ==
 	    NULL) {
 		snprintf(err, len, "cannot open %s: %s", src == NULL ?
 		    "the new file" : "the live file", strerror(errno));
