@@ -7,7 +7,12 @@
  * examines one: reading a damaged file through takes the time of its
  * size, and Exim's writers would wait for it.  Under the write lock, if
  * nobody wrote the DB since the copy, what the copy gave is what the DB
- * gives; else it is read again there.
+ * gives; else it is read again there.  Where Exim opens the DB without a
+ * lockfile (SQLite; tdb from 4.99) the lock keeps no Exim out, and a
+ * rename would leave one that has the file open writing into the file
+ * moved away: the new DB is written into the file in one transaction
+ * instead (write_back), once the transaction has checked that nobody
+ * wrote the file since it was read, and read again if somebody did.
  */
 #include <sys/stat.h>
 

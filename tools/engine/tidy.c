@@ -1230,7 +1230,9 @@ flush_est(const struct tidy *t, size_t n)
  * learn) is left to fit in hold_limit.  Where the flush alone takes most
  * of that, a quarter of the limit, as long as that and the flush fit in
  * max_lock_ms (the hold then passes hold_limit, never the budget), so
- * that a slow disk still sees work done; at the least one record.  The
+ * that a slow disk still sees work done; an eighth where the flush alone
+ * passes the budget (one record a hold would pass it as far, and take
+ * for ever).  The
  * first hold, with no flush measured, scans for a quarter of the limit
  * and deletes until half, at most hdb_pace_first records: a flush of
  * more could pass the budget before anything was measured.
@@ -1247,6 +1249,8 @@ work_ms(const struct tidy *t, int deleting, size_t n)
 	q = (double)t->o->max_lock_ms - est;
 	if (q > lim / 4)
 		q = lim / 4;
+	if (q < lim / 8)	/* the flush alone passes the budget */
+		q = lim / 8;
 	return w > q ? w : q;
 }
 
