@@ -23,6 +23,11 @@ commands of one group run alternately, in forward then reverse order,
 --runs times after one warm-up round; we report medians, min-max and, for
 each pair, the median and range of the per-round ratios.
 
+The holds part (bench-holds) runs tidy on 1M records (tdb 300k) per
+backend, 10 times on a fresh copy and 10 on a warm one, under the
+lockfile poller, and reports its longest write hold against
+--max-lock-ms.
+
 The noblock part (bench-noblock, with tidycost) runs bench/exprobe.c, an
 Exim-like writer, beside each command that locks, on 1M retry records in
 Berkeley DB, GDBM and SQLite (v2, tblblob) and 300k in tdb, and beside
@@ -50,7 +55,7 @@ GEN_VERSION = 1          # bump when hdb-test gen changes its output
 CHROOT = os.path.join(TOP, "tests", "interop", "chroot.sh")
 SUITES = {"bookworm": "4.96", "trixie": "4.98.2", "sid": "4.100.1"}
 PARTS = ("dump", "tidy", "backends", "tls", "callgrind", "noblock",
-         "tidycost")
+         "tidycost", "holds")
 SEEDS = {"retry": 1, "callout": 2, "tls": 3}
 
 
@@ -539,6 +544,60 @@ class Bench:
         self.a.save()
         return g
 
+    def holds_group(self, backend, n, runs):
+        """Item 2 of issue 33: no write hold longer than --max-lock-ms
+        (100), the first included.  tidy -t 30d on a copy of the spool,
+        runs times "fresh" (copied, then synced) and runs times "warm"
+        (copied, synced, then read through, so its pages are cached),
+        alternating; each under the prober, whose 1 ms F_SETLK poller
+        on the lockfile sees every hold as a waiting Exim would (SQLite
+        has no lockfile: there tidy's own max_lock_held_ms alone), with
+        the load average at the start of each run."""
+        layout = "v2" if backend == "sqlite" else "legacy"
+        src = self.dataset("retry", n, backend, layout)
+        sp = self.spool("holds")
+        out = os.path.join(self.work, "holds.json")
+        db = os.path.join(sp, "db", "retry")
+        res = []
+        for r in range(runs):
+            for kind in ("fresh", "warm") if r % 2 == 0 else \
+                    ("warm", "fresh"):
+                shutil.rmtree(sp, ignore_errors=True)
+                shutil.copytree(src, sp)
+                os.sync()
+                if kind == "warm":
+                    with open(db, "rb") as f:
+                        while f.read(1 << 20):
+                            pass
+                load = os.getloadavg()[0]
+                lock = None if backend == "sqlite" else db + ".lockfile"
+                m = self.probe([self.hintsdb, "tidy", "--format=json", "-t",
+                                "30d", sp, "retry"], lock, out=out)
+                t = {}
+                try:
+                    with open(out) as f:
+                        t = json.loads(f.read().strip().splitlines()[-1])
+                except (OSError, ValueError, IndexError):
+                    pass
+                e = {"kind": kind, "load1": load, "status": m["status"],
+                     "wall_ms": m["wall_ms"],
+                     "poller_max_wait_ms": m.get("lock_max_wait_ms")
+                     if lock else None,
+                     "tidy_max_hold_ms": t.get("max_lock_held_ms"),
+                     "holds": t.get("lock_holds"),
+                     "deleted": t.get("deleted")}
+                log("holds %s %s %s: tidy max hold %s ms, poller %s ms, "
+                    "%s holds, load %.1f" % (backend, fmt_n(n), kind,
+                                             ms(e["tidy_max_hold_ms"]),
+                                             ms(e["poller_max_wait_ms"]),
+                                             e["holds"], load))
+                res.append(e)
+        shutil.rmtree(sp, ignore_errors=True)
+        hs = self.results.setdefault("holds", [])
+        hs[:] = [x for x in hs if x["backend"] != backend] + \
+            [{"backend": backend, "records": n, "runs": res}]
+        self.a.save()
+
     def backend_group(self, n):
         cmds = []
         for be in ("bdb", "gdbm", "tdb", "sqlite"):
@@ -1017,6 +1076,7 @@ def write_md(res, path):
                  "bench-noblock`).  A writer's wait is one whole Exim hints "
                  "write, open to commit.\n")
         target_rows(L, res["targets_noblock"])
+    holds_md(L, res.get("holds"))
     for n in res.get("notes", []):
         L.append(n)
         L.append("")
@@ -1142,6 +1202,46 @@ def write_md(res, path):
         f.write("\n".join(L) + "\n")
 
 
+def holds_md(L, hs):
+    """The holds part: the longest write hold by backend, fresh and warm."""
+    if not hs:
+        return
+    L.append("## Write holds of tidy against --max-lock-ms (100 ms)\n")
+    L.append("`tidy -t 30d` on copies of the spool, fresh (copied, "
+             "synced) and warm (also read through first), alternating.  "
+             "*poller*: the longest wait of a 1 ms F_SETLK poller on the "
+             "lockfile (none on SQLite); *tidy*: its own "
+             "max_lock_held_ms.  Load: 1-minute load average at the "
+             "start of the runs (min-max).\n")
+    L.append("| backend | records | kind | runs | tidy max hold, ms "
+             "(median, max) | poller max wait, ms (median, max) | holds "
+             "| over 100 ms | load |")
+    L.append("|---|---|---|---|---|---|---|---|---|")
+    for g in hs:
+        for kind in ("fresh", "warm"):
+            rs = [r for r in g["runs"] if r["kind"] == kind]
+            if not rs:
+                continue
+            th = [r["tidy_max_hold_ms"] for r in rs
+                  if r["tidy_max_hold_ms"] is not None]
+            pw = [r["poller_max_wait_ms"] for r in rs
+                  if r["poller_max_wait_ms"] is not None]
+            over = sum(1 for r in rs if max(
+                r["tidy_max_hold_ms"] or 0, r["poller_max_wait_ms"] or 0)
+                > 100)
+            ld = [r["load1"] for r in rs]
+            L.append("| %s | %s | %s | %d | %s | %s | %s | %d | %.1f-%.1f |"
+                     % (g["backend"], format(g["records"], ","), kind,
+                        len(rs), "%s, %s" % (ms(statistics.median(th)),
+                                             ms(max(th))) if th else "–",
+                        "%s, %s" % (ms(statistics.median(pw)), ms(max(pw)))
+                        if pw else "–",
+                        "/".join(str(r["holds"]) for r in rs[:3]) +
+                        ("..." if len(rs) > 3 else ""), over, min(ld),
+                        max(ld)))
+    L.append("")
+
+
 def static_notes():
     """Notes that hold for every run."""
     return [
@@ -1212,6 +1312,8 @@ def merge(res, path):
     res["groups"] = old.get("groups", [])
     if "noblock" in old:
         res["noblock"] = old["noblock"]
+    if "holds" in old:
+        res["holds"] = old["holds"]
     for k in ("datasets", "checks", "chroot_overhead", "parts"):
         res[k] = dict(old.get(k, {}), **res.get(k, {}))
     for k in ("base_rss_kib", "instructions"):
@@ -1315,6 +1417,9 @@ def main():
     # one of Exim's 131 hash chains): most of an hour on a busy 2-core
     # machine, once; 0 leaves this group out.
     ap.add_argument("--tidycost-tdb-size", type=int, default=1000000)
+    ap.add_argument("--holds-runs", type=int, default=10,
+                    help="holds: runs per backend, fresh and warm each")
+    ap.add_argument("--holds-backends", default="bdb,gdbm,tdb,sqlite")
     ap.add_argument("--rerender", action="store_true",
                     help="only write RESULTS.md again from results.json")
     a = ap.parse_args()
@@ -1412,6 +1517,11 @@ def main():
         save("tidycost", None if set(gs) >= {"tdb", "sqlite"} else
              "this run redid the " + ", ".join(gs) +
              " groups only; the others are from earlier runs")
+    if "holds" in only:
+        for be in a.holds_backends.split(","):
+            b.holds_group(be, a.noblock_tdb_size if be == "tdb" else
+                          a.noblock_size, a.holds_runs)
+        save("holds")
     if "tls" in only:
         b.tls_group(a.tls)
         save("tls")

@@ -687,7 +687,8 @@ check_db(const char *spool, const char *name, struct checkctx *c)
 out:
 	if (ex == 0)
 		leftovers(c, d.path);
-	if (ex == 0 && c->problems > 0)
+	/* --repair of a damaged DB follows: advice only if it fails */
+	if (ex == 0 && c->problems > 0 && !(c->repair && c->damaged))
 		advise(c, name);
 	if (ex != 0)
 		printf("%s: not checked: %s\n", name, not_checked(ex));
@@ -764,6 +765,8 @@ cmd_check_main(int argc, char **argv)
 		if (ex == 0 && c.repair && c.damaged) {
 			(void)fflush(stdout);
 			ex = repair_db(argv[0], names[i], &c.o, "check");
+			if (ex != 0)
+				advise(&c, names[i]);
 		}
 		if (ex != 0 && first == 0)
 			first = ex;

@@ -7,8 +7,15 @@
  * examines one: reading a damaged file through takes the time of its
  * size, and Exim's writers would wait for it.  Under the write lock, if
  * nobody wrote the DB since the copy, what the copy gave is what the DB
- * gives; else it is read again there.
+ * gives; else it is read again there.  Where Exim opens the DB without a
+ * lockfile (SQLite; tdb from 4.99) the lock keeps no Exim out, and a
+ * rename would leave one that has the file open writing into the file
+ * moved away: the new DB is written into the file in one transaction
+ * instead (write_back), once the transaction has checked that nobody
+ * wrote the file since it was read, and read again if somebody did.
  */
+#include <sys/stat.h>
+
 #include <err.h>
 #include <errno.h>
 #include <stdint.h>
@@ -236,23 +243,192 @@ write_all(struct rebuild *rb, const struct rset *s, const char *cmd)
 	return 0;
 }
 
+/*
+ * writes_back - whether the repaired DB is written into the live file
+ * rather than renamed over it: Exim opens it without a lockfile (SQLite;
+ * tdb from 4.99), and an Exim that has it open would write on into the
+ * file moved away (and fail, or be lost).
+ */
+static int
+writes_back(const struct hdb_backend *be, const char *path)
+{
+	return (be == &hdb_backend_sqlite || be == &hdb_backend_tdb) &&
+	    hdb_db_files(path) == 1;
+}
+
+/* What tells, under the writers' lock, that Exim wrote the DB since. */
+struct mark {
+	uint32_t	 counter;	/* SQLite */
+	struct stat	 st;		/* tdb */
+};
+
+static void
+mark_take(const struct hdb_backend *be, const char *path, struct mark *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (be == &hdb_backend_sqlite)
+		(void)hdb_sqlite_counter(path, &m->counter);
+	else
+		(void)hdb_db_stat(path, &m->st);
+}
+
+/*
+ * held_gather - the last try on SQLite: the DB open for writing (x) keeps
+ * Exim's writers out, waiting in their busy handlers, from the copy,
+ * made through x, until the new DB is built; only a file this small is
+ * held so, that they wait well within their 5 s.  0, or an EX_* code.
+ */
+#define HELD_MAX_BYTES	(32 << 20)
+
+static int
+held_gather(const struct hdb_backend *be, const char *path, struct rset *s,
+    struct mark *m, struct hdb **x, struct hdb_atomic **copy,
+    const char *cmd)
+{
+	char err[512], *p;
+	int ex;
+
+	memset(m, 0, sizeof(*m));
+	if ((*x = hdb_open(be, path, HDB_O_RDWR, 0, err, sizeof(err))) ==
+	    NULL || (*copy = hdb_atomic_new(path, err, sizeof(err))) ==
+	    NULL || hdb_sqlite_held_copy(*x, hdb_atomic_path(*copy),
+	    &m->counter, err, sizeof(err)) != HDB_OK) {
+		p = hdb_vis_dup(err, strlen(err));
+		warnx("%s: cannot repair: %s", cmd, p);
+		free(p);
+		return EX_IOERR_;
+	}
+	ex = gather(be, hdb_atomic_path(*copy), s, cmd);
+	return ex;
+}
+
+/* Is the DB at path small enough to hold Exim out while it is read? */
+static int
+holdable(const struct hdb_backend *be, const char *path)
+{
+	struct stat st;
+
+	return be == &hdb_backend_sqlite && hdb_db_stat(path, &st) == 0 &&
+	    st.st_size <= HELD_MAX_BYTES;
+}
+
+/*
+ * write_back - the finished new DB into the live file in one transaction
+ * (hdb.h): 0, WB_AGAIN if Exim wrote the file since m was taken (nothing
+ * written), or an EX_* code after a diagnostic.
+ */
+#define WB_AGAIN	(-1)
+#define WB_TRIES	3
+
+static int
+write_back(struct rebuild *rb, const struct hdb_backend *be,
+    const char *path, const struct mark *m, const char *cmd)
+{
+	char err[512], *p;
+	double held;
+	int r;
+
+	if (be == &hdb_backend_sqlite)
+		r = hdb_sqlite_write_back(path, hdb_writer_path(rb->w),
+		    m->counter, &held, err, sizeof(err));
+	else
+		r = hdb_tdb_write_back(path, hdb_writer_path(rb->w), &m->st,
+		    &held, err, sizeof(err));
+	if (r == HDB_NOTFOUND)
+		return WB_AGAIN;
+	if (r == HDB_OK)
+		return 0;
+	p = hdb_vis_dup(path, strlen(path));
+	warnx("%s: cannot write the repaired DB into '%s': %s", cmd, p, err);
+	free(p);
+	return EX_IOERR_;
+}
+
+/*
+ * repair_once - gather, dedupe and write the new DB, then rename it into
+ * place, or write it back into the live file (writes_back).  0, WB_AGAIN,
+ * or an EX_* code.
+ */
+static int
+repair_once(const char *spool, const char *name, const char *path,
+    const struct rebuild_spec *sp, int held, const char *cmd)
+{
+	struct hdb *x = NULL;
+	struct rebuild rb;
+	struct hdb_atomic *copy = NULL;
+	struct db_file f;
+	struct mark m;
+	struct rset s;
+	char err[512];
+	size_t i, normal = 0, dups;
+	int ex, back = writes_back(sp->be, path);
+
+	memset(&s, 0, sizeof(s));
+	s.type = sp->type;
+	memset(&rb, 0, sizeof(rb));
+	rb.lockfd = -1;
+	/* a copy read without the lock; else the pages checked before it
+	 * (hdb.h); the write lock from before the DB's last read to the
+	 * rename */
+	if (held && (ex = held_gather(sp->be, path, &s, &m, &x, &copy,
+	    cmd)) != 0)
+		goto out;
+	if (!held) {
+		mark_take(sp->be, path, &m);
+		if ((copy = gather_copy(sp->be, path, &s, &f)) == NULL)
+			hdb_precheck(sp->be, path);
+	}
+	hdb_testpoint();	/* tests: Exim may write from here */
+	if ((ex = rebuild_begin(&rb, cmd, spool, name, sp)) != 0)
+		goto out;
+	if (!held && copy != NULL && db_file_changed(path, &f)) {
+		rset_free(&s);		/* Exim wrote since: read it again */
+		s.type = sp->type;
+		hdb_atomic_free(copy);
+		copy = NULL;
+	}
+	if (copy == NULL) {
+		mark_take(sp->be, path, &m);
+		if ((ex = gather(sp->be, path, &s, cmd)) != 0)
+			goto out;
+	}
+	dups = dedupe(&s);
+	for (i = 0; i < s.n; i++)
+		normal += !s.r[i].salvaged;
+	if ((ex = write_all(&rb, &s, cmd)) == 0 && back &&
+	    hdb_writer_finish(rb.w, err, sizeof(err)) == -1) {
+		warnx("%s: cannot write: %s", cmd, err);
+		ex = EX_IOERR_;
+	}
+	hdb_close(x);		/* Exim's writers go on */
+	x = NULL;
+	if (ex != 0 || (ex = back ?
+	    write_back(&rb, sp->be, path, &m, cmd) : rebuild_commit(&rb)) !=
+	    0) {
+		if (ex != WB_AGAIN)
+			warnx("%s: '%s' left as it was", cmd, name);
+		goto out;
+	}
+	printf("%s: repaired%s: %zu record%s kept (%zu read normally, %zu "
+	    "more found by salvage); dropped: %zu damaged entries that are "
+	    "no record, %zu duplicate copies\n", name, back ? " in place" :
+	    "", s.n, pl(s.n), normal, s.n - normal, s.junk, dups);
+out:
+	hdb_close(x);
+	rset_free(&s);
+	hdb_atomic_free(copy);
+	rebuild_end(&rb);
+	return ex;
+}
+
 int
 repair_db(const char *spool, const char *name, const struct dbopts *o,
     const char *cmd)
 {
 	struct rebuild_spec sp;
-	struct rebuild rb;
-	struct hdb_atomic *copy = NULL;
-	struct db_file f;
-	struct rset s;
 	char path[PATH_MAX], *p;
-	size_t i, normal = 0, dups;
-	int ex;
+	int ex, tries;
 
-	memset(&s, 0, sizeof(s));
-	s.type = hdb_dbtype_from_name(name);
-	memset(&rb, 0, sizeof(rb));
-	rb.lockfd = -1;
 	snprintf(path, sizeof(path), "%s/db/%s", spool, name);
 	memset(&sp, 0, sizeof(sp));
 	sp.type = hdb_dbtype_from_name(name);
@@ -268,38 +444,18 @@ repair_db(const char *spool, const char *name, const struct dbopts *o,
 	}
 	if (sp.be == &hdb_backend_sqlite)
 		sp.oflags = hdb_sqlite_flags(path);
-	/* a copy read without the lock; else the pages checked before it
-	 * (hdb.h); the write lock from before the DB's last read to the
-	 * rename */
-	if ((copy = gather_copy(sp.be, path, &s, &f)) == NULL)
-		hdb_precheck(sp.be, path);
-	hdb_testpoint();	/* tests: Exim may write from here */
-	if ((ex = rebuild_begin(&rb, cmd, spool, name, &sp)) != 0)
-		goto out;
-	if (copy != NULL && db_file_changed(path, &f)) {
-		rset_free(&s);		/* Exim wrote since: read it again */
-		s.type = sp.type;
-		hdb_atomic_free(copy);
-		copy = NULL;
+	/* written back: Exim's writes while it was read stop it; again,
+	 * the last time with Exim held off where that is short */
+	for (tries = 1; (ex = repair_once(spool, name, path, &sp,
+	    tries == WB_TRIES && holdable(sp.be, path), cmd)) == WB_AGAIN &&
+	    tries < WB_TRIES; tries++)
+		;
+	if (ex == WB_AGAIN) {
+		p = hdb_vis_dup(name, strlen(name));
+		warnx("%s: '%s' left as it was: Exim wrote to it while it was "
+		    "read, %d times; try again", cmd, p, WB_TRIES);
+		free(p);
+		ex = EX_LOCKED;
 	}
-	if (copy == NULL && (ex = gather(sp.be, path, &s, cmd)) != 0)
-		goto out;
-	dups = dedupe(&s);
-	for (i = 0; i < s.n; i++)
-		normal += !s.r[i].salvaged;
-	if ((ex = write_all(&rb, &s, cmd)) != 0 ||
-	    (ex = rebuild_commit(&rb)) != 0) {
-		warnx("%s: '%s' left as it was", cmd, name);
-		goto out;
-	}
-	printf("%s: repaired: %zu record%s kept (%zu read normally, %zu more "
-	    "found by salvage); dropped: %zu damaged entries that are no "
-	    "record, %zu duplicate copies\n", name, s.n, pl(s.n), normal,
-	    s.n - normal,
-	    s.junk, dups);
-out:
-	rset_free(&s);
-	hdb_atomic_free(copy);
-	rebuild_end(&rb);
 	return ex;
 }

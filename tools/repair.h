@@ -14,7 +14,9 @@
  * returns, plus every record salvage.h finds beyond it (one copy per key,
  * the normal read's first), written as stored into a new DB of the same
  * backend, which replaces SPOOL/db/NAME atomically with its owner and
- * mode (rebuild.h).  Prints one summary line on standard output and its
+ * mode (rebuild.h); an SQLite or TDB file, which Exim opens without a
+ * lockfile, is written into instead, in one transaction (hdb.h), and read
+ * again when Exim wrote it meanwhile.  Prints one summary line on standard output and its
  * own diagnostics.  Returns 0 or an EX_* code (the DB is then as it was).
  */
 int	repair_db(const char *spool, const char *name, const struct dbopts *o,

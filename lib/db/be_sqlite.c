@@ -1264,3 +1264,215 @@ sq_free_bytes(struct hdb *h, uint64_t *fb)
 		*fb = (uint64_t)n * (uint64_t)psize;
 	return HDB_OK;
 }
+
+/* be32 - a big-endian u32 of SQLite's header. */
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+int
+hdb_sqlite_counter(const char *path, uint32_t *counter)
+{
+	uint8_t hdr[28];
+	int fd, rc = HDB_ERR;
+
+	/* no connection of ours is open on it: this close drops no lock */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return HDB_ERR;
+	if (pread(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr)) {
+		*counter = be32(hdr + 24);
+		rc = HDB_OK;
+	} else
+		errno = EIO;
+	close(fd);
+	return rc;
+}
+
+/* wb_open - a connection for hdb_sqlite_write_back, as sq_open makes. */
+static sqlite3 *
+wb_open(const char *path, int flags, struct be_sqlite *busy)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOFOLLOW,
+	    hdb_sqlite_vfs()) != SQLITE_OK || hdb_sqlite_harden(db) != 0) {
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_handler(db, sq_busy, busy);
+	return db;
+}
+
+/* The header's change counter through the connection's own file. */
+static int
+wb_counter(sqlite3 *db, uint32_t *counter)
+{
+	sqlite3_file *f = NULL;
+	uint8_t hdr[4];
+
+	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &f) !=
+	    SQLITE_OK || f == NULL || f->pMethods == NULL ||
+	    f->pMethods->xRead(f, hdr, sizeof(hdr), 24) != SQLITE_OK)
+		return -1;
+	*counter = be32(hdr);
+	return 0;
+}
+
+/*
+ * hdb_sqlite_write_back - the backup API, from `from` into path: its first
+ * step takes the live file's EXCLUSIVE lock (Exim's writers wait in their
+ * busy handlers) and copies one page into the cache; the file is not
+ * written before the last step commits, so a counter that moved stops it
+ * with the file untouched.  The copy then truncates the file to from's
+ * size, so the result is as compact as from.
+ */
+int
+hdb_sqlite_write_back(const char *path, const char *from, uint32_t counter,
+    double *held_ms, char *err, size_t len)
+{
+	struct be_sqlite busy;
+	sqlite3 *dst = NULL, *src = NULL;
+	sqlite3_backup *b = NULL;
+	uint32_t now;
+	double t0 = 0;
+	int r, rc = HDB_ERR;
+
+	memset(&busy, 0, sizeof(busy));
+	*held_ms = 0;
+	hdb_sqlite_refused_clear();
+	if ((dst = wb_open(path, SQLITE_OPEN_READWRITE, &busy)) == NULL ||
+	    (src = wb_open(from, SQLITE_OPEN_READONLY, &busy)) == NULL) {
+		snprintf(err, len, "cannot open: %s", dst == NULL ?
+		    "the live file" : "the new file");
+		goto out;
+	}
+	if ((b = sqlite3_backup_init(dst, "main", src, "main")) == NULL) {
+		snprintf(err, len, "%s", sqlite3_errmsg(dst));
+		goto out;
+	}
+	r = sqlite3_backup_step(b, 1);
+	t0 = now_ms();
+	if (r != SQLITE_OK && r != SQLITE_DONE) {
+		snprintf(err, len, "%s", sqlite3_errstr(r));
+		goto out;
+	}
+	if (r == SQLITE_OK && wb_counter(dst, &now) == -1) {
+		snprintf(err, len, "cannot read its header");
+		goto out;
+	}
+	if (r == SQLITE_OK && now != counter) {
+		rc = HDB_NOTFOUND;	/* written since: finish rolls back */
+		goto out;
+	}
+	if (r == SQLITE_OK && (r = sqlite3_backup_step(b, -1)) != SQLITE_DONE) {
+		snprintf(err, len, "%s", sqlite3_errstr(r));
+		goto out;
+	}
+	rc = HDB_OK;
+out:
+	if (b != NULL && sqlite3_backup_finish(b) != SQLITE_OK && rc == HDB_OK) {
+		snprintf(err, len, "%s", sqlite3_errmsg(dst));
+		rc = HDB_ERR;
+	}
+	if (t0 > 0)
+		*held_ms = now_ms() - t0;
+	sqlite3_close(src);
+	sqlite3_close(dst);
+	return rc;
+}
+
+int
+hdb_sqlite_held_copy(struct hdb *h, const char *dst, uint32_t *counter,
+    char *err, size_t len)
+{
+	struct be_sqlite *s = h->priv, busy;
+	sqlite3 *in = NULL, *out = NULL;
+	sqlite3_backup *b = NULL;
+	int r, rc = HDB_ERR;
+
+	memset(&busy, 0, sizeof(busy));
+	if (h->be != &hdb_backend_sqlite || !s->txn) {
+		snprintf(err, len, "not open for writing");
+		return HDB_ERR;
+	}
+	if (wb_counter(s->db, counter) == -1) {
+		snprintf(err, len, "cannot read its header");
+		return HDB_ERR;
+	}
+	/*
+	 * A backup cannot read from a connection in a write transaction,
+	 * so a second one reads (SHARED goes with h's RESERVED); SQLite
+	 * keeps its descriptor open while h holds locks on the file.
+	 */
+	if ((in = wb_open(h->path, SQLITE_OPEN_READONLY, &busy)) == NULL ||
+	    (out = wb_open(dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	    &busy)) == NULL ||
+	    (b = sqlite3_backup_init(out, "main", in, "main")) == NULL) {
+		snprintf(err, len, "cannot copy: %s", out == NULL ?
+		    "cannot open" : sqlite3_errmsg(out));
+		goto out;
+	}
+	if ((r = sqlite3_backup_step(b, -1)) != SQLITE_DONE) {
+		snprintf(err, len, "cannot copy: %s", sqlite3_errstr(r));
+		goto out;
+	}
+	rc = HDB_OK;
+out:
+	if (b != NULL && sqlite3_backup_finish(b) != SQLITE_OK &&
+	    rc == HDB_OK) {
+		snprintf(err, len, "cannot copy: %s", sqlite3_errmsg(out));
+		rc = HDB_ERR;
+	}
+	sqlite3_close(out);
+	sqlite3_close(in);
+	return rc;
+}
+
+/* salvage_keys - every key the key index gives, each row read alone. */
+static int
+salvage_keys(struct hdb *h, struct be_sqlite *s, hdb_iter_fn fn, void *ctx)
+{
+	sqlite3_stmt *keys = NULL;
+	struct hdb_datum v;
+	uint8_t *kc = NULL;
+	size_t kcap = 0, kn;
+	char sql[96];
+	int r, rc = 0;
+
+	/* the key alone: SQLite reads its index, not the table */
+	snprintf(sql, sizeof(sql), "SELECT ky FROM %s ORDER BY ky",
+	    tables[s->mode]);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &keys, NULL) != SQLITE_OK)
+		return sq_fail(h, s->db, "cannot read");
+	while (rc == 0 && (r = sqlite3_step(keys)) == SQLITE_ROW) {
+		kn = (size_t)sqlite3_column_bytes(keys, 0);
+		grow(&kc, &kcap, kn + 1);
+		if (kn > 0)
+			memcpy(kc, sqlite3_column_blob(keys, 0), kn);
+		/* a row on a damaged page is passed over, not the rest */
+		if (lookup(h, s, kc, kn, &v) == HDB_OK)
+			rc = fn(ctx, row_key(s, keys), v);
+	}
+	sqlite3_finalize(keys);
+	free(kc);
+	return rc;
+}
+
+int
+hdb_sqlite_salvage(struct hdb *h, hdb_iter_fn fn, void *ctx)
+{
+	struct be_sqlite *s = h->priv;
+	int changed = 0, rc;
+
+	if (h->be != &hdb_backend_sqlite)
+		return hdb_seterr(h, "not an SQLite DB");
+	if ((rc = salvage_keys(h, s, fn, ctx)) != 0)
+		return rc;
+	/* rows whose index entries were on a damaged page, up to the
+	 * table's own damage */
+	(void)sq_scan(h, fn, ctx, &changed);
+	return HDB_OK;
+}

@@ -199,12 +199,16 @@ int	 hdb_tdb_txn_used(struct hdb *);
 /*
  * May a run of write holds on h skip the sync of each and sync once after
  * the last?  Where every write lands in the shared file at once
- * (HDB_CAP_WRITES_THROUGH: TDB, whose handle stays open) and no writer
- * uses TDB transactions: an fsync per hold, of pages scattered over the
- * file, cost 20 times the work (tidy of 300k records: 11.8 s against
- * 0.54 s); but each commit of an Exim 4.99+ transaction fsyncs the file,
- * our dirty pages with it, and the writer that waited for our hold then
- * waits as long again (max 145 ms against 86).
+ * (HDB_CAP_WRITES_THROUGH: TDB, whose handle stays open), unless TDB
+ * transaction writers are at work now: an fsync per hold, of pages
+ * scattered over the file, cost 20 times the work (tidy of 300k records:
+ * 11.8 s against 0.54 s); but each commit of an Exim 4.99+ transaction
+ * fsyncs the file, our dirty pages with it, and the writer that waited
+ * for our hold then waits as long again (max 145 ms against 86).  "At
+ * work": the file has a recovery area (a transaction was ever committed)
+ * and another process wrote it within the last 5 seconds, as seen when h
+ * was opened and, after each call, before h's next write.  Ask once a
+ * hold, after its writes.
  */
 int	 hdb_sync_late(struct hdb *);	/* 0 for NULL */
 
@@ -225,6 +229,50 @@ int	 hdb_tdb_lockall(struct hdb *, int on);
  */
 enum { HDB_TXN_BEGIN, HDB_TXN_COMMIT, HDB_TXN_CANCEL };
 int	 hdb_tdb_txn(struct hdb *, int op);
+
+/*
+ * Writing a whole DB into a live file instead of renaming over it, where
+ * Exim opens the DB without a lockfile (SQLite; tdb from 4.99): an Exim
+ * that has the file open would go on writing into the file moved away.
+ *
+ * hdb_sqlite_counter - the change counter of the SQLite DB at path (its
+ * header's, moved by every commit), read before its records are.  Not
+ * while a connection of this process is open on it.  HDB_OK or HDB_ERR.
+ *
+ * hdb_sqlite_write_back - make the SQLite DB at path hold exactly what
+ * the one at from (closed) holds, page for page, in one write transaction
+ * of path's (SQLite's backup API): its inode, owner and mode stay, and
+ * it ends as compact as from.  Once the transaction keeps Exim's writers
+ * out, a counter that is no longer `counter` (Exim wrote since) stops it
+ * with nothing written: HDB_NOTFOUND.  HDB_OK, or HDB_ERR with err.
+ * *held_ms: how long Exim's writers were kept out.
+ *
+ * hdb_sqlite_held_copy - with h open for writing (its transaction keeps
+ * Exim's writers out): the change counter now, and a copy of the DB, page
+ * for page, at dst (created), made through h's own connection: a second
+ * descriptor on the file, once closed, would drop h's lock (fcntl locks
+ * belong to the process).  HDB_OK, or HDB_ERR with err.
+ *
+ * hdb_sqlite_salvage - for check --repair: every row of h's SQLite DB
+ * that can still be read, to fn: each key of the key index read alone,
+ * a row on a damaged page passed over, then the table in rowid order up
+ * to its first damage.  Rows may come twice.  HDB_OK, or fn's nonzero.
+ *
+ * hdb_tdb_write_back - the same for tdb, in one TDB transaction: the
+ * file is emptied (tdb_wipe_all, which reads nothing of a damaged file)
+ * and every record of from stored; `was` (hdb_db_stat's, before the
+ * records were read) stands for the counter: a file whose size, mtime or
+ * inode differs was written since.  The file keeps its size.
+ */
+struct stat;
+int	 hdb_sqlite_counter(const char *path, uint32_t *counter);
+int	 hdb_sqlite_write_back(const char *path, const char *from,
+	    uint32_t counter, double *held_ms, char *err, size_t len);
+int	 hdb_sqlite_held_copy(struct hdb *h, const char *dst,
+	    uint32_t *counter, char *err, size_t len);
+int	 hdb_sqlite_salvage(struct hdb *h, hdb_iter_fn fn, void *ctx);
+int	 hdb_tdb_write_back(const char *path, const char *from,
+	    const struct stat *was, double *held_ms, char *err, size_t len);
 
 /*
  * hdb_bdb_retrust - the Berkeley DB file this process last wrote (and so

@@ -308,20 +308,63 @@ hdb_pace_init(struct hdb_pace *p, const struct hdb_backend *be,
     double budget)
 {
 	p->lim = hdb_hold_limit_ms(be, budget);
-	p->per_flush = -1;
+	p->budget = budget;
+	p->measured = 0;
+	p->flush = 0;
+	p->last_flush = 0;
+	p->last_n = 0;
 	p->maxop = 0;
+}
+
+size_t
+hdb_pace_first(double budget)
+{
+	return budget <= 100 ? HDB_PACE_FIRST :
+	    (size_t)((double)HDB_PACE_FIRST * budget / 100);
+}
+
+/*
+ * The flush of n changes: as the flushes before (a fixed cost, an fsync
+ * or a commit; a slow one slowly forgotten), or, for more changes than
+ * the last hold made, the last one scaled up to n.  Scaling its fixed
+ * part too errs long, but only by the ratio of two holds' changes; a cost
+ * per change learned from a hold of few changes (the first) took the
+ * fixed part for one per change and cut every later hold short.
+ */
+static double
+pace_flush(const struct hdb_pace *p, size_t n)
+{
+	double up = 0;
+
+	if (p->last_n > 0 && n > p->last_n)
+		up = p->last_flush * (double)n / (double)p->last_n;
+	return up > p->flush ? up : p->flush;
 }
 
 int
 hdb_pace_full(const struct hdb_pace *p, double held, size_t n)
 {
+	double est, work;
+
 	if (n == 0)
 		return 0;
 	if (hdb_hold_records() > 0)
 		return n >= hdb_hold_records();
-	if (p->per_flush < 0)
-		return held + p->maxop >= p->lim / 2;
-	return held + p->maxop + p->per_flush * (double)(n + 1) >= p->lim;
+	if (!p->measured)
+		return n >= hdb_pace_first(p->budget) ||
+		    held + p->maxop >= p->lim / 2;
+	est = pace_flush(p, n + 1);
+	/* a flush that leaves no room in the limit: a quarter of it, if the
+	 * budget still holds that and the flush; an eighth at least, where
+	 * the flush alone passes the budget (else a hold of one change each
+	 * would pass it as far, and take for ever) */
+	work = p->lim - est;
+	if (work < p->lim / 4)
+		work = p->lim / 4 < p->budget - est ? p->lim / 4 :
+		    p->budget - est;
+	if (work < p->lim / 8)
+		work = p->lim / 8;
+	return held + p->maxop >= work;
 }
 
 void
@@ -334,9 +377,10 @@ hdb_pace_op(struct hdb_pace *p, double op)
 void
 hdb_pace_flushed(struct hdb_pace *p, double flush, size_t n)
 {
-	double pf = n > 0 ? flush / (double)n : flush;
-
-	p->per_flush = p->per_flush * 0.75 > pf ? p->per_flush * 0.75 : pf;
+	p->measured = 1;
+	p->flush = p->flush * 0.75 > flush ? p->flush * 0.75 : flush;
+	p->last_flush = flush;
+	p->last_n = n;
 	p->maxop /= 2;
 }
 

@@ -92,14 +92,27 @@ size_t	hdb_hold_records(void);
 /*
  * A write hold that makes changes one by one (tidy's candidates, delete)
  * stops before the time held, plus its slowest change, plus the flush of
- * its changes could pass the hold limit.  The flush is estimated per
- * change from the holds before, slowly forgetting a slow one; the first
- * hold, with none measured, stops at half the limit.  Each hold makes at
- * least one change, so a slow disk still gets there.
+ * its changes could pass the hold limit.  The flush is estimated from the
+ * holds before: as long as their flushes (the fixed part: an fsync, a
+ * commit; a slow one slowly forgotten), or, for more changes than the
+ * last hold made, the last one's scaled up to them.  The first hold, with
+ * none measured, makes at most HDB_PACE_FIRST changes per 100 ms of the
+ * budget (hdb_pace_first) and stops at half the limit, so that its flush
+ * stays short.  Where the flush alone takes most of the limit, a hold
+ * still works a quarter of it as long as that and the flush fit in the
+ * budget (max_lock_ms), and an eighth where the flush alone passes the
+ * budget.  Each hold makes at least one change, so a slow disk still gets
+ * there.
  */
+#define HDB_PACE_FIRST	64
+size_t	hdb_pace_first(double budget_ms);
 struct hdb_pace {
 	double	lim;		/* hdb_hold_limit_ms */
-	double	per_flush;	/* flush ms per change; < 0 until measured */
+	double	budget;		/* max_lock_ms */
+	int	measured;	/* a flush was measured */
+	double	flush;		/* the flushes, a slow one slowly forgotten */
+	double	last_flush;	/* the last hold's flush, ms */
+	size_t	last_n;		/* and its changes */
 	double	maxop;		/* slowest change, halved each hold */
 };
 void	hdb_pace_init(struct hdb_pace *, const struct hdb_backend *,

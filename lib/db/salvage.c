@@ -797,7 +797,10 @@ fwd(void *ctx, struct hdb_datum k, struct hdb_datum v)
 	return 0;
 }
 
-/* iter_salvage - what the normal iteration gives before an error. */
+/*
+ * iter_salvage - what the normal iteration gives before an error; SQLite
+ * passes over the rows it cannot read (hdb_sqlite_salvage).
+ */
 static int
 iter_salvage(const struct hdb_backend *be, const char *path, struct feed *f,
     char *err, size_t errlen)
@@ -808,7 +811,10 @@ iter_salvage(const struct hdb_backend *be, const char *path, struct feed *f,
 	if ((h = hdb_open(be, path, HDB_O_RDONLY, 0, why, sizeof(why))) ==
 	    NULL)
 		return seterr(err, errlen, "%s", why);
-	(void)hdb_iterate(h, fwd, f);
+	if (be == &hdb_backend_sqlite)
+		(void)hdb_sqlite_salvage(h, fwd, f);
+	else
+		(void)hdb_iterate(h, fwd, f);
 	hdb_close(h);
 	return HDB_OK;
 }

@@ -191,4 +191,20 @@ run_test "tidy reports the hash chains of a tdb file, which convert multiplies" 
 	    grep -q "\"hash_chains\":$(chains sp)[,}]" &&
 	[ "$("$HINTSDB" dump -k sp retry | wc -l)" = 9000 ]
 '
+# A file that TDB transactions ever wrote keeps its recovery area for
+# good; that alone is no sign of transaction writers at work, whose
+# commits would flush our dirty pages: with none lately (the file's mtime
+# a minute old), the holds are not synced one by one, only once at the end
+run_test "tdb with a recovery area, no writer lately: one fsync, not one a hold" '
+	tdbretry sp && rm sp/db/retry.lockfile &&
+	"$HINTSDB" convert --in-place --to-layout=v2 sp retry &&
+	[ "$(od -An -tu4 -j44 -N4 sp/db/retry | tr -d " ")" != 0 ] &&
+	touch -d "1 minute ago" sp/db/retry &&
+	HDB_FAULT_OP=fsync HDB_FAULT_LOG="$PWD/log" HDB_FAULT_PATH=/sp/db/ \
+	LD_PRELOAD="$(dirname "$HELPER")/faultinject.so" \
+	    "$HINTSDB" tidy --format=json -t 30d sp retry >out &&
+	grep -q "\"lock_holds\":[0-9][0-9]*" out &&
+	[ "$(grep -o "\"lock_holds\":[0-9]*" out | cut -d: -f2)" -gt 2 ] &&
+	[ "$(wc -l <log)" = 1 ]
+'
 test_done

@@ -70,6 +70,31 @@ run_test "TDB: tdb_rescue; owner and mode kept" '
 	"$HINTSDB" check sp retry >out;
 	! grep -q "consistency check\|cannot read every record" out
 '
+# smash_leaf: damage the middle leaf page of an SQLite DB's table (its
+# number from SQLite's dbstat): the rows there are lost to a normal read
+smash_leaf() {
+	_pg=$("$PYTHON" -c "import sqlite3
+c = sqlite3.connect(\"file:sp/db/retry?mode=ro\", uri=True)
+r = c.execute(\"SELECT pageno FROM dbstat WHERE name = 'tblblob' AND \"
+    \"pagetype = 'leaf' ORDER BY pageno\").fetchall()
+print(r[len(r) // 2][0])") && smash $(((_pg - 1) * 4096 + 100)) 400 255
+}
+# Exim opens SQLite (and tdb from 4.99) without a lockfile: a rename would
+# leave an Exim that has the file open writing into the file moved away
+run_test "SQLite: repaired in place (same inode), no stop-Exim advice after" '
+	big bdb 5000 && mkdir -p big/db && mv sp/db/retry big/db/ &&
+	"$HINTSDB" convert --to-backend=sqlite --output="$PWD/sp/db/retry" \
+	    big retry && rm sp/db/retry.lockfile &&
+	ino=$(stat -c %i sp/db/retry) && smash_leaf &&
+	expect_code 1 "$HINTSDB" check sp retry >out 2>err &&
+	grep -q "to repair, stop Exim" err &&
+	expect_code 1 "$HINTSDB" check --repair sp retry >out 2>err &&
+	grep -q "^retry: repaired in place: " out &&
+	! grep -q "to repair" err &&
+	[ "$(stat -c %i sp/db/retry)" = "$ino" ] &&
+	expect_code 0 "$HINTSDB" check sp retry &&
+	test "$(ls -a sp/db | grep -c hintsdb)" -eq 0
+'
 run_test "--repair as root becomes the owner; symlinked SPOOL/db refused" '
 	big bdb 5000 && chown -R "$U:$G" sp && smash $((4096 * 50 + 100)) 300 255 &&
 	expect_code 1 "$HINTSDB" check --repair sp retry >out &&

@@ -2175,9 +2175,10 @@ test_tdb_raw_damaged(void **state)
 }
 
 /*
- * hdb_pace: the first hold stops at half the limit; later ones leave room
- * for the flush of every change made, at the cost measured per change,
- * and for the slowest change, which each hold forgets by half.
+ * hdb_pace: the first hold stops at half the limit or HDB_PACE_FIRST
+ * changes; later ones leave room for the flush of every change made: the
+ * flushes before, or the last one scaled up to more changes, and for the
+ * slowest change, which each hold forgets by half.
  */
 static void
 test_pace(void **state)
@@ -2189,14 +2190,30 @@ test_pace(void **state)
 	assert_false(hdb_pace_full(&p, 1000, 0));	/* one change always */
 	assert_false(hdb_pace_full(&p, 29, 5));
 	assert_true(hdb_pace_full(&p, 30, 5));
+	assert_false(hdb_pace_full(&p, 1, HDB_PACE_FIRST - 1));
+	assert_true(hdb_pace_full(&p, 1, HDB_PACE_FIRST));
 	hdb_pace_op(&p, 10);
 	assert_true(hdb_pace_full(&p, 20, 5));
-	hdb_pace_flushed(&p, 100, 50);			/* 2 ms a change */
+	hdb_pace_flushed(&p, 20, 10);		/* 20 ms for 10 changes */
 	assert_false(hdb_pace_full(&p, 30, 11));	/* 30+5+24 < 60 */
 	assert_true(hdb_pace_full(&p, 30, 12));		/* 30+5+26 >= 60 */
-	hdb_pace_flushed(&p, 10, 10);		/* 1 ms: 2 ms forgotten slowly */
-	assert_true(p.per_flush == 1.5);
+	hdb_pace_flushed(&p, 10, 100);		/* 10 ms for 100 changes */
+	assert_true(p.flush == 15);		/* 20 forgotten slowly */
 	assert_true(p.maxop == 2.5);
+	/* few changes still pay the flushes' fixed part */
+	assert_false(hdb_pace_full(&p, 42, 1));		/* 42+2.5+15 < 60 */
+	assert_true(hdb_pace_full(&p, 43, 1));
+	/* more than the last hold: its flush scaled, 10 ms per 100 */
+	assert_false(hdb_pace_full(&p, 27, 299));	/* 27+2.5+30 < 60 */
+	assert_true(hdb_pace_full(&p, 28, 299));
+	/* a flush of 55: a quarter of the limit (15), within the budget */
+	hdb_pace_flushed(&p, 55, 55);
+	assert_false(hdb_pace_full(&p, 12, 1));		/* 12+1.25 < 15 */
+	assert_true(hdb_pace_full(&p, 14, 1));
+	/* a flush of 120, past the budget: an eighth of the limit (7.5) */
+	hdb_pace_flushed(&p, 120, 1);
+	assert_false(hdb_pace_full(&p, 6, 1));		/* 6+0.6 < 7.5 */
+	assert_true(hdb_pace_full(&p, 7, 1));
 	hdb_pace_init(&p, &hdb_backend_sqlite, 100);	/* limit 50 */
 	assert_true(hdb_pace_full(&p, 25, 1));
 }

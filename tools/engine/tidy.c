@@ -163,6 +163,8 @@ struct tidy {
 	/* a write hold's cost, learnt from the holds before (see learn) */
 	double		 per_del_ms;	/* one deletion; -1: not known yet */
 	double		 flush_ms;	/* the flush and close */
+	double		 last_flush_ms;	/* the last hold's flush */
+	size_t		 last_nch;	/* and its changes */
 	size_t		 max_del;	/* deletions a hold may make; 0: any */
 	size_t		 kept_off;	/* the last kept key's copy in dk */
 	int		 kept_saved;
@@ -1238,34 +1240,67 @@ pos_lost(struct tidy *t)
 }
 
 /*
- * work_ms - how long a write hold may scan and delete: until only its
- * flush (an fsync, whose cost varies a lot; estimated from the holds
- * before, see learn) is left to fit in hold_limit, but a quarter of the
- * limit at least, so that a disk whose flush alone takes the limit still
- * sees work done (its holds then pass the limit by that quarter).  Until a
- * flush is measured, the scan stops at a quarter and the deletions at
- * half.
+ * flush_est - what the flush of a write hold that made n changes will
+ * cost: as the holds' before (its fixed part, an fsync or a commit; a
+ * slow one slowly forgotten), or, with more changes than the last hold
+ * made, the last one's scaled up to n.  Scaling the whole flush, fixed
+ * part too, errs long, but only by the ratio of two holds' changes: a
+ * cost per change learned from a hold of few changes (the first) took
+ * the fixed part for one per change, and cut every later hold short
+ * (BDB 1M: 190-200 holds, twice the time).
  */
 static double
-work_ms(const struct tidy *t, int deleting)
+flush_est(const struct tidy *t, size_t n)
 {
-	double lim = hold_limit(t);
+	double up = 0;
+
+	if (t->last_nch > 0 && n > t->last_nch)
+		up = t->last_flush_ms * (double)n / (double)t->last_nch;
+	return up > t->flush_ms ? up : t->flush_ms;
+}
+
+/*
+ * work_ms - how long a write hold that will have made n changes may scan
+ * and delete: until only its flush (estimated from the holds before, see
+ * learn) is left to fit in hold_limit.  Where the flush alone takes most
+ * of that, a quarter of the limit, as long as that and the flush fit in
+ * max_lock_ms (the hold then passes hold_limit, never the budget), so
+ * that a slow disk still sees work done; an eighth where the flush alone
+ * passes the budget (one record a hold would pass it as far, and take
+ * for ever).  The
+ * first hold, with no flush measured, scans for a quarter of the limit
+ * and deletes until half, at most hdb_pace_first records: a flush of
+ * more could pass the budget before anything was measured.
+ */
+static double
+work_ms(const struct tidy *t, int deleting, size_t n)
+{
+	double lim = hold_limit(t), est, w, q;
 
 	if (t->per_del_ms < 0)
 		return deleting ? lim / 2 : lim / 4;
-	return lim - t->flush_ms > lim / 4 ? lim - t->flush_ms : lim / 4;
+	est = flush_est(t, n);
+	w = lim - est;
+	q = (double)t->o->max_lock_ms - est;
+	if (q > lim / 4)
+		q = lim / 4;
+	if (q < lim / 8)	/* the flush alone passes the budget */
+		q = lim / 8;
+	return w > q ? w : q;
 }
 
 /*
  * hold_full - is it time to end this hold?  A read hold stops at 65% of
  * the budget, leaving the rest to a busy machine's scheduler.  A write
  * hold's scan must leave time for the deletions it has doomed, at their
- * estimated cost (see learn).  Checked every 16 records: the clock is
- * cheap, but not free.
+ * estimated cost, and for the flush of all its changes and of the 16
+ * records that may come before the next look (see learn).  Checked every
+ * 16 records: the clock is cheap, but not free.
  */
 static int
 hold_full(struct tidy *t)
 {
+	size_t n = t->nchanged + t->ndm;
 	double el;
 
 	if (t->held_recs == 0)
@@ -1274,13 +1309,16 @@ hold_full(struct tidy *t)
 		return t->held_recs >= hdb_hold_records();
 	if (t->held_recs % 16 != 0)
 		return 0;
-	if (t->write && t->max_del > 0 && t->nchanged + t->ndm >= t->max_del)
+	if (t->write && t->max_del > 0 && n >= t->max_del)
+		return 1;
+	if (t->write && t->per_del_ms < 0 &&
+	    n + 16 > hdb_pace_first((double)t->o->max_lock_ms))
 		return 1;
 	el = hdb_now_ms() - t->t_lock;
 	if (!t->write)
 		return el >= (double)t->o->max_lock_ms * 0.65;
 	return el + (t->per_del_ms < 0 ? 0 : t->per_del_ms * (double)t->ndm) >=
-	    work_ms(t, 0);
+	    work_ms(t, 0, n + 16);
 }
 
 /* Slowly forget a slow hold: est becomes the larger of 75% of it and v. */
@@ -1291,18 +1329,22 @@ learn_one(double *est, double v)
 }
 
 /*
- * learn - after a write hold: what one deletion cost (del_ms for ndel)
- * and what the flush and close cost (flush_ms).  The machine's load comes
- * and goes, so both adapt, each hold.
+ * learn - after a write hold: what one deletion cost (del_ms for ndel),
+ * what the flush and close cost (flush_ms), and for how many changes
+ * (nch).  The machine's load comes and goes, so all adapt,
+ * each hold.
  */
 static void
-learn(struct tidy *t, double del_ms, size_t ndel, double flush_ms)
+learn(struct tidy *t, double del_ms, size_t ndel, double flush_ms,
+    size_t nch)
 {
 	if (t->per_del_ms < 0)
 		t->per_del_ms = 0;
 	if (ndel > 0)
 		learn_one(&t->per_del_ms, del_ms / (double)ndel);
 	learn_one(&t->flush_ms, flush_ms);
+	t->last_flush_ms = flush_ms;
+	t->last_nch = nch;
 }
 
 /*
@@ -1457,7 +1499,7 @@ out_of_time(struct tidy *t, size_t i)
 {
 	return t->write && hdb_hold_records() == 0 && t->dm[i].before >= 16 &&
 	    t->corrupt_at <= t->dm[i].before &&
-	    hdb_now_ms() - t->t_lock >= work_ms(t, 1);
+	    hdb_now_ms() - t->t_lock >= work_ms(t, 1, t->nchanged + 1);
 }
 
 /*
@@ -1564,7 +1606,7 @@ hold(struct tidy *t, hdb_iter_fn fn)
 		return -1;
 	if (t->write) {
 		learn(t, t_flush - t_del, t->ndm > 0 ? t->nchanged : 0,
-		    held - (t_flush - t->t_lock));
+		    held - (t_flush - t->t_lock), t->nchanged);
 		cap_deletes(t, t->nchanged, held - (t_flush - t->t_lock));
 	}
 	pos_commit(t);
@@ -1580,6 +1622,8 @@ scan(struct tidy *t, hdb_iter_fn fn, int write)
 	t->write = write;
 	t->per_del_ms = -1;
 	t->flush_ms = 0;
+	t->last_flush_ms = 0;
+	t->last_nch = 0;
 	t->max_del = 0;
 	while ((r = hold(t, fn)) == 0)
 		pause_for_writers(t);
