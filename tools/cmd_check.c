@@ -86,6 +86,7 @@ struct checkctx {
 	const char	*spool;
 	size_t		 problems;	/* in this DB */
 	int		 damaged;	/* the file, not just records */
+	int		 bad_records;	/* findings that name a key */
 };
 
 static int	usage(FILE *);
@@ -122,6 +123,7 @@ problem(struct checkctx *c, const uint8_t *key, size_t klen,
 	va_list ap;
 
 	c->problems++;
+	c->bad_records += key != NULL;
 	fputs(c->db, stdout);
 	fputs(": ", stdout);
 	if (key != NULL) {
@@ -328,7 +330,7 @@ check_rec(struct checkctx *c, const uint8_t *k, size_t kl, const uint8_t *v,
 }
 
 /*
- * leftovers - temporary directories that a killed convert or import left
+ * leftovers - temporary directories that a killed tidy, convert or import left
  * beside the DB (atomic.h).  The next one removes them; say so meanwhile.
  */
 static void
@@ -358,7 +360,8 @@ leftovers(struct checkctx *c, const char *path)
 		pid = strtol(e->d_name + strlen(prefix), NULL, 10);
 		if (pid > 0 && kill((pid_t)pid, 0) == -1 && errno == ESRCH)
 			problem(c, NULL, 0, "'%s' was left by an interrupted "
-			    "convert or import (the next one removes it)",
+			    "tidy, convert or import (the next one removes "
+			    "it)",
 			    e->d_name);
 	}
 	free(prefix);
@@ -479,7 +482,7 @@ advise(struct checkctx *c, const char *name)
 		    "(Exim makes a new one) and start Exim; a hints DB is a "
 		    "cache, only %s are lost", name, sp, name,
 		    lost_text(name));
-	else
+	else if (c->bad_records > 0)
 		warnx("check: %s: to repair, run 'hintsdb delete %s %s KEY' "
 		    "for each record above (or remove the file with Exim "
 		    "stopped: a hints DB is a cache, only %s are lost)", name,
@@ -659,6 +662,7 @@ check_db(const char *spool, const char *name, struct checkctx *c)
 	c->db = name;
 	c->problems = 0;
 	c->damaged = 0;
+	c->bad_records = 0;
 	if ((ex = lock_db(&d, spool, name, c, &be, &a)) != 0 || be == NULL) {
 		hdb_atomic_free(a);
 		goto out;
