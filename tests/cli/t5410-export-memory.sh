@@ -68,4 +68,12 @@ run_test "the spill file: in TMPDIR, 0600, no name; gone after exit, TERM, KILL"
 	spill_killed KILL "$HINTSDB" export sp retry
 '
 
+run_test "no spill file to be had: exit 74, nothing written" '
+	(N=100000 && bigspool bdb) &&
+	expect_code 74 env TMPDIR="$PWD/none" "$HINTSDB" export \
+	    --output=out.json sp retry >out 2>err &&
+	echo "hintsdb: export: cannot make a temporary file in '"'"'$PWD/none'"'"': No such file or directory" |
+	    cmp - err && [ ! -s out ] && [ ! -e out.json ]
+'
+
 test_done

@@ -419,7 +419,7 @@ xsort_read_held(struct xsort *x, struct dbh *d, const char *cmd, int flags,
 	progress_begin(0, 0, "%s: reading", n);
 	r = hdb_iterate(d->h, held_add, &hd);
 	progress_end();
-	if (r == HDB_ERR || (r == -1 && x->err == 0)) {
+	if (x->err == 0 && (r == HDB_ERR || r == -1)) {
 		warnx("%s: cannot read '%s': %s", cmd, n, r == HDB_ERR ?
 		    hdb_error(d->h) : "a record is too big to hold");
 		free(n);
