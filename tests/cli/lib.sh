@@ -207,6 +207,31 @@ wait_for() {
 	done
 }
 
+# limited KB CMD...: CMD in KB of address space; no limit under the
+# sanitizers or valgrind, which reserve far more (the memory tests then
+# check only the output)
+limited() {
+	_kb=$1
+	shift
+	if [ -n "${HDB_SAN:-}${HDB_VALGRIND:-}" ]; then
+		"$@"
+	else
+		(ulimit -v "$_kb" && exec "$@")
+	fi
+}
+
+# base_kb CMD...: make tiny/db/retry, ten records, and say the least
+# address space, in KB and in 4 MB steps, in which CMD (on it) runs
+base_kb() {
+	mkdir -p tiny/db && (N=10 && bigretry "$PWD/tiny/db/retry") || return 1
+	_v=8192
+	while [ $_v -le 262144 ]; do
+		limited $_v "$@" >/dev/null 2>&1 && { echo $_v; return 0; }
+		_v=$((_v + 4096))
+	done
+	return 1
+}
+
 # spill_open PID DIR: process PID holds open a file in DIR, mode 0600,
 # that DIR does not list (xsort.h: a spill file has no name)
 spill_open() {

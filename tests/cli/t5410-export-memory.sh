@@ -13,32 +13,9 @@
 N=400000
 NOW=--now=@1800000000
 
-limited() {
-	_kb=$1
-	shift
-	if [ -n "${HDB_SAN:-}${HDB_VALGRIND:-}" ]; then
-		"$@"
-	else
-		(ulimit -v "$_kb" && exec "$@")
-	fi
-}
-
-# base: the least address space, in KB and in 4 MB steps, in which an
-# export of a ten-record DB runs
-base() {
-	mkdir -p tiny/db && (N=10 && bigretry "$PWD/tiny/db/retry") || return 1
-	_v=8192
-	while [ $_v -le 262144 ]; do
-		limited $_v "$HINTSDB" export tiny retry >/dev/null 2>&1 &&
-		    { echo $_v; return 0; }
-		_v=$((_v + 4096))
-	done
-	return 1
-}
-
 # bounded: export sp's retry in base + 16 MB; every key once, in order
 bounded() {
-	b=$(base) || return 1
+	b=$(base_kb "$HINTSDB" export tiny retry) || return 1
 	lim=$((b + 16384))
 	limited $lim "$HINTSDB" export $NOW sp retry >exp ||
 	    { echo "failed in $lim KB (base $b KB)"; return 1; }

@@ -64,6 +64,19 @@ spill_fail(struct xsort *x, const char *what)
 	return -1;
 }
 
+/* The spill file and its write buffer, made on first use. */
+static int
+spill_ready(struct xsort *x)
+{
+	if (x->fd != -1)
+		return 0;
+	if ((x->fd = spill_open(x)) == -1)
+		return spill_fail(x, "make");
+	if (x->wbuf == NULL)
+		x->wbuf = xmalloc(WBUF);
+	return 0;
+}
+
 static int
 wflush(struct xsort *x)
 {
@@ -179,11 +192,8 @@ spill(struct xsort *x, const struct slurp *s)
 
 	if (x->err != 0)
 		return -1;
-	if (x->fd == -1) {
-		if ((x->fd = spill_open(x)) == -1)
-			return spill_fail(x, "make");
-		x->wbuf = xmalloc(WBUF);
-	}
+	if (spill_ready(x) == -1)
+		return -1;
 	run_begin(x);
 	for (i = 0; i < s->n; i++)
 		if (wrec(x, slurp_key(s, i), s->recs[i].klen, slurp_val(s, i),
@@ -346,11 +356,8 @@ held_add(void *ctx, struct hdb_datum key, struct hdb_datum val)
 		    val.len);
 	if ((r = slurp_add(s, key, val)) != SCAN_FULL)
 		return r;
-	if (x->fd == -1) {
-		if ((x->fd = spill_open(x)) == -1)
-			return spill_fail(x, "make");
-		x->wbuf = xmalloc(WBUF);
-	}
+	if (spill_ready(x) == -1)
+		return -1;
 	for (i = 0; i < s->n; i++)
 		if (wrec(x, slurp_key(s, i), s->recs[i].klen, slurp_val(s, i),
 		    s->recs[i].vlen) == -1)
