@@ -54,7 +54,8 @@ struct xsort {
 	size_t		 nruns, runcap;
 	uint64_t	 size;		/* the spill file's bytes */
 	uint64_t	 n;		/* records kept (a repeated key: each) */
-	int		 inexact;	/* the DB changed during the read */
+	int		 inexact;	/* a key may have come twice: n may
+					 * count it twice */
 	int		 err;		/* errno of a failed spill, or 0 */
 	const char	*cmd;
 	xsort_keep_fn	 keep;
