@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "jout.h"
 #include "jsafe.h"
@@ -96,9 +97,12 @@ ob_jstr(struct obuf *b, const uint8_t *s, size_t len)
 		 * '\\' (the "has a byte less than n" bit trick). */
 		while (len - run >= 8 && !JSON_SPECIAL(rd64(s + run)))
 			run += 8;
+		/* only DEL, C2 and E2 can start what hdb_json_unsafe
+		 * escapes: ask it about those alone */
 		while (run < len && s[run] >= 0x20 && s[run] != '"' &&
-		    s[run] != '\\' && (u = hdb_json_unsafe(s + run,
-		    len - run, &cp)) == 0)
+		    s[run] != '\\' && ((s[run] != 0x7f && s[run] != 0xc2 &&
+		    s[run] != 0xe2) || (u = hdb_json_unsafe(s + run,
+		    len - run, &cp)) == 0))
 			run++;
 		memcpy(q, s + i, run - i);
 		q += run - i;
@@ -263,7 +267,19 @@ jo_str(struct jout *j, const char *name, const uint8_t *s, size_t len)
 static void
 jo_b64(struct jout *j, const char *name, const uint8_t *p, size_t len)
 {
-	char *b = hdb_base64(p, len);
+	char *b, *q;
+
+	/* text: base64 needs no escapes; straight into the buffer */
+	if (j->obj == NULL && len <= (size_t)0x3fffffff) {
+		jo_name(j, name);
+		q = ob_room(j->b, 4 * ((len + 2) / 3) + 3);
+		*q = '"';
+		q += 1 + EVP_EncodeBlock((unsigned char *)q + 1, p, (int)len);
+		*q++ = '"';
+		j->b->len = (size_t)(q - j->b->p);
+		return;
+	}
+	b = hdb_base64(p, len);
 
 	if (b != NULL)
 		jo_cstr(j, name, b);
@@ -282,14 +298,17 @@ void
 hdb_jo_time(struct jout *j, const char *name, int64_t t)
 {
 	char n[64], iso[HDB_TIMEBUF];
+	size_t nl = strlen(name);
 
 	jo_int(j, name, t);
 	hdb_fmt_iso(iso, sizeof(iso), t, 1);
 	/* not "@t" (a time it cannot break down), nor a year beyond 9999:
 	 * YYYY-MM-DDTHH:MM:SSZ only */
 	if (strlen(iso) != 20 || iso[0] < '0' || iso[0] > '9' ||
-	    (size_t)snprintf(n, sizeof(n), "%s_utc", name) >= sizeof(n))
+	    nl + sizeof("_utc") > sizeof(n))
 		return;
+	memcpy(n, name, nl);
+	memcpy(n + nl, "_utc", sizeof("_utc"));	/* snprintf: 1/3 of it */
 	hdb_jo_cstr(j, n, iso);
 }
 

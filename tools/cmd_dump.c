@@ -31,6 +31,7 @@
 #include "engine/pieces.h"
 #include "engine/slurp.h"
 #include "engine/spool.h"
+#include "engine/xsort.h"
 #include "secret_out.h"
 #include "progress.h"
 #include "tls/tls.h"
@@ -77,29 +78,33 @@ usage(FILE *fp)
 	return usage_of(fp, "dump", DUMP_USAGE);
 }
 
+static void
+print_key(const uint8_t *k, size_t kl, int format,
+    const struct hdb_fmtopts *fo)
+{
+	json_t *o;
+
+	if (format == DUMP_JSON) {
+		o = json_object();
+		json_object_set_new(o, "db", json_string(fo->db));
+		hdb_json_set_key(o, k, kl);
+		hdb_json_dumpf(o, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+		json_decref(o);
+		return;
+	}
+	fputs(format == DUMP_EXIM ? "  " : "", stdout);
+	hdb_out_vis(stdout, k, hdb_key_text_len(k, kl));
+	fputc('\n', stdout);
+}
+
 static int
 print_keys(const struct slurp *s, int format, const struct hdb_fmtopts *fo)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++) {
-		const uint8_t *k = slurp_key(s, i);
-		size_t kl = s->recs[i].klen;
-
-		if (format == DUMP_JSON) {
-			json_t *o = json_object();
-
-			json_object_set_new(o, "db", json_string(fo->db));
-			hdb_json_set_key(o, k, kl);
-			hdb_json_dumpf(o, stdout, JSON_COMPACT);
-			fputc('\n', stdout);
-			json_decref(o);
-			continue;
-		}
-		fputs(format == DUMP_EXIM ? "  " : "", stdout);
-		hdb_out_vis(stdout, k, hdb_key_text_len(k, kl));
-		fputc('\n', stdout);
-	}
+	for (i = 0; i < s->n; i++)
+		print_key(slurp_key(s, i), s->recs[i].klen, format, fo);
 	return 0;
 }
 
@@ -128,10 +133,9 @@ exim_not_found(const uint8_t *k, size_t kl)
 /* One record in the chosen format; 1 if it could not be decoded or has a
  * problem. */
 static int
-print_one(const struct slurp *s, size_t i, const struct dump_ctx *c)
+print_one(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
+    const struct dump_ctx *c)
 {
-	const uint8_t *k = slurp_key(s, i), *v = slurp_val(s, i);
-	size_t kl = s->recs[i].klen, vl = s->recs[i].vlen;
 	struct hdb_rec r;
 	const char *why = NULL;
 	int bad = 0;
@@ -220,16 +224,21 @@ dump_tls_peer_text(char *buf, size_t len, const uint8_t *k, size_t kl,
 	hdb_tls_info_clear(&ti);
 }
 
-/* Whether record i passes --match and --peer. */
+/* Whether the record passes --match and --peer. */
+static int
+wanted_rec(const struct dump_ctx *c, const uint8_t *k, size_t kl,
+    const uint8_t *v, size_t vl)
+{
+	if (c->match != NULL && !dump_key_glob(c->match, k, kl))
+		return 0;
+	return c->peer == NULL || dump_tls_peer(c->peer, c->layout, k, kl, v,
+	    vl);
+}
+
 static int
 wanted(const struct slurp *s, size_t i, const struct dump_ctx *c)
 {
-	const uint8_t *k = slurp_key(s, i);
-	size_t kl = s->recs[i].klen;
-
-	if (c->match != NULL && !dump_key_glob(c->match, k, kl))
-		return 0;
-	return c->peer == NULL || dump_tls_peer(c->peer, c->layout, k, kl,
+	return wanted_rec(c, slurp_key(s, i), s->recs[i].klen,
 	    slurp_val(s, i), s->recs[i].vlen);
 }
 
@@ -382,7 +391,8 @@ print_recs(const struct slurp *s, const struct dump_ctx *c, int prog)
 			__builtin_prefetch(slurp_key(s, i + 8));
 			__builtin_prefetch(slurp_val(s, i + 8) + 64);
 		}
-		bad |= print_one(s, i, c);
+		bad |= print_one(slurp_key(s, i), s->recs[i].klen,
+		    slurp_val(s, i), s->recs[i].vlen, c);
 		if (prog)
 			progress_add(1);
 	}
@@ -395,6 +405,65 @@ dump_batch(void *ctx, struct slurp *s)
 	struct dump_out *out = ctx;
 
 	out->bad |= print_recs(s, out->c, 0);
+}
+
+/* xsort's keep: --match and --peer */
+static int
+sorted_keep(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v,
+    size_t vl)
+{
+	return wanted_rec(ctx, k, kl, v, vl);
+}
+
+/* xsort's fn: one record, in key order */
+static int
+sorted_one(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v,
+    size_t vl)
+{
+	struct dump_out *out = ctx;
+	const struct dump_ctx *c = out->c;
+
+	if (c->keys_only)
+		print_key(k, kl, c->format, &c->fo);
+	else
+		out->bad |= print_one(k, kl, v, vl, c);
+	progress_add(1);
+	return 0;
+}
+
+/*
+ * dump_sorted - every record (that --match and --peer select) in key
+ * order, through xsort: a batch in memory at a time, and a spill file
+ * when the DB does not fit in one (xsort.h).
+ */
+static int
+dump_sorted(struct dbh *d, const char *spool, const struct dbopts *o,
+    struct dump_ctx *c)
+{
+	struct dump_out out = { c, 0 };
+	struct xsort x;
+	int ex, filter = c->match != NULL || c->peer != NULL;
+
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if ((ex = xsort_read(&x, d, spool, o, c->cmd, c->max_lock_ms > 0 ?
+	    (double)c->max_lock_ms : SCAN_BUDGET_MS, c->keys_only &&
+	    c->peer == NULL ? SCAN_KEYS : 0, DUMP_BATCH, filter ? sorted_keep :
+	    NULL, c)) != 0)
+		goto out;
+	out.bad |= oversize_report(c->cmd, c->fo.db);
+	if (filter && x.n == 0) {
+		ex = none_selected(c, c->fo.db);
+		goto out;
+	}
+	progress_begin(x.n, PROG_STDOUT, "%s: writing", c->fo.db);
+	ex = xsort_each(&x, sorted_one, &out);
+	progress_end();
+	if (ex == 0 && (ex = finish_stdout(c->cmd)) == 0)
+		ex = out.bad ? EX_FINDINGS : 0;
+out:
+	xsort_free(&x);
+	return ex;
 }
 
 /* dump_stream - the whole DB in its order, a batch at a time. */
@@ -442,6 +511,8 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 	if (!c->sorted && c->match == NULL && c->peer == NULL &&
 	    c->nkeys == 0)
 		return dump_stream(&d, spool, o, c);
+	if (c->sorted && c->nkeys == 0)
+		return dump_sorted(&d, spool, o, c);
 	if ((ex = db_slurp(&d, spool, o, c->cmd, c->max_lock_ms > 0 ?
 	    (double)c->max_lock_ms : SCAN_BUDGET_MS,
 	    c->keys_only && c->peer == NULL ? SCAN_KEYS : 0, &s)) != 0)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -26,11 +27,11 @@
 #include "jsafe.h"
 #include "out.h"
 #include "rec/recfmt.h"
-#include "engine/slurp.h"
+#include "engine/pieces.h"
+#include "engine/spool.h"
+#include "engine/xsort.h"
 #include "secret_out.h"
 #include "progress.h"
-
-#include "engine/spool.h"
 
 #define EXPORT_USAGE "hintsdb export [--backend=B] [--lock-timeout=T] " \
 	"[--match=GLOB] [--now=TIME] [--output=FILE] [--peer=GLOB] " \
@@ -64,12 +65,29 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/*
+ * The records go through xsort (xsort.h): read under one read lock, for an
+ * exact copy, into a batch of this many bytes and, when the DB does not
+ * fit in one, on into a temporary file; sorted in runs of a batch after
+ * the lock is dropped and merged into the output.  Memory stays that of a
+ * batch whatever the DB's size.
+ */
+#define EXPORT_BATCH	((size_t)4 << 20)
+
+/* What the read and the output need of one export. */
+struct ex {
+	const struct sel *sel;
+	enum hdb_dbtype	 type;
+	struct hdb_fmtopts fo;
+	int		 layouts;	/* 1 legacy, 2 v2 seen */
+	uint64_t	 n;		/* records, when counted again */
+	int		 bad;
+};
+
 static int	usage(FILE *);
-static const char *layouts(const struct slurp *);
-static void	put_line(json_t *);
-static void	header(const struct slurp *, const struct dbh *, const char *);
-static int	record(const struct slurp *, size_t, enum hdb_dbtype,
-		    const struct hdb_fmtopts *);
+static const char *layouts(int);
+static void	header(const struct ex *, const char *, const char *,
+		    uint64_t);
 static int	export(const char *, const char *, const struct dbopts *,
 		    const struct sel *, const char *);
 static int	export_all(const char *, const struct dbopts *,
@@ -81,96 +99,91 @@ usage(FILE *fp)
 	return usage_of(fp, "export", EXPORT_USAGE);
 }
 
-/* layouts - "legacy", "v2", "mixed", or "none" for the records in s. */
+/* layouts - "legacy", "v2", "mixed", or "none" for the layout bits seen. */
 static const char *
-layouts(const struct slurp *s)
+layouts(int seen)
 {
-	int seen = 0;
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		enum hdb_layout l = hdb_rec_layout(slurp_val(s, i),
-		    s->recs[i].vlen);
-
-		if (l == HDB_L_LEGACY)
-			seen |= 1;
-		else if (l == HDB_L_V2)
-			seen |= 2;
-	}
 	return seen == 1 ? "legacy" : seen == 2 ? "v2" : seen == 3 ? "mixed" :
 	    "none";
 }
 
-static void
-put_line(json_t *o)
+static int
+layout_bit(const uint8_t *v, size_t vl)
 {
+	enum hdb_layout l = hdb_rec_layout(v, vl);
+
+	return l == HDB_L_LEGACY ? 1 : l == HDB_L_V2 ? 2 : 0;
+}
+
+/* header - the first line; be and schema were the DB's (schema or NULL) */
+static void
+header(const struct ex *e, const char *be, const char *schema, uint64_t n)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "hintsdb_export", json_integer(EXPORT_VERSION));
+	json_object_set_new(o, "db", json_string(e->fo.db));
+	json_object_set_new(o, "type", json_string(hdb_dbtype_name(e->type)));
+	json_object_set_new(o, "backend", json_string(be));
+	if (schema != NULL)
+		json_object_set_new(o, "sqlite_schema", json_string(schema));
+	json_object_set_new(o, "layout", json_string(layouts(e->layouts)));
+	json_object_set_new(o, "abi", json_string(hdb_abi()));
+	json_object_set_new(o, "records", json_integer((json_int_t)n));
 	hdb_json_dumpf(o, stdout, JSON_COMPACT);
 	fputc('\n', stdout);
 	json_decref(o);
 }
 
-static void
-header(const struct slurp *s, const struct dbh *d, const char *name)
+/* xsort's keep: --match, --peer; the layouts of what is kept */
+static int
+keep(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
-	json_t *o = json_object();
+	struct ex *e = ctx;
+	const struct sel *sel = e->sel;
 
-	json_object_set_new(o, "hintsdb_export", json_integer(EXPORT_VERSION));
-	json_object_set_new(o, "db", json_string(name));
-	json_object_set_new(o, "type", json_string(hdb_dbtype_name(d->type)));
-	json_object_set_new(o, "backend", json_string(d->h->be->name));
-	if (d->h->be == &hdb_backend_sqlite)
-		json_object_set_new(o, "sqlite_schema",
-		    json_string(hdb_sqlite_flags(d->path) ? "tbl" : "tblblob"));
-	json_object_set_new(o, "layout", json_string(layouts(s)));
-	json_object_set_new(o, "abi", json_string(hdb_abi()));
-	json_object_set_new(o, "records", json_integer((json_int_t)s->n));
-	put_line(o);
+	if ((sel->match != NULL && !dump_key_glob(sel->match, k, kl)) ||
+	    (sel->peer != NULL && !dump_tls_peer(sel->peer, HDB_L_AUTO, k, kl,
+	    v, vl)))
+		return 0;
+	e->layouts |= layout_bit(v, vl);
+	return 1;
 }
 
-/* record - one record's line; 1 if it could not be decoded. */
+/* A read during which the DB changed may hold a key twice, which the
+ * merge passes on once: count what it passes on. */
 static int
-record(const struct slurp *s, size_t i, enum hdb_dbtype t,
-    const struct hdb_fmtopts *fo)
+count(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
-	const uint8_t *k = slurp_key(s, i), *v = slurp_val(s, i);
-	size_t kl = s->recs[i].klen, vl = s->recs[i].vlen;
+	struct ex *e = ctx;
+
+	e->n++;
+	e->layouts |= layout_bit(v, vl);
+	return 0;
+}
+
+/* record - one record's line, in key order */
+static int
+record(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+	struct ex *e = ctx;
 	struct hdb_rec r;
 	const char *why = NULL;
-	json_t *o;
-	char *b64, *vk;
-	int bad = 0;
+	char *vk;
 
-	if (hdb_rec_decode(t, HDB_L_AUTO, k, kl, v, vl, &r, &why) == 0) {
-		o = hdb_rec_json(k, kl, &r, fo);
-		json_object_del(o, "age_s");
-	} else {
-		o = hdb_rec_json_error(k, kl, why, fo);
+	if (hdb_rec_decode(e->type, HDB_L_AUTO, k, kl, v, vl, &r, &why) == 0)
+		(void)hdb_rec_export_print(stdout, k, kl, &r, NULL, v, vl,
+		    &e->fo);
+	else {
+		hdb_rec_export_print(stdout, k, kl, NULL, why, v, vl, &e->fo);
 		vk = hdb_vis_dup(k, hdb_key_text_len(k, kl));
 		warnx("export: cannot decode record '%s': %s (exported as "
 		    "stored)", vk, why);
 		free(vk);
-		bad = 1;
+		e->bad = 1;
 	}
-	b64 = hdb_base64(v, vl);
-	json_object_set_new(o, "raw", json_string(b64));
-	free(b64);
-	put_line(o);
-	return bad;
-}
-
-/* --match, --peer: keep the records dump would select with them. */
-static void
-keep_matching(struct slurp *s, const struct sel *sel)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < s->n; i++)
-		if ((sel->match == NULL || dump_key_glob(sel->match,
-		    slurp_key(s, i), s->recs[i].klen)) && (sel->peer == NULL ||
-		    dump_tls_peer(sel->peer, HDB_L_AUTO, slurp_key(s, i),
-		    s->recs[i].klen, slurp_val(s, i), s->recs[i].vlen)))
-			s->recs[n++] = s->recs[i];
-	s->n = n;
+	progress_add(1);
+	return 0;
 }
 
 /*
@@ -183,11 +196,12 @@ static int
 export(const char *spool, const char *name, const struct dbopts *o,
     const struct sel *sel, const char *output)
 {
-	struct hdb_fmtopts fo;
+	const char *be, *schema = NULL;
+	struct ex e;
 	struct dbh d;
-	struct slurp s;
-	size_t i;
-	int ex, bad = 0, none;
+	struct xsort x;
+	uint64_t n;
+	int ex, none;
 
 	hdb_cap_sizes(1);	/* before the open: see hdb.h */
 	(void)hdb_oversize();
@@ -199,43 +213,49 @@ export(const char *spool, const char *name, const struct dbopts *o,
 		db_close(&d);
 		return EX_USAGE_;
 	}
-	if (slurp_read(&s, d.h, 0) != HDB_OK) {
-		warnx("export: cannot read '%s': %s", name, hdb_error(d.h));
-		db_close(&d);
-		slurp_free(&s);
-		return EX_IOERR_;
+	memset(&e, 0, sizeof(e));
+	e.sel = sel;
+	e.type = d.type;
+	e.fo.now = clock_now(o);
+	e.fo.utc = 1;
+	e.fo.db = name;
+	e.fo.no_age = 1;	/* the clock's, not the record's */
+	be = d.h->be->name;
+	if (d.h->be == &hdb_backend_sqlite)
+		schema = hdb_sqlite_flags(d.path) ? "tbl" : "tblblob";
+	if ((ex = xsort_read_held(&x, &d, "export", 0, EXPORT_BATCH, keep,
+	    &e)) != 0)
+		goto out;
+	e.bad = oversize_report("export", name);
+	n = x.n;
+	if (x.inexact) {
+		e.layouts = 0;
+		if ((ex = xsort_each(&x, count, &e)) != 0)
+			goto out;
+		n = e.n;
 	}
-	bad = oversize_report("export", name);
-	if (sel->match != NULL || sel->peer != NULL)
-		keep_matching(&s, sel);
-	none = (sel->match != NULL || sel->peer != NULL) && s.n == 0;
-	slurp_sort(&s);
-	if (output != NULL && (ex = secret_output(output, "export")) != 0) {
-		db_close(&d);
-		slurp_free(&s);
-		return ex;
-	}
-	if (d.type == HDB_T_TLS)
+	none = (sel->match != NULL || sel->peer != NULL) && n == 0;
+	if (output != NULL && (ex = secret_output(output, "export")) != 0)
+		goto out;
+	if (e.type == HDB_T_TLS)
 		secret_warn("export", "TLS session secrets");
-	memset(&fo, 0, sizeof(fo));
-	fo.now = clock_now(o);
-	fo.utc = 1;
-	fo.db = name;
-	header(&s, &d, name);
-	db_close(&d);
-	progress_begin(s.n, PROG_STDOUT, "%s: writing", name);
-	for (i = 0; i < s.n; i++) {
-		bad |= record(&s, i, d.type, &fo);
-		progress_add(1);
-	}
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	header(&e, be, schema, n);
+	progress_begin(n, PROG_STDOUT, "%s: writing", name);
+	ex = xsort_each(&x, record, &e);
 	progress_end();
-	slurp_free(&s);
-	if ((ex = finish_stdout("export")) != 0) {
+	if (ex == 0)
+		ex = finish_stdout("export");
+	if (ex != 0) {
 		if (output != NULL)
 			secret_output_abandon(output);
-		return ex;
+		goto out;
 	}
-	return bad ? EX_FINDINGS : none ? EX_NOTFOUND : 0;
+	ex = e.bad ? EX_FINDINGS : none ? EX_NOTFOUND : 0;
+out:
+	xsort_free(&x);
+	return ex;
 }
 
 /* none_matched - what the selection found nowhere: EX_NOTFOUND */

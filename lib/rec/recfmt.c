@@ -527,7 +527,8 @@ json_rec(struct jout *j, const uint8_t *key, size_t klen,
 	if (r->layout == HDB_L_V2)
 		jo_bool(j, "tainted", r->tainted != 0);
 	hdb_jo_time(j, "time_stamp", r->time_stamp);
-	jo_int(j, "age_s", hdb_time_diff(o->now, r->time_stamp));
+	if (!o->no_age)
+		jo_int(j, "age_s", hdb_time_diff(o->now, r->time_stamp));
 	switch (r->type) {
 	case HDB_T_RETRY:
 		json_retry(j, &r->u.retry);
@@ -586,6 +587,29 @@ hdb_rec_json_print(FILE *fp, const uint8_t *key, size_t klen,
 	ob_init(&b);
 	ob_add(&b, "{", 1);
 	bad = json_rec(&j, key, klen, r, o);
+	ob_add(&b, "}\n", 2);
+	ob_flush(&b, fp);
+	return bad;
+}
+
+int
+hdb_rec_export_print(FILE *fp, const uint8_t *key, size_t klen,
+    const struct hdb_rec *r, const char *why, const uint8_t *val,
+    size_t vlen, const struct hdb_fmtopts *o)
+{
+	struct obuf b;
+	struct jout j = { NULL, &b, 0 };
+	int bad = 0;
+
+	ob_init(&b);
+	ob_add(&b, "{", 1);
+	if (r != NULL)
+		bad = json_rec(&j, key, klen, r, o);
+	else {
+		json_head(&j, key, klen, o);
+		jo_cstr(&j, "error", why);
+	}
+	jo_b64(&j, "raw", val, vlen);
 	ob_add(&b, "}\n", 2);
 	ob_flush(&b, fp);
 	return bad;

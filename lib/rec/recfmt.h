@@ -27,6 +27,7 @@ struct hdb_fmtopts {
 	int		 show_secrets;
 	int		 exim_version;	/* HDB_EXIM_*, for the exim format */
 	const char	*db;		/* DB name for JSON "db" */
+	int		 no_age;	/* JSON: no "age_s" (export) */
 };
 
 /*
@@ -56,6 +57,16 @@ json_t *hdb_rec_json_error(const uint8_t *key, size_t klen, const char *why,
  */
 int	hdb_rec_json_print(FILE *, const uint8_t *key, size_t klen,
 	    const struct hdb_rec *, const struct hdb_fmtopts *);
+
+/*
+ * The line `hintsdb export` writes for a record, on fp: the object of
+ * hdb_rec_json_print (without "age_s" if o->no_age), or for a record that
+ * could not be decoded (r NULL) "db", "key" and "error": why; then "raw",
+ * the stored bytes in base64.  Returns 1 if it has a "problem" member.
+ */
+int	hdb_rec_export_print(FILE *, const uint8_t *key, size_t klen,
+	    const struct hdb_rec *r, const char *why, const uint8_t *val,
+	    size_t vlen, const struct hdb_fmtopts *);
 
 /* Put the key as "key" (text, escaped if not UTF-8) and "key_b64" if it had
  * to be escaped. */

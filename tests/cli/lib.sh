@@ -209,6 +209,77 @@ wait_for() {
 	done
 }
 
+# limited KB CMD...: CMD in KB of address space; no limit under the
+# sanitizers or valgrind, which reserve far more (the memory tests then
+# check only the output)
+limited() {
+	_kb=$1
+	shift
+	if [ -n "${HDB_SAN:-}${HDB_VALGRIND:-}" ]; then
+		"$@"
+	else
+		(ulimit -v "$_kb" && exec "$@")
+	fi
+}
+
+# base_kb CMD...: make tiny/db/retry, ten records, and say the least
+# address space, in KB and in 4 MB steps, in which CMD (on it) runs
+base_kb() {
+	mkdir -p tiny/db && (N=10 && bigretry "$PWD/tiny/db/retry") || return 1
+	_v=8192
+	while [ $_v -le 262144 ]; do
+		limited $_v "$@" >/dev/null 2>&1 && { echo $_v; return 0; }
+		_v=$((_v + 4096))
+	done
+	return 1
+}
+
+# spill_open PID DIR: process PID holds open a file in DIR, mode 0600,
+# that DIR does not list (xsort.h: a spill file has no name)
+spill_open() {
+	for _f in /proc/"$1"/fd/*; do
+		case "$(readlink "$_f" 2>/dev/null)" in
+		"$2"/*)
+			[ "$(stat -L -c %a "$_f")" = 600 ] &&
+			    [ -z "$(ls -A "$2")" ] && return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# spill_killed SIG CMD...: CMD (a dump or export that spills) with TMPDIR
+# a fresh directory tmp.SIG and stdout a pipe nobody reads, so that it
+# stops in its output with the spill file open; once spill_open, signal
+# SIG.  Succeeds if it then died of SIG (KILL, TERM) or, for SIG "none",
+# drained, exited 0 and wrote OUT.SIG; and tmp.SIG is empty in the end.
+spill_killed() {
+	_sig=$1
+	shift
+	rm -rf "tmp.$_sig" "go.$_sig" "fifo.$_sig" && mkdir "tmp.$_sig" &&
+	mkfifo "fifo.$_sig" || return 1
+	sh -c 'while [ ! -e "$1" ]; do sleep 0.05; done; exec cat' sh \
+	    "go.$_sig" <"fifo.$_sig" >"OUT.$_sig" &
+	_rd=$!
+	TMPDIR="$PWD/tmp.$_sig" "$@" >"fifo.$_sig" &
+	_sp=$!
+	if ! wait_for 120 "a spill file" $_sp spill_open $_sp \
+	    "$PWD/tmp.$_sig"; then
+		kill $_sp $_rd 2>/dev/null
+		return 1
+	fi
+	[ "$_sig" = none ] || kill -s "$_sig" $_sp
+	: >"go.$_sig"
+	wait $_sp
+	_st=$?
+	wait $_rd
+	case $_sig in
+	none) [ $_st -eq 0 ] ;;
+	KILL) [ $_st -eq 137 ] ;;
+	TERM) [ $_st -eq 143 ] ;;
+	esac || { echo "status $_st after $_sig"; return 1; }
+	[ -z "$(ls -A "tmp.$_sig")" ]
+}
+
 # hold_lock FILE SECONDS: hold an fcntl write lock on FILE as Exim would, in
 # the background; waits until the lock is taken.  Kill $LOCK_PID to end it.
 # The holder execs sleep(1), keeping its PID and lock: Python's own sleep

@@ -10,33 +10,9 @@
 
 N=400000
 
-# limited KB CMD...: CMD in KB of address space (no limit under the
-# sanitizers or valgrind)
-limited() {
-	_kb=$1
-	shift
-	if [ -n "${HDB_SAN:-}${HDB_VALGRIND:-}" ]; then
-		"$@"
-	else
-		(ulimit -v "$_kb" && exec "$@")
-	fi
-}
-
-# base: the least address space, in KB and in 4 MB steps, in which a dump
-# of a ten-record DB runs
-base() {
-	mkdir -p tiny/db && (N=10 && bigretry "$PWD/tiny/db/retry") || return 1
-	_v=8192
-	while [ $_v -le 262144 ]; do
-		limited $_v "$HINTSDB" dump --unsorted tiny retry \
-		    >/dev/null 2>&1 && { echo $_v; return 0; }
-		_v=$((_v + 4096))
-	done
-	return 1
-}
-
 run_test "dump --unsorted and --format=exim of $N records in bounded memory" '
-	b=$(base) && bigspool bdb || exit 1
+	b=$(base_kb "$HINTSDB" dump --unsorted tiny retry) && bigspool bdb ||
+	    exit 1
 	lim=$((b + 20480))
 	limited $lim "$HINTSDB" dump --unsorted -k sp retry >u.keys &&
 	limited $lim "$HINTSDB" dump --format=exim sp retry >e.out &&

@@ -24,6 +24,7 @@
 #include "rec/rec.h"
 #include "rec/recfmt.h"
 #include "jsafe.h"
+#include "out.h"
 
 #define NRANDOM	50000
 
@@ -233,6 +234,61 @@ test_random(void **state)
 }
 
 /*
+ * export's line: what export built with jansson before (the record's
+ * object less "age_s", or the error object, and "raw" last) is what
+ * hdb_rec_export_print writes, for random records and values.
+ */
+static void
+same_export(const uint8_t *k, size_t kl, const struct hdb_rec *r,
+    const uint8_t *v, size_t vl, const struct hdb_fmtopts *o)
+{
+	json_t *obj = r != NULL ? hdb_rec_json(k, kl, r, o) :
+	    hdb_rec_json_error(k, kl, "bad", o);
+	char *want = NULL, *got = NULL, *b64 = hdb_base64(v, vl);
+	size_t wn = 0, gn = 0;
+	FILE *fw = open_memstream(&want, &wn), *fg = open_memstream(&got, &gn);
+
+	assert_non_null(fw);
+	assert_non_null(fg);
+	json_object_del(obj, "age_s");
+	json_object_set_new(obj, "raw", json_string(b64));
+	assert_int_equal(hdb_json_dumpf(obj, fw, JSON_COMPACT), 0);
+	fputc('\n', fw);
+	fclose(fw);
+	json_decref(obj);
+	hdb_rec_export_print(fg, k, kl, r, "bad", v, vl, o);
+	fclose(fg);
+	if (strcmp(want, got) != 0)
+		fail_msg("jansson: %s\nexport:  %s", want, got);
+	free(b64);
+	free(want);
+	free(got);
+}
+
+static void
+test_export(void **state)
+{
+	struct hdb_fmtopts o = { .now = 1795722966, .db = "retry",
+	    .no_age = 1 };
+	uint8_t key[64], text[160], ids[5 * 23], raw[48], val[300];
+	struct hdb_rec r;
+	size_t kl, vl;
+	long i;
+
+	for (i = 0; i < NRANDOM / 4; i++) {
+		random_rec(&r, text, ids, raw);
+		kl = fill(key, sizeof(key) - 1);
+		if (rnd() % 4)
+			key[kl++] = '\0';
+		vl = fill(val, sizeof(val));
+		o.now = (int64_t)rnd();
+		o.utc = 1;
+		same_export(key, kl, &r, val, vl, &o);
+		same_export(key, kl, NULL, val, vl % 7, &o);
+	}
+}
+
+/*
  * tls records: the session members come from the tls formatter through
  * the same emitter.  Every real fixture (tests/data/tls, found from the
  * top of the tree or HINTSDB_TOP), whole, cut short and with a byte
@@ -284,6 +340,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixed),
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_tls),
 	};
 

@@ -234,7 +234,7 @@ read_more(const struct scan *s)
 
 	if (s->reorders && s->seen < MIN_SEEN)
 		return 1;
-	if (s->full && s->read_ms < 1e300)
+	if (s->full && !s->whole)
 		return 0;
 	if (k > 0 && s->read_ms < 1e300)
 		return s->seen < k;
@@ -547,6 +547,7 @@ struct stream {
 	struct slurp	*s;
 	void		(*drain)(void *, struct slurp *);
 	void		*ctx;
+	int		 dups;		/* SCAN_DUPS */
 };
 
 static int
@@ -562,7 +563,9 @@ stream_drain(void *arg, int changed)
 {
 	struct stream *st = arg;
 
-	slurp_stream_dedupe(st->s, changed);
+	st->s->changed |= changed;
+	if (!st->dups)
+		slurp_stream_dedupe(st->s, changed);
 	st->drain(st->ctx, st->s);
 	slurp_empty(st->s);
 }
@@ -584,7 +587,7 @@ db_slurp_stream_info(struct dbh *d, const char *spool,
     unsigned flags, struct slurp *s, size_t limit,
     void (*drain)(void *, struct slurp *), void *ctx, struct scan_info *si)
 {
-	struct stream st = { s, drain, ctx };
+	struct stream st = { s, drain, ctx, (flags & SCAN_DUPS) != 0 };
 	char *n = hdb_vis_dup(d->name, strlen(d->name));
 	int ex;
 
@@ -598,8 +601,11 @@ db_slurp_stream_info(struct dbh *d, const char *spool,
 	progress_end();
 	if (ex != 0)
 		slurp_free(s);
-	else
-		slurp_stream_dedupe(s, si->inexact);
+	else {
+		s->changed |= si->inexact;
+		if (!st.dups)
+			slurp_stream_dedupe(s, si->inexact);
+	}
 	return ex;
 }
 

@@ -36,10 +36,13 @@
 #define SCAN_ANY_ORDER	0x01	/* hdb_scan's order will do (SQLite: rowid,
 				 * several times faster than key order) */
 #define SCAN_KEYS	0x02	/* db_slurp: keep the keys only */
+#define SCAN_DUPS	0x04	/* db_slurp_stream: pass a key read twice on
+				 * each time (the drain takes repeats; see
+				 * s->changed) */
 
 /* db_scan's fn: the record is taken, and the hold should end after it
- * (a reader whose buffer is full; not heeded where SQLite reads in its
- * own pieces) */
+ * (a reader whose buffer is full; SQLite's read in key order ends there
+ * too, and goes on from that key; its rowid scan does not) */
 #define SCAN_FULL	3
 
 struct scan_info {
@@ -100,7 +103,8 @@ int	db_slurp(struct dbh *d, const char *spool, const struct dbopts *o,
  * is that full the hold ends, and between holds, unlocked, drain(ctx, s)
  * hands the batch on and s is emptied; the last batch is left in s.  A
  * key read twice (the DB changed during the read) is passed on once, its
- * first copy (slurp_stream_dedupe).  On failure s is empty.
+ * first copy (slurp_stream_dedupe), unless SCAN_DUPS.  s->changed says
+ * whether the DB changed during the read so far.  On failure s is empty.
  */
 int	db_slurp_stream(struct dbh *d, const char *spool,
 	    const struct dbopts *o, const char *cmd, double budget_ms,

@@ -33,6 +33,7 @@ struct slurp {
 	uint64_t	*seen;		/* stream: hashes of the keys passed on */
 	size_t		 nseen, seencap;
 	int		 seen_sorted;
+	int		 changed;	/* stream: the DB changed during it */
 };
 
 /* Read every record of h (keys only if keys_only); HDB_OK or HDB_ERR. */
