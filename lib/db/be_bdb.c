@@ -47,6 +47,7 @@ struct be_bdb {
 	DB		*db;
 	char		*file;		/* the file actually opened */
 	int		 checked;	/* the pages passed hdb_bdb_check */
+	uint32_t	 buckets;	/* a bulk writer's new table, or 0 */
 	void		*val;		/* get's value (DB_DBT_REALLOC) */
 	char		 msg[200];	/* BDB's last error message */
 };
@@ -57,10 +58,12 @@ static void	bdb_close(struct hdb *);
 static int	bdb_get(struct hdb *, struct hdb_datum, struct hdb_datum *);
 static int	bdb_put(struct hdb *, struct hdb_datum, struct hdb_datum);
 static int	bdb_del(struct hdb *, struct hdb_datum);
+static int	bdb_add(struct hdb *, struct hdb_datum, struct hdb_datum);
 static int	bdb_iterate(struct hdb *, struct hdb_datum, hdb_iter_fn,
 		    void *);
 static int	bdb_verify(struct hdb *);
 static int	bdb_sync(struct hdb *);
+static uint64_t	bdb_put_order(struct hdb *, struct hdb_datum);
 static void	bdb_errcall(const DB_ENV *, const char *, const char *);
 static int	bdb_fail(struct hdb *, struct be_bdb *, const char *,
 		    const char *, int);
@@ -85,9 +88,11 @@ const struct hdb_backend hdb_backend_bdb = {
 	.get = bdb_get,
 	.put = bdb_put,
 	.del = bdb_del,
+	.add = bdb_add,
 	.iterate_after = bdb_iterate,
 	.verify = bdb_verify,
 	.sync = bdb_sync,
+	.put_order = bdb_put_order,
 	.precheck = bdb_precheck,
 	.free_bytes = bdb_free_bytes,
 	.free_bytes_file = bdb_free_bytes_file,
@@ -412,11 +417,16 @@ release(struct be_bdb *b)
 #define BULK_CACHE_MAX	(24u << 20)
 
 static void
-bulk_env(DB_ENV *env, size_t expect)
+bulk_env(DB_ENV *env, size_t expect, int inorder)
 {
 	size_t want = expect * 256;	/* about a page's share a record */
 
-	if (expect == 0)
+	/*
+	 * Puts in the file's order (HDB_O_INORDER) touch each page in
+	 * turn: libdb's default does, and every MB of cache not needed is
+	 * 256 page faults of fresh memory, dear on a virtual machine.
+	 */
+	if (expect == 0 || inorder)
 		return;
 	if (want < BULK_CACHE_MIN)
 		want = BULK_CACHE_MIN;
@@ -425,10 +435,58 @@ bulk_env(DB_ENV *env, size_t expect)
 	(void)env->set_cachesize(env, 0, (u_int32_t)want, 1);
 }
 
-static u_int32_t
-bulk_nelem(size_t expect)
+/*
+ * The table of a bulk writer's new file is made at its full size, so that
+ * it does not split its way up from two buckets (a sixth of an import's
+ * instructions): libdb sizes it from nelem only together with a fill
+ * factor, as nelem / ffactor buckets rounded up to a power of two.  The
+ * factor stays in the file and splits a bucket whose page holds more
+ * pairs than it: BULK_FFACTOR is more than any page (64 KiB, 7 bytes a
+ * pair at least) can hold, so later writers split only on overflow, as
+ * in a file made without one.  BULK_PAIRS a bucket leaves a 4 KiB page
+ * about half full with Exim's small records; bigger ones overflow and
+ * split as they would anyway.  Below BULK_MIN records the table grows
+ * as Exim's own does (and a small file keeps its hash order).
+ */
+#define BULK_FFACTOR	16384u
+#define BULK_PAIRS	32u
+#define BULK_BUCKETS	(1u << 17)	/* x BULK_FFACTOR fits nelem */
+#define BULK_MIN	8192u
+
+static uint32_t
+bulk_buckets(size_t expect)
 {
-	return expect > UINT32_MAX / 2 ? UINT32_MAX / 2 : (u_int32_t)expect;
+	size_t want = expect / BULK_PAIRS + 1;
+	uint32_t n = 2;
+
+	if (want > BULK_BUCKETS)
+		want = BULK_BUCKETS;
+	while (n < want)
+		n <<= 1;
+	return n;
+}
+
+/*
+ * bdb_put_order - for a bulk writer's new table, the bucket key goes to
+ * (libdb's hash, __ham_func5, masked as __ham_call_hash does for a table
+ * that has not split): puts in this order fill the pages in file order,
+ * each once, where key order evicts a dirty page and reads another for
+ * nearly every put once the file outgrows the cache.  0 otherwise.
+ */
+static uint64_t
+bdb_put_order(struct hdb *h, struct hdb_datum key)
+{
+	const struct be_bdb *b = h->priv;
+	uint32_t x = 0;
+	size_t i;
+
+	if (b == NULL || b->buckets == 0)
+		return 0;
+	for (i = 0; i < key.len; i++) {
+		x *= 16777619u;
+		x ^= key.data[i];
+	}
+	return x & (b->buckets - 1);
 }
 
 static int
@@ -504,7 +562,7 @@ bdb_open(struct hdb *h, const char *path, int flags, mode_t mode)
 		b->env->set_errcall(b->env, bdb_errcall);
 		b->env->app_private = b;
 		if (dbflags & DB_CREATE)
-			bulk_env(b->env, h->expect);
+			bulk_env(b->env, h->expect, flags & HDB_O_INORDER);
 		ret = b->env->open(b->env, NULL,
 		    DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0);
 		if (ret != 0) {
@@ -516,8 +574,11 @@ bdb_open(struct hdb *h, const char *path, int flags, mode_t mode)
 			bdb_fail(h, b, "cannot open", b->file, ret);
 			goto out;
 		}
-		if ((dbflags & DB_CREATE) && h->expect > 0)
-			(void)b->db->set_h_nelem(b->db, bulk_nelem(h->expect));
+		if ((dbflags & DB_CREATE) && h->expect >= BULK_MIN &&
+		    b->db->set_h_ffactor(b->db, BULK_FFACTOR) == 0 &&
+		    b->db->set_h_nelem(b->db, bulk_buckets(h->expect) *
+		    BULK_FFACTOR) == 0)
+			b->buckets = bulk_buckets(h->expect);
 		ret = b->db->open(b->db, NULL, name, NULL, type, dbflags,
 		    (int)mode);
 		if (ret != 0) {
@@ -590,6 +651,25 @@ bdb_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
 		return HDB_ERR;
 	b->msg[0] = '\0';
 	if ((ret = b->db->put(b->db, NULL, &k, &v, 0)) != 0)
+		return bdb_fail(h, b, "cannot write", h->path, ret);
+	return HDB_OK;
+}
+
+static int
+bdb_add(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
+{
+	struct be_bdb *b = h->priv;
+	DBT k, v;
+	int ret;
+
+	if (pages_ok(h, b) != HDB_OK || to_dbt(h, key, &k) != HDB_OK ||
+	    to_dbt(h, val, &v) != HDB_OK)
+		return HDB_ERR;
+	b->msg[0] = '\0';
+	ret = b->db->put(b->db, NULL, &k, &v, DB_NOOVERWRITE);
+	if (ret == DB_KEYEXIST)
+		return HDB_EXISTS;
+	if (ret != 0)
 		return bdb_fail(h, b, "cannot write", h->path, ret);
 	return HDB_OK;
 }

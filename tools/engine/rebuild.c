@@ -259,7 +259,8 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 	}
 	if (hdb_atomic_sweep(rb->target, err, sizeof(err)) == -1)
 		warnx("%s: cannot remove leftovers of '%s': %s", cmd, p, err);
-	rb->w = hdb_writer_new(rb->target, sp->be, sp->oflags, sp->type,
+	rb->w = hdb_writer_new(rb->target, sp->be, sp->oflags |
+	    (sp->inorder ? HDB_O_INORDER : 0), sp->type,
 	    sp->layout, sp->drop_bad, sp->expect != 0 ? sp->expect :
 	    rb->replace ? rebuild_guess(rb->target) : 0, err, sizeof(err));
 	if (rb->w == NULL) {
