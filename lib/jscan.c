@@ -47,6 +47,28 @@ hex4(const char *p)
 	return v;
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/*
+ * special16 - the bytes of p[0..16) that string() must look at, as a
+ * bit mask: '"', '\\', a control or UTF-8 (below 0x20 as signed bytes),
+ * DEL.  SSE2 is every x86-64's; elsewhere eight bytes at a time.
+ */
+static inline unsigned
+special16(const char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i m = _mm_or_si128(
+	    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+	    _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))));
+
+	return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
 /* A byte string() must look at: '"', '\\', a control, DEL or UTF-8. */
 #define STR_SPECIAL(x)	(HAS_LESS(x, 0x20) | HAS_BYTE(x, '"') | \
 			    HAS_BYTE(x, '\\') | HAS_BYTE(x, 0x7f) | \
@@ -67,6 +89,17 @@ string(struct scan *s, const char **b, size_t *blen, int *esc)
 	*esc = 0;
 	*b = p;
 	for (;;) {
+#ifdef __SSE2__
+		if (s->end - p >= 16) {
+			unsigned m16 = special16(p);
+
+			if (m16 == 0) {
+				p += 16;
+				continue;
+			}
+			p += __builtin_ctz(m16);
+		} else
+#endif
 		if (s->end - p >= 8) {
 			uint64_t m = STR_SPECIAL(swar_rd64(p));
 

@@ -59,6 +59,7 @@ static int	bdb_get(struct hdb *, struct hdb_datum, struct hdb_datum *);
 static int	bdb_put(struct hdb *, struct hdb_datum, struct hdb_datum);
 static int	bdb_del(struct hdb *, struct hdb_datum);
 static int	bdb_add(struct hdb *, struct hdb_datum, struct hdb_datum);
+static int	bdb_count(struct hdb *, size_t *);
 static int	bdb_iterate(struct hdb *, struct hdb_datum, hdb_iter_fn,
 		    void *);
 static int	bdb_verify(struct hdb *);
@@ -89,6 +90,7 @@ const struct hdb_backend hdb_backend_bdb = {
 	.put = bdb_put,
 	.del = bdb_del,
 	.add = bdb_add,
+	.count = bdb_count,
 	.iterate_after = bdb_iterate,
 	.verify = bdb_verify,
 	.sync = bdb_sync,
@@ -639,8 +641,10 @@ bdb_get(struct hdb *h, struct hdb_datum key, struct hdb_datum *val)
 	return HDB_OK;
 }
 
+/* bdb_write - DB->put with flags: 0 (put) or DB_NOOVERWRITE (add). */
 static int
-bdb_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
+bdb_write(struct hdb *h, struct hdb_datum key, struct hdb_datum val,
+    u_int32_t flags)
 {
 	struct be_bdb *b = h->priv;
 	DBT k, v;
@@ -650,28 +654,24 @@ bdb_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
 	    to_dbt(h, val, &v) != HDB_OK)
 		return HDB_ERR;
 	b->msg[0] = '\0';
-	if ((ret = b->db->put(b->db, NULL, &k, &v, 0)) != 0)
-		return bdb_fail(h, b, "cannot write", h->path, ret);
-	return HDB_OK;
-}
-
-static int
-bdb_add(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
-{
-	struct be_bdb *b = h->priv;
-	DBT k, v;
-	int ret;
-
-	if (pages_ok(h, b) != HDB_OK || to_dbt(h, key, &k) != HDB_OK ||
-	    to_dbt(h, val, &v) != HDB_OK)
-		return HDB_ERR;
-	b->msg[0] = '\0';
-	ret = b->db->put(b->db, NULL, &k, &v, DB_NOOVERWRITE);
+	ret = b->db->put(b->db, NULL, &k, &v, flags);
 	if (ret == DB_KEYEXIST)
 		return HDB_EXISTS;
 	if (ret != 0)
 		return bdb_fail(h, b, "cannot write", h->path, ret);
 	return HDB_OK;
+}
+
+static int
+bdb_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
+{
+	return bdb_write(h, key, val, 0);
+}
+
+static int
+bdb_add(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
+{
+	return bdb_write(h, key, val, DB_NOOVERWRITE);
 }
 
 static int
@@ -747,6 +747,67 @@ bdb_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
 out:
 	if (c != NULL)
 		c->close(c);
+	return rc;
+}
+
+/*
+ * bdb_count - a bulk cursor (DB_MULTIPLE_KEY): a page of pairs a call,
+ * each pair still read out of its page (and a big one off its overflow
+ * pages), at a tenth of a cursor step each.  A pair bigger than the
+ * buffer makes it grow to what libdb asks.
+ */
+#define COUNT_BUF	(1u << 20)
+
+static int
+bdb_count(struct hdb *h, size_t *n)
+{
+	struct be_bdb *b = h->priv;
+	DBC *c = NULL;
+	DBT k, v;
+	void *p, *rk, *rd;
+	u_int32_t rkl, rdl;
+	int ret, rc = HDB_ERR;
+
+	*n = 0;
+	if (pages_ok(h, b) != HDB_OK)
+		return HDB_ERR;
+	b->msg[0] = '\0';
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	v.ulen = COUNT_BUF;
+	v.flags = DB_DBT_USERMEM;
+	v.data = xmalloc(v.ulen);
+	if ((ret = b->db->cursor(b->db, NULL, &c, 0)) != 0) {
+		bdb_fail(h, b, "cannot iterate over", h->path, ret);
+		goto out;
+	}
+	for (;;) {
+		ret = c->get(c, &k, &v, DB_NEXT | DB_MULTIPLE_KEY);
+		if (ret == DB_BUFFER_SMALL && v.size > v.ulen) {
+			v.ulen = (v.size + 1023) & ~1023u;
+			v.data = xreallocarray(v.data, v.ulen, 1);
+			continue;
+		}
+		if (ret != 0)
+			break;
+		DB_MULTIPLE_INIT(p, &v);
+		for (;;) {
+			DB_MULTIPLE_KEY_NEXT(p, &v, rk, rkl, rd, rdl);
+			if (p == NULL)
+				break;
+			(void)rk, (void)rkl, (void)rd, (void)rdl;
+			(*n)++;
+		}
+	}
+	if (ret != DB_NOTFOUND) {
+		bdb_fail(h, b, "cannot iterate over", h->path, ret);
+		goto out;
+	}
+	rc = HDB_OK;
+out:
+	if (c != NULL)
+		c->close(c);
+	free(v.data);
 	return rc;
 }
 

@@ -357,6 +357,27 @@ hdb_iterate(struct hdb *h, hdb_iter_fn fn, void *ctx)
 	return hdb_iterate_after(h, first, fn, ctx);
 }
 
+static int
+count_rec(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	(void)key;
+	(void)val;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+int
+hdb_count(struct hdb *h, size_t *n)
+{
+	*n = 0;
+	if (h == NULL)
+		return HDB_ERR;
+	h->err[0] = '\0';
+	if (h->be->count != NULL)
+		return h->be->count(h, n);
+	return hdb_iterate(h, count_rec, n) == HDB_ERR ? HDB_ERR : HDB_OK;
+}
+
 static hdb_iter_hook_fn *iter_hook;
 static void *iter_hook_arg;
 static int capped;		/* hdb_cap_sizes */

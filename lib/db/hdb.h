@@ -100,6 +100,8 @@ struct hdb_backend {
 	int	(*get)(struct hdb *, struct hdb_datum key, struct hdb_datum *val);
 	int	(*put)(struct hdb *, struct hdb_datum key, struct hdb_datum val);
 	int	(*del)(struct hdb *, struct hdb_datum key);
+	/* hdb_count; NULL: an iteration */
+	int	(*count)(struct hdb *, size_t *n);
 	/* hdb_add in one lookup; NULL: get, then put */
 	int	(*add)(struct hdb *, struct hdb_datum key, struct hdb_datum val);
 	/* hdb_iterate_after; after.data == NULL: from the first record.
@@ -250,6 +252,12 @@ int	 hdb_del(struct hdb *, struct hdb_datum key);
  */
 int	 hdb_add(struct hdb *, struct hdb_datum key, struct hdb_datum val);
 int	 hdb_iterate(struct hdb *, hdb_iter_fn, void *ctx);
+/*
+ * hdb_count - how many records the DB holds, each read as an iteration
+ * reads it (a writer's check of its new file), but where the backend can,
+ * a page at a time (Berkeley DB's bulk cursor).  HDB_OK or HDB_ERR.
+ */
+int	 hdb_count(struct hdb *, size_t *n);
 
 /*
  * hdb_set_iter_hook - have hdb_iterate and hdb_iterate_after tell fn, now

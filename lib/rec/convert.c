@@ -69,7 +69,6 @@ struct copyctx {
 static int	seterr(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static int	copy_one(void *, struct hdb_datum, struct hdb_datum);
-static int	count_one(void *, struct hdb_datum, struct hdb_datum);
 static int	count_new(struct hdb_writer *, size_t *, char *, size_t);
 static int	store(struct hdb_writer *, struct hdb_datum, struct hdb_datum);
 static int	flush(struct hdb_writer *);
@@ -280,15 +279,6 @@ held_max(void)
 	return (size_t)n;
 }
 
-static uint32_t
-rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /*
  * hold - an ordered writer's record, kept back until flush; counted as
  * kept or re-encoded now, as put_done does.  A full buffer is flushed
@@ -348,14 +338,17 @@ flush(struct hdb_writer *w)
 {
 	struct hdb_datum k, v;
 	const uint8_t *p;
+	uint32_t kl, vl;
 	size_t i;
 	int rc = HDB_OK, got;
 
 	qsort(w->ix, w->nheld, sizeof(*w->ix), u64_cmp);
 	for (i = 0; i < w->nheld; i++) {
 		p = w->held + w->off[w->ix[i] & UINT32_MAX];
-		k.len = rd32(p);
-		v.len = rd32(p + 4);
+		memcpy(&kl, p, 4);
+		memcpy(&vl, p + 4, 4);
+		k.len = kl;
+		v.len = vl;
 		k.data = p + HELD_HDR;
 		v.data = p + HELD_HDR + k.len;
 		if ((got = store(w, k, v)) == HDB_ERR)
@@ -467,13 +460,6 @@ hdb_convert_copy(struct hdb_writer *w, struct hdb *src,
 	return c.refused ? HDB_CONV_REFUSED : HDB_OK;
 }
 
-static int
-count_one(void *arg, struct hdb_datum key, struct hdb_datum val)
-{
-	(*(size_t *)arg)++;
-	return 0;
-}
-
 /* count_new - open the finished DB again and count what it holds. */
 static int
 count_new(struct hdb_writer *w, size_t *n, char *err, size_t errlen)
@@ -488,7 +474,7 @@ count_new(struct hdb_writer *w, size_t *n, char *err, size_t errlen)
 	if (h == NULL)
 		return seterr(err, errlen, "cannot reopen the new database: %s",
 		    why);
-	rc = hdb_iterate(h, count_one, n);
+	rc = hdb_count(h, n);
 	if (rc == HDB_ERR)
 		seterr(err, errlen, "cannot read the new database: %s",
 		    hdb_error(h));
