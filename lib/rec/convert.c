@@ -25,8 +25,8 @@
  * size, which the backend's pages round up. */
 #define TRICKLE_BYTES	(4u << 20)
 /* Bytes of records an ordered writer holds back at most (key, value and
- * 9 bytes each; 12 more in its index): a million of Exim's retry records
- * in one batch.  Each batch more is one more pass over the new file. */
+ * 9 bytes each; 8 more in its index): most of a million of Exim's retry
+ * records.  Each batch more is one more pass over the new file. */
 #define HELD_BYTES	(128u << 20)
 #define HELD_HDR	9
 
@@ -50,8 +50,7 @@ struct hdb_writer {
 	int		 ordered;
 	uint8_t		*held;		/* klen, vlen (u32), rc (u8), key, val */
 	size_t		 hlen, hcap;
-	uint64_t	*ix;		/* order << 32 | record number */
-	uint32_t	*off;		/* record number -> offset in held */
+	uint64_t	*ix;		/* order << 32 | offset in held */
 	size_t		 nheld, ixcap;
 	hdb_convert_report_fn report;
 	void		*rctx;
@@ -302,7 +301,6 @@ hold(struct hdb_writer *w, struct hdb_datum key, struct hdb_datum out,
 	if (w->nheld == w->ixcap) {
 		w->ixcap = w->ixcap ? 2 * w->ixcap : 4096;
 		w->ix = xreallocarray(w->ix, w->ixcap, sizeof(*w->ix));
-		w->off = xreallocarray(w->off, w->ixcap, sizeof(*w->off));
 	}
 	p = w->held + w->hlen;
 	memcpy(p, &kl, 4);
@@ -310,9 +308,9 @@ hold(struct hdb_writer *w, struct hdb_datum key, struct hdb_datum out,
 	p[8] = (uint8_t)rc;
 	memcpy(p + HELD_HDR, key.data, key.len);
 	memcpy(p + HELD_HDR + key.len, out.data, out.len);
-	w->off[w->nheld] = (uint32_t)w->hlen;
+	/* offsets grow as records come: the order, then as they came */
 	w->ix[w->nheld] = (uint64_t)(uint32_t)hdb_put_order(w->h, key) << 32 |
-	    w->nheld;
+	    (uint32_t)w->hlen;
 	w->nheld++;
 	w->hlen += need;
 	return put_done(w, rc);
@@ -344,7 +342,7 @@ flush(struct hdb_writer *w)
 
 	qsort(w->ix, w->nheld, sizeof(*w->ix), u64_cmp);
 	for (i = 0; i < w->nheld; i++) {
-		p = w->held + w->off[w->ix[i] & UINT32_MAX];
+		p = w->held + (w->ix[i] & UINT32_MAX);
 		memcpy(&kl, p, 4);
 		memcpy(&vl, p + 4, 4);
 		k.len = kl;
@@ -600,7 +598,6 @@ hdb_writer_free(struct hdb_writer *w)
 	free(w->buf);
 	xmap_free(w->held, w->hcap);
 	free(w->ix);
-	free(w->off);
 	free(w);
 }
 
