@@ -448,7 +448,11 @@ bulk_env(DB_ENV *env, size_t expect, int inorder)
  * in a file made without one.  BULK_PAIRS a bucket leaves a 4 KiB page
  * about half full with Exim's small records; bigger ones overflow and
  * split as they would anyway.  Below BULK_MIN records the table grows
- * as Exim's own does (and a small file keeps its hash order).
+ * as Exim's own does (and a small file keeps its hash order).  Only for
+ * a writer that knows its count and puts in order (HDB_O_INORDER,
+ * import): convert's count is a guess from the file size, and a table
+ * made too big, once it splits, has libdb allocate the next doubling of
+ * pages, a file of twice the size to read through at each check.
  */
 #define BULK_FFACTOR	16384u
 #define BULK_PAIRS	32u
@@ -576,7 +580,8 @@ bdb_open(struct hdb *h, const char *path, int flags, mode_t mode)
 			bdb_fail(h, b, "cannot open", b->file, ret);
 			goto out;
 		}
-		if ((dbflags & DB_CREATE) && h->expect >= BULK_MIN &&
+		if ((dbflags & DB_CREATE) && (flags & HDB_O_INORDER) &&
+		    h->expect >= BULK_MIN &&
 		    b->db->set_h_ffactor(b->db, BULK_FFACTOR) == 0 &&
 		    b->db->set_h_nelem(b->db, bulk_buckets(h->expect) *
 		    BULK_FFACTOR) == 0)
