@@ -35,6 +35,14 @@ Exim's own exim_tidydb (4.96 on Berkeley DB, 4.100.1 on SQLite); tidycost
 times tidy on tdb against Berkeley DB and on SQLite against exim_tidydb
 4.100.1.
 
+The migrate part puts import and convert beside the floors of issue 35,
+on the 1M retry records: import of `hintsdb export`'s output into a new
+Berkeley DB file against db5.3_load of db5.3_dump's output; import into
+SQLite (v2) and GDBM against convert into the same; convert into SQLite
+(v2, tblblob) against convert into Berkeley DB (v2).  Every command
+writes a new file in an empty spool made before each run, outside the
+timing; the inputs are made once and cached.
+
 Writes bench/RESULTS.md and bench/results.json; a run of some parts
 (--only) keeps the other parts' results from the last results.json.
 """
@@ -55,7 +63,7 @@ GEN_VERSION = 1          # bump when hdb-test gen changes its output
 CHROOT = os.path.join(TOP, "tests", "interop", "chroot.sh")
 SUITES = {"bookworm": "4.96", "trixie": "4.98.2", "sid": "4.100.1"}
 PARTS = ("dump", "tidy", "backends", "tls", "callgrind", "noblock",
-         "tidycost", "holds")
+         "tidycost", "holds", "migrate")
 SEEDS = {"retry": 1, "callout": 2, "tls": 3}
 
 
@@ -617,6 +625,74 @@ class Bench:
         hs[:] = [x for x in hs if x["backend"] != backend] + \
             [{"backend": backend, "records": n, "runs": res}]
         self.a.save()
+    def migrate_input(self, path, argv, *deps):
+        """argv's output in path, made again when a file of deps (the
+        DB, the binary) is newer; cached in the work directory, not in
+        the spool, which tidy's groups copy."""
+        if os.path.exists(path) and all(os.path.getmtime(path) >=
+                                        os.path.getmtime(d) for d in deps):
+            return
+        with open(path + ".tmp", "w") as f:
+            subprocess.run(argv, stdout=f, check=True, env=self.env)
+        os.rename(path + ".tmp", path)
+
+    def migrate_group(self, n, backends, runs=None, warmup=True):
+        """import and convert into a new file of each backend, beside
+        the floors (module docstring)."""
+        src = self.dataset("retry", n)
+        db = os.path.join(src, "db", "retry")
+        exp = os.path.join(self.work, "migrate-%s.jsonl" % fmt_n(n))
+        dump = os.path.join(self.work, "migrate-%s.dump" % fmt_n(n))
+        self.migrate_input(exp, [self.hintsdb, "export", src, "retry"], db,
+                           self.hintsdb)
+        self.migrate_input(dump, ["db5.3_dump", db], db)
+        out = self.spool("migrate")
+        h = self.hintsdb
+        imp = '"$0" import %s "$1" retry < "$2"'
+        cmds, pairs = [], []
+        if "bdb" in backends:
+            cmds += [{"name": "db5.3_load",
+                      "argv": ["db5.3_load", "-f", dump, "@OUT@/db/retry"]},
+                     {"name": "import-bdb",
+                      "argv": ["sh", "-c", imp % "", h, "@OUT@", exp]}]
+            pairs.append(("import-bdb", "db5.3_load"))
+        for be in [b for b in backends if b != "bdb"] + \
+                (["bdb"] if "sqlite" in backends else []):
+            lay = ["--to-layout=v2"] if be in ("sqlite", "bdb") else []
+            cmds.append({"name": "convert-" + be,
+                         "argv": [h, "convert", "--to-backend=" + be] + lay +
+                         ["--output=@OUT@/db/retry", src, "retry"]})
+            if be == "bdb":
+                continue
+            il = "--layout=v2 " if be == "sqlite" else ""
+            cmds.append({"name": "import-" + be,
+                         "argv": ["sh", "-c", imp % ("--backend=" + be + " " +
+                                                     il), h, "@OUT@", exp]})
+            pairs.append(("import-" + be, "convert-" + be))
+        if "sqlite" in backends:
+            pairs.append(("convert-sqlite", "convert-bdb"))
+
+        def setup(c):
+            shutil.rmtree(out, ignore_errors=True)
+            os.makedirs(os.path.join(out, "db"))
+            os.makedirs(os.path.join(out, "input"))
+            os.sync()
+            return [x.replace("@OUT@", out) for x in c["argv"]], None
+
+        try:
+            return self.group("migrate retry %s: %s" % (
+                fmt_n(n), ", ".join(backends)), cmds, pairs, runs=runs,
+                warmup=warmup, setup=setup,
+                note="every command writes a new file into an empty spool "
+                "(made, and the page cache flushed with sync, before each "
+                "run, outside the timing); import reads `hintsdb export`'s "
+                "output (%s), db5.3_load db5.3_dump's (%s); layouts: "
+                "SQLite and the convert into Berkeley DB v2, the rest "
+                "legacy as exported" % (
+                    "%.0f MB" % (os.path.getsize(exp) / 1e6),
+                    "%.0f MB" % (os.path.getsize(dump) / 1e6)))
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
 
     def backend_group(self, n):
         cmds = []
@@ -990,7 +1066,34 @@ def targets(res, big, ntls):
         add("dump --format=json of the %s tls sessions (whole command)" %
             fmt_n(ntls), js / 1000.0, "< %g s" % (ntls / 1e5),
             js < ntls / 100.0, "s")
+    migrate_targets(res, big, add)
     return t
+
+
+def migrate_targets(res, n, add):
+    """Issue 35's targets for import and convert (the migrate part)."""
+    for g in res["groups"]:
+        if not g["name"].startswith("migrate retry %s:" % fmt_n(n)):
+            continue
+        for a, b, lim, label in (
+                ("import-bdb", "db5.3_load", 1.5,
+                 "import into Berkeley DB / db5.3_load"),
+                ("import-sqlite", "convert-sqlite", 1.5,
+                 "import into SQLite / convert into SQLite"),
+                ("import-gdbm", "convert-gdbm", 1.5,
+                 "import into GDBM / convert into GDBM"),
+                ("convert-sqlite", "convert-bdb", 2,
+                 "convert into SQLite (v2, tblblob) / into Berkeley DB")):
+            r = ratio(g, a, b)
+            if r is None:
+                continue
+            ca, cb = stat(g, a, "cpu_ms"), stat(g, b, "cpu_ms")
+            add(label + " (wall)", r["median"], "<= %g x" % lim,
+                r["median"] <= lim, "x", "range %.2f–%.2f; CPU %.0f vs "
+                "%.0f ms (%.2f x); peak RSS %.0f vs %.0f MiB" % (
+                    r["min"], r["max"], ca, cb, ca / cb if cb else 0,
+                    stat(g, a, "maxrss_kib") / 1024,
+                    stat(g, b, "maxrss_kib") / 1024))
 
 
 # ------------------------------------------------------------------ report
@@ -1463,6 +1566,12 @@ def main():
     ap.add_argument("--holds-runs", type=int, default=10,
                     help="holds: runs per backend, fresh and warm each")
     ap.add_argument("--holds-backends", default="bdb,gdbm,tdb,sqlite")
+    ap.add_argument("--migrate-size", type=int, default=1000000)
+    ap.add_argument("--migrate-backends", default="bdb,sqlite",
+                    help="migrate: the group run with --runs")
+    # GDBM's own convert of 1M records takes minutes a run: its pair
+    # runs once, in a group of its own; "" leaves it out.
+    ap.add_argument("--migrate-gdbm-runs", type=int, default=1)
     ap.add_argument("--rerender", action="store_true",
                     help="only write RESULTS.md again from results.json")
     a = ap.parse_args()
@@ -1566,6 +1675,12 @@ def main():
             b.holds_group(be, a.noblock_tdb_size if be == "tdb" else
                           a.noblock_size, a.holds_runs)
         save("holds")
+    if "migrate" in only:
+        b.migrate_group(a.migrate_size, a.migrate_backends.split(","))
+        if a.migrate_gdbm_runs > 0:
+            b.migrate_group(a.migrate_size, ["gdbm"],
+                            runs=a.migrate_gdbm_runs, warmup=False)
+        save("migrate")
     if "tls" in only:
         b.tls_group(a.tls)
         save("tls")

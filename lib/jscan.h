@@ -27,7 +27,8 @@ struct jscan_want {
 };
 
 /*
- * jscan_members - look at s[0..n) for the nwant members of want.
+ * jscan_members - look at s[0..n) for the nwant members of want (at most
+ * eight).
  * Returns 1 with each found one's val and len set (the others NULL), or 0:
  * ask jansson.
  */

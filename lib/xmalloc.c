@@ -3,6 +3,8 @@
  * xmalloc.c - allocation wrappers.  Running out of memory is not something a
  * hints tool can recover from sensibly, so these print one line and exit 70.
  */
+#include <sys/mman.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,4 +83,33 @@ xappend(uint8_t **buf, size_t *len, size_t *cap, const void *p, size_t n)
 		memcpy(*buf + *len, p, n);
 	*len += n;
 	return off;
+}
+
+#define HUGE_PAGE	((size_t)2 << 20)
+
+void *
+xmap_room(void *p, size_t *cap, size_t need)
+{
+	size_t n = p == NULL ? need : *cap * 2;
+
+	while (n < need)
+		n *= 2;
+	n = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	if (p == NULL)
+		p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		    MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	else
+		p = mremap(p, *cap, n, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED)
+		oom();
+	(void)madvise(p, n, MADV_HUGEPAGE);	/* advice: fails without THP */
+	*cap = n;
+	return p;
+}
+
+void
+xmap_free(void *p, size_t cap)
+{
+	if (p != NULL)
+		(void)munmap(p, cap);
 }

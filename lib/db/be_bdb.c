@@ -47,6 +47,7 @@ struct be_bdb {
 	DB		*db;
 	char		*file;		/* the file actually opened */
 	int		 checked;	/* the pages passed hdb_bdb_check */
+	uint32_t	 buckets;	/* a bulk writer's new table, or 0 */
 	void		*val;		/* get's value (DB_DBT_REALLOC) */
 	char		 msg[200];	/* BDB's last error message */
 };
@@ -57,10 +58,13 @@ static void	bdb_close(struct hdb *);
 static int	bdb_get(struct hdb *, struct hdb_datum, struct hdb_datum *);
 static int	bdb_put(struct hdb *, struct hdb_datum, struct hdb_datum);
 static int	bdb_del(struct hdb *, struct hdb_datum);
+static int	bdb_add(struct hdb *, struct hdb_datum, struct hdb_datum);
+static int	bdb_count(struct hdb *, size_t *);
 static int	bdb_iterate(struct hdb *, struct hdb_datum, hdb_iter_fn,
 		    void *);
 static int	bdb_verify(struct hdb *);
 static int	bdb_sync(struct hdb *);
+static uint64_t	bdb_put_order(struct hdb *, struct hdb_datum);
 static void	bdb_errcall(const DB_ENV *, const char *, const char *);
 static int	bdb_fail(struct hdb *, struct be_bdb *, const char *,
 		    const char *, int);
@@ -85,9 +89,12 @@ const struct hdb_backend hdb_backend_bdb = {
 	.get = bdb_get,
 	.put = bdb_put,
 	.del = bdb_del,
+	.add = bdb_add,
+	.count = bdb_count,
 	.iterate_after = bdb_iterate,
 	.verify = bdb_verify,
 	.sync = bdb_sync,
+	.put_order = bdb_put_order,
 	.precheck = bdb_precheck,
 	.free_bytes = bdb_free_bytes,
 	.free_bytes_file = bdb_free_bytes_file,
@@ -413,12 +420,17 @@ release(struct be_bdb *b)
 #define LEAN_CACHE_MAX	(8u << 20)	/* HDB_O_LEAN */
 
 static void
-bulk_env(DB_ENV *env, size_t expect, int lean)
+bulk_env(DB_ENV *env, size_t expect, int lean, int inorder)
 {
 	size_t want = expect * 256;	/* about a page's share a record */
 	size_t max = lean ? LEAN_CACHE_MAX : BULK_CACHE_MAX;
 
-	if (expect == 0)
+	/*
+	 * Puts in the file's order (HDB_O_INORDER) touch each page in
+	 * turn: libdb's default does, and every MB of cache not needed is
+	 * 256 page faults of fresh memory, dear on a virtual machine.
+	 */
+	if (expect == 0 || inorder)
 		return;
 	if (want < BULK_CACHE_MIN)
 		want = BULK_CACHE_MIN;
@@ -427,10 +439,62 @@ bulk_env(DB_ENV *env, size_t expect, int lean)
 	(void)env->set_cachesize(env, 0, (u_int32_t)want, 1);
 }
 
-static u_int32_t
-bulk_nelem(size_t expect)
+/*
+ * The table of a bulk writer's new file is made at its full size, so that
+ * it does not split its way up from two buckets (a sixth of an import's
+ * instructions): libdb sizes it from nelem only together with a fill
+ * factor, as nelem / ffactor buckets rounded up to a power of two.  The
+ * factor stays in the file and splits a bucket whose page holds more
+ * pairs than it: BULK_FFACTOR is more than any page (64 KiB, 7 bytes a
+ * pair at least) can hold, so later writers split only on overflow, as
+ * in a file made without one.  BULK_PAIRS a bucket leaves a 4 KiB page
+ * about half full with Exim's small records; bigger ones overflow and
+ * split as they would anyway.  Below BULK_MIN records the table grows
+ * as Exim's own does (and a small file keeps its hash order).  Only for
+ * a writer that knows its count and puts in order (HDB_O_INORDER,
+ * import): convert's count is a guess from the file size, and a table
+ * made too big, once it splits, has libdb allocate the next doubling of
+ * pages, a file of twice the size to read through at each check.
+ */
+#define BULK_FFACTOR	16384u
+#define BULK_PAIRS	32u
+#define BULK_BUCKETS	(1u << 17)	/* x BULK_FFACTOR fits nelem */
+#define BULK_MIN	8192u
+
+static uint32_t
+bulk_buckets(size_t expect)
 {
-	return expect > UINT32_MAX / 2 ? UINT32_MAX / 2 : (u_int32_t)expect;
+	size_t want = expect / BULK_PAIRS + 1;
+	uint32_t n = 2;
+
+	if (want > BULK_BUCKETS)
+		want = BULK_BUCKETS;
+	while (n < want)
+		n <<= 1;
+	return n;
+}
+
+/*
+ * bdb_put_order - for a bulk writer's new table, the bucket key goes to
+ * (libdb's hash, __ham_func5, masked as __ham_call_hash does for a table
+ * that has not split): puts in this order fill the pages in file order,
+ * each once, where key order evicts a dirty page and reads another for
+ * nearly every put once the file outgrows the cache.  0 otherwise.
+ */
+static uint64_t
+bdb_put_order(struct hdb *h, struct hdb_datum key)
+{
+	const struct be_bdb *b = h->priv;
+	uint32_t x = 0;
+	size_t i;
+
+	if (b == NULL || b->buckets == 0)
+		return 0;
+	for (i = 0; i < key.len; i++) {
+		x *= 16777619u;
+		x ^= key.data[i];
+	}
+	return x & (b->buckets - 1);
 }
 
 static int
@@ -506,7 +570,8 @@ bdb_open(struct hdb *h, const char *path, int flags, mode_t mode)
 		b->env->set_errcall(b->env, bdb_errcall);
 		b->env->app_private = b;
 		if (dbflags & DB_CREATE)
-			bulk_env(b->env, h->expect, (flags & HDB_O_LEAN) != 0);
+			bulk_env(b->env, h->expect, (flags & HDB_O_LEAN) != 0,
+			    (flags & HDB_O_INORDER) != 0);
 		ret = b->env->open(b->env, NULL,
 		    DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0);
 		if (ret != 0) {
@@ -518,8 +583,12 @@ bdb_open(struct hdb *h, const char *path, int flags, mode_t mode)
 			bdb_fail(h, b, "cannot open", b->file, ret);
 			goto out;
 		}
-		if ((dbflags & DB_CREATE) && h->expect > 0)
-			(void)b->db->set_h_nelem(b->db, bulk_nelem(h->expect));
+		if ((dbflags & DB_CREATE) && (flags & HDB_O_INORDER) &&
+		    h->expect >= BULK_MIN &&
+		    b->db->set_h_ffactor(b->db, BULK_FFACTOR) == 0 &&
+		    b->db->set_h_nelem(b->db, bulk_buckets(h->expect) *
+		    BULK_FFACTOR) == 0)
+			b->buckets = bulk_buckets(h->expect);
 		ret = b->db->open(b->db, NULL, name, NULL, type, dbflags,
 		    (int)mode);
 		if (ret != 0) {
@@ -580,8 +649,10 @@ bdb_get(struct hdb *h, struct hdb_datum key, struct hdb_datum *val)
 	return HDB_OK;
 }
 
+/* bdb_write - DB->put with flags: 0 (put) or DB_NOOVERWRITE (add). */
 static int
-bdb_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
+bdb_write(struct hdb *h, struct hdb_datum key, struct hdb_datum val,
+    u_int32_t flags)
 {
 	struct be_bdb *b = h->priv;
 	DBT k, v;
@@ -591,9 +662,24 @@ bdb_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
 	    to_dbt(h, val, &v) != HDB_OK)
 		return HDB_ERR;
 	b->msg[0] = '\0';
-	if ((ret = b->db->put(b->db, NULL, &k, &v, 0)) != 0)
+	ret = b->db->put(b->db, NULL, &k, &v, flags);
+	if (ret == DB_KEYEXIST)
+		return HDB_EXISTS;
+	if (ret != 0)
 		return bdb_fail(h, b, "cannot write", h->path, ret);
 	return HDB_OK;
+}
+
+static int
+bdb_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
+{
+	return bdb_write(h, key, val, 0);
+}
+
+static int
+bdb_add(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
+{
+	return bdb_write(h, key, val, DB_NOOVERWRITE);
 }
 
 static int
@@ -669,6 +755,67 @@ bdb_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
 out:
 	if (c != NULL)
 		c->close(c);
+	return rc;
+}
+
+/*
+ * bdb_count - a bulk cursor (DB_MULTIPLE_KEY): a page of pairs a call,
+ * each pair still read out of its page (and a big one off its overflow
+ * pages), at a tenth of a cursor step each.  A pair bigger than the
+ * buffer makes it grow to what libdb asks.
+ */
+#define COUNT_BUF	(1u << 20)
+
+static int
+bdb_count(struct hdb *h, size_t *n)
+{
+	struct be_bdb *b = h->priv;
+	DBC *c = NULL;
+	DBT k, v;
+	void *p, *rk, *rd;
+	u_int32_t rkl, rdl;
+	int ret, rc = HDB_ERR;
+
+	*n = 0;
+	if (pages_ok(h, b) != HDB_OK)
+		return HDB_ERR;
+	b->msg[0] = '\0';
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	v.ulen = COUNT_BUF;
+	v.flags = DB_DBT_USERMEM;
+	v.data = xmalloc(v.ulen);
+	if ((ret = b->db->cursor(b->db, NULL, &c, 0)) != 0) {
+		bdb_fail(h, b, "cannot iterate over", h->path, ret);
+		goto out;
+	}
+	for (;;) {
+		ret = c->get(c, &k, &v, DB_NEXT | DB_MULTIPLE_KEY);
+		if (ret == DB_BUFFER_SMALL && v.size > v.ulen) {
+			v.ulen = (v.size + 1023) & ~1023u;
+			v.data = xreallocarray(v.data, v.ulen, 1);
+			continue;
+		}
+		if (ret != 0)
+			break;
+		DB_MULTIPLE_INIT(p, &v);
+		for (;;) {
+			DB_MULTIPLE_KEY_NEXT(p, &v, rk, rkl, rd, rdl);
+			if (p == NULL)
+				break;
+			(void)rk, (void)rkl, (void)rd, (void)rdl;
+			(*n)++;
+		}
+	}
+	if (ret != DB_NOTFOUND) {
+		bdb_fail(h, b, "cannot iterate over", h->path, ret);
+		goto out;
+	}
+	rc = HDB_OK;
+out:
+	if (c != NULL)
+		c->close(c);
+	free(v.data);
 	return rc;
 }
 

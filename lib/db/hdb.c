@@ -23,7 +23,7 @@
 #define HDB_HEAD_LEN	64
 
 #define HDB_O_KNOWN	(HDB_O_RDWR | HDB_O_CREATE | HDB_O_SQLITE_TBL | \
-			 HDB_O_SQLITE_XTEXT | HDB_O_LEAN)
+			 HDB_O_SQLITE_XTEXT | HDB_O_LEAN | HDB_O_INORDER)
 
 static int	read_head(const char *, uint8_t *, size_t *);
 static const struct hdb_backend *probe_all(const uint8_t *, size_t);
@@ -317,6 +317,24 @@ hdb_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
 }
 
 int
+hdb_add(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
+{
+	struct hdb_datum old;
+	int rc;
+
+	if (h != NULL && h->be->add != NULL && (h->flags & HDB_O_RDWR)) {
+		h->err[0] = '\0';
+		if (bad_datum(h, key, "key") != HDB_OK ||
+		    bad_datum(h, val, "value") != HDB_OK)
+			return HDB_ERR;
+		return h->be->add(h, key, val);
+	}
+	if ((rc = hdb_get(h, key, &old)) == HDB_OK)
+		return HDB_EXISTS;
+	return rc == HDB_NOTFOUND ? hdb_put(h, key, val) : rc;
+}
+
+int
 hdb_del(struct hdb *h, struct hdb_datum key)
 {
 	if (h == NULL)
@@ -337,6 +355,27 @@ hdb_iterate(struct hdb *h, hdb_iter_fn fn, void *ctx)
 	struct hdb_datum first = { NULL, 0 };
 
 	return hdb_iterate_after(h, first, fn, ctx);
+}
+
+static int
+count_rec(void *arg, struct hdb_datum key, struct hdb_datum val)
+{
+	(void)key;
+	(void)val;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+int
+hdb_count(struct hdb *h, size_t *n)
+{
+	*n = 0;
+	if (h == NULL)
+		return HDB_ERR;
+	h->err[0] = '\0';
+	if (h->be->count != NULL)
+		return h->be->count(h, n);
+	return hdb_iterate(h, count_rec, n) == HDB_ERR ? HDB_ERR : HDB_OK;
 }
 
 static hdb_iter_hook_fn *iter_hook;
@@ -514,6 +553,14 @@ hdb_read_budget(struct hdb *h, double budget_ms)
 {
 	if (h != NULL)
 		h->read_budget = budget_ms;
+}
+
+uint64_t
+hdb_put_order(struct hdb *h, struct hdb_datum key)
+{
+	if (h == NULL || h->expect == 0 || h->be->put_order == NULL)
+		return 0;
+	return h->be->put_order(h, key);
 }
 
 int

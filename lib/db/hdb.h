@@ -29,6 +29,7 @@
 #define HDB_OK		0
 #define HDB_NOTFOUND	1
 #define HDB_ERR		(-1)
+#define HDB_EXISTS	2	/* hdb_add: the key is there already */
 
 /* Open flags. */
 #define HDB_O_RDONLY	0x00
@@ -53,6 +54,11 @@
  * held to a third of exim_tidydb's).  Other backends ignore it.
  */
 #define HDB_O_LEAN	0x40
+/*
+ * hdb_create only: the bulk writer puts in hdb_put_order's order, so the
+ * backend fills its file in order and needs no big cache (Berkeley DB).
+ */
+#define HDB_O_INORDER	0x80
 
 /* Backend capability bits. */
 #define HDB_CAP_LOCKS_ITSELF	0x01	/* Exim uses no lockfile (SQLite) */
@@ -100,6 +106,10 @@ struct hdb_backend {
 	int	(*get)(struct hdb *, struct hdb_datum key, struct hdb_datum *val);
 	int	(*put)(struct hdb *, struct hdb_datum key, struct hdb_datum val);
 	int	(*del)(struct hdb *, struct hdb_datum key);
+	/* hdb_count; NULL: an iteration */
+	int	(*count)(struct hdb *, size_t *n);
+	/* hdb_add in one lookup; NULL: get, then put */
+	int	(*add)(struct hdb *, struct hdb_datum key, struct hdb_datum val);
 	/* hdb_iterate_after; after.data == NULL: from the first record.
 	 * hdb_iterate is this with a NULL key, so the two share one order */
 	int	(*iterate_after)(struct hdb *, struct hdb_datum after,
@@ -114,6 +124,8 @@ struct hdb_backend {
 	int	(*quiet)(struct hdb *, int on);
 	/* flush everything to stable storage (before a rename); may be NULL */
 	int	(*sync)(struct hdb *);
+	/* hdb_put_order; NULL: no order is better than another */
+	uint64_t (*put_order)(struct hdb *, struct hdb_datum key);
 	/* hdb_bulk_begin and hdb_bulk_end; NULL: puts go straight in */
 	int	(*bulk_begin)(struct hdb *);
 	int	(*bulk_end)(struct hdb *, hdb_iter_fn, void *ctx);
@@ -287,7 +299,19 @@ void	 hdb_bdb_retrust(const struct stat *st);
 int	 hdb_get(struct hdb *, struct hdb_datum key, struct hdb_datum *val);
 int	 hdb_put(struct hdb *, struct hdb_datum key, struct hdb_datum val);
 int	 hdb_del(struct hdb *, struct hdb_datum key);
+/*
+ * hdb_add - hdb_put unless key is there already: HDB_OK, HDB_EXISTS
+ * (nothing written), or HDB_ERR.  A bulk writer's duplicate check at the
+ * cost of one lookup, not two, where the backend can (Berkeley DB).
+ */
+int	 hdb_add(struct hdb *, struct hdb_datum key, struct hdb_datum val);
 int	 hdb_iterate(struct hdb *, hdb_iter_fn, void *ctx);
+/*
+ * hdb_count - how many records the DB holds, each read as an iteration
+ * reads it (a writer's check of its new file), but where the backend can,
+ * a page at a time (Berkeley DB's bulk cursor).  HDB_OK or HDB_ERR.
+ */
+int	 hdb_count(struct hdb *, size_t *n);
 
 /*
  * hdb_set_iter_hook - have hdb_iterate and hdb_iterate_after tell fn, now
@@ -387,6 +411,14 @@ int	 hdb_free_bytes(struct hdb *, uint64_t *fb);
 int	 hdb_free_bytes_file(const struct hdb_backend *be, const char *path,
 	    uint64_t *fb);
 int	 hdb_sync(struct hdb *);
+/*
+ * hdb_put_order - for a DB that hdb_create made for a bulk writer: the
+ * rank of the part of the file that key goes to, so that a writer that
+ * can hold records back puts them in ascending rank and the backend
+ * fills its file in order (Berkeley DB: the hash bucket).  0 for every
+ * key where the backend has no such order, or the file was not new.
+ */
+uint64_t hdb_put_order(struct hdb *, struct hdb_datum key);
 /*
  * hdb_bulk_begin - for a new DB filled in any key order: SQLite keeps the
  * puts that follow in a temporary table (SQLite's temporary directory),

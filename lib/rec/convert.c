@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <bsd/stdlib.h>
 #include <sqlite3.h>
 
 #include "db/atomic.h"
@@ -23,6 +24,11 @@
 /* Bytes of records between two hdb_atomic_trickle calls: the stored
  * size, which the backend's pages round up. */
 #define TRICKLE_BYTES	(4u << 20)
+/* Bytes of records an ordered writer holds back at most (key, value and
+ * 9 bytes each; 8 more in its index): most of a million of Exim's retry
+ * records.  Each batch more is one more pass over the new file. */
+#define HELD_BYTES	(128u << 20)
+#define HELD_HDR	9
 
 struct hdb_writer {
 	struct hdb_atomic *tmp;
@@ -40,6 +46,14 @@ struct hdb_writer {
 	size_t		 unflushed;	/* bytes put since the last trickle */
 	uint8_t		*buf;
 	size_t		 cap;
+	/* ordered: records held back, put by hdb_put_order (see flush) */
+	int		 ordered;
+	uint8_t		*held;		/* klen, vlen (u32), rc (u8), key, val */
+	size_t		 hlen, hcap;
+	uint64_t	*ix;		/* order << 32 | offset in held */
+	size_t		 nheld, ixcap;
+	hdb_convert_report_fn report;
+	void		*rctx;
 	struct hdb_convert_stats st;
 	char		 err[512];
 };
@@ -54,8 +68,9 @@ struct copyctx {
 static int	seterr(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static int	copy_one(void *, struct hdb_datum, struct hdb_datum);
-static int	count_one(void *, struct hdb_datum, struct hdb_datum);
 static int	count_new(struct hdb_writer *, size_t *, char *, size_t);
+static int	store(struct hdb_writer *, struct hdb_datum, struct hdb_datum);
+static int	flush(struct hdb_writer *);
 
 static int
 seterr(char *err, size_t len, const char *fmt, ...)
@@ -121,6 +136,11 @@ hdb_writer_new(const char *target, const struct hdb_backend *be, int oflags,
 	w->be = be;
 	w->oflags = oflags & (HDB_O_SQLITE_TBL | HDB_O_SQLITE_XTEXT |
 	    HDB_O_LEAN);
+	/* held back and put in the backend's order (hdb_put_order) */
+	if ((oflags & HDB_O_INORDER) && be->put_order != NULL && expect > 0) {
+		w->ordered = 1;
+		w->oflags |= HDB_O_INORDER;
+	}
 	w->type = t;
 	w->to = to;
 	w->drop_bad = drop_bad;
@@ -209,11 +229,166 @@ unstage_all(struct hdb_writer *w, char *err, size_t errlen)
 	return 0;
 }
 
+/* What store did with a record. */
+enum { STORED_NEW, STORED_OVER, STORED_DUP };
+
+/*
+ * store - the bytes to store for key into the DB: a new key is counted
+ * as written, a key written before replaces (last wins) or is a
+ * duplicate.  STORED_*, or HDB_ERR with the text in w->err.
+ */
+static int
+store(struct hdb_writer *w, struct hdb_datum key, struct hdb_datum out)
+{
+	int got;
+
+	if ((got = hdb_add(w->h, key, out)) == HDB_EXISTS && w->last_wins) {
+		if (hdb_put(w->h, key, out) != HDB_OK) {
+			seterr(w->err, sizeof(w->err), "%s", hdb_error(w->h));
+			return HDB_ERR;
+		}
+		return STORED_OVER;
+	}
+	if (got == HDB_EXISTS)
+		return STORED_DUP;
+	if (got != HDB_OK) {
+		seterr(w->err, sizeof(w->err), "%s", hdb_error(w->h));
+		return HDB_ERR;
+	}
+	written(w, key, out);
+	return STORED_NEW;
+}
+
+/*
+ * held_max - records an ordered writer holds at most: for tests only,
+ * HINTSDB_TEST_HELD_RECORDS=N in the environment makes batches of N, so
+ * that a test sees several on a few records; else no limit but bytes.
+ */
+static size_t
+held_max(void)
+{
+	static long long n = -1;
+	const char *s;
+
+	if (n < 0) {
+		s = getenv("HINTSDB_TEST_HELD_RECORDS");
+		n = s == NULL ? 0 : strtonum(s, 1, UINT32_MAX, NULL);
+		if (n == 0)
+			n = UINT32_MAX;
+	}
+	return (size_t)n;
+}
+
+/*
+ * hold - an ordered writer's record, kept back until flush; counted as
+ * kept or re-encoded now, as put_done does.  A full buffer is flushed
+ * first.  rc, or HDB_ERR.
+ */
+static int
+hold(struct hdb_writer *w, struct hdb_datum key, struct hdb_datum out,
+    int rc)
+{
+	uint32_t kl = (uint32_t)key.len, vl = (uint32_t)out.len;
+	size_t need = HELD_HDR + key.len + out.len;
+	uint8_t *p;
+
+	if ((w->nheld > 0 && w->hlen + need > HELD_BYTES) ||
+	    w->nheld >= held_max()) {
+		if (flush(w) == HDB_ERR)
+			return HDB_ERR;
+	}
+	if (w->hlen + need > w->hcap)
+		w->held = xmap_room(w->held, &w->hcap, w->hlen + need);
+	if (w->nheld == w->ixcap) {
+		w->ixcap = w->ixcap ? 2 * w->ixcap : 4096;
+		w->ix = xreallocarray(w->ix, w->ixcap, sizeof(*w->ix));
+	}
+	p = w->held + w->hlen;
+	memcpy(p, &kl, 4);
+	memcpy(p + 4, &vl, 4);
+	p[8] = (uint8_t)rc;
+	memcpy(p + HELD_HDR, key.data, key.len);
+	memcpy(p + HELD_HDR + key.len, out.data, out.len);
+	/* offsets grow as records come: the order, then as they came */
+	w->ix[w->nheld] = (uint64_t)(uint32_t)hdb_put_order(w->h, key) << 32 |
+	    (uint32_t)w->hlen;
+	w->nheld++;
+	w->hlen += need;
+	return put_done(w, rc);
+}
+
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * flush - the records held back into the DB, by order and then as they
+ * came (so a key given twice meets itself as it would have unheld).  A
+ * record that was not new after all is taken off the counts; a duplicate
+ * is refused and reported.  HDB_OK, HDB_CONV_REFUSED if any was, or
+ * HDB_ERR.
+ */
+static int
+flush(struct hdb_writer *w)
+{
+	struct hdb_datum k, v;
+	const uint8_t *p;
+	uint32_t kl, vl;
+	size_t i;
+	int rc = HDB_OK, got;
+
+	qsort(w->ix, w->nheld, sizeof(*w->ix), u64_cmp);
+	for (i = 0; i < w->nheld; i++) {
+		p = w->held + (w->ix[i] & UINT32_MAX);
+		memcpy(&kl, p, 4);
+		memcpy(&vl, p + 4, 4);
+		k.len = kl;
+		v.len = vl;
+		k.data = p + HELD_HDR;
+		v.data = p + HELD_HDR + k.len;
+		if ((got = store(w, k, v)) == HDB_ERR)
+			return HDB_ERR;
+		if (got == STORED_NEW)
+			continue;
+		if (p[8] == HDB_CONV_KEPT)
+			w->st.kept--;
+		else
+			w->st.reencoded--;
+		if (got == STORED_DUP) {
+			w->st.refused++;
+			if (w->report != NULL)
+				w->report(w->rctx, k, HDB_CONV_REFUSED,
+				    "duplicate key");
+			rc = HDB_CONV_REFUSED;
+		}
+	}
+	w->nheld = w->hlen = 0;
+	return rc;
+}
+
+void
+hdb_writer_report(struct hdb_writer *w, hdb_convert_report_fn report,
+    void *ctx)
+{
+	w->report = report;
+	w->rctx = ctx;
+}
+
+int
+hdb_writer_flush(struct hdb_writer *w)
+{
+	return w->nheld > 0 ? flush(w) : HDB_OK;
+}
+
 int
 hdb_writer_put(struct hdb_writer *w, struct hdb_datum key,
     struct hdb_datum val, const char **why)
 {
-	struct hdb_datum out, old;
+	struct hdb_datum out;
 	int rc, got;
 
 	rc = hdb_convert_rec(w->type, w->to, key, val, &w->buf, &w->cap, &out,
@@ -229,23 +404,17 @@ hdb_writer_put(struct hdb_writer *w, struct hdb_datum key,
 	w->stored = out;
 	if (w->bulk)
 		return stage(w, key, out, rc);
-	if ((got = hdb_get(w->h, key, &old)) == HDB_OK && w->last_wins) {
-		if (hdb_put(w->h, key, out) != HDB_OK) {
-			seterr(w->err, sizeof(w->err), "%s", hdb_error(w->h));
-			return HDB_ERR;
-		}
+	if (w->ordered)
+		return hold(w, key, out, rc);
+	if ((got = store(w, key, out)) == HDB_ERR)
+		return HDB_ERR;
+	if (got == STORED_OVER)
 		return rc;
-	}
-	if (got == HDB_OK) {
+	if (got == STORED_DUP) {
 		*why = "duplicate key";
 		w->st.refused++;
 		return HDB_CONV_REFUSED;
 	}
-	if (got != HDB_NOTFOUND || hdb_put(w->h, key, out) != HDB_OK) {
-		seterr(w->err, sizeof(w->err), "%s", hdb_error(w->h));
-		return HDB_ERR;
-	}
-	written(w, key, out);
 	return put_done(w, rc);
 }
 
@@ -290,13 +459,6 @@ hdb_convert_copy(struct hdb_writer *w, struct hdb *src,
 	return c.refused ? HDB_CONV_REFUSED : HDB_OK;
 }
 
-static int
-count_one(void *arg, struct hdb_datum key, struct hdb_datum val)
-{
-	(*(size_t *)arg)++;
-	return 0;
-}
-
 /* count_new - open the finished DB again and count what it holds. */
 static int
 count_new(struct hdb_writer *w, size_t *n, char *err, size_t errlen)
@@ -311,7 +473,7 @@ count_new(struct hdb_writer *w, size_t *n, char *err, size_t errlen)
 	if (h == NULL)
 		return seterr(err, errlen, "cannot reopen the new database: %s",
 		    why);
-	rc = hdb_iterate(h, count_one, n);
+	rc = hdb_count(h, n);
 	if (rc == HDB_ERR)
 		seterr(err, errlen, "cannot read the new database: %s",
 		    hdb_error(h));
@@ -326,6 +488,9 @@ count_new(struct hdb_writer *w, size_t *n, char *err, size_t errlen)
 void
 hdb_writer_last_wins(struct hdb_writer *w)
 {
+	if (w->nheld > 0)
+		(void)flush(w);		/* ordered writers are not last-wins */
+	w->ordered = 0;
 	w->last_wins = 1;
 	if (w->written == 0 && hdb_bulk_begin(w->h) == HDB_OK)
 		w->bulk = 1;
@@ -340,6 +505,9 @@ hdb_writer_finish(struct hdb_writer *w, char *err, size_t errlen)
 		return 0;
 	if (w->bulk && unstage_all(w, err, errlen) == -1)
 		return -1;
+	if (w->nheld > 0 && flush(w) != HDB_OK)
+		return seterr(err, errlen, "%s", w->err[0] != '\0' ? w->err :
+		    "duplicate keys");
 	/* SQLite's close cannot report a failed COMMIT; sync can. */
 	if (hdb_sync(w->h) != HDB_OK)
 		return seterr(err, errlen, "cannot sync the new database: %s",
@@ -429,6 +597,8 @@ hdb_writer_free(struct hdb_writer *w)
 	hdb_close(w->h);
 	hdb_atomic_free(w->tmp);
 	free(w->buf);
+	xmap_free(w->held, w->hcap);
+	free(w->ix);
 	free(w);
 }
 

@@ -68,7 +68,8 @@ int	hdb_convert_rec(enum hdb_dbtype t, enum hdb_layout to,
 
 /*
  * hdb_writer_new - start a new DB that will become target (a path, without
- * NDBM's suffixes), with backend be; oflags may hold HDB_O_SQLITE_TBL;
+ * NDBM's suffixes), with backend be; oflags may hold HDB_O_SQLITE_TBL,
+ * HDB_O_SQLITE_XTEXT and HDB_O_INORDER (below);
  * expect is about how many records will come, or 0 (hdb_create).
  * Returns NULL with the reason in err.
  */
@@ -111,6 +112,26 @@ int	hdb_convert_copy(struct hdb_writer *, struct hdb *src,
  * at the cost of an append each.  Stats count a key put twice once.
  */
 void	hdb_writer_last_wins(struct hdb_writer *);
+
+/*
+ * With HDB_O_INORDER in the flags of hdb_writer_new, puts are held back,
+ * up to 128 MB, and then put in the order the backend fills its new file
+ * in (hdb_put_order; a backend without one ignores the flag): a source in
+ * key order (an export) then costs the backend no more than one in its
+ * own.  A put returns as before, but a duplicate key is found only when
+ * the records held are put: hdb_writer_report names a function told of
+ * each (the writer's own put returns cannot), and hdb_writer_flush says
+ * whether there was one.
+ */
+void	hdb_writer_report(struct hdb_writer *, hdb_convert_report_fn report,
+	    void *ctx);
+
+/*
+ * hdb_writer_flush - put the records held back now.  HDB_OK,
+ * HDB_CONV_REFUSED if a duplicate was refused (reported), or HDB_ERR
+ * (hdb_writer_error).
+ */
+int	hdb_writer_flush(struct hdb_writer *);
 
 /*
  * hdb_writer_finish - sync and close the new DB, open it again and count

@@ -1101,6 +1101,42 @@ test_iterate_big(void **state)
 }
 
 /*
+ * test_count_add - hdb_count counts what an iteration visits, a 3 MiB
+ * value too (Berkeley DB's bulk buffer grows for it), open for writing
+ * or not; hdb_add writes a new key and leaves one that is there alone.
+ */
+static void
+test_count_add(void **state)
+{
+	struct fx *f = *state;
+	struct hdb_datum v;
+	struct hdb *h;
+	uint8_t *big;
+	size_t n = 3 << 20, cnt;
+
+	big = calloc(1, n);
+	assert_non_null(big);
+	h = open_or_fail(f->be, f->path, HDB_O_RDWR | HDB_O_CREATE);
+	fill_many(h, 0, 20);
+	assert_int_equal(hdb_put(h, dat("big", 4), dat(big, n)), HDB_OK);
+	assert_int_equal(hdb_count(h, &cnt), HDB_OK);
+	assert_int_equal(cnt, 21);
+	assert_int_equal(hdb_add(h, dat("big", 4), dat("x", 1)), HDB_EXISTS);
+	assert_int_equal(hdb_get(h, dat("big", 4), &v), HDB_OK);
+	assert_int_equal(v.len, n);
+	assert_int_equal(hdb_add(h, dat("new", 4), dat("y", 1)), HDB_OK);
+	assert_int_equal(hdb_get(h, dat("new", 4), &v), HDB_OK);
+	assert_memory_equal(v.data, "y", 1);
+	hdb_close(h);
+	h = open_or_fail(f->be, f->path, HDB_O_RDONLY);
+	assert_int_equal(hdb_count(h, &cnt), HDB_OK);
+	assert_int_equal(cnt, 22);
+	assert_int_equal(hdb_add(h, dat("new2", 5), dat("z", 1)), HDB_ERR);
+	hdb_close(h);
+	free(big);
+}
+
+/*
  * resume_gaps - for every key of r (the records left, in the order
  * iteration gave them before), resume from it and count the records after
  * it in r that were missed or seen more than once, and the records not
@@ -1768,6 +1804,7 @@ test_free_bytes(void **state)
 	T(b, test_delete_in_iterate),					\
 	T(b, test_iterate_after),					\
 	T(b, test_iterate_big),						\
+	T(b, test_count_add),						\
 	T(b, test_iterate_after_deleted),				\
 	T(b, test_free_bytes)
 

@@ -277,7 +277,8 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 	 * to it (which moves its ctime): see swap */
 	if (rb->live && rb->from_old)
 		db_file_note(rb->target, &rb->note);
-	rb->w = hdb_writer_new(rb->target, sp->be, sp->oflags, sp->type,
+	rb->w = hdb_writer_new(rb->target, sp->be, sp->oflags |
+	    (sp->inorder ? HDB_O_INORDER : 0), sp->type,
 	    sp->layout, sp->drop_bad, sp->expect != 0 ? sp->expect :
 	    rb->replace ? rebuild_guess(rb->target) : 0, err, sizeof(err));
 	if (rb->w == NULL) {

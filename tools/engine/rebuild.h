@@ -101,6 +101,7 @@ struct rebuild_spec {
 	size_t		 expect;	/* records coming; 0: guess from the DB */
 	int		 live;		/* in place: lock only for the rename */
 	int		 from_old;	/* live: the build reads the old DB */
+	int		 inorder;	/* put in the new file's order (convert.h) */
 	/*
 	 * live: the rename takes NAME.lockfile only if it is there (Exim
 	 * uses none for SQLite, and tidy makes none); else, as Exim would,
