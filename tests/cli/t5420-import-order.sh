@@ -1,5 +1,5 @@
 #!/bin/sh
-# t5410-import-order.sh - import into Berkeley DB holds the records back
+# t5420-import-order.sh - import into Berkeley DB holds the records back
 # and puts them in the new file's bucket order, in batches: whatever the
 # batches (HINTSDB_TEST_HELD_RECORDS), the file holds what the export
 # does, is sound, and a key given twice, in one batch or two, is refused
