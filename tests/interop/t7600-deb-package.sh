@@ -170,6 +170,8 @@ for suite in $SUITES; do
 	[ -n "${HINTSDB_DEB:-}" ] ||
 	run_test "$suite: make deb in a copy of the $suite chroot, lintian clean" '
 		build_in '"$suite"' "$DEB"'
+	# without its package a release has nothing more to test
+	[ -f "$DEB" ] || continue
 	run_test "$suite: the package keeps the exim_* names out of /usr/sbin" '
 		[ -f "$DEB" ] && dpkg-deb -c "$DEB" >list &&
 		grep -q " ./usr/sbin/hintsdb$" list &&
