@@ -5,8 +5,8 @@
 # the tracked files in a throwaway copy of that release's chroot with the
 # Build-Depends (lintian clean there), and in a throwaway copy of its Exim
 # chroot (exim4-daemon-light installed) apt-get installs that release's
-# package, hintsdb stat reads the spool as root and as Debian-exim, the
-# timer's service command, the cron.d example's line (under cron's PATH)
+# package, hintsdb stat reads the spool as root and as Debian-exim (and
+# README.Debian's exim_dumpdb line runs), the timer's service command, the cron.d example's line (under cron's PATH)
 # and /etc/cron.daily/exim4-base run clean, hintsdb-takeover makes
 # exim4-base's daily run use hintsdb (on sid beside Exim-like writers on
 # its SQLite spool, which lose no write) and gives it back, and apt-get
@@ -202,9 +202,14 @@ for suite in $SUITES; do
 		[ ! -e "$R/etc/systemd/system/timers.target.wants/hintsdb-tidy.timer" ] &&
 		grep -q "^#.*hintsdb tidy" "$R/etc/cron.d/hintsdb" &&
 		! grep -v "^#" "$R/etc/cron.d/hintsdb" | grep -q .'
-	run_test "$suite: hintsdb stat works as root and as Debian-exim" '
+	run_test "$suite: hintsdb stat as root and as Debian-exim, the exim_dumpdb line of README.Debian" '
 		in_copy "$R" hintsdb stat /var/spool/exim4 >root.out 2>&1 &&
 		grep -q retry root.out &&
+		line=$(sed -n "s|^  \(/usr/lib/hintsdb/exim_dumpdb .*\)$|\1|p" \
+		    "$TOP/debian/README.Debian") && [ -n "$line" ] &&
+		in_copy "$R" sh -c "$line" >dump.out 2>&1 &&
+		grep -q "^[0-9][0-9]-[A-Z][a-z][a-z]-[0-9]* " dump.out ||
+		    { echo "README.Debian: $line"; cat dump.out; false; } &&
 		in_copy "$R" runuser -u Debian-exim -- \
 		    hintsdb stat /var/spool/exim4 >exim.out 2>&1 &&
 		grep -q retry exim.out ||
@@ -244,6 +249,8 @@ for suite in $SUITES; do
 		in_copy "$R" hintsdb stat /var/spool/exim4 >/dev/null'
 	[ $suite != sid ] ||
 	run_test "$suite: the daily run beside Exim-like writers on SQLite: no write lost" '
+		# the real clock, which the chroot runs on (make check-future)
+		unset LD_PRELOAD FAKETIME FAKETIME_SHARED
 		db=$R/var/spool/exim4/db/retry &&
 		mkdir -p big/db && bigretry "$PWD/big/db/retry" &&
 		rm -f "$db" "$db.lockfile" && "$HINTSDB" convert --to-backend=sqlite \
