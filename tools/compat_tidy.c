@@ -7,7 +7,9 @@
  * Like Exim, the options are scanned by hand and must come first; -f is
  * accepted and ignored; -t takes Exim's time syntax.  Unlike Exim, -t with
  * no value or an empty value is a usage error, not a crash or "delete
- * everything".  TLS tickets are expired by age only, as Exim does.
+ * everything".  Besides Exim's age rule, a TLS session whose ticket has
+ * expired by its own lifetime goes too ("deleted KEY (ticket expired)"):
+ * that is what exim4-base's daily run gets once exim_tidydb is hintsdb.
  */
 #include <sys/stat.h>
 

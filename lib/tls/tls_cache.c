@@ -160,7 +160,9 @@ int
 hdb_tls_cert_cached(struct hdb_tls_cache *c, const uint8_t *der, size_t len,
     hdb_tls_cert_parser parse, struct hdb_tls_cert *out)
 {
-	struct cache_ent *e, *v;
+	/* v is set by lookup() whenever it returns NULL; GCC 16 cannot see
+	 * that (-Wmaybe-uninitialized at -O2, as Debian builds) */
+	struct cache_ent *e, *v = NULL;
 	uint64_t h;
 
 	if (c == NULL || len == 0 || len > CACHE_MAX_DER)

@@ -100,6 +100,70 @@ live_same() {
 	[ $(comm -13 want have | wc -l) -le 5 ]
 }
 
+# writers [tdb]: 3 Exim-like writers and one that keeps its connection
+# (tdb: its handle) on $WRITERS_DB (default sp/db/retry), each logging to
+# w<i>.log; SQLite writers write $WRITERS_LAYOUT records (legacy, or v2
+# as Exim 4.100.1 does); returns once each has written once (at most 20 s)
+writers() {
+	rm -f stop
+	pids=
+	for i in 1 2 3 4; do
+		if [ "${1:-}" = tdb ]; then
+			mode=txn
+			[ $i = 4 ] && mode=keeptxn
+			"$HELPER" writer "${WRITERS_DB:-$PWD/sp/db/retry}" 300 $i 200 \
+			    "$PWD/w$i.log" $mode id=$i stop="$PWD/stop" \
+			    >w$i.out 2>&1 3>&- &
+		else
+			keep=
+			[ $i = 4 ] && keep=keep
+			"$HELPER" sqlwriter "${WRITERS_DB:-$PWD/sp/db/retry}" \
+			    $i 200 "$PWD/w$i.log" "$PWD/stop" $keep \
+			    ${WRITERS_LAYOUT:-legacy} >w$i.out 2>&1 3>&- &
+		fi
+		pids="$pids $!"
+	done
+	_n=0
+	for i in 1 2 3 4; do
+		while [ ! -s w$i.log ]; do
+			_n=$((_n + 1))
+			if [ $_n -ge 400 ]; then
+				echo "writer $i wrote nothing in 20 s" >&2
+				kill $pids
+				return 1
+			fi
+			sleep 0.05
+		done
+	done
+}
+
+# writers_done: stop the writers (each ends 50 writes later, or gives up
+# by itself after 300 s) and check that no write failed but for a busy
+# timeout (printed): a writer that tried for 5 s and never found the lock
+# free, which is how long and how often our holds and the other writers
+# took it, a matter of the machine's load, for `make bench`
+writers_done() {
+	: >stop
+	_rc=0
+	for p in $pids; do
+		wait $p || _rc=1
+	done
+	cat w[1-4].out
+	grep -h " FAIL " w[1-4].log | sed "s/^/write failed: /"
+	[ $_rc = 0 ] && ! grep -h " FAIL " w[1-4].log |
+	    grep -v "database is locked (after [5-9][0-9]\{3\} ms)$"
+}
+
+# acked_kept: the last acknowledged write to every writer key is in the DB
+acked_kept() {
+	cat w[1-4].log | awk '{ s[$1] = $2 } END { for (k in s) print k, s[k] }' |
+	    sort >want &&
+	"$HINTSDB" dump --format=exim --type=retry \
+	    --file="${WRITERS_DB:-$PWD/sp/db/retry}" |
+	    awk '/^  w/ { print $1, $4 }' | sort >have &&
+	[ -s want ] && [ -z "$(comm -23 want have)" ]
+}
+
 # bigspool BACKEND: sp/db/retry with the N records of bigretry, in
 # BACKEND, and its lockfile
 bigspool() {

@@ -16,67 +16,6 @@
 export LC_ALL=C
 N=20000		# records k0..k<N-1>, text "init"; the even ones 40 days old
 
-# writers [tdb]: 3 Exim-like writers and one that keeps its connection
-# (tdb: its handle), each logging to w<i>.log; returns once each has
-# written once (at most 20 s)
-writers() {
-	rm -f stop
-	pids=
-	for i in 1 2 3 4; do
-		if [ "${1:-}" = tdb ]; then
-			mode=txn
-			[ $i = 4 ] && mode=keeptxn
-			"$HELPER" writer "$PWD/sp/db/retry" 300 $i 200 \
-			    "$PWD/w$i.log" $mode id=$i stop="$PWD/stop" \
-			    >w$i.out 2>&1 3>&- &
-		else
-			keep=
-			[ $i = 4 ] && keep=keep
-			"$HELPER" sqlwriter "$PWD/sp/db/retry" $i 200 \
-			    "$PWD/w$i.log" "$PWD/stop" $keep >w$i.out 2>&1 3>&- &
-		fi
-		pids="$pids $!"
-	done
-	_n=0
-	for i in 1 2 3 4; do
-		while [ ! -s w$i.log ]; do
-			_n=$((_n + 1))
-			if [ $_n -ge 400 ]; then
-				echo "writer $i wrote nothing in 20 s" >&2
-				kill $pids
-				return 1
-			fi
-			sleep 0.05
-		done
-	done
-}
-
-# writers_done: stop the writers (each ends 50 writes later, or gives up
-# by itself after 300 s) and check that no write failed but for a busy
-# timeout (printed): a writer that tried for 5 s and never found the lock
-# free, which is how long and how often our holds and the other writers
-# took it, a matter of the machine's load, for `make bench`
-writers_done() {
-	: >stop
-	_rc=0
-	for p in $pids; do
-		wait $p || _rc=1
-	done
-	cat w[1-4].out
-	grep -h " FAIL " w[1-4].log | sed "s/^/write failed: /"
-	[ $_rc = 0 ] && ! grep -h " FAIL " w[1-4].log |
-	    grep -v "database is locked (after [5-9][0-9]\{3\} ms)$"
-}
-
-# acked_kept: the last acknowledged write to every writer key is in the DB
-acked_kept() {
-	cat w[1-4].log | awk '{ s[$1] = $2 } END { for (k in s) print k, s[k] }' |
-	    sort >want &&
-	"$HINTSDB" dump --format=exim sp retry |
-	    awk '/^  w/ { print $1, $4 }' | sort >have &&
-	[ -s want ] && [ -z "$(comm -23 want have)" ]
-}
-
 # fresh_kept: the N/2 fresh records k<odd> are there, and (tidy) no old one
 fresh_kept() {
 	"$HINTSDB" dump --format=exim sp retry | awk '/^  k[0-9]/ { print $1 }' |

@@ -15,7 +15,7 @@
  *                                   [nolock | txn | keeptxn] [id=N]
  *                                   [stop=FILE]
  *                                   act as Exim on a retry DB
- *   hdb-test sqlwriter DB ID NKEYS LOG STOPFILE [keep]
+ *   hdb-test sqlwriter DB ID NKEYS LOG STOPFILE [keep] [legacy | v2]
  *                                   act as Exim 4.100.1 on a SQLite retry DB
  *
  * It takes no locks (but writer): it works on scratch copies only.
@@ -490,7 +490,7 @@ writer(int argc, char **argv)
  * SQLite DB the way Exim 4.100.1 does, with no lockfile: open, a busy
  * timeout of 5000 ms, BEGIN TRANSACTION (deferred), INSERT OR REPLACE,
  * COMMIT, close; then 1 ms of sleep.  With "keep" the connection stays
- * open across writes.  "key text" goes to LOG for every acknowledged
+ * open across writes.  Records are legacy unless "v2" (4.100.1's) is said.  "key text" goes to LOG for every acknowledged
  * write, "key FAIL error" for a failed one.  It stops SQLW_AFTER writes
  * after STOPFILE appears, and gives up with status 3 after SQLW_MAX_S
  * seconds without it.  Prints the writes and failures.
@@ -557,11 +557,20 @@ sqlwriter(int argc, char **argv)
 	long n = 0, failed = 0, after = -1, nkeys, id;
 	size_t vlen;
 	FILE *log;
-	int keep;
+	enum hdb_layout layout = HDB_L_LEGACY;
+	int i, keep = 0;
 
-	if (argc < 6 || argc > 7 || (argc == 7 && strcmp(argv[6], "keep")))
-		errx(2, "usage: sqlwriter DB ID NKEYS LOG STOPFILE [keep]");
-	keep = argc == 7;
+	for (i = 6; i < argc; i++) {
+		if (strcmp(argv[i], "keep") == 0)
+			keep = 1;
+		else if (strcmp(argv[i], "v2") == 0)
+			layout = HDB_L_V2;
+		else if (strcmp(argv[i], "legacy") != 0)
+			break;
+	}
+	if (argc < 6 || i < argc)
+		errx(2, "usage: sqlwriter DB ID NKEYS LOG STOPFILE [keep] "
+		    "[legacy | v2]");
 	id = (long)strtonum(argv[2], 0, 1000, &errstr);
 	if (errstr == NULL)
 		nkeys = (long)strtonum(argv[3], 1, 10000000, &errstr);
@@ -584,7 +593,7 @@ sqlwriter(int argc, char **argv)
 		snprintf(key, sizeof(key), "w%ldk%ld", id, random() % nkeys);
 		snprintf(text, sizeof(text), "w%ld", ++n);
 		fresh_retry(&r, text);
-		vlen = hdb_rec_encode(&r, HDB_L_LEGACY, buf, sizeof(buf));
+		vlen = hdb_rec_encode(&r, layout, buf, sizeof(buf));
 		if (db == NULL)
 			db = sqlw_open(argv[1]);
 		t0 = mono_ms();

@@ -11,6 +11,14 @@
 #   chroot.sh tool SUITE PKG PROG ARG  run PROG from Debian package PKG
 #                                 (e.g. prometheus's promtool) in a copy
 #                                 of the SUITE chroot with PKG installed
+#   chroot.sh extra SUITE NAME [--download] PKG...
+#                                 a copy of the SUITE chroot with the PKGs
+#                                 installed (--download: only fetched into
+#                                 its apt cache, with the package lists
+#                                 they came from, for an apt-get install
+#                                 with no download in a copy of it),
+#                                 cached as SUITE+NAME and rebuilt
+#                                 when the list changes; print its directory
 #
 # SUITE is bullseye (Exim 4.94.2), bookworm (4.96), trixie (4.98.2) or sid
 # (4.100.1).  The
@@ -178,41 +186,77 @@ ensure() {
 	    unavailable "$1" "the chroot is still broken after a rebuild (exim4 -bV fails in it); see $CACHE/$1.log"
 }
 
-# tool_root SUITE PKG: a copy of the SUITE chroot with PKG installed too
-# (no recommends; policy-rc.d starts nothing), cached beside it as
-# SUITE+PKG and built once, under a lock of its own
-tool_root() {
-	case $2 in
-	'' | *[!a-z0-9.+-]*) die "bad package name '$2'" ;;
+# extra_root SUITE NAME [--download] PKG...: a copy of the SUITE chroot
+# with the PKGs installed too (no recommends; policy-rc.d starts nothing),
+# or with --download only fetched into its apt cache, cached beside it as
+# SUITE+NAME and built once per package list, under a lock of its own.
+# apt gives up on a dead mirror in seconds (a failed fetch is an error,
+# connections time out), and the cause is kept as for the suite.
+extra_root() {
+	_s=$1 _n=$2
+	shift 2
+	_get=install
+	if [ "${1:-}" = --download ]; then
+		_get="install --download-only"
+		shift
+	fi
+	case $_n in
+	'' | *[!a-z0-9.+-]*) die "bad name '$_n'" ;;
 	esac
-	ensure "$1"
-	troot=$CACHE/$1+$2
-	tstamp="$STAMP + $2"
+	[ $# -gt 0 ] || die "extra $_s $_n: no package named"
+	for _p in "$@"; do
+		case $_p in
+		'' | *[!a-z0-9.+-]*) die "bad package name '$_p'" ;;
+		esac
+	done
+	ensure "$_s"
+	if [ -n "$STATUS" ] && [ -s "$STATUS/$_s+$_n" ]; then
+		die "no $_n chroot of $_s: $(cat "$STATUS/$_s+$_n")"
+	fi
+	troot=$CACHE/$_s+$_n
+	case $_get in
+	install) tstamp="$STAMP + $*" ;;
+	*) tstamp="$STAMP + download: $*" ;;
+	esac
 	[ "$(cat "$troot/.hintsdb-ready" 2>/dev/null)" = "$tstamp" ] && return 0
 	exec 8>"$troot.lock"
 	flock 8
 	if [ "$(cat "$troot/.hintsdb-ready" 2>/dev/null)" != "$tstamp" ]; then
-		printf 'chroot.sh: installing %s in a copy of the %s chroot\n' \
-		    "$2" "$1" >&2
+		printf 'chroot.sh: %s in a copy of the %s chroot: %s\n' \
+		    "$_get" "$_s" "$*" >&2
 		rm -rf "$troot" "$troot.new"
-		cp -a "$CACHE/$1" "$troot.new" ||
-		    die "cannot copy the $1 chroot to $troot.new"
+		cp -a "$CACHE/$_s" "$troot.new" ||
+		    die "cannot copy the $_s chroot to $troot.new"
 		(unset LD_PRELOAD FAKETIME FAKETIME_SHARED
 		    in_root "$troot.new" timeout "$BUILD_TIMEOUT" sh -c '
 			DEBIAN_FRONTEND=noninteractive
 			export DEBIAN_FRONTEND
-			apt-get update -qq &&
-			apt-get install -y -qq --no-install-recommends "$0"' "$2") \
-		    >"$troot.log" 2>&1 ||
-		    die "installing $2 in a copy of the $1 chroot failed; see $troot.log"
-		(in_root "$troot.new" apt-get clean) >/dev/null 2>&1 || true
+			o="-o Acquire::Retries=1 -o Acquire::http::Timeout=20"
+			o="$o -o Acquire::https::Timeout=20"
+			apt-get update -qq --error-on=any $o &&
+			apt-get $0 -y -qq --no-install-recommends $o "$@"' \
+		    "$_get" "$@") >"$troot.log" 2>&1 || {
+			rm -rf "$troot.new"
+			_why="$_get $* in a copy of the $_s chroot failed: the Debian mirror it names ($(mirror_of "$CACHE/$_s")) is unavailable or lacks a package; see $troot.log"
+			[ -z "$STATUS" ] || { mkdir -p "$STATUS" &&
+			    printf '%s\n' "$_why" >"$STATUS/$_s+$_n"; }
+			die "$_why"
+		}
+		[ "$_get" != install ] ||
+		    (in_root "$troot.new" apt-get clean) >/dev/null 2>&1 || true
 		echo "$tstamp" >"$troot.new/.hintsdb-ready"
 		mv "$troot.new" "$troot"
 	fi
 	exec 8>&-
 }
 
-[ $# -ge 1 ] || die "usage: chroot.sh root SUITE | run SUITE PROG [ARG...] | tool SUITE PKG PROG [ARG...] | suites"
+# mirror_of ROOT: the first archive a chroot's apt sources name
+mirror_of() {
+	awk '/^deb[ \t]/ { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) {
+		print $i; exit } }' "$1/etc/apt/sources.list" 2>/dev/null
+}
+
+[ $# -ge 1 ] || die "usage: chroot.sh root SUITE | run SUITE PROG [ARG...] | tool SUITE PKG PROG [ARG...] | extra SUITE NAME [--download] PKG... | suites"
 case $1 in
 root)
 	[ $# = 2 ] || die "usage: chroot.sh root SUITE"
@@ -228,10 +272,16 @@ run)
 	;;
 tool)
 	[ $# -ge 4 ] || die "usage: chroot.sh tool SUITE PKG PROG [ARG...]"
-	tool_root "$2" "$3"
+	extra_root "$2" "$3" "$3"
 	root=$CACHE/$2+$3
 	shift 3
 	in_root "$root" "$@"
+	;;
+extra)
+	[ $# -ge 4 ] || die "usage: chroot.sh extra SUITE NAME [--download] PKG..."
+	shift
+	extra_root "$@"
+	echo "$CACHE/$1+$2"
 	;;
 suites)
 	for s in bullseye bookworm trixie sid; do echo "$s $(version_of $s)"; done

@@ -103,14 +103,25 @@ newdb() {
 put() { "$HELPER" put "$PWD/$1" bdb "$(hexkey "$2")" "$3"; }
 
 # The sample tls tickets expire two hours after the sample was made, and
-# hintsdb tidy (unlike Exim) deletes expired tickets: by the wall clock the
-# tls DB is compared by the age rule only, from the aged tests below.
+# hintsdb tidy and our exim_tidydb (unlike Exim) delete expired tickets: by
+# the wall clock the tls DB is compared by the age rule in the aged tests
+# below, and on its own in the next one.
 run_test "every sample DB, fresh: same output, same result" '
 	for db in $(dbs | grep -vx tls); do
 		fresh 0 "$db" && run3 "$db" || exit 1
 		same_output || { echo "output differs for $db"; exit 1; }
 		same_result "$db" || { echo "result differs for $db"; exit 1; }
 		[ "$(cat hd.rc)" = 0 ] || { cat hd.err; exit 1; }
+	done
+'
+run_test "tls, young records of expired tickets: Exim keeps them, ours deletes" '
+	fresh 0 tls && run3 tls && n=$(grep -c "^deleted" co.out) &&
+	[ "$n" -gt 0 ] && [ "$(cat ex.rc)" = 0 ] && [ "$(cat co.rc)" = 0 ] &&
+	[ "$(grep -c "(ticket expired)$" co.out)" = "$n" ] &&
+	! grep -q "^deleted" ex.out && grep -v "^deleted" co.out | cmp - ex.out &&
+	$EXIM_DUMP "$PWD/ex" tls >ex.dump && [ -s ex.dump ] &&
+	for s in co hd; do
+		$EXIM_DUMP "$PWD/$s" tls >$s.dump && [ ! -s $s.dump ] || exit 1
 	done
 '
 run_test "every sample DB aged 31 days: all deleted alike" '

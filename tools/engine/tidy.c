@@ -519,6 +519,38 @@ out:
 }
 
 /*
+ * judge_tls - a session whose ticket has expired is deleted, in
+ * exim_tidydb's mode too: that is what exim4-base's daily run gets after
+ * the takeover.  The other rules are hintsdb tidy's own: exim_tidydb never
+ * decodes a session, so there one that cannot be decoded is kept without
+ * a word, as Exim keeps it.  1 if decided, 0 to judge on.
+ */
+static int
+judge_tls(struct tidy *t, struct judgement *j)
+{
+	int e;
+
+	if ((e = tls_expired(&j->r, t->o->now)) == 1) {
+		j->v = V_DELETE;
+		j->why = TR_EXPIRED;
+		return 1;
+	}
+	if (t->o->compat)
+		return 0;
+	if (e == -1) {
+		corrupt(j, "cannot decode the TLS session");
+		return 1;
+	}
+	if (t->o->stale != NULL && session_dead(t->o->stale,
+	    j->r.u.tls.payload, j->r.u.tls.payload_len, NULL, 0)) {
+		j->v = V_DELETE;
+		j->why = TR_STALE_SESSION;
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * judge - what exim_tidydb would do with this record now (plus our own
  * rules), from its bytes alone.  The same function decides under the read
  * lock and re-checks under the write lock.
@@ -531,7 +563,7 @@ judge(struct tidy *t, const uint8_t *key, size_t klen, const uint8_t *val,
 	const uint8_t *id;
 	const char *why = NULL, *bad;
 	size_t idlen;
-	int decoded, have_time, e;
+	int decoded, have_time;
 
 	memset(j, 0, sizeof(*j));
 	decoded = hdb_rec_decode(t->type, layout, key, klen, val, vlen, &j->r,
@@ -568,23 +600,8 @@ judge(struct tidy *t, const uint8_t *key, size_t klen, const uint8_t *val,
 		j->why = TR_NO_MESSAGE;
 		return;
 	}
-	if (t->type == HDB_T_TLS && !t->o->compat) {
-		if ((e = tls_expired(&j->r, t->o->now)) == 1) {
-			j->v = V_DELETE;
-			j->why = TR_EXPIRED;
-			return;
-		}
-		if (e == -1) {
-			corrupt(j, "cannot decode the TLS session");
-			return;
-		}
-		if (t->o->stale != NULL && session_dead(t->o->stale,
-		    j->r.u.tls.payload, j->r.u.tls.payload_len, NULL, 0)) {
-			j->v = V_DELETE;
-			j->why = TR_STALE_SESSION;
-			return;
-		}
-	}
+	if (t->type == HDB_T_TLS && judge_tls(t, j))
+		return;
 	if ((bad = hdb_rec_check(&j->r)) != NULL)
 		corrupt(j, bad);
 }
