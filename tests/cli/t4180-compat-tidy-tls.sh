@@ -1,5 +1,5 @@
 #!/bin/sh
-# t4179-compat-tidy-tls.sh - exim_tidydb as hintsdb (what exim4-base's daily
+# t4180-compat-tidy-tls.sh - exim_tidydb as hintsdb (what exim4-base's daily
 # run calls after hintsdb-takeover) expires TLS sessions by their own ticket
 # lifetime, not only by Exim's 30-day age, with Exim's command line, lines
 # and exit status.  A session that cannot be decoded is kept, as Exim keeps
