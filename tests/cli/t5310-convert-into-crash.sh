@@ -131,8 +131,11 @@ run_test "tdb: killed at random moments, also mid-commit, on a large DB" '
 		sleep $d
 		kill -KILL $pid 2>/dev/null
 		wait $pid
-		rm -rf sp/db/.seen.hintsdb.* &&
-		libcheck tdb sp/db/seen && "$HINTSDB" check sp seen >/dev/null &&
+		rm -rf sp/db/.seen.hintsdb.* && rm -f st &&
+		{ libcheck tdb sp/db/seen ||
+		    { echo "killed after $d s: tdbtool finds damage"; exit 1; }; } &&
+		{ "$HINTSDB" check sp seen >ck 2>&1 ||
+		    { echo "killed after $d s: check:"; cat ck; exit 1; }; } &&
 		"$HINTSDB" stat --format=json sp seen >st &&
 		v2=$(sed -n "s/.*\"records\":$M,\"legacy\":[0-9]*,\"v2\":\([0-9]*\),\"undecodable\":0,\"invalid\":0,.*/\1/p" st) &&
 		echo "killed after $d s: $v2 of $M rewritten" &&
