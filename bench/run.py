@@ -841,6 +841,14 @@ def ratio(g, a, b):
     return None
 
 
+def ranged(g, a, b):
+    """A / B's per-round ratio, and its range and medians, the note
+    beside a target."""
+    r = ratio(g, a, b)
+    return r, "range %.2f–%.2f, medians %.0f vs %.0f ms" % (
+        r["min"], r["max"], stat(g, a), stat(g, b))
+
+
 def find(res, name):
     for g in res["groups"]:
         if g["name"] == name:
@@ -897,22 +905,16 @@ def noblock_targets(res):
                 "/".join(str(m.get("tool_holds")) for m in rs))
     g = by_role(res, "tdb-vs-bdb")
     if g is not None:
-        r = ratio(g, "hintsdb-tidy-tdb", "hintsdb-tidy-bdb")
+        r, why = ranged(g, "hintsdb-tidy-tdb", "hintsdb-tidy-bdb")
         add("tidy time on %s records, tdb / Berkeley DB" %
             fmt_n(g["records"]),
-            r["median"], "<= 3 x", r["median"] <= 3, "x",
-            "range %.2f–%.2f, medians %.0f vs %.0f ms" % (
-                r["min"], r["max"], stat(g, "hintsdb-tidy-tdb"),
-                stat(g, "hintsdb-tidy-bdb")))
+            r["median"], "<= 3 x", r["median"] <= 3, "x", why)
     if g is not None and any(c["name"] == "hintsdb-tidy-tdb-rebuilt"
                              for c in g["commands"]):
-        r = ratio(g, "hintsdb-tidy-tdb-rebuilt", "hintsdb-tidy-bdb")
+        r, why = ranged(g, "hintsdb-tidy-tdb-rebuilt", "hintsdb-tidy-bdb")
         add("tidy time on %s records, tdb rebuilt by convert / Berkeley DB"
             % fmt_n(g["records"]),
-            r["median"], "<= 3 x", r["median"] <= 3, "x",
-            "range %.2f–%.2f, medians %.0f vs %.0f ms" % (
-                r["min"], r["max"], stat(g, "hintsdb-tidy-tdb-rebuilt"),
-                stat(g, "hintsdb-tidy-bdb")))
+            r["median"], "<= 3 x", r["median"] <= 3, "x", why)
     g = by_role(res, "tdb-big")
     if g is not None:
         w = stat(g, "hintsdb-tidy-tdb")
@@ -924,13 +926,10 @@ def noblock_targets(res):
     g = by_role(res, "sqlite-vs-exim")
     if g is not None:
         ex = [c["name"] for c in g["commands"] if c.get("exim")][0]
-        r = ratio(g, ex, "hintsdb-tidy-sqlite")
+        r, why = ranged(g, ex, "hintsdb-tidy-sqlite")
         add("tidy on %s SQLite records: speed-up over %s" %
             (fmt_n(g["records"]), ex.replace("-", " ")),
-            r["median"], ">= 2 x", r["median"] >= 2, "x",
-            "range %.2f–%.2f, medians %.0f vs %.0f ms" % (
-                r["min"], r["max"], stat(g, ex),
-                stat(g, "hintsdb-tidy-sqlite")))
+            r["median"], ">= 2 x", r["median"] >= 2, "x", why)
         ra = stat(g, "hintsdb-tidy-sqlite", "maxrss_kib", "max")
         rb = stat(g, ex, "maxrss_kib")
         add("tidy on %s SQLite records: peak RSS (worst run) / %s's" %
@@ -1009,33 +1008,26 @@ def targets(res, big, ntls):
                  " + twins table" if f == "exim" else " + sort arrays"))
     eg = find(res, "export retry %s" % fmt_n(big))
     if eg is not None:
-        r = ratio(eg, "hintsdb-export", "db5.3_dump")
+        r, why = ranged(eg, "hintsdb-export", "db5.3_dump")
         add("export wall time vs db5.3_dump", r["median"], "<= 0.5 x",
-            r["median"] <= 0.5, "x", "range %.2f–%.2f, medians %.0f vs %.0f "
-            "ms" % (r["min"], r["max"], stat(eg, "hintsdb-export"),
-                    stat(eg, "db5.3_dump")))
+            r["median"] <= 0.5, "x", why)
         rss = stat(eg, "hintsdb-export", "maxrss_kib", "max")
         add("export peak RSS (worst run)", rss / 1024.0, "< 32 MiB",
             rss < 32 * 1024, "MiB", "db5.3_dump %.1f MiB" %
             (stat(eg, "db5.3_dump", "maxrss_kib", "max") / 1024.0))
     tg = find(res, "tidy retry %s" % fmt_n(big))
     if tg is not None:
-        r = ratio(tg, "hintsdb-tidy", "exim_tidydb")
+        r, why = ranged(tg, "hintsdb-tidy", "exim_tidydb")
         add("tidy wall time vs exim_tidydb", r["median"], "<= 1 x",
-            r["median"] <= 1, "x", "range %.2f–%.2f, medians %.0f vs %.0f "
-            "ms" % (r["min"], r["max"], stat(tg, "hintsdb-tidy"),
-                    stat(tg, "exim_tidydb")))
+            r["median"] <= 1, "x", why)
         ra = stat(tg, "hintsdb-tidy", "maxrss_kib")
         rb = stat(tg, "exim_tidydb", "maxrss_kib")
         add("tidy peak RSS vs exim_tidydb", ra / rb, "<= 0.333 x",
             ra * 3 <= rb, "x", "%.1f vs %.1f MiB" % (ra / 1024, rb / 1024))
         if any(c["name"] == "hintsdb-tidy-inplace" for c in tg["commands"]):
-            r = ratio(tg, "hintsdb-tidy", "hintsdb-tidy-inplace")
+            r, why = ranged(tg, "hintsdb-tidy", "hintsdb-tidy-inplace")
             add("tidy with its rebuild vs deleting in place (--no-compact)",
-                r["median"], "<= 1.5 x", r["median"] <= 1.5, "x",
-                "range %.2f–%.2f, medians %.0f vs %.0f ms" %
-                (r["min"], r["max"], stat(tg, "hintsdb-tidy"),
-                 stat(tg, "hintsdb-tidy-inplace")))
+                r["median"], "<= 1.5 x", r["median"] <= 1.5, "x", why)
             ra = stat(tg, "hintsdb-tidy", "maxrss_kib")
             rb = stat(tg, "hintsdb-tidy-inplace", "maxrss_kib")
             add("tidy peak RSS, rebuild vs in place", ra / rb, "–", None,
