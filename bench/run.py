@@ -39,9 +39,11 @@ The migrate part puts import and convert beside the floors of issue 35,
 on the 1M retry records: import of `hintsdb export`'s output into a new
 Berkeley DB file against db5.3_load of db5.3_dump's output; import into
 SQLite (v2) and GDBM against convert into the same; convert into SQLite
-(v2, tblblob) against convert into Berkeley DB (v2).  Every command
-writes a new file in an empty spool made before each run, outside the
-timing; the inputs are made once and cached.
+(v2, tblblob) against convert into Berkeley DB (v2).  The GDBM pair runs
+in a group of its own, once by default (--migrate-gdbm-runs: GDBM's
+convert of 1M records takes most of a minute).  Every command writes a
+new file in an empty spool made before each run, outside the timing;
+the inputs are made once and cached.
 
 Writes bench/RESULTS.md and bench/results.json; a run of some parts
 (--only) keeps the other parts' results from the last results.json.
@@ -686,7 +688,9 @@ class Bench:
                 note="every command writes a new file into an empty spool "
                 "(made, and the page cache flushed with sync, before each "
                 "run, outside the timing); import reads `hintsdb export`'s "
-                "output (%s), db5.3_load db5.3_dump's (%s); layouts: "
+                "output (%s), db5.3_load db5.3_dump's (%s); import into "
+                "Berkeley DB holds back at most 36 MiB of records at a time "
+                "for the new file's bucket order; layouts: "
                 "SQLite and the convert into Berkeley DB v2, the rest "
                 "legacy as exported" % (
                     "%.0f MB" % (os.path.getsize(exp) / 1e6),
@@ -1086,6 +1090,12 @@ def migrate_targets(res, n, add):
                     r["min"], r["max"], ca, cb, ca / cb if cb else 0,
                     stat(g, a, "maxrss_kib") / 1024,
                     stat(g, b, "maxrss_kib") / 1024))
+        rss = stat(g, "import-bdb", "maxrss_kib", "max")
+        if rss is not None:
+            add("import into Berkeley DB peak RSS (worst run)", rss / 1024.0,
+                "< 64 MiB", rss < 64 * 1024, "MiB", "it holds back at most "
+                "36 MiB of records for the new file's bucket order "
+                "(hintsdb-import(8)), one pass over the file a batch")
 
 
 # ------------------------------------------------------------------ report

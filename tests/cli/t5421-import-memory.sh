@@ -1,5 +1,5 @@
 #!/bin/sh
-# t5421-import-memory.sh - import into Berkeley DB holds back at most 32
+# t5421-import-memory.sh - import into Berkeley DB holds back at most 36
 # MiB of records for the new file's bucket order (hintsdb-import(8)),
 # however big the export: 150,000 retry records of some 460 bytes (68 MB
 # held back, which the import of old kept in one pass) import in 48 MB of
