@@ -402,8 +402,8 @@ lookup_free(struct lookup *l)
 
 /*
  * dump_lookup - the records the KEYs name (and --match and --peer
- * select) into l->s, in KEY order.  d is closed when it returns.  0,
- * EX_NOTFOUND if a KEY was missing, or another EX_* code.
+ * select) into l->s, in KEY order (lookup_missing then says which were
+ * not there).  d is closed when it returns.  0, or an EX_* code.
  */
 static int
 dump_lookup(struct dbh *d, const char *spool, const char *name,
@@ -412,17 +412,13 @@ dump_lookup(struct dbh *d, const char *spool, const char *name,
 	static const struct paced p = { NULL, lookup_one, lookup_failed,
 	    NULL, 0 };
 	const struct dump_ctx *c = l->c;
-	int ex;
 
 	db_close(d);
 	slurp_init(&l->s, NULL, c->keys_only && c->peer == NULL);
 	if (lookup_keys(l) == -1)
 		return EX_USAGE_;
-	if ((ex = db_paced(spool, name, 0, o, c->cmd, c->max_lock_ms > 0 ?
-	    (double)c->max_lock_ms : SCAN_BUDGET_MS, (size_t)c->nkeys, &p,
-	    l)) != 0)
-		return ex;
-	return lookup_missing(l);
+	return db_paced(spool, name, 0, o, c->cmd, c->max_lock_ms > 0 ?
+	    (double)c->max_lock_ms : SCAN_BUDGET_MS, (size_t)c->nkeys, &p, l);
 }
 
 /*
@@ -598,19 +594,17 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 	if (c->sorted && c->nkeys == 0)
 		return dump_sorted(&d, spool, o, c);
 	if (c->nkeys > 0) {
-		missing = dump_lookup(&d, spool, name, o, &l);
-		if (missing != 0 && missing != EX_NOTFOUND) {
+		if ((ex = dump_lookup(&d, spool, name, o, &l)) != 0) {
 			slurp_free(s);
 			lookup_free(&l);
-			return missing;
+			return ex;
 		}
 	} else if ((ex = db_slurp(&d, spool, o, c->cmd, c->max_lock_ms > 0 ?
 	    (double)c->max_lock_ms : SCAN_BUDGET_MS,
 	    c->keys_only && c->peer == NULL ? SCAN_KEYS : 0, s)) != 0)
 		return ex;
 	bad = oversize_report(c->cmd, name);
-	if (c->nkeys == 0)
-		missing = select_recs(s, c, name);
+	missing = c->nkeys > 0 ? lookup_missing(&l) : select_recs(s, c, name);
 	/* Output is most of the work now: fewer, larger writes. */
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
