@@ -88,12 +88,14 @@ xappend(uint8_t **buf, size_t *len, size_t *cap, const void *p, size_t n)
 #define HUGE_PAGE	((size_t)2 << 20)
 
 void *
-xmap_room(void *p, size_t *cap, size_t need)
+xmap_room(void *p, size_t *cap, size_t need, size_t most)
 {
 	size_t n = p == NULL ? need : *cap * 2;
 
 	while (n < need)
 		n *= 2;
+	if (n > most && need <= most)
+		n = most;
 	n = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
 	if (p == NULL)
 		p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE |

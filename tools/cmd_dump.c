@@ -6,7 +6,7 @@
  * before any formatting (slurp.h), so neither a big DB nor a slow terminal
  * or pipe holds up Exim for long.  Text and JSON are sorted by key unless
  * --unsorted; the exim format keeps the backend's order, as exim_dumpdb
- * does.
+ * does.  With KEYs only those are looked up, a few to a hold.
  */
 #include <err.h>
 #include <inttypes.h>
@@ -36,6 +36,7 @@
 #include "progress.h"
 #include "tls/tls.h"
 #include "tls/tls_out.h"
+#include "hash.h"
 #include "xmalloc.h"
 
 #define DUMP_USAGE "hintsdb dump [-kz] [--all] [--format=text|json|exim] " \
@@ -287,59 +288,137 @@ key_bytes(const char *cmd, const char *arg, uint8_t **k, size_t *kl)
 	return 0;
 }
 
-/*
- * select_recs - keep the records --match or the KEYs select (in place);
- * each KEY that is not there is reported.  0, EX_NOTFOUND if a key was
- * missing or nothing matched, or EX_USAGE_.
- */
+/* select_recs - keep the records --match and --peer select (in place).
+ * 0, or EX_NOTFOUND if none did. */
 static int
 select_recs(struct slurp *s, const struct dump_ctx *c, const char *db)
 {
-	uint8_t **kb;
-	size_t *kl, i, j, n = 0;
-	char *found, *v;
+	size_t i, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (wanted(s, i, c))
+			s->recs[n++] = s->recs[i];
+	s->n = n;
+	return n > 0 ? 0 : none_selected(c, db);
+}
+
+/*
+ * A keyed dump looks each KEY up (hdb_get) in db_paced's short holds
+ * instead of reading the DB: its cost is the keys', not the file's.  A
+ * KEY given twice is looked up and printed once.
+ */
+struct lookup {
+	const struct dump_ctx *c;
+	uint8_t		**kb;		/* each KEY's bytes */
+	size_t		 *kl;
+	char		 *dup;		/* an earlier KEY is the same */
+	struct slurp	  s;		/* the records found, in KEY order */
+	struct hdb_keyset found;
+	const char	 *db;
+};
+
+static int
+lookup_one(void *arg, struct dbh *d, size_t j)
+{
+	struct lookup *l = arg;
+	struct hdb_datum k = { l->kb[j], l->kl[j] }, v;
+	int r;
+
+	if (l->dup[j])
+		return 0;
+	if ((r = hdb_get(d->h, k, &v)) == HDB_NOTFOUND)
+		return 0;
+	if (r != HDB_OK)
+		return -1;
+	if (hdb_over_cap(k, v) || !wanted_rec(l->c, k.data, k.len, v.data,
+	    v.len))
+		return 0;
+	(void)hdb_keyset_add(&l->found, k.data, k.len);
+	return slurp_add(&l->s, k, v) == -1 ? -1 : 0;
+}
+
+static void
+lookup_failed(void *arg, struct dbh *d)
+{
+	struct lookup *l = arg;
+	char *v = hdb_vis_dup(l->db, strlen(l->db));
+
+	warnx("%s: cannot read '%s': %s", l->c->cmd, v, hdb_error(d->h));
+	free(v);
+}
+
+/* Each KEY's bytes, and whether an earlier KEY is the same; -1 (after a
+ * message) for a bad escape. */
+static int
+lookup_keys(struct lookup *l)
+{
+	struct hdb_keyset seen = { 0 };
+	size_t j, n = (size_t)l->c->nkeys;
+
+	l->kb = xcalloc(n, sizeof(*l->kb));
+	l->kl = xcalloc(n, sizeof(*l->kl));
+	l->dup = xcalloc(n, 1);
+	for (j = 0; j < n; j++) {
+		if (key_bytes(l->c->cmd, l->c->keys[j], &l->kb[j], &l->kl[j])
+		    == -1)
+			break;
+		l->dup[j] = !hdb_keyset_add(&seen, l->kb[j], l->kl[j]);
+	}
+	hdb_keyset_free(&seen);
+	return j == n ? 0 : -1;
+}
+
+/* Each KEY that was not found (or not selected) said; EX_NOTFOUND if
+ * any. */
+static int
+lookup_missing(const struct lookup *l)
+{
+	size_t j;
+	char *v;
 	int ret = 0;
 
-	if (c->nkeys == 0) {
-		for (i = 0; i < s->n; i++)
-			if (wanted(s, i, c))
-				s->recs[n++] = s->recs[i];
-		s->n = n;
-		return n > 0 ? 0 : none_selected(c, db);
-	}
-	kb = xreallocarray(NULL, (size_t)c->nkeys, sizeof(*kb));
-	kl = xreallocarray(NULL, (size_t)c->nkeys, sizeof(*kl));
-	found = xcalloc((size_t)c->nkeys, 1);
-	for (j = 0; j < (size_t)c->nkeys; j++)
-		if (key_bytes(c->cmd, c->keys[j], &kb[j], &kl[j]) == -1) {
-			while (j-- > 0)
-				free(kb[j]);
-			ret = EX_USAGE_;
-			goto out;
-		}
-	for (i = 0; i < s->n; i++)
-		for (j = 0; j < (size_t)c->nkeys; j++)
-			if (s->recs[i].klen == kl[j] && memcmp(slurp_key(s,
-			    i), kb[j], kl[j]) == 0 && wanted(s, i, c)) {
-				s->recs[n++] = s->recs[i];
-				found[j] = 1;
-				break;
-			}
-	s->n = n;
-	for (j = 0; j < (size_t)c->nkeys; j++) {
-		if (!found[j]) {
-			v = hdb_vis_dup(kb[j], kl[j] - 1);
-			warnx("%s: no record '%s' in '%s'", c->cmd, v, db);
+	for (j = 0; j < (size_t)l->c->nkeys; j++)
+		if (!hdb_keyset_has(&l->found, l->kb[j], l->kl[j])) {
+			v = hdb_vis_dup(l->kb[j], l->kl[j] - 1);
+			warnx("%s: no record '%s' in '%s'", l->c->cmd, v, l->db);
 			free(v);
 			ret = EX_NOTFOUND;
 		}
-		free(kb[j]);
-	}
-out:
-	free(kb);
-	free(kl);
-	free(found);
 	return ret;
+}
+
+static void
+lookup_free(struct lookup *l)
+{
+	size_t j;
+
+	for (j = 0; l->kb != NULL && j < (size_t)l->c->nkeys; j++)
+		free(l->kb[j]);
+	free(l->kb);
+	free(l->kl);
+	free(l->dup);
+	hdb_keyset_free(&l->found);
+}
+
+/*
+ * dump_lookup - the records the KEYs name (and --match and --peer
+ * select) into l->s, in KEY order (lookup_missing then says which were
+ * not there).  d is closed when it returns.  0, or an EX_* code.
+ */
+static int
+dump_lookup(struct dbh *d, const char *spool, const char *name,
+    const struct dbopts *o, struct lookup *l)
+{
+	static const struct paced p = { NULL, lookup_one, lookup_failed,
+	    NULL, 0 };
+	const struct dump_ctx *c = l->c;
+
+	db_close(d);
+	slurp_init(&l->s, NULL, c->keys_only && c->peer == NULL);
+	if (lookup_keys(l) == -1)
+		return EX_USAGE_;
+	return db_paced(spool, name, 0, o, c->cmd, c->max_lock_ms > 0 ?
+	    (double)c->max_lock_ms : SCAN_BUDGET_MS, (size_t)c->nkeys, &p, l);
 }
 
 /*
@@ -494,7 +573,8 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
     struct dump_ctx *c)
 {
 	struct dbh d;
-	struct slurp s;
+	struct lookup l = { .c = c, .db = name };
+	struct slurp *s = &l.s;
 	int ex, bad = 0, missing = 0;
 
 	hdb_cap_sizes(1);	/* before the open: see hdb.h */
@@ -513,29 +593,32 @@ dump_run(const char *spool, const char *name, const struct dbopts *o,
 		return dump_stream(&d, spool, o, c);
 	if (c->sorted && c->nkeys == 0)
 		return dump_sorted(&d, spool, o, c);
-	if ((ex = db_slurp(&d, spool, o, c->cmd, c->max_lock_ms > 0 ?
+	if (c->nkeys > 0) {
+		if ((ex = dump_lookup(&d, spool, name, o, &l)) != 0) {
+			slurp_free(s);
+			lookup_free(&l);
+			return ex;
+		}
+	} else if ((ex = db_slurp(&d, spool, o, c->cmd, c->max_lock_ms > 0 ?
 	    (double)c->max_lock_ms : SCAN_BUDGET_MS,
-	    c->keys_only && c->peer == NULL ? SCAN_KEYS : 0, &s)) != 0)
+	    c->keys_only && c->peer == NULL ? SCAN_KEYS : 0, s)) != 0)
 		return ex;
 	bad = oversize_report(c->cmd, name);
-	if ((c->match != NULL || c->peer != NULL || c->nkeys > 0) &&
-	    (missing = select_recs(&s, c, name)) == EX_USAGE_) {
-		slurp_free(&s);
-		return EX_USAGE_;
-	}
+	missing = c->nkeys > 0 ? lookup_missing(&l) : select_recs(s, c, name);
 	/* Output is most of the work now: fewer, larger writes. */
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (c->sorted)
-		slurp_sort(&s);
+		slurp_sort(s);
 	if (c->keys_only)
-		print_keys(&s, c->format, &c->fo);
+		print_keys(s, c->format, &c->fo);
 	else {
-		progress_begin(s.n, PROG_STDOUT, "%s: writing", c->fo.db);
-		bad |= print_recs(&s, c, 1);
+		progress_begin(s->n, PROG_STDOUT, "%s: writing", c->fo.db);
+		bad |= print_recs(s, c, 1);
 		progress_end();
 	}
-	slurp_free(&s);
+	slurp_free(s);
+	lookup_free(&l);
 	if ((ex = finish_stdout(c->cmd)) != 0)
 		return ex;
 	return bad ? EX_FINDINGS : missing;

@@ -404,6 +404,15 @@ hdb_oversize(void)
 	return n;
 }
 
+int
+hdb_over_cap(struct hdb_datum key, struct hdb_datum val)
+{
+	if (!capped || (key.len <= HDB_KEY_MAX && val.len <= HDB_VAL_MAX))
+		return 0;
+	oversize++;
+	return 1;
+}
+
 void
 hdb_set_iter_hook(hdb_iter_hook_fn *fn, void *arg)
 {
@@ -423,10 +432,8 @@ count_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 {
 	struct counted *c = arg;
 
-	if (capped && (key.len > HDB_KEY_MAX || val.len > HDB_VAL_MAX)) {
-		oversize++;
+	if (hdb_over_cap(key, val))
 		return 0;
-	}
 	if (iter_hook != NULL && ++c->n == HDB_ITER_TICK) {
 		c->n = 0;
 		iter_hook(HDB_ITER_TICK, iter_hook_arg);

@@ -340,6 +340,9 @@ void	 hdb_set_iter_hook(hdb_iter_hook_fn *fn, void *arg);
 void	 hdb_cap_sizes(int on);
 int	 hdb_sizes_capped(void);
 uint64_t hdb_oversize(void);
+/* A record read by hdb_get that the cap passes over: 1 (and counted in
+ * hdb_oversize) if capped and over it. */
+int	 hdb_over_cap(struct hdb_datum key, struct hdb_datum val);
 
 /*
  * hdb_iterate_after - like hdb_iterate, but start just after the record

@@ -25,9 +25,12 @@
  * size, which the backend's pages round up. */
 #define TRICKLE_BYTES	(4u << 20)
 /* Bytes of records an ordered writer holds back at most (key, value and
- * 9 bytes each; 8 more in its index): most of a million of Exim's retry
- * records.  Each batch more is one more pass over the new file. */
-#define HELD_BYTES	(128u << 20)
+ * 9 bytes each; 8 more in its index): some 270,000 of Exim's retry
+ * records.  Each batch more is one more pass over the new file, written
+ * out again (bench/PROFILE.md): at 1M retry records 36 MiB (4 passes)
+ * keeps import within 1.5x db5.3_load and its peak RSS under 64 MiB;
+ * 32 MiB (5 passes) was at the limit.  A whole number of huge pages. */
+#define HELD_BYTES	(36u << 20)
 #define HELD_HDR	9
 
 struct hdb_writer {
@@ -298,7 +301,8 @@ hold(struct hdb_writer *w, struct hdb_datum key, struct hdb_datum out,
 			return HDB_ERR;
 	}
 	if (w->hlen + need > w->hcap)
-		w->held = xmap_room(w->held, &w->hcap, w->hlen + need);
+		w->held = xmap_room(w->held, &w->hcap, w->hlen + need,
+		    HELD_BYTES);
 	if (w->nheld == w->ixcap) {
 		w->ixcap = w->ixcap ? 2 * w->ixcap : 4096;
 		w->ix = xreallocarray(w->ix, w->ixcap, sizeof(*w->ix));

@@ -115,7 +115,7 @@ void	hdb_writer_last_wins(struct hdb_writer *);
 
 /*
  * With HDB_O_INORDER in the flags of hdb_writer_new, puts are held back,
- * up to 128 MB, and then put in the order the backend fills its new file
+ * up to 36 MiB, and then put in the order the backend fills its new file
  * in (hdb_put_order; a backend without one ignores the flag): a source in
  * key order (an export) then costs the backend no more than one in its
  * own.  A put returns as before, but a duplicate key is found only when

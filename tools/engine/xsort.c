@@ -212,6 +212,27 @@ drain(void *ctx, struct slurp *s)
 	(void)spill(x, s);	/* x->err stops the rest */
 }
 
+/* xsort_begin - an empty x, before either read. */
+static void
+xsort_begin(struct xsort *x, const char *cmd, xsort_keep_fn keep, void *ctx)
+{
+	memset(x, 0, sizeof(*x));
+	x->fd = -1;
+	x->cmd = cmd;
+	x->keep = keep;
+	x->ctx = ctx;
+}
+
+/* runs_only - every record is in the spill file's runs: the merge's
+ * memory is its own. */
+static void
+runs_only(struct xsort *x)
+{
+	slurp_free(&x->s);
+	free(x->wbuf);
+	x->wbuf = NULL;
+}
+
 int
 xsort_read(struct xsort *x, struct dbh *d, const char *spool,
     const struct dbopts *o, const char *cmd, double budget_ms, unsigned flags,
@@ -219,11 +240,7 @@ xsort_read(struct xsort *x, struct dbh *d, const char *spool,
 {
 	int ex;
 
-	memset(x, 0, sizeof(*x));
-	x->fd = -1;
-	x->cmd = cmd;
-	x->keep = keep;
-	x->ctx = ctx;
+	xsort_begin(x, cmd, keep, ctx);
 	if ((ex = db_slurp_stream(d, spool, o, cmd, budget_ms,
 	    flags | SCAN_DUPS, &x->s, batch, drain, x)) != 0)
 		return ex;
@@ -233,9 +250,7 @@ xsort_read(struct xsort *x, struct dbh *d, const char *spool,
 		return 0;	/* all in memory */
 	if (spill(x, &x->s) == -1)
 		return EX_IOERR_;
-	slurp_free(&x->s);	/* the merge's memory is its own */
-	free(x->wbuf);
-	x->wbuf = NULL;
+	runs_only(x);
 	return 0;
 }
 
@@ -415,11 +430,7 @@ xsort_read_held(struct xsort *x, struct dbh *d, const char *cmd, int flags,
 	char *n;
 	int r;
 
-	memset(x, 0, sizeof(*x));
-	x->fd = -1;
-	x->cmd = cmd;
-	x->keep = keep;
-	x->ctx = ctx;
+	xsort_begin(x, cmd, keep, ctx);
 	slurp_init(&x->s, NULL, (flags & SCAN_KEYS) != 0);
 	x->s.limit = batch;
 	n = hdb_vis_dup(d->name, strlen(d->name));
@@ -447,9 +458,7 @@ xsort_read_held(struct xsort *x, struct dbh *d, const char *cmd, int flags,
 	}
 	if (settle(x, x->size) == -1)
 		return EX_IOERR_;
-	slurp_free(&x->s);
-	free(x->wbuf);
-	x->wbuf = NULL;
+	runs_only(x);
 	return 0;
 }
 
