@@ -475,6 +475,53 @@ bulk_buckets(size_t expect)
 }
 
 /*
+ * given_buckets - HDB_O_BUCKETS's count, a power of two of BULK_MIN /
+ * BULK_PAIRS or more, at most BULK_BUCKETS (so that nelem fits); or 0 to
+ * let a small table grow as Exim's does.  Its puts come in about its
+ * order, so the new file needs no more than libdb's default cache.
+ */
+static uint32_t
+given_buckets(size_t n)
+{
+	if (n < BULK_MIN / BULK_PAIRS || (n & (n - 1)) != 0)
+		return 0;
+	return n > BULK_BUCKETS ? BULK_BUCKETS : (uint32_t)n;
+}
+
+/* Hash meta page (libdb's db_page.h, HMETA33). */
+#define HMETA_MAGIC	0x061561
+#define HMETA_TYPE	8		/* P_HASHMETA */
+#define HMETA_MAX_BUCKET 72
+#define HMETA_LEN	76
+
+uint32_t
+hdb_bdb_buckets(const char *path)
+{
+	uint8_t meta[HMETA_LEN];
+	uint32_t magic, mb;
+	char *file = pick_file(path);
+	int fd, swap;
+	ssize_t n;
+
+	fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	free(file);
+	if (fd == -1)
+		return 0;
+	n = pread(fd, meta, sizeof(meta), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(meta) || meta[25] != HMETA_TYPE)
+		return 0;
+	memcpy(&magic, meta + 12, 4);
+	memcpy(&mb, meta + HMETA_MAX_BUCKET, 4);
+	swap = magic != HMETA_MAGIC;
+	if (swap && __builtin_bswap32(magic) != HMETA_MAGIC)
+		return 0;
+	if (swap)
+		mb = __builtin_bswap32(mb);
+	return mb < UINT32_MAX ? mb + 1 : 0;
+}
+
+/*
  * bdb_put_order - for a bulk writer's new table, the bucket key goes to
  * (libdb's hash, __ham_func5, masked as __ham_call_hash does for a table
  * that has not split): puts in this order fill the pages in file order,
@@ -570,8 +617,9 @@ bdb_open(struct hdb *h, const char *path, int flags, mode_t mode)
 		b->env->set_errcall(b->env, bdb_errcall);
 		b->env->app_private = b;
 		if (dbflags & DB_CREATE)
-			bulk_env(b->env, h->expect, (flags & HDB_O_LEAN) != 0,
-			    (flags & HDB_O_INORDER) != 0);
+			bulk_env(b->env, (flags & HDB_O_BUCKETS) ? 0 :
+			    h->expect, (flags & HDB_O_LEAN) != 0,
+			    (flags & (HDB_O_INORDER | HDB_O_BUCKETS)) != 0);
 		ret = b->env->open(b->env, NULL,
 		    DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0);
 		if (ret != 0) {
@@ -589,6 +637,12 @@ bdb_open(struct hdb *h, const char *path, int flags, mode_t mode)
 		    b->db->set_h_nelem(b->db, bulk_buckets(h->expect) *
 		    BULK_FFACTOR) == 0)
 			b->buckets = bulk_buckets(h->expect);
+		if ((dbflags & DB_CREATE) && (flags & HDB_O_BUCKETS) &&
+		    given_buckets(h->expect) != 0 &&
+		    b->db->set_h_ffactor(b->db, BULK_FFACTOR) == 0 &&
+		    b->db->set_h_nelem(b->db, given_buckets(h->expect) *
+		    BULK_FFACTOR) == 0)
+			b->buckets = given_buckets(h->expect);
 		ret = b->db->open(b->db, NULL, name, NULL, type, dbflags,
 		    (int)mode);
 		if (ret != 0) {
