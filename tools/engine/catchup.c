@@ -134,7 +134,10 @@ keyset_seal(struct keyset *ks)
 
 	if (ks->n == 0)
 		return;
-	u64_sort(ks->h, ks->n, 56);
+	for (i = 1; i < ks->n && ks->h[i - 1] <= ks->h[i]; i++)
+		;
+	if (i < ks->n)		/* not sorted yet */
+		u64_sort(ks->h, ks->n, 56);
 	for (i = n = 1; i < ks->n; i++)
 		if (ks->h[i] != ks->h[n - 1])
 			ks->h[n++] = ks->h[i];
@@ -164,12 +167,6 @@ static int
 seen_at(const struct oldscan *os, size_t i)
 {
 	return i != SIZE_MAX && (os->seen[i / 8] >> (i % 8) & 1);
-}
-
-int
-keyset_has_hash(const struct keyset *ks, uint64_t h)
-{
-	return has_hash(ks, h);
 }
 
 int

@@ -50,8 +50,6 @@ struct keyset {
 void	keyset_add(struct keyset *, struct hdb_datum key);
 void	keyset_seal(struct keyset *);	/* sort; before keyset_has */
 int	keyset_has(const struct keyset *, struct hdb_datum key);
-/* The same for a hash as keyset_add makes it. */
-int	keyset_has_hash(const struct keyset *, uint64_t h);
 void	keyset_free(struct keyset *);
 
 /* The record's time stamp, from its header alone; INT64_MAX when that

@@ -1765,7 +1765,7 @@ static void
 take_written(struct rtidy *r, struct slurp *s)
 {
 	struct keyset all = { s->seen, s->nseen, s->seencap };
-	size_t i, n;
+	size_t i, n, at[TR_NREASONS] = { 0 };
 	int j, out;
 
 	s->seen = NULL;
@@ -1773,9 +1773,15 @@ take_written(struct rtidy *r, struct slurp *s)
 	for (j = 0; j < TR_NREASONS; j++)
 		keyset_seal(&r->gone[j]);
 	keyset_seal(&all);
+	/* all sorted lists: one walk through each */
 	for (i = n = 0; i < all.n; i++) {
-		for (j = out = 0; j < TR_NREASONS && !out; j++)
-			out = keyset_has_hash(&r->gone[j], all.h[i]);
+		for (j = out = 0; j < TR_NREASONS; j++) {
+			while (at[j] < r->gone[j].n &&
+			    r->gone[j].h[at[j]] < all.h[i])
+				at[j]++;
+			out |= at[j] < r->gone[j].n &&
+			    r->gone[j].h[at[j]] == all.h[i];
+		}
 		if (!out)
 			all.h[n++] = all.h[i];
 	}
