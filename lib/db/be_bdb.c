@@ -756,10 +756,14 @@ bdb_del(struct hdb *h, struct hdb_datum key)
 
 /*
  * bdb_iterate - a cursor walk, from the first record or from just after the
- * key `after` (DB_SET on it, then DB_NEXT).  The DBTs use BDB's own memory,
- * which belongs to the cursor and stays valid until its next get: exactly
- * the callback.
+ * key `after` (DB_SET on it, then DB_NEXT), in bulk (DB_MULTIPLE_KEY, as
+ * bdb_count): a cursor step a record cost 2,400 instructions, 40% of a
+ * tidy's.  The records point into the buffer, valid until the next bulk
+ * get, so for the callback at least; a pair bigger than the buffer makes
+ * it grow to what libdb asks.
  */
+#define ITER_BUF	(64u << 10)
+
 static int
 bdb_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
 {
@@ -767,8 +771,11 @@ bdb_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
 	struct hdb_datum hk, hv;
 	DBC *c = NULL;
 	DBT k, v;
+	void *p, *rk, *rd;
+	u_int32_t rkl, rdl;
 	int ret, rc = HDB_ERR;
 
+	memset(&v, 0, sizeof(v));
 	if (pages_ok(h, b) != HDB_OK)
 		return HDB_ERR;
 	b->msg[0] = '\0';
@@ -793,13 +800,30 @@ bdb_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
 	}
 	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
-	while ((ret = c->get(c, &k, &v, DB_NEXT)) == 0) {
-		hk.data = k.size > 0 ? k.data : (const uint8_t *)"";
-		hk.len = k.size;
-		hv.data = v.size > 0 ? v.data : (const uint8_t *)"";
-		hv.len = v.size;
-		if ((rc = fn(ctx, hk, hv)) != 0)
-			goto out;
+	v.ulen = ITER_BUF;
+	v.flags = DB_DBT_USERMEM;
+	v.data = xmalloc(v.ulen);
+	for (;;) {
+		ret = c->get(c, &k, &v, DB_NEXT | DB_MULTIPLE_KEY);
+		if (ret == DB_BUFFER_SMALL && v.size > v.ulen) {
+			v.ulen = (v.size + 1023) & ~1023u;
+			v.data = xreallocarray(v.data, v.ulen, 1);
+			continue;
+		}
+		if (ret != 0)
+			break;
+		DB_MULTIPLE_INIT(p, &v);
+		for (;;) {
+			DB_MULTIPLE_KEY_NEXT(p, &v, rk, rkl, rd, rdl);
+			if (p == NULL)
+				break;
+			hk.data = rkl > 0 ? rk : (const uint8_t *)"";
+			hk.len = rkl;
+			hv.data = rdl > 0 ? rd : (const uint8_t *)"";
+			hv.len = rdl;
+			if ((rc = fn(ctx, hk, hv)) != 0)
+				goto out;
+		}
 	}
 	if (ret != DB_NOTFOUND) {
 		rc = bdb_fail(h, b, "cannot iterate over", h->path, ret);
@@ -809,6 +833,8 @@ bdb_iterate(struct hdb *h, struct hdb_datum after, hdb_iter_fn fn, void *ctx)
 out:
 	if (c != NULL)
 		c->close(c);
+	if (v.flags == DB_DBT_USERMEM)
+		free(v.data);
 	return rc;
 }
 
