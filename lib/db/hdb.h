@@ -51,7 +51,8 @@
 /*
  * Berkeley DB only, with CREATE: memory before speed, a cache for the bulk
  * of puts of at most 8 MB rather than 24 (tidy's rebuild, whose memory is
- * held to a third of exim_tidydb's).  Other backends ignore it.
+ * held to a third of exim_tidydb's, where HDB_O_BUCKETS does not apply).
+ * Other backends ignore it.
  */
 #define HDB_O_LEAN	0x40
 /*
