@@ -89,6 +89,8 @@ $(B)/unit/test_exim_bv: tools/exim.c tools/exim.h
 $(B)/unit/test_forms: tools/forms.c tools/forms.h tools/exim.h
 $(B)/unit/test_pieces: tools/engine/pieces.c tools/engine/slurp.c \
 	    tools/engine/pieces.h tools/engine/slurp.h
+$(B)/unit/test_keyset: tools/engine/catchup.c tools/engine/catchup.h \
+	    tools/engine/slurp.c
 
 $(B)/helper/%: tests/helper/%.c $(LIBA) $(HDRS)
 	@mkdir -p $(@D)

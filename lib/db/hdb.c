@@ -23,7 +23,8 @@
 #define HDB_HEAD_LEN	64
 
 #define HDB_O_KNOWN	(HDB_O_RDWR | HDB_O_CREATE | HDB_O_SQLITE_TBL | \
-			 HDB_O_SQLITE_XTEXT | HDB_O_LEAN | HDB_O_INORDER)
+			 HDB_O_SQLITE_XTEXT | HDB_O_LEAN | HDB_O_INORDER | \
+			 HDB_O_BUCKETS)
 
 static int	read_head(const char *, uint8_t *, size_t *);
 static const struct hdb_backend *probe_all(const uint8_t *, size_t);

@@ -51,7 +51,8 @@
 /*
  * Berkeley DB only, with CREATE: memory before speed, a cache for the bulk
  * of puts of at most 8 MB rather than 24 (tidy's rebuild, whose memory is
- * held to a third of exim_tidydb's).  Other backends ignore it.
+ * held to a third of exim_tidydb's, where HDB_O_BUCKETS does not apply).
+ * Other backends ignore it.
  */
 #define HDB_O_LEAN	0x40
 /*
@@ -59,6 +60,14 @@
  * backend fills its file in order and needs no big cache (Berkeley DB).
  */
 #define HDB_O_INORDER	0x80
+/*
+ * hdb_create only, Berkeley DB: expect is not a count of records but the
+ * hash buckets to make the new table with (a power of two), and the puts
+ * come in about that table's order without being held back: tidy's
+ * rebuild, which reads the file it replaces in that file's bucket order
+ * (hdb_bdb_buckets).  Other backends ignore it.
+ */
+#define HDB_O_BUCKETS	0x100
 
 /* Backend capability bits. */
 #define HDB_CAP_LOCKS_ITSELF	0x01	/* Exim uses no lockfile (SQLite) */
@@ -295,6 +304,12 @@ int	 hdb_tdb_write_back(const char *path, const char *from,
  */
 struct stat;
 void	 hdb_bdb_retrust(const struct stat *st);
+/*
+ * hdb_bdb_buckets - the hash buckets of the Berkeley DB hash file at path,
+ * from its meta page, read with no lock (a hint: for the order its records
+ * come in); 0 if it is not one.
+ */
+uint32_t hdb_bdb_buckets(const char *path);
 
 int	 hdb_get(struct hdb *, struct hdb_datum key, struct hdb_datum *val);
 int	 hdb_put(struct hdb *, struct hdb_datum key, struct hdb_datum val);

@@ -138,7 +138,7 @@ hdb_writer_new(const char *target, const struct hdb_backend *be, int oflags,
 	w = xcalloc(1, sizeof(*w));
 	w->be = be;
 	w->oflags = oflags & (HDB_O_SQLITE_TBL | HDB_O_SQLITE_XTEXT |
-	    HDB_O_LEAN);
+	    HDB_O_LEAN | HDB_O_BUCKETS);
 	/* held back and put in the backend's order (hdb_put_order) */
 	if ((oflags & HDB_O_INORDER) && be->put_order != NULL && expect > 0) {
 		w->ordered = 1;

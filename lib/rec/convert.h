@@ -69,8 +69,9 @@ int	hdb_convert_rec(enum hdb_dbtype t, enum hdb_layout to,
 /*
  * hdb_writer_new - start a new DB that will become target (a path, without
  * NDBM's suffixes), with backend be; oflags may hold HDB_O_SQLITE_TBL,
- * HDB_O_SQLITE_XTEXT and HDB_O_INORDER (below);
- * expect is about how many records will come, or 0 (hdb_create).
+ * HDB_O_SQLITE_XTEXT, HDB_O_LEAN, HDB_O_INORDER (below) and
+ * HDB_O_BUCKETS; expect is about how many records will come, or 0
+ * (hdb_create), or with HDB_O_BUCKETS the hash buckets to make.
  * Returns NULL with the reason in err.
  */
 struct hdb_writer *hdb_writer_new(const char *target,

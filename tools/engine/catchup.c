@@ -82,6 +82,50 @@ u64_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * u64_sort - sort v in place, most significant byte first (a radix sort
+ * that needs no second array: qsort's merge sort takes one as big as the
+ * keys, and at 1M keys that was tidy's peak), small runs by insertion.
+ */
+static void
+u64_sort(uint64_t *v, size_t n, int shift)
+{
+	size_t count[256], start[256], next[256], i, j;
+	uint64_t x, y;
+	unsigned b;
+
+	if (n < 32 || shift < 0) {
+		for (i = 1; i < n; i++) {
+			x = v[i];
+			for (j = i; j > 0 && v[j - 1] > x; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+		return;
+	}
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < n; i++)
+		count[v[i] >> shift & 0xff]++;
+	for (b = 0, j = 0; b < 256; b++) {
+		start[b] = next[b] = j;
+		j += count[b];
+	}
+	/* each slot's value goes to its byte's next free place */
+	for (b = 0; b < 256; b++) {
+		while (next[b] < start[b] + count[b]) {
+			x = v[next[b]];
+			while ((x >> shift & 0xff) != b) {
+				y = v[next[x >> shift & 0xff]];
+				v[next[x >> shift & 0xff]++] = x;
+				x = y;
+			}
+			v[next[b]++] = x;
+		}
+	}
+	for (b = 0; b < 256; b++)
+		u64_sort(v + start[b], count[b], shift - 8);
+}
+
 /* Sort, and keep each hash once, so that a key has one index. */
 void
 keyset_seal(struct keyset *ks)
@@ -90,7 +134,10 @@ keyset_seal(struct keyset *ks)
 
 	if (ks->n == 0)
 		return;
-	qsort(ks->h, ks->n, sizeof(*ks->h), u64_cmp);
+	for (i = 1; i < ks->n && ks->h[i - 1] <= ks->h[i]; i++)
+		;
+	if (i < ks->n)		/* not sorted yet */
+		u64_sort(ks->h, ks->n, 56);
 	for (i = n = 1; i < ks->n; i++)
 		if (ks->h[i] != ks->h[n - 1])
 			ks->h[n++] = ks->h[i];

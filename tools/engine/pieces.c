@@ -593,6 +593,7 @@ db_slurp_stream_info(struct dbh *d, const char *spool,
 
 	/* a batch, not the file: address space is what ulimit -v counts */
 	slurp_init(s, NULL, (flags & SCAN_KEYS) != 0);
+	slurp_plain_pages(s);
 	s->limit = limit;
 	progress_begin(0, 0, "%s: reading", n);
 	free(n);

@@ -232,6 +232,7 @@ rebuild_begin(struct rebuild *rb, const char *cmd, const char *spool,
 	    HDB_CAP_LOCKFILE_IF_THERE)));
 	rb->oflags = sp->oflags;
 	rb->rename = sp->rename;
+	rb->own_written = sp->own_written;
 	rb->t0 = (int64_t)time(NULL);
 	rb->cu.type = sp->type;
 	if (spool != NULL) {
@@ -327,10 +328,20 @@ rebuild_put(struct rebuild *rb, struct hdb_datum key, struct hdb_datum val,
 
 	if (!rb->live || (rc != HDB_CONV_KEPT && rc != HDB_CONV_REENCODED))
 		return rc;
-	keyset_add(&rb->written, key);
+	if (!rb->own_written)
+		keyset_add(&rb->written, key);
 	if (catchup_stamp(val) >= rb->t0)
 		keyset_add_rec(&rb->copies, key, hdb_writer_stored(rb->w));
 	return rc;
+}
+
+void
+rebuild_set_written(struct rebuild *rb, uint64_t *h, size_t n, size_t cap)
+{
+	keyset_free(&rb->written);
+	rb->written.h = h;
+	rb->written.n = n;
+	rb->written.cap = cap;
 }
 
 /* commit_error - report a failed commit; EX_IOERR_. */

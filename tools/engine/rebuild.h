@@ -88,6 +88,7 @@ struct rebuild {
 	double		 t_locked;	/* live: the rename's hold began */
 	double		 swap_ms;	/* live: the rename's write-lock hold, ms */
 	double		 budget_ms;	/* live: the catch-up's holds; 0: 100 */
+	int		 own_written;	/* rebuild_spec's */
 	struct hdb_writer *w;
 };
 
@@ -113,6 +114,13 @@ struct rebuild_spec {
 	 * (tidy on a tdb file whose lockfile is there: Exim up to 4.98)
 	 */
 	int		 rename;
+	/*
+	 * live, from_old: the caller hands over the keys the build wrote
+	 * with rebuild_set_written, after the build, rather than rebuild_put
+	 * gathering them (tidy: from the read's own hashes, so that they are
+	 * not kept twice)
+	 */
+	int		 own_written;
 };
 
 void	rebuild_opts_init(struct rebuild_opts *);
@@ -152,6 +160,14 @@ int	rebuild_begin(struct rebuild *, const char *cmd, const char *spool,
  */
 int	rebuild_put(struct rebuild *, struct hdb_datum key,
 	    struct hdb_datum val, const char **why);
+
+/*
+ * rebuild_set_written - with own_written: the keys the build wrote, as
+ * keyset_add hashes them (any order; a key may come twice), in memory
+ * from malloc that rb takes over.
+ */
+void	rebuild_set_written(struct rebuild *, uint64_t *h, size_t n,
+	    size_t cap);
 
 /*
  * rebuild_commit - finish and rename into place, then, live, catch up;

@@ -47,6 +47,8 @@ huge_round(size_t n)
 	return (n + SLURP_ALIGN - 1) & ~(SLURP_ALIGN - 1);
 }
 
+static void	*room_as(void *, size_t *, size_t, int);
+
 /*
  * room - the mapping at p (NULL: none yet) of *cap bytes, grown to hold at
  * least need bytes: at once to need when new, else by doubling.  Exits as
@@ -54,6 +56,13 @@ huge_round(size_t n)
  */
 static void *
 room(void *p, size_t *cap, size_t need)
+{
+	return room_as(p, cap, need, 1);
+}
+
+/* room_as - the same, in huge pages only if huge (slurp_plain_pages). */
+static void *
+room_as(void *p, size_t *cap, size_t need, int huge)
 {
 	size_t n = p == NULL ? need : *cap * 2;
 
@@ -63,7 +72,7 @@ room(void *p, size_t *cap, size_t need)
 	if (p == NULL)
 		p = map(n);
 	else if ((p = mremap(p, *cap, n, MREMAP_MAYMOVE)) != MAP_FAILED)
-		madvise(p, n, MADV_HUGEPAGE);
+		madvise(p, n, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	if (p == MAP_FAILED)
 		errx(70, "out of memory");
 	*cap = n;
@@ -94,10 +103,11 @@ slurp_add(void *ctx, struct hdb_datum key, struct hdb_datum val)
 		return -1;
 	need = key.len + vlen;
 	if (s->used + need > s->cap)
-		s->buf = room(s->buf, &s->cap, s->used + need);
+		s->buf = room_as(s->buf, &s->cap, s->used + need, !s->plain);
 	if (s->n == s->ncap) {
 		bytes = s->ncap * sizeof(*s->recs);
-		s->recs = room(s->recs, &bytes, bytes + sizeof(*s->recs));
+		s->recs = room_as(s->recs, &bytes, bytes + sizeof(*s->recs),
+		    !s->plain);
 		s->ncap = bytes / sizeof(*s->recs);
 	}
 	memcpy(s->buf + s->used, key.data, key.len);
@@ -313,6 +323,17 @@ slurp_free(struct slurp *s)
 		munmap(s->recs, s->ncap * sizeof(*s->recs));
 	free(s->seen);
 	memset(s, 0, sizeof(*s));
+}
+
+void
+slurp_plain_pages(struct slurp *s)
+{
+	s->plain = 1;
+	if (s->buf != NULL)
+		(void)madvise(s->buf, s->cap, MADV_NOHUGEPAGE);
+	if (s->recs != NULL)
+		(void)madvise(s->recs, s->ncap * sizeof(*s->recs),
+		    MADV_NOHUGEPAGE);
 }
 
 void

@@ -33,6 +33,7 @@ struct slurp {
 	uint64_t	*seen;		/* stream: hashes of the keys passed on */
 	size_t		 nseen, seencap;
 	int		 seen_sorted;
+	int		 plain;		/* slurp_plain_pages */
 	int		 changed;	/* stream: the DB changed during it */
 };
 
@@ -51,6 +52,12 @@ void	slurp_dedupe(struct slurp *);
 void	slurp_free(struct slurp *);
 /* Stream (db_slurp_stream): forget the batch, keeping the memory. */
 void	slurp_empty(struct slurp *);
+/*
+ * Stream: the batch's memory in plain pages, not huge ones: a batch of a
+ * few MB used again and again gains nothing from them, and a huge page
+ * half filled is all resident.
+ */
+void	slurp_plain_pages(struct slurp *);
 /*
  * Stream: remember the batch's keys (8 bytes a key), and if changed, drop
  * each record whose key an earlier record or batch had.  Keys are told

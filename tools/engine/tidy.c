@@ -177,6 +177,7 @@ struct tidy {
 	size_t		 nchanged;	/* deletions in this hold */
 	/* rebuild: the record being judged, read outside a hold */
 	struct hdb_datum cur;
+	size_t		 sample_n, sample_due;	/* rebuild_pays's sample */
 };
 
 static int32_t
@@ -1755,6 +1756,39 @@ rebuild_drain(void *arg, struct slurp *s)
 }
 
 /*
+ * take_written - the keys the build wrote, for the catch-up: the read's
+ * own hashes of every key it passed on (slurp's seen, each key once),
+ * less those left out.  Kept apart, as rebuild_put would, they cost a
+ * second copy of half the keys while the read still holds its own.
+ */
+static void
+take_written(struct rtidy *r, struct slurp *s)
+{
+	struct keyset all = { s->seen, s->nseen, s->seencap };
+	size_t i, n, at[TR_NREASONS] = { 0 };
+	int j, out;
+
+	s->seen = NULL;
+	s->nseen = s->seencap = 0;
+	for (j = 0; j < TR_NREASONS; j++)
+		keyset_seal(&r->gone[j]);
+	keyset_seal(&all);
+	/* all sorted lists: one walk through each */
+	for (i = n = 0; i < all.n; i++) {
+		for (j = out = 0; j < TR_NREASONS; j++) {
+			while (at[j] < r->gone[j].n &&
+			    r->gone[j].h[at[j]] < all.h[i])
+				at[j]++;
+			out |= at[j] < r->gone[j].n &&
+			    r->gone[j].h[at[j]] == all.h[i];
+		}
+		if (!out)
+			all.h[n++] = all.h[i];
+	}
+	rebuild_set_written(&r->rb, all.h, n, all.cap);
+}
+
+/*
  * Read the old DB into the new one, in batches (rebuild_drain); 0 or -1.
  * The output waits in t->out and t->err for the outcome: it is printed
  * only if the new DB is put in place.
@@ -1766,7 +1800,7 @@ rebuild_read(struct rtidy *r)
 	struct scan_info si;
 	struct slurp s;
 	struct dbh d;
-	int ex, i;
+	int ex;
 
 	if ((ex = db_open(&d, t->spool, t->name, 0, t->o->dbo,
 	    t->o->cmd)) != 0) {
@@ -1780,6 +1814,7 @@ rebuild_read(struct rtidy *r)
 	    rebuild_drain, r, &si);
 	if (ex == 0) {
 		rebuild_drain(r, &s);		/* the last batch */
+		take_written(r, &s);
 		slurp_free(&s);
 	}
 	t->st->batches += si.holds;
@@ -1793,8 +1828,6 @@ rebuild_read(struct rtidy *r)
 		t->st->status = ex;
 	if (ex != 0 || r->failed)
 		return -1;
-	for (i = 0; i < TR_NREASONS; i++)
-		keyset_seal(&r->gone[i]);
 	return 0;
 }
 
@@ -1844,6 +1877,35 @@ rebuild_failed(struct rtidy *r, int committed, int ex)
 }
 
 /*
+ * new_buckets - a Berkeley DB file's new hash table: the old one's
+ * buckets times the share of the sample that stays, rounded up to a power
+ * of two; 0 if the old file's are not known.  The old file is read in its
+ * bucket order, hash & (its buckets' power of two - 1) (the upper half
+ * only where it has split so far), and a key goes to hash & (new - 1):
+ * with the new count between half and all of that power of two, the new
+ * buckets come in file order in one or two sweeps, so each page is
+ * written about once, where puts in no order evict a dirty page and read
+ * another for most of them.  The records a bucket holds stay about as
+ * many as Exim's own splits leave.
+ */
+static size_t
+new_buckets(const struct tidy *t)
+{
+	uint32_t old = hdb_bdb_buckets(t->path);
+	size_t want, n = 1;
+
+	if (old == 0)
+		return 0;
+	want = old;
+	if (t->sample_n > 0)
+		want = (size_t)((double)old * (double)(t->sample_n -
+		    t->sample_due) / (double)t->sample_n);
+	while (n * 2 <= want)
+		n <<= 1;
+	return n;
+}
+
+/*
  * rebuild_spec_of - the new file: the old one's backend, each record's
  * layout kept, the lockfile taken as Exim takes it.  A tdb file keeps its
  * hash chains (Exim's tdb_open gives a new file 131; be_tdb.c sizes a
@@ -1860,11 +1922,14 @@ rebuild_spec_of(const struct tidy *t, struct rebuild_spec *sp)
 	sp->lock_timeout_ms = t->o->dbo->lock_timeout_ms;
 	sp->live = sp->from_old = 1;
 	sp->rename = 1;
+	sp->own_written = 1;		/* take_written */
 	sp->oflags = HDB_O_LEAN;	/* tidy's memory bound */
 	sp->no_lockfile = (t->be->caps & HDB_CAP_LOCKFILE_IF_THERE) != 0;
 	if (t->be == &hdb_backend_tdb)
 		sp->expect = (size_t)(t->st->chains != 0 ? t->st->chains :
 		    131) * 4;
+	if (t->be == &hdb_backend_bdb && (sp->expect = new_buckets(t)) != 0)
+		sp->oflags |= HDB_O_BUCKETS;
 }
 
 /*
@@ -1968,6 +2033,8 @@ rebuild_pays(struct tidy *t)
 	hold_close(t);
 	if (r == HDB_ERR)
 		return 0;	/* the tidy that follows says what is wrong */
+	t->sample_n = s.n;
+	t->sample_due = s.due;
 	return s.n > 0 && s.due * REBUILD_SHARE >= s.n;
 }
 
