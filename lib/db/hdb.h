@@ -236,10 +236,14 @@ int	 hdb_tdb_lockall(struct hdb *, int on);
  * and a commit cut short is undone by the next open (TDB's recovery
  * area), so a writer killed at any moment leaves the file as it was
  * before the transaction or after it.  The transaction keeps every other
- * writer out as hdb_tdb_lockall does.  HDB_OK (at once for another
- * backend, or a handle not open for writing), or HDB_ERR.
+ * writer out as hdb_tdb_lockall does.  HDB_TXN_COMMIT_LATE commits
+ * with TDB_NOSYNC: whole against a kill, not against a power cut before
+ * the caller's own sync.  A delete of the record a write walk stands on
+ * stays as fast as outside (be_tdb.c says how).  HDB_OK (at once for
+ * another backend, or a handle not open for writing, or a commit or
+ * cancel with no transaction begun), or HDB_ERR.
  */
-enum { HDB_TXN_BEGIN, HDB_TXN_COMMIT, HDB_TXN_CANCEL };
+enum { HDB_TXN_BEGIN, HDB_TXN_COMMIT, HDB_TXN_COMMIT_LATE, HDB_TXN_CANCEL };
 int	 hdb_tdb_txn(struct hdb *, int op);
 
 /*

@@ -65,6 +65,7 @@
 #define REBUILD_SHARE	4	/* it pays when 1 in this many is due */
 #define REBUILD_MIN_BYTES (1024 * 1024)	/* and the file is this big */
 #define REBUILD_BATCH	(2u << 20)	/* bytes of records read a batch */
+#define TXN_DEL_MAX	1024	/* deletions of a tdb hold (cap_deletes) */
 
 /* One record the decide phase wants changed, or reported. */
 struct cand {
@@ -160,6 +161,7 @@ struct tidy {
 	size_t		 held_recs;	/* records seen in this hold */
 	size_t		 corrupt_at;	/* held_recs at the last corrupt one */
 	int		 write;		/* this hold has the write lock */
+	int		 txn;		/* and is a TDB transaction */
 	/* a write hold's cost, learnt from the holds before (see learn) */
 	double		 per_del_ms;	/* one deletion; -1: not known yet */
 	double		 flush_ms;	/* the flush and close */
@@ -1070,17 +1072,55 @@ batch_undo(struct tidy *t, const struct tidy_stats *before)
 }
 
 /*
- * batch_sync - flush a write batch to disk while the lock is still held:
- * until then nothing is deleted.  0, or -1 with the batch undone.  A
- * backend whose writes go straight to the shared file (TDB) is synced
- * once at the end instead (final_sync), unless writers use TDB
- * transactions (hdb_sync_late says why).
+ * A write hold on tdb is one TDB transaction (hdb_tdb_txn), so that a
+ * kill leaves a whole file: outside a transaction a delete is several
+ * writes, and a kill between them left a damaged file (be_tdb.c says
+ * what a hold killed before its commit leaves: dead records).  Its commit does not sync (batch_sync does, or not);
+ * other backends ignore it.  0, or -1 with the error set.
+ */
+static int
+txn_begin(struct tidy *t)
+{
+	if (hdb_tdb_txn(t->h, HDB_TXN_BEGIN) == HDB_ERR) {
+		set_error(t, EX_IOERR_, "cannot write '%s': %s", t->name,
+		    hdb_error(t->h));
+		return -1;
+	}
+	t->txn = 1;
+	return 0;
+}
+
+/* The hold's transaction, if still open, is given up: nothing is kept. */
+static void
+txn_cancel(struct tidy *t)
+{
+	if (!t->txn)
+		return;
+	t->txn = 0;
+	(void)hdb_tdb_txn(t->h, HDB_TXN_CANCEL);
+}
+
+/*
+ * batch_sync - commit a write batch and flush it to disk while the lock
+ * is still held: until then nothing is deleted.  0, or -1 with the batch
+ * undone.  A backend whose writes go straight to the shared file (TDB)
+ * is synced once at the end instead (final_sync), unless writers use TDB
+ * transactions (hdb_sync_late says why; asked after the commit, whose
+ * writes are ours).
  */
 static int
 batch_sync(struct tidy *t, const struct tidy_stats *before)
 {
-	if (t->o->dry_run || hdb_sync_late(t->h) || hdb_sync(t->h) == HDB_OK)
+	if (t->o->dry_run)
 		return 0;
+	if (t->txn) {
+		t->txn = 0;
+		if (hdb_tdb_txn(t->h, HDB_TXN_COMMIT_LATE) == HDB_ERR)
+			goto fail;
+	}
+	if (hdb_sync_late(t->h) || hdb_sync(t->h) == HDB_OK)
+		return 0;
+fail:
 	set_error(t, EX_IOERR_, "cannot write '%s': %s", t->name,
 	    hdb_error(t->h));
 	if (t->o->compat)
@@ -1163,7 +1203,8 @@ apply(struct tidy *t)
 		t->st->batches++;
 		pend_open(t);
 		before = *t->st;
-		for (n = 0, fail = 0; i > 0; n++) {
+		fail = write && txn_begin(t) == -1;
+		for (n = 0; !fail && i > 0; n++) {
 			t0 = hdb_now_ms();
 			if (hdb_pace_full(&pace, t0 - t->t_lock, n))
 				break;
@@ -1177,7 +1218,12 @@ apply(struct tidy *t)
 			hdb_pace_op(&pace, hdb_now_ms() - t0);
 		}
 		tc = hdb_now_ms();
+		if (fail && t->txn) {	/* the batch goes whole */
+			batch_undo(t, &before);
+			txn_cancel(t);
+		}
 		if (batch_sync(t, &before) == -1 || fail) {
+			txn_cancel(t);
 			tclose(t);
 			pend_flush(t);
 			return -1;
@@ -1370,7 +1416,12 @@ learn(struct tidy *t, double del_ms, size_t ndel, double flush_ms,
  * the flush grows with them, and at tdb's speed of deletion one hold's
  * worth of them took 170 ms to fsync.  So such holds start at 512
  * deletions, halve (or less) while the flush takes over a third of the
- * limit, and double while it takes under a sixth.
+ * limit, and double while it takes under a sixth.  Each tdb hold is a
+ * transaction (txn_begin), whose commit first copies every 4 KiB block
+ * it changes into the file's recovery area, which stays: its deletions,
+ * scattered over the file, change a block each, so a hold makes at most
+ * TXN_DEL_MAX (at 300k records half due, holds without a cap grew the
+ * file from 34 to 82 MB).
  */
 static void
 cap_deletes(struct tidy *t, size_t ndel, double flush)
@@ -1378,10 +1429,13 @@ cap_deletes(struct tidy *t, size_t ndel, double flush)
 	double lim = hold_limit(t);
 	size_t cap;
 
-	/* after the hold the handle is kept open (tclose), not closed */
-	if (!(t->be->caps & HDB_CAP_WRITES_THROUGH) ||
-	    hdb_sync_late(t->h != NULL ? t->h : t->kept)) {
+	if (!(t->be->caps & HDB_CAP_WRITES_THROUGH)) {
 		t->max_del = 0;
+		return;
+	}
+	/* after the hold the handle is kept open (tclose), not closed */
+	if (hdb_sync_late(t->h != NULL ? t->h : t->kept)) {
+		t->max_del = TXN_DEL_MAX;
 		return;
 	}
 	if (t->max_del == 0) {		/* the first hold */
@@ -1396,7 +1450,7 @@ cap_deletes(struct tidy *t, size_t ndel, double flush)
 			cap = t->max_del / 2;
 		t->max_del = cap < 16 ? 16 : cap;
 	} else if (flush < lim / 6 && ndel >= t->max_del &&
-	    t->max_del < SIZE_MAX / 2)
+	    t->max_del < TXN_DEL_MAX)
 		t->max_del *= 2;
 }
 
@@ -1593,6 +1647,11 @@ hold(struct tidy *t, hdb_iter_fn fn)
 	t->st->batches++;
 	pend_open(t);
 	before = *t->st;
+	if (t->write && txn_begin(t) == -1) {
+		hold_close(t);
+		pend_flush(t);
+		return -1;
+	}
 	t->ndm = t->dklen = t->nchanged = 0;
 	t->held_recs = t->corrupt_at = 0;
 	t->kept_saved = t->cut = 0;
@@ -1615,6 +1674,9 @@ hold(struct tidy *t, hdb_iter_fn fn)
 	t_flush = hdb_now_ms();
 	if (ok && t->nchanged > 0 && batch_sync(t, &before) == -1)
 		ok = 0;
+	if (!ok && t->txn)	/* a read error: the hold's deletions go */
+		batch_undo(t, &before);
+	txn_cancel(t);		/* nothing changed, or a failure */
 	held = hold_close(t);
 	pend_flush(t);
 	if (r == HDB_NOTFOUND)
