@@ -164,9 +164,7 @@ struct tidy {
 	int		 txn;		/* and is a TDB transaction */
 	/* a write hold's cost, learnt from the holds before (see learn) */
 	double		 per_del_ms;	/* one deletion; -1: not known yet */
-	double		 flush_ms;	/* the flush and close */
-	double		 last_flush_ms;	/* the last hold's flush */
-	size_t		 last_nch;	/* and its changes */
+	struct hdb_pace	 pace;		/* the flushes (lock.h) */
 	size_t		 max_del;	/* deletions a hold may make; 0: any */
 	size_t		 kept_off;	/* the last kept key's copy in dk */
 	int		 kept_saved;
@@ -1303,53 +1301,22 @@ pos_lost(struct tidy *t)
 }
 
 /*
- * flush_est - what the flush of a write hold that made n changes will
- * cost: as the holds' before (its fixed part, an fsync or a commit; a
- * slow one slowly forgotten), or, with more changes than the last hold
- * made, the last one's scaled up to n.  Scaling the whole flush, fixed
- * part too, errs long, but only by the ratio of two holds' changes: a
- * cost per change learned from a hold of few changes (the first) took
- * the fixed part for one per change, and cut every later hold short
- * (BDB 1M: 190-200 holds, twice the time).
- */
-static double
-flush_est(const struct tidy *t, size_t n)
-{
-	double up = 0;
-
-	if (t->last_nch > 0 && n > t->last_nch)
-		up = t->last_flush_ms * (double)n / (double)t->last_nch;
-	return up > t->flush_ms ? up : t->flush_ms;
-}
-
-/*
  * work_ms - how long a write hold that will have made n changes may scan
  * and delete: until only its flush (estimated from the holds before, see
- * learn) is left to fit in hold_limit.  Where the flush alone takes most
- * of that, a quarter of the limit, as long as that and the flush fit in
- * max_lock_ms (the hold then passes hold_limit, never the budget), so
- * that a slow disk still sees work done; an eighth where the flush alone
- * passes the budget (one record a hold would pass it as far, and take
- * for ever).  The
- * first hold, with no flush measured, scans for a quarter of the limit
- * and deletes until half, at most hdb_pace_first records: a flush of
- * more could pass the budget before anything was measured.
+ * learn) is left to fit in hold_limit, with hdb_pace's floors where the
+ * flush takes most of it (hdb_pace_work: lock.h).  The first hold, with
+ * no flush measured, scans for a quarter of the limit and deletes until
+ * half, at most hdb_pace_first records: a flush of more could pass the
+ * budget before anything was measured.
  */
 static double
 work_ms(const struct tidy *t, int deleting, size_t n)
 {
-	double lim = hold_limit(t), est, w, q;
+	double lim = hold_limit(t);
 
 	if (t->per_del_ms < 0)
 		return deleting ? lim / 2 : lim / 4;
-	est = flush_est(t, n);
-	w = lim - est;
-	q = (double)t->o->max_lock_ms - est;
-	if (q > lim / 4)
-		q = lim / 4;
-	if (q < lim / 8)	/* the flush alone passes the budget */
-		q = lim / 8;
-	return w > q ? w : q;
+	return hdb_pace_work(&t->pace, n);
 }
 
 /*
@@ -1394,8 +1361,8 @@ learn_one(double *est, double v)
 /*
  * learn - after a write hold: what one deletion cost (del_ms for ndel),
  * what the flush and close cost (flush_ms), and for how many changes
- * (nch).  The machine's load comes and goes, so all adapt,
- * each hold.
+ * (nch: hdb_pace_flushed).  The machine's load comes and goes, so all
+ * adapt, each hold.
  */
 static void
 learn(struct tidy *t, double del_ms, size_t ndel, double flush_ms,
@@ -1405,9 +1372,7 @@ learn(struct tidy *t, double del_ms, size_t ndel, double flush_ms,
 		t->per_del_ms = 0;
 	if (ndel > 0)
 		learn_one(&t->per_del_ms, del_ms / (double)ndel);
-	learn_one(&t->flush_ms, flush_ms);
-	t->last_flush_ms = flush_ms;
-	t->last_nch = nch;
+	hdb_pace_flushed(&t->pace, flush_ms, nch);
 }
 
 /*
@@ -1700,9 +1665,7 @@ scan(struct tidy *t, hdb_iter_fn fn, int write)
 
 	t->write = write;
 	t->per_del_ms = -1;
-	t->flush_ms = 0;
-	t->last_flush_ms = 0;
-	t->last_nch = 0;
+	hdb_pace_init(&t->pace, t->be, (double)t->o->max_lock_ms);
 	t->max_del = 0;
 	while ((r = hold(t, fn)) == 0)
 		pause_for_writers(t);
