@@ -162,6 +162,8 @@ struct tidy {
 	size_t		 corrupt_at;	/* held_recs at the last corrupt one */
 	int		 write;		/* this hold has the write lock */
 	int		 txn;		/* and is a TDB transaction */
+	int		 sweep;		/* the file's order (hdb_sweep) */
+	int64_t		 sweep_pos;	/* where the next hold's goes on */
 	/* a write hold's cost, learnt from the holds before (see learn) */
 	double		 per_del_ms;	/* one deletion; -1: not known yet */
 	struct hdb_pace	 pace;		/* the flushes (lock.h) */
@@ -650,6 +652,18 @@ set_error(struct tidy *t, int status, const char *fmt, const char *path,
 }
 
 /*
+ * keeps - is the handle kept open between holds?  TDB's always; SQLite's
+ * write handle, its transaction ended at the hold's end and begun again
+ * at the next (hdb_hold), so that its page cache stays.
+ */
+static int
+keeps(const struct tidy *t, int write)
+{
+	return (t->be->caps & HDB_CAP_STAYS_OPEN) ||
+	    ((t->be->caps & HDB_CAP_HOLDS_OPEN) && write);
+}
+
+/*
  * reuse - under the new hold's lock, take up the handle the last hold
  * kept, if it was opened the same way and the file is still the one at
  * the path.  Reopening would map a TDB file afresh, and a hold on a big
@@ -721,13 +735,26 @@ topen(struct tidy *t, int write)
 	}
 	t->t_lock = hdb_now_ms();
 	t->h_write = write;
-	if (reuse(t, write))
-		return 0;
+	if (reuse(t, write)) {
+		if (hdb_hold(t->h, 1) == HDB_OK) {
+			/* SQLite's lock: taken now, after any wait */
+			if (t->be->caps & HDB_CAP_LOCKS_ITSELF)
+				t->t_lock = hdb_now_ms();
+			return 0;
+		}
+		set_error(t, EX_IOERR_, "cannot open '%s': %s", t->path,
+		    hdb_error(t->h));
+		hdb_close(t->h);
+		t->h = NULL;
+		hdb_lock_release(t->lockfd);
+		t->lockfd = -1;
+		return -1;
+	}
 	t->h = hdb_open(t->be, t->path, write ? HDB_O_RDWR : HDB_O_RDONLY,
 	    0640, why, sizeof(why));
 	if (t->h != NULL)
 		t->st->chains = hdb_tdb_chains(t->h);
-	if (t->h != NULL && (t->be->caps & HDB_CAP_STAYS_OPEN) &&
+	if (t->h != NULL && keeps(t, write) &&
 	    hdb_pin_lstat(t->path, &sb) == 0) {
 		t->kept_dev = sb.st_dev;
 		t->kept_ino = sb.st_ino;
@@ -770,7 +797,8 @@ tclose(struct tidy *t)
 {
 	double held;
 
-	if (t->be->caps & HDB_CAP_STAYS_OPEN) {
+	if (t->h != NULL && keeps(t, t->h_write) &&
+	    hdb_hold(t->h, 0) == HDB_OK) {
 		t->kept = t->h;
 		t->kept_write = t->h_write;
 	} else
@@ -1116,7 +1144,8 @@ batch_sync(struct tidy *t, const struct tidy_stats *before)
 		if (hdb_tdb_txn(t->h, HDB_TXN_COMMIT_LATE) == HDB_ERR)
 			goto fail;
 	}
-	if (hdb_sync_late(t->h) || hdb_sync(t->h) == HDB_OK)
+	if (hdb_sync_late(t->h) || ((t->be->caps & HDB_CAP_HOLDS_OPEN) ?
+	    hdb_hold(t->h, 0) : hdb_sync(t->h)) == HDB_OK)
 		return 0;
 fail:
 	set_error(t, EX_IOERR_, "cannot write '%s': %s", t->name,
@@ -1510,7 +1539,7 @@ sweep_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 	if (!take(t, key, val, &j))
 		return SCAN_STOP;
 	if (j.v == V_DELETE && t->write &&
-	    (t->be->caps & HDB_CAP_DEL_IN_ITER)) {
+	    ((t->be->caps & HDB_CAP_DEL_IN_ITER) || t->sweep)) {
 		if (doom(t, key, j.why) == -1)
 			return SCAN_FAIL;
 	} else if (j.v == V_DELETE)
@@ -1624,7 +1653,10 @@ hold(struct tidy *t, hdb_iter_fn fn)
 		after.data = t->pos[t->npos - 1].key;
 		after.len = t->pos[t->npos - 1].len;
 	}
-	r = hdb_iterate_after(t->h, after, fn, t);
+	if (t->sweep)
+		r = hdb_sweep(t->h, &t->sweep_pos, fn, t);
+	else
+		r = hdb_iterate_after(t->h, after, fn, t);
 	if (r == HDB_ERR)
 		set_error(t, EX_IOERR_, "cannot read '%s': %s", t->path,
 		    hdb_error(t->h));
@@ -1664,6 +1696,11 @@ scan(struct tidy *t, hdb_iter_fn fn, int write)
 	int r;
 
 	t->write = write;
+	/* SQLite: a write sweep goes in rowid order (hdb_sweep), deleting
+	 * as it goes, on one connection kept between holds (keeps) */
+	t->sweep = write && fn == sweep_one &&
+	    (t->be->caps & HDB_CAP_HOLDS_OPEN);
+	t->sweep_pos = 0;
 	t->per_del_ms = -1;
 	hdb_pace_init(&t->pace, t->be, (double)t->o->max_lock_ms);
 	t->max_del = 0;
