@@ -113,6 +113,9 @@ random_kills() {
 	inplace) targs=--no-compact ;;
 	nolock)	rm sp/db/retry.lockfile && wargs=txn lk=nolock ;;
 	esac
+	# in place, holds of 200 records: a run of many holds, so that more
+	# kills fall inside it than after its end
+	[ -z "$mode" ] || export HINTSDB_TEST_HOLD_RECORDS=200
 	"$HELPER" writer "$PWD/sp/db/retry" 600 7 $N "$PWD/w.log" churn paced \
 	    $wargs stop="$PWD/stop" >w.out &
 	wpid=$!
