@@ -32,6 +32,7 @@
 
 #include <tdb.h>
 
+#include "db/atomic.h"
 #include "db/hdb.h"
 #include "db/pin.h"
 #include "xmalloc.h"
@@ -1134,6 +1135,7 @@ pend_apply(struct hdb *h)
 		if (tdb_delete(t->tdb, k) != 0 &&
 		    tdb_error(t->tdb) != TDB_ERR_NOEXIST)
 			return tdb_fail(h, "cannot delete from");
+		hdb_testpoint();
 	}
 	t->npend = t->pblen = 0;
 	return HDB_OK;
@@ -1156,6 +1158,7 @@ mark_dead(struct be_tdb *t)
 	t->marked[t->nmarked++] = cur->off;
 	wr32(t, cur->off + REC_MAGIC, MAGIC_DEAD);
 	cur->gone = 1;
+	hdb_testpoint();
 	return HDB_OK;
 }
 

@@ -102,6 +102,44 @@ every() {
 	"$HINTSDB" dump -k sp retry | sort >have && cmp want have
 }
 
+# every_inplace: tdb deleting in place (--no-compact: each hold a TDB
+# transaction), killed at every test point (after each deletion marked
+# dead, after each one libtdb makes at the commit) until a run completes,
+# each run from the old file, in holds of 8 records: the file is whole
+# by tdbtool, has lost no fresh record, and the next tidy finishes it.
+# 300 records in 131 chains: some chains hold two due, so both kinds of
+# deletion are met
+every_inplace() {
+	N=300
+	spool tdb && cp sp/db/retry orig && cp -a sp done &&
+	"$HINTSDB" tidy -q --no-compact -t 30d done retry &&
+	"$HINTSDB" dump -k done retry | sort >want &&
+	"$HINTSDB" dump -k sp retry | sort >all &&
+	[ $(wc -l <want) = 150 ] &&
+	n=1 &&
+	while :; do
+		cp orig sp/db/retry &&
+		HINTSDB_TEST_HOLD_RECORDS=8 HINTSDB_TEST_KILL_AT=$n \
+		    "$HINTSDB" tidy -q --no-compact -t 30d sp retry 2>err
+		rc=$?
+		[ $rc -eq 0 ] && break
+		[ $rc -eq 137 ] || { echo "point $n: status $rc"; cat err; return 1; }
+		libcheck tdb sp/db/retry ||
+		    { echo "point $n: damaged"; return 1; }
+		"$HINTSDB" dump -k sp retry | sort >have &&
+		[ -z "$(comm -23 want have)" ] && [ -z "$(comm -13 all have)" ] ||
+		    { echo "point $n: a fresh record lost"; return 1; }
+		"$HINTSDB" tidy -q --no-compact -t 30d sp retry &&
+		"$HINTSDB" dump -k sp retry | sort >have && cmp want have ||
+		    { echo "point $n: not finished by the next tidy"; return 1; }
+		n=$((n + 1))
+		[ $n -lt 600 ] || { echo "never completed"; return 1; }
+	done &&
+	echo "tdb in place: killed at $((n - 1)) points" &&
+	[ $n -gt 150 ] && libcheck tdb sp/db/retry &&
+	"$HINTSDB" dump -k sp retry | sort >have && cmp want have
+}
+
 # random BACKEND [inplace | nolock]: KILLS kills of a plain tidy at
 # random moments, beside a writer; every kill leaves a whole file, and no
 # logged change is lost.  inplace: tidy --no-compact; nolock: no
@@ -168,6 +206,9 @@ for be in bdb gdbm tdb; do
 		random_kills $be
 	"
 done
+run_test "tdb in place: killed at every test point: a whole file" '
+	every_inplace
+'
 run_test "tdb in place (--no-compact): $KILLS kills beside a writer" '
 	random_kills tdb inplace
 '
