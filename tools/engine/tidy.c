@@ -1101,12 +1101,15 @@ batch_undo(struct tidy *t, const struct tidy_stats *before)
  * A write hold on tdb is one TDB transaction (hdb_tdb_txn), so that a
  * kill leaves a whole file: outside a transaction a delete is several
  * writes, and a kill between them left a damaged file (be_tdb.c says
- * what a hold killed before its commit leaves: dead records).  Its commit does not sync (batch_sync does, or not);
- * other backends ignore it.  0, or -1 with the error set.
+ * what a hold killed before its commit leaves: dead records).  Its
+ * commit does not sync (batch_sync does, or not).  Other backends have
+ * their own (SQLite) or none.  0, or -1 with the error set.
  */
 static int
 txn_begin(struct tidy *t)
 {
+	if (t->be != &hdb_backend_tdb)
+		return 0;
 	if (hdb_tdb_txn(t->h, HDB_TXN_BEGIN) == HDB_ERR) {
 		set_error(t, EX_IOERR_, "cannot write '%s': %s", t->name,
 		    hdb_error(t->h));
