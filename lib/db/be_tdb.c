@@ -14,8 +14,9 @@
  * locks, which belong to the process.
  *
  * Writes are not wrapped in a transaction (Exim 4.99 does that for its
- * normal opens); each store or delete is atomic on its own.  A caller
- * whose batch must survive a kill whole wraps it in hdb_tdb_txn.
+ * normal opens).  A caller whose batch must survive a kill whole wraps
+ * it in hdb_tdb_txn: outside one, a delete made by hand (raw_del) or by
+ * libtdb is several writes, and a kill between them damages the file.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -31,6 +32,7 @@
 
 #include <tdb.h>
 
+#include "db/atomic.h"
 #include "db/hdb.h"
 #include "db/pin.h"
 #include "xmalloc.h"
@@ -42,6 +44,15 @@ struct tdb_cur {
 	int		 chain;
 	TDB_DATA	 key;
 	int		 gone;		/* raw_del freed it */
+};
+
+/*
+ * A chain's first deletion in a hold transaction, left live in the file
+ * until the commit deletes it through libtdb (hold_flush).
+ */
+struct tdb_pend {
+	int		 chain;
+	size_t		 koff, klen;	/* in pbuf */
 };
 
 struct be_tdb {
@@ -57,6 +68,19 @@ struct be_tdb {
 	int		 locked;	/* in a walk under tdb_lockall, mapped */
 	unsigned	 gen;		/* counts libtdb's writes (walk_chain) */
 	struct tdb_cur	 cur;
+	/* a hold transaction (hdb_tdb_txn): the deletions marked by hand,
+	 * one deletion a chain left to libtdb, and whether libtdb has
+	 * written under it (then the map no longer shows the file) */
+	int		 txn;
+	int		 txn_lib;
+	uint32_t	*marked;
+	size_t		 nmarked, capmarked;
+	struct tdb_pend	*pend;
+	size_t		 npend, cappend;
+	uint8_t		*pbuf;
+	size_t		 pblen, pbcap;
+	int		 own_rec;	/* our first commit made the recovery area */
+	int		 began;		/* a hold transaction was begun */
 	/* others_recent: the file's mtime at our last look, whether the
 	 * next write of ours should look again first, and when (realtime
 	 * seconds) another process was last seen writing */
@@ -106,6 +130,10 @@ static int	same_key(TDB_DATA, const uint8_t *, size_t);
 static int	raw_del(struct hdb *);
 static int	raw_layout(struct be_tdb *);
 static void	map_close(struct be_tdb *);
+static int	pend_key(const struct be_tdb *, const uint8_t *, size_t);
+static int	pend_apply(struct hdb *);
+static int	txn_del(struct hdb *, struct hdb_datum);
+static void	txn_end(struct be_tdb *, int);
 
 const struct hdb_backend hdb_backend_tdb = {
 	.name = "tdb",
@@ -295,7 +323,8 @@ others_recent(struct be_tdb *t)
  * and another process wrote it lately.  A recovery area alone is no sign
  * of them: it stays for good, after a single Exim 4.99 write or our own
  * convert --in-place, and then every tidy synced every hold (300k
- * records: 11.8 s against 0.54 s).
+ * records: 11.8 s against 0.54 s); nor is one made by this handle's own
+ * first hold transaction.
  */
 int
 hdb_sync_late(struct hdb *h)
@@ -305,7 +334,7 @@ hdb_sync_late(struct hdb *h)
 	if (t == NULL || !(h->be->caps & HDB_CAP_WRITES_THROUGH) ||
 	    !(h->be->caps & HDB_CAP_STAYS_OPEN))
 		return 0;
-	return !(others_recent(t) && hdb_tdb_txn_used(h));
+	return !(others_recent(t) && hdb_tdb_txn_used(h) && !t->own_rec);
 }
 
 /* tdb_writer - h's TDB state if h is a TDB handle open for writing. */
@@ -331,30 +360,6 @@ hdb_tdb_lockall(struct hdb *h, int on)
 		return tdb_fail(h, "cannot lock");
 	if (!on && tdb_unlockall(t->tdb) != 0)
 		return tdb_fail(h, "cannot unlock");
-	return HDB_OK;
-}
-
-int
-hdb_tdb_txn(struct hdb *h, int op)
-{
-	struct be_tdb *t;
-
-	if ((t = tdb_writer(h)) == NULL)
-		return HDB_OK;
-	switch (op) {
-	case HDB_TXN_BEGIN:
-		if (tdb_transaction_start(t->tdb) != 0)
-			return tdb_fail(h, "cannot begin a transaction on");
-		break;
-	case HDB_TXN_COMMIT:
-		if (tdb_transaction_commit(t->tdb) != 0)
-			return tdb_fail(h, "cannot commit to");
-		break;
-	default:
-		if (tdb_transaction_cancel(t->tdb) != 0)
-			return tdb_fail(h, "cannot cancel a transaction on");
-		break;
-	}
 	return HDB_OK;
 }
 
@@ -481,8 +486,15 @@ tdb_be_close(struct hdb *h)
 
 	if (t == NULL)
 		return;
+	if (t->txn) {
+		txn_end(t, 0);
+		tdb_transaction_cancel(t->tdb);
+	}
 	map_close(t);
 	tdb_close(t->tdb);
+	free(t->marked);
+	free(t->pend);
+	free(t->pbuf);
 	free(t->val);
 	free(t);
 	h->priv = NULL;
@@ -516,6 +528,8 @@ tdb_be_get(struct hdb *h, struct hdb_datum key, struct hdb_datum *val)
 
 	t->msg[0] = '\0';
 	t->mid_commit = 0;
+	if (t->txn && pend_key(t, key.data, key.len))
+		return HDB_NOTFOUND;
 	do	/* TDB calls a failed lock a missing record here */
 		rc = tdb_parse_record(t->tdb, to_tdb(key), copy_val, t);
 	while (rc != 0 && again(t, &tries));
@@ -537,6 +551,9 @@ tdb_be_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
 	t->msg[0] = '\0';
 	t->gen++;
 	others_check(t);
+	/* a key left for the commit's delete must not take this value */
+	if (t->txn && pend_apply(h) != HDB_OK)
+		return HDB_ERR;
 	if (tdb_store(t->tdb, to_tdb(key), to_tdb(val), TDB_REPLACE) != 0)
 		return tdb_fail(h, "cannot write");
 	return HDB_OK;
@@ -550,6 +567,8 @@ tdb_be_del(struct hdb *h, struct hdb_datum key)
 
 	t->msg[0] = '\0';
 	others_check(t);
+	if (t->txn)
+		return txn_del(h, key);
 	if (t->cur.off != 0 && !t->cur.gone &&
 	    same_key(t->cur.key, key.data, key.len) &&
 	    (rc = raw_del(h)) != HDB_NOTFOUND)
@@ -1038,6 +1057,222 @@ raw_del(struct hdb *h)
 	return HDB_OK;
 }
 
+/*
+ * Deleting in a hold transaction (hdb_tdb_txn).  raw_del's writes pass
+ * libtdb by, so inside a TDB transaction they would reach the file at
+ * once, outside it, and a kill between them (the link, then the free
+ * list) damages the file.  So there a deletion is the one write that
+ * libtdb's own tdb_delete begins with: the record's magic becomes TDB's
+ * dead magic, an aligned 4-byte store that a kill cannot cut in half.  A
+ * file with dead records is whole to every libtdb: readers skip them,
+ * tdb_check takes them, and libtdb 1.3.16+ frees a chain's dead records
+ * at its next delete there.  The first deletion in each chain is left
+ * live for the commit: tdb_delete then frees it and every dead record of
+ * its chain, ours too, inside the transaction, which the commit writes
+ * whole or, cut short, the next open undoes (TDB's recovery area).  The
+ * marks are all made before libtdb writes anything in the transaction:
+ * once it has a copy of a block of the file, the commit would write that
+ * copy over a mark made beside it (txn_lib: from then on libtdb does all,
+ * and the map, which no longer shows the transaction, is not read).  A
+ * hold that is cancelled takes its marks back.
+ */
+#define REC_MAGIC	20	/* the magic's offset in a record header */
+
+static int
+pend_chain(const struct be_tdb *t, int c)
+{
+	size_t i;
+
+	for (i = 0; i < t->npend; i++)
+		if (t->pend[i].chain == c)
+			return 1;
+	return 0;
+}
+
+/* Is key left for the commit to delete (so gone already)? */
+static int
+pend_key(const struct be_tdb *t, const uint8_t *key, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < t->npend; i++)
+		if (t->pend[i].klen == len && (len == 0 ||
+		    memcmp(t->pbuf + t->pend[i].koff, key, len) == 0))
+			return 1;
+	return 0;
+}
+
+static void
+pend_add(struct be_tdb *t, int c, TDB_DATA key)
+{
+	struct tdb_pend *p;
+
+	if (t->npend == t->cappend) {
+		t->cappend = t->cappend ? t->cappend * 2 : 64;
+		t->pend = xreallocarray(t->pend, t->cappend,
+		    sizeof(*t->pend));
+	}
+	p = &t->pend[t->npend++];
+	p->chain = c;
+	p->koff = xappend(&t->pbuf, &t->pblen, &t->pbcap, key.dptr,
+	    key.dsize);
+	p->klen = key.dsize;
+}
+
+/* pend_apply - the chains' first deletions, through libtdb. */
+static int
+pend_apply(struct hdb *h)
+{
+	struct be_tdb *t = h->priv;
+	TDB_DATA k;
+	size_t i;
+
+	for (i = 0; i < t->npend; i++) {
+		k.dptr = t->pbuf + t->pend[i].koff;
+		k.dsize = t->pend[i].klen;
+		t->txn_lib = 1;
+		t->gen++;
+		if (tdb_delete(t->tdb, k) != 0 &&
+		    tdb_error(t->tdb) != TDB_ERR_NOEXIST)
+			return tdb_fail(h, "cannot delete from");
+		hdb_testpoint();
+	}
+	t->npend = t->pblen = 0;
+	return HDB_OK;
+}
+
+/* mark_dead - the record the walk stands on: HDB_OK or HDB_NOTFOUND. */
+static int
+mark_dead(struct be_tdb *t)
+{
+	struct tdb_cur *cur = &t->cur;
+	struct trec r;
+
+	if (!still_there(t, cur->off, cur->key, cur->chain, &r))
+		return HDB_NOTFOUND;
+	if (t->nmarked == t->capmarked) {
+		t->capmarked = t->capmarked ? t->capmarked * 2 : 256;
+		t->marked = xreallocarray(t->marked, t->capmarked,
+		    sizeof(*t->marked));
+	}
+	t->marked[t->nmarked++] = cur->off;
+	wr32(t, cur->off + REC_MAGIC, MAGIC_DEAD);
+	cur->gone = 1;
+	hdb_testpoint();
+	return HDB_OK;
+}
+
+/* marks_undo - the hold's marks taken back, last first. */
+static void
+marks_undo(struct be_tdb *t)
+{
+	uint32_t off, m;
+
+	while (t->nmarked > 0) {
+		off = t->marked[--t->nmarked];
+		if (rd32(t, off + REC_MAGIC, &m) == 0 && m == MAGIC_DEAD)
+			wr32(t, off + REC_MAGIC, MAGIC_REC);
+	}
+}
+
+/*
+ * txn_del - a deletion in a hold transaction: the record the walk stands
+ * on is marked dead, or left for the commit if it is its chain's first;
+ * any other goes through libtdb.
+ */
+static int
+txn_del(struct hdb *h, struct hdb_datum key)
+{
+	struct be_tdb *t = h->priv;
+	int rc;
+
+	if (!t->txn_lib && t->locked && t->cur.off != 0 && !t->cur.gone &&
+	    same_key(t->cur.key, key.data, key.len)) {
+		if (!pend_chain(t, t->cur.chain)) {
+			pend_add(t, t->cur.chain, t->cur.key);
+			t->cur.gone = 1;
+			return HDB_OK;
+		}
+		if ((rc = mark_dead(t)) != HDB_NOTFOUND)
+			return rc;
+	}
+	if (pend_key(t, key.data, key.len))
+		return HDB_NOTFOUND;
+	t->txn_lib = 1;
+	t->gen++;
+	if (tdb_delete(t->tdb, to_tdb(key)) != 0) {
+		if (tdb_error(t->tdb) == TDB_ERR_NOEXIST)
+			return HDB_NOTFOUND;
+		return tdb_fail(h, "cannot delete from");
+	}
+	return HDB_OK;
+}
+
+/* txn_end - the transaction is over; a cancelled one's marks go. */
+static void
+txn_end(struct be_tdb *t, int kept)
+{
+	if (!kept)
+		marks_undo(t);
+	t->txn = t->txn_lib = 0;
+	t->nmarked = t->npend = t->pblen = 0;
+}
+
+/* txn_commit - with TDB_NOSYNC if late (the caller syncs, or not). */
+static int
+txn_commit(struct hdb *h, int late)
+{
+	struct be_tdb *t = h->priv;
+	int r, nosync = late && !(tdb_get_flags(t->tdb) & TDB_NOSYNC);
+
+	if (pend_apply(h) != HDB_OK) {
+		tdb_transaction_cancel(t->tdb);
+		txn_end(t, 0);
+		return HDB_ERR;
+	}
+	if (nosync)
+		tdb_add_flags(t->tdb, TDB_NOSYNC);
+	r = tdb_transaction_commit(t->tdb);
+	if (nosync)
+		tdb_remove_flags(t->tdb, TDB_NOSYNC);
+	txn_end(t, r == 0);
+	return r == 0 ? HDB_OK : tdb_fail(h, "cannot commit to");
+}
+
+int
+hdb_tdb_txn(struct hdb *h, int op)
+{
+	struct be_tdb *t;
+
+	if ((t = tdb_writer(h)) == NULL)
+		return HDB_OK;
+	switch (op) {
+	case HDB_TXN_BEGIN:
+		/* a recovery area that our own commits make is no sign of
+		 * transaction writers (hdb_sync_late) */
+		if (!t->began++)
+			t->own_rec = !hdb_tdb_txn_used(h);
+		if (tdb_transaction_start(t->tdb) != 0)
+			return tdb_fail(h, "cannot begin a transaction on");
+		txn_end(t, 1);
+		t->txn = 1;
+		break;
+	case HDB_TXN_COMMIT:
+	case HDB_TXN_COMMIT_LATE:
+		if (!t->txn)
+			return HDB_OK;
+		return txn_commit(h, op == HDB_TXN_COMMIT_LATE);
+	default:
+		if (!t->txn)
+			return HDB_OK;
+		txn_end(t, 0);
+		if (tdb_transaction_cancel(t->tdb) != 0)
+			return tdb_fail(h, "cannot cancel a transaction on");
+		break;
+	}
+	return HDB_OK;
+}
+
 /* collect - chain c's records, by hand where we may, else through libtdb. */
 static int
 collect(struct hdb *h, struct tdb_chain *ch, int c)
@@ -1045,7 +1280,7 @@ collect(struct hdb *h, struct tdb_chain *ch, int c)
 	struct be_tdb *t = h->priv;
 	int tries = 0, r;
 
-	if (t->locked) {
+	if (t->locked && !t->txn_lib) {
 		ch->nent = ch->len = 0;
 		if (raw_collect(t, ch, c) == 0)
 			return HDB_OK;

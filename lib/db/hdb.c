@@ -508,6 +508,34 @@ hdb_scan(struct hdb *h, hdb_iter_fn fn, void *ctx, int *changed)
 }
 
 int
+hdb_hold(struct hdb *h, int on)
+{
+	if (h == NULL)
+		return HDB_ERR;
+	h->err[0] = '\0';
+	return h->be->hold == NULL ? HDB_OK : h->be->hold(h, on);
+}
+
+int
+hdb_sweep(struct hdb *h, int64_t *pos, hdb_iter_fn fn, void *ctx)
+{
+	struct counted c;
+	hdb_iter_fn f;
+	void *arg;
+	int rc;
+
+	if (h == NULL || fn == NULL)
+		return HDB_ERR;
+	h->err[0] = '\0';
+	if (h->be->sweep == NULL)
+		return unsupported(h, "sweep");
+	f = counting(&c, fn, ctx, &arg);
+	rc = h->be->sweep(h, pos, f, arg);
+	counted_done(&c);
+	return rc;
+}
+
+int
 hdb_verify(struct hdb *h)
 {
 	if (h == NULL)

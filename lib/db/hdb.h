@@ -86,6 +86,10 @@
  * fcntl locks and transactions): a lockfile that is there is locked, a
  * missing one is never made (TDB) */
 #define HDB_CAP_LOCKFILE_IF_THERE 0x40
+/* a write handle may stay open between lock holds, its transaction ended
+ * and begun again (hdb_hold), and swept in the file's own order
+ * (hdb_sweep) (SQLite) */
+#define HDB_CAP_HOLDS_OPEN	0x80
 
 struct hdb_datum {
 	const uint8_t	*data;
@@ -125,6 +129,9 @@ struct hdb_backend {
 		    hdb_iter_fn, void *ctx);
 	/* hdb_scan; NULL: iterate_after from the first record */
 	int	(*scan)(struct hdb *, hdb_iter_fn, void *ctx, int *changed);
+	/* hdb_hold and hdb_sweep; NULL where HDB_CAP_HOLDS_OPEN is not set */
+	int	(*hold)(struct hdb *, int on);
+	int	(*sweep)(struct hdb *, int64_t *pos, hdb_iter_fn, void *ctx);
 	/* backend's own consistency check; NULL if it has none */
 	int	(*verify)(struct hdb *);
 	/* keep Exim's writers out (on) or let them in again, for a copy of
@@ -245,10 +252,14 @@ int	 hdb_tdb_lockall(struct hdb *, int on);
  * and a commit cut short is undone by the next open (TDB's recovery
  * area), so a writer killed at any moment leaves the file as it was
  * before the transaction or after it.  The transaction keeps every other
- * writer out as hdb_tdb_lockall does.  HDB_OK (at once for another
- * backend, or a handle not open for writing), or HDB_ERR.
+ * writer out as hdb_tdb_lockall does.  HDB_TXN_COMMIT_LATE commits
+ * with TDB_NOSYNC: whole against a kill, not against a power cut before
+ * the caller's own sync.  A delete of the record a write walk stands on
+ * stays as fast as outside (be_tdb.c says how).  HDB_OK (at once for
+ * another backend, or a handle not open for writing, or a commit or
+ * cancel with no transaction begun), or HDB_ERR.
  */
-enum { HDB_TXN_BEGIN, HDB_TXN_COMMIT, HDB_TXN_CANCEL };
+enum { HDB_TXN_BEGIN, HDB_TXN_COMMIT, HDB_TXN_COMMIT_LATE, HDB_TXN_CANCEL };
 int	 hdb_tdb_txn(struct hdb *, int op);
 
 /*
@@ -400,6 +411,24 @@ int	 hdb_iterate_after(struct hdb *, struct hdb_datum after,
  * and *changed is 0.  Returns as hdb_iterate.
  */
 int	 hdb_scan(struct hdb *, hdb_iter_fn fn, void *ctx, int *changed);
+/*
+ * Holds on a handle kept open (HDB_CAP_HOLDS_OPEN: SQLite).  hdb_hold(h,
+ * 0) commits h's write transaction and leaves h open with no lock and no
+ * transaction; hdb_hold(h, 1) begins a new one (BEGIN IMMEDIATE, waiting
+ * for a busy lock as hdb_open does).  The page cache stays, and is
+ * dropped by SQLite only if another connection wrote meanwhile.  HDB_OK
+ * (at once with nothing to do), or HDB_ERR.
+ *
+ * hdb_sweep - within a write transaction, every record whose position
+ * is after *pos (0: from the first) to fn, in the file's own order
+ * (SQLite's rowid: table pages one after the other), *pos following the
+ * last record fn returned 0 for, so that the next hold's sweep goes on
+ * from there.  fn may delete the record it is given.  A row Exim
+ * replaces meanwhile moves to the end (a new rowid) and comes again.
+ * Returns as hdb_iterate.
+ */
+int	 hdb_hold(struct hdb *, int on);
+int	 hdb_sweep(struct hdb *, int64_t *pos, hdb_iter_fn fn, void *ctx);
 /*
  * hdb_read_budget - SQLite reads outside a write transaction (iterate,
  * scan) in pieces: read transactions of at most hdb_hold_limit_ms(budget)

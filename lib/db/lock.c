@@ -331,8 +331,8 @@ hdb_pace_first(double budget)
  * per change learned from a hold of few changes (the first) took the
  * fixed part for one per change and cut every later hold short.
  */
-static double
-pace_flush(const struct hdb_pace *p, size_t n)
+double
+hdb_pace_flush_est(const struct hdb_pace *p, size_t n)
 {
 	double up = 0;
 
@@ -341,11 +341,29 @@ pace_flush(const struct hdb_pace *p, size_t n)
 	return up > p->flush ? up : p->flush;
 }
 
+/*
+ * hdb_pace_work - until only the flush is left in the limit.  A flush
+ * that leaves no room: a quarter of the limit, if the budget still holds
+ * that and the flush; an eighth at least, where the flush alone passes
+ * the budget (else a hold of one change each would pass it as far, and
+ * take for ever).
+ */
+double
+hdb_pace_work(const struct hdb_pace *p, size_t n)
+{
+	double est = hdb_pace_flush_est(p, n), work = p->lim - est;
+
+	if (work < p->lim / 4)
+		work = p->lim / 4 < p->budget - est ? p->lim / 4 :
+		    p->budget - est;
+	if (work < p->lim / 8)
+		work = p->lim / 8;
+	return work;
+}
+
 int
 hdb_pace_full(const struct hdb_pace *p, double held, size_t n)
 {
-	double est, work;
-
 	if (n == 0)
 		return 0;
 	if (hdb_hold_records() > 0)
@@ -353,18 +371,7 @@ hdb_pace_full(const struct hdb_pace *p, double held, size_t n)
 	if (!p->measured)
 		return n >= hdb_pace_first(p->budget) ||
 		    held + p->maxop >= p->lim / 2;
-	est = pace_flush(p, n + 1);
-	/* a flush that leaves no room in the limit: a quarter of it, if the
-	 * budget still holds that and the flush; an eighth at least, where
-	 * the flush alone passes the budget (else a hold of one change each
-	 * would pass it as far, and take for ever) */
-	work = p->lim - est;
-	if (work < p->lim / 4)
-		work = p->lim / 4 < p->budget - est ? p->lim / 4 :
-		    p->budget - est;
-	if (work < p->lim / 8)
-		work = p->lim / 8;
-	return held + p->maxop >= work;
+	return held + p->maxop >= hdb_pace_work(p, n + 1);
 }
 
 void

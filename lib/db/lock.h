@@ -122,5 +122,12 @@ int	hdb_pace_full(const struct hdb_pace *, double held_ms, size_t n);
 void	hdb_pace_op(struct hdb_pace *, double op_ms);
 /* The hold's n changes took flush_ms to flush and close. */
 void	hdb_pace_flushed(struct hdb_pace *, double flush_ms, size_t n);
+/*
+ * For a caller that paces itself (tidy's sweep): once a flush was
+ * measured, the flush estimated for a hold of n changes, and how long
+ * such a hold may work before it (hdb_pace_full's rule).
+ */
+double	hdb_pace_flush_est(const struct hdb_pace *, size_t n);
+double	hdb_pace_work(const struct hdb_pace *, size_t n);
 
 #endif

@@ -138,10 +138,13 @@ writers() {
 }
 
 # writers_done: stop the writers (each ends 50 writes later, or gives up
-# by itself after 300 s) and check that no write failed but for a busy
-# timeout (printed): a writer that tried for 5 s and never found the lock
-# free, which is how long and how often our holds and the other writers
-# took it, a matter of the machine's load, for `make bench`
+# by itself after 1,000,000 writes without the stop file: a bound by
+# count, as a loaded machine slows the command they run beside as well;
+# the tdb writer's 300 s do not count with stop=) and check that no write
+# failed but for a busy timeout (printed): a writer that tried for 5 s and
+# never found the lock free, which is how long and how often our holds and
+# the other writers took it, a matter of the machine's load, for `make
+# bench`
 writers_done() {
 	: >stop
 	_rc=0

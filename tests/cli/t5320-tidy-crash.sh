@@ -34,14 +34,23 @@ libcheck() {
 	esac
 }
 
-# whole BACKEND: a copy of sp/db/retry taken under Exim's write lock on
-# the lockfile (as the writer goes on) is whole by its library's tool
+# whole BACKEND [nolock]: a copy of sp/db/retry taken under Exim's write
+# lock on the lockfile (as the writer goes on) is whole by its library's
+# tool; with nolock (tdb without a lockfile) under TDB's transaction lock
+# (byte 8) and a read lock on every chain and the free list (from byte
+# 168), which every TDB writer's change and commit waits for
 whole() {
-	"$PYTHON" - sp/db/retry <<-"PY" && libcheck $1 snap
+	"$PYTHON" - sp/db/retry ${2:-} <<-"PY" && libcheck $1 snap
 	import fcntl, shutil, sys
-	with open(sys.argv[1] + ".lockfile", "r+") as f:
-	    fcntl.lockf(f, fcntl.LOCK_EX)
-	    shutil.copyfile(sys.argv[1], "snap")
+	if len(sys.argv) > 2:
+	    with open(sys.argv[1], "r+") as f:
+	        fcntl.lockf(f, fcntl.LOCK_EX, 1, 8)
+	        fcntl.lockf(f, fcntl.LOCK_SH, 0, 168)
+	        shutil.copyfile(sys.argv[1], "snap")
+	else:
+	    with open(sys.argv[1] + ".lockfile", "r+") as f:
+	        fcntl.lockf(f, fcntl.LOCK_EX)
+	        shutil.copyfile(sys.argv[1], "snap")
 	PY
 }
 
@@ -93,18 +102,65 @@ every() {
 	"$HINTSDB" dump -k sp retry | sort >have && cmp want have
 }
 
-# random BACKEND: KILLS kills of a plain tidy at random moments, beside
-# a writer; every kill leaves a whole file, and no logged change is lost
+# every_inplace: tdb deleting in place (--no-compact: each hold a TDB
+# transaction), killed at every test point (after each deletion marked
+# dead, after each one libtdb makes at the commit) until a run completes,
+# each run from the old file, in holds of 8 records: the file is whole
+# by tdbtool, has lost no fresh record, and the next tidy finishes it.
+# 300 records in 131 chains: some chains hold two due, so both kinds of
+# deletion are met
+every_inplace() {
+	N=300
+	spool tdb && cp sp/db/retry orig && cp -a sp done &&
+	"$HINTSDB" tidy -q --no-compact -t 30d done retry &&
+	"$HINTSDB" dump -k done retry | sort >want &&
+	"$HINTSDB" dump -k sp retry | sort >all &&
+	[ $(wc -l <want) = 150 ] &&
+	n=1 &&
+	while :; do
+		cp orig sp/db/retry &&
+		HINTSDB_TEST_HOLD_RECORDS=8 HINTSDB_TEST_KILL_AT=$n \
+		    "$HINTSDB" tidy -q --no-compact -t 30d sp retry 2>err
+		rc=$?
+		[ $rc -eq 0 ] && break
+		[ $rc -eq 137 ] || { echo "point $n: status $rc"; cat err; return 1; }
+		libcheck tdb sp/db/retry ||
+		    { echo "point $n: damaged"; return 1; }
+		"$HINTSDB" dump -k sp retry | sort >have &&
+		[ -z "$(comm -23 want have)" ] && [ -z "$(comm -13 all have)" ] ||
+		    { echo "point $n: a fresh record lost"; return 1; }
+		"$HINTSDB" tidy -q --no-compact -t 30d sp retry &&
+		"$HINTSDB" dump -k sp retry | sort >have && cmp want have ||
+		    { echo "point $n: not finished by the next tidy"; return 1; }
+		n=$((n + 1))
+		[ $n -lt 600 ] || { echo "never completed"; return 1; }
+	done &&
+	echo "tdb in place: killed at $((n - 1)) points" &&
+	[ $n -gt 150 ] && libcheck tdb sp/db/retry &&
+	"$HINTSDB" dump -k sp retry | sort >have && cmp want have
+}
+
+# random BACKEND [inplace | nolock]: KILLS kills of a plain tidy at
+# random moments, beside a writer; every kill leaves a whole file, and no
+# logged change is lost.  inplace: tidy --no-compact; nolock: no
+# lockfile, a writer in TDB transactions (tidy then deletes in place)
 random_kills() {
-	be=$1 N=20000
+	be=$1 mode=${2:-} N=20000 targs= wargs= lk=
 	spool $be || return 1
+	case $mode in
+	inplace) targs=--no-compact ;;
+	nolock)	rm sp/db/retry.lockfile && wargs=txn lk=nolock ;;
+	esac
+	# in place, holds of 200 records: a run of many holds, so that more
+	# kills fall inside it than after its end
+	[ -z "$mode" ] || export HINTSDB_TEST_HOLD_RECORDS=200
 	"$HELPER" writer "$PWD/sp/db/retry" 600 7 $N "$PWD/w.log" churn paced \
-	    stop="$PWD/stop" >w.out &
+	    $wargs stop="$PWD/stop" >w.out &
 	wpid=$!
 	i=0 switched=0
 	while [ $i -lt $KILLS ]; do
 		i=$((i + 1))
-		"$HINTSDB" tidy -q -t 30d sp retry 2>err &
+		"$HINTSDB" tidy -q $targs -t 30d sp retry 2>err &
 		pid=$!
 		# 10 to 1200 ms: from the sample to the catch-up
 		sleep "$(awk -v s=$$$i 'BEGIN { srand(s); printf "%.3f",
@@ -116,15 +172,15 @@ random_kills() {
 		[ $rc -eq 0 ] || [ $rc -eq 137 ] ||
 		    { echo "kill $i: status $rc"; cat err; touch stop; wait; return 1; }
 		# the writer goes on: check as Exim reads, under the lock
-		whole $be ||
+		whole $be $lk ||
 		    { echo "kill $i: damaged"; touch stop; wait; return 1; }
 		[ "$(leftovers)" -le 2 ] ||
 		    { echo "kill $i: $(leftovers) leftovers"; touch stop; wait; return 1; }
 	done
-	"$HINTSDB" tidy -q -t 30d sp retry && touch stop &&
+	"$HINTSDB" tidy -q $targs -t 30d sp retry && touch stop &&
 	{ wait $wpid || { echo "writer failed"; cat w.out; return 1; }; } &&
-	"$HINTSDB" tidy -q -t 30d sp retry || return 1
-	echo "$be: $KILLS kills ($switched finished first), $(wc -l <w.log) writes" &&
+	"$HINTSDB" tidy -q $targs -t 30d sp retry || return 1
+	echo "$be${mode:+ $mode}: $KILLS kills ($switched finished first), $(wc -l <w.log) writes" &&
 	{ libcheck $be sp/db/retry || { echo damaged; return 1; }; } &&
 	{ [ "$(leftovers)" -eq 0 ] || { echo leftovers; return 1; }; } &&
 	# every key's last logged change is in the file
@@ -150,4 +206,13 @@ for be in bdb gdbm tdb; do
 		random_kills $be
 	"
 done
+run_test "tdb in place: killed at every test point: a whole file" '
+	every_inplace
+'
+run_test "tdb in place (--no-compact): $KILLS kills beside a writer" '
+	random_kills tdb inplace
+'
+run_test "tdb without a lockfile (in place): $KILLS kills beside a transaction writer" '
+	random_kills tdb nolock
+'
 test_done

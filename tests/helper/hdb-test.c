@@ -321,13 +321,16 @@ mono_ms(void)
  * each change is also a TDB transaction, committed before the close, as
  * Exim 4.99+ writes; "keeptxn" keeps the TDB open across them, and
  * "id=N" names the keys w<N>k<i> instead.  With "stop=FILE" it ends
- * SQLW_AFTER changes after FILE appears, and fails if SECONDS pass first.  With "paced" it sleeps 2 ms
+ * SQLW_AFTER changes after FILE appears, SECONDS aside, and fails after
+ * SQLW_MAX_WRITES changes without it: a bound by count, not the clock,
+ * so that a slow machine, which slows the command it runs beside as
+ * well, does not fail it.  With "paced" it sleeps 2 ms
  * after each change, as
  * separate Exim processes leave gaps; without, it takes the lock again at
  * once and can starve another process that waits for it.
  */
 #define SQLW_AFTER	50
-#define SQLW_MAX_S	300
+#define SQLW_MAX_WRITES	1000000	/* a hang's bound: at 1 ms apart, 17 min */
 
 static void
 txn_change(const char *path, struct tdb_context **keep, struct hdb_datum k,
@@ -425,11 +428,11 @@ writer(int argc, char **argv)
 	setvbuf(log, NULL, _IOLBF, 0);	/* a test watches it grow */
 	snprintf(lockpath, sizeof(lockpath), "%s.lockfile", argv[1]);
 	while (after != 0) {
-		if (mono_ms() >= end) {
-			if (stop != NULL)
-				errx(3, "no %s in %s s", stop, argv[2]);
+		if (stop != NULL && after == -1 && n >= SQLW_MAX_WRITES)
+			errx(3, "no %s after %d changes", stop,
+			    SQLW_MAX_WRITES);
+		if (stop == NULL && mono_ms() >= end)
 			break;
-		}
 		if (stop != NULL && after == -1 && access(stop, F_OK) == 0)
 			after = SQLW_AFTER;
 		if (after > 0)
@@ -492,8 +495,9 @@ writer(int argc, char **argv)
  * COMMIT, close; then 1 ms of sleep.  With "keep" the connection stays
  * open across writes.  Records are legacy unless "v2" (4.100.1's) is said.  "key text" goes to LOG for every acknowledged
  * write, "key FAIL error" for a failed one.  It stops SQLW_AFTER writes
- * after STOPFILE appears, and gives up with status 3 after SQLW_MAX_S
- * seconds without it.  Prints the writes and failures.
+ * after STOPFILE appears, and gives up with status 3 after
+ * SQLW_MAX_WRITES writes without it (a count: a loaded machine slows the
+ * command beside it too).  Prints the writes and failures.
  */
 
 static sqlite3 *
@@ -553,7 +557,7 @@ sqlwriter(int argc, char **argv)
 	const char *errstr, *why, *tbl = "tblblob";
 	sqlite3 *db = NULL;
 	uint8_t buf[256];
-	double end, t0;
+	double t0;
 	long n = 0, failed = 0, after = -1, nkeys, id;
 	size_t vlen;
 	FILE *log;
@@ -584,10 +588,10 @@ sqlwriter(int argc, char **argv)
 	if (sqlite3_table_column_metadata(db, NULL, "tblblob", NULL, NULL,
 	    NULL, NULL, NULL, NULL) != SQLITE_OK)
 		tbl = "tbl";
-	end = mono_ms() + SQLW_MAX_S * 1000.0;
 	while (after != 0) {
-		if (mono_ms() > end)
-			errx(3, "no %s after %d s", argv[5], SQLW_MAX_S);
+		if (after == -1 && n >= SQLW_MAX_WRITES)
+			errx(3, "no %s after %d writes", argv[5],
+			    SQLW_MAX_WRITES);
 		if (after == -1 && access(argv[5], F_OK) == 0)
 			after = SQLW_AFTER;
 		snprintf(key, sizeof(key), "w%ldk%ld", id, random() % nkeys);

@@ -49,6 +49,12 @@
  *     value comes back.  SQLite's is in rowid order, and a row that another
  *     process replaces between two of its pieces comes again, with
  *     *changed set (test_sqlite_scan).
+ * 14. If B has HDB_CAP_HOLDS_OPEN (SQLite), holds on one handle, ended and
+ *     begun by hdb_hold, sweep every record once from where the last
+ *     stopped, deleting as they go (test_hold_sweep).
+ * On TDB, a write walk's deletions inside hdb_tdb_txn are taken back
+ * whole by a cancel and made by a commit, the file whole after each
+ * (test_tdb_txn_delete).
  * Outside the per-backend contract: hdb_detect gives ENOENT for a missing
  * path and no backend (EINVAL) for an empty file or random bytes; a missing
  * operation gives HDB_ERR and "operation not supported by <name>"; the NDBM
@@ -2097,6 +2103,114 @@ raw_expect(struct tdb_context *tdb)
  * puts in the same walk moving the chains under it, libtdb must find the
  * file whole: tdb_check, every survivor, and the freed space used again.
  */
+/* A sweep that deletes every other record it is given and stops (2)
+ * after stop_after calls, the record it stops on not taken. */
+struct sweepctx {
+	struct hdb	*h;
+	int		 calls, taken, stop_after, bad;
+	int		 seen[NKEYS];
+};
+
+static int
+sweep_del(void *ctx, struct hdb_datum key, struct hdb_datum val)
+{
+	struct sweepctx *c = ctx;
+	uint8_t k[MAXKEY];
+	size_t kl;
+	int i;
+
+	if (c->stop_after > 0 && ++c->calls == c->stop_after)
+		return 2;
+	for (i = 0; i < NKEYS; i++) {
+		kl = make_key(i, k);
+		if (kl == key.len && memcmp(k, key.data, kl) == 0)
+			break;
+	}
+	if (i == NKEYS || c->seen[i]++) {
+		c->bad++;
+		return 0;
+	}
+	if (c->taken++ % 2 == 0 && hdb_del(c->h, dat(k, kl)) != HDB_OK)
+		c->bad++;
+	return 0;
+}
+
+/*
+ * test_hold_sweep - HDB_CAP_HOLDS_OPEN: holds on one handle, each a
+ * transaction ended by hdb_hold(h, 0) and begun by hdb_hold(h, 1), swept
+ * in the file's order from where the last stopped, deleting as they go:
+ * every record is given once, the ones deleted are gone, the file whole.
+ */
+static void
+test_hold_sweep(void **state)
+{
+	struct fx *f = *state;
+	struct sweepctx c;
+	struct visit vis;
+	int64_t pos = 0;
+	int i, r, holds = 0;
+
+	if (!(f->be->caps & HDB_CAP_HOLDS_OPEN))
+		skip();
+	memset(&c, 0, sizeof(c));
+	c.h = make_db(f);
+	do {
+		c.calls = 0;
+		c.stop_after = 7;
+		r = hdb_sweep(c.h, &pos, sweep_del, &c);
+		assert_true(r == HDB_OK || r == 2);
+		assert_int_equal(hdb_hold(c.h, 0), HDB_OK);
+		assert_int_equal(hdb_hold(c.h, 0), HDB_OK);	/* none: nothing */
+		assert_int_equal(hdb_hold(c.h, 1), HDB_OK);
+		assert_true(++holds < NKEYS);
+	} while (r != HDB_OK);
+	assert_int_equal(c.bad, 0);
+	assert_int_equal(c.taken, NKEYS);
+	for (i = 0; i < NKEYS; i++)
+		assert_int_equal(c.seen[i], 1);
+	hdb_close(c.h);
+	c.h = open_or_fail(f->be, f->path, HDB_O_RDONLY);
+	memset(&vis, 0, sizeof(vis));
+	assert_int_equal(hdb_iterate(c.h, visit_one, &vis), HDB_OK);
+	assert_int_equal(vis.calls, NKEYS / 2);
+	assert_int_equal(hdb_verify(c.h), HDB_OK);
+	hdb_close(c.h);
+}
+
+/*
+ * test_tdb_txn_delete - deletions made by a write walk inside a hold
+ * transaction (marked dead, or left for the commit): a cancel takes them
+ * all back, a commit makes them, and libtdb finds the file whole after
+ * each.
+ */
+static void
+test_tdb_txn_delete(void **state)
+{
+	struct fx *f = *state;
+	struct delctx d;
+	struct visit vis;
+
+	memset(&d, 0, sizeof(d));
+	d.h = make_db(f);
+	assert_int_equal(hdb_tdb_txn(d.h, HDB_TXN_BEGIN), HDB_OK);
+	assert_int_equal(hdb_iterate(d.h, delete_visited, &d), HDB_OK);
+	assert_int_equal(d.bad, 0);
+	assert_int_equal(d.calls, NKEYS);
+	assert_int_equal(hdb_tdb_txn(d.h, HDB_TXN_CANCEL), HDB_OK);
+	check_all_visited(d.h);
+	assert_int_equal(hdb_verify(d.h), HDB_OK);
+	d.calls = 0;
+	assert_int_equal(hdb_tdb_txn(d.h, HDB_TXN_BEGIN), HDB_OK);
+	assert_int_equal(hdb_iterate(d.h, delete_visited, &d), HDB_OK);
+	assert_int_equal(d.calls, NKEYS);
+	assert_int_equal(hdb_tdb_txn(d.h, HDB_TXN_COMMIT_LATE), HDB_OK);
+	memset(&vis, 0, sizeof(vis));
+	assert_int_equal(hdb_iterate(d.h, visit_one, &vis), HDB_OK);
+	assert_int_equal(vis.calls, 0);
+	assert_int_equal(hdb_verify(d.h), HDB_OK);
+	hdb_close(d.h);
+}
+
 static void
 test_tdb_raw_delete(void **state)
 {
@@ -2404,6 +2518,8 @@ main(void)
 		T(sqlite, test_sqlite_tbl_resume),
 		T(sqlite, test_sqlite_scan),
 		T(bdb, test_bdb_btree),
+		T(sqlite, test_hold_sweep),
+		T(tdb, test_tdb_txn_delete),
 		T(tdb, test_tdb_raw_delete),
 		T(tdb, test_tdb_raw_damaged),
 	};

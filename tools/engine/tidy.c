@@ -65,6 +65,7 @@
 #define REBUILD_SHARE	4	/* it pays when 1 in this many is due */
 #define REBUILD_MIN_BYTES (1024 * 1024)	/* and the file is this big */
 #define REBUILD_BATCH	(2u << 20)	/* bytes of records read a batch */
+#define TXN_DEL_MAX	1024	/* deletions of a tdb hold (cap_deletes) */
 
 /* One record the decide phase wants changed, or reported. */
 struct cand {
@@ -160,11 +161,12 @@ struct tidy {
 	size_t		 held_recs;	/* records seen in this hold */
 	size_t		 corrupt_at;	/* held_recs at the last corrupt one */
 	int		 write;		/* this hold has the write lock */
+	int		 txn;		/* and is a TDB transaction */
+	int		 sweep;		/* the file's order (hdb_sweep) */
+	int64_t		 sweep_pos;	/* where the next hold's goes on */
 	/* a write hold's cost, learnt from the holds before (see learn) */
 	double		 per_del_ms;	/* one deletion; -1: not known yet */
-	double		 flush_ms;	/* the flush and close */
-	double		 last_flush_ms;	/* the last hold's flush */
-	size_t		 last_nch;	/* and its changes */
+	struct hdb_pace	 pace;		/* the flushes (lock.h) */
 	size_t		 max_del;	/* deletions a hold may make; 0: any */
 	size_t		 kept_off;	/* the last kept key's copy in dk */
 	int		 kept_saved;
@@ -651,6 +653,18 @@ set_error(struct tidy *t, int status, const char *fmt, const char *path,
 }
 
 /*
+ * keeps - is the handle kept open between holds?  TDB's always; SQLite's
+ * write handle, its transaction ended at the hold's end and begun again
+ * at the next (hdb_hold), so that its page cache stays.
+ */
+static int
+keeps(const struct tidy *t, int write)
+{
+	return (t->be->caps & HDB_CAP_STAYS_OPEN) ||
+	    ((t->be->caps & HDB_CAP_HOLDS_OPEN) && write);
+}
+
+/*
  * reuse - under the new hold's lock, take up the handle the last hold
  * kept, if it was opened the same way and the file is still the one at
  * the path.  Reopening would map a TDB file afresh, and a hold on a big
@@ -722,13 +736,26 @@ topen(struct tidy *t, int write)
 	}
 	t->t_lock = hdb_now_ms();
 	t->h_write = write;
-	if (reuse(t, write))
-		return 0;
+	if (reuse(t, write)) {
+		if (hdb_hold(t->h, 1) == HDB_OK) {
+			/* SQLite's lock: taken now, after any wait */
+			if (t->be->caps & HDB_CAP_LOCKS_ITSELF)
+				t->t_lock = hdb_now_ms();
+			return 0;
+		}
+		set_error(t, EX_IOERR_, "cannot open '%s': %s", t->path,
+		    hdb_error(t->h));
+		hdb_close(t->h);
+		t->h = NULL;
+		hdb_lock_release(t->lockfd);
+		t->lockfd = -1;
+		return -1;
+	}
 	t->h = hdb_open(t->be, t->path, write ? HDB_O_RDWR : HDB_O_RDONLY,
 	    0640, why, sizeof(why));
 	if (t->h != NULL)
 		t->st->chains = hdb_tdb_chains(t->h);
-	if (t->h != NULL && (t->be->caps & HDB_CAP_STAYS_OPEN) &&
+	if (t->h != NULL && keeps(t, write) &&
 	    hdb_pin_lstat(t->path, &sb) == 0) {
 		t->kept_dev = sb.st_dev;
 		t->kept_ino = sb.st_ino;
@@ -771,7 +798,8 @@ tclose(struct tidy *t)
 {
 	double held;
 
-	if (t->be->caps & HDB_CAP_STAYS_OPEN) {
+	if (t->h != NULL && keeps(t, t->h_write) &&
+	    hdb_hold(t->h, 0) == HDB_OK) {
 		t->kept = t->h;
 		t->kept_write = t->h_write;
 	} else
@@ -1071,17 +1099,59 @@ batch_undo(struct tidy *t, const struct tidy_stats *before)
 }
 
 /*
- * batch_sync - flush a write batch to disk while the lock is still held:
- * until then nothing is deleted.  0, or -1 with the batch undone.  A
- * backend whose writes go straight to the shared file (TDB) is synced
- * once at the end instead (final_sync), unless writers use TDB
- * transactions (hdb_sync_late says why).
+ * A write hold on tdb is one TDB transaction (hdb_tdb_txn), so that a
+ * kill leaves a whole file: outside a transaction a delete is several
+ * writes, and a kill between them left a damaged file (be_tdb.c says
+ * what a hold killed before its commit leaves: dead records).  Its
+ * commit does not sync (batch_sync does, or not).  Other backends have
+ * their own (SQLite) or none.  0, or -1 with the error set.
+ */
+static int
+txn_begin(struct tidy *t)
+{
+	if (t->be != &hdb_backend_tdb)
+		return 0;
+	if (hdb_tdb_txn(t->h, HDB_TXN_BEGIN) == HDB_ERR) {
+		set_error(t, EX_IOERR_, "cannot write '%s': %s", t->name,
+		    hdb_error(t->h));
+		return -1;
+	}
+	t->txn = 1;
+	return 0;
+}
+
+/* The hold's transaction, if still open, is given up: nothing is kept. */
+static void
+txn_cancel(struct tidy *t)
+{
+	if (!t->txn)
+		return;
+	t->txn = 0;
+	(void)hdb_tdb_txn(t->h, HDB_TXN_CANCEL);
+}
+
+/*
+ * batch_sync - commit a write batch and flush it to disk while the lock
+ * is still held: until then nothing is deleted.  0, or -1 with the batch
+ * undone.  A backend whose writes go straight to the shared file (TDB)
+ * is synced once at the end instead (final_sync), unless writers use TDB
+ * transactions (hdb_sync_late says why; asked after the commit, whose
+ * writes are ours).
  */
 static int
 batch_sync(struct tidy *t, const struct tidy_stats *before)
 {
-	if (t->o->dry_run || hdb_sync_late(t->h) || hdb_sync(t->h) == HDB_OK)
+	if (t->o->dry_run)
 		return 0;
+	if (t->txn) {
+		t->txn = 0;
+		if (hdb_tdb_txn(t->h, HDB_TXN_COMMIT_LATE) == HDB_ERR)
+			goto fail;
+	}
+	if (hdb_sync_late(t->h) || ((t->be->caps & HDB_CAP_HOLDS_OPEN) ?
+	    hdb_hold(t->h, 0) : hdb_sync(t->h)) == HDB_OK)
+		return 0;
+fail:
 	set_error(t, EX_IOERR_, "cannot write '%s': %s", t->name,
 	    hdb_error(t->h));
 	if (t->o->compat)
@@ -1164,7 +1234,8 @@ apply(struct tidy *t)
 		t->st->batches++;
 		pend_open(t);
 		before = *t->st;
-		for (n = 0, fail = 0; i > 0; n++) {
+		fail = write && txn_begin(t) == -1;
+		for (n = 0; !fail && i > 0; n++) {
 			t0 = hdb_now_ms();
 			if (hdb_pace_full(&pace, t0 - t->t_lock, n))
 				break;
@@ -1178,7 +1249,12 @@ apply(struct tidy *t)
 			hdb_pace_op(&pace, hdb_now_ms() - t0);
 		}
 		tc = hdb_now_ms();
+		if (fail && t->txn) {	/* the batch goes whole */
+			batch_undo(t, &before);
+			txn_cancel(t);
+		}
 		if (batch_sync(t, &before) == -1 || fail) {
+			txn_cancel(t);
 			tclose(t);
 			pend_flush(t);
 			return -1;
@@ -1258,53 +1334,22 @@ pos_lost(struct tidy *t)
 }
 
 /*
- * flush_est - what the flush of a write hold that made n changes will
- * cost: as the holds' before (its fixed part, an fsync or a commit; a
- * slow one slowly forgotten), or, with more changes than the last hold
- * made, the last one's scaled up to n.  Scaling the whole flush, fixed
- * part too, errs long, but only by the ratio of two holds' changes: a
- * cost per change learned from a hold of few changes (the first) took
- * the fixed part for one per change, and cut every later hold short
- * (BDB 1M: 190-200 holds, twice the time).
- */
-static double
-flush_est(const struct tidy *t, size_t n)
-{
-	double up = 0;
-
-	if (t->last_nch > 0 && n > t->last_nch)
-		up = t->last_flush_ms * (double)n / (double)t->last_nch;
-	return up > t->flush_ms ? up : t->flush_ms;
-}
-
-/*
  * work_ms - how long a write hold that will have made n changes may scan
  * and delete: until only its flush (estimated from the holds before, see
- * learn) is left to fit in hold_limit.  Where the flush alone takes most
- * of that, a quarter of the limit, as long as that and the flush fit in
- * max_lock_ms (the hold then passes hold_limit, never the budget), so
- * that a slow disk still sees work done; an eighth where the flush alone
- * passes the budget (one record a hold would pass it as far, and take
- * for ever).  The
- * first hold, with no flush measured, scans for a quarter of the limit
- * and deletes until half, at most hdb_pace_first records: a flush of
- * more could pass the budget before anything was measured.
+ * learn) is left to fit in hold_limit, with hdb_pace's floors where the
+ * flush takes most of it (hdb_pace_work: lock.h).  The first hold, with
+ * no flush measured, scans for a quarter of the limit and deletes until
+ * half, at most hdb_pace_first records: a flush of more could pass the
+ * budget before anything was measured.
  */
 static double
 work_ms(const struct tidy *t, int deleting, size_t n)
 {
-	double lim = hold_limit(t), est, w, q;
+	double lim = hold_limit(t);
 
 	if (t->per_del_ms < 0)
 		return deleting ? lim / 2 : lim / 4;
-	est = flush_est(t, n);
-	w = lim - est;
-	q = (double)t->o->max_lock_ms - est;
-	if (q > lim / 4)
-		q = lim / 4;
-	if (q < lim / 8)	/* the flush alone passes the budget */
-		q = lim / 8;
-	return w > q ? w : q;
+	return hdb_pace_work(&t->pace, n);
 }
 
 /*
@@ -1349,8 +1394,8 @@ learn_one(double *est, double v)
 /*
  * learn - after a write hold: what one deletion cost (del_ms for ndel),
  * what the flush and close cost (flush_ms), and for how many changes
- * (nch).  The machine's load comes and goes, so all adapt,
- * each hold.
+ * (nch: hdb_pace_flushed).  The machine's load comes and goes, so all
+ * adapt, each hold.
  */
 static void
 learn(struct tidy *t, double del_ms, size_t ndel, double flush_ms,
@@ -1360,9 +1405,7 @@ learn(struct tidy *t, double del_ms, size_t ndel, double flush_ms,
 		t->per_del_ms = 0;
 	if (ndel > 0)
 		learn_one(&t->per_del_ms, del_ms / (double)ndel);
-	learn_one(&t->flush_ms, flush_ms);
-	t->last_flush_ms = flush_ms;
-	t->last_nch = nch;
+	hdb_pace_flushed(&t->pace, flush_ms, nch);
 }
 
 /*
@@ -1371,7 +1414,12 @@ learn(struct tidy *t, double del_ms, size_t ndel, double flush_ms,
  * the flush grows with them, and at tdb's speed of deletion one hold's
  * worth of them took 170 ms to fsync.  So such holds start at 512
  * deletions, halve (or less) while the flush takes over a third of the
- * limit, and double while it takes under a sixth.
+ * limit, and double while it takes under a sixth.  Each tdb hold is a
+ * transaction (txn_begin), whose commit first copies every 4 KiB block
+ * it changes into the file's recovery area, which stays: its deletions,
+ * scattered over the file, change a block each, so a hold makes at most
+ * TXN_DEL_MAX (at 300k records half due, holds without a cap grew the
+ * file from 34 to 82 MB).
  */
 static void
 cap_deletes(struct tidy *t, size_t ndel, double flush)
@@ -1379,10 +1427,13 @@ cap_deletes(struct tidy *t, size_t ndel, double flush)
 	double lim = hold_limit(t);
 	size_t cap;
 
-	/* after the hold the handle is kept open (tclose), not closed */
-	if (!(t->be->caps & HDB_CAP_WRITES_THROUGH) ||
-	    hdb_sync_late(t->h != NULL ? t->h : t->kept)) {
+	if (!(t->be->caps & HDB_CAP_WRITES_THROUGH)) {
 		t->max_del = 0;
+		return;
+	}
+	/* after the hold the handle is kept open (tclose), not closed */
+	if (hdb_sync_late(t->h != NULL ? t->h : t->kept)) {
+		t->max_del = TXN_DEL_MAX;
 		return;
 	}
 	if (t->max_del == 0) {		/* the first hold */
@@ -1397,7 +1448,7 @@ cap_deletes(struct tidy *t, size_t ndel, double flush)
 			cap = t->max_del / 2;
 		t->max_del = cap < 16 ? 16 : cap;
 	} else if (flush < lim / 6 && ndel >= t->max_del &&
-	    t->max_del < SIZE_MAX / 2)
+	    t->max_del < TXN_DEL_MAX)
 		t->max_del *= 2;
 }
 
@@ -1492,7 +1543,7 @@ sweep_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 	if (!take(t, key, val, &j))
 		return SCAN_STOP;
 	if (j.v == V_DELETE && t->write &&
-	    (t->be->caps & HDB_CAP_DEL_IN_ITER)) {
+	    ((t->be->caps & HDB_CAP_DEL_IN_ITER) || t->sweep)) {
 		if (doom(t, key, j.why) == -1)
 			return SCAN_FAIL;
 	} else if (j.v == V_DELETE)
@@ -1594,6 +1645,11 @@ hold(struct tidy *t, hdb_iter_fn fn)
 	t->st->batches++;
 	pend_open(t);
 	before = *t->st;
+	if (t->write && txn_begin(t) == -1) {
+		hold_close(t);
+		pend_flush(t);
+		return -1;
+	}
 	t->ndm = t->dklen = t->nchanged = 0;
 	t->held_recs = t->corrupt_at = 0;
 	t->kept_saved = t->cut = 0;
@@ -1601,7 +1657,10 @@ hold(struct tidy *t, hdb_iter_fn fn)
 		after.data = t->pos[t->npos - 1].key;
 		after.len = t->pos[t->npos - 1].len;
 	}
-	r = hdb_iterate_after(t->h, after, fn, t);
+	if (t->sweep)
+		r = hdb_sweep(t->h, &t->sweep_pos, fn, t);
+	else
+		r = hdb_iterate_after(t->h, after, fn, t);
 	if (r == HDB_ERR)
 		set_error(t, EX_IOERR_, "cannot read '%s': %s", t->path,
 		    hdb_error(t->h));
@@ -1616,6 +1675,9 @@ hold(struct tidy *t, hdb_iter_fn fn)
 	t_flush = hdb_now_ms();
 	if (ok && t->nchanged > 0 && batch_sync(t, &before) == -1)
 		ok = 0;
+	if (!ok && t->txn)	/* a read error: the hold's deletions go */
+		batch_undo(t, &before);
+	txn_cancel(t);		/* nothing changed, or a failure */
 	held = hold_close(t);
 	pend_flush(t);
 	if (r == HDB_NOTFOUND)
@@ -1638,10 +1700,13 @@ scan(struct tidy *t, hdb_iter_fn fn, int write)
 	int r;
 
 	t->write = write;
+	/* SQLite: a write sweep goes in rowid order (hdb_sweep), deleting
+	 * as it goes, on one connection kept between holds (keeps) */
+	t->sweep = write && fn == sweep_one &&
+	    (t->be->caps & HDB_CAP_HOLDS_OPEN);
+	t->sweep_pos = 0;
 	t->per_del_ms = -1;
-	t->flush_ms = 0;
-	t->last_flush_ms = 0;
-	t->last_nch = 0;
+	hdb_pace_init(&t->pace, t->be, (double)t->o->max_lock_ms);
 	t->max_del = 0;
 	while ((r = hold(t, fn)) == 0)
 		pause_for_writers(t);
