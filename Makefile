@@ -244,13 +244,15 @@ bench: all $(BENCH_BIN) bench-progress
 # bench-noblock: only whether Exim is kept waiting: an Exim-like writer
 # beside tidy, delete, dump, convert --in-place, import and check on 1M
 # records (BDB, GDBM, SQLite; tdb 300k) and beside Exim's own exim_tidydb,
-# and tidy's cost by backend (tdb vs BDB, SQLite vs Exim 4.100.1).  The
+# tidy's cost by backend (tdb vs BDB, SQLite vs Exim 4.100.1), and four
+# Exim 4.100.1-like SQLite writers beside tidy, convert --in-place and
+# import on 1M records (none may fail or be lost to a file swap).  The
 # other groups in bench/results.json are kept.  BENCH_ARGS adds run.py
 # options, e.g. BENCH_ARGS=--noblock-size=50000 for a quick look, or
 # BENCH_ARGS=--noblock-cmds=hintsdb-check for one command.
 bench-noblock: all $(BENCH_BIN)
 	@python3 bench/run.py --bin $(BIN) --build $(B) \
-	    --only=noblock,tidycost $(BENCH_ARGS)
+	    --only=noblock,tidycost,swap $(BENCH_ARGS)
 
 # bench-crash: tidy killed at 200 random moments a backend beside an
 # Exim-like writer (t5320; make check kills 8 times a backend).

@@ -33,7 +33,11 @@ Exim-like writer, beside each command that locks, on 1M retry records in
 Berkeley DB, GDBM and SQLite (v2, tblblob) and 300k in tdb, and beside
 Exim's own exim_tidydb (4.96 on Berkeley DB, 4.100.1 on SQLite); tidycost
 times tidy on tdb against Berkeley DB and on SQLite against exim_tidydb
-4.100.1.
+4.100.1.  The swap part (also bench-noblock) runs four Exim 4.100.1-like
+SQLite writers (tests/helper's sqlwriter: three open a connection a
+write, one keeps it, each writes every 1 ms) beside tidy, convert
+--in-place and import on 1M SQLite (v2) records, and counts the writes
+that failed or, acknowledged, are not in the file afterwards.
 
 The migrate part puts import and convert beside the floors of issue 35,
 on the 1M retry records: import of `hintsdb export`'s output into a new
@@ -65,7 +69,7 @@ GEN_VERSION = 1          # bump when hdb-test gen changes its output
 CHROOT = os.path.join(TOP, "tests", "interop", "chroot.sh")
 SUITES = {"bookworm": "4.96", "trixie": "4.98.2", "sid": "4.100.1"}
 PARTS = ("dump", "tidy", "backends", "tls", "callgrind", "noblock",
-         "tidycost", "holds", "migrate")
+         "tidycost", "holds", "migrate", "swap")
 SEEDS = {"retry": 1, "callout": 2, "tls": 3}
 
 
@@ -574,6 +578,105 @@ class Bench:
         self.a.save()
         return g
 
+    def swap_one(self, name, argv, src, sp, feed=None):
+        """name's argv on a fresh copy of src beside four Exim
+        4.100.1-like SQLite writers (hdb-test sqlwriter: three open a
+        connection a write, one keeps it; each writes every 1 ms), as
+        t4176 does, until 50 writes after the command ends.  With feed
+        (import), the command reads that file from a pipe and the writers
+        start once it has begun its new file: an import replaces what the
+        DB held when it began.  Returns the writes, the failed ones (a
+        busy timeout included) and the acknowledged ones not in the DB."""
+        shutil.rmtree(sp, ignore_errors=True)
+        shutil.copytree(src, sp)
+        os.sync()
+        db = os.path.join(sp, "db", "retry")
+        stop = os.path.join(self.work, "swap.stop")
+        if os.path.exists(stop):
+            os.unlink(stop)
+        t0 = time.monotonic()
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE if feed else
+                                subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, env=self.env)
+        fin = None
+        if feed:
+            fin = open(feed, "rb")
+            proc.stdin.write(fin.readline() + fin.readline())
+            proc.stdin.flush()
+            d = os.path.join(sp, "db")
+            while proc.poll() is None and not any(
+                    f.startswith(".retry.hintsdb.") for f in os.listdir(d)):
+                time.sleep(0.01)
+        logs, ws = [], []
+        for i in (1, 2, 3, 4):
+            lg = os.path.join(self.work, "swap.w%d.log" % i)
+            logs.append(lg)
+            ws.append(subprocess.Popen(
+                [self.helper, "sqlwriter", db, str(i), "200", lg, stop] +
+                (["keep"] if i == 4 else []) + ["v2"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        if fin:
+            shutil.copyfileobj(fin, proc.stdin)
+            fin.close()
+            proc.stdin.close()
+        err = proc.stderr.read().decode(errors="replace")
+        status = proc.wait()
+        wall = (time.monotonic() - t0) * 1000
+        open(stop, "w").close()
+        wst = [w.wait() for w in ws]
+        acked, writes, failed = {}, 0, 0
+        for lg in logs:
+            with open(lg) as f:
+                for line in f:
+                    k, v = line.split()[:2]
+                    writes += 1
+                    if v == "FAIL":
+                        failed += 1
+                    else:
+                        acked[k] = v
+        out = subprocess.run([self.hintsdb, "dump", "--format=exim",
+                              "--type=retry", "--file=" + db],
+                             stdout=subprocess.PIPE, text=True,
+                             env=self.env).stdout
+        have = {}
+        for line in out.splitlines():
+            f = line.split()
+            if line.startswith("  w") and len(f) >= 4:
+                have[f[0]] = f[3]
+        lost = sum(1 for k, v in acked.items() if have.get(k) != v)
+        m = {"name": name, "argv": self.rel(argv), "status": status,
+             "wall_ms": wall, "writes": writes, "failed": failed,
+             "lost": lost, "writers_status": wst,
+             "same_inode": None}
+        if status != 0:
+            m["stderr"] = err[-300:].replace(TOP + "/", "")
+        log("swap %s: %.0f ms, %d/%d writes failed, %d lost, exit %d" %
+            (name, wall, failed, writes, lost, status))
+        return m
+
+    def swap_group(self, n):
+        """Item 0 of issue 33: no write lost to a swap where Exim opens
+        the DB without a lockfile.  tidy, convert --in-place and import on
+        n SQLite records in Exim 4.100.1's layout (tblblob)."""
+        src = self.dataset("retry", n, "sqlite", "v2")
+        sp = self.spool("swap")
+        dump = os.path.join(self.work, "swap.dump")
+        with open(dump, "w") as f:
+            subprocess.run([self.hintsdb, "export", src, "retry"], stdout=f,
+                           check=True, env=self.env)
+        h = self.hintsdb
+        res = [self.swap_one("hintsdb-tidy", [h, "tidy", "-t", "30d", sp,
+                                              "retry"], src, sp),
+               self.swap_one("hintsdb-convert",
+                             [h, "convert", "--in-place", "--to-layout=legacy",
+                              sp, "retry"], src, sp),
+               self.swap_one("hintsdb-import", [h, "import", sp, "retry"],
+                             src, sp, feed=dump)]
+        shutil.rmtree(sp, ignore_errors=True)
+        os.unlink(dump)
+        self.results["swap"] = {"records": n, "runs": res}
+        self.a.save()
+
     def holds_group(self, backend, n, runs):
         """Item 2 of issue 33: no write hold longer than --max-lock-ms
         (100), the first included.  tidy -t 30d on a copy of the spool,
@@ -907,6 +1010,18 @@ def noblock_targets(res):
             add("%s: tidy's own longest hold (max_lock_held_ms)" % be, h,
                 "<= 100 ms", h <= 100, "ms", "%s holds" %
                 "/".join(str(m.get("tool_holds")) for m in rs))
+    sw = res.get("swap")
+    for m in sw["runs"] if sw else ():
+        why = "%d writes, exit %d%s" % (m["writes"], m["status"],
+                                       "" if not any(m["writers_status"])
+                                       else ", a writer exited %s" %
+                                       m["writers_status"])
+        add("SQLite %s: 4 Exim 4.100.1-like writers (1 ms apart, one "
+            "keeping its connection) beside %s: failed + lost writes" %
+            (fmt_n(sw["records"]), m["name"].replace("-", " ", 1)),
+            m["failed"] + m["lost"], "0",
+            m["failed"] + m["lost"] == 0 and m["status"] == 0 and
+            not any(m["writers_status"]), "", why)
     g = by_role(res, "tdb-vs-bdb")
     if g is not None:
         r, why = ranged(g, "hintsdb-tidy-tdb", "hintsdb-tidy-bdb")
@@ -1462,6 +1577,8 @@ def merge(res, path):
         res["noblock"] = old["noblock"]
     if "holds" in old:
         res["holds"] = old["holds"]
+    if "swap" in old:
+        res["swap"] = old["swap"]
     for k in ("datasets", "checks", "chroot_overhead", "parts"):
         res[k] = dict(old.get(k, {}), **res.get(k, {}))
     for k in ("base_rss_kib", "instructions"):
@@ -1678,6 +1795,9 @@ def main():
             b.holds_group(be, a.noblock_tdb_size if be == "tdb" else
                           a.noblock_size, a.holds_runs)
         save("holds")
+    if "swap" in only:
+        b.swap_group(a.noblock_size)
+        save("swap")
     if "migrate" in only:
         b.migrate_group(a.migrate_size, a.migrate_backends.split(","))
         if a.migrate_gdbm_runs > 0:
