@@ -24,7 +24,8 @@
  * it (a tidy reopens the DB for every lock hold).  The commands check it
  * before they take Exim's lock (hdb_precheck), so that the hold under
  * the lock does not last the check's time: only a write in between makes
- * the open check it again.
+ * the open check it again.  A catch-up's new file (hdb_bdb_own), which
+ * Exim writes between its holds, is not checked again at all.
  */
 #include <sys/stat.h>
 
@@ -74,6 +75,7 @@ static int	same_file(const char *, DB *);
 static int	meta_ok(struct hdb *, const char *);
 static void	release(struct be_bdb *);
 static int	pages_ok(struct hdb *, struct be_bdb *);
+static int	owned(const struct stat *);
 static void	trust(const struct be_bdb *);
 static void	bdb_precheck(const char *);
 static int	bdb_free_bytes(struct hdb *, uint64_t *);
@@ -252,9 +254,11 @@ static struct trusted {
 	ino_t		 ino;
 	off_t		 size;
 	struct timespec	 mtim, ctim;
+	int		 ours;		/* hdb_bdb_own: trusted as it changes */
 	char		 bad[200];	/* found damaged: why */
 } trusted[NTRUST];
 static unsigned trust_next;	/* the slot a new file takes */
+static size_t full_checks;	/* pages_ok's reads of a whole file */
 
 static struct trusted *
 trust_slot(const struct stat *st)
@@ -292,8 +296,14 @@ remember(const struct stat *st, const char *bad)
 {
 	struct trusted *t;
 
-	if ((t = trust_slot(st)) == NULL)
+	if ((t = trust_slot(st)) == NULL) {
+		/* never the file a catch-up owns: its reads of the old
+		 * file would have the new one checked again */
 		t = &trusted[trust_next++ % NTRUST];
+		if (t->set && t->ours)
+			t = &trusted[trust_next++ % NTRUST];
+		t->ours = 0;
+	}
 	t->dev = st->st_dev;
 	t->ino = st->st_ino;
 	t->size = st->st_size;
@@ -334,7 +344,7 @@ bdb_precheck(const char *path)
 	free(file);
 	if (fd == -1)
 		return;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || same_stat(&st) ||
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || same_stat(&st) || owned(&st) ||
 	    hdb_pin_clock(path, &now) == -1 ||
 	    (now.tv_sec - st.st_mtim.tv_sec) * 1000000000L +
 	    (now.tv_nsec - st.st_mtim.tv_nsec) < TICK_NS) {
@@ -352,6 +362,33 @@ bdb_precheck(const char *path)
 		remember(&st, rc == HDB_OK ? "" : why[0] != '\0' ? why :
 		    "damaged");
 	close(fd);
+}
+
+/*
+ * owned - the file is one this process made and owns (hdb_bdb_own): only
+ * Exim's writers, through libdb under its lock, have written it since.
+ */
+static int
+owned(const struct stat *st)
+{
+	const struct trusted *t = trust_slot(st);
+
+	return t != NULL && t->ours && t->bad[0] == '\0';
+}
+
+void
+hdb_bdb_own(const struct stat *st, int on)
+{
+	struct trusted *t = trust_slot(st);
+
+	if (t != NULL && (!on || (same_stat(st) && t->bad[0] == '\0')))
+		t->ours = on;
+}
+
+size_t
+hdb_bdb_full_checks(void)
+{
+	return full_checks;
 }
 
 void
@@ -379,7 +416,8 @@ pages_ok(struct hdb *h, struct be_bdb *b)
 	if (same_stat(&st) && trust_slot(&st)->bad[0] != '\0')
 		return hdb_seterr(h, "'%s' is damaged: %s (hintsdb check "
 		    "--repair rebuilds it)", b->file, trust_slot(&st)->bad);
-	if (!same_stat(&st)) {
+	if (!same_stat(&st) && !owned(&st)) {
+		full_checks++;
 		if (hdb_bdb_check(fd, why, sizeof(why)) != HDB_OK) {
 			if (errno == EIO)
 				remember(&st, why);

@@ -316,6 +316,22 @@ int	 hdb_tdb_write_back(const char *path, const char *from,
 struct stat;
 void	 hdb_bdb_retrust(const struct stat *st);
 /*
+ * hdb_bdb_own - on: the Berkeley DB file st shows, which this process
+ * wrote and trusts as it is now (hdb_bdb_retrust), stays trusted while
+ * Exim writes it, with no whole-file check when this process opens it
+ * again; off: no longer.  For a catch-up after a rename (catchup.h): it
+ * reopens the new file in every write hold, and Exim writes it between
+ * them, so a check each time would read the whole file under the lock,
+ * hold after hold.  The check is for files this process has not seen
+ * made (damage from a disk, a crash or another program); the new file
+ * it made minutes ago, and only Exim's libdb, under the lock, has
+ * written it since.  Call it under the write lock, right after the rename.
+ */
+void	 hdb_bdb_own(const struct stat *st, int on);
+/* hdb_bdb_full_checks - how often the whole-file check ran before a read
+ * or write through a handle (so, under a caller's lock); for -v */
+size_t	 hdb_bdb_full_checks(void);
+/*
  * hdb_bdb_buckets - the hash buckets of the Berkeley DB hash file at path,
  * from its meta page, read with no lock (a hint: for the order its records
  * come in); 0 if it is not one.

@@ -349,9 +349,13 @@ apply(struct catchup *c, struct slurp *s, change_fn *fn)
 	static const struct paced p = { hold_begin, apply_one, apply_failed,
 	    hold_done, 1 };
 	struct apply a = { c, s, fn };
+	size_t checks = hdb_bdb_full_checks();
+	int ex;
 
-	return db_paced(c->spool, c->name, 1, c->o, c->cmd, c->budget_ms,
+	ex = db_paced(c->spool, c->name, 1, c->o, c->cmd, c->budget_ms,
 	    s->n, &p, &a);
+	c->checked += hdb_bdb_full_checks() - checks;
+	return ex;
 }
 
 /* pass_old - the first pass, again while the old file keeps changing. */

@@ -88,6 +88,8 @@ struct catchup {
 	size_t		 deleted;
 	size_t		 newer;		/* left: Exim wrote it after the rename */
 	unsigned	 holds;		/* write holds on the new DB */
+	size_t		 checked;	/* of them, those that read the whole
+					 * file first (Berkeley DB's check) */
 	double		 max_hold_ms;	/* the longest of them */
 	double		 t_hold;	/* the current one began */
 };

@@ -26,6 +26,8 @@
 #ifndef HDB_REBUILD_H
 #define HDB_REBUILD_H
 
+#include <sys/stat.h>
+
 #include <limits.h>
 #include <stdio.h>
 
@@ -87,6 +89,7 @@ struct rebuild {
 	int		 quiet;		/* nobody wrote it since: no catch-up */
 	double		 t_locked;	/* live: the rename's hold began */
 	double		 swap_ms;	/* live: the rename's write-lock hold, ms */
+	struct stat	 made;		/* live: the new DB, once renamed */
 	double		 budget_ms;	/* live: the catch-up's holds; 0: 100 */
 	int		 own_written;	/* rebuild_spec's */
 	struct hdb_writer *w;
