@@ -1673,6 +1673,7 @@ struct rtidy {
 	size_t		 nmark;
 	int		 unmarked;
 	int		 gone_views;	/* gone[] lie in the written keys' array */
+	int		 gone_sealed;	/* gone[] sorted (gone_why) */
 	int		 failed;
 };
 
@@ -1737,10 +1738,15 @@ rebuild_one(struct rtidy *r, struct hdb_datum key, struct hdb_datum val,
 
 /* The reason key was left out for, or TR_NREASONS. */
 static int
-gone_why(const struct rtidy *r, struct hdb_datum key)
+gone_why(struct rtidy *r, struct hdb_datum key)
 {
 	int i;
 
+	/* sorted only when the catch-up first asks: with no write meanwhile,
+	 * it never does */
+	for (i = 0; i < TR_NREASONS && !r->gone_sealed; i++)
+		keyset_seal(&r->gone[i]);
+	r->gone_sealed = 1;
 	for (i = 0; i < TR_NREASONS; i++)
 		if (keyset_has(&r->gone[i], key))
 			return i;
@@ -1877,10 +1883,15 @@ take_written(struct rtidy *r, struct slurp *s)
 
 	s->seen = NULL;
 	s->nseen = s->seencap = 0;
-	if (!r->unmarked)
+	if (!r->unmarked) {
+		/* the kept ones, exactly; live_commit sorts them */
 		by_mark(r, &all);
+		rebuild_set_written(&r->rb, all.h, all.n, all.cap);
+		return;
+	}
 	for (j = 0; j < TR_NREASONS; j++)
 		keyset_seal(&r->gone[j]);
+	r->gone_sealed = 1;
 	keyset_seal(&all);
 	/* all sorted lists: one walk through each */
 	for (i = n = 0; i < all.n; i++) {
