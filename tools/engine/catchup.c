@@ -56,6 +56,12 @@ add_hash(struct keyset *ks, uint64_t h)
 }
 
 void
+keyset_add_hash(struct keyset *ks, uint64_t h)
+{
+	add_hash(ks, h);
+}
+
+void
 keyset_add(struct keyset *ks, struct hdb_datum key)
 {
 	add_hash(ks, hdb_hash_bytes(key.data, key.len));

@@ -48,6 +48,7 @@ struct keyset {
 };
 
 void	keyset_add(struct keyset *, struct hdb_datum key);
+void	keyset_add_hash(struct keyset *, uint64_t h);	/* hdb_hash_bytes's */
 void	keyset_seal(struct keyset *);	/* sort; before keyset_has */
 int	keyset_has(const struct keyset *, struct hdb_datum key);
 void	keyset_free(struct keyset *);

@@ -416,6 +416,8 @@ slurp_stream_dedupe(struct slurp *s, int changed)
 		return;
 	}
 	if (!s->seen_sorted) {
+		if (s->before_sort != NULL)
+			s->before_sort(s->sort_ctx, s);
 		qsort(s->seen, s->nseen, sizeof(*s->seen), u64_order);
 		s->seen_sorted = 1;
 	}

@@ -33,6 +33,10 @@ struct slurp {
 	uint64_t	*seen;		/* stream: hashes of the keys passed on */
 	size_t		 nseen, seencap;
 	int		 seen_sorted;
+	/* stream: called just before seen is first sorted, which moves its
+	 * hashes (a caller that marks them by place must take the marks) */
+	void		(*before_sort)(void *, struct slurp *);
+	void		*sort_ctx;
 	int		 plain;		/* slurp_plain_pages */
 	int		 changed;	/* stream: the DB changed during it */
 };

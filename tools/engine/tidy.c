@@ -1727,14 +1727,58 @@ struct rtidy {
 	struct rebuild	 rb;
 	struct keyset	 gone[TR_NREASONS];	/* left out, by reason */
 	struct keyset	 back;		/* left out, then written by Exim */
+	/*
+	 * The keys left out, marked by their place in the read's own hashes
+	 * (slurp's seen): 0 kept, 1 + the reason left out.  A byte a key
+	 * where the gone sets took 8 a key left out.  Only while seen is in
+	 * the order read: when the DB changes during the read it is sorted,
+	 * and the marks go to the gone sets first (unmarked).
+	 */
+	uint8_t		*mark;
+	size_t		 nmark;
+	int		 unmarked;
+	int		 gone_views;	/* gone[] lie in the written keys' array */
+	int		 gone_sealed;	/* gone[] sorted (gone_why) */
 	int		 failed;
 };
 
-/* One record of the old DB: into the new one unless due (hdb_iter_fn). */
-static int
-rebuild_one(void *arg, struct hdb_datum key, struct hdb_datum val)
+/* Left out: by its place in seen at (SIZE_MAX: not known), or kept apart. */
+static void
+mark_gone(struct rtidy *r, struct hdb_datum key, size_t at, int why)
+{
+	if (r->unmarked || at == SIZE_MAX) {
+		keyset_add(&r->gone[why], key);
+		return;
+	}
+	if (at >= r->nmark) {
+		r->mark = xreallocarray(r->mark, 2 * at + 4096, 1);
+		memset(r->mark + r->nmark, 0, 2 * at + 4096 - r->nmark);
+		r->nmark = 2 * at + 4096;
+	}
+	r->mark[at] = (uint8_t)(1 + why);
+}
+
+/* slurp's before_sort: seen is about to move; its marks to the gone sets. */
+static void
+unmark(void *arg, struct slurp *s)
 {
 	struct rtidy *r = arg;
+	size_t i;
+
+	for (i = 0; i < s->nseen && i < r->nmark; i++)
+		if (r->mark[i] != 0)
+			keyset_add_hash(&r->gone[r->mark[i] - 1], s->seen[i]);
+	free(r->mark);
+	r->mark = NULL;
+	r->nmark = 0;
+	r->unmarked = 1;
+}
+
+/* One record of the old DB, at in seen: into the new one unless due. */
+static int
+rebuild_one(struct rtidy *r, struct hdb_datum key, struct hdb_datum val,
+    size_t at)
+{
 	struct tidy *t = r->t;
 	struct judgement j;
 	const char *why;
@@ -1744,7 +1788,7 @@ rebuild_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 	if (j.v == V_DELETE) {
 		t->cur = val;
 		emit_change(t, "deleted", key.data, key.len, reason_text[j.why]);
-		keyset_add(&r->gone[j.why], key);
+		mark_gone(r, key, at, j.why);
 		t->st->deleted[j.why]++;
 		return 0;
 	}
@@ -1759,10 +1803,15 @@ rebuild_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 
 /* The reason key was left out for, or TR_NREASONS. */
 static int
-gone_why(const struct rtidy *r, struct hdb_datum key)
+gone_why(struct rtidy *r, struct hdb_datum key)
 {
 	int i;
 
+	/* sorted only when the catch-up first asks: with no write meanwhile,
+	 * it never does */
+	for (i = 0; i < TR_NREASONS && !r->gone_sealed; i++)
+		keyset_seal(&r->gone[i]);
+	r->gone_sealed = 1;
 	for (i = 0; i < TR_NREASONS; i++)
 		if (keyset_has(&r->gone[i], key))
 			return i;
@@ -1811,13 +1860,77 @@ rebuild_drain(void *arg, struct slurp *s)
 	struct hdb_datum k, v;
 	size_t i;
 
+	/* set here: slurp_init clears it, and no sort before the first
+	 * batch's drain has a mark to move */
+	s->before_sort = unmark;
+	s->sort_ctx = r;
+	if (s->seen_sorted)	/* sorted before the first drain */
+		r->unmarked = 1;
 	for (i = 0; i < s->n && !r->failed; i++) {
 		k.data = slurp_key(s, i);
 		k.len = s->recs[i].klen;
 		v.data = slurp_val(s, i);
 		v.len = s->recs[i].vlen;
-		(void)rebuild_one(r, k, v);
+		/* in the order read, the batch's hashes are seen's last */
+		(void)rebuild_one(r, k, v, s->seen_sorted || s->nseen < s->n ?
+		    SIZE_MAX : s->nseen - s->n + i);
 	}
+}
+
+/*
+ * by_mark - seen's hashes grouped in place by their marks: the kept ones
+ * first (all->n of them on return), then the gone sets, which are left
+ * as views into the array (gone_views).
+ */
+static void
+by_mark(struct rtidy *r, struct keyset *all)
+{
+	size_t count[TR_NREASONS + 1] = { 0 }, next[TR_NREASONS + 1];
+	size_t i, start = 0;
+	uint64_t h, y;
+	uint8_t m, z;
+	int j;
+
+	if (r->nmark < all->n) {	/* the last marks' room */
+		r->mark = xreallocarray(r->mark, all->n ? all->n : 1, 1);
+		memset(r->mark + r->nmark, 0, all->n - r->nmark);
+		r->nmark = all->n;
+	}
+	for (i = 0; i < all->n; i++)
+		count[r->mark[i]]++;
+	for (j = 0; j <= TR_NREASONS; j++) {
+		next[j] = start;
+		start += count[j];
+	}
+	/* each slot's hash to its mark's next free place, as u64_sort does */
+	for (j = 0, start = 0; j <= TR_NREASONS; start += count[j++]) {
+		while (next[j] < start + count[j]) {
+			h = all->h[next[j]];
+			m = r->mark[next[j]];
+			while (m != j) {
+				y = all->h[next[m]];
+				z = r->mark[next[m]];
+				all->h[next[m]] = h;
+				r->mark[next[m]++] = m;
+				h = y;
+				m = z;
+			}
+			all->h[next[j]] = h;
+			r->mark[next[j]++] = m;
+		}
+	}
+	free(r->mark);
+	r->mark = NULL;
+	r->nmark = 0;
+	start = count[0];
+	for (j = 0; j < TR_NREASONS; j++) {
+		r->gone[j].h = all->h + start;
+		r->gone[j].n = count[j + 1];
+		r->gone[j].cap = 0;
+		start += count[j + 1];
+	}
+	r->gone_views = 1;
+	all->n = count[0];
 }
 
 /*
@@ -1835,8 +1948,15 @@ take_written(struct rtidy *r, struct slurp *s)
 
 	s->seen = NULL;
 	s->nseen = s->seencap = 0;
+	if (!r->unmarked) {
+		/* the kept ones, exactly; live_commit sorts them */
+		by_mark(r, &all);
+		rebuild_set_written(&r->rb, all.h, all.n, all.cap);
+		return;
+	}
 	for (j = 0; j < TR_NREASONS; j++)
 		keyset_seal(&r->gone[j]);
+	r->gone_sealed = 1;
 	keyset_seal(&all);
 	/* all sorted lists: one walk through each */
 	for (i = n = 0; i < all.n; i++) {
@@ -2032,9 +2152,13 @@ tidy_rebuild(struct tidy *t)
 		rc = ex != 0 && rebuild_failed(&r, committed, ex) ? 1 : -1;
 	if (rc == -1 && t->st->status == 0)
 		t->st->status = ex;
-	rebuild_end(&r.rb);
 	for (i = 0; i < TR_NREASONS; i++)
-		keyset_free(&r.gone[i]);
+		if (r.gone_views)	/* in the written keys, freed next */
+			memset(&r.gone[i], 0, sizeof(r.gone[i]));
+		else
+			keyset_free(&r.gone[i]);
+	free(r.mark);
+	rebuild_end(&r.rb);
 	keyset_free(&r.back);
 	return rc;
 }
