@@ -408,6 +408,15 @@ hdb_pause_for_writers(const struct hdb_backend *be, double budget)
 }
 
 void
+hdb_presync(void)
+{
+	int fd = hdb_pin_fd();
+
+	if (fd != -1)
+		(void)syncfs(fd);
+}
+
+void
 hdb_pause(double ms)
 {
 	struct timespec ts;

@@ -70,6 +70,16 @@ double	hdb_hold_limit_ms(const struct hdb_backend *, double budget_ms);
 double	hdb_gap_ms(const struct hdb_backend *, double budget_ms);
 void	hdb_pause(double ms);
 /*
+ * hdb_presync - before a write hold on SQLite, outside any lock: write
+ * out what the filesystem of the pinned directory (SPOOL/db) holds dirty
+ * (syncfs), if a directory is pinned.  A commit in Exim's journal mode
+ * (DELETE) makes a new journal file, and its first fdatasync commits the
+ * filesystem's journal; on ext4 (data=ordered) that first writes out
+ * every other file's dirty data, and the hold waited 50-150 ms for other
+ * processes' writes.  Advisory: a failure is ignored.
+ */
+void	hdb_presync(void);
+/*
  * hdb_pause_for_writers - the pause between two holds: hdb_gap_ms, and
  * if an Exim process was waiting when the last lock was released, until
  * it holds the lock (fcntl locks are not queued, so a waiter woken late

@@ -5,12 +5,14 @@
  * convert, import) leave behind when the disk fails under them.
  *
  * It wraps write, pwrite, pwrite64, writev, pwritev, fsync, fdatasync,
- * msync, rename, renameat, renameat2, ftruncate and ftruncate64.  Calls
+ * msync, syncfs, rename, renameat, renameat2, ftruncate and ftruncate64.  Calls
  * are counted in one sequence, only those of the chosen classes on the
  * chosen files, and the Nth one fails.  Environment:
  *
  *   HDB_FAULT_OP     classes that count: a comma list of write (every
- *                    write variant), fsync (fsync, fdatasync, msync),
+ *                    write variant), fsync (fsync, fdatasync, msync,
+ *                    syncfs: logged with the path of its fd, a directory
+ *                    too),
  *                    rename (every variant), truncate; or any (default)
  *   HDB_FAULT_N      the number of the call that fails, from 1; unset or
  *                    0: nothing fails (calls are only counted and logged)
@@ -64,6 +66,7 @@ ssize_t	pwritev(int, const struct iovec *, int, off_t);
 int	fsync(int);
 int	fdatasync(int);
 int	msync(void *, size_t, int);
+int	syncfs(int);
 int	rename(const char *, const char *);
 int	renameat(int, const char *, int, const char *);
 int	renameat2(int, const char *, int, const char *, unsigned int);
@@ -353,6 +356,26 @@ fdatasync(int fd)
 	if (f == NULL)
 		f = next("fdatasync");
 	if (hit_fd(C_FSYNC, "fdatasync", fd)) {
+		errno = fail_errno;
+		return -1;
+	}
+	return f(fd);
+}
+
+int
+syncfs(int fd)
+{
+	static int (*f)(int);
+	char buf[PATH_MAX], link[64];
+	ssize_t n;
+
+	if (f == NULL)
+		f = next("syncfs");
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, buf, sizeof(buf) - 1)) < 0)
+		n = 0;
+	buf[n] = '\0';
+	if (hit(C_FSYNC, "syncfs", buf, NULL)) {
 		errno = fail_errno;
 		return -1;
 	}

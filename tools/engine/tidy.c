@@ -698,6 +698,9 @@ topen(struct tidy *t, int write)
 
 	t->lockfd = -1;
 	hdb_precheck(t->be, t->path);	/* not under the lock (hdb.h) */
+	/* SQLite: the hold's commit then carries its own writes only */
+	if (write && !t->o->dry_run && (t->be->caps & HDB_CAP_HOLDS_OPEN))
+		hdb_presync();
 	if (!(t->be->caps & HDB_CAP_LOCKS_ITSELF)) {
 		int there = t->be->caps & HDB_CAP_LOCKFILE_IF_THERE;
 
@@ -1625,6 +1628,28 @@ hold_close(struct tidy *t)
 }
 
 /*
+ * hold_trace - for tests and profiling only: with HINTSDB_TEST_HOLD_TRACE
+ * set, a line on stderr for each write hold: its number, how long the
+ * lock was held, of that the work (scan and deletions) and the flush, the
+ * records seen and the changes made, and the flush estimated before it.
+ */
+static void
+hold_trace(const struct tidy *t, double held, double work)
+{
+	static int on = -1;
+
+	if (on == -1)
+		on = getenv("HINTSDB_TEST_HOLD_TRACE") != NULL;
+	if (on)
+		fprintf(stderr, "%s: hold %llu: %.1f ms, work %.1f, flush %.1f, "
+		    "records %zu, changes %zu, flush estimated %.1f\n",
+		    t->o->cmd, (unsigned long long)t->st->batches, held, work,
+		    held - work, t->held_recs, t->nchanged,
+		    t->pace.measured ? hdb_pace_flush_est(&t->pace,
+		    t->nchanged) : 0.0);
+}
+
+/*
  * hold - one lock hold of a scan in pieces, fn judging each record:
  * lock, open, scan on from the resume point, delete what fn doomed,
  * flush, close, unlock.  1 when the scan reached the end, 0 if there is
@@ -1685,6 +1710,7 @@ hold(struct tidy *t, hdb_iter_fn fn)
 	if (!ok)
 		return -1;
 	if (t->write) {
+		hold_trace(t, held, t_flush - t->t_lock);
 		learn(t, t_flush - t_del, t->ndm > 0 ? t->nchanged : 0,
 		    held - (t_flush - t->t_lock), t->nchanged);
 		cap_deletes(t, t->nchanged, held - (t_flush - t->t_lock));
