@@ -177,7 +177,7 @@ copy_batch(void *arg, struct slurp *s)
  * holds that only read (pieces.h; the catch-up mends what Exim changed
  * meanwhile), a record read twice replacing its first copy; to --output
  * under one read lock, for an exact copy.  In place, si tells what the
- * holds did.  HDB_OK, HDB_CONV_REFUSED or HDB_ERR (with the writer's
+ * holds did (SQLite: its read transactions).  HDB_OK, HDB_CONV_REFUSED or HDB_ERR (with the writer's
  * text); or HDB_ERR with *ex set to an EX_* code after a diagnostic, when
  * the source could not be read.
  */
@@ -212,11 +212,17 @@ copy_source(struct rebuild *rb, struct dbh *d, const char *spool,
 	pc.rb = rb;
 	/* into SQLite a bulk, written in key order at the end */
 	hdb_writer_last_wins(rb->w);
+	/*
+	 * SQLite pieces its reads itself, in rowid order, and a full batch
+	 * would not end them (pieces.h): there the records go straight on
+	 */
+	if (d->h->be->caps & HDB_CAP_LOCKS_ITSELF)
+		*ex = db_scan(d, spool, &c->r.db, "convert", SCAN_BUDGET_MS,
+		    SCAN_ANY_ORDER, copy_piece, &pc, si);
 	/* every copy of a key read twice goes on: the last one wins */
-	*ex = db_slurp_stream_info(d, spool, &c->r.db, "convert",
-	    SCAN_BUDGET_MS, SCAN_ANY_ORDER | SCAN_DUPS, &s, CONVERT_BATCH,
-	    copy_batch, &pc, si);
-	if (*ex == 0) {
+	else if ((*ex = db_slurp_stream_info(d, spool, &c->r.db, "convert",
+	    SCAN_BUDGET_MS, SCAN_DUPS, &s, CONVERT_BATCH, copy_batch, &pc,
+	    si)) == 0) {
 		copy_batch(&pc, &s);		/* the last batch */
 		slurp_free(&s);
 	}
@@ -326,7 +332,7 @@ convert(const char *spool, const char *name, struct convopts *c)
 		goto out;
 	if (c->r.verbose) {
 		summary(name, from, c, hdb_writer_stats(rb.w));
-		if (c->in_place)
+		if (c->in_place && !(from->caps & HDB_CAP_LOCKS_ITSELF))
 			read_holds(name, &si);
 		rebuild_print_catchup(&rb);
 	}
