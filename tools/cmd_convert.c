@@ -75,7 +75,7 @@ static void	copy_batch(void *, struct slurp *);
 static int	copy_source(struct rebuild *, struct dbh *, const char *,
 		    const char *, const struct convopts *, struct scan_info *,
 		    int *);
-static void	read_holds(const char *, const struct scan_info *);
+static void	read_holds(const char *, const struct scan_info *, size_t);
 static int	convert(const char *, const char *, struct convopts *);
 static void	summary(const char *, const struct hdb_backend *,
 		    const struct convopts *, const struct hdb_convert_stats *);
@@ -248,13 +248,17 @@ summary(const char *name, const struct hdb_backend *from,
 	    st->dropped);
 }
 
-/* -v: the read holds of the old DB in place (none wrote the new one). */
+/*
+ * -v: the read holds of the old DB in place (none wrote the new one), and
+ * how many of them read the whole file first (hdb_bdb_full_checks).
+ */
 static void
-read_holds(const char *name, const struct scan_info *si)
+read_holds(const char *name, const struct scan_info *si, size_t checks)
 {
-	printf("%s: read in %u hold%s of at most %zu record%s each; longest "
-	    "%.1f ms\n", name, si->holds, pl(si->holds),
-	    si->max_hold_records, pl(si->max_hold_records), si->max_hold_ms);
+	printf("%s: read in %u hold%s of at most %zu record%s each, %zu of "
+	    "them reading the whole file first; longest %.1f ms\n", name,
+	    si->holds, pl(si->holds), si->max_hold_records,
+	    pl(si->max_hold_records), checks, si->max_hold_ms);
 }
 
 static int
@@ -263,6 +267,7 @@ convert(const char *spool, const char *name, struct convopts *c)
 	struct rebuild_spec sp;
 	struct scan_info si;
 	struct rebuild rb;
+	size_t checks;
 	struct dbh d;
 	const struct hdb_backend *from;
 	char path[PATH_MAX];
@@ -311,7 +316,10 @@ convert(const char *spool, const char *name, struct convopts *c)
 	if ((ex = rebuild_begin(&rb, "convert", c->in_place ? spool : NULL,
 	    c->in_place ? name : c->output, &sp)) != 0)
 		goto out;
-	if ((rc = copy_source(&rb, &d, spool, name, c, &si, &ex)) == HDB_ERR &&
+	checks = hdb_bdb_full_checks();
+	rc = copy_source(&rb, &d, spool, name, c, &si, &ex);
+	checks = hdb_bdb_full_checks() - checks;
+	if (rc == HDB_ERR &&
 	    ex != 0)
 		goto out;
 	if (rc == HDB_ERR) {
@@ -333,7 +341,7 @@ convert(const char *spool, const char *name, struct convopts *c)
 	if (c->r.verbose) {
 		summary(name, from, c, hdb_writer_stats(rb.w));
 		if (c->in_place && !(from->caps & HDB_CAP_LOCKS_ITSELF))
-			read_holds(name, &si);
+			read_holds(name, &si, checks);
 		rebuild_print_catchup(&rb);
 	}
 	ex = hdb_writer_stats(rb.w)->dropped ? EX_FINDINGS : 0;

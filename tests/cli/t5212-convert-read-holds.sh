@@ -14,7 +14,7 @@ N=20000		# records
 
 # read_holds FILE: "HOLDS MOST" from -v's line on the read holds
 read_holds() {
-	sed -n 's/^retry: read in \([0-9]*\) holds\{0,1\} of at most \([0-9]*\) records\{0,1\} each; longest [0-9.]* ms$/\1 \2/p' "$1"
+	sed -n 's/^retry: read in \([0-9]*\) holds\{0,1\} of at most \([0-9]*\) records\{0,1\} each, [0-9]* of them reading the whole file first; longest [0-9.]* ms$/\1 \2/p' "$1"
 }
 
 # try_write_lock FILE: take and drop a write lock on FILE as Exim would,
