@@ -180,9 +180,9 @@ copy_batch(void *arg, struct slurp *s)
  * holds that only read (pieces.h; the catch-up mends what Exim changed
  * meanwhile), a record read twice replacing its first copy; to --output
  * under one read lock, for an exact copy.  In place, si tells what the
- * holds did (SQLite: its read transactions).  HDB_OK, HDB_CONV_REFUSED or HDB_ERR (with the writer's
- * text); or HDB_ERR with *ex set to an EX_* code after a diagnostic, when
- * the source could not be read.
+ * holds did (SQLite: its read transactions).  HDB_OK, HDB_CONV_REFUSED
+ * or HDB_ERR (with the writer's text); or HDB_ERR with *ex set to an
+ * EX_* code after a diagnostic, when the source could not be read.
  */
 static int
 copy_source(struct rebuild *rb, struct dbh *d, const char *spool,
@@ -322,8 +322,7 @@ convert(const char *spool, const char *name, struct convopts *c)
 	checks = hdb_bdb_full_checks();
 	rc = copy_source(&rb, &d, spool, name, c, &si, &ex);
 	checks = hdb_bdb_full_checks() - checks;
-	if (rc == HDB_ERR &&
-	    ex != 0)
+	if (rc == HDB_ERR && ex != 0)
 		goto out;
 	if (rc == HDB_ERR) {
 		warnx("convert: '%s' not converted: %s", name,
