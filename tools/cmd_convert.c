@@ -29,6 +29,7 @@
 #include "engine/rebuild.h"
 #include "db/pin.h"
 #include "priv.h"
+#include "engine/slurp.h"
 #include "engine/spool.h"
 
 #define CONVERT_USAGE "hintsdb convert [-v] [--backend=B] [--drop-bad] " \
@@ -70,8 +71,11 @@ struct convopts {
 
 static int	own_opt(void *, int, const char *);
 static int	copy_piece(void *, struct hdb_datum, struct hdb_datum);
+static void	copy_batch(void *, struct slurp *);
 static int	copy_source(struct rebuild *, struct dbh *, const char *,
-		    const char *, const struct convopts *, int *);
+		    const char *, const struct convopts *, struct scan_info *,
+		    int *);
+static void	read_holds(const char *, const struct scan_info *, size_t);
 static int	convert(const char *, const char *, struct convopts *);
 static void	summary(const char *, const struct hdb_backend *,
 		    const struct convopts *, const struct hdb_convert_stats *);
@@ -140,23 +144,57 @@ copy_piece(void *arg, struct hdb_datum key, struct hdb_datum val)
 }
 
 /*
+ * Records read a batch in place: the holds read into it, and it is
+ * written to the new DB between them, with no lock held.  Written under
+ * the read lock, the new file's writes (libdb evicting a dirty page of
+ * its cache, writeback started every few MB: hdb_atomic_trickle) took a
+ * read hold of a 1M-record Berkeley DB file from 65 ms to 100-200 ms, and
+ * Exim waited for it all.  4 MiB (27,000 retry records) is read in well
+ * under a hold's time, beside a writer too, where each hold checks the
+ * whole file first (be_bdb.c); half as many holds as 2 MiB, and so half
+ * as many checks, brought the run beside a writer back to its time
+ * before (bench/PROFILE.md).
+ */
+#define CONVERT_BATCH	((size_t)4 << 20)
+
+/* copy_batch - a batch read under the lock into the new DB, unlocked. */
+static void
+copy_batch(void *arg, struct slurp *s)
+{
+	struct piecectx *pc = arg;
+	struct hdb_datum k, v;
+	size_t i;
+
+	for (i = 0; i < s->n && !pc->failed; i++) {
+		k.data = slurp_key(s, i);
+		k.len = s->recs[i].klen;
+		v.data = slurp_val(s, i);
+		v.len = s->recs[i].vlen;
+		(void)copy_piece(pc, k, v);
+	}
+}
+
+/*
  * copy_source - every record of SPOOL/db/NAME into the new DB: in place
  * from d, open for its first hold (and closed by it), in short read-lock
- * holds (pieces.h; the catch-up mends what Exim changed
+ * holds that only read (pieces.h; the catch-up mends what Exim changed
  * meanwhile), a record read twice replacing its first copy; to --output
- * under one read lock, for an exact copy.  HDB_OK, HDB_CONV_REFUSED or
- * HDB_ERR (with the writer's text); or HDB_ERR with *ex set to an EX_*
- * code after a diagnostic, when the source could not be read.
+ * under one read lock, for an exact copy.  In place, si tells what the
+ * holds did (SQLite: its read transactions).  HDB_OK, HDB_CONV_REFUSED
+ * or HDB_ERR (with the writer's text); or HDB_ERR with *ex set to an
+ * EX_* code after a diagnostic, when the source could not be read.
  */
 static int
 copy_source(struct rebuild *rb, struct dbh *d, const char *spool,
-    const char *name, const struct convopts *c, int *ex)
+    const char *name, const struct convopts *c, struct scan_info *si,
+    int *ex)
 {
 	struct piecectx pc;
-	struct scan_info si;
+	struct slurp s;
 	int rc;
 
 	*ex = 0;
+	memset(si, 0, sizeof(*si));
 	if (!c->in_place) {
 		if ((*ex = db_open(d, spool, name, 0, &c->r.db, "convert")) != 0)
 			return HDB_ERR;
@@ -177,8 +215,20 @@ copy_source(struct rebuild *rb, struct dbh *d, const char *spool,
 	pc.rb = rb;
 	/* into SQLite a bulk, written in key order at the end */
 	hdb_writer_last_wins(rb->w);
-	*ex = db_scan(d, spool, &c->r.db, "convert", SCAN_BUDGET_MS,
-	    SCAN_ANY_ORDER, copy_piece, &pc, &si);
+	/*
+	 * SQLite pieces its reads itself, in rowid order, and a full batch
+	 * would not end them (pieces.h): there the records go straight on
+	 */
+	if (d->h->be->caps & HDB_CAP_LOCKS_ITSELF)
+		*ex = db_scan(d, spool, &c->r.db, "convert", SCAN_BUDGET_MS,
+		    SCAN_ANY_ORDER, copy_piece, &pc, si);
+	/* every copy of a key read twice goes on: the last one wins */
+	else if ((*ex = db_slurp_stream_info(d, spool, &c->r.db, "convert",
+	    SCAN_BUDGET_MS, SCAN_DUPS, &s, CONVERT_BATCH, copy_batch, &pc,
+	    si)) == 0) {
+		copy_batch(&pc, &s);		/* the last batch */
+		slurp_free(&s);
+	}
 	if (pc.failed) {
 		*ex = 0;
 		return HDB_ERR;
@@ -201,11 +251,26 @@ summary(const char *name, const struct hdb_backend *from,
 	    st->dropped);
 }
 
+/*
+ * -v: the read holds of the old DB in place (none wrote the new one), and
+ * how many of them read the whole file first (hdb_bdb_full_checks).
+ */
+static void
+read_holds(const char *name, const struct scan_info *si, size_t checks)
+{
+	printf("%s: read in %u hold%s of at most %zu record%s each, %zu of "
+	    "them reading the whole file first; longest %.1f ms\n", name,
+	    si->holds, pl(si->holds), si->max_hold_records,
+	    pl(si->max_hold_records), checks, si->max_hold_ms);
+}
+
 static int
 convert(const char *spool, const char *name, struct convopts *c)
 {
 	struct rebuild_spec sp;
+	struct scan_info si;
 	struct rebuild rb;
+	size_t checks;
 	struct dbh d;
 	const struct hdb_backend *from;
 	char path[PATH_MAX];
@@ -254,8 +319,10 @@ convert(const char *spool, const char *name, struct convopts *c)
 	if ((ex = rebuild_begin(&rb, "convert", c->in_place ? spool : NULL,
 	    c->in_place ? name : c->output, &sp)) != 0)
 		goto out;
-	if ((rc = copy_source(&rb, &d, spool, name, c, &ex)) == HDB_ERR &&
-	    ex != 0)
+	checks = hdb_bdb_full_checks();
+	rc = copy_source(&rb, &d, spool, name, c, &si, &ex);
+	checks = hdb_bdb_full_checks() - checks;
+	if (rc == HDB_ERR && ex != 0)
 		goto out;
 	if (rc == HDB_ERR) {
 		warnx("convert: '%s' not converted: %s", name,
@@ -275,6 +342,8 @@ convert(const char *spool, const char *name, struct convopts *c)
 		goto out;
 	if (c->r.verbose) {
 		summary(name, from, c, hdb_writer_stats(rb.w));
+		if (c->in_place && !(from->caps & HDB_CAP_LOCKS_ITSELF))
+			read_holds(name, &si, checks);
 		rebuild_print_catchup(&rb);
 	}
 	ex = hdb_writer_stats(rb.w)->dropped ? EX_FINDINGS : 0;

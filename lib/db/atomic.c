@@ -135,6 +135,17 @@ stall(long ms, const char *path)
 	}
 }
 
+/* mark - make the empty file path (NULL: none) to say the stall began. */
+static void
+mark(const char *path)
+{
+	int fd;
+
+	if (path != NULL && (fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC,
+	    0600)) != -1)
+		close(fd);
+}
+
 void
 hdb_testpoint(void)
 {
@@ -146,8 +157,10 @@ hdb_testpoint(void)
 	}
 	if (kill_left > 0 && --kill_left == 0)
 		raise(SIGKILL);
-	if (stall_left > 0 && --stall_left == 0 && stall_ms > 0)
+	if (stall_left > 0 && --stall_left == 0 && stall_ms > 0) {
+		mark(getenv("HINTSDB_TEST_STALL_MARK"));
 		stall(stall_ms, getenv("HINTSDB_TEST_STALL_UNTIL"));
+	}
 }
 
 /*

@@ -145,7 +145,9 @@ unsigned hdb_db_files(const char *target);
  * (SIGKILL) at the N-th call; with HINTSDB_TEST_STALL_AT=N:MS it sleeps
  * MS milliseconds there (what a live rebuild does while Exim writes), or,
  * with HINTSDB_TEST_STALL_UNTIL=PATH, until that file is there (MS at
- * most), so that a test need not guess how long a step takes.
+ * most), so that a test need not guess how long a step takes; with
+ * HINTSDB_TEST_STALL_MARK=PATH it makes that empty file as the stall
+ * begins, so that a test can tell the process is there.
  * The writers call it between every step.
  */
 void	hdb_testpoint(void);

@@ -347,6 +347,8 @@ held(const struct scan *s, struct scan_info *si)
 		si->holds++;
 	if (ms > si->max_hold_ms)
 		si->max_hold_ms = ms;
+	if (s->seen > si->max_hold_records)
+		si->max_hold_records = s->seen;
 }
 
 /*

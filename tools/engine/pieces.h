@@ -48,6 +48,8 @@
 struct scan_info {
 	unsigned	 holds;		/* SQLite: its read transactions */
 	double		 max_hold_ms;	/* the longest */
+	size_t		 max_hold_records;	/* the most one hold read
+					 * (SQLite: one call of its own) */
 	int		 inexact;
 };
 
