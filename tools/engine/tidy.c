@@ -180,6 +180,7 @@ struct tidy {
 	/* rebuild: the record being judged, read outside a hold */
 	struct hdb_datum cur;
 	size_t		 sample_n, sample_due;	/* rebuild_pays's sample */
+	size_t		 sample_bytes;		/* its keys and values */
 };
 
 static int32_t
@@ -2117,11 +2118,36 @@ new_buckets(const struct tidy *t)
 }
 
 /*
+ * tdb_records - the records a rebuilt tdb file will hold, for be_tdb.c to
+ * give it hash chains by (a prime near a quarter of them, as convert
+ * does): the file's bytes over the sample's bytes a record, a tdb record
+ * header and tailer (28 bytes) added, times the share that stays.  Free
+ * space counts as records, so it errs high: more chains, never fewer
+ * than the old file's (asked for as four a chain, which gives back the
+ * old count where it is one of be_tdb.c's primes).  Exim's tdb_open
+ * gives a new file 131 chains, and with them every lookup, store and
+ * delete walks n/131 records; every Exim reads the count from the header
+ * of a file it opens (libtdb takes tdb_open's hash size only when it
+ * creates a file), so a wider file is read alike, and faster.
+ */
+static size_t
+tdb_records(const struct tidy *t)
+{
+	size_t old = (size_t)(t->st->chains != 0 ? t->st->chains : 131) * 4;
+	double per, kept;
+
+	if (t->sample_n == 0)
+		return old;
+	per = (double)t->sample_bytes / (double)t->sample_n + 28;
+	kept = (double)t->st->size_before / per *
+	    (double)(t->sample_n - t->sample_due) / (double)t->sample_n;
+	return kept > (double)old ? (size_t)kept : old;
+}
+
+/*
  * rebuild_spec_of - the new file: the old one's backend, each record's
- * layout kept, the lockfile taken as Exim takes it.  A tdb file keeps its
- * hash chains (Exim's tdb_open gives a new file 131; be_tdb.c sizes a
- * new file by its expected records, so they are asked for as four a
- * chain, which gives back the old count where it is one of its primes).
+ * layout kept, the lockfile taken as Exim takes it; a tdb file gets
+ * hash chains for what it keeps (tdb_records).
  */
 static void
 rebuild_spec_of(const struct tidy *t, struct rebuild_spec *sp)
@@ -2137,8 +2163,7 @@ rebuild_spec_of(const struct tidy *t, struct rebuild_spec *sp)
 	sp->oflags = HDB_O_LEAN;	/* tidy's memory bound */
 	sp->no_lockfile = (t->be->caps & HDB_CAP_LOCKFILE_IF_THERE) != 0;
 	if (t->be == &hdb_backend_tdb)
-		sp->expect = (size_t)(t->st->chains != 0 ? t->st->chains :
-		    131) * 4;
+		sp->expect = tdb_records(t);
 	if (t->be == &hdb_backend_bdb && (sp->expect = new_buckets(t)) != 0)
 		sp->oflags |= HDB_O_BUCKETS;
 }
@@ -2209,10 +2234,13 @@ rename_safe(const struct tidy *t)
 	return hdb_pin_lstat(t->lockpath, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-/* A sample of the DB: how many records were judged, how many are due. */
+/*
+ * A sample of the DB: how many records were judged, how many are due,
+ * and the bytes of their keys and values.
+ */
 struct sample {
 	struct tidy	*t;
-	size_t		 n, due;
+	size_t		 n, due, bytes;
 };
 
 static int
@@ -2223,6 +2251,7 @@ sample_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 
 	judge(s->t, key.data, key.len, val.data, val.len, &j);
 	s->due += j.v == V_DELETE;
+	s->bytes += key.len + val.len;
 	return ++s->n >= REBUILD_SAMPLE ? SCAN_STOP : 0;
 }
 
@@ -2238,7 +2267,7 @@ sample_one(void *arg, struct hdb_datum key, struct hdb_datum val)
 static int
 rebuild_pays(struct tidy *t)
 {
-	struct sample s = { t, 0, 0 };
+	struct sample s = { t, 0, 0, 0 };
 	int r;
 
 	if (topen(t, 0) == -1)
@@ -2250,6 +2279,7 @@ rebuild_pays(struct tidy *t)
 		return 0;	/* the tidy that follows says what is wrong */
 	t->sample_n = s.n;
 	t->sample_due = s.due;
+	t->sample_bytes = s.bytes;
 	return s.n > 0 && s.due * REBUILD_SHARE >= s.n;
 }
 
@@ -2280,7 +2310,8 @@ by_rebuild(struct tidy *t)
 			return 1;
 		if ((r = rebuild_pays(t)) != 1)
 			return r == 0 ? 1 : -1;
-	}
+	} else if (t->be == &hdb_backend_tdb && rebuild_pays(t) == -1)
+		return -1;	/* tdb_records wants the sample */
 	return tidy_rebuild(t);
 }
 
