@@ -559,6 +559,19 @@ tdb_be_put(struct hdb *h, struct hdb_datum key, struct hdb_datum val)
 	return HDB_OK;
 }
 
+/* lib_del - key deleted through libtdb, which walks its chain. */
+static int
+lib_del(struct hdb *h, struct be_tdb *t, struct hdb_datum key)
+{
+	t->gen++;
+	if (tdb_delete(t->tdb, to_tdb(key)) != 0) {
+		if (tdb_error(t->tdb) == TDB_ERR_NOEXIST)
+			return HDB_NOTFOUND;
+		return tdb_fail(h, "cannot delete from");
+	}
+	return HDB_OK;
+}
+
 static int
 tdb_be_del(struct hdb *h, struct hdb_datum key)
 {
@@ -573,13 +586,7 @@ tdb_be_del(struct hdb *h, struct hdb_datum key)
 	    same_key(t->cur.key, key.data, key.len) &&
 	    (rc = raw_del(h)) != HDB_NOTFOUND)
 		return rc;
-	t->gen++;
-	if (tdb_delete(t->tdb, to_tdb(key)) != 0) {
-		if (tdb_error(t->tdb) == TDB_ERR_NOEXIST)
-			return HDB_NOTFOUND;
-		return tdb_fail(h, "cannot delete from");
-	}
-	return HDB_OK;
+	return lib_del(h, t, key);
 }
 
 /*
@@ -1199,13 +1206,7 @@ txn_del(struct hdb *h, struct hdb_datum key)
 	if (pend_key(t, key.data, key.len))
 		return HDB_NOTFOUND;
 	t->txn_lib = 1;
-	t->gen++;
-	if (tdb_delete(t->tdb, to_tdb(key)) != 0) {
-		if (tdb_error(t->tdb) == TDB_ERR_NOEXIST)
-			return HDB_NOTFOUND;
-		return tdb_fail(h, "cannot delete from");
-	}
-	return HDB_OK;
+	return lib_del(h, t, key);
 }
 
 /* txn_end - the transaction is over; a cancelled one's marks go. */
